@@ -1,0 +1,74 @@
+#include "staffeln/log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+namespace staffeln::log {
+namespace {
+
+std::atomic<Level> g_level{Level::info};
+std::mutex g_mutex;
+int g_fd = STDERR_FILENO;
+
+const char* name(Level level) {
+    switch (level) {
+    case Level::debug: return "DEBUG";
+    case Level::info: return "INFO";
+    case Level::warning: return "WARNING";
+    case Level::error: return "ERROR";
+    }
+    return "?";
+}
+
+std::string timestamp() {
+    auto now = std::chrono::system_clock::now();
+    auto secs = std::chrono::system_clock::to_time_t(now);
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:03d}Z", buf, millis);
+}
+
+}  // namespace
+
+void set_level(Level level) { g_level = level; }
+
+bool enabled(Level level) { return level >= g_level.load(); }
+
+bool to_file(const std::string& path, std::string* why) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (why) *why = fmt::format("cannot open log file {}: {}", path, std::strerror(errno));
+        return false;
+    }
+    std::lock_guard lock(g_mutex);
+    if (g_fd != STDERR_FILENO) ::close(g_fd);
+    g_fd = fd;
+    return true;
+}
+
+void write(Level level, std::string_view component, std::string_view message) {
+    std::string line = fmt::format("{} {} {}: {}\n", timestamp(), name(level), component, message);
+    std::lock_guard lock(g_mutex);
+    // One write(2) per line keeps lines whole when several processes share the file.
+    size_t done = 0;
+    while (done < line.size()) {
+        ssize_t n = ::write(g_fd, line.data() + done, line.size() - done);
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+}
+
+std::string redact(std::string_view secret) { return secret.empty() ? "" : "***"; }
+
+}  // namespace staffeln::log
