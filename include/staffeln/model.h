@@ -1,0 +1,65 @@
+// The cloud as staffeln sees it: plain values read from Keystone, Nova and Cinder.
+// The OpenStack client produces them, the planners consume them; no I/O lives here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace staffeln {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = std::chrono::sys_seconds;
+using Metadata = std::map<std::string, std::string>;
+
+struct Project {
+    std::string id;
+    std::string name;
+    std::string domain_id;
+};
+
+struct Server {
+    std::string id;
+    std::string name;
+    std::string project_id;
+    std::string status;                 // Nova's, e.g. ACTIVE, SHUTOFF
+    Metadata metadata;
+    std::vector<std::string> volume_ids;  // os-extended-volumes:volumes_attached, in Nova's order
+};
+
+struct Volume {
+    std::string id;
+    std::string name;                   // may be empty: Cinder allows unnamed volumes
+    std::string project_id;             // os-vol-tenant-attr:tenant_id
+    std::string status;                 // available, in-use, error, ...
+    std::int64_t size_gb = 0;
+    Metadata metadata;
+};
+
+struct Backup {
+    std::string id;
+    std::string name;
+    std::string description;
+    std::string project_id;             // os-backup-project-attr:project_id (admin view)
+    std::string volume_id;
+    std::string status;                 // creating, available, deleting, error, restoring, ...
+    std::string fail_reason;
+    bool is_incremental = false;
+    bool has_dependent_backups = false;
+    TimePoint created_at{};
+    TimePoint data_timestamp{};         // what Cinder orders incremental parents by
+    std::int64_t size_gb = 0;
+    std::string snapshot_id;
+    Metadata metadata;                  // empty below volume microversion 3.43
+};
+
+struct QuotaUsage {
+    std::int64_t limit = -1;            // -1 (or 0) means unlimited
+    std::int64_t in_use = 0;
+    std::int64_t reserved = 0;
+};
+
+}  // namespace staffeln
