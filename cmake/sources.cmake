@@ -4,4 +4,5 @@ set(STAFFELN_SOURCES
   src/result.cc
   src/log.cc
   src/cli.cc
+  src/duration.cc
 )
