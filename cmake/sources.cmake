@@ -3,6 +3,15 @@
 set(STAFFELN_SOURCES
   src/result.cc
   src/log.cc
-  src/cli.cc
+  src/cli/cli.cc
+  src/cli/cmd_config.cc
+  src/cli/cmd_db_manage.cc
+  src/cli/cmd_stubs.cc
   src/duration.cc
+  src/config/ini_file.cc
+  src/config/options.cc
+  src/config/database_url.cc
+  src/config/config.cc
+  src/store/database.cc
+  src/store/migrations.cc
 )

@@ -1,4 +1,5 @@
-// The `staffeln` command line: parses argv, dispatches to a subcommand, returns the exit code.
+// The `staffeln` command line: parses argv, dispatches to a subcommand, returns the exit code
+// (0 success, 1 the work failed, 2 bad usage or configuration).
 #pragma once
 
 namespace staffeln::cli {

@@ -1,0 +1,93 @@
+// staffeln's configuration, read from upstream Staffeln's staffeln.conf (oslo.config INI).
+// load_config() applies the files in order (later files override earlier ones), then the
+// "*.conf" files of the config directory in name order, and validates every value.
+// Problems are collected, not thrown: errors make the load fail, warnings do not.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace staffeln::config {
+
+struct Config {
+    struct Default {
+        bool debug = false;
+        std::string log_file;
+        std::string state_path;
+    } defaults;
+
+    struct Conductor {
+        std::int64_t backup_workers = 1;
+        std::int64_t rotation_workers = 1;
+        std::int64_t backup_service_period = 1800;
+        std::int64_t backup_min_interval = 1800;
+        std::int64_t report_period = 86400;
+        std::chrono::seconds backup_cycle_timeout{300};
+        std::string backup_metadata_key;       // empty: every server is backed up
+        std::string retention_metadata_key;
+        std::string skip_volume_metadata_key = "skip-volume-backup";  // on a volume, "true" skips it
+        std::string last_backup_metadata_key = "last-backup-time";     // set on the server after a success
+        std::int64_t full_backup_depth = 2;
+        std::int64_t retention_service_period = 1200;
+        std::chrono::seconds retention_time{17 * 86400};
+        bool retention_safety_floor = true;
+    } conductor;
+
+    struct OpenStack {
+        std::int64_t retry_timeout = 300;
+        std::int64_t max_retry_interval = 30;
+        std::vector<std::string> skip_retry_codes{"404"};
+    } openstack;
+
+    struct Coordination {
+        std::string backend_url;
+    } coordination;
+
+    struct Api {
+        std::string host = "0.0.0.0";
+        std::int64_t port = 8808;
+        bool enabled_ssl = false;
+        std::string ssl_cert_file;
+        std::string ssl_key_file;
+        std::string ca_file;
+    } api;
+
+    struct Notification {
+        std::vector<std::string> receiver;
+        std::string project_receiver_domain;
+        std::string sender_email;
+        std::string sender_pwd;
+        std::string smtp_server_domain = "localhost";
+        std::int64_t smtp_server_port = 25;
+        std::string template_file;
+    } notification;
+
+    struct Database {
+        std::string connection;
+        std::filesystem::path path;  // derived from connection
+    } database;
+};
+
+struct LoadResult {
+    Config config;
+    std::vector<std::string> errors;    // each "FILE:LINE: [section] option = value: why"
+    std::vector<std::string> warnings;  // unknown sections and options, ignored ones
+    std::vector<std::filesystem::path> files_read;
+    bool ok() const { return errors.empty(); }
+};
+
+struct Sources {
+    std::vector<std::filesystem::path> files;   // explicit --config-file, in order
+    std::filesystem::path dir;                  // --config-dir, may be empty
+    bool files_are_defaults = false;            // a missing default file is no error
+};
+
+LoadResult load_config(const Sources& sources);
+
+// "[section]\noption = value" lines of the effective configuration, secrets masked.
+std::string show_config(const Config& config);
+
+}  // namespace staffeln::config

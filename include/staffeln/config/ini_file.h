@@ -1,0 +1,27 @@
+// Reads oslo.config INI text: "[section]" headers, "key = value" (or "key: value") lines,
+// "#" and ";" comment lines, indented continuation lines, values optionally wrapped in one
+// pair of double or single quotes. Every problem is collected with its line number.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace staffeln::config {
+
+struct IniEntry {
+    std::string section;
+    std::string key;
+    std::string value;
+    int line = 0;
+};
+
+struct IniFile {
+    std::vector<IniEntry> entries;
+    std::vector<std::pair<std::string, int>> sections;  // each header and its line
+    std::vector<std::string> errors;                    // "LINE: what is wrong"
+};
+
+IniFile parse_ini(std::string_view text);
+
+}  // namespace staffeln::config

@@ -1,0 +1,49 @@
+// The table of every option staffeln reads: section, name, where its value lands in Config,
+// its bounds and whether it is secret. The loader validates by it and `config show` prints
+// by it, so the two cannot drift apart.
+#pragma once
+
+#include "staffeln/config/config.h"
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+
+namespace staffeln::config {
+
+struct Ignored {};  // accepted for upstream compatibility, has no effect here
+
+using Target = std::variant<Ignored,
+                            bool& (*)(Config&),
+                            std::int64_t& (*)(Config&),
+                            std::string& (*)(Config&),
+                            std::vector<std::string>& (*)(Config&),
+                            std::chrono::seconds& (*)(Config&)>;
+
+enum class Secrecy {
+    none,
+    whole,     // passwords: never shown
+    url_auth,  // URLs: shown with the password part masked
+};
+
+// "mysql://root:pw@host/db" -> "mysql://root:***@host/db"; other text unchanged.
+std::string mask_url_password(const std::string& url);
+
+struct Option {
+    std::string_view section;
+    std::string_view name;
+    Target target;
+    std::optional<std::int64_t> min;
+    std::optional<std::int64_t> max;
+    Secrecy secrecy = Secrecy::none;
+    std::string_view note;  // for ignored options: why
+    // Extra check of the parsed text; returns why it is wrong, or an empty string.
+    std::string (*check)(const std::string& value) = nullptr;
+};
+
+std::span<const Option> options();
+const Option* find_option(std::string_view section, std::string_view name);
+bool is_known_section(std::string_view section);
+
+}  // namespace staffeln::config

@@ -1,0 +1,56 @@
+-- staffeln's store, at the newest schema version. Canonical: `db-manage create_schema`
+-- runs this file, and a test checks that the migrations in src/store/migrations.cc build
+-- exactly this schema from every earlier version. Times are unix seconds (UTC).
+
+-- One row per backup staffeln means to make of a volume (upstream's queue_data). The row is
+-- written before the create call, and its id is the tag the backup carries in Cinder.
+CREATE TABLE tasks (
+    id           TEXT PRIMARY KEY,
+    volume_id    TEXT NOT NULL,
+    volume_name  TEXT NOT NULL DEFAULT '',
+    project_id   TEXT NOT NULL,
+    server_id    TEXT NOT NULL DEFAULT '',
+    server_name  TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    status       TEXT NOT NULL CHECK (status IN ('planned', 'creating', 'available', 'failed', 'cancelled')),
+    backup_id    TEXT UNIQUE,
+    backup_name  TEXT NOT NULL DEFAULT '',
+    reason       TEXT NOT NULL DEFAULT '',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    reported     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX tasks_volume ON tasks (volume_id);
+CREATE INDEX tasks_project_status ON tasks (project_id, status);
+-- Invariant: never two staffeln backups in flight for one volume.
+CREATE UNIQUE INDEX tasks_one_in_flight_per_volume ON tasks (volume_id)
+    WHERE status IN ('planned', 'creating');
+
+-- Every backup staffeln made that still exists in Cinder (upstream's backup_data). The API
+-- answers from here, and retention deletes from here.
+CREATE TABLE backups (
+    backup_id       TEXT PRIMARY KEY,
+    task_id         TEXT NOT NULL DEFAULT '',
+    volume_id       TEXT NOT NULL,
+    project_id      TEXT NOT NULL,
+    server_id       TEXT NOT NULL DEFAULT '',
+    kind            TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    status          TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    data_timestamp  INTEGER NOT NULL,
+    delete_reason   TEXT NOT NULL DEFAULT '',
+    last_error      TEXT NOT NULL DEFAULT '',
+    updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX backups_volume ON backups (volume_id);
+CREATE INDEX backups_project_status ON backups (project_id, status);
+
+-- When a report went out (upstream's report_timestamp).
+CREATE TABLE report_timestamps (
+    id          INTEGER PRIMARY KEY,
+    project_id  TEXT NOT NULL DEFAULT '',
+    sender      TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX report_timestamps_created ON report_timestamps (created_at);

@@ -1,0 +1,85 @@
+#include "context.h"
+
+#include "staffeln/store/database.h"
+#include "staffeln/store/migrations.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace staffeln::cli {
+namespace {
+
+using store::Access;
+using store::Create;
+using store::Database;
+
+int fail(const Error& error) {
+    fmt::print(stderr, "staffeln db-manage: {}\n", error.message);
+    return kExitFailed;
+}
+
+Result<Database> open_store(Context& ctx, Create create) {
+    auto config = ctx.load_config();
+    if (!config) return make_error(ErrorKind::invalid_input, "the configuration is not usable");
+    return Database::open(config->database.path, Access::read_write, create);
+}
+
+int run_create_schema(Context& ctx) {
+    auto db = open_store(ctx, Create::if_missing);
+    if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
+    if (auto done = db->create_schema(); !done) return fail(done.error());
+    fmt::print("created schema version {} in {}\n", store::head_version(), db->path().string());
+    return kExitOk;
+}
+
+int run_upgrade(Context& ctx, const std::string& revision) {
+    int target = store::head_version();
+    if (revision != "head") {
+        try {
+            std::size_t used = 0;
+            target = std::stoi(revision, &used);
+            if (used != revision.size() || target < 1 || target > store::head_version()) throw std::out_of_range("");
+        } catch (const std::exception&) {
+            fmt::print(stderr, "staffeln db-manage upgrade: unknown revision '{}' (expected head or 1 to {})\n",
+                       revision, store::head_version());
+            return kExitUsage;
+        }
+    }
+    auto db = open_store(ctx, Create::if_missing);
+    if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
+    auto before = db->schema_version();
+    if (!before) return fail(before.error());
+    if (auto done = db->upgrade(target); !done) return fail(done.error());
+    fmt::print("database {} upgraded from version {} to {}\n", db->path().string(), *before, target);
+    return kExitOk;
+}
+
+int run_version(Context& ctx) {
+    auto db = open_store(ctx, Create::never);
+    if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
+    auto version = db->schema_version();
+    if (!version) return fail(version.error());
+    fmt::print("{}\n", *version);
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_db_manage(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("db-manage", "Create and migrate the SQLite store");
+    cmd->require_subcommand(1);
+    cmd->add_subcommand("create_schema", "Create the newest schema in a new database")->callback([&ctx] {
+        ctx.exit_code = run_create_schema(ctx);
+    });
+    auto* upgrade = cmd->add_subcommand("upgrade", "Migrate the database to a revision (default: head)");
+    auto revision = std::make_shared<std::string>("head");
+    upgrade->add_option("revision", *revision, "head, or a schema version number");
+    upgrade->callback([&ctx, revision] { ctx.exit_code = run_upgrade(ctx, *revision); });
+    cmd->add_subcommand("version", "Print the database's schema version")->callback([&ctx] {
+        ctx.exit_code = run_version(ctx);
+    });
+}
+
+}  // namespace staffeln::cli

@@ -1,0 +1,23 @@
+#include "context.h"
+
+namespace staffeln::cli {
+
+void add_conductor(CLI::App& app, Context& ctx) {
+    app.add_subcommand("conductor", "Run the backup, retention and report daemon")->callback([&ctx] {
+        ctx.exit_code = not_implemented("conductor");
+    });
+}
+
+void add_api(CLI::App& app, Context& ctx) {
+    app.add_subcommand("api", "Serve the oslo.policy check that protects automated backups")->callback([&ctx] {
+        ctx.exit_code = not_implemented("api");
+    });
+}
+
+void add_report(CLI::App& app, Context& ctx) {
+    app.add_subcommand("report", "Render and send the per-project backup reports")->callback([&ctx] {
+        ctx.exit_code = not_implemented("report");
+    });
+}
+
+}  // namespace staffeln::cli

@@ -1,0 +1,69 @@
+#include "staffeln/config/ini_file.h"
+
+#include <fmt/format.h>
+
+namespace staffeln::config {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    const char* ws = " \t\r";
+    auto b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    auto e = s.find_last_not_of(ws);
+    return s.substr(b, e - b + 1);
+}
+
+std::string unquote(std::string_view v) {
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+        return std::string(v.substr(1, v.size() - 2));
+    return std::string(v);
+}
+
+}  // namespace
+
+IniFile parse_ini(std::string_view text) {
+    IniFile out;
+    std::string section;
+    int number = 0;
+    bool can_continue = false;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view raw = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        ++number;
+        std::string_view line = trim(raw);
+        if (line.empty() || line.front() == '#' || line.front() == ';') {
+            can_continue = false;
+            continue;
+        }
+        if (can_continue && (raw.front() == ' ' || raw.front() == '\t')) {
+            out.entries.back().value = unquote(trim(out.entries.back().value + "\n" + std::string(line)));
+            continue;
+        }
+        can_continue = false;
+        if (line.front() == '[') {
+            if (line.back() != ']' || line.size() < 3) {
+                out.errors.push_back(fmt::format("{}: malformed section header '{}' (expected [name])", number, line));
+                continue;
+            }
+            section = std::string(trim(line.substr(1, line.size() - 2)));
+            out.sections.emplace_back(section, number);
+            continue;
+        }
+        auto sep = line.find_first_of("=:");
+        if (sep == std::string_view::npos || sep == 0) {
+            out.errors.push_back(fmt::format("{}: malformed line '{}' (expected key = value)", number, line));
+            continue;
+        }
+        if (section.empty()) {
+            out.errors.push_back(fmt::format("{}: '{}' comes before any [section] header", number, line));
+            continue;
+        }
+        out.entries.push_back({section, std::string(trim(line.substr(0, sep))),
+                               unquote(trim(line.substr(sep + 1))), number});
+        can_continue = true;
+    }
+    return out;
+}
+
+}  // namespace staffeln::config

@@ -1,0 +1,121 @@
+#include "staffeln/config/options.h"
+
+#include "staffeln/config/database_url.h"
+
+#include <array>
+
+namespace staffeln::config {
+namespace {
+
+constexpr std::string_view kSqlOnly = "staffeln's store is an embedded SQLite file";
+
+std::string check_status_codes(const std::string& value) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+        auto end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        auto code = value.substr(start, end - start);
+        code.erase(0, code.find_first_not_of(" \t"));
+        code.erase(code.find_last_not_of(" \t") + 1);
+        bool digits = code.size() == 3 && code.find_first_not_of("0123456789") == std::string::npos;
+        if (!code.empty() && (!digits || code < "100" || code > "599"))
+            return "expected a comma-separated list of HTTP status codes (100-599), got '" + code + "'";
+        start = end + 1;
+    }
+    return {};
+}
+
+std::string check_database_url(const std::string& value) {
+    if (value.empty()) return {};
+    auto path = database_path_from_url(value);
+    return path.ok() ? std::string{} : path.error().message;
+}
+
+#define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
+
+const std::array kOptions{
+    Option{"DEFAULT", "debug", FIELD(bool, defaults.debug)},
+    Option{"DEFAULT", "log_file", FIELD(std::string, defaults.log_file)},
+    Option{"DEFAULT", "state_path", FIELD(std::string, defaults.state_path)},
+
+    Option{"conductor", "backup_workers", FIELD(std::int64_t, conductor.backup_workers), 1, 1000},
+    Option{"conductor", "rotation_workers", FIELD(std::int64_t, conductor.rotation_workers), 1, 1000},
+    Option{"conductor", "backup_service_period", FIELD(std::int64_t, conductor.backup_service_period), 60, {}},
+    Option{"conductor", "backup_min_interval", FIELD(std::int64_t, conductor.backup_min_interval), 0, {}},
+    Option{"conductor", "report_period", FIELD(std::int64_t, conductor.report_period), 600, {}},
+    // Upstream spells it "timout"; the corrected spelling is accepted too.
+    Option{"conductor", "backup_cycle_timout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout)},
+    Option{"conductor", "backup_cycle_timeout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout)},
+    Option{"conductor", "backup_metadata_key", FIELD(std::string, conductor.backup_metadata_key)},
+    Option{"conductor", "retention_metadata_key", FIELD(std::string, conductor.retention_metadata_key)},
+    Option{"conductor", "skip_volume_metadata_key", FIELD(std::string, conductor.skip_volume_metadata_key)},
+    Option{"conductor", "last_backup_metadata_key", FIELD(std::string, conductor.last_backup_metadata_key)},
+    Option{"conductor", "full_backup_depth", FIELD(std::int64_t, conductor.full_backup_depth), 0, 1000},
+    Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60, {}},
+    Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time)},
+    Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
+
+    Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, {}},
+    Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, {}},
+    Option{"openstack", "skip_retry_codes", FIELD(std::vector<std::string>, openstack.skip_retry_codes),
+           {}, {}, Secrecy::none, {}, check_status_codes},
+
+    Option{"coordination", "backend_url", FIELD(std::string, coordination.backend_url)},
+
+    Option{"api", "host", FIELD(std::string, api.host)},
+    Option{"api", "port", FIELD(std::int64_t, api.port), 1, 65535},
+    Option{"api", "enabled_ssl", FIELD(bool, api.enabled_ssl)},
+    Option{"api", "ssl_cert_file", FIELD(std::string, api.ssl_cert_file)},
+    Option{"api", "ssl_key_file", FIELD(std::string, api.ssl_key_file)},
+    Option{"api", "ca_file", FIELD(std::string, api.ca_file)},
+
+    Option{"notification", "receiver", FIELD(std::vector<std::string>, notification.receiver)},
+    Option{"notification", "project_receiver_domain", FIELD(std::string, notification.project_receiver_domain)},
+    Option{"notification", "sender_email", FIELD(std::string, notification.sender_email)},
+    Option{"notification", "sender_pwd", FIELD(std::string, notification.sender_pwd), {}, {}, Secrecy::whole},
+    Option{"notification", "smtp_server_domain", FIELD(std::string, notification.smtp_server_domain)},
+    Option{"notification", "smtp_server_port", FIELD(std::int64_t, notification.smtp_server_port), 1, 65535},
+    Option{"notification", "template_file", FIELD(std::string, notification.template_file)},
+
+    Option{"database", "connection", FIELD(std::string, database.connection), {}, {}, Secrecy::url_auth, {},
+           check_database_url},
+    Option{"database", "backend", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "tooz_connection", Ignored{}, {}, {}, Secrecy::url_auth, kSqlOnly},
+    Option{"database", "mysql_engine", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "mysql_sql_mode", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "idle_timeout", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "min_pool_size", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "max_pool_size", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "max_retries", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+    Option{"database", "retry_interval", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+};
+
+#undef FIELD
+
+}  // namespace
+
+std::span<const Option> options() { return kOptions; }
+
+std::string mask_url_password(const std::string& url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    auto at = url.find('@', scheme + 3);
+    if (at == std::string::npos) return url;
+    auto colon = url.find(':', scheme + 3);
+    if (colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+const Option* find_option(std::string_view section, std::string_view name) {
+    for (const auto& option : kOptions)
+        if (option.section == section && option.name == name) return &option;
+    return nullptr;
+}
+
+bool is_known_section(std::string_view section) {
+    for (const auto& option : kOptions)
+        if (option.section == section) return true;
+    return false;
+}
+
+}  // namespace staffeln::config

@@ -1,0 +1,26 @@
+// Runs a real program to completion, as an operator would from a shell, and captures its
+// exit code, standard output and standard error. Bounded by a timeout (then SIGKILL).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace staffeln::testing {
+
+struct Finished {
+    int exit_code = -1;  // -1 when killed by a signal or the timeout
+    std::string out;
+    std::string err;
+};
+
+Finished run_process(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& extra_env = {},
+                     std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// Runs the built staffeln binary with args.
+Finished run_staffeln(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& extra_env = {});
+
+}  // namespace staffeln::testing

@@ -1,0 +1,210 @@
+#include "staffeln/config/config.h"
+#include "staffeln/config/options.h"
+#include "support/temp_dir.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace staffeln;
+using namespace staffeln::config;
+using staffeln::testing::TempDir;
+
+namespace {
+
+LoadResult load_text(const TempDir& dir, const std::string& text) {
+    auto file = dir.write("staffeln.conf", text);
+    return load_config({{file}, {}, false});
+}
+
+std::string upstream_sample() {
+    return testing::read_file(std::filesystem::path(STAFFELN_SHARED_DIR) / "upstream" / "staffeln.conf");
+}
+
+}  // namespace
+
+TEST_CASE("upstream's sample config loads once its MySQL connection is replaced by an SQLite URL") {
+    TempDir dir;
+    std::string text = upstream_sample();
+    REQUIRE(text.find("mysql+pymysql") != std::string::npos);
+    auto at = text.find("connection = \"mysql+pymysql");
+    auto end = text.find('\n', at);
+    text.replace(at, end - at, "connection = \"sqlite:////var/lib/staffeln/staffeln.db\"");
+    auto loaded = load_text(dir, text);
+    REQUIRE(loaded.ok());
+    const auto& c = loaded.config.conductor;
+    CHECK(c.backup_workers == 1);
+    CHECK(c.rotation_workers == 1);
+    CHECK(c.backup_service_period == 1200);
+    CHECK(c.retention_service_period == 1200);
+    CHECK(c.backup_cycle_timeout == std::chrono::minutes(5));
+    CHECK(c.retention_time == std::chrono::days(17));
+    CHECK(c.backup_metadata_key == "__automated_backup");
+    CHECK(c.retention_metadata_key == "__staffeln_retention");
+    CHECK(c.full_backup_depth == 4);
+    CHECK(loaded.config.database.path == "/var/lib/staffeln/staffeln.db");
+    CHECK(loaded.warnings.size() == 3);  // backend, tooz_connection, mysql_engine: accepted, ignored
+    CHECK(loaded.warnings[0].ends_with(":16: [database] backend: ignored: staffeln's store is an embedded SQLite file"));
+}
+
+TEST_CASE("upstream's MySQL connection is refused with what to write instead, and its password is not shown") {
+    TempDir dir;
+    auto loaded = load_text(dir, upstream_sample());
+    REQUIRE(loaded.errors.size() == 1);
+    CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() +
+                                  ":17: [database] connection = mysql+pymysql://root:***@localhost:3306/staffeln: "
+                                  "unsupported database URL (mysql+pymysql): staffeln keeps its state in an "
+                                  "embedded SQLite file; use sqlite:////var/lib/staffeln/staffeln.db (four "
+                                  "slashes for an absolute path)");
+}
+
+TEST_CASE("defaults are upstream's when no file sets them") {
+    TempDir dir;
+    auto loaded = load_text(dir, "");
+    REQUIRE(loaded.ok());
+    const auto& c = loaded.config;
+    CHECK(c.conductor.backup_service_period == 1800);
+    CHECK(c.conductor.backup_min_interval == 1800);
+    CHECK(c.conductor.report_period == 86400);
+    CHECK(c.conductor.full_backup_depth == 2);
+    CHECK(c.conductor.backup_cycle_timeout == std::chrono::minutes(5));
+    CHECK(c.conductor.retention_time == std::chrono::days(17));
+    CHECK(c.conductor.backup_metadata_key.empty());
+    CHECK(c.openstack.retry_timeout == 300);
+    CHECK(c.openstack.max_retry_interval == 30);
+    CHECK(c.openstack.skip_retry_codes == std::vector<std::string>{"404"});
+    CHECK(c.api.host == "0.0.0.0");
+    CHECK(c.api.port == 8808);
+    CHECK(c.notification.smtp_server_domain == "localhost");
+    CHECK(c.notification.smtp_server_port == 25);
+    CHECK(c.database.path == "/var/lib/staffeln/staffeln.db");
+}
+
+TEST_CASE("each bad value is reported with file, line, option, value and what was expected") {
+    struct Row {
+        const char* line;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {"backup_service_period = 30", "[conductor] backup_service_period = 30: expected an integer of at least 60"},
+        {"backup_workers = many", "[conductor] backup_workers = many: expected an integer from 1 to 1000"},
+        {"report_period = 12.5", "[conductor] report_period = 12.5: expected an integer of at least 600"},
+        {"full_backup_depth = -1", "[conductor] full_backup_depth = -1: expected an integer from 0 to 1000"},
+        {"retention_time = 2x",
+         "[conductor] retention_time = 2x: invalid duration '2x': unknown unit at 'x' (expected e.g. 2w3d, "
+         "20min or 1y2mon10d5h30min10s)"},
+        {"backup_cycle_timout = 5",
+         "[conductor] backup_cycle_timout = 5: invalid duration '5': the last number has no unit (expected "
+         "e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
+        {"retention_safety_floor = maybe",
+         "[conductor] retention_safety_floor = maybe: expected a boolean (true/false, yes/no, on/off, 1/0)"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.line);
+        TempDir dir;
+        auto loaded = load_text(dir, std::string("[conductor]\n") + row.line + "\n");
+        REQUIRE(loaded.errors.size() == 1);
+        CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + ":2: " + row.expected);
+    }
+}
+
+TEST_CASE("every bad line of every file is reported before the load fails") {
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "[DEFAULT]\ndebug = perhaps\n"
+                            "this line has no equals sign\n"
+                            "[api]\nport = 70000\n"
+                            "[openstack]\nskip_retry_codes = 404, teapot\n"
+                            "[broken\n");
+    std::string file = (dir / "staffeln.conf").string();
+    REQUIRE(loaded.errors.size() == 5);
+    CHECK(loaded.errors[0] == file + ":3: malformed line 'this line has no equals sign' (expected key = value)");
+    CHECK(loaded.errors[1] == file + ":8: malformed section header '[broken' (expected [name])");
+    CHECK(loaded.errors[2] == file + ":2: [DEFAULT] debug = perhaps: expected a boolean (true/false, yes/no, on/off, 1/0)");
+    CHECK(loaded.errors[3] == file + ":5: [api] port = 70000: expected an integer from 1 to 65535");
+    CHECK(loaded.errors[4] == file + ":7: [openstack] skip_retry_codes = 404, teapot: expected a comma-separated "
+                                     "list of HTTP status codes (100-599), got 'teapot'");
+}
+
+TEST_CASE("unknown sections and options are warnings, as oslo.config ignores them") {
+    TempDir dir;
+    auto loaded = load_text(dir, "[keystone_authtoken]\nauth_url = x\n[conductor]\nbackup_wrokers = 3\n");
+    REQUIRE(loaded.ok());
+    std::string file = (dir / "staffeln.conf").string();
+    REQUIRE(loaded.warnings.size() == 2);
+    CHECK(loaded.warnings[0] == file + ":1: unknown section [keystone_authtoken] (ignored)");
+    CHECK(loaded.warnings[1] == file + ":4: [conductor] backup_wrokers: unknown option (ignored)");
+}
+
+TEST_CASE("a file that cannot be read is an error naming it") {
+    TempDir dir;
+    std::filesystem::create_directory(dir / "staffeln.conf");
+    auto loaded = load_config({{dir / "staffeln.conf"}, {}, false});
+    REQUIRE(loaded.errors.size() == 1);
+    CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + ": is a directory, expected a configuration file");
+
+    auto missing = load_config({{dir / "nope.conf"}, {}, false});
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.errors[0] == (dir / "nope.conf").string() + ": cannot read configuration file: No such file or directory");
+
+    auto missing_default = load_config({{dir / "nope.conf"}, {}, true});
+    CHECK(missing_default.ok());
+}
+
+TEST_CASE("later files override earlier ones, and the config directory comes last in name order") {
+    TempDir dir;
+    auto first = dir.write("a.conf", "[conductor]\nfull_backup_depth = 1\nbackup_workers = 4\n");
+    auto second = dir.write("b.conf", "[conductor]\nfull_backup_depth = 2\n");
+    dir.write("conf.d/20-late.conf", "[conductor]\nfull_backup_depth = 9\n");
+    dir.write("conf.d/10-early.conf", "[conductor]\nfull_backup_depth = 7\nbackup_workers = 5\n");
+    dir.write("conf.d/ignored.txt", "[conductor]\nfull_backup_depth = 100\n");
+    auto loaded = load_config({{first, second}, dir / "conf.d", false});
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.full_backup_depth == 9);
+    CHECK(loaded.config.conductor.backup_workers == 5);
+    CHECK(loaded.files_read.size() == 4);
+}
+
+TEST_CASE("values may be quoted, comments start with # or ;, and lists are comma-separated") {
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "# a comment\n; another\n[notification]\n"
+                            "receiver = ops@example.org, 'backup@example.org' ,\n"
+                            "sender_email='staffeln@example.org'\n"
+                            "smtp_server_domain : mail.example.org\n"
+                            "[conductor]\nbackup_metadata_key=\"__staffeln_backup\"\n"
+                            "backup_cycle_timeout = 1h\n"
+                            "[DEFAULT]\ndebug = Yes\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.notification.receiver == std::vector<std::string>{"ops@example.org", "backup@example.org"});
+    CHECK(loaded.config.notification.sender_email == "staffeln@example.org");
+    CHECK(loaded.config.notification.smtp_server_domain == "mail.example.org");
+    CHECK(loaded.config.conductor.backup_metadata_key == "__staffeln_backup");
+    CHECK(loaded.config.conductor.backup_cycle_timeout == std::chrono::hours(1));
+    CHECK(loaded.config.defaults.debug);
+}
+
+TEST_CASE("the effective configuration is shown with secrets masked") {
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "[notification]\nsender_pwd = hunter2\n"
+                            "[database]\nconnection = sqlite:////srv/staffeln/staffeln.db\n");
+    REQUIRE(loaded.ok());
+    auto shown = show_config(loaded.config);
+    CHECK(shown.find("hunter2") == std::string::npos);
+    CHECK(shown.find("sender_pwd = ***\n") != std::string::npos);
+    CHECK(shown.find("connection = sqlite:////srv/staffeln/staffeln.db\n") != std::string::npos);
+    CHECK(shown.find("[conductor]\nbackup_workers = 1\n") != std::string::npos);
+    CHECK(mask_url_password("mysql://root:pw@db:3306/x") == "mysql://root:***@db:3306/x");
+    CHECK(mask_url_password("sqlite:////a/b.db") == "sqlite:////a/b.db");
+}
+
+TEST_CASE("a relative SQLite URL and the state path decide where the database lives") {
+    TempDir dir;
+    auto relative = load_text(dir, "[database]\nconnection = sqlite:///data/staffeln.db\n");
+    REQUIRE(relative.ok());
+    CHECK(relative.config.database.path == "data/staffeln.db");
+    auto state = load_text(dir, "[DEFAULT]\nstate_path = /srv/staffeln\n");
+    REQUIRE(state.ok());
+    CHECK(state.config.database.path == "/srv/staffeln/staffeln.db");
+}

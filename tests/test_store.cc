@@ -1,0 +1,145 @@
+#include "staffeln/store/database.h"
+#include "staffeln/store/migrations.h"
+#include "support/temp_dir.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+using namespace staffeln;
+using namespace staffeln::store;
+using staffeln::testing::TempDir;
+
+namespace {
+
+// The schema as SQLite stores it, for comparing two databases.
+std::string schema_of(Database& db) {
+    std::string out;
+    SQLite::Statement q(db.sql(), "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                                  "ORDER BY type, name");
+    while (q.executeStep()) out += q.getColumn(0).getString() + " " + q.getColumn(1).getString() + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("create_schema on a new file makes the newest schema in a file only its owner can read") {
+    TempDir dir;
+    auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    CHECK(*db->schema_version() == 0);
+    REQUIRE(db->create_schema().ok());
+    CHECK(*db->schema_version() == head_version());
+    CHECK(db->require_current().ok());
+    struct stat st {};
+    REQUIRE(stat((dir / "staffeln.db").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(db->sql().execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK(db->sql().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+
+    auto again = db->create_schema();
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().message == "database " + (dir / "staffeln.db").string() +
+                                       " already has a schema (version 1): use `staffeln db-manage upgrade`");
+}
+
+TEST_CASE("upgrading from every earlier version reaches exactly schema.sql") {
+    TempDir dir;
+    auto reference = Database::open(dir / "reference.db", Access::read_write, Create::if_missing);
+    REQUIRE(reference.ok());
+    REQUIRE(reference->create_schema().ok());
+    for (int start = 0; start < head_version(); ++start) {
+        CAPTURE(start);
+        auto path = dir / ("from-" + std::to_string(start) + ".db");
+        auto db = Database::open(path, Access::read_write, Create::if_missing);
+        REQUIRE(db.ok());
+        REQUIRE(db->upgrade(start).ok());
+        CHECK(*db->schema_version() == start);
+        REQUIRE(db->upgrade(head_version()).ok());
+        CHECK(*db->schema_version() == head_version());
+        CHECK(schema_of(*db) == schema_of(*reference));
+    }
+}
+
+TEST_CASE("the store refuses a schema it does not know, saying which command to run") {
+    TempDir dir;
+    auto path = (dir / "staffeln.db").string();
+    auto db = Database::open(path, Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    CHECK(db->require_current().error().message ==
+          "database " + path + " has no schema yet: run `staffeln db-manage upgrade`");
+    REQUIRE(db->create_schema().ok());
+    db->sql().exec("PRAGMA user_version = 99");
+    CHECK(db->require_current().error().message ==
+          "database " + path + " is at schema version 99, newer than this staffeln knows (1): it was migrated by a "
+                               "newer staffeln; run that version");
+    CHECK_FALSE(db->upgrade(head_version()).ok());
+}
+
+TEST_CASE("a file that is not SQLite is refused and left byte for byte as it was") {
+    TempDir dir;
+    const std::string content = "this is somebody's notes, not a database\n";
+    auto path = dir.write("staffeln.db", content);
+    auto db = Database::open(path, Access::read_write, Create::if_missing);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.error().kind == ErrorKind::corrupt);
+    CHECK(db.error().message == path.string() + " is not an SQLite database (its header is not SQLite's); staffeln "
+                                                "left it untouched: point [database] connection at another file or "
+                                                "move this one away");
+    CHECK(testing::read_file(path) == content);
+    CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
+}
+
+TEST_CASE("a damaged SQLite file is reported as corrupt, not crashed on") {
+    TempDir dir;
+    auto path = dir / "staffeln.db";
+    {
+        auto db = Database::open(path, Access::read_write, Create::if_missing);
+        REQUIRE(db.ok());
+        REQUIRE(db->create_schema().ok());
+        db->sql().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    std::string bytes = testing::read_file(path);
+    for (std::size_t i = 100; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5);
+    dir.write("staffeln.db", bytes);
+    auto db = Database::open(path, Access::read_write, Create::if_missing);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.error().kind == ErrorKind::corrupt);
+    CHECK(db.error().message.starts_with("cannot open database " + path.string() + ": "));
+}
+
+TEST_CASE("a missing directory or a missing database is an error that names it, and nothing is created") {
+    TempDir dir;
+    auto in_missing_dir = dir / "nope" / "staffeln.db";
+    auto db = Database::open(in_missing_dir, Access::read_write, Create::if_missing);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.error().message == "cannot open database " + in_missing_dir.string() + ": directory " +
+                                    (dir / "nope").string() + " does not exist");
+    CHECK_FALSE(std::filesystem::exists(dir / "nope"));
+
+    auto absent = Database::open(dir / "staffeln.db", Access::read_only, Create::never);
+    REQUIRE_FALSE(absent.ok());
+    CHECK(absent.error().kind == ErrorKind::not_found);
+    CHECK(absent.error().message == "database " + (dir / "staffeln.db").string() +
+                                        " does not exist: run `staffeln db-manage upgrade` to create it");
+    CHECK_FALSE(std::filesystem::exists(dir / "staffeln.db"));
+}
+
+TEST_CASE("the schema keeps at most one backup in flight per volume") {
+    TempDir dir;
+    auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    REQUIRE(db->create_schema().ok());
+    auto insert = [&](const char* id, const char* status) {
+        SQLite::Statement q(db->sql(), "INSERT INTO tasks (id, volume_id, project_id, kind, status, created_at, "
+                                       "updated_at) VALUES (?, 'vol-1', 'p1', 'full', ?, 0, 0)");
+        q.bind(1, id);
+        q.bind(2, status);
+        return guarded("insert", [&] { q.exec(); });
+    };
+    CHECK(insert("t1", "available").ok());
+    CHECK(insert("t2", "creating").ok());
+    auto second = insert("t3", "planned");
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().message.find("UNIQUE constraint failed") != std::string::npos);
+}
