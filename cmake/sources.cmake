@@ -14,4 +14,11 @@ set(STAFFELN_SOURCES
   src/config/config.cc
   src/store/database.cc
   src/store/migrations.cc
+  src/core/task.cc
+  src/core/server_selection.cc
+  src/core/backup_tag.cc
+  src/core/backup_name.cc
+  src/core/backup_chain.cc
+  src/core/backup_kind.cc
+  src/core/backup_planner.cc
 )
