@@ -14,6 +14,8 @@ set(STAFFELN_SOURCES
   src/config/config.cc
   src/store/database.cc
   src/store/migrations.cc
+  src/store/task_store.cc
+  src/store/backup_index.cc
   src/core/task.cc
   src/core/server_selection.cc
   src/core/backup_tag.cc
