@@ -16,6 +16,8 @@ set(STAFFELN_SOURCES
   src/store/migrations.cc
   src/store/task_store.cc
   src/store/backup_index.cc
+  src/coordination/coordinator.cc
+  src/coordination/file_locks.cc
   src/core/task.cc
   src/core/server_selection.cc
   src/core/backup_tag.cc
