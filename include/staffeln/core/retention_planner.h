@@ -82,6 +82,7 @@ struct RetentionInput {
 // Fills RetentionInput::groups and ::backups from Cinder's backups, one at a time.
 class RetentionInputBuilder {
 public:
+    void reserve(std::size_t backups) { input_.backups.reserve(backups); }
     void add_backup(const Backup& backup);
     RetentionInput& input() { return input_; }
 
