@@ -13,4 +13,5 @@ set(STAFFELN_SOURCES
   src/core/backup_kind.cc
   src/core/backup_planner.cc
   src/core/retention_planner.cc
+  src/core/report_model.cc
 )
