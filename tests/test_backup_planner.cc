@@ -457,9 +457,11 @@ TEST_CASE("a tagged backup the store does not know is adopted as a new task and 
     CHECK(adopt->task_id == "lost-task");
     CHECK(adopt->kind == BackupKind::incremental);
     CHECK(adopt->reason == "backup b9 carries task lost-task's tag but the store has no such task");
+    CHECK(adopt->server_id == "srv-a");
     auto* done = std::get_if<CompleteTask>(&plan.actions[1]);
     REQUIRE(done);
     CHECK(done->task_id == "lost-task");
+    CHECK(done->server_id == "srv-a");  // so the shell can set the server's last-backup-time
 }
 
 TEST_CASE("a known succeeded task's backup is not adopted again") {
