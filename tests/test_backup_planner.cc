@@ -689,3 +689,26 @@ TEST_CASE("over many cycles with crashes at every step, no volume has two in fli
     CHECK(retried > 10);
     CHECK(retried_full > 10);
 }
+
+TEST_CASE("backups tagged in the description, below microversion 3.43, count as staffeln's") {
+    World w;
+    w.policy.full_backup_depth = 2;
+    w.policy.backup_min_interval = hours(24);
+    w.volume("v1");
+    w.volume("v2");
+    w.server("a", {"v1", "v2"});
+    auto& recent = w.backup("recent", "v1", "", false, kT0 - hours(2));
+    recent.description = tag_fields("t-old", TagForm::description).description;
+    w.task("t-old", "v1", TaskStatus::succeeded, "recent", kT0 - hours(2));
+    auto& parent = w.backup("parent", "v2", "", false, kT0 - hours(30));
+    parent.description = tag_fields("t-older", TagForm::description).description;
+    w.task("t-older", "v2", TaskStatus::succeeded, "parent", kT0 - hours(30));
+    auto plan = w.plan();
+    auto skips = all<SkipVolume>(plan);
+    REQUIRE(skips.size() == 1);
+    CHECK(skips[0].code == SkipReason::recent_backup);
+    auto creates = all<CreateBackup>(plan);
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].kind == BackupKind::incremental);
+    CHECK(creates[0].parent_id == "parent");
+}
