@@ -77,6 +77,7 @@ RetentionInput make_input(std::size_t records) {
                     TaskRecord failed;
                     failed.task_id = uuid('t', n);
                     failed.backup_id = b.id;
+                    failed.volume_id = b.volume_id;
                     failed.status = TaskStatus::failed;
                     builder.input().closed_tasks.push_back(std::move(failed));
                 }

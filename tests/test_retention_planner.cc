@@ -56,9 +56,10 @@ struct Cloud {
         servers.push_back(std::move(s));
         return servers.back();
     }
-    TaskRecord& record(std::string task, std::string backup_id, TaskStatus status) {
+    TaskRecord& record(std::string task, std::string backup_id, TaskStatus status, std::string volume = "v") {
         TaskRecord t;
         t.task_id = std::move(task);
+        t.volume_id = std::move(volume);
         t.backup_id = std::move(backup_id);
         t.status = status;
         closed.push_back(std::move(t));
@@ -383,8 +384,9 @@ TEST_CASE("store records whose backup Cinder no longer lists are reported gone")
     c.record("t-gone-failed", "vanished-2", TaskStatus::failed);
     c.record("t-here", "kept", TaskStatus::succeeded);
     c.record("t-never", "", TaskStatus::failed);  // never reached Cinder: nothing to drop
+    c.record("t-volume-gone", "vanished-3", TaskStatus::cancelled, "deleted-volume");
     auto plan = c.plan();
-    CHECK(plan.gone == std::vector<std::uint32_t>{0, 1});
+    CHECK(plan.gone == std::vector<std::uint32_t>{0, 1, 4});
     CHECK(c.deleted(plan).empty());
 }
 
@@ -466,4 +468,27 @@ TEST_CASE("over many cycles retention never asks Cinder to delete a backup that 
         for (const auto& b : c.backups) CHECK(c.now - b.created_at <= std::chrono::seconds(8 * 86400));
     }
     CHECK(c.backups.size() >= 2 * 6);  // at least the 6 days within retention, per volume
+}
+
+TEST_CASE("a record is matched within its own volume's backups") {
+    Cloud c;
+    c.server("web", {"v", "w"});
+    c.backup("F", "w", true, false, 18);
+    c.backup("failed", "w", true, false, 19, "error");
+    c.record("t-f", "failed", TaskStatus::failed, "w");
+    auto plan = c.plan();
+    REQUIRE(c.deleted(plan) == Ids{"failed"});
+    CHECK(plan.deletes[0].reason == RetentionReason::closed_task);
+    CHECK(plan.gone.empty());
+}
+
+TEST_CASE("planning twice on the same cloud gives the same plan, so a refused delete is simply planned again") {
+    Cloud c;
+    c.server("web", {"v"}, false);
+    c.backup("F", "v", true, false, 1);
+    c.backup("I", "v", true, true, 2);
+    auto first = c.plan();
+    auto second = c.plan();
+    CHECK(c.deleted(first) == c.deleted(second));
+    CHECK(c.waves(first) == c.waves(second));
 }

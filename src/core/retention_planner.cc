@@ -41,6 +41,7 @@ public:
 private:
     // Rule 1: the longest valid retention among the tagged servers a volume is attached to.
     void index_volume_policies() {
+        volumes_.reserve(in_.groups.size());
         for (std::size_t s = 0; s < in_.servers.size(); ++s) {
             const Server& server = in_.servers[s];
             if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
@@ -74,7 +75,7 @@ private:
     void index_closed_tasks() {
         record_found_.assign(in_.closed_tasks.size(), false);
         for (std::uint32_t r = 0; r < in_.closed_tasks.size(); ++r)
-            if (!in_.closed_tasks[r].backup_id.empty()) record_of_.emplace(in_.closed_tasks[r].backup_id, r);
+            if (!in_.closed_tasks[r].backup_id.empty()) records_of_volume_[in_.closed_tasks[r].volume_id].push_back(r);
     }
 
     struct GroupOrder {
@@ -120,6 +121,7 @@ private:
             if (parent_[i] != kNoParent) has_child_[parent_[i]] = true;
         VolumePolicy vp = policy_for(in_.backups[members[0]].group);
         mark_floor(members, vp);
+        match_records(members);
         for (std::size_t i = n; i-- > 0;) decide(members, i, vp);
     }
 
@@ -143,7 +145,7 @@ private:
         const std::uint32_t index = members[i];
         const RetentionBackup& b = in_.backups[index];
         RetentionDecision d{index, RetentionReason::within_retention, false, 0, 0, vp.server, vp.retention};
-        auto record = closed_record(b);
+        auto record = closed_record(i, b);
         if (!b.made_by_staffeln) return keep_silently(members, i);
         if (b.state == BackupState::deleting) d.reason = RetentionReason::busy;
         else if (record || b.state == BackupState::error) return decide_failed(members, i, d, record);
@@ -173,16 +175,26 @@ private:
         remove(i, d, record ? RetentionReason::closed_task : RetentionReason::error_status);
     }
 
+    // Records are matched per volume, not per backup: a cloud has few records to act on and
+    // many backups, so one lookup per group instead of one per backup.
+    void match_records(std::span<const std::uint32_t> members) {
+        record_at_.assign(members.size(), kNone);
+        auto it = records_of_volume_.find(in_.groups[in_.backups[members[0]].group].volume_id);
+        if (it == records_of_volume_.end()) return;
+        for (std::size_t i = 0; i < members.size(); ++i)
+            for (auto r : it->second)
+                if (in_.closed_tasks[r].backup_id == in_.backups[members[i]].id) {
+                    record_at_[i] = r;
+                    record_found_[r] = true;
+                }
+    }
+
     // A failed or cancelled task's record naming this backup, if the backup carries a tag.
-    std::optional<std::uint32_t> closed_record(const RetentionBackup& b) {
-        if (record_of_.empty()) return std::nullopt;
-        auto it = record_of_.find(b.id);
-        if (it == record_of_.end()) return std::nullopt;
-        record_found_[it->second] = true;
-        auto status = in_.closed_tasks[it->second].status;
-        bool to_delete = status == TaskStatus::failed || status == TaskStatus::cancelled;
-        if (!to_delete || !b.made_by_staffeln) return std::nullopt;
-        return it->second;
+    std::optional<std::uint32_t> closed_record(std::size_t i, const RetentionBackup& b) const {
+        if (record_at_[i] == kNone || !b.made_by_staffeln) return std::nullopt;
+        auto status = in_.closed_tasks[record_at_[i]].status;
+        if (status != TaskStatus::failed && status != TaskStatus::cancelled) return std::nullopt;
+        return record_at_[i];
     }
 
     void keep_silently(std::span<const std::uint32_t> members, std::size_t i) {
@@ -207,13 +219,14 @@ private:
     TimePoint now_;
     RetentionPlan plan_;
     std::unordered_map<std::string_view, VolumePolicy> volumes_;
-    std::unordered_map<std::string_view, std::uint32_t> record_of_;  // backup id -> closed task
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>> records_of_volume_;  // closed tasks
     std::vector<bool> record_found_;
     // Per-group scratch, reused across groups; positions are within the group's chain order.
     std::vector<ChainNode> nodes_;
     std::vector<std::size_t> parent_;
     std::vector<bool> has_child_;
     std::vector<bool> floor_;
+    std::vector<std::uint32_t> record_at_;   // the closed task naming this backup
     std::vector<std::uint32_t> needed_by_;   // the kept backup that depends on this one
     std::vector<std::uint32_t> child_wave_;  // 1 + the highest wave of a deleted dependent
 };

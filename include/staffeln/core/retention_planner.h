@@ -71,7 +71,8 @@ struct BackupGroup {  // one volume in one project: the scope of Cinder's chains
 
 // backups: Cinder's full listing (all projects), or at least every backup of every volume that
 // has a staffeln backup or a store record. closed_tasks: the store's succeeded, failed and
-// cancelled records that still name a backup; open (pending, in-flight) ones are ignored.
+// cancelled records that still name a backup (matched by volume_id, then backup_id); open
+// (pending, in-flight) ones are ignored.
 struct RetentionInput {
     std::vector<BackupGroup> groups;
     std::vector<RetentionBackup> backups;
