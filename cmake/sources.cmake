@@ -42,4 +42,6 @@ set(STAFFELN_SOURCES
   src/openstack/nova.cc
   src/openstack/cinder.cc
   src/openstack/cloud.cc
+  src/core/retention_planner.cc
+  src/core/report_model.cc
 )

@@ -457,9 +457,11 @@ TEST_CASE("a tagged backup the store does not know is adopted as a new task and 
     CHECK(adopt->task_id == "lost-task");
     CHECK(adopt->kind == BackupKind::incremental);
     CHECK(adopt->reason == "backup b9 carries task lost-task's tag but the store has no such task");
+    CHECK(adopt->server_id == "srv-a");
     auto* done = std::get_if<CompleteTask>(&plan.actions[1]);
     REQUIRE(done);
     CHECK(done->task_id == "lost-task");
+    CHECK(done->server_id == "srv-a");  // so the shell can set the server's last-backup-time
 }
 
 TEST_CASE("a known succeeded task's backup is not adopted again") {
@@ -686,4 +688,27 @@ TEST_CASE("over many cycles with crashes at every step, no volume has two in fli
     CHECK(adopted > 10);  // the crash paths were taken
     CHECK(retried > 10);
     CHECK(retried_full > 10);
+}
+
+TEST_CASE("backups tagged in the description, below microversion 3.43, count as staffeln's") {
+    World w;
+    w.policy.full_backup_depth = 2;
+    w.policy.backup_min_interval = hours(24);
+    w.volume("v1");
+    w.volume("v2");
+    w.server("a", {"v1", "v2"});
+    auto& recent = w.backup("recent", "v1", "", false, kT0 - hours(2));
+    recent.description = tag_fields("t-old", TagForm::description).description;
+    w.task("t-old", "v1", TaskStatus::succeeded, "recent", kT0 - hours(2));
+    auto& parent = w.backup("parent", "v2", "", false, kT0 - hours(30));
+    parent.description = tag_fields("t-older", TagForm::description).description;
+    w.task("t-older", "v2", TaskStatus::succeeded, "parent", kT0 - hours(30));
+    auto plan = w.plan();
+    auto skips = all<SkipVolume>(plan);
+    REQUIRE(skips.size() == 1);
+    CHECK(skips[0].code == SkipReason::recent_backup);
+    auto creates = all<CreateBackup>(plan);
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].kind == BackupKind::incremental);
+    CHECK(creates[0].parent_id == "parent");
 }

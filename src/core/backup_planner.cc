@@ -54,6 +54,10 @@ public:
 private:
     void index() {
         for (const auto& t : snap_.tasks) tasks_by_id_.emplace(t.task_id, &t);
+        for (bool tagged : {true, false})
+            for (const auto& server : snap_.servers)
+                if (server_wants_backup(server, policy_.backup_metadata_key) == tagged)
+                    for (const auto& volume_id : server.volume_ids) server_of_volume_.try_emplace(volume_id, &server);
         tags_.reserve(snap_.backups.size());
         for (const auto& b : snap_.backups) {
             tags_.push_back(task_id_of(b));
@@ -108,7 +112,7 @@ private:
                               : fmt::format("task {} recorded backup {} but Cinder holds backup {} with its tag", task_id,
                                             record->backup_id, b.id);
         plan_.actions.push_back(AdoptBackup{task_id, record != nullptr, b.id, b.volume_id, b.project_id,
-                                            record ? record->server_id : std::string(),
+                                            record ? record->server_id : server_of(b.volume_id),
                                             b.is_incremental ? BackupKind::incremental : BackupKind::full, b.created_at,
                                             std::move(why)});
     }
@@ -128,8 +132,14 @@ private:
         return backup_id.empty() || it == by_id_.end() ? nullptr : it->second;
     }
 
+    // A task adopted from its tag alone takes the server its volume is attached to now.
+    std::string server_of(const std::string& volume_id) const {
+        auto it = server_of_volume_.find(volume_id);
+        return it == server_of_volume_.end() ? std::string() : it->second->id;
+    }
+
     void settle(const OpenTask& task) {
-        const std::string server_id = task.record ? task.record->server_id : std::string();
+        const std::string server_id = task.record ? task.record->server_id : server_of(task.volume_id);
         if (task.backup) return settle_with_backup(task, *task.backup, server_id);
         if (!task.record->backup_id.empty())
             return fail_task(task, "", fmt::format("backup {} is no longer in Cinder", task.record->backup_id));
@@ -277,6 +287,7 @@ private:
     BackupPlan plan_;
 
     std::unordered_map<std::string_view, const TaskRecord*> tasks_by_id_;
+    std::unordered_map<std::string_view, const Server*> server_of_volume_;  // tagged servers first
     std::vector<std::optional<std::string>> tags_;  // parallel to snap_.backups
     std::unordered_map<std::string_view, const Backup*> by_id_;
     std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;

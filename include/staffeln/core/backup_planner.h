@@ -34,6 +34,9 @@ struct BackupPolicy {
 // What the shell read this cycle. servers, volumes and backups come from all_tenants listings
 // of every project; tasks are every store record that is pending or in flight, plus every
 // record whose backup may still be in Cinder (passing all records is correct too).
+// Take the backup listing after the store read and with no create call outstanding: a pending
+// task whose tag is not listed is then known not to have reached Cinder, and is retried. (A
+// create that Cinder still applies after its call timed out shows up as a duplicate next cycle.)
 struct BackupSnapshot {
     std::vector<Server> servers;
     std::unordered_map<std::string, Volume> volumes;  // by volume id
@@ -57,6 +60,7 @@ struct CreateBackup {
 };
 
 // A pending task whose create never reached Cinder: create again under the same task id.
+// Retries stop at backup_cycle_timeout after the task was written: the task is then failed.
 struct RetryCreate {
     CreateBackup create;  // create.task_id is the existing task's
     std::string reason;
@@ -89,7 +93,7 @@ struct AdoptBackup {
     std::string backup_id;
     std::string volume_id;
     std::string project_id;
-    std::string server_id;  // empty when the store did not know the task
+    std::string server_id;  // the task's, or for an unknown task the server the volume is attached to
     BackupKind kind = BackupKind::full;
     TimePoint created_at{};
     std::string reason;
