@@ -7,6 +7,7 @@ set(STAFFELN_SOURCES
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc
   src/cli/cmd_stubs.cc
+  src/cli/cmd_conductor.cc
   src/duration.cc
   src/config/ini_file.cc
   src/config/options.cc
@@ -18,6 +19,15 @@ set(STAFFELN_SOURCES
   src/store/backup_index.cc
   src/coordination/coordinator.cc
   src/coordination/file_locks.cc
+  src/conductor/context.cc
+  src/conductor/worker_pool.cc
+  src/conductor/task_ids.cc
+  src/conductor/cloud_reader.cc
+  src/conductor/backup_executor.cc
+  src/conductor/backup_cycle.cc
+  src/conductor/retention_cycle.cc
+  src/conductor/signals.cc
+  src/conductor/conductor.cc
   src/core/task.cc
   src/core/server_selection.cc
   src/core/backup_tag.cc

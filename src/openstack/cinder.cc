@@ -109,6 +109,13 @@ Status Cinder::delete_backup(const std::string& backup_id, const std::string& pr
     return {};
 }
 
+Status Cinder::force_delete_backup(const std::string& backup_id) {
+    auto response = session_.call({Service::block_storage, "POST", backup_path(backup_id) + "/action",
+                                   R"({"os-force_delete": {}})", {}, Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
 Result<BackupQuota> Cinder::backup_quota(const std::string& project_id) {
     auto response = session_.call({Service::block_storage, "GET", "/os-quota-sets/" + percent_encode(project_id) + "?usage=True",
                                    {}, {}, Idempotency::idempotent});

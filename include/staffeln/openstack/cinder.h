@@ -60,6 +60,8 @@ public:
     // project_id "": with the own (admin) token.
     Result<Backup> get_backup(const std::string& backup_id, const std::string& project_id = "");
     Status delete_backup(const std::string& backup_id, const std::string& project_id = "");
+    // os-force_delete (admin): also removes a backup still creating, which a plain delete refuses.
+    Status force_delete_backup(const std::string& backup_id);
     Result<BackupQuota> backup_quota(const std::string& project_id);
     Result<BackupRecord> export_record(const std::string& backup_id);
     Result<std::string> import_record(const BackupRecord& record);  // the imported backup's id
