@@ -2,6 +2,7 @@
 
 #include "simcloud/base64.h"
 #include "simcloud/ids.h"
+#include "simcloud/json_out.h"
 
 #include <fmt/format.h>
 
@@ -37,97 +38,94 @@ json version_document(const std::string& base) {
                                           {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
 }
 
-json links(const Ctx& c, const char* collection, const std::string& id) {
+void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id) {
     const std::string& base = c.call.base_url;
-    return json::array(
-        {{{"rel", "self"}, {"href", fmt::format("{}/volume/v3/{}/{}/{}", base, c.url_project, collection, id)}},
-         {{"rel", "bookmark"}, {"href", fmt::format("{}/volume/{}/{}/{}", base, c.url_project, collection, id)}}});
+    w.begin_array();
+    w.begin_object().key("rel").str("self").key("href").str_parts({base, "/volume/v3/", c.url_project, "/", collection, "/", id}).end_object();
+    w.begin_object().key("rel").str("bookmark").key("href").str_parts({base, "/volume/", c.url_project, "/", collection, "/", id}).end_object();
+    w.end_array();
 }
 
 json optional_string(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
-json name_of(const Volume& v) { return v.name; }
-json name_of(const Backup& b) { return optional_string(b.name); }
 
 // ---- volumes -------------------------------------------------------------------------
 
-json volume_json(const Ctx& c, const Volume& v) {
-    json attachments = json::array();
+void write_volume(JsonOut& w, const Ctx& c, const Volume& v) {
+    w.begin_object();
+    w.key("id").str(v.id).key("status").str(v.status).key("size").num(v.size);
+    w.key("availability_zone").str("nova").key("created_at").str(cinder_time(v.created));
+    w.key("updated_at").str(cinder_time(v.updated)).key("name").str(v.name).key("description").opt(v.description);
+    w.key("volume_type").str("__DEFAULT__").key("snapshot_id").null().key("source_volid").null();
+    w.key("metadata").object(v.metadata).key("links");
+    write_links(w, c, "volumes", v.id);
+    w.key("user_id").str(c.cloud.users[v.user].id).key("bootable").str(v.bootable ? "true" : "false");
+    w.key("encrypted").boolean(false).key("replication_status").null().key("consistencygroup_id").null();
+    w.key("multiattach").boolean(false).key("attachments").begin_array();
     if (v.server)
-        attachments.push_back({{"id", v.id},
-                               {"attachment_id", v.attachment_id},
-                               {"volume_id", v.id},
-                               {"server_id", c.cloud.servers[*v.server].id},
-                               {"host_name", nullptr},
-                               {"device", v.device},
-                               {"attached_at", cinder_time(v.created)}});
-    json j = {{"id", v.id},
-              {"status", v.status},
-              {"size", v.size},
-              {"availability_zone", "nova"},
-              {"created_at", cinder_time(v.created)},
-              {"updated_at", cinder_time(v.updated)},
-              {"name", v.name},
-              {"description", optional_string(v.description)},
-              {"volume_type", "__DEFAULT__"},
-              {"snapshot_id", nullptr},
-              {"source_volid", nullptr},
-              {"metadata", v.metadata},
-              {"links", links(c, "volumes", v.id)},
-              {"user_id", c.cloud.users[v.user].id},
-              {"bootable", v.bootable ? "true" : "false"},
-              {"encrypted", false},
-              {"replication_status", nullptr},
-              {"consistencygroup_id", nullptr},
-              {"multiattach", false},
-              {"attachments", attachments},
-              {"os-vol-tenant-attr:tenant_id", c.cloud.projects[v.project].id}};
-    if (c.at(13)) j["group_id"] = nullptr;
-    if (c.at(48)) {
-        j["shared_targets"] = false;
-        j["service_uuid"] = "21e590ab-fb1f-4311-b610-ac927e3fb804";
-    }
-    if (c.at(63)) j["volume_type_id"] = "2c320a4e-2fb6-40a0-a1ee-a85beabca850";
+        w.begin_object()
+            .key("id").str(v.id)
+            .key("attachment_id").str(v.attachment_id)
+            .key("volume_id").str(v.id)
+            .key("server_id").str(c.cloud.servers[*v.server].id)
+            .key("host_name").null()
+            .key("device").str(v.device)
+            .key("attached_at").str(cinder_time(v.created))
+            .end_object();
+    w.end_array();
+    w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
+    if (c.at(13)) w.key("group_id").null();
+    if (c.at(48)) w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+    if (c.at(63)) w.key("volume_type_id").str("2c320a4e-2fb6-40a0-a1ee-a85beabca850");
     if (c.caller.is_admin) {
-        j["os-vol-host-attr:host"] = "simcloud@sim#sim";
-        j["os-vol-mig-status-attr:migstat"] = nullptr;
-        j["os-vol-mig-status-attr:name_id"] = nullptr;
-        if (c.at(21)) j["provider_id"] = nullptr;
-        if (c.at(61)) j["cluster_name"] = nullptr;
+        w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
+        w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        if (c.at(21)) w.key("provider_id").null();
+        if (c.at(61)) w.key("cluster_name").null();
     }
-    return j;
+    w.end_object();
 }
 
 // ---- backups -------------------------------------------------------------------------
 
 std::string container_of(const std::string& id) { return id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id; }
 
-json backup_json(const Ctx& c, const Backup& b) {
-    bool creating = b.status == BackupStatus::creating;
-    json j = {{"id", b.id},
-              {"status", to_string(b.status)},
-              {"size", b.size},
-              {"object_count", b.object_count},
-              {"availability_zone", optional_string(b.availability_zone)},
-              {"container", creating ? json(nullptr) : json(container_of(b.id))},
-              {"created_at", cinder_time(b.created)},
-              {"updated_at", cinder_time(b.updated)},
-              {"name", optional_string(b.name)},
-              {"description", optional_string(b.description)},
-              {"fail_reason", optional_string(b.fail_reason)},
-              {"volume_id", b.volume_id},
-              {"links", links(c, "backups", b.id)},
-              {"is_incremental", b.incremental},
-              {"has_dependent_backups", b.dependents > 0},
-              {"snapshot_id", optional_string(b.snapshot_id)},
-              {"data_timestamp", cinder_time(b.data_timestamp)}};
-    if (c.at(43)) j["metadata"] = b.metadata;
-    if (c.caller.is_admin && c.at(18)) j["os-backup-project-attr:project_id"] = c.cloud.projects[b.project].id;
-    if (c.caller.is_admin && c.at(56)) j["user_id"] = c.cloud.users[b.user].id;
-    return j;
+void write_backup(JsonOut& w, const Ctx& c, const Backup& b) {
+    w.begin_object();
+    w.key("id").str(b.id).key("status").str(to_string(b.status)).key("size").num(b.size);
+    w.key("object_count").num(b.object_count).key("availability_zone").opt(b.availability_zone);
+    w.key("container");
+    if (b.status == BackupStatus::creating) w.null();
+    else w.str_parts({std::string_view(b.id).substr(0, 2), "/", std::string_view(b.id).substr(2, 2), "/", b.id});
+    w.key("created_at").str(cinder_time(b.created)).key("updated_at").str(cinder_time(b.updated));
+    w.key("name").opt(b.name).key("description").opt(b.description).key("fail_reason").opt(b.fail_reason);
+    w.key("volume_id").str(b.volume_id).key("links");
+    write_links(w, c, "backups", b.id);
+    w.key("is_incremental").boolean(b.incremental).key("has_dependent_backups").boolean(b.dependents > 0);
+    w.key("snapshot_id").opt(b.snapshot_id).key("data_timestamp").str(cinder_time(b.data_timestamp));
+    if (c.at(43)) w.key("metadata").object(b.metadata);
+    if (c.caller.is_admin && c.at(18)) w.key("os-backup-project-attr:project_id").str(c.cloud.projects[b.project].id);
+    if (c.caller.is_admin && c.at(56)) w.key("user_id").str(c.cloud.users[b.user].id);
+    w.end_object();
 }
 
-json trimmed(const Ctx& c, const Backup& b) {
-    return {{"backup", {{"id", b.id}, {"name", optional_string(b.name)}, {"links", links(c, "backups", b.id)}}}};
+void write_summary(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id,
+                   const std::optional<std::string>& name) {
+    w.begin_object().key("id").str(id).key("name").opt(name).key("links");
+    write_links(w, c, collection, id);
+    w.end_object();
+}
+
+template <class Write>
+Reply single(int status, const char* envelope, Write write) {
+    JsonOut w;
+    w.begin_object().key(envelope);
+    write(w);
+    w.end_object();
+    return text_reply(status, std::move(w.text()));
+}
+
+Reply trimmed(const Ctx& c, int status, const Backup& b) {
+    return single(status, "backup", [&](JsonOut& w) { write_summary(w, c, "backups", b.id, b.name); });
 }
 
 // ---- listing -------------------------------------------------------------------------
@@ -182,6 +180,9 @@ bool meta_matches(const Meta& have, const Meta& want) {
     return true;
 }
 
+std::optional<std::string> name_of(const Volume& v) { return v.name; }
+const std::optional<std::string>& name_of(const Backup& b) { return b.name; }
+
 template <class Item, class Keep, class Render>
 Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<Item>& items, const char* collection,
                 bool detail, Keep keep, Render render, const std::string& not_found_kind,
@@ -194,21 +195,27 @@ Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<
             return fault(404, fmt::format("{} {} could not be found.", not_found_kind, *page->marker));
         it = index.upper_bound(*marker_handle);
     }
-    json out = json::array();
-    std::string last;
-    for (; it != index.end() && out.size() < page->limit; ++it) {
+    JsonOut w;
+    w.begin_object().key(collection).begin_array();
+    size_t count = 0;
+    const std::string* last = nullptr;
+    for (; it != index.end() && count < page->limit; ++it) {
         const Item& item = items[*it];
         if (!keep(item)) continue;
-        out.push_back(detail ? render(item) : json{{"id", item.id}, {"name", name_of(item)}, {"links", links(c, collection, item.id)}});
-        last = item.id;
+        if (detail) render(w, item);
+        else write_summary(w, c, collection, item.id, name_of(item));
+        last = &item.id;
+        ++count;
     }
-    json body = {{collection, out}};
+    w.end_array();
     size_t max_items = page->limited ? page->limit : 1000;
-    if (max_items > 0 && out.size() == max_items)
-        body[std::string(collection) + "_links"] = next_links(
-            c.call, fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
-            last);
-    return json_reply(200, body);
+    if (max_items > 0 && count == max_items)
+        w.key(std::string(collection) + "_links")
+            .raw(next_links(c.call,
+                            fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
+                            *last));
+    w.end_object();
+    return text_reply(200, std::move(w.text()));
 }
 
 template <class Item>
@@ -255,7 +262,7 @@ Reply list_volumes(const Ctx& c, bool detail) {
         return !meta || meta_matches(v.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](const Volume& v) { return volume_json(c, v); },
+    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](JsonOut& w, const Volume& v) { write_volume(w, c, v); },
                      "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
 }
 
@@ -284,7 +291,7 @@ Reply list_backups(const Ctx& c, bool detail) {
         return !meta || meta_matches(b.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](const Backup& b) { return backup_json(c, b); },
+    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](JsonOut& w, const Backup& b) { write_backup(w, c, b); },
                      "Backup", marker ? c.cloud.backup(*marker) : std::nullopt);
 }
 
@@ -453,7 +460,7 @@ Reply create_backup(const Ctx& c) {
     volume.updated = c.call.now;
     Handle h = c.cloud.add_backup(std::move(b));
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_create_s * 1e6));
-    return json_reply(202, trimmed(c, c.cloud.backups[h]));
+    return trimmed(c, 202, c.cloud.backups[h]);
 }
 
 // ---- backup show / delete / actions / export / import ---------------------------------
@@ -573,7 +580,7 @@ Reply import_record(const Ctx& c) {
         if (auto parent = c.cloud.backup(record["parent_id"].get<std::string>())) b.parent = parent;
     }
     Handle h = c.cloud.add_backup(std::move(b));
-    return json_reply(201, trimmed(c, c.cloud.backups[h]));
+    return trimmed(c, 201, c.cloud.backups[h]);
 }
 
 // ---- quotas ----------------------------------------------------------------------------
@@ -637,7 +644,7 @@ Reply route_backups(Ctx& c) {
     } else if (s.size() >= 4) {
         auto h = visible_backup(c, s[3]);
         if (!h) return backup_not_found(s[3]);
-        if (s.size() == 4 && m == "GET") return json_reply(200, {{"backup", backup_json(c, c.cloud.backups[*h])}});
+        if (s.size() == 4 && m == "GET") return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
     }
@@ -656,7 +663,7 @@ Reply route(Ctx& c) {
             auto h = c.cloud.volume(s[3]);
             if (!h || !c.sees(c.cloud.volumes[*h].project))
                 return fault(404, fmt::format("Volume {} could not be found.", s[3]));
-            return json_reply(200, {{"volume", volume_json(c, c.cloud.volumes[*h])}});
+            return single(200, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[*h]); });
         }
     }
     if (s.size() == 4 && s[2] == "os-quota-sets" && m == "GET") return quota_set(c, s[3]);
