@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace staffeln::sim {
@@ -196,6 +197,7 @@ Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<
         it = index.upper_bound(*marker_handle);
     }
     JsonOut w;
+    w.text().reserve(std::min<size_t>(page->limit, 1000) * 1024);
     w.begin_object().key(collection).begin_array();
     size_t count = 0;
     const std::string* last = nullptr;
@@ -379,24 +381,24 @@ std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
     return std::nullopt;
 }
 
-// Cinder's parent choice: the newest backup of the volume in the caller's project by data_timestamp,
-// counting only available ones; none at all -> "No backups available", none available -> "must be available".
-std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project) {
+// Cinder's parent choice (cinder/backup/api.py): the backup of the volume in the caller's project
+// with the newest data_timestamp, whatever its status (for a snapshot, only those older than it);
+// none at all -> "No backups available", newest not available -> "must be available".
+std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project,
+                                               const Snapshot* snapshot) {
     auto it = c.cloud.backups_by_volume.find(volume_id);
-    std::optional<Handle> best;
-    bool any = false;
-    if (it != c.cloud.backups_by_volume.end()) {
-        for (Handle h : it->second) {
-            const Backup& b = c.cloud.backups[h];
-            if (b.project != project) continue;
-            any = true;
-            if (b.status != BackupStatus::available) continue;
-            if (!best || b.data_timestamp > c.cloud.backups[*best].data_timestamp) best = h;
-        }
-    }
-    if (!any) return fault(400, "Invalid backup: No backups available to do an incremental backup.");
-    if (!best) return fault(400, "Invalid backup: The parent backup must be available for incremental backup.");
-    return *best;
+    std::optional<Handle> latest;
+    auto key = [&](Handle h) {
+        Micros t = c.cloud.backups[h].data_timestamp;
+        return !snapshot || t < snapshot->created ? t : std::numeric_limits<Micros>::min();
+    };
+    if (it != c.cloud.backups_by_volume.end())
+        for (Handle h : it->second)
+            if (c.cloud.backups[h].project == project && (!latest || key(h) > key(*latest))) latest = h;
+    if (!latest) return fault(400, "Invalid backup: No backups available to do an incremental backup.");
+    if (c.cloud.backups[*latest].status != BackupStatus::available)
+        return fault(400, "Invalid backup: The parent backup must be available for incremental backup.");
+    return *latest;
 }
 
 Reply create_backup(const Ctx& c) {
@@ -412,30 +414,34 @@ Reply create_backup(const Ctx& c) {
     Volume& volume = c.cloud.volumes[*vh];
     bool force = req.contains("force") && *cinder_bool(req["force"]);
     bool incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
-    if (volume.status != "available" && volume.status != "in-use")
+    Micros data_timestamp = c.call.now;
+    Snapshot* snapshot = nullptr;
+    if (req.contains("snapshot_id")) {
+        std::string snapshot_id = req["snapshot_id"].get<std::string>();
+        auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
+                                  [&](const Snapshot& s) { return s.id == snapshot_id; });
+        if (found == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
+        snapshot = &*found;
+        if (snapshot->volume_id != volume_id)
+            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.", volume_id,
+                                          snapshot->volume_id));
+        if (snapshot->status != "available")
+            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
+                                          "status is \"{}\".",
+                                          snapshot->status));
+        data_timestamp = snapshot->created;
+    } else if (volume.status != "available" && volume.status != "in-use") {
         return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
                                       "status is \"{}\".",
                                       volume.status));
-    if (volume.status == "in-use" && !force)
+    } else if (volume.status == "in-use" && !force) {
         return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
-    Micros data_timestamp = c.call.now;
-    std::optional<std::string> snapshot_id;
-    if (req.contains("snapshot_id")) {
-        snapshot_id = req["snapshot_id"].get<std::string>();
-        auto snap = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
-                                 [&](const Snapshot& s) { return s.id == *snapshot_id; });
-        if (snap == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", *snapshot_id));
-        if (snap->status != "available")
-            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
-                                          "status is \"{}\".",
-                                          snap->status));
-        data_timestamp = snap->created;
     }
     Handle project = *c.caller.project;
     if (auto over = quota_error(c.cloud.projects[project], volume.size)) return *over;
     std::optional<Handle> parent;
     if (incremental) {
-        auto found = incremental_parent(c, volume_id, project);
+        auto found = incremental_parent(c, volume_id, project, snapshot);
         if (auto* bad = std::get_if<Reply>(&found)) return *bad;
         parent = std::get<Handle>(found);
     }
@@ -449,15 +455,19 @@ Reply create_backup(const Ctx& c) {
         b.availability_zone = req["availability_zone"].get<std::string>();
     if (req.contains("metadata"))
         for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
-    b.snapshot_id = snapshot_id;
+    if (snapshot) b.snapshot_id = snapshot->id;
     b.size = volume.size;
     b.created = b.updated = c.call.now;
     b.data_timestamp = data_timestamp;
     b.incremental = incremental;
     b.parent = parent;
-    volume.previous_status = volume.status;
-    volume.status = "backing-up";
-    volume.updated = c.call.now;
+    if (snapshot) {
+        snapshot->status = "backing-up";
+    } else {
+        volume.previous_status = volume.status;
+        volume.status = "backing-up";
+        volume.updated = c.call.now;
+    }
     Handle h = c.cloud.add_backup(std::move(b));
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_create_s * 1e6));
     return trimmed(c, 202, c.cloud.backups[h]);
@@ -480,11 +490,23 @@ void start_delete(Ctx& c, Handle h) {
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_delete_s * 1e6));
 }
 
+// Cinder looks for dependents with get_all(parent_id=...), which sees the caller's project only.
+bool has_dependents_in_caller_project(const Ctx& c, Handle h) {
+    const Backup& parent = c.cloud.backups[h];
+    if (parent.dependents == 0) return false;
+    auto it = c.cloud.backups_by_volume.find(parent.volume_id);
+    if (it == c.cloud.backups_by_volume.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](Handle child) {
+        const Backup& b = c.cloud.backups[child];
+        return b.parent == h && b.project == c.caller.project;
+    });
+}
+
 Reply delete_backup(Ctx& c, Handle h) {
     const Backup& b = c.cloud.backups[h];
     if (b.status != BackupStatus::available && b.status != BackupStatus::error)
         return fault(400, "Invalid backup: Backup status must be available or error");
-    if (b.dependents > 0) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+    if (has_dependents_in_caller_project(c, h)) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
     start_delete(c, h);
     return empty_reply(202);
 }
@@ -500,12 +522,9 @@ Reply backup_action(Ctx& c, Handle h) {
     }
     if (body.contains("os-reset_status") && body["os-reset_status"].contains("status")) {
         std::string status = body["os-reset_status"].value("status", "");
-        Backup& b = c.cloud.backups[h];
-        if (status == "available") b.status = BackupStatus::available;
-        else if (status == "error") b.status = BackupStatus::error;
+        if (status == "available") c.cloud.set_status(h, BackupStatus::available, c.call.now);
+        else if (status == "error") c.cloud.set_status(h, BackupStatus::error, c.call.now);
         else return fault(400, fmt::format("Invalid input received: Invalid status: {}", status));
-        b.due = 0;
-        b.updated = c.call.now;
         return empty_reply(202);
     }
     return fault(400, "There is no such action: " + body.begin().key());

@@ -159,6 +159,7 @@ Reply list_servers(const Ctx& c, bool detail) {
     }
     auto name = call.param("name");
     JsonOut w;
+    w.text().reserve(page->limit * 1800);
     w.begin_object().key("servers").begin_array();
     size_t count = 0;
     const std::string* last = nullptr;
