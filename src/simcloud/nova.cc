@@ -124,6 +124,23 @@ bool truthy(const std::string& v) {
     return !(v == "0" || v == "false" || v == "False" || v == "off" || v == "no" || v == "f" || v == "n");
 }
 
+// The servers a list may show: the caller's project, or with all_tenants every project or the
+// one named by project_id/tenant_id; nullopt when that project does not exist.
+std::optional<const OrderedIndex<Server>*> servers_in_scope(const Ctx& c, bool all_tenants) {
+    static const OrderedIndex<Server> kEmpty{NewestFirst<Server>{nullptr}};
+    auto in_project = [&](Handle p) {
+        auto it = c.cloud.servers_by_project.find(p);
+        return it == c.cloud.servers_by_project.end() ? &kEmpty : &it->second;
+    };
+    if (!all_tenants) return c.caller.project ? in_project(*c.caller.project) : &kEmpty;
+    auto wanted = c.call.param("project_id");
+    if (!wanted) wanted = c.call.param("tenant_id");
+    if (!wanted) return &c.cloud.all_servers;
+    auto project = c.cloud.project(*wanted);
+    if (!project || c.cloud.projects[*project].id != *wanted) return std::nullopt;
+    return in_project(*project);
+}
+
 Reply list_servers(const Ctx& c, bool detail) {
     const Call& call = c.call;
     auto all = call.param("all_tenants");
@@ -134,28 +151,13 @@ Reply list_servers(const Ctx& c, bool detail) {
     auto page = page_params(call, true);
     if (!page) return fault(400, fmt::format("Invalid input for query parameters limit. Value: {}.",
                                              call.param("limit").value_or("")));
-    std::optional<Handle> project = c.caller.project;
-    if (all_tenants) {
-        project.reset();
-        auto wanted = call.param("project_id");
-        if (!wanted) wanted = call.param("tenant_id");
-        if (wanted) {
-            project = c.cloud.project(*wanted);
-            if (!project || c.cloud.projects[*project].id != *wanted)
-                return json_reply(200, {{"servers", json::array()}});
-        }
-    }
-    const OrderedIndex<Server>* index = &c.cloud.all_servers;
-    static const OrderedIndex<Server> kEmpty{NewestFirst<Server>{nullptr}};
-    if (project) {
-        auto it = c.cloud.servers_by_project.find(*project);
-        index = it == c.cloud.servers_by_project.end() ? &kEmpty : &it->second;
-    }
-    auto it = index->begin();
+    auto index = servers_in_scope(c, all_tenants);
+    if (!index) return json_reply(200, {{"servers", json::array()}});
+    auto it = (*index)->begin();
     if (page->marker) {
         auto m = c.cloud.server(*page->marker);
         if (!m) return fault(400, fmt::format("marker [{}] not found", *page->marker));
-        it = index->upper_bound(*m);
+        it = (*index)->upper_bound(*m);
     }
     auto name = call.param("name");
     JsonOut w;
@@ -163,7 +165,7 @@ Reply list_servers(const Ctx& c, bool detail) {
     w.begin_object().key("servers").begin_array();
     size_t count = 0;
     const std::string* last = nullptr;
-    for (; it != index->end() && count < page->limit; ++it) {
+    for (; it != (*index)->end() && count < page->limit; ++it) {
         const Server& s = c.cloud.servers[*it];
         if (name && s.name.find(*name) == std::string::npos) continue;
         if (detail) {
