@@ -429,6 +429,7 @@ TEST_CASE("injected faults answer with the status, Retry-After, latency, dropped
     CHECK(first.status == 503);
     CHECK(first.header("Retry-After") == "7");
     CHECK(first.body["serviceUnavailable"]["code"] == 503);
+    CHECK(first.header("X-OpenStack-Request-Id").rfind("req-", 0) == 0);
     CHECK(h.call("GET", "/compute/v2.1/servers/detail", demo).status == 200);
     CHECK(h.call("GET", list, demo).status == 503);
     CHECK(h.call("GET", list, demo).status == 200);

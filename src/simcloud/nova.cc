@@ -53,10 +53,17 @@ void write_links(JsonOut& w, const Call& call, const std::string& id) {
     w.end_array();
 }
 
+// Nova's hostId is a sha224 of project and host: 56 hex digits, stable per project.
 std::string host_id(const Project& p) {
-    std::string out;
-    for (int i = 0; out.size() < 56; ++i) out += fmt::format("{:016x}", std::hash<std::string>{}(p.id + "simcloud" + std::to_string(i)));
-    return out.substr(0, 56);
+    std::uint64_t h = std::hash<std::string>{}(p.id);
+    auto mix = [&h] {
+        h += 0x9e3779b97f4a7c15ULL;
+        std::uint64_t z = h;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    };
+    return fmt::format("{:016x}{:016x}{:016x}{:08x}", mix(), mix(), mix(), static_cast<std::uint32_t>(mix()));
 }
 
 void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) {

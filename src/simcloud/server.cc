@@ -1,6 +1,7 @@
 #include "simcloud/server.h"
 
 #include "simcloud/cinder.h"
+#include "simcloud/ids.h"
 #include "simcloud/keystone.h"
 #include "simcloud/nova.h"
 
@@ -121,7 +122,13 @@ void SimServer::serve(const httplib::Request& req, httplib::Response& res) {
         res.status = 500;
         return;
     }
-    if (fault.error_status) return write(injected_error(req.path, *fault.error_status, fault.retry_after_s), res);
+    if (fault.error_status) {
+        Reply injected = injected_error(req.path, *fault.error_status, fault.retry_after_s);
+        std::string request_id = new_request_id();
+        injected.headers.emplace_back("X-OpenStack-Request-Id", request_id);
+        if (segs[0] != "identity") injected.headers.emplace_back("X-Compute-Request-Id", request_id);
+        return write(injected, res);
+    }
 
     std::lock_guard lock(cloud_.mutex);
     call.now = now_micros();
