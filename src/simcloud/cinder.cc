@@ -401,6 +401,52 @@ std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& 
     return *latest;
 }
 
+// What the backup reads: the snapshot when one is named (the volume's status is then not
+// checked), else the volume, which must be available, or in-use with force.
+std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req) {
+    if (req.contains("snapshot_id")) {
+        std::string snapshot_id = req["snapshot_id"].get<std::string>();
+        auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
+                                  [&](const Snapshot& s) { return s.id == snapshot_id; });
+        if (found == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
+        if (found->volume_id != volume.id)
+            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.", volume.id,
+                                          found->volume_id));
+        if (found->status != "available")
+            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
+                                          "status is \"{}\".",
+                                          found->status));
+        return &*found;
+    }
+    if (volume.status != "available" && volume.status != "in-use")
+        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
+                                      "status is \"{}\".",
+                                      volume.status));
+    if (volume.status == "in-use" && !(req.contains("force") && *cinder_bool(req["force"])))
+        return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
+    return static_cast<Snapshot*>(nullptr);
+}
+
+Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req, const Snapshot* snapshot) {
+    Backup b;
+    b.volume_id = volume.id;
+    b.project = *c.caller.project;
+    b.user = c.caller.user;
+    if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
+    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
+    if (req.contains("availability_zone") && req["availability_zone"].is_string())
+        b.availability_zone = req["availability_zone"].get<std::string>();
+    if (req.contains("metadata"))
+        for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
+    if (snapshot) b.snapshot_id = snapshot->id;
+    b.size = volume.size;
+    b.created = b.updated = c.call.now;
+    b.data_timestamp = snapshot ? snapshot->created : c.call.now;
+    b.incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
+    return b;
+}
+
+// The checks and their order follow cinder/backup/api.py create().
 Reply create_backup(const Ctx& c) {
     auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
@@ -412,55 +458,16 @@ Reply create_backup(const Ctx& c) {
     if (!vh || !c.sees(c.cloud.volumes[*vh].project))
         return fault(404, fmt::format("Volume {} could not be found.", volume_id));
     Volume& volume = c.cloud.volumes[*vh];
-    bool force = req.contains("force") && *cinder_bool(req["force"]);
-    bool incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
-    Micros data_timestamp = c.call.now;
-    Snapshot* snapshot = nullptr;
-    if (req.contains("snapshot_id")) {
-        std::string snapshot_id = req["snapshot_id"].get<std::string>();
-        auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
-                                  [&](const Snapshot& s) { return s.id == snapshot_id; });
-        if (found == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
-        snapshot = &*found;
-        if (snapshot->volume_id != volume_id)
-            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.", volume_id,
-                                          snapshot->volume_id));
-        if (snapshot->status != "available")
-            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
-                                          "status is \"{}\".",
-                                          snapshot->status));
-        data_timestamp = snapshot->created;
-    } else if (volume.status != "available" && volume.status != "in-use") {
-        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
-                                      "status is \"{}\".",
-                                      volume.status));
-    } else if (volume.status == "in-use" && !force) {
-        return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
+    auto source = check_source(c, volume, req);
+    if (auto* bad = std::get_if<Reply>(&source)) return *bad;
+    Snapshot* snapshot = std::get<Snapshot*>(source);
+    if (auto over = quota_error(c.cloud.projects[*c.caller.project], volume.size)) return *over;
+    Backup b = new_backup(c, volume, req, snapshot);
+    if (b.incremental) {
+        auto parent = incremental_parent(c, volume_id, b.project, snapshot);
+        if (auto* bad = std::get_if<Reply>(&parent)) return *bad;
+        b.parent = std::get<Handle>(parent);
     }
-    Handle project = *c.caller.project;
-    if (auto over = quota_error(c.cloud.projects[project], volume.size)) return *over;
-    std::optional<Handle> parent;
-    if (incremental) {
-        auto found = incremental_parent(c, volume_id, project, snapshot);
-        if (auto* bad = std::get_if<Reply>(&found)) return *bad;
-        parent = std::get<Handle>(found);
-    }
-    Backup b;
-    b.volume_id = volume_id;
-    b.project = project;
-    b.user = c.caller.user;
-    if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
-    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
-    if (req.contains("availability_zone") && req["availability_zone"].is_string())
-        b.availability_zone = req["availability_zone"].get<std::string>();
-    if (req.contains("metadata"))
-        for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
-    if (snapshot) b.snapshot_id = snapshot->id;
-    b.size = volume.size;
-    b.created = b.updated = c.call.now;
-    b.data_timestamp = data_timestamp;
-    b.incremental = incremental;
-    b.parent = parent;
     if (snapshot) {
         snapshot->status = "backing-up";
     } else {
