@@ -187,7 +187,8 @@ Reply list_servers(const Ctx& c, bool detail) {
     }
     w.end_array();
     if (page->limit > 0 && count == page->limit)
-        w.key("servers_links").raw(next_links(call, call.base_url + "/compute/v2.1/servers" + (detail ? "/detail" : ""), *last));
+        w.key("servers_links")
+            .raw(next_links(call, fmt::format("{}/compute/v2.1/servers{}", call.base_url, detail ? "/detail" : ""), *last));
     w.end_object();
     return text_reply(200, std::move(w.text()));
 }
@@ -202,15 +203,15 @@ std::optional<Handle> visible_server(const Ctx& c, const std::string& id) {
 Reply not_found(const std::string& id) { return fault(404, fmt::format("Instance {} could not be found.", id)); }
 
 std::optional<std::string> invalid_metadata(const json& meta) {
-    if (!meta.is_object()) return "Invalid input for field/attribute metadata. Value: " + meta.dump() + ". " +
-                                  meta.dump() + " is not of type 'object'";
+    if (!meta.is_object())
+        return fmt::format("Invalid input for field/attribute metadata. Value: {0}. {0} is not of type 'object'", meta.dump());
     for (const auto& [k, v] : meta.items()) {
         if (k.empty() || k.size() > 255)
-            return "Invalid input for field/attribute metadata. Value: " + meta.dump() +
-                   ". Additional properties are not allowed ('" + k + "' was unexpected)";
+            return fmt::format("Invalid input for field/attribute metadata. Value: {}. Additional properties are not "
+                               "allowed ('{}' was unexpected)",
+                               meta.dump(), k);
         if (!v.is_string() || v.get<std::string>().size() > 255)
-            return "Invalid input for field/attribute " + k + ". Value: " + v.dump() + ". " + v.dump() +
-                   " is not of type 'string'";
+            return fmt::format("Invalid input for field/attribute {0}. Value: {1}. {1} is not of type 'string'", k, v.dump());
     }
     return std::nullopt;
 }
