@@ -311,6 +311,28 @@ TEST_CASE("an incremental backup needs an available backup of the volume in the 
     CHECK(state["parent_id"] == full);
     CHECK(state["is_incremental"] == true);
     CHECK(h.call("GET", backups_url(h, "demo") + "/" + full, demo).body["backup"]["has_dependent_backups"] == true);
+
+    h.call("PATCH", "/_sim/backups/" + incr, "", "", R"({"status": "error"})");
+    Answer newest_failed = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}});
+    CHECK(newest_failed.status == 400);
+    CHECK(newest_failed.body["badRequest"]["message"] == "Invalid backup: The parent backup must be available for incremental backup.");
+    CHECK(h.call("DELETE", backups_url(h, "demo") + "/" + full, demo).status == 400);  // the failed child still depends on it
+}
+
+TEST_CASE("a backup from a snapshot leaves the volume alone and must name the snapshot's volume") {
+    json s = fast_demo();
+    s["snapshots"] = json::array({{{"id", "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"}, {"volume", "web-1-root"}}});
+    Harness h(s);
+    std::string demo = h.token("demo", "demo-secret", "demo");
+    std::string snap = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+    Answer wrong = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"snapshot_id", snap}});
+    CHECK(wrong.status == 400);
+    CHECK(wrong.body["badRequest"]["message"] ==
+          "Invalid volume: Volume " + kDetached + " does not match with snapshot.volume_id " + kDemoVolRoot + ".");
+    Answer ok = create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}});
+    REQUIRE(ok.status == 202);  // in-use, yet no force needed: the snapshot is what is read
+    CHECK(h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDemoVolRoot, demo).body["volume"]["status"] == "in-use");
+    CHECK(create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}}).status == 400);  // backing-up
 }
 
 TEST_CASE("a backup with incrementals cannot be deleted; deleted backups go away and then 404") {
@@ -407,6 +429,7 @@ TEST_CASE("injected faults answer with the status, Retry-After, latency, dropped
     CHECK(first.status == 503);
     CHECK(first.header("Retry-After") == "7");
     CHECK(first.body["serviceUnavailable"]["code"] == 503);
+    CHECK(first.header("X-OpenStack-Request-Id").rfind("req-", 0) == 0);
     CHECK(h.call("GET", "/compute/v2.1/servers/detail", demo).status == 200);
     CHECK(h.call("GET", list, demo).status == 503);
     CHECK(h.call("GET", list, demo).status == 200);

@@ -80,7 +80,13 @@ std::vector<Recorded> recorded_calls(const std::vector<std::string>& lines) {
         std::smatch m;
         if (lines[i].rfind("### ", 0) == 0) heading = lines[i].substr(4);
         if (std::regex_match(lines[i], m, call)) {
-            out.push_back({heading, m[1], m[2], m[3].str().empty() ? "/" : m[3].str(), m[4]});
+            Recorded r;
+            r.heading = heading;
+            r.method = m[1];
+            r.port = m[2];
+            r.path = m[3].str().empty() ? "/" : m[3].str();
+            r.version = m[4];
+            out.push_back(r);
         } else if (lines[i] == "request:" && !out.empty()) {
             out.back().request = block_after(lines, i);
         } else if (std::regex_match(lines[i], m, response) && !out.empty()) {

@@ -2,10 +2,12 @@
 
 #include "simcloud/base64.h"
 #include "simcloud/ids.h"
+#include "simcloud/json_out.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace staffeln::sim {
@@ -37,97 +39,94 @@ json version_document(const std::string& base) {
                                           {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
 }
 
-json links(const Ctx& c, const char* collection, const std::string& id) {
+void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id) {
     const std::string& base = c.call.base_url;
-    return json::array(
-        {{{"rel", "self"}, {"href", fmt::format("{}/volume/v3/{}/{}/{}", base, c.url_project, collection, id)}},
-         {{"rel", "bookmark"}, {"href", fmt::format("{}/volume/{}/{}/{}", base, c.url_project, collection, id)}}});
+    w.begin_array();
+    w.begin_object().key("rel").str("self").key("href").str_parts({base, "/volume/v3/", c.url_project, "/", collection, "/", id}).end_object();
+    w.begin_object().key("rel").str("bookmark").key("href").str_parts({base, "/volume/", c.url_project, "/", collection, "/", id}).end_object();
+    w.end_array();
 }
 
 json optional_string(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
-json name_of(const Volume& v) { return v.name; }
-json name_of(const Backup& b) { return optional_string(b.name); }
 
 // ---- volumes -------------------------------------------------------------------------
 
-json volume_json(const Ctx& c, const Volume& v) {
-    json attachments = json::array();
+void write_volume(JsonOut& w, const Ctx& c, const Volume& v) {
+    w.begin_object();
+    w.key("id").str(v.id).key("status").str(v.status).key("size").num(v.size);
+    w.key("availability_zone").str("nova").key("created_at").str(cinder_time(v.created));
+    w.key("updated_at").str(cinder_time(v.updated)).key("name").str(v.name).key("description").opt(v.description);
+    w.key("volume_type").str("__DEFAULT__").key("snapshot_id").null().key("source_volid").null();
+    w.key("metadata").object(v.metadata).key("links");
+    write_links(w, c, "volumes", v.id);
+    w.key("user_id").str(c.cloud.users[v.user].id).key("bootable").str(v.bootable ? "true" : "false");
+    w.key("encrypted").boolean(false).key("replication_status").null().key("consistencygroup_id").null();
+    w.key("multiattach").boolean(false).key("attachments").begin_array();
     if (v.server)
-        attachments.push_back({{"id", v.id},
-                               {"attachment_id", v.attachment_id},
-                               {"volume_id", v.id},
-                               {"server_id", c.cloud.servers[*v.server].id},
-                               {"host_name", nullptr},
-                               {"device", v.device},
-                               {"attached_at", cinder_time(v.created)}});
-    json j = {{"id", v.id},
-              {"status", v.status},
-              {"size", v.size},
-              {"availability_zone", "nova"},
-              {"created_at", cinder_time(v.created)},
-              {"updated_at", cinder_time(v.updated)},
-              {"name", v.name},
-              {"description", optional_string(v.description)},
-              {"volume_type", "__DEFAULT__"},
-              {"snapshot_id", nullptr},
-              {"source_volid", nullptr},
-              {"metadata", v.metadata},
-              {"links", links(c, "volumes", v.id)},
-              {"user_id", c.cloud.users[v.user].id},
-              {"bootable", v.bootable ? "true" : "false"},
-              {"encrypted", false},
-              {"replication_status", nullptr},
-              {"consistencygroup_id", nullptr},
-              {"multiattach", false},
-              {"attachments", attachments},
-              {"os-vol-tenant-attr:tenant_id", c.cloud.projects[v.project].id}};
-    if (c.at(13)) j["group_id"] = nullptr;
-    if (c.at(48)) {
-        j["shared_targets"] = false;
-        j["service_uuid"] = "21e590ab-fb1f-4311-b610-ac927e3fb804";
-    }
-    if (c.at(63)) j["volume_type_id"] = "2c320a4e-2fb6-40a0-a1ee-a85beabca850";
+        w.begin_object()
+            .key("id").str(v.id)
+            .key("attachment_id").str(v.attachment_id)
+            .key("volume_id").str(v.id)
+            .key("server_id").str(c.cloud.servers[*v.server].id)
+            .key("host_name").null()
+            .key("device").str(v.device)
+            .key("attached_at").str(cinder_time(v.created))
+            .end_object();
+    w.end_array();
+    w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
+    if (c.at(13)) w.key("group_id").null();
+    if (c.at(48)) w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+    if (c.at(63)) w.key("volume_type_id").str("2c320a4e-2fb6-40a0-a1ee-a85beabca850");
     if (c.caller.is_admin) {
-        j["os-vol-host-attr:host"] = "simcloud@sim#sim";
-        j["os-vol-mig-status-attr:migstat"] = nullptr;
-        j["os-vol-mig-status-attr:name_id"] = nullptr;
-        if (c.at(21)) j["provider_id"] = nullptr;
-        if (c.at(61)) j["cluster_name"] = nullptr;
+        w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
+        w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        if (c.at(21)) w.key("provider_id").null();
+        if (c.at(61)) w.key("cluster_name").null();
     }
-    return j;
+    w.end_object();
 }
 
 // ---- backups -------------------------------------------------------------------------
 
 std::string container_of(const std::string& id) { return id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id; }
 
-json backup_json(const Ctx& c, const Backup& b) {
-    bool creating = b.status == BackupStatus::creating;
-    json j = {{"id", b.id},
-              {"status", to_string(b.status)},
-              {"size", b.size},
-              {"object_count", b.object_count},
-              {"availability_zone", optional_string(b.availability_zone)},
-              {"container", creating ? json(nullptr) : json(container_of(b.id))},
-              {"created_at", cinder_time(b.created)},
-              {"updated_at", cinder_time(b.updated)},
-              {"name", optional_string(b.name)},
-              {"description", optional_string(b.description)},
-              {"fail_reason", optional_string(b.fail_reason)},
-              {"volume_id", b.volume_id},
-              {"links", links(c, "backups", b.id)},
-              {"is_incremental", b.incremental},
-              {"has_dependent_backups", b.dependents > 0},
-              {"snapshot_id", optional_string(b.snapshot_id)},
-              {"data_timestamp", cinder_time(b.data_timestamp)}};
-    if (c.at(43)) j["metadata"] = b.metadata;
-    if (c.caller.is_admin && c.at(18)) j["os-backup-project-attr:project_id"] = c.cloud.projects[b.project].id;
-    if (c.caller.is_admin && c.at(56)) j["user_id"] = c.cloud.users[b.user].id;
-    return j;
+void write_backup(JsonOut& w, const Ctx& c, const Backup& b) {
+    w.begin_object();
+    w.key("id").str(b.id).key("status").str(to_string(b.status)).key("size").num(b.size);
+    w.key("object_count").num(b.object_count).key("availability_zone").opt(b.availability_zone);
+    w.key("container");
+    if (b.status == BackupStatus::creating) w.null();
+    else w.str_parts({std::string_view(b.id).substr(0, 2), "/", std::string_view(b.id).substr(2, 2), "/", b.id});
+    w.key("created_at").str(cinder_time(b.created)).key("updated_at").str(cinder_time(b.updated));
+    w.key("name").opt(b.name).key("description").opt(b.description).key("fail_reason").opt(b.fail_reason);
+    w.key("volume_id").str(b.volume_id).key("links");
+    write_links(w, c, "backups", b.id);
+    w.key("is_incremental").boolean(b.incremental).key("has_dependent_backups").boolean(b.dependents > 0);
+    w.key("snapshot_id").opt(b.snapshot_id).key("data_timestamp").str(cinder_time(b.data_timestamp));
+    if (c.at(43)) w.key("metadata").object(b.metadata);
+    if (c.caller.is_admin && c.at(18)) w.key("os-backup-project-attr:project_id").str(c.cloud.projects[b.project].id);
+    if (c.caller.is_admin && c.at(56)) w.key("user_id").str(c.cloud.users[b.user].id);
+    w.end_object();
 }
 
-json trimmed(const Ctx& c, const Backup& b) {
-    return {{"backup", {{"id", b.id}, {"name", optional_string(b.name)}, {"links", links(c, "backups", b.id)}}}};
+void write_summary(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id,
+                   const std::optional<std::string>& name) {
+    w.begin_object().key("id").str(id).key("name").opt(name).key("links");
+    write_links(w, c, collection, id);
+    w.end_object();
+}
+
+template <class Write>
+Reply single(int status, const char* envelope, Write write) {
+    JsonOut w;
+    w.begin_object().key(envelope);
+    write(w);
+    w.end_object();
+    return text_reply(status, std::move(w.text()));
+}
+
+Reply trimmed(const Ctx& c, int status, const Backup& b) {
+    return single(status, "backup", [&](JsonOut& w) { write_summary(w, c, "backups", b.id, b.name); });
 }
 
 // ---- listing -------------------------------------------------------------------------
@@ -182,6 +181,9 @@ bool meta_matches(const Meta& have, const Meta& want) {
     return true;
 }
 
+std::optional<std::string> name_of(const Volume& v) { return v.name; }
+const std::optional<std::string>& name_of(const Backup& b) { return b.name; }
+
 template <class Item, class Keep, class Render>
 Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<Item>& items, const char* collection,
                 bool detail, Keep keep, Render render, const std::string& not_found_kind,
@@ -194,21 +196,28 @@ Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<
             return fault(404, fmt::format("{} {} could not be found.", not_found_kind, *page->marker));
         it = index.upper_bound(*marker_handle);
     }
-    json out = json::array();
-    std::string last;
-    for (; it != index.end() && out.size() < page->limit; ++it) {
+    JsonOut w;
+    w.text().reserve(std::min<size_t>(page->limit, 1000) * 1024);
+    w.begin_object().key(collection).begin_array();
+    size_t count = 0;
+    const std::string* last = nullptr;
+    for (; it != index.end() && count < page->limit; ++it) {
         const Item& item = items[*it];
         if (!keep(item)) continue;
-        out.push_back(detail ? render(item) : json{{"id", item.id}, {"name", name_of(item)}, {"links", links(c, collection, item.id)}});
-        last = item.id;
+        if (detail) render(w, item);
+        else write_summary(w, c, collection, item.id, name_of(item));
+        last = &item.id;
+        ++count;
     }
-    json body = {{collection, out}};
+    w.end_array();
     size_t max_items = page->limited ? page->limit : 1000;
-    if (max_items > 0 && out.size() == max_items)
-        body[std::string(collection) + "_links"] = next_links(
-            c.call, fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
-            last);
-    return json_reply(200, body);
+    if (max_items > 0 && count == max_items)
+        w.key(std::string(collection) + "_links")
+            .raw(next_links(c.call,
+                            fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
+                            *last));
+    w.end_object();
+    return text_reply(200, std::move(w.text()));
 }
 
 template <class Item>
@@ -255,7 +264,7 @@ Reply list_volumes(const Ctx& c, bool detail) {
         return !meta || meta_matches(v.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](const Volume& v) { return volume_json(c, v); },
+    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](JsonOut& w, const Volume& v) { write_volume(w, c, v); },
                      "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
 }
 
@@ -284,7 +293,7 @@ Reply list_backups(const Ctx& c, bool detail) {
         return !meta || meta_matches(b.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](const Backup& b) { return backup_json(c, b); },
+    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](JsonOut& w, const Backup& b) { write_backup(w, c, b); },
                      "Backup", marker ? c.cloud.backup(*marker) : std::nullopt);
 }
 
@@ -372,26 +381,72 @@ std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
     return std::nullopt;
 }
 
-// Cinder's parent choice: the newest backup of the volume in the caller's project by data_timestamp,
-// counting only available ones; none at all -> "No backups available", none available -> "must be available".
-std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project) {
+// Cinder's parent choice (cinder/backup/api.py): the backup of the volume in the caller's project
+// with the newest data_timestamp, whatever its status (for a snapshot, only those older than it);
+// none at all -> "No backups available", newest not available -> "must be available".
+std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project,
+                                               const Snapshot* snapshot) {
     auto it = c.cloud.backups_by_volume.find(volume_id);
-    std::optional<Handle> best;
-    bool any = false;
-    if (it != c.cloud.backups_by_volume.end()) {
-        for (Handle h : it->second) {
-            const Backup& b = c.cloud.backups[h];
-            if (b.project != project) continue;
-            any = true;
-            if (b.status != BackupStatus::available) continue;
-            if (!best || b.data_timestamp > c.cloud.backups[*best].data_timestamp) best = h;
-        }
-    }
-    if (!any) return fault(400, "Invalid backup: No backups available to do an incremental backup.");
-    if (!best) return fault(400, "Invalid backup: The parent backup must be available for incremental backup.");
-    return *best;
+    std::optional<Handle> latest;
+    auto key = [&](Handle h) {
+        Micros t = c.cloud.backups[h].data_timestamp;
+        return !snapshot || t < snapshot->created ? t : std::numeric_limits<Micros>::min();
+    };
+    if (it != c.cloud.backups_by_volume.end())
+        for (Handle h : it->second)
+            if (c.cloud.backups[h].project == project && (!latest || key(h) > key(*latest))) latest = h;
+    if (!latest) return fault(400, "Invalid backup: No backups available to do an incremental backup.");
+    if (c.cloud.backups[*latest].status != BackupStatus::available)
+        return fault(400, "Invalid backup: The parent backup must be available for incremental backup.");
+    return *latest;
 }
 
+// What the backup reads: the snapshot when one is named (the volume's status is then not
+// checked), else the volume, which must be available, or in-use with force.
+std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req) {
+    if (req.contains("snapshot_id")) {
+        std::string snapshot_id = req["snapshot_id"].get<std::string>();
+        auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
+                                  [&](const Snapshot& s) { return s.id == snapshot_id; });
+        if (found == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
+        if (found->volume_id != volume.id)
+            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.", volume.id,
+                                          found->volume_id));
+        if (found->status != "available")
+            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
+                                          "status is \"{}\".",
+                                          found->status));
+        return &*found;
+    }
+    if (volume.status != "available" && volume.status != "in-use")
+        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
+                                      "status is \"{}\".",
+                                      volume.status));
+    if (volume.status == "in-use" && !(req.contains("force") && *cinder_bool(req["force"])))
+        return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
+    return static_cast<Snapshot*>(nullptr);
+}
+
+Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req, const Snapshot* snapshot) {
+    Backup b;
+    b.volume_id = volume.id;
+    b.project = *c.caller.project;
+    b.user = c.caller.user;
+    if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
+    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
+    if (req.contains("availability_zone") && req["availability_zone"].is_string())
+        b.availability_zone = req["availability_zone"].get<std::string>();
+    if (req.contains("metadata"))
+        for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
+    if (snapshot) b.snapshot_id = snapshot->id;
+    b.size = volume.size;
+    b.created = b.updated = c.call.now;
+    b.data_timestamp = snapshot ? snapshot->created : c.call.now;
+    b.incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
+    return b;
+}
+
+// The checks and their order follow cinder/backup/api.py create().
 Reply create_backup(const Ctx& c) {
     auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
@@ -403,57 +458,26 @@ Reply create_backup(const Ctx& c) {
     if (!vh || !c.sees(c.cloud.volumes[*vh].project))
         return fault(404, fmt::format("Volume {} could not be found.", volume_id));
     Volume& volume = c.cloud.volumes[*vh];
-    bool force = req.contains("force") && *cinder_bool(req["force"]);
-    bool incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
-    if (volume.status != "available" && volume.status != "in-use")
-        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
-                                      "status is \"{}\".",
-                                      volume.status));
-    if (volume.status == "in-use" && !force)
-        return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
-    Micros data_timestamp = c.call.now;
-    std::optional<std::string> snapshot_id;
-    if (req.contains("snapshot_id")) {
-        snapshot_id = req["snapshot_id"].get<std::string>();
-        auto snap = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
-                                 [&](const Snapshot& s) { return s.id == *snapshot_id; });
-        if (snap == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", *snapshot_id));
-        if (snap->status != "available")
-            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
-                                          "status is \"{}\".",
-                                          snap->status));
-        data_timestamp = snap->created;
+    auto source = check_source(c, volume, req);
+    if (auto* bad = std::get_if<Reply>(&source)) return *bad;
+    Snapshot* snapshot = std::get<Snapshot*>(source);
+    if (auto over = quota_error(c.cloud.projects[*c.caller.project], volume.size)) return *over;
+    Backup b = new_backup(c, volume, req, snapshot);
+    if (b.incremental) {
+        auto parent = incremental_parent(c, volume_id, b.project, snapshot);
+        if (auto* bad = std::get_if<Reply>(&parent)) return *bad;
+        b.parent = std::get<Handle>(parent);
     }
-    Handle project = *c.caller.project;
-    if (auto over = quota_error(c.cloud.projects[project], volume.size)) return *over;
-    std::optional<Handle> parent;
-    if (incremental) {
-        auto found = incremental_parent(c, volume_id, project);
-        if (auto* bad = std::get_if<Reply>(&found)) return *bad;
-        parent = std::get<Handle>(found);
+    if (snapshot) {
+        snapshot->status = "backing-up";
+    } else {
+        volume.previous_status = volume.status;
+        volume.status = "backing-up";
+        volume.updated = c.call.now;
     }
-    Backup b;
-    b.volume_id = volume_id;
-    b.project = project;
-    b.user = c.caller.user;
-    if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
-    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
-    if (req.contains("availability_zone") && req["availability_zone"].is_string())
-        b.availability_zone = req["availability_zone"].get<std::string>();
-    if (req.contains("metadata"))
-        for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
-    b.snapshot_id = snapshot_id;
-    b.size = volume.size;
-    b.created = b.updated = c.call.now;
-    b.data_timestamp = data_timestamp;
-    b.incremental = incremental;
-    b.parent = parent;
-    volume.previous_status = volume.status;
-    volume.status = "backing-up";
-    volume.updated = c.call.now;
     Handle h = c.cloud.add_backup(std::move(b));
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_create_s * 1e6));
-    return json_reply(202, trimmed(c, c.cloud.backups[h]));
+    return trimmed(c, 202, c.cloud.backups[h]);
 }
 
 // ---- backup show / delete / actions / export / import ---------------------------------
@@ -473,11 +497,23 @@ void start_delete(Ctx& c, Handle h) {
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_delete_s * 1e6));
 }
 
+// Cinder looks for dependents with get_all(parent_id=...), which sees the caller's project only.
+bool has_dependents_in_caller_project(const Ctx& c, Handle h) {
+    const Backup& parent = c.cloud.backups[h];
+    if (parent.dependents == 0) return false;
+    auto it = c.cloud.backups_by_volume.find(parent.volume_id);
+    if (it == c.cloud.backups_by_volume.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](Handle child) {
+        const Backup& b = c.cloud.backups[child];
+        return b.parent == h && b.project == c.caller.project;
+    });
+}
+
 Reply delete_backup(Ctx& c, Handle h) {
     const Backup& b = c.cloud.backups[h];
     if (b.status != BackupStatus::available && b.status != BackupStatus::error)
         return fault(400, "Invalid backup: Backup status must be available or error");
-    if (b.dependents > 0) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+    if (has_dependents_in_caller_project(c, h)) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
     start_delete(c, h);
     return empty_reply(202);
 }
@@ -493,12 +529,9 @@ Reply backup_action(Ctx& c, Handle h) {
     }
     if (body.contains("os-reset_status") && body["os-reset_status"].contains("status")) {
         std::string status = body["os-reset_status"].value("status", "");
-        Backup& b = c.cloud.backups[h];
-        if (status == "available") b.status = BackupStatus::available;
-        else if (status == "error") b.status = BackupStatus::error;
+        if (status == "available") c.cloud.set_status(h, BackupStatus::available, c.call.now);
+        else if (status == "error") c.cloud.set_status(h, BackupStatus::error, c.call.now);
         else return fault(400, fmt::format("Invalid input received: Invalid status: {}", status));
-        b.due = 0;
-        b.updated = c.call.now;
         return empty_reply(202);
     }
     return fault(400, "There is no such action: " + body.begin().key());
@@ -573,7 +606,7 @@ Reply import_record(const Ctx& c) {
         if (auto parent = c.cloud.backup(record["parent_id"].get<std::string>())) b.parent = parent;
     }
     Handle h = c.cloud.add_backup(std::move(b));
-    return json_reply(201, trimmed(c, c.cloud.backups[h]));
+    return trimmed(c, 201, c.cloud.backups[h]);
 }
 
 // ---- quotas ----------------------------------------------------------------------------
@@ -637,7 +670,7 @@ Reply route_backups(Ctx& c) {
     } else if (s.size() >= 4) {
         auto h = visible_backup(c, s[3]);
         if (!h) return backup_not_found(s[3]);
-        if (s.size() == 4 && m == "GET") return json_reply(200, {{"backup", backup_json(c, c.cloud.backups[*h])}});
+        if (s.size() == 4 && m == "GET") return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
     }
@@ -656,7 +689,7 @@ Reply route(Ctx& c) {
             auto h = c.cloud.volume(s[3]);
             if (!h || !c.sees(c.cloud.volumes[*h].project))
                 return fault(404, fmt::format("Volume {} could not be found.", s[3]));
-            return json_reply(200, {{"volume", volume_json(c, c.cloud.volumes[*h])}});
+            return single(200, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[*h]); });
         }
     }
     if (s.size() == 4 && s[2] == "os-quota-sets" && m == "GET") return quota_set(c, s[3]);

@@ -191,21 +191,33 @@ void Cloud::finish(Handle h, Micros now) {
         return;
     }
     if (b.status != BackupStatus::creating) return;
-    if (auto v = volume(b.volume_id); v && volumes[*v].status == "backing-up") {
-        volumes[*v].status = volumes[*v].previous_status.empty() ? "available" : volumes[*v].previous_status;
-        volumes[*v].updated = now;
-    }
+    release_source(b, now);
     b.updated = now;
     std::uniform_real_distribution<double> chance(0.0, 1.0);
     if (settings.backup_error_rate > 0 && chance(random) < settings.backup_error_rate) {
         b.status = BackupStatus::error;
         b.fail_reason = settings.backup_fail_reason;
-        if (b.parent && backups[*b.parent].alive) backups[*b.parent].dependents -= 1;
-        b.parent.reset();
         return;
     }
     b.status = BackupStatus::available;
     b.object_count = b.incremental ? 0 : 1;
+}
+
+void Cloud::release_source(const Backup& b, Micros now) {
+    for (Snapshot& s : snapshots)
+        if (b.snapshot_id && s.id == *b.snapshot_id && s.status == "backing-up") s.status = "available";
+    if (auto v = volume(b.volume_id); v && !b.snapshot_id && volumes[*v].status == "backing-up") {
+        volumes[*v].status = volumes[*v].previous_status.empty() ? "available" : volumes[*v].previous_status;
+        volumes[*v].updated = now;
+    }
+}
+
+void Cloud::set_status(Handle h, BackupStatus status, Micros now) {
+    Backup& b = backups[h];
+    if (b.status == BackupStatus::creating) release_source(b, now);
+    b.status = status;
+    b.due = 0;
+    b.updated = now;
 }
 
 std::vector<Handle> Cloud::roles_of(Handle user_h, Handle project_h) const {

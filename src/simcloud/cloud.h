@@ -171,6 +171,8 @@ public:
 
     // Schedules a backup's next transition (creating->available/error, deleting->gone).
     void schedule(Handle b, Micros due);
+    // Sets a backup's status at once (admin reset, control API); a creating one frees its volume.
+    void set_status(Handle b, BackupStatus status, Micros now);
     // Applies every transition due at or before now.
     void advance(Micros now);
     // Applies every pending transition immediately, whatever its due time.
@@ -181,6 +183,7 @@ public:
 
 private:
     void finish(Handle b, Micros now);
+    void release_source(const Backup& b, Micros now);
 
     std::unordered_map<std::string, Handle> project_ids_, user_ids_, server_ids_, volume_ids_, backup_ids_;
     struct Due {

@@ -169,11 +169,9 @@ Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) {
         json body = json::parse(call.req.body, nullptr, false);
         std::string status = body.is_object() ? body.value("status", "") : "";
         Backup& b = cloud.backups[*h];
-        if (status == "available") b.status = BackupStatus::available;
-        else if (status == "error") b.status = BackupStatus::error;
+        if (status == "available") cloud.set_status(*h, BackupStatus::available, call.now);
+        else if (status == "error") cloud.set_status(*h, BackupStatus::error, call.now);
         else return json_reply(400, {{"error", "status must be available or error"}});
-        b.due = 0;
-        b.updated = call.now;
         if (body.contains("fail_reason") && body["fail_reason"].is_string()) b.fail_reason = body["fail_reason"].get<std::string>();
         return json_reply(200, {{"backup", backup_state(cloud, b)}});
     }

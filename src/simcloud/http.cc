@@ -20,6 +20,14 @@ Reply json_reply(int status, const json& body) {
     return r;
 }
 
+Reply text_reply(int status, std::string json_text) {
+    Reply r;
+    r.status = status;
+    r.body = std::move(json_text);
+    r.headers.emplace_back("Content-Type", "application/json");
+    return r;
+}
+
 Reply empty_reply(int status) {
     Reply r;
     r.status = status;

@@ -35,6 +35,7 @@ struct Reply {
 
 Reply json_reply(int status, const json& body);
 Reply empty_reply(int status);
+Reply text_reply(int status, std::string json_text);
 // Nova and Cinder faults: {"badRequest": {"code": 400, "message": "..."}}.
 Reply fault(int status, const std::string& message);
 std::string fault_name(int status);

@@ -1,6 +1,7 @@
 #include "simcloud/nova.h"
 
 #include "simcloud/ids.h"
+#include "simcloud/json_out.h"
 
 #include <fmt/format.h>
 
@@ -45,90 +46,106 @@ Reply versions(const Call& call) {
     return json_reply(200, {{"versions", json::array({v20, v21_document(call.base_url, false)})}});
 }
 
-json links(const Call& call, const std::string& id) {
-    return json::array({{{"rel", "self"}, {"href", call.base_url + "/compute/v2.1/servers/" + id}},
-                        {{"rel", "bookmark"}, {"href", call.base_url + "/compute/servers/" + id}}});
+void write_links(JsonOut& w, const Call& call, const std::string& id) {
+    w.begin_array();
+    w.begin_object().key("rel").str("self").key("href").str_parts({call.base_url, "/compute/v2.1/servers/", id}).end_object();
+    w.begin_object().key("rel").str("bookmark").key("href").str_parts({call.base_url, "/compute/servers/", id}).end_object();
+    w.end_array();
 }
 
+// Nova's hostId is a sha224 of project and host: 56 hex digits, stable per project.
 std::string host_id(const Project& p) {
-    std::string out;
-    for (int i = 0; out.size() < 56; ++i) out += fmt::format("{:016x}", std::hash<std::string>{}(p.id + "oslab" + std::to_string(i)));
-    return out.substr(0, 56);
+    std::uint64_t h = std::hash<std::string>{}(p.id);
+    auto mix = [&h] {
+        h += 0x9e3779b97f4a7c15ULL;
+        std::uint64_t z = h;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    };
+    return fmt::format("{:016x}{:016x}{:016x}{:08x}", mix(), mix(), mix(), static_cast<std::uint32_t>(mix()));
 }
 
-json volumes_attached(const Ctx& c, const Server& s) {
-    json out = json::array();
+void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) {
+    w.begin_array();
     for (Handle v : s.volumes) {
-        json item = {{"id", c.cloud.volumes[v].id}};
-        if (c.at(3)) item["delete_on_termination"] = false;
-        out.push_back(item);
+        w.begin_object().key("id").str(c.cloud.volumes[v].id);
+        if (c.at(3)) w.key("delete_on_termination").boolean(false);
+        w.end_object();
     }
-    return out;
+    w.end_array();
 }
 
-json flavor(const Ctx& c) {
-    if (c.at(47))
-        return {{"vcpus", 1}, {"ram", 256}, {"disk", 0}, {"ephemeral", 0}, {"swap", 0},
-                {"original_name", "sim.tiny"}, {"extra_specs", json::object()}};
-    std::string id = "b0a1c2d3-0000-4000-8000-000000000001";
-    return {{"id", id},
-            {"links", json::array({{{"rel", "bookmark"}, {"href", c.call.base_url + "/compute/flavors/" + id}}})}};
+void write_flavor(JsonOut& w, const Ctx& c) {
+    if (c.at(47)) {
+        w.begin_object().key("vcpus").num(1).key("ram").num(256).key("disk").num(0).key("ephemeral").num(0);
+        w.key("swap").num(0).key("original_name").str("sim.tiny").key("extra_specs").begin_object().end_object();
+        w.end_object();
+        return;
+    }
+    const char* id = "b0a1c2d3-0000-4000-8000-000000000001";
+    w.begin_object().key("id").str(id).key("links").begin_array();
+    w.begin_object().key("rel").str("bookmark").key("href").str_parts({c.call.base_url, "/compute/flavors/", id}).end_object();
+    w.end_array().end_object();
 }
 
-json server_json(const Ctx& c, const Server& s, bool show) {
+void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) {
     const Project& p = c.cloud.projects[s.project];
-    json j = {{"id", s.id},
-              {"name", s.name},
-              {"status", s.status},
-              {"tenant_id", p.id},
-              {"user_id", c.cloud.users[s.user].id},
-              {"metadata", s.metadata},
-              {"hostId", host_id(p)},
-              {"image", ""},
-              {"flavor", flavor(c)},
-              {"created", nova_time(s.created)},
-              {"updated", nova_time(s.updated)},
-              {"addresses", json::object()},
-              {"accessIPv4", ""},
-              {"accessIPv6", ""},
-              {"links", links(c.call, s.id)},
-              {"OS-DCF:diskConfig", "MANUAL"},
-              {"progress", 0},
-              {"OS-EXT-AZ:availability_zone", "nova"},
-              {"config_drive", ""},
-              {"key_name", nullptr},
-              {"OS-SRV-USG:launched_at", cinder_time(s.created)},
-              {"OS-SRV-USG:terminated_at", nullptr},
-              {"OS-EXT-STS:task_state", nullptr},
-              {"OS-EXT-STS:vm_state", "active"},
-              {"OS-EXT-STS:power_state", 1},
-              {"os-extended-volumes:volumes_attached", volumes_attached(c, s)}};
+    w.begin_object();
+    w.key("id").str(s.id).key("name").str(s.name).key("status").str(s.status).key("tenant_id").str(p.id);
+    w.key("user_id").str(c.cloud.users[s.user].id).key("metadata").object(s.metadata);
+    w.key("hostId").str(host_id(p)).key("image").str("").key("flavor");
+    write_flavor(w, c);
+    w.key("created").str(nova_time(s.created)).key("updated").str(nova_time(s.updated));
+    w.key("addresses").begin_object().end_object().key("accessIPv4").str("").key("accessIPv6").str("");
+    w.key("links");
+    write_links(w, c.call, s.id);
+    w.key("OS-DCF:diskConfig").str("MANUAL").key("progress").num(0).key("OS-EXT-AZ:availability_zone").str("nova");
+    w.key("config_drive").str("").key("key_name").null();
+    w.key("OS-SRV-USG:launched_at").str(cinder_time(s.created)).key("OS-SRV-USG:terminated_at").null();
+    w.key("OS-EXT-STS:task_state").null().key("OS-EXT-STS:vm_state").str("active").key("OS-EXT-STS:power_state").num(1);
+    w.key("os-extended-volumes:volumes_attached");
+    write_volumes_attached(w, c, s);
     if (c.caller.is_admin) {
-        j["OS-EXT-SRV-ATTR:host"] = "simcloud";
-        j["OS-EXT-SRV-ATTR:instance_name"] = fmt::format("instance-{:08x}", s.instance_number);
-        j["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "simcloud";
+        w.key("OS-EXT-SRV-ATTR:host").str("simcloud");
+        w.key("OS-EXT-SRV-ATTR:instance_name").str(fmt::format("instance-{:08x}", s.instance_number));
+        w.key("OS-EXT-SRV-ATTR:hypervisor_hostname").str("simcloud");
         if (c.at(3)) {
-            j["OS-EXT-SRV-ATTR:reservation_id"] = fmt::format("r-{:08x}", s.instance_number);
-            j["OS-EXT-SRV-ATTR:launch_index"] = 0;
-            j["OS-EXT-SRV-ATTR:hostname"] = s.name;
-            j["OS-EXT-SRV-ATTR:kernel_id"] = "";
-            j["OS-EXT-SRV-ATTR:ramdisk_id"] = "";
-            j["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/sda";
-            j["OS-EXT-SRV-ATTR:user_data"] = nullptr;
+            w.key("OS-EXT-SRV-ATTR:reservation_id").str(fmt::format("r-{:08x}", s.instance_number));
+            w.key("OS-EXT-SRV-ATTR:launch_index").num(0).key("OS-EXT-SRV-ATTR:hostname").str(s.name);
+            w.key("OS-EXT-SRV-ATTR:kernel_id").str("").key("OS-EXT-SRV-ATTR:ramdisk_id").str("");
+            w.key("OS-EXT-SRV-ATTR:root_device_name").str("/dev/sda").key("OS-EXT-SRV-ATTR:user_data").null();
         }
-        if (c.at(16)) j["host_status"] = "UP";
+        if (c.at(16)) w.key("host_status").str("UP");
     }
-    if (c.at(9)) j["locked"] = false;
-    if (c.at(19)) j["description"] = nullptr;
-    if (c.at(26)) j["tags"] = json::array();
-    if (c.at(63)) j["trusted_image_certificates"] = nullptr;
-    if (c.at(73)) j["locked_reason"] = nullptr;
-    if (show && c.at(71)) j["server_groups"] = json::array();
-    return j;
+    if (c.at(9)) w.key("locked").boolean(false);
+    if (c.at(19)) w.key("description").null();
+    if (c.at(26)) w.key("tags").begin_array().end_array();
+    if (c.at(63)) w.key("trusted_image_certificates").null();
+    if (c.at(73)) w.key("locked_reason").null();
+    if (show && c.at(71)) w.key("server_groups").begin_array().end_array();
+    w.end_object();
 }
 
 bool truthy(const std::string& v) {
     return !(v == "0" || v == "false" || v == "False" || v == "off" || v == "no" || v == "f" || v == "n");
+}
+
+// The servers a list may show: the caller's project, or with all_tenants every project or the
+// one named by project_id/tenant_id; nullopt when that project does not exist.
+std::optional<const OrderedIndex<Server>*> servers_in_scope(const Ctx& c, bool all_tenants) {
+    static const OrderedIndex<Server> kEmpty{NewestFirst<Server>{nullptr}};
+    auto in_project = [&](Handle p) {
+        auto it = c.cloud.servers_by_project.find(p);
+        return it == c.cloud.servers_by_project.end() ? &kEmpty : &it->second;
+    };
+    if (!all_tenants) return c.caller.project ? in_project(*c.caller.project) : &kEmpty;
+    auto wanted = c.call.param("project_id");
+    if (!wanted) wanted = c.call.param("tenant_id");
+    if (!wanted) return &c.cloud.all_servers;
+    auto project = c.cloud.project(*wanted);
+    if (!project || c.cloud.projects[*project].id != *wanted) return std::nullopt;
+    return in_project(*project);
 }
 
 Reply list_servers(const Ctx& c, bool detail) {
@@ -141,43 +158,39 @@ Reply list_servers(const Ctx& c, bool detail) {
     auto page = page_params(call, true);
     if (!page) return fault(400, fmt::format("Invalid input for query parameters limit. Value: {}.",
                                              call.param("limit").value_or("")));
-    std::optional<Handle> project = c.caller.project;
-    if (all_tenants) {
-        project.reset();
-        auto wanted = call.param("project_id");
-        if (!wanted) wanted = call.param("tenant_id");
-        if (wanted) {
-            project = c.cloud.project(*wanted);
-            if (!project || c.cloud.projects[*project].id != *wanted)
-                return json_reply(200, {{"servers", json::array()}});
-        }
-    }
-    const OrderedIndex<Server>* index = &c.cloud.all_servers;
-    static const OrderedIndex<Server> kEmpty{NewestFirst<Server>{nullptr}};
-    if (project) {
-        auto it = c.cloud.servers_by_project.find(*project);
-        index = it == c.cloud.servers_by_project.end() ? &kEmpty : &it->second;
-    }
-    auto it = index->begin();
+    auto index = servers_in_scope(c, all_tenants);
+    if (!index) return json_reply(200, {{"servers", json::array()}});
+    auto it = (*index)->begin();
     if (page->marker) {
         auto m = c.cloud.server(*page->marker);
         if (!m) return fault(400, fmt::format("marker [{}] not found", *page->marker));
-        it = index->upper_bound(*m);
+        it = (*index)->upper_bound(*m);
     }
     auto name = call.param("name");
-    json items = json::array();
-    std::string last;
-    for (; it != index->end() && items.size() < page->limit; ++it) {
+    JsonOut w;
+    w.text().reserve(page->limit * 1800);
+    w.begin_object().key("servers").begin_array();
+    size_t count = 0;
+    const std::string* last = nullptr;
+    for (; it != (*index)->end() && count < page->limit; ++it) {
         const Server& s = c.cloud.servers[*it];
         if (name && s.name.find(*name) == std::string::npos) continue;
-        items.push_back(detail ? server_json(c, s, false)
-                               : json{{"id", s.id}, {"name", s.name}, {"links", links(call, s.id)}});
-        last = s.id;
+        if (detail) {
+            write_server(w, c, s, false);
+        } else {
+            w.begin_object().key("id").str(s.id).key("name").str(s.name).key("links");
+            write_links(w, call, s.id);
+            w.end_object();
+        }
+        last = &s.id;
+        ++count;
     }
-    json body = {{"servers", items}};
-    if (page->limit > 0 && items.size() == page->limit)
-        body["servers_links"] = next_links(call, call.base_url + "/compute/v2.1/servers" + (detail ? "/detail" : ""), last);
-    return json_reply(200, body);
+    w.end_array();
+    if (page->limit > 0 && count == page->limit)
+        w.key("servers_links")
+            .raw(next_links(call, fmt::format("{}/compute/v2.1/servers{}", call.base_url, detail ? "/detail" : ""), *last));
+    w.end_object();
+    return text_reply(200, std::move(w.text()));
 }
 
 std::optional<Handle> visible_server(const Ctx& c, const std::string& id) {
@@ -190,15 +203,15 @@ std::optional<Handle> visible_server(const Ctx& c, const std::string& id) {
 Reply not_found(const std::string& id) { return fault(404, fmt::format("Instance {} could not be found.", id)); }
 
 std::optional<std::string> invalid_metadata(const json& meta) {
-    if (!meta.is_object()) return "Invalid input for field/attribute metadata. Value: " + meta.dump() + ". " +
-                                  meta.dump() + " is not of type 'object'";
+    if (!meta.is_object())
+        return fmt::format("Invalid input for field/attribute metadata. Value: {0}. {0} is not of type 'object'", meta.dump());
     for (const auto& [k, v] : meta.items()) {
         if (k.empty() || k.size() > 255)
-            return "Invalid input for field/attribute metadata. Value: " + meta.dump() +
-                   ". Additional properties are not allowed ('" + k + "' was unexpected)";
+            return fmt::format("Invalid input for field/attribute metadata. Value: {}. Additional properties are not "
+                               "allowed ('{}' was unexpected)",
+                               meta.dump(), k);
         if (!v.is_string() || v.get<std::string>().size() > 255)
-            return "Invalid input for field/attribute " + k + ". Value: " + v.dump() + ". " + v.dump() +
-                   " is not of type 'string'";
+            return fmt::format("Invalid input for field/attribute {0}. Value: {1}. {1} is not of type 'string'", k, v.dump());
     }
     return std::nullopt;
 }
@@ -249,7 +262,13 @@ Reply route(const Ctx& c) {
         if (s.size() < 3) return fault(405, "The method specified is not allowed for this resource.");
         auto h = visible_server(c, s[2]);
         if (!h) return not_found(s[2]);
-        if (s.size() == 3 && m == "GET") return json_reply(200, {{"server", server_json(c, c.cloud.servers[*h], true)}});
+        if (s.size() == 3 && m == "GET") {
+            JsonOut w;
+            w.begin_object().key("server");
+            write_server(w, c, c.cloud.servers[*h], true);
+            w.end_object();
+            return text_reply(200, std::move(w.text()));
+        }
         if (s.size() >= 4 && s.size() <= 5 && s[3] == "metadata") return server_metadata(c, c.cloud.servers[*h], s);
     }
     return fault(404, "The resource could not be found.");

@@ -1,6 +1,7 @@
 #include "simcloud/server.h"
 
 #include "simcloud/cinder.h"
+#include "simcloud/ids.h"
 #include "simcloud/keystone.h"
 #include "simcloud/nova.h"
 
@@ -78,6 +79,11 @@ SimServer::SimServer(Cloud& cloud, ServerOptions options) : cloud_(cloud), optio
     http_.set_write_timeout(options_.write_timeout_s, 0);
     http_.set_keep_alive_max_count(options_.keep_alive_max);
     http_.set_keep_alive_timeout(5);
+    // httplib's default adds SO_REUSEPORT, which lets a second server bind a busy port silently.
+    http_.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
     http_.Get(".*", handler);
     http_.Post(".*", handler);
@@ -93,7 +99,7 @@ Result<int> SimServer::start() {
                                : (http_.bind_to_port(options_.host.c_str(), options_.port) ? options_.port : -1);
     if (port_ <= 0)
         return make_error(ErrorKind::unavailable,
-                          fmt::format("simcloud: cannot listen on {}:{}", options_.host, options_.port));
+                          fmt::format("cannot listen on {}:{} (port in use?)", options_.host, options_.port));
     thread_ = std::thread([this] { http_.listen_after_bind(); });
     return port_;
 }
@@ -121,7 +127,13 @@ void SimServer::serve(const httplib::Request& req, httplib::Response& res) {
         res.status = 500;
         return;
     }
-    if (fault.error_status) return write(injected_error(req.path, *fault.error_status, fault.retry_after_s), res);
+    if (fault.error_status) {
+        Reply injected = injected_error(req.path, *fault.error_status, fault.retry_after_s);
+        std::string request_id = new_request_id();
+        injected.headers.emplace_back("X-OpenStack-Request-Id", request_id);
+        if (segs[0] != "identity") injected.headers.emplace_back("X-Compute-Request-Id", request_id);
+        return write(injected, res);
+    }
 
     std::lock_guard lock(cloud_.mutex);
     call.now = now_micros();
