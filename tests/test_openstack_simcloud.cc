@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -73,10 +74,15 @@ public:
         std::ofstream(dir_ / "scenario.json") << scenario().dump();
         start();
     }
+    // SIGTERM first; the simulator may wait out idle keep-alive connections, so SIGKILL after 300 ms.
     ~SimCloud() {
         ::kill(pid_, SIGTERM);
         int status = 0;
-        ::waitpid(pid_, &status, 0);
+        for (int i = 0; i < 30 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(milliseconds(10));
+        if (::waitpid(pid_, &status, WNOHANG) == 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+        }
         fs::remove_all(dir_);
     }
 
@@ -124,7 +130,7 @@ private:
         posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addclose(&actions, out[0]);
         const std::string scenario_path = (dir_ / "scenario.json").string();
-        const char* argv[] = {STAFFELN_SIMCLOUD, "--scenario", scenario_path.c_str(), "--port", "0", "--threads", "4", nullptr};
+        const char* argv[] = {STAFFELN_SIMCLOUD, "--scenario", scenario_path.c_str(), "--port", "0", nullptr};
         REQUIRE(posix_spawn(&pid_, STAFFELN_SIMCLOUD, &actions, nullptr, const_cast<char**>(argv), environ) == 0);
         posix_spawn_file_actions_destroy(&actions);
         ::close(out[1]);
@@ -376,12 +382,14 @@ TEST_CASE("tokens are renewed before they expire and once after a 401") {
     CHECK(sim.count("POST /identity/v3/auth/tokens") == 2);
 
     sim.control("PATCH", "/config", {{"token_lifetime_seconds", 3600}});
-    REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());  // a fresh, long token
     sim.control("POST", "/tokens/expire");
-    const auto before = sim.count("GET /compute/v2.1/servers/detail");
+    REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());  // now with a long-lived token
+    sim.control("POST", "/tokens/expire");
+    const auto servers_before = sim.count("GET /compute/v2.1/servers/detail");
+    const auto tokens_before = sim.count("POST /identity/v3/auth/tokens");
     REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());
-    CHECK(sim.count("GET /compute/v2.1/servers/detail") == before + 2);  // a 401, then success
-    CHECK(sim.count("POST /identity/v3/auth/tokens") == 4);
+    CHECK(sim.count("GET /compute/v2.1/servers/detail") == servers_before + 2);  // a 401, then success
+    CHECK(sim.count("POST /identity/v3/auth/tokens") == tokens_before + 1);
 
     sim.fault({{"expire_token", true}, {"path_prefix", "/compute"}});
     auto always_expired = cloud.nova().list_servers({true, "", 1000});
@@ -392,9 +400,10 @@ TEST_CASE("tokens are renewed before they expire and once after a 401") {
 TEST_CASE("injected 5xx answers are retried, and retries stop at retry_timeout") {
     SimCloud sim;
     Cloud cloud(sim.admin(), quick_retries());
-    REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());
+    REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());  // tokens and versions first: faults hit the lists only
+    REQUIRE(cloud.cinder().supports_backup_metadata().ok());
     sim.control("DELETE", "/counters");
-    sim.fault({{"method", "GET"}, {"path_prefix", "/compute/v2.1/servers"}, {"status", 503}, {"count", 2}});
+    sim.fault({{"method", "GET"}, {"path_prefix", "/compute/v2.1/servers"}, {"status", 503}, {"retry_after", 0}, {"count", 2}});
     REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());
     CHECK(sim.count("GET /compute/v2.1/servers/detail") == 3);
 
@@ -445,6 +454,7 @@ TEST_CASE("a create whose answer is lost is not sent again, and is found by its 
     auto dropped = cloud.cinder().create_backup({demo_project, spare_volume, "dropped", "", false, false, "", {}});
     REQUIRE_FALSE(dropped.ok());
     CHECK(dropped.error().kind == ErrorKind::unavailable);
+    CHECK(dropped.error().message.starts_with("POST " + sim.base() + "/volume/v3/" + demo_project + "/backups: "));
     CHECK(dropped.error().maybe_applied);
     CHECK(sim.count("POST /volume/v3/{project_id}/backups") == 2);
 

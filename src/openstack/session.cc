@@ -195,6 +195,8 @@ Result<std::optional<Microversion>> Session::discover(Service service) {
     const HttpRequest request{"GET", discovery_url(service, *base), {{"Accept", "application/json"}}, {}};
     auto response = send(request, Idempotency::idempotent);
     if (!response) return response.error();
+    // A failing service is not a cloud without microversions: report it and ask again next time.
+    if (response->status >= 500) return error_from_response(request, *response);
     auto range = parse_version_document(response->body, service == Service::compute ? "v2.1" : "v3");
     if (response->status >= 400 || !range) {
         log::warning("openstack", "{}: no usable version document at {} ({}); using the base API without microversions",
