@@ -461,3 +461,23 @@ TEST_CASE("a create whose answer is lost is not sent again, and is found by its 
     sim.fault({{"method", "GET"}, {"path_prefix", "/compute"}, {"drop_rate", 1.0}, {"count", 2}});
     CHECK(cloud.nova().list_servers({true, "", 1000}).ok());  // reads are retried
 }
+
+TEST_CASE("one Cloud serves several threads at once, with one token per project") {
+    SimCloud sim;
+    Cloud cloud(sim.admin(), quick_retries());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 5; ++i) {
+                if (!cloud.nova().list_servers({true, "", 3}).ok()) ++failures;
+                if (!cloud.cinder().list_backups({false, "", "", "", 1000}).ok()) ++failures;
+                if (!cloud.cinder().backup_quota(demo_project).ok()) ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(failures == 0);
+    CHECK(sim.count("POST /identity/v3/auth/tokens") == 1);
+    CHECK(sim.count("GET /compute/v2.1/servers/detail") == 4 * 5 * 3);
+}

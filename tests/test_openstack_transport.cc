@@ -1,5 +1,6 @@
 // The transport and the retry loop against real servers on loopback: a cpp-httplib server
 // with scripted answers, and a raw socket that drops every connection.
+#include "staffeln/openstack/cloud.h"
 #include "staffeln/openstack/session.h"
 
 #include <doctest/doctest.h>
@@ -311,4 +312,55 @@ TEST_CASE("an unreachable Keystone is an unavailable error naming its URL once r
     CHECK(project.error().kind == ErrorKind::unavailable);
     CHECK(project.error().message.starts_with("authenticating with environment: POST " + credentials.auth_url + "/v3/auth/tokens: "));
     CHECK(steady_clock::now() - start >= milliseconds(600));
+}
+
+TEST_CASE("below volume 3.43 backups are created without metadata, and asking for metadata is refused unsent") {
+    std::atomic<int> creates{0};
+    std::string version_header;
+    std::mutex mutex;
+    int port = 0;
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Post("/identity/v3/auth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+            const std::string cinder = "http://127.0.0.1:" + std::to_string(port) + "/volume/v3/p1";
+            const Json token{{"token", {{"expires_at", "2099-01-01T00:00:00.000000Z"}, {"user", {{"id", "u1"}}},
+                                        {"project", {{"id", "p1"}}},
+                                        {"catalog", {{{"type", "block-storage"}, {"name", "cinder"},
+                                                      {"endpoints", {{{"interface", "public"}, {"region_id", "RegionOne"}, {"url", cinder}}}}}}}}}};
+            res.status = 201;
+            res.set_header("X-Subject-Token", "tok");
+            res.set_content(token.dump(), "application/json");
+        });
+        s.Get("/volume/", [](const httplib::Request&, httplib::Response& res) {
+            res.status = 300;
+            res.set_content(R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.42", "min_version": "3.0"}]})",
+                            "application/json");
+        });
+        s.Post("/volume/v3/p1/backups", [&](const httplib::Request& req, httplib::Response& res) {
+            ++creates;
+            std::lock_guard lock(mutex);
+            version_header = req.get_header_value("OpenStack-API-Version");
+            res.status = 202;
+            res.set_content(R"({"backup": {"id": "b1", "name": "n", "links": []}})", "application/json");
+        });
+    });
+    port = std::stoi(server.url("").substr(std::string("http://127.0.0.1:").size()));
+    Credentials credentials;
+    credentials.auth_url = server.url("/identity/v3");
+    credentials.username = "admin";
+    credentials.password = "pw";
+    credentials.project_id = "p1";
+    Cloud cloud(credentials, quick_policy());
+    CHECK_FALSE(*cloud.cinder().supports_backup_metadata());
+
+    auto tagged = cloud.cinder().create_backup({"", "v1", "n", "", false, false, "", {{"staffeln:task", "t"}}});
+    REQUIRE_FALSE(tagged.ok());
+    CHECK(tagged.error().kind == ErrorKind::invalid_input);
+    CHECK(tagged.error().message == "cinder POST /backups for volume v1: backup metadata needs volume microversion "
+                                    "3.43, which this cloud does not offer");
+    CHECK(creates == 0);
+
+    auto plain = cloud.cinder().create_backup({"", "v1", "n", "staffeln:task=t", false, false, "", {}});
+    REQUIRE(plain.ok());
+    CHECK(*plain == "b1");
+    CHECK(version_header == "volume 3.0");
 }
