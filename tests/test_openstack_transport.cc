@@ -1,5 +1,6 @@
 // The transport and the retry loop against real servers on loopback: a cpp-httplib server
 // with scripted answers, and a raw socket that drops every connection.
+#include "staffeln/openstack/cloud.h"
 #include "staffeln/openstack/session.h"
 
 #include <doctest/doctest.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -244,4 +247,120 @@ TEST_CASE("a dropped connection is retried for a GET and reported as maybe appli
     REQUIRE_FALSE(post.ok());
     CHECK(post.error().maybe_applied);
     CHECK(server.accepted == 1);
+}
+
+namespace {
+
+// A self-signed certificate for 127.0.0.1 made with the openssl command, in a temporary directory.
+struct SelfSigned {
+    std::filesystem::path dir, cert, key;
+    SelfSigned() {
+        dir = std::filesystem::temp_directory_path() / ("staffeln-tls-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        cert = dir / "cert.pem";
+        key = dir / "key.pem";
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + key.string() + " -out " +
+                                    cert.string() + " 2>/dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+    }
+    ~SelfSigned() { std::filesystem::remove_all(dir); }
+};
+
+}  // namespace
+
+TEST_CASE("TLS: the CA bundle, insecure and a client certificate reach libcurl") {
+    SelfSigned tls;
+    // The server trusts its own certificate as the only client CA, so the client presents the same pair.
+    httplib::SSLServer server(tls.cert.c_str(), tls.key.c_str(), tls.cert.c_str());
+    server.set_keep_alive_max_count(1);
+    server.Get("/v3", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+    const int port = server.bind_to_any_port("127.0.0.1");
+    std::thread thread([&] { server.listen_after_bind(); });
+    const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v3";
+    auto get = [&](TlsOptions options) { return Transport(TransportOptions{milliseconds(1000), milliseconds(2000), options}).perform({"GET", url, {}, {}}); };
+
+    auto unknown_ca = get({"", false, tls.cert.string(), tls.key.string()});
+    REQUIRE_FALSE(unknown_ca.ok());
+    CHECK(unknown_ca.error().kind == ErrorKind::invalid_input);
+    CHECK(unknown_ca.error().message.starts_with("GET " + url + ": "));
+
+    auto trusted = get({tls.cert.string(), false, tls.cert.string(), tls.key.string()});
+    REQUIRE(trusted.ok());
+    CHECK(trusted->status == 200);
+    auto insecure = get({"", true, tls.cert.string(), tls.key.string()});
+    REQUIRE(insecure.ok());
+
+    auto no_client_cert = get({tls.cert.string(), false, "", ""});
+    CHECK_FALSE(no_client_cert.ok());
+
+    server.stop();
+    thread.join();
+}
+
+TEST_CASE("an unreachable Keystone is an unavailable error naming its URL once retry_timeout is spent") {
+    Credentials credentials;
+    credentials.auth_url = "http://127.0.0.1:" + std::to_string(free_port()) + "/identity";
+    credentials.username = "admin";
+    credentials.password = "pw";
+    credentials.project_name = "admin";
+    credentials.source = "environment";
+    Session session(credentials, quick_policy(), TransportOptions{});
+    const auto start = steady_clock::now();
+    auto project = session.own_project_id();
+    REQUIRE_FALSE(project.ok());
+    CHECK(project.error().kind == ErrorKind::unavailable);
+    CHECK(project.error().message.starts_with("authenticating with environment: POST " + credentials.auth_url + "/v3/auth/tokens: "));
+    CHECK(steady_clock::now() - start >= milliseconds(600));
+}
+
+TEST_CASE("below volume 3.43 backups are created without metadata, and asking for metadata is refused unsent") {
+    std::atomic<int> creates{0};
+    std::string version_header;
+    std::mutex mutex;
+    int port = 0;
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Post("/identity/v3/auth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+            const std::string cinder = "http://127.0.0.1:" + std::to_string(port) + "/volume/v3/p1";
+            const Json token{{"token", {{"expires_at", "2099-01-01T00:00:00.000000Z"}, {"user", {{"id", "u1"}}},
+                                        {"project", {{"id", "p1"}}},
+                                        {"catalog", {{{"type", "block-storage"}, {"name", "cinder"},
+                                                      {"endpoints", {{{"interface", "public"}, {"region_id", "RegionOne"}, {"url", cinder}}}}}}}}}};
+            res.status = 201;
+            res.set_header("X-Subject-Token", "tok");
+            res.set_content(token.dump(), "application/json");
+        });
+        s.Get("/volume/", [](const httplib::Request&, httplib::Response& res) {
+            res.status = 300;
+            res.set_content(R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.42", "min_version": "3.0"}]})",
+                            "application/json");
+        });
+        s.Post("/volume/v3/p1/backups", [&](const httplib::Request& req, httplib::Response& res) {
+            ++creates;
+            std::lock_guard lock(mutex);
+            version_header = req.get_header_value("OpenStack-API-Version");
+            res.status = 202;
+            res.set_content(R"({"backup": {"id": "b1", "name": "n", "links": []}})", "application/json");
+        });
+    });
+    port = std::stoi(server.url("").substr(std::string("http://127.0.0.1:").size()));
+    Credentials credentials;
+    credentials.auth_url = server.url("/identity/v3");
+    credentials.username = "admin";
+    credentials.password = "pw";
+    credentials.project_id = "p1";
+    Cloud cloud(credentials, quick_policy());
+    CHECK_FALSE(*cloud.cinder().supports_backup_metadata());
+
+    auto tagged = cloud.cinder().create_backup({"", "v1", "n", "", false, false, "", {{"staffeln:task", "t"}}});
+    REQUIRE_FALSE(tagged.ok());
+    CHECK(tagged.error().kind == ErrorKind::invalid_input);
+    CHECK(tagged.error().message == "cinder POST /backups for volume v1: backup metadata needs volume microversion "
+                                    "3.43, which this cloud does not offer");
+    CHECK(creates == 0);
+
+    auto plain = cloud.cinder().create_backup({"", "v1", "n", "staffeln:task=t", false, false, "", {}});
+    REQUIRE(plain.ok());
+    CHECK(*plain == "b1");
+    CHECK(version_header == "volume 3.0");
 }

@@ -96,6 +96,13 @@ void set_method_and_body(CURL* curl, const HttpRequest& request) {
         return;
     }
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    // libcurl silently sends a request again when a reused connection dies before any answer;
+    // a POST may create something, so it gets a connection of its own and is never re-sent unseen.
+    // Closing it afterwards keeps idle connections from piling up on the server.
+    if (request.method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (request.method != "DELETE" || !request.body.empty()) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));

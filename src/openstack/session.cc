@@ -195,6 +195,8 @@ Result<std::optional<Microversion>> Session::discover(Service service) {
     const HttpRequest request{"GET", discovery_url(service, *base), {{"Accept", "application/json"}}, {}};
     auto response = send(request, Idempotency::idempotent);
     if (!response) return response.error();
+    // A failing service is not a cloud without microversions: report it and ask again next time.
+    if (response->status >= 500) return error_from_response(request, *response);
     auto range = parse_version_document(response->body, service == Service::compute ? "v2.1" : "v3");
     if (response->status >= 400 || !range) {
         log::warning("openstack", "{}: no usable version document at {} ({}); using the base API without microversions",
@@ -225,13 +227,11 @@ Result<Token> Session::cached_token(const std::string& key, const std::string& p
     if (auto it = tokens_.find(key); it != tokens_.end() && now < it->second.renew_at) return it->second.token;
     auto request = token_request(credentials_, project_id);
     if (!request) return request.error();
+    const std::string context = fmt::format("authenticating with {}{}", credentials_.source,
+                                            project_id.empty() ? "" : " for project " + project_id);
     auto response = send(*request, Idempotency::idempotent);
-    if (!response) return response.error();
-    if (response->status >= 400) {
-        Error error = error_from_response(*request, *response);
-        return error.context(fmt::format("authenticating with {}{}", credentials_.source,
-                                         project_id.empty() ? "" : " for project " + project_id));
-    }
+    if (!response) return response.error().context(context);
+    if (response->status >= 400) return error_from_response(*request, *response).context(context);
     auto token = parse_token_response(*response);
     if (!token) return token.error();
     const auto renew_at = std::max(token->expires_at - renew_margin, now + (token->expires_at - now) / 2);
