@@ -14,4 +14,11 @@ set(STAFFELN_SOURCES
   src/config/config.cc
   src/store/database.cc
   src/store/migrations.cc
+  src/store/automated_backups.cc
+  src/api/policy_answer.cc
+  src/api/connection.cc
+  src/api/worker_pool.cc
+  src/api/tls_context.cc
+  src/api/server.cc
+  src/cli/cmd_api.cc
 )

@@ -8,12 +8,6 @@ void add_conductor(CLI::App& app, Context& ctx) {
     });
 }
 
-void add_api(CLI::App& app, Context& ctx) {
-    app.add_subcommand("api", "Serve the oslo.policy check that protects automated backups")->callback([&ctx] {
-        ctx.exit_code = not_implemented("api");
-    });
-}
-
 void add_report(CLI::App& app, Context& ctx) {
     app.add_subcommand("report", "Render and send the per-project backup reports")->callback([&ctx] {
         ctx.exit_code = not_implemented("report");

@@ -1,0 +1,274 @@
+#include "staffeln/api/server.h"
+
+#include "connection.h"
+#include "staffeln/api/policy_answer.h"
+#include "staffeln/log.h"
+#include "staffeln/store/automated_backups.h"
+#include "tls_context.h"
+#include "worker_pool.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace staffeln::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kBackupPath = "/v1/backup";
+constexpr const char* kHealthPath = "/v1/health";
+constexpr const char* kTextPlain = "text/plain";
+constexpr int kListenBacklog = 1024;
+constexpr size_t kLoggedFieldMax = 128;
+
+thread_local Connection* t_connection = nullptr;
+
+// Request text as it may appear in one log line: printable, bounded.
+std::string loggable(std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, kLoggedFieldMax)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (text.size() > kLoggedFieldMax) out += "...";
+    return out;
+}
+
+std::string error_text(int status, const httplib::Request& req, const Limits& limits) {
+    switch (status) {
+    case 400: return "bad request";
+    case 404: return fmt::format("no such resource: {}", loggable(req.path));
+    case 405: return fmt::format("method {} not allowed on {}", loggable(req.method), req.path);
+    case 413: return fmt::format("request body larger than {} bytes", limits.body_bytes);
+    case 414: return fmt::format("request line longer than {} bytes", limits.request_line_bytes);
+    case 416: return "bad Range header";
+    default: return fmt::format("error {}", status);
+    }
+}
+
+void tune_accepted_socket(int fd) {
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+class HttpServer final : public Server, private httplib::Server {
+public:
+    HttpServer(const ServerOptions& options, TlsContext tls) : options_(options), tls_(std::move(tls)) {}
+
+    Status bind();
+    Status run() override;
+    void stop() override { httplib::Server::stop(); }
+
+private:
+    bool process_and_close_socket(socket_t sock) override;
+    void serve(int fd);
+    void answer_overloaded(int fd);
+    void add_routes();
+    void answer_backup(const httplib::Request& req, httplib::Response& res);
+    Result<bool> lookup(std::string_view backup_id);
+    void log_request(const httplib::Request& req, int status);
+    bool running() const { return svr_sock_ != INVALID_SOCKET; }
+
+    ServerOptions options_;
+    TlsContext tls_;
+    WorkerPool* pool_ = nullptr;  // owned by httplib while listening
+};
+
+Status HttpServer::bind() {
+    set_socket_options([](socket_t sock) {
+        int yes = 1;
+        // Not SO_REUSEPORT (httplib's default): a second server on the port must fail, not share it.
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    set_payload_max_length(options_.limits.body_bytes);
+    set_keep_alive_max_count(options_.limits.keep_alive_requests);
+    set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
+    new_task_queue = [this] {
+        pool_ = new WorkerPool(options_.limits.worker_threads, options_.limits.queued_connections);
+        return pool_;
+    };
+    add_routes();
+    errno = 0;
+    if (!bind_to_port(options_.host, options_.port))
+        return make_error(ErrorKind::unavailable, fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port,
+                                                              errno ? std::strerror(errno) : "address not usable"));
+    // httplib listens with a backlog of 5; a burst of clients must not wait for SYN retries.
+    ::listen(svr_sock_, kListenBacklog);
+    return {};
+}
+
+Status HttpServer::run() {
+    log::info("api", "listening on {}://{}:{} (store {}, {} worker threads)", tls_ ? "https" : "http", options_.host,
+              options_.port, options_.store.string(), options_.limits.worker_threads);
+    bool clean = listen_after_bind();
+    pool_ = nullptr;
+    if (!clean && running())
+        return make_error(ErrorKind::unavailable, fmt::format("accepting on {}:{} failed", options_.host, options_.port));
+    log::info("api", "stopped");
+    return {};
+}
+
+void HttpServer::add_routes() {
+    Get(kBackupPath, [this](const httplib::Request& req, httplib::Response& res) { answer_backup(req, res); });
+    Post(kBackupPath, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+        // oslo.policy's body (rule, target, credentials) is read and dropped: the answer
+        // depends on the backup id alone, and credentials must not linger in memory.
+        auto drop = [](const char*, size_t) { return true; };
+        bool read = req.is_multipart_form_data() ? body([](const httplib::MultipartFormData&) { return true; }, drop)
+                                                  : body(drop);
+        if (!read) {
+            if (res.status == -1) res.status = 400;
+            return;
+        }
+        answer_backup(req, res);
+    });
+    Get(kHealthPath, [this](const httplib::Request&, httplib::Response& res) {
+        auto read = lookup("");
+        auto reply = health_reply(read ? Status{} : Status{read.error()});
+        if (!read) log::warning("api", "health: {}", read.error().message);
+        res.status = reply.status;
+        res.set_content(reply.body, kTextPlain);
+    });
+    set_error_handler(HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return HandlerResponse::Unhandled;
+        if (res.status == 404 && (req.path == kBackupPath || req.path == kHealthPath)) {
+            res.status = 405;
+            res.set_header("Allow", req.path == kBackupPath ? "GET, HEAD, POST" : "GET, HEAD");
+        }
+        res.set_content(error_text(res.status, req, options_.limits), kTextPlain);
+        return HandlerResponse::Handled;
+    }));
+    set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        log::error("api", "{} {}: {}", loggable(req.method), loggable(req.path), what);
+        res.status = 500;
+        res.set_content("internal error", kTextPlain);
+    });
+    set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res.status); });
+}
+
+void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& res) {
+    auto id = backup_id_of(req.target);
+    if (!id) {
+        res.status = 400;
+        res.set_content(id.error().message, kTextPlain);
+        return;
+    }
+    auto automated = lookup(*id);
+    if (!automated) log::warning("api", "answering False for backup {}: {}", loggable(*id), automated.error().message);
+    auto reply = policy_reply(automated);
+    res.status = reply.status;
+    res.set_content(reply.body, kTextPlain);
+}
+
+// Each worker thread keeps one read-only connection, opened on first use and reused; it is
+// reopened after an error or when the file at the store's path was replaced or removed.
+Result<bool> HttpServer::lookup(std::string_view backup_id) {
+    thread_local std::unique_ptr<store::AutomatedBackupReader> reader;
+    if (reader && (reader->path() != options_.store || !reader->still_at_path())) reader.reset();
+    if (!reader) {
+        auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait);
+        if (!opened) return opened.error();
+        reader = std::move(*opened);
+    }
+    auto answer = reader->is_automated(backup_id);
+    if (!answer && answer.error().kind != ErrorKind::timeout) reader.reset();
+    return answer;
+}
+
+void HttpServer::log_request(const httplib::Request& req, int status) {
+    if (!t_connection || t_connection->refusal() != Refusal::none) return;  // logged by serve()
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t_connection->request_start()).count();
+    std::string id;
+    if (req.path == kBackupPath) {
+        auto parsed = backup_id_of(req.target);
+        if (parsed) id = " backup_id=" + loggable(*parsed);
+    }
+    log::info("api", "{} {} {}{} {} {:.3f}ms", req.remote_addr, loggable(req.method), loggable(req.path), id, status,
+              elapsed);
+}
+
+bool HttpServer::process_and_close_socket(socket_t sock) {
+    tune_accepted_socket(sock);
+    if (WorkerPool::overloaded()) answer_overloaded(sock);
+    else serve(sock);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return true;
+}
+
+void HttpServer::answer_overloaded(int fd) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n"
+        "Retry-After: 1\r\n\r\nserver overloaded\n";
+    // One attempt, no waiting: the accepting thread must not block on this client.
+    if (!tls_) (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
+    log::warning("api", "refused a connection: {} connections already waiting", options_.limits.queued_connections);
+}
+
+void HttpServer::serve(int fd) {
+    SSL* ssl = nullptr;
+    if (tls_) {
+        ssl = SSL_new(tls_.get());
+        if (!ssl) return;
+        SSL_set_fd(ssl, fd);
+        SSL_set_accept_state(ssl);
+    }
+    Connection conn(fd, ssl, options_.limits);
+    if (!conn.handshake()) return;
+    t_connection = &conn;
+    auto keep_waiting = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
+    for (size_t served = 0; served < options_.limits.keep_alive_requests; ++served) {
+        if (!conn.wait_for_request(keep_waiting)) break;
+        conn.begin_request();
+        bool last = served + 1 == options_.limits.keep_alive_requests || !running();
+        bool closed = false;
+        bool ok = process_request(conn, last, closed, [](httplib::Request& req) {
+            // Byte ranges make no sense for a one-word answer; httplib would cut "True" to "Tr".
+            req.ranges.clear();
+        });
+        if (conn.refusal() != Refusal::none) {
+            auto why = conn.refusal();
+            int status = conn.answer_refusal();
+            if (status) {
+                auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - conn.request_start()).count();
+                std::string ip;
+                int port = 0;
+                conn.get_remote_ip_and_port(ip, port);
+                log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
+            } else if (why == Refusal::timed_out) {
+                log::debug("api", "closed a connection that sent nothing in time");
+            }
+            break;
+        }
+        if (!conn.flush() || !ok || closed) break;
+    }
+    t_connection = nullptr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
+    TlsContext tls;
+    if (options.tls) {
+        auto loaded = load_tls_context(options.cert_file, options.key_file);
+        if (!loaded) return loaded.error();
+        tls = std::move(*loaded);
+    }
+    auto server = std::make_unique<HttpServer>(options, std::move(tls));
+    if (auto bound = server->bind(); !bound) return bound.error();
+    return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace staffeln::api
