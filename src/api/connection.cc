@@ -148,12 +148,12 @@ Connection::Io Connection::send_some(const char* data, size_t size, size_t& sent
 bool Connection::wait_for_request(const std::function<bool()>& keep_waiting) {
     if (in_pos_ < in_len_ || (ssl_ && SSL_pending(ssl_) > 0)) return true;
     auto until = Clock::now() + limits_.keep_alive_timeout;
-    while (keep_waiting()) {
+    for (;;) {
         auto now = Clock::now();
         if (now >= until) return false;
         if (wait(Io::again_read, std::min(until, now + kWaitSlice))) return true;
+        if (!keep_waiting()) return false;
     }
-    return false;
 }
 
 void Connection::begin_request() {

@@ -28,8 +28,8 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     bool handshake();
-    // Waits up to the keep-alive timeout for the next request's first byte; gives up early
-    // when keep_waiting() turns false (server stopping, or other clients waiting for a thread).
+    // Waits up to the keep-alive timeout for the next request's first byte; after a first short
+    // wait, gives up early when keep_waiting() turns false (stopping, or clients queued).
     bool wait_for_request(const std::function<bool()>& keep_waiting);
     void begin_request();
     // Sends what the parser wrote. False when the client cannot take it in time.
@@ -39,6 +39,9 @@ public:
     int answer_refusal();
 
     Refusal refusal() const { return refusal_; }
+    // The status of the last answer: after a malformed request the rest of the stream is noise.
+    void answered(int status) { last_status_ = status; }
+    bool must_close() const { return last_status_ == 400 || last_status_ >= 413; }
     bool request_started_reading() const { return head_bytes_ > 0; }
     Clock::time_point request_start() const { return request_start_; }
 
@@ -69,6 +72,7 @@ private:
     size_t in_len_ = 0;
     std::string out_;
     Refusal refusal_ = Refusal::none;
+    int last_status_ = 0;
     Clock::time_point request_start_{};
     Clock::time_point deadline_{};
     size_t head_bytes_ = 0;

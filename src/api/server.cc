@@ -32,6 +32,7 @@ thread_local Connection* t_connection = nullptr;
 
 // Request text as it may appear in one log line: printable, bounded.
 std::string loggable(std::string_view text) {
+    if (text.empty()) return "-";
     std::string out;
     for (char c : text.substr(0, kLoggedFieldMax)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
     if (text.size() > kLoggedFieldMax) out += "...";
@@ -189,6 +190,7 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
 
 void HttpServer::log_request(const httplib::Request& req, int status) {
     if (!t_connection || t_connection->refusal() != Refusal::none) return;  // logged by serve()
+    t_connection->answered(status);
     auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t_connection->request_start()).count();
     std::string id;
     if (req.path == kBackupPath) {
@@ -228,6 +230,7 @@ void HttpServer::serve(int fd) {
     Connection conn(fd, ssl, options_.limits);
     if (!conn.handshake()) return;
     t_connection = &conn;
+    // A kept-alive connection gives its thread up when it idles while other clients queue.
     auto keep_waiting = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
     for (size_t served = 0; served < options_.limits.keep_alive_requests; ++served) {
         if (!conn.wait_for_request(keep_waiting)) break;
@@ -252,7 +255,7 @@ void HttpServer::serve(int fd) {
             }
             break;
         }
-        if (!conn.flush() || !ok || closed) break;
+        if (!conn.flush() || !ok || closed || conn.must_close()) break;
     }
     t_connection = nullptr;
 }
