@@ -73,8 +73,10 @@ Result<std::unique_ptr<AutomatedBackupReader>> AutomatedBackupReader::open(const
     std::unique_ptr<AutomatedBackupReader> reader(
         new AutomatedBackupReader(std::move(*db), lock_wait, st.st_dev, st.st_ino));
     auto prepared = guarded(fmt::format("cannot look up backups in {}", path.string()), [&] {
-        // The lookup touches a few pages of one index; a small cache keeps each thread's share small.
-        reader->db_.sql().exec("PRAGMA cache_size = -256");
+        // A lookup touches a few pages of one B-tree: a small cache and no lookaside buffers keep
+        // each thread's connection at a few dozen KiB when a server holds dozens of them.
+        sqlite3_db_config(reader->db_.sql().getHandle(), SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
+        reader->db_.sql().exec("PRAGMA cache_size = -64");
         reader->db_.sql().setBusyTimeout(static_cast<int>(std::min<long>(lock_wait.count(), 100)));
         reader->lookup_ = std::make_unique<SQLite::Statement>(reader->db_.sql(), kLookupSql);
     });
