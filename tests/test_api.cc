@@ -439,6 +439,34 @@ TEST_CASE("slow and idle clients are cut off: 408 mid-request, silent close when
     CHECK(idle_after < 7s);
 }
 
+TEST_CASE("the worker threads and the queue of waiting connections are bounded: beyond both, 503 at once") {
+    RunningApi api;
+    std::vector<int> held;
+    std::string partial = "GET /v1/health HTTP/1.1\r\n";
+    for (int i = 0; i < 64; ++i) {  // each holds a worker thread until its request times out
+        int fd = connect_to(api.port());
+        REQUIRE(fd >= 0);
+        ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+        held.push_back(fd);
+    }
+    for (int i = 0; i < 256; ++i) {  // each waits in the queue
+        int fd = connect_to(api.port());
+        REQUIRE(fd >= 0);
+        held.push_back(fd);
+    }
+    std::this_thread::sleep_for(300ms);
+    auto start = Clock::now();
+    auto refused = exchange(api.port(), get("/v1/health"), 3s);
+    CHECK(refused.status == 503);
+    CHECK(refused.body == "server overloaded");
+    CHECK(Clock::now() - start < 1s);
+    for (int fd : held) ::close(fd);
+    std::this_thread::sleep_for(200ms);
+    auto served = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected));
+    CHECK(served.body == "False");
+    CHECK(api.log().find("refused a connection: 256 connections already waiting") != std::string::npos);
+}
+
 TEST_CASE("health is 200 True while the store reads and 503 with the reason when it does not") {
     RunningApi api;
     auto healthy = exchange(api.port(), get("/v1/health"));

@@ -212,8 +212,8 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
 
 void HttpServer::answer_overloaded(int fd) {
     static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n"
-        "Retry-After: 1\r\n\r\nserver overloaded\n";
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n"
+        "Retry-After: 1\r\n\r\nserver overloaded";
     // One attempt, no waiting: the accepting thread must not block on this client.
     if (!tls_) (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
     log::warning("api", "refused a connection: {} connections already waiting", options_.limits.queued_connections);
