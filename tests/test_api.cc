@@ -163,7 +163,7 @@ public:
     std::filesystem::path db_path() const { return dir_ / "staffeln.db"; }
     const TempDir& dir() const { return dir_; }
     std::string log() const { return staffeln::testing::read_file(dir_ / "api.log"); }
-    int stop() { return server_->stop(SIGTERM); }
+    int stop(int sig = SIGTERM) { return server_->stop(sig); }
 
 private:
     void wait_ready() {
@@ -323,6 +323,8 @@ TEST_CASE("many requests on one keep-alive connection get one answer each") {
         CHECK(r->status == (i % 2 ? 401 : 200));
         CHECK(r->body == (i % 2 ? "False" : "True"));
     }
+    CHECK(api.stop(SIGINT) == 0);
+    CHECK(api.log().find("SIGINT received, stopping") != std::string::npos);
 }
 
 TEST_CASE("a missing, empty or repeated backup_id is a 400 with a one-line reason") {
