@@ -48,9 +48,12 @@ struct RefusalText {
 
 RefusalText refusal_text(Refusal why, const Limits& limits) {
     switch (why) {
+    case Refusal::stalled:
+        return {408, "Request Timeout",
+                fmt::format("no data for {} ms in the middle of a request", limits.read_timeout.count())};
     case Refusal::timed_out:
         return {408, "Request Timeout",
-                fmt::format("request not received within {} ms", limits.request_timeout.count())};
+                fmt::format("request not complete within {} ms", limits.request_timeout.count())};
     case Refusal::uri_too_long:
         return {414, "URI Too Long", fmt::format("request line longer than {} bytes", limits.request_line_bytes)};
     case Refusal::head_too_large:
@@ -178,9 +181,9 @@ bool Connection::fill() {
             refusal_ = Refusal::broken;
             return false;
         }
-        auto until = std::min(deadline_, Clock::now() + limits_.read_timeout);
-        if (!wait(io, until)) {
-            refusal_ = Refusal::timed_out;
+        auto silence_ends = Clock::now() + limits_.read_timeout;
+        if (!wait(io, std::min(deadline_, silence_ends))) {
+            refusal_ = silence_ends < deadline_ ? Refusal::stalled : Refusal::timed_out;
             return false;
         }
     }
@@ -248,7 +251,8 @@ bool Connection::flush() {
 int Connection::answer_refusal() {
     auto text = refusal_text(refusal_, limits_);
     if (text.status == 0) return 0;
-    if (refusal_ == Refusal::timed_out && head_bytes_ == 0) return 0;  // nothing was asked
+    bool timed = refusal_ == Refusal::stalled || refusal_ == Refusal::timed_out;
+    if (timed && head_bytes_ == 0) return 0;  // nothing was asked
     out_ = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
                        text.status, text.reason, text.body.size(), text.body);
     refusal_ = Refusal::none;  // lets flush() send this one answer

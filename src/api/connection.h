@@ -15,7 +15,8 @@
 
 namespace staffeln::api {
 
-enum class Refusal { none, timed_out, uri_too_long, head_too_large, body_too_large, broken };
+// stalled: silent for the read timeout mid-request; timed_out: not complete by its deadline.
+enum class Refusal { none, stalled, timed_out, uri_too_long, head_too_large, body_too_large, broken };
 
 class Connection : public httplib::Stream {
 public:

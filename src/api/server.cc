@@ -230,10 +230,12 @@ void HttpServer::serve(int fd) {
     Connection conn(fd, ssl, options_.limits);
     if (!conn.handshake()) return;
     t_connection = &conn;
-    // A kept-alive connection gives its thread up when it idles while other clients queue.
-    auto keep_waiting = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
+    // A kept-alive connection gives its thread up when it idles while other clients queue;
+    // a new one is always given the time for its first request.
+    std::function<bool()> first_request = [this] { return running(); };
+    std::function<bool()> next_request = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
     for (size_t served = 0; served < options_.limits.keep_alive_requests; ++served) {
-        if (!conn.wait_for_request(keep_waiting)) break;
+        if (!conn.wait_for_request(served == 0 ? first_request : next_request)) break;
         conn.begin_request();
         bool last = served + 1 == options_.limits.keep_alive_requests || !running();
         bool closed = false;
@@ -250,7 +252,7 @@ void HttpServer::serve(int fd) {
                 int port = 0;
                 conn.get_remote_ip_and_port(ip, port);
                 log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
-            } else if (why == Refusal::timed_out) {
+            } else if (why == Refusal::stalled || why == Refusal::timed_out) {
                 log::debug("api", "closed a connection that sent nothing in time");
             }
             break;
