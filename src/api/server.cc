@@ -69,6 +69,7 @@ private:
     bool process_and_close_socket(socket_t sock) override;
     void serve(int fd);
     void answer_overloaded(int fd);
+    void answer_refusal(Connection& conn);
     void add_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
     Result<bool> lookup(std::string_view backup_id);
@@ -219,6 +220,21 @@ void HttpServer::answer_overloaded(int fd) {
     log::warning("api", "refused a connection: {} connections already waiting", options_.limits.queued_connections);
 }
 
+// The request never reached a handler, so its method and path are unknown: "- -".
+void HttpServer::answer_refusal(Connection& conn) {
+    auto why = conn.refusal();
+    int status = conn.answer_refusal();
+    if (status == 0) {
+        if (why != Refusal::broken) log::debug("api", "closed a connection that sent nothing in time");
+        return;
+    }
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - conn.request_start()).count();
+    std::string ip;
+    int port = 0;
+    conn.get_remote_ip_and_port(ip, port);
+    log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
+}
+
 void HttpServer::serve(int fd) {
     SSL* ssl = nullptr;
     if (tls_) {
@@ -244,17 +260,7 @@ void HttpServer::serve(int fd) {
             req.ranges.clear();
         });
         if (conn.refusal() != Refusal::none) {
-            auto why = conn.refusal();
-            int status = conn.answer_refusal();
-            if (status) {
-                auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - conn.request_start()).count();
-                std::string ip;
-                int port = 0;
-                conn.get_remote_ip_and_port(ip, port);
-                log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
-            } else if (why == Refusal::stalled || why == Refusal::timed_out) {
-                log::debug("api", "closed a connection that sent nothing in time");
-            }
+            answer_refusal(conn);
             break;
         }
         if (!conn.flush() || !ok || closed || conn.must_close()) break;
