@@ -60,33 +60,47 @@ http {
 }
 CONF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=("$!")
+nginx_pid=$!
+pids+=("$nginx_pid")
 wait_port "$nginx_port"
 
-# Prints "requests/s p50_ms p99_ms" from one wrk run.
+# CPU time (user + system, clock ticks) used so far by a process and its children's processes.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$1" $(ps --ppid "$1" -o pid= 2>/dev/null); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# Prints "requests/s p50_ms p99_ms cpu_us_per_request" from one wrk run against server pid.
 measure() {
-  local port=$1 conns=$2 script=$3 threads=1
+  local port=$1 conns=$2 script=$3 pid=$4 threads=1 before after
   ((conns > 1)) && threads=2
-  wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$script" "http://127.0.0.1:$port" | awk '
+  before=$(cpu_ticks "$pid")
+  wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$script" "http://127.0.0.1:$port" >"$work/wrk.out"
+  after=$(cpu_ticks "$pid")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /requests in/ { total = $1 }
     /Requests\/sec/ { rps = $2 }
     /^ +50%/ { p50 = ms($2) }
     /^ +99%/ { p99 = ms($2) }
-    /Non-2xx/ { non2xx = $5 }
-    END { printf "%d %.3f %.3f\n", rps, p50, p99 }'
+    END { printf "%d %.3f %.3f %.1f\n", rps, p50, p99, total ? ticks / hz * 1e6 / total : 0 }' "$work/wrk.out"
 }
 
 declare -A rps
-printf '%-9s %-8s %5s %10s %9s %9s\n' server ids conns "req/s" "p50 ms" "p99 ms"
+row='%-9s %-8s %5s %10s %9s %9s %12s\n'
+printf "$row" server ids conns "req/s" "p50 ms" "p99 ms" "CPU us/req"
 for conns in 1 64; do
   for ids in present absent; do
-    read -r r p50 p99 < <(measure "$api_port" "$conns" "$work/$ids.lua")
+    read -r r p50 p99 cpu < <(measure "$api_port" "$conns" "$work/$ids.lua" "$api_pid")
     rps[staffeln-$ids-$conns]=$r
-    printf '%-9s %-8s %5s %10s %9s %9s\n' staffeln "$ids" "$conns" "$r" "$p50" "$p99"
+    printf "$row" staffeln "$ids" "$conns" "$r" "$p50" "$p99" "$cpu"
   done
-  read -r r p50 p99 < <(measure "$nginx_port" "$conns" "$work/present.lua")
+  read -r r p50 p99 cpu < <(measure "$nginx_port" "$conns" "$work/present.lua" "$nginx_pid")
   rps[nginx-$conns]=$r
-  printf '%-9s %-8s %5s %10s %9s %9s\n' nginx "-" "$conns" "$r" "$p50" "$p99"
+  printf "$row" nginx "-" "$conns" "$r" "$p50" "$p99" "$cpu"
 done
 
 peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$api_pid/status")
@@ -96,5 +110,6 @@ for conns in 1 64; do
       'BEGIN { printf "staffeln/nginx, %s ids, %d connection(s): %.0f%%\n", i, c, 100 * s / n }'
   done
 done
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores: above 2 means the figures are shared)"
 echo "staffeln api peak RSS: $((peak_kib / 1024)) MiB ($peak_kib KiB); answers logged: $(wc -l <"$work/api.log")"
 grep -E "WARNING|ERROR" "$work/api.log" | head -5 || true

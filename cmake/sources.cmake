@@ -18,6 +18,7 @@ set(STAFFELN_SOURCES
   src/api/policy_answer.cc
   src/api/connection.cc
   src/api/worker_pool.cc
+  src/api/store_watch.cc
   src/api/tls_context.cc
   src/api/server.cc
   src/cli/cmd_api.cc

@@ -33,6 +33,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kProtected = "b7c2e0f4-8a3d-4c1e-9b5f-2d6a7e8f9a01";
 constexpr const char* kUnprotected = "e1d2c3b4-a5f6-4789-8abc-def012345678";
+// The API looks at which file is at the store's path every 100 ms.
+constexpr auto kStoreNoticed = 150ms;
 
 void add_backup(store::Database& db, const std::string& id) {
     SQLite::Statement insert(db.sql(), "INSERT INTO backups (backup_id, volume_id, project_id, kind, status, created_at, "
@@ -476,6 +478,7 @@ TEST_CASE("health is 200 True while the store reads and 503 with the reason when
     CHECK(healthy.status == 200);
     CHECK(healthy.body == "True");
     std::filesystem::rename(api.db_path(), api.dir() / "elsewhere.db");
+    std::this_thread::sleep_for(kStoreNoticed);
     auto sick = exchange(api.port(), get("/v1/health"));
     CHECK(sick.status == 503);
     CHECK(sick.body == "store unavailable: database " + api.db_path().string() + " does not exist");
@@ -491,6 +494,7 @@ TEST_CASE("a store that goes missing or corrupt after start makes every answer F
         auto file = api.db_path().string() + suffix;
         if (std::filesystem::exists(file)) std::filesystem::rename(file, saved / (api.db_path().filename().string() + suffix));
     }
+    std::this_thread::sleep_for(kStoreNoticed);
     for (int i = 0; i < 5; ++i) {  // several connections, so several worker threads answer
         auto missing = ask(kUnprotected);
         CHECK(missing.status == 401);
@@ -498,10 +502,12 @@ TEST_CASE("a store that goes missing or corrupt after start makes every answer F
         CHECK(ask(kProtected).body == "False");
     }
     api.dir().write("staffeln.db", std::string(8192, '\x5a'));
+    std::this_thread::sleep_for(kStoreNoticed);
     for (int i = 0; i < 5; ++i) CHECK(ask(kUnprotected).body == "False");
     std::filesystem::remove(api.db_path());
     for (const auto& entry : std::filesystem::directory_iterator(saved))
         std::filesystem::rename(entry.path(), api.dir() / entry.path().filename());
+    std::this_thread::sleep_for(kStoreNoticed);
     CHECK(ask(kUnprotected).body == "True");
     CHECK(ask(kProtected).body == "False");
     auto log = api.log();

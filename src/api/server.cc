@@ -4,6 +4,7 @@
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/log.h"
 #include "staffeln/store/automated_backups.h"
+#include "store_watch.h"
 #include "tls_context.h"
 #include "worker_pool.h"
 
@@ -27,6 +28,8 @@ constexpr const char* kHealthPath = "/v1/health";
 constexpr const char* kTextPlain = "text/plain";
 constexpr int kListenBacklog = 1024;
 constexpr size_t kLoggedFieldMax = 128;
+// How soon answers notice the store file was removed or replaced.
+constexpr std::chrono::milliseconds kStoreWatchInterval{100};
 
 thread_local Connection* t_connection = nullptr;
 
@@ -59,7 +62,8 @@ void tune_accepted_socket(int fd) {
 
 class HttpServer final : public Server, private httplib::Server {
 public:
-    HttpServer(const ServerOptions& options, TlsContext tls) : options_(options), tls_(std::move(tls)) {}
+    HttpServer(const ServerOptions& options, TlsContext tls)
+        : options_(options), tls_(std::move(tls)), store_watch_(options.store, kStoreWatchInterval) {}
 
     Status bind();
     Status run() override;
@@ -78,6 +82,7 @@ private:
 
     ServerOptions options_;
     TlsContext tls_;
+    StoreWatch store_watch_;
     WorkerPool* pool_ = nullptr;  // owned by httplib while listening
 };
 
@@ -175,10 +180,13 @@ void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& r
 }
 
 // Each worker thread keeps one read-only connection, opened on first use and reused; it is
-// reopened after an error or when the file at the store's path was replaced or removed.
+// reopened after an error, or within kStoreWatchInterval of the file at the store's path
+// being replaced or removed.
 Result<bool> HttpServer::lookup(std::string_view backup_id) {
     thread_local std::unique_ptr<store::AutomatedBackupReader> reader;
-    if (reader && (reader->path() != options_.store || !reader->still_at_path())) reader.reset();
+    auto file = store_watch_.current();
+    bool same_file = file.exists && reader && reader->path() == options_.store && reader->opened_on(file.dev, file.ino);
+    if (!same_file) reader.reset();
     if (!reader) {
         auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait);
         if (!opened) return opened.error();

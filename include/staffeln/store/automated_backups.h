@@ -29,6 +29,8 @@ public:
     Result<bool> is_automated(std::string_view backup_id);
     // False when the file at path is gone or is another file than the one opened (replaced).
     bool still_at_path() const;
+    // Whether the connection was opened on this file (device and inode).
+    bool opened_on(dev_t dev, ino_t ino) const { return dev == dev_ && ino == ino_; }
     const std::filesystem::path& path() const { return db_.path(); }
 
 private:
