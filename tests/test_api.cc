@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -231,9 +232,12 @@ TEST_CASE("is_automated is true exactly for the ids in the backups table") {
         CHECK(*(*reader)->is_automated(kProtected) == true);
         CHECK(*(*reader)->is_automated(kUnprotected) == false);
     }
-    CHECK((*reader)->still_at_path());
-    std::filesystem::rename(dir / "s.db", dir / "moved.db");
-    CHECK_FALSE((*reader)->still_at_path());
+    struct stat st {};
+    REQUIRE(::stat((dir / "s.db").c_str(), &st) == 0);
+    CHECK((*reader)->opened_on(st.st_dev, st.st_ino));
+    make_store(dir / "other.db", {});
+    REQUIRE(::stat((dir / "other.db").c_str(), &st) == 0);
+    CHECK_FALSE((*reader)->opened_on(st.st_dev, st.st_ino));
 }
 
 TEST_CASE("a reader on a missing or non-SQLite file is an error, never an answer") {

@@ -91,9 +91,4 @@ Result<bool> AutomatedBackupReader::is_automated(std::string_view backup_id) {
     return run_lookup(*lookup_, db_.path(), backup_id, lock_wait_);
 }
 
-bool AutomatedBackupReader::still_at_path() const {
-    struct stat st {};
-    return ::stat(db_.path().c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
-}
-
 }  // namespace staffeln::store

@@ -7,6 +7,7 @@
 #include "staffeln/store/database.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
@@ -27,9 +28,8 @@ public:
                                                                std::chrono::milliseconds lock_wait);
 
     Result<bool> is_automated(std::string_view backup_id);
-    // False when the file at path is gone or is another file than the one opened (replaced).
-    bool still_at_path() const;
-    // Whether the connection was opened on this file (device and inode).
+    // Whether the connection was opened on this file (device and inode): when the file at
+    // path is another one, the store was replaced or removed since.
     bool opened_on(dev_t dev, ino_t ino) const { return dev == dev_ && ino == ino_; }
     const std::filesystem::path& path() const { return db_.path(); }
 
