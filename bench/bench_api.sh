@@ -90,6 +90,10 @@ measure() {
 }
 
 declare -A rps
+# Warm-up, not reported: every worker thread opens its store connection, the page cache fills.
+wrk -t2 -c64 -d2s -s "$work/present.lua" "http://127.0.0.1:$api_port" >/dev/null
+wrk -t2 -c64 -d2s -s "$work/present.lua" "http://127.0.0.1:$nginx_port" >/dev/null
+
 row='%-9s %-8s %5s %10s %9s %9s %12s\n'
 printf "$row" server ids conns "req/s" "p50 ms" "p99 ms" "CPU us/req"
 for conns in 1 64; do
