@@ -19,6 +19,8 @@ set(STAFFELN_SOURCES
   src/api/connection.cc
   src/api/worker_pool.cc
   src/api/store_watch.cc
+  src/api/request_framing.cc
+  src/api/event_loop.cc
   src/api/tls_context.cc
   src/api/server.cc
   src/cli/cmd_api.cc

@@ -40,9 +40,6 @@ public:
     int answer_refusal();
 
     Refusal refusal() const { return refusal_; }
-    // The status of the last answer: after a malformed request the rest of the stream is noise.
-    void answered(int status) { last_status_ = status; }
-    bool must_close() const { return last_status_ == 400 || last_status_ >= 413; }
     bool request_started_reading() const { return head_bytes_ > 0; }
     Clock::time_point request_start() const { return request_start_; }
 
@@ -73,7 +70,6 @@ private:
     size_t in_len_ = 0;
     std::string out_;
     Refusal refusal_ = Refusal::none;
-    int last_status_ = 0;
     Clock::time_point request_start_{};
     Clock::time_point deadline_{};
     size_t head_bytes_ = 0;

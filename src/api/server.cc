@@ -1,6 +1,8 @@
 #include "staffeln/api/server.h"
 
 #include "connection.h"
+#include "event_loop.h"
+#include "memory_stream.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/log.h"
 #include "staffeln/store/automated_backups.h"
@@ -21,8 +23,6 @@
 namespace staffeln::api {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr const char* kBackupPath = "/v1/backup";
 constexpr const char* kHealthPath = "/v1/health";
 constexpr const char* kTextPlain = "text/plain";
@@ -31,7 +31,26 @@ constexpr size_t kLoggedFieldMax = 128;
 // How soon answers notice the store file was removed or replaced.
 constexpr std::chrono::milliseconds kStoreWatchInterval{100};
 
-thread_local Connection* t_connection = nullptr;
+// The request being answered on this thread, for its log line and what follows it.
+struct RequestContext {
+    Clock::time_point start;
+    const Connection* connection = nullptr;  // HTTPS: may have refused the request midway
+    int status = 0;
+    // After a malformed or refused request the rest of the stream is noise: close.
+    bool must_close() const { return status == 400 || status >= 413; }
+};
+thread_local RequestContext* t_request = nullptr;
+
+// HTTP's task queue: the accepting thread hands each socket straight to the event loops.
+class InlineQueue : public httplib::TaskQueue {
+public:
+    explicit InlineQueue(EventLoops& loops) : loops_(loops) {}
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override { loops_.stop(); }
+
+private:
+    EventLoops& loops_;
+};
 
 // Request text as it may appear in one log line: printable, bounded.
 std::string loggable(std::string_view text) {
@@ -54,6 +73,9 @@ std::string error_text(int status, const httplib::Request& req, const Limits& li
     }
 }
 
+// Byte ranges make no sense for a one-word answer; httplib would cut "True" to "Tr".
+void drop_ranges(httplib::Request& req) { req.ranges.clear(); }
+
 void tune_accepted_socket(int fd) {
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -74,6 +96,7 @@ private:
     void serve(int fd);
     void answer_overloaded(int fd);
     void answer_refusal(Connection& conn);
+    bool answer_exchange(const Exchange& exchange);
     void add_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
     Result<bool> lookup(std::string_view backup_id);
@@ -83,7 +106,8 @@ private:
     ServerOptions options_;
     TlsContext tls_;
     StoreWatch store_watch_;
-    WorkerPool* pool_ = nullptr;  // owned by httplib while listening
+    WorkerPool* pool_ = nullptr;  // HTTPS; owned by httplib while listening
+    std::unique_ptr<EventLoops> loops_;  // HTTP
 };
 
 Status HttpServer::bind() {
@@ -95,7 +119,12 @@ Status HttpServer::bind() {
     set_payload_max_length(options_.limits.body_bytes);
     set_keep_alive_max_count(options_.limits.keep_alive_requests);
     set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
-    new_task_queue = [this] {
+    new_task_queue = [this]() -> httplib::TaskQueue* {
+        if (!tls_) {
+            loops_ = std::make_unique<EventLoops>(options_.limits,
+                                                  [this](const Exchange& exchange) { return answer_exchange(exchange); });
+            return new InlineQueue(*loops_);
+        }
         pool_ = new WorkerPool(options_.limits.worker_threads, options_.limits.queued_connections);
         return pool_;
     };
@@ -110,8 +139,9 @@ Status HttpServer::bind() {
 }
 
 Status HttpServer::run() {
-    log::info("api", "listening on {}://{}:{} (store {}, {} worker threads)", tls_ ? "https" : "http", options_.host,
-              options_.port, options_.store.string(), options_.limits.worker_threads);
+    log::info("api", "listening on {}://{}:{} (store {}, {} threads)", tls_ ? "https" : "http", options_.host,
+              options_.port, options_.store.string(),
+              tls_ ? options_.limits.worker_threads : options_.limits.event_loops);
     bool clean = listen_after_bind();
     pool_ = nullptr;
     if (!clean && running())
@@ -198,9 +228,11 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
 }
 
 void HttpServer::log_request(const httplib::Request& req, int status) {
-    if (!t_connection || t_connection->refusal() != Refusal::none) return;  // logged by serve()
-    t_connection->answered(status);
-    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t_connection->request_start()).count();
+    if (!t_request) return;
+    if (t_request->connection && t_request->connection->refusal() != Refusal::none) return;  // logged by serve()
+    t_request->status = status;
+    auto start = t_request->connection ? t_request->connection->request_start() : t_request->start;
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     std::string id;
     if (req.path == kBackupPath) {
         auto parsed = backup_id_of(req.target);
@@ -210,8 +242,22 @@ void HttpServer::log_request(const httplib::Request& req, int status) {
               elapsed);
 }
 
+bool HttpServer::answer_exchange(const Exchange& exchange) {
+    RequestContext context{exchange.started};
+    t_request = &context;
+    MemoryStream stream(exchange.request, exchange.out, exchange.remote_ip);
+    bool closed = false;
+    bool ok = process_request(stream, exchange.last, closed, drop_ranges);
+    t_request = nullptr;
+    return ok && !closed && !context.must_close();
+}
+
 bool HttpServer::process_and_close_socket(socket_t sock) {
     tune_accepted_socket(sock);
+    if (!tls_) {
+        loops_->adopt(sock);
+        return true;
+    }
     if (WorkerPool::overloaded()) answer_overloaded(sock);
     else serve(sock);
     ::shutdown(sock, SHUT_RDWR);
@@ -253,7 +299,9 @@ void HttpServer::serve(int fd) {
     }
     Connection conn(fd, ssl, options_.limits);
     if (!conn.handshake()) return;
-    t_connection = &conn;
+    RequestContext context{};
+    context.connection = &conn;
+    t_request = &context;
     // A kept-alive connection gives its thread up when it idles while other clients queue;
     // a new one is always given the time for its first request.
     std::function<bool()> first_request = [this] { return running(); };
@@ -263,17 +311,15 @@ void HttpServer::serve(int fd) {
         conn.begin_request();
         bool last = served + 1 == options_.limits.keep_alive_requests || !running();
         bool closed = false;
-        bool ok = process_request(conn, last, closed, [](httplib::Request& req) {
-            // Byte ranges make no sense for a one-word answer; httplib would cut "True" to "Tr".
-            req.ranges.clear();
-        });
+        context.status = 0;
+        bool ok = process_request(conn, last, closed, drop_ranges);
         if (conn.refusal() != Refusal::none) {
             answer_refusal(conn);
             break;
         }
-        if (!conn.flush() || !ok || closed || conn.must_close()) break;
+        if (!conn.flush() || !ok || closed || context.must_close()) break;
     }
-    t_connection = nullptr;
+    t_request = nullptr;
 }
 
 }  // namespace

@@ -14,7 +14,11 @@
 namespace staffeln::api {
 
 struct Limits {
-    std::size_t worker_threads = 64;       // connections served at once, one thread each
+    // HTTP: a few event-loop threads serve every connection, up to max_connections.
+    std::size_t event_loops = 2;
+    std::size_t max_connections = 512;      // open at once; more get 503
+    // HTTPS: one thread per connection being served.
+    std::size_t worker_threads = 64;
     std::size_t queued_connections = 256;  // accepted and waiting for a thread; more get 503
     std::size_t request_line_bytes = 4096;  // longer: 414
     std::size_t head_bytes = 16384;         // request line and headers; more: 431
