@@ -1,4 +1,5 @@
 #include "staffeln/api/policy_answer.h"
+#include "staffeln/api/request_framing.h"
 #include "staffeln/store/automated_backups.h"
 #include "staffeln/store/database.h"
 #include "support/process.h"
@@ -203,6 +204,29 @@ TEST_CASE("backup_id comes from the query only, once, and not empty") {
           "empty backup_id: expected /v1/backup?backup_id=<backup id>");
     CHECK(api::backup_id_of("/v1/backup?backup_id=a&backup_id=b").error().message ==
           "backup_id given 2 times: give it once");
+}
+
+TEST_CASE("a request is whole once its head and its body by Content-Length or chunks have come") {
+    api::FramingLimits limits{64, 256, 100};
+    using api::Framing;
+    auto state = [&](std::string_view text) { return api::frame_request(text, limits).state; };
+    std::string get = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(api::frame_request(get + "GET /next", limits).length == get.size());
+    CHECK(state("GET /v1/health HTTP/1.1\r\nHost: x\r\n") == Framing::incomplete);
+    std::string post = "POST /v1/backup?backup_id=a HTTP/1.1\r\ncontent-length: 5\r\n\r\n";
+    CHECK(state(post + "abc") == Framing::incomplete);
+    CHECK(api::frame_request(post + "abcdeXYZ", limits).length == post.size() + 5);
+    std::string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    CHECK(state(chunked + "3\r\nabc\r\n") == Framing::incomplete);
+    CHECK(api::frame_request(chunked + "3\r\nabc\r\n0\r\n\r\n", limits).length == chunked.size() + 13);
+    CHECK(state(chunked + "40\r\n" + std::string(64, 'x') + "\r\n40\r\n") == Framing::body_too_large);
+    CHECK(state(chunked + "zz\r\n") == Framing::bad);
+    CHECK(state("GET /" + std::string(100, 'a')) == Framing::uri_too_long);
+    CHECK(state("GET / HTTP/1.1\r\nX: " + std::string(300, 'h')) == Framing::head_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n") == Framing::body_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") == Framing::bad);
 }
 
 TEST_CASE("the policy answer is True only when the store says the backup is not automated") {

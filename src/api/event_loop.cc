@@ -216,8 +216,9 @@ void EventLoops::flush(Loop& loop, Conn& c) {
             if (!c.want_write) {
                 c.want_write = true;
                 c.send_start = Clock::now();
+                // Reads wait until the answers are taken: a client that only sends gets no more.
                 epoll_event ev{};
-                ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
+                ev.events = EPOLLOUT;
                 ev.data.ptr = &c;
                 epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
             }
