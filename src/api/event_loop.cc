@@ -148,6 +148,8 @@ void EventLoops::on_readable(Loop& loop, Conn& c) {
             }
             c.in.append(buf, static_cast<std::size_t>(got));
             c.last_read = c.last_activity = now;
+            // A short read drained the socket; epoll reports anything that comes later.
+            if (static_cast<std::size_t>(got) < sizeof buf) break;
             continue;
         }
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
