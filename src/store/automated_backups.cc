@@ -64,7 +64,8 @@ Result<bool> is_automated(Database& db, std::string_view backup_id, std::chrono:
 }
 
 Result<std::unique_ptr<AutomatedBackupReader>> AutomatedBackupReader::open(const std::filesystem::path& path,
-                                                                           std::chrono::milliseconds lock_wait) {
+                                                                           std::chrono::milliseconds lock_wait,
+                                                                           std::size_t cache_kib) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return make_error(ErrorKind::not_found, fmt::format("database {} does not exist", path.string()));
@@ -73,10 +74,9 @@ Result<std::unique_ptr<AutomatedBackupReader>> AutomatedBackupReader::open(const
     std::unique_ptr<AutomatedBackupReader> reader(
         new AutomatedBackupReader(std::move(*db), lock_wait, st.st_dev, st.st_ino));
     auto prepared = guarded(fmt::format("cannot look up backups in {}", path.string()), [&] {
-        // A lookup touches a few pages of one B-tree: a small cache and no lookaside buffers keep
-        // each thread's connection at a few dozen KiB when a server holds dozens of them.
+        // No lookaside buffers, and a cache the caller sizes: a server may hold dozens of these.
         sqlite3_db_config(reader->db_.sql().getHandle(), SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
-        reader->db_.sql().exec("PRAGMA cache_size = -64");
+        reader->db_.sql().exec(fmt::format("PRAGMA cache_size = -{}", std::max<std::size_t>(cache_kib, 16)));
         reader->db_.sql().setBusyTimeout(static_cast<int>(std::min<long>(lock_wait.count(), 100)));
         reader->lookup_ = std::make_unique<SQLite::Statement>(reader->db_.sql(), kLookupSql);
     });

@@ -25,7 +25,8 @@ Result<bool> is_automated(Database& db, std::string_view backup_id,
 class AutomatedBackupReader {
 public:
     static Result<std::unique_ptr<AutomatedBackupReader>> open(const std::filesystem::path& path,
-                                                               std::chrono::milliseconds lock_wait);
+                                                               std::chrono::milliseconds lock_wait,
+                                                               std::size_t cache_kib = 64);
 
     Result<bool> is_automated(std::string_view backup_id);
     // Whether the connection was opened on this file (device and inode): when the file at
