@@ -1,7 +1,8 @@
-// One client connection, served by one worker thread, as the httplib::Stream the parser reads.
-// Each request has a deadline and byte limits on its request line, head and body, so a slow or
-// oversized request ends in 408/414/431/413 and a closed connection instead of holding a thread
-// or memory. Writes are gathered and sent once per response. Plain TCP or TLS.
+// One HTTPS client connection, served by one worker thread, as the httplib::Stream the parser
+// reads. Each request has a deadline and byte limits on its request line, head and body, so a
+// slow or oversized request ends in 408/414/431/413 and a closed connection instead of holding a
+// thread or memory. Writes are gathered and sent once per response. (Plain HTTP goes through the
+// event loops; this class can also carry it, without TLS.)
 #pragma once
 
 #include "staffeln/api/server.h"

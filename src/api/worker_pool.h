@@ -1,4 +1,4 @@
-// httplib's TaskQueue with both of its sizes bounded: a fixed number of threads, and a
+// HTTPS's task queue: httplib's TaskQueue with both of its sizes bounded: a fixed number of threads, and a
 // bounded queue of accepted connections waiting for one. When the queue is full the task
 // runs at once on the accepting thread with overloaded() true, so it answers 503 and closes.
 #pragma once
