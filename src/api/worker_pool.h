@@ -1,6 +1,6 @@
-// HTTPS's task queue: httplib's TaskQueue with both of its sizes bounded: a fixed number of threads, and a
-// bounded queue of accepted connections waiting for one. When the queue is full the task
-// runs at once on the accepting thread with overloaded() true, so it answers 503 and closes.
+// HTTPS's task queue: httplib's TaskQueue with both of its sizes bounded, a fixed number of
+// threads and a bounded queue of accepted connections waiting for one. When the queue is full the
+// task runs at once on the accepting thread with overloaded() true, so it answers 503 and closes.
 #pragma once
 
 #include <httplib.h>
