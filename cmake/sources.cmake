@@ -54,4 +54,14 @@ set(STAFFELN_SOURCES
   src/openstack/cloud.cc
   src/core/retention_planner.cc
   src/core/report_model.cc
+  src/store/automated_backups.cc
+  src/api/policy_answer.cc
+  src/api/connection.cc
+  src/api/worker_pool.cc
+  src/api/store_watch.cc
+  src/api/request_framing.cc
+  src/api/event_loop.cc
+  src/api/tls_context.cc
+  src/api/server.cc
+  src/cli/cmd_api.cc
 )

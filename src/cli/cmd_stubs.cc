@@ -2,12 +2,6 @@
 
 namespace staffeln::cli {
 
-void add_api(CLI::App& app, Context& ctx) {
-    app.add_subcommand("api", "Serve the oslo.policy check that protects automated backups")->callback([&ctx] {
-        ctx.exit_code = not_implemented("api");
-    });
-}
-
 void add_report(CLI::App& app, Context& ctx) {
     app.add_subcommand("report", "Render and send the per-project backup reports")->callback([&ctx] {
         ctx.exit_code = not_implemented("report");

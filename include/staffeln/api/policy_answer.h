@@ -1,0 +1,25 @@
+// The API's answers as plain values. oslo.policy allows a delete only when the body is exactly
+// "True": a backup staffeln made automatically gets 401 "False", any other backup 200 "True",
+// and a store that cannot answer gets 401 "False" too (fail closed).
+#pragma once
+
+#include "staffeln/result.h"
+
+#include <string>
+#include <string_view>
+
+namespace staffeln::api {
+
+struct Reply {
+    int status = 0;
+    std::string body;
+};
+
+// The backup_id of a request target ("/v1/backup?backup_id=ID"), taken from the query only,
+// never from a form body. Error (invalid_input): missing, empty or repeated, in one line.
+Result<std::string> backup_id_of(std::string_view target);
+
+Reply policy_reply(const Result<bool>& automated);
+Reply health_reply(const Status& store);
+
+}  // namespace staffeln::api

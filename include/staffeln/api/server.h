@@ -1,0 +1,58 @@
+// `staffeln api`: the HTTP(S) endpoint oslo.policy's http: check calls. GET or POST
+// /v1/backup?backup_id=ID answers from the store (policy_answer.h); GET /v1/health says whether
+// the store can be read. Every resource is bounded by Limits; stop() may be called from any thread.
+#pragma once
+
+#include "staffeln/result.h"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace staffeln::api {
+
+struct Limits {
+    // HTTP: a few event-loop threads serve every connection, up to max_connections.
+    std::size_t event_loops = 2;
+    std::size_t max_connections = 512;      // open at once; more get 503
+    // HTTPS: one thread per connection being served.
+    std::size_t worker_threads = 64;
+    std::size_t queued_connections = 256;  // accepted and waiting for a thread; more get 503
+    std::size_t request_line_bytes = 4096;  // longer: 414
+    std::size_t head_bytes = 16384;         // request line and headers; more: 431
+    std::size_t body_bytes = 65536;         // more: 413
+    std::chrono::milliseconds read_timeout{5000};      // between two reads within a request
+    std::chrono::milliseconds write_timeout{5000};
+    std::chrono::milliseconds request_timeout{10000};  // first byte to the whole request: else 408
+    std::chrono::milliseconds keep_alive_timeout{5000};
+    std::size_t keep_alive_requests = 10000;
+    std::chrono::milliseconds store_lock_wait{2000};  // retrying "database is locked"
+    // SQLite page cache, shared out among the serving threads: the upper levels of the backups
+    // B-tree (about 2 MiB for a million records) stay in memory instead of being re-read.
+    std::size_t store_cache_kib = 8192;
+};
+
+struct ServerOptions {
+    std::string host = "0.0.0.0";
+    int port = 8808;
+    bool tls = false;
+    std::string cert_file;
+    std::string key_file;
+    std::filesystem::path store;
+    Limits limits;
+};
+
+class Server {
+public:
+    // Loads the TLS certificate and key and binds the port; errors name the file or address.
+    static Result<std::unique_ptr<Server>> create(const ServerOptions& options);
+    virtual ~Server() = default;
+
+    // Serves until stop(); returns when every connection is closed.
+    virtual Status run() = 0;
+    virtual void stop() = 0;
+};
+
+}  // namespace staffeln::api

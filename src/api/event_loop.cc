@@ -1,0 +1,285 @@
+#include "event_loop.h"
+
+#include "staffeln/log.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace staffeln::api {
+namespace {
+
+constexpr int kMaxEvents = 64;
+constexpr int kSweepMs = 50;
+constexpr std::size_t kRecvChunk = 16384;
+constexpr std::size_t kOutPauseBytes = 65536;  // stop answering pipelined requests until sent
+
+std::string peer_ip(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "-";
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, text, sizeof text);
+    else if (addr.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, text, sizeof text);
+    return text;
+}
+
+std::string plain_response(int status, const char* reason, const std::string& body) {
+    return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                       status, reason, body.size(), body);
+}
+
+}  // namespace
+
+struct EventLoops::Conn {
+    int fd;
+    std::string remote_ip;
+    std::string in;
+    std::string out;
+    bool in_request = false;      // some bytes of a request have come
+    bool close_after_send = false;
+    bool want_write = false;
+    std::size_t served = 0;
+    Clock::time_point request_start{};
+    Clock::time_point last_read{};
+    Clock::time_point last_activity{};
+    Clock::time_point send_start{};
+};
+
+struct EventLoops::Loop {
+    int epoll_fd = -1;
+    std::thread thread;
+    std::mutex mutex;  // guards conns: adopt() adds from the accepting thread
+    std::unordered_set<Conn*> conns;
+};
+
+EventLoops::EventLoops(const Limits& limits, Answerer answer)
+    : limits_(limits),
+      framing_{limits.request_line_bytes, limits.head_bytes, limits.body_bytes},
+      answer_(std::move(answer)) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, limits.event_loops); ++i) {
+        auto loop = std::make_unique<Loop>();
+        loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        loops_.push_back(std::move(loop));
+    }
+    for (auto& loop : loops_) loop->thread = std::thread([this, l = loop.get()] { run(*l); });
+}
+
+EventLoops::~EventLoops() { stop(); }
+
+void EventLoops::stop() {
+    stopping_ = true;
+    for (auto& loop : loops_)
+        if (loop->thread.joinable()) loop->thread.join();
+    for (auto& loop : loops_) {
+        if (loop->epoll_fd >= 0) ::close(loop->epoll_fd);
+        loop->epoll_fd = -1;
+    }
+}
+
+void EventLoops::adopt(int fd) {
+    if (stopping_ || open_.load() >= limits_.max_connections) {
+        static const std::string busy = plain_response(503, "Service Unavailable", "server overloaded");
+        // One attempt, no waiting: the accepting thread must not block on this client.
+        (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::close(fd);
+        log::warning("api", "refused a connection: {} connections already open", limits_.max_connections);
+        return;
+    }
+    ++open_;
+    auto* c = new Conn{fd, peer_ip(fd)};
+    c->last_activity = Clock::now();
+    auto& loop = *loops_[next_loop_++ % loops_.size()];
+    {
+        std::lock_guard lock(loop.mutex);
+        loop.conns.insert(c);
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.ptr = c;
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void EventLoops::run(Loop& loop) {
+    epoll_event events[kMaxEvents];
+    auto next_sweep = Clock::now();
+    while (!stopping_) {
+        int n = epoll_wait(loop.epoll_fd, events, kMaxEvents, kSweepMs);
+        for (int i = 0; i < n; ++i) {
+            auto* c = static_cast<Conn*>(events[i].data.ptr);
+            if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
+            else if (events[i].events & EPOLLOUT) flush(loop, *c);
+            if (c->fd < 0) close(loop, c);
+        }
+        auto now = Clock::now();
+        if (now >= next_sweep) {
+            sweep(loop, now);
+            next_sweep = now + std::chrono::milliseconds(kSweepMs);
+        }
+    }
+    std::lock_guard lock(loop.mutex);
+    for (auto* c : loop.conns) {
+        if (c->fd >= 0) ::close(c->fd);
+        delete c;
+        --open_;
+    }
+    loop.conns.clear();
+}
+
+void EventLoops::on_readable(Loop& loop, Conn& c) {
+    auto now = Clock::now();
+    bool peer_closed = false;
+    std::size_t cap = limits_.head_bytes + limits_.body_bytes + kRecvChunk;
+    while (c.in.size() < cap) {
+        char buf[kRecvChunk];
+        ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
+        if (got > 0) {
+            if (!c.in_request) {
+                c.in_request = true;
+                c.request_start = now;
+            }
+            c.in.append(buf, static_cast<std::size_t>(got));
+            c.last_read = c.last_activity = now;
+            // A short read drained the socket; epoll reports anything that comes later.
+            if (static_cast<std::size_t>(got) < sizeof buf) break;
+            continue;
+        }
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (got < 0 && errno == EINTR) continue;
+        peer_closed = true;
+        break;
+    }
+    answer_buffered(c);
+    if (peer_closed) c.close_after_send = true;  // answered what came; nothing more can
+    flush(loop, c);
+}
+
+// Answers every whole request received, in order (pipelining), unless the output is backed up.
+void EventLoops::answer_buffered(Conn& c) {
+    std::size_t used = 0;
+    while (!c.close_after_send && c.out.size() < kOutPauseBytes && used < c.in.size()) {
+        auto frame = frame_request(std::string_view(c.in).substr(used), framing_);
+        if (frame.state == Framing::incomplete) break;
+        switch (frame.state) {
+        case Framing::complete: {
+            bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
+            bool keep = answer_(Exchange{std::string_view(c.in).substr(used, frame.length), c.out, c.request_start,
+                                         c.remote_ip, last});
+            used += frame.length;
+            ++c.served;
+            if (!keep || last) c.close_after_send = true;
+            c.request_start = Clock::now();
+            break;
+        }
+        case Framing::uri_too_long:
+            refuse(c, 414, "URI Too Long", fmt::format("request line longer than {} bytes", limits_.request_line_bytes));
+            break;
+        case Framing::head_too_large:
+            refuse(c, 431, "Request Header Fields Too Large",
+                   fmt::format("request headers larger than {} bytes", limits_.head_bytes));
+            break;
+        case Framing::body_too_large:
+            refuse(c, 413, "Payload Too Large", fmt::format("request body larger than {} bytes", limits_.body_bytes));
+            break;
+        case Framing::bad:
+        case Framing::incomplete: refuse(c, 400, "Bad Request", "bad request framing"); break;
+        }
+    }
+    c.in.erase(0, used);
+    c.in_request = !c.in.empty();
+}
+
+void EventLoops::refuse(Conn& c, int status, const char* reason, const std::string& body) {
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - c.request_start).count();
+    c.out += plain_response(status, reason, body);
+    c.close_after_send = true;
+    c.in.clear();
+    log::info("api", "{} - - {} {:.3f}ms", c.remote_ip, status, elapsed);
+}
+
+void EventLoops::flush(Loop& loop, Conn& c) {
+    while (!c.out.empty()) {
+        ssize_t sent = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+        if (sent > 0) {
+            c.out.erase(0, static_cast<std::size_t>(sent));
+            c.last_activity = Clock::now();
+            continue;
+        }
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c.want_write) {
+                c.want_write = true;
+                c.send_start = Clock::now();
+                // Reads wait until the answers are taken: a client that only sends gets no more.
+                epoll_event ev{};
+                ev.events = EPOLLOUT;
+                ev.data.ptr = &c;
+                epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
+            }
+            return;
+        }
+        c.close_after_send = true;  // the client is gone
+        c.out.clear();
+    }
+    if (c.want_write) {
+        c.want_write = false;
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = &c;
+        epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+    if (c.close_after_send) {
+        ::shutdown(c.fd, SHUT_RDWR);
+        ::close(c.fd);
+        c.fd = -1;
+        return;
+    }
+    if (!c.in.empty()) answer_buffered(c);  // requests that waited for the output to drain
+}
+
+// Ends connections past a deadline: a slow request gets 408 (one attempt to send it), an
+// idle one or one whose client does not read its answer is closed.
+void EventLoops::sweep(Loop& loop, Clock::time_point now) {
+    std::vector<Conn*> expired;
+    {
+        std::lock_guard lock(loop.mutex);
+        for (auto* c : loop.conns) {
+            bool sending = !c->out.empty();
+            bool late = sending ? now - c->send_start > limits_.write_timeout
+                        : c->in_request ? now - c->request_start > limits_.request_timeout ||
+                                              now - c->last_read > limits_.read_timeout
+                                        : now - c->last_activity > limits_.keep_alive_timeout;
+            if (late || stopping_) expired.push_back(c);
+        }
+    }
+    for (auto* c : expired) {
+        if (c->out.empty() && c->in_request) {
+            bool too_long = now - c->request_start > limits_.request_timeout;
+            refuse(*c, 408, "Request Timeout",
+                   too_long ? fmt::format("request not complete within {} ms", limits_.request_timeout.count())
+                            : fmt::format("no data for {} ms in the middle of a request", limits_.read_timeout.count()));
+            (void)::send(c->fd, c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        close(loop, c);
+    }
+}
+
+void EventLoops::close(Loop& loop, Conn* c) {
+    if (c->fd >= 0) ::close(c->fd);
+    {
+        std::lock_guard lock(loop.mutex);
+        loop.conns.erase(c);
+    }
+    delete c;
+    --open_;
+}
+
+}  // namespace staffeln::api

@@ -1,0 +1,341 @@
+#include "staffeln/api/server.h"
+
+#include "connection.h"
+#include "event_loop.h"
+#include "memory_stream.h"
+#include "staffeln/api/policy_answer.h"
+#include "staffeln/log.h"
+#include "staffeln/store/automated_backups.h"
+#include "store_watch.h"
+#include "tls_context.h"
+#include "worker_pool.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace staffeln::api {
+namespace {
+
+constexpr const char* kBackupPath = "/v1/backup";
+constexpr const char* kHealthPath = "/v1/health";
+constexpr const char* kTextPlain = "text/plain";
+constexpr int kListenBacklog = 1024;
+constexpr size_t kLoggedFieldMax = 128;
+// How soon answers notice the store file was removed or replaced.
+constexpr std::chrono::milliseconds kStoreWatchInterval{100};
+
+// The request being answered on this thread, for its log line and what follows it.
+struct RequestContext {
+    Clock::time_point start;
+    const Connection* connection = nullptr;  // HTTPS: may have refused the request midway
+    int status = 0;
+    // After a malformed or refused request the rest of the stream is noise: close.
+    bool must_close() const { return status == 400 || status >= 413; }
+};
+thread_local RequestContext* t_request = nullptr;
+
+// HTTP's task queue: the accepting thread hands each socket straight to the event loops.
+class InlineQueue : public httplib::TaskQueue {
+public:
+    explicit InlineQueue(EventLoops& loops) : loops_(loops) {}
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override { loops_.stop(); }
+
+private:
+    EventLoops& loops_;
+};
+
+// Request text as it may appear in one log line: printable, bounded.
+std::string loggable(std::string_view text) {
+    if (text.empty()) return "-";
+    std::string out;
+    for (char c : text.substr(0, kLoggedFieldMax)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (text.size() > kLoggedFieldMax) out += "...";
+    return out;
+}
+
+std::string error_text(int status, const httplib::Request& req, const Limits& limits) {
+    switch (status) {
+    case 400: return "bad request";
+    case 404: return fmt::format("no such resource: {}", loggable(req.path));
+    case 405: return fmt::format("method {} not allowed on {}", loggable(req.method), req.path);
+    case 413: return fmt::format("request body larger than {} bytes", limits.body_bytes);
+    case 414: return fmt::format("request line longer than {} bytes", limits.request_line_bytes);
+    case 416: return "bad Range header";
+    default: return fmt::format("error {}", status);
+    }
+}
+
+// Byte ranges make no sense for a one-word answer; httplib would cut "True" to "Tr".
+void drop_ranges(httplib::Request& req) { req.ranges.clear(); }
+
+void tune_accepted_socket(int fd) {
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+class HttpServer final : public Server, private httplib::Server {
+public:
+    HttpServer(const ServerOptions& options, TlsContext tls)
+        : options_(options), tls_(std::move(tls)), store_watch_(options.store, kStoreWatchInterval) {}
+
+    Status bind();
+    Status run() override;
+    void stop() override { httplib::Server::stop(); }
+
+private:
+    bool process_and_close_socket(socket_t sock) override;
+    void serve(int fd);
+    void answer_overloaded(int fd);
+    void answer_refusal(Connection& conn);
+    bool answer_exchange(const Exchange& exchange);
+    void add_routes();
+    void answer_backup(const httplib::Request& req, httplib::Response& res);
+    Result<bool> lookup(std::string_view backup_id);
+    void log_request(const httplib::Request& req, int status);
+    bool running() const { return svr_sock_ != INVALID_SOCKET; }
+
+    ServerOptions options_;
+    TlsContext tls_;
+    StoreWatch store_watch_;
+    WorkerPool* pool_ = nullptr;  // HTTPS; owned by httplib while listening
+    std::unique_ptr<EventLoops> loops_;  // HTTP
+};
+
+Status HttpServer::bind() {
+    set_socket_options([](socket_t sock) {
+        int yes = 1;
+        // Not SO_REUSEPORT (httplib's default): a second server on the port must fail, not share it.
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    set_payload_max_length(options_.limits.body_bytes);
+    set_keep_alive_max_count(options_.limits.keep_alive_requests);
+    set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
+    new_task_queue = [this]() -> httplib::TaskQueue* {
+        if (!tls_) {
+            loops_ = std::make_unique<EventLoops>(options_.limits,
+                                                  [this](const Exchange& exchange) { return answer_exchange(exchange); });
+            return new InlineQueue(*loops_);
+        }
+        pool_ = new WorkerPool(options_.limits.worker_threads, options_.limits.queued_connections);
+        return pool_;
+    };
+    add_routes();
+    errno = 0;
+    if (!bind_to_port(options_.host, options_.port))
+        return make_error(ErrorKind::unavailable, fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port,
+                                                              errno ? std::strerror(errno) : "address not usable"));
+    // httplib listens with a backlog of 5; a burst of clients must not wait for SYN retries.
+    ::listen(svr_sock_, kListenBacklog);
+    return {};
+}
+
+Status HttpServer::run() {
+    log::info("api", "listening on {}://{}:{} (store {}, {} threads)", tls_ ? "https" : "http", options_.host,
+              options_.port, options_.store.string(),
+              tls_ ? options_.limits.worker_threads : options_.limits.event_loops);
+    bool clean = listen_after_bind();
+    pool_ = nullptr;
+    if (!clean && running())
+        return make_error(ErrorKind::unavailable, fmt::format("accepting on {}:{} failed", options_.host, options_.port));
+    log::info("api", "stopped");
+    return {};
+}
+
+void HttpServer::add_routes() {
+    Get(kBackupPath, [this](const httplib::Request& req, httplib::Response& res) { answer_backup(req, res); });
+    Post(kBackupPath, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+        // oslo.policy's body (rule, target, credentials) is read and dropped: the answer
+        // depends on the backup id alone, and credentials must not linger in memory.
+        auto drop = [](const char*, size_t) { return true; };
+        bool read = req.is_multipart_form_data() ? body([](const httplib::MultipartFormData&) { return true; }, drop)
+                                                  : body(drop);
+        if (!read) {
+            if (res.status == -1) res.status = 400;
+            return;
+        }
+        answer_backup(req, res);
+    });
+    Get(kHealthPath, [this](const httplib::Request&, httplib::Response& res) {
+        auto read = lookup("");
+        auto reply = health_reply(read ? Status{} : Status{read.error()});
+        if (!read) log::warning("api", "health: {}", read.error().message);
+        res.status = reply.status;
+        res.set_content(reply.body, kTextPlain);
+    });
+    set_error_handler(HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return HandlerResponse::Unhandled;
+        if (res.status == 404 && (req.path == kBackupPath || req.path == kHealthPath)) {
+            res.status = 405;
+            res.set_header("Allow", req.path == kBackupPath ? "GET, HEAD, POST" : "GET, HEAD");
+        }
+        res.set_content(error_text(res.status, req, options_.limits), kTextPlain);
+        return HandlerResponse::Handled;
+    }));
+    set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        log::error("api", "{} {}: {}", loggable(req.method), loggable(req.path), what);
+        res.status = 500;
+        res.set_content("internal error", kTextPlain);
+    });
+    set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res.status); });
+}
+
+void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& res) {
+    auto id = backup_id_of(req.target);
+    if (!id) {
+        res.status = 400;
+        res.set_content(id.error().message, kTextPlain);
+        return;
+    }
+    auto automated = lookup(*id);
+    if (!automated) log::warning("api", "answering False for backup {}: {}", loggable(*id), automated.error().message);
+    auto reply = policy_reply(automated);
+    res.status = reply.status;
+    res.set_content(reply.body, kTextPlain);
+}
+
+// Each worker thread keeps one read-only connection, opened on first use and reused; it is
+// reopened after an error, or within kStoreWatchInterval of the file at the store's path
+// being replaced or removed.
+Result<bool> HttpServer::lookup(std::string_view backup_id) {
+    thread_local std::unique_ptr<store::AutomatedBackupReader> reader;
+    auto file = store_watch_.current();
+    bool same_file = file.exists && reader && reader->path() == options_.store && reader->opened_on(file.dev, file.ino);
+    if (!same_file) reader.reset();
+    if (!reader) {
+        auto threads = tls_ ? options_.limits.worker_threads : options_.limits.event_loops;
+        auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
+                                                         options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
+        if (!opened) return opened.error();
+        reader = std::move(*opened);
+    }
+    auto answer = reader->is_automated(backup_id);
+    if (!answer && answer.error().kind != ErrorKind::timeout) reader.reset();
+    return answer;
+}
+
+void HttpServer::log_request(const httplib::Request& req, int status) {
+    if (!t_request) return;
+    if (t_request->connection && t_request->connection->refusal() != Refusal::none) return;  // logged by serve()
+    t_request->status = status;
+    auto start = t_request->connection ? t_request->connection->request_start() : t_request->start;
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    std::string id;
+    if (req.path == kBackupPath) {
+        auto parsed = backup_id_of(req.target);
+        if (parsed) id = " backup_id=" + loggable(*parsed);
+    }
+    log::info("api", "{} {} {}{} {} {:.3f}ms", req.remote_addr, loggable(req.method), loggable(req.path), id, status,
+              elapsed);
+}
+
+bool HttpServer::answer_exchange(const Exchange& exchange) {
+    RequestContext context{exchange.started};
+    t_request = &context;
+    MemoryStream stream(exchange.request, exchange.out, exchange.remote_ip);
+    bool closed = false;
+    bool ok = process_request(stream, exchange.last, closed, drop_ranges);
+    t_request = nullptr;
+    return ok && !closed && !context.must_close();
+}
+
+bool HttpServer::process_and_close_socket(socket_t sock) {
+    tune_accepted_socket(sock);
+    if (!tls_) {
+        loops_->adopt(sock);
+        return true;
+    }
+    if (WorkerPool::overloaded()) answer_overloaded(sock);
+    else serve(sock);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return true;
+}
+
+void HttpServer::answer_overloaded(int fd) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n"
+        "Retry-After: 1\r\n\r\nserver overloaded";
+    // One attempt, no waiting: the accepting thread must not block on this client.
+    if (!tls_) (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
+    log::warning("api", "refused a connection: {} connections already waiting", options_.limits.queued_connections);
+}
+
+// The request never reached a handler, so its method and path are unknown: "- -".
+void HttpServer::answer_refusal(Connection& conn) {
+    auto why = conn.refusal();
+    int status = conn.answer_refusal();
+    if (status == 0) {
+        if (why != Refusal::broken) log::debug("api", "closed a connection that sent nothing in time");
+        return;
+    }
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - conn.request_start()).count();
+    std::string ip;
+    int port = 0;
+    conn.get_remote_ip_and_port(ip, port);
+    log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
+}
+
+void HttpServer::serve(int fd) {
+    SSL* ssl = nullptr;
+    if (tls_) {
+        ssl = SSL_new(tls_.get());
+        if (!ssl) return;
+        SSL_set_fd(ssl, fd);
+        SSL_set_accept_state(ssl);
+    }
+    Connection conn(fd, ssl, options_.limits);
+    if (!conn.handshake()) return;
+    RequestContext context{};
+    context.connection = &conn;
+    t_request = &context;
+    // A kept-alive connection gives its thread up when it idles while other clients queue;
+    // a new one is always given the time for its first request.
+    std::function<bool()> first_request = [this] { return running(); };
+    std::function<bool()> next_request = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
+    for (size_t served = 0; served < options_.limits.keep_alive_requests; ++served) {
+        if (!conn.wait_for_request(served == 0 ? first_request : next_request)) break;
+        conn.begin_request();
+        bool last = served + 1 == options_.limits.keep_alive_requests || !running();
+        bool closed = false;
+        context.status = 0;
+        bool ok = process_request(conn, last, closed, drop_ranges);
+        if (conn.refusal() != Refusal::none) {
+            answer_refusal(conn);
+            break;
+        }
+        if (!conn.flush() || !ok || closed || context.must_close()) break;
+    }
+    t_request = nullptr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
+    TlsContext tls;
+    if (options.tls) {
+        auto loaded = load_tls_context(options.cert_file, options.key_file);
+        if (!loaded) return loaded.error();
+        tls = std::move(*loaded);
+    }
+    auto server = std::make_unique<HttpServer>(options, std::move(tls));
+    if (auto bound = server->bind(); !bound) return bound.error();
+    return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace staffeln::api

@@ -1,0 +1,42 @@
+// HTTPS's task queue: httplib's TaskQueue with both of its sizes bounded, a fixed number of
+// threads and a bounded queue of accepted connections waiting for one. When the queue is full the
+// task runs at once on the accepting thread with overloaded() true, so it answers 503 and closes.
+#pragma once
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace staffeln::api {
+
+class WorkerPool : public httplib::TaskQueue {
+public:
+    WorkerPool(std::size_t threads, std::size_t max_queued);
+    ~WorkerPool() override;
+
+    void enqueue(std::function<void()> fn) override;
+    void shutdown() override;
+
+    // Connections accepted and not yet picked up by a thread.
+    std::size_t waiting() const;
+    // True on the thread running a task that found the queue full.
+    static bool overloaded();
+
+private:
+    void work();
+
+    std::size_t max_queued_;
+    std::vector<std::thread> threads_;
+    std::deque<std::function<void()>> queue_;
+    mutable std::mutex mutex_;
+    std::condition_variable ready_;
+    bool stopping_ = false;
+};
+
+}  // namespace staffeln::api

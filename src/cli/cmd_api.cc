@@ -1,0 +1,90 @@
+#include "context.h"
+
+#include "staffeln/api/server.h"
+#include "staffeln/log.h"
+#include "staffeln/store/database.h"
+
+#include <fmt/format.h>
+#include <malloc.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+namespace staffeln::cli {
+namespace {
+
+int fail(const std::string& message) {
+    fmt::print(stderr, "staffeln api: {}\n", message);
+    return kExitFailed;
+}
+
+// SIGTERM and SIGINT are blocked in every thread and taken by one watcher, which stops the server.
+class SignalWatcher {
+public:
+    SignalWatcher() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    }
+    ~SignalWatcher() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    void watch(api::Server& server) {
+        thread_ = std::thread([this, &server] {
+            const timespec slice{0, 200'000'000};
+            while (!done_) {
+                int sig = sigtimedwait(&set_, nullptr, &slice);
+                if (sig == SIGTERM || sig == SIGINT) {
+                    log::info("api", "{} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                    server.stop();
+                    return;
+                }
+            }
+        });
+    }
+
+private:
+    sigset_t set_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+int run_api(Context& ctx) {
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    {
+        auto db = store::Database::open(config->database.path, store::Access::read_only, store::Create::never);
+        if (!db) return fail(db.error().message);
+        if (auto current = db->require_current(); !current) return fail(current.error().message);
+    }
+    api::ServerOptions options;
+    options.host = config->api.host;
+    options.port = static_cast<int>(config->api.port);
+    options.tls = config->api.enabled_ssl;
+    options.cert_file = config->api.ssl_cert_file;
+    options.key_file = config->api.ssl_key_file;
+    options.store = config->database.path;
+    ::signal(SIGPIPE, SIG_IGN);  // a client gone mid-answer is an error code, not a death
+    // glibc gives each of the worker threads its own heap arena by default: memory, not speed, here.
+    mallopt(M_ARENA_MAX, 2);
+    SignalWatcher signals;  // before any thread starts, so that all inherit the mask
+    auto server = api::Server::create(options);
+    if (!server) return fail(server.error().message);
+    signals.watch(**server);
+    if (auto served = (*server)->run(); !served) return fail(served.error().message);
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_api(CLI::App& app, Context& ctx) {
+    app.add_subcommand("api", "Serve the oslo.policy check that protects automated backups")->callback([&ctx] {
+        ctx.exit_code = run_api(ctx);
+    });
+}
+
+}  // namespace staffeln::cli

@@ -1,0 +1,693 @@
+#include "staffeln/api/policy_answer.h"
+#include "staffeln/api/request_framing.h"
+#include "staffeln/store/automated_backups.h"
+#include "staffeln/store/database.h"
+#include "support/process.h"
+#include "support/spawned.h"
+#include "support/temp_dir.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <thread>
+
+using namespace staffeln;
+using namespace std::chrono_literals;
+using staffeln::testing::Spawned;
+using staffeln::testing::TempDir;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kProtected = "b7c2e0f4-8a3d-4c1e-9b5f-2d6a7e8f9a01";
+constexpr const char* kUnprotected = "e1d2c3b4-a5f6-4789-8abc-def012345678";
+// A server that cuts off an oversized request makes the client's next write fail, not kill it.
+const bool kSigpipeIgnored = (::signal(SIGPIPE, SIG_IGN), true);
+
+// The API looks at which file is at the store's path every 100 ms.
+constexpr auto kStoreNoticed = 150ms;
+
+void add_backup(store::Database& db, const std::string& id) {
+    SQLite::Statement insert(db.sql(), "INSERT INTO backups (backup_id, volume_id, project_id, kind, status, created_at, "
+                                       "data_timestamp, updated_at) VALUES (?, 'vol', 'proj', 'full', 'available', 0, 0, 0)");
+    insert.bind(1, id);
+    insert.exec();
+}
+
+void make_store(const std::filesystem::path& path, const std::vector<std::string>& automated) {
+    auto db = store::Database::open(path, store::Access::read_write, store::Create::if_missing);
+    REQUIRE(db.ok());
+    REQUIRE(db->create_schema().ok());
+    for (const auto& id : automated) add_backup(*db, id);
+}
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+int connect_to(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Reads until the server closes or timeout passes.
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
+    std::string got;
+    auto until = Clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left <= 0) break;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+        char buf[8192];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+}
+
+struct Answer {
+    int status = 0;
+    std::string body;
+    std::string raw;
+    bool closed = false;  // the server closed the connection
+};
+
+Answer parse(std::string raw) {
+    Answer a;
+    a.raw = std::move(raw);
+    if (a.raw.rfind("HTTP/1.1 ", 0) == 0) a.status = std::stoi(a.raw.substr(9, 3));
+    auto head_end = a.raw.find("\r\n\r\n");
+    if (head_end != std::string::npos) a.body = a.raw.substr(head_end + 4);
+    return a;
+}
+
+// Sends raw bytes, half-closes nothing, and reads until the server closes (or the timeout).
+Answer exchange(int port, const std::string& request, std::chrono::milliseconds timeout = 5s) {
+    int fd = connect_to(port);
+    REQUIRE(fd >= 0);
+    size_t sent = 0;
+    while (sent < request.size()) {
+        ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<size_t>(n);
+    }
+    auto start = Clock::now();
+    auto answer = parse(read_until_closed(fd, timeout));
+    answer.closed = Clock::now() - start < timeout;
+    ::close(fd);
+    return answer;
+}
+
+std::string get(const std::string& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+}
+
+size_t open_fds(pid_t pid) {
+    size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        (void)entry;
+        ++n;
+    }
+    return n;
+}
+
+long rss_kib(pid_t pid, const std::string& field = "VmRSS:") {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
+    return -1;
+}
+
+// A `staffeln api` on a free loopback port, over a store in its own temporary directory.
+class RunningApi {
+public:
+    explicit RunningApi(const std::vector<std::string>& automated = {kProtected}, const std::string& extra_api = "") {
+        make_store(db_path(), automated);
+        conf_ = dir_.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db_path().string() +
+                                                "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(port_) + "\n" +
+                                                extra_api)
+                    .string();
+        server_ = std::make_unique<Spawned>(std::vector<std::string>{STAFFELN_BINARY, "--config-file", conf_, "api"},
+                                            dir_ / "api.log");
+        wait_ready();
+    }
+
+    int port() const { return port_; }
+    pid_t pid() const { return server_->pid(); }
+    std::filesystem::path db_path() const { return dir_ / "staffeln.db"; }
+    const TempDir& dir() const { return dir_; }
+    std::string log() const { return staffeln::testing::read_file(dir_ / "api.log"); }
+    int stop(int sig = SIGTERM) { return server_->stop(sig); }
+
+private:
+    void wait_ready() {
+        auto until = Clock::now() + 10s;
+        while (Clock::now() < until) {
+            REQUIRE_MESSAGE(server_->running(), "staffeln api exited: " << log());
+            int fd = connect_to(port_);
+            if (fd >= 0) {
+                ::close(fd);
+                return;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        FAIL("staffeln api did not listen within 10 s: " << log());
+    }
+
+    TempDir dir_;
+    int port_ = free_port();
+    std::string conf_;
+    std::unique_ptr<Spawned> server_;
+};
+
+}  // namespace
+
+TEST_CASE("backup_id comes from the query only, once, and not empty") {
+    CHECK(*api::backup_id_of("/v1/backup?backup_id=abc") == "abc");
+    CHECK(*api::backup_id_of("/v1/backup?x=1&backup_id=a%2Db") == "a-b");
+    auto missing = api::backup_id_of("/v1/backup");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message == "missing backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id=").error().message ==
+          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id").error().message ==
+          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id=a&backup_id=b").error().message ==
+          "backup_id given 2 times: give it once");
+}
+
+TEST_CASE("a request is whole once its head and its body by Content-Length or chunks have come") {
+    api::FramingLimits limits{64, 256, 100};
+    using api::Framing;
+    auto state = [&](std::string_view text) { return api::frame_request(text, limits).state; };
+    std::string get = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(api::frame_request(get + "GET /next", limits).length == get.size());
+    CHECK(state("GET /v1/health HTTP/1.1\r\nHost: x\r\n") == Framing::incomplete);
+    std::string post = "POST /v1/backup?backup_id=a HTTP/1.1\r\ncontent-length: 5\r\n\r\n";
+    CHECK(state(post + "abc") == Framing::incomplete);
+    CHECK(api::frame_request(post + "abcdeXYZ", limits).length == post.size() + 5);
+    std::string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    CHECK(state(chunked + "3\r\nabc\r\n") == Framing::incomplete);
+    CHECK(api::frame_request(chunked + "3\r\nabc\r\n0\r\n\r\n", limits).length == chunked.size() + 13);
+    CHECK(state(chunked + "40\r\n" + std::string(64, 'x') + "\r\n40\r\n") == Framing::body_too_large);
+    CHECK(state(chunked + "zz\r\n") == Framing::bad);
+    CHECK(state("GET /" + std::string(100, 'a')) == Framing::uri_too_long);
+    CHECK(state("GET / HTTP/1.1\r\nX: " + std::string(300, 'h')) == Framing::head_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n") == Framing::body_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") == Framing::bad);
+}
+
+TEST_CASE("the policy answer is True only when the store says the backup is not automated") {
+    CHECK(api::policy_reply(false).status == 200);
+    CHECK(api::policy_reply(false).body == "True");
+    CHECK(api::policy_reply(true).status == 401);
+    CHECK(api::policy_reply(true).body == "False");
+    auto broken = api::policy_reply(make_error(ErrorKind::corrupt, "store is damaged"));
+    CHECK(broken.status == 401);
+    CHECK(broken.body == "False");
+    CHECK(api::health_reply(Status{}).body == "True");
+    auto sick = api::health_reply(make_error(ErrorKind::io, "database x does not exist"));
+    CHECK(sick.status == 503);
+    CHECK(sick.body == "store unavailable: database x does not exist");
+}
+
+TEST_CASE("is_automated is true exactly for the ids in the backups table") {
+    TempDir dir;
+    make_store(dir / "s.db", {kProtected});
+    auto db = store::Database::open(dir / "s.db", store::Access::read_only, store::Create::never);
+    REQUIRE(db.ok());
+    CHECK(*store::is_automated(*db, kProtected) == true);
+    CHECK(*store::is_automated(*db, kUnprotected) == false);
+    auto reader = store::AutomatedBackupReader::open(dir / "s.db", 1s);
+    REQUIRE(reader.ok());
+    for (int i = 0; i < 3; ++i) {  // the prepared statement is reused
+        CHECK(*(*reader)->is_automated(kProtected) == true);
+        CHECK(*(*reader)->is_automated(kUnprotected) == false);
+    }
+    struct stat st {};
+    REQUIRE(::stat((dir / "s.db").c_str(), &st) == 0);
+    CHECK((*reader)->opened_on(st.st_dev, st.st_ino));
+    make_store(dir / "other.db", {});
+    REQUIRE(::stat((dir / "other.db").c_str(), &st) == 0);
+    CHECK_FALSE((*reader)->opened_on(st.st_dev, st.st_ino));
+}
+
+TEST_CASE("a reader on a missing or non-SQLite file is an error, never an answer") {
+    TempDir dir;
+    auto missing = store::AutomatedBackupReader::open(dir / "none.db", 1s);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().kind == ErrorKind::not_found);
+    auto garbage = dir.write("garbage.db", std::string(4096, 'x'));
+    auto corrupt = store::AutomatedBackupReader::open(garbage, 1s);
+    REQUIRE_FALSE(corrupt.ok());
+    CHECK(corrupt.error().kind == ErrorKind::corrupt);
+}
+
+TEST_CASE("a lookup waits for a locked database up to its deadline, then fails") {
+    TempDir dir;
+    make_store(dir / "s.db", {kProtected});
+    SQLite::Database writer((dir / "s.db").string(), SQLite::OPEN_READWRITE);
+    writer.exec("PRAGMA journal_mode = DELETE");  // a rollback journal, so that a writer blocks readers
+    auto reader = store::AutomatedBackupReader::open(dir / "s.db", 300ms);
+    REQUIRE(reader.ok());
+    writer.exec("BEGIN EXCLUSIVE");
+    writer.exec("UPDATE backups SET status = 'deleting'");
+    auto start = Clock::now();
+    auto locked = (*reader)->is_automated(kProtected);
+    auto waited = Clock::now() - start;
+    REQUIRE_FALSE(locked.ok());
+    CHECK(locked.error().kind == ErrorKind::timeout);
+    CHECK(locked.error().message.find("database is locked") != std::string::npos);
+    CHECK(waited >= 250ms);
+    CHECK(waited < 2s);
+
+    auto release = std::async(std::launch::async, [&] {
+        std::this_thread::sleep_for(100ms);
+        writer.exec("COMMIT");
+    });
+    CHECK(*(*reader)->is_automated(kProtected) == true);
+    release.get();
+}
+
+TEST_CASE("the API answers 401 False for an automated backup and 200 True for any other, byte for byte") {
+    RunningApi api;
+    auto protected_get = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected));
+    CHECK(protected_get.status == 401);
+    CHECK(protected_get.body == "False");
+    auto other_get = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kUnprotected));
+    CHECK(other_get.status == 200);
+    CHECK(other_get.body == "True");
+    CHECK(other_get.raw.find("Content-Type: text/plain\r\n") != std::string::npos);
+
+    std::string form = "rule=%22backup%3Adelete%22&target=%7B%22id%22%3A%20%22x%22%7D&credentials=%7B%22roles%22%3A%20%5B%5D%7D";
+    std::string json = R"({"rule": "backup:delete", "target": {"id": "x"}, "credentials": {"roles": ["member"]}})";
+    for (auto [type, body] : {std::pair<std::string, std::string>{"application/x-www-form-urlencoded", form},
+                              {"application/json", json}}) {
+        CAPTURE(type);
+        for (auto [id, status, answer] : {std::tuple{kProtected, 401, "False"}, std::tuple{kUnprotected, 200, "True"}}) {
+            auto post = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + id +
+                                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type +
+                                                 "\r\nContent-Length: " + std::to_string(body.size()) +
+                                                 "\r\nConnection: close\r\n\r\n" + body);
+            CHECK(post.status == status);
+            CHECK(post.body == answer);
+        }
+    }
+    auto no_body = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kProtected +
+                                            " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    CHECK(no_body.status == 401);
+    CHECK(no_body.body == "False");
+    // A form body cannot smuggle another backup_id in.
+    auto smuggled = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kProtected +
+                                             " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                             "Content-Length: 19\r\nConnection: close\r\n\r\nbackup_id=unrelated");
+    CHECK(smuggled.body == "False");
+
+    auto log = api.log();
+    CHECK(log.find(std::string("GET /v1/backup backup_id=") + kProtected + " 401 ") != std::string::npos);
+    CHECK(log.find("credentials") == std::string::npos);
+    CHECK(log.find("roles") == std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("many requests on one keep-alive connection get one answer each") {
+    RunningApi api;
+    httplib::Client client("127.0.0.1", api.port());
+    client.set_keep_alive(true);
+    for (int i = 0; i < 200; ++i) {
+        auto r = client.Post(std::string("/v1/backup?backup_id=") + (i % 2 ? kProtected : kUnprotected), "target=%7B%7D",
+                             "application/x-www-form-urlencoded");
+        REQUIRE(r);
+        CHECK(r->status == (i % 2 ? 401 : 200));
+        CHECK(r->body == (i % 2 ? "False" : "True"));
+    }
+    CHECK(api.stop(SIGINT) == 0);
+    CHECK(api.log().find("SIGINT received, stopping") != std::string::npos);
+}
+
+TEST_CASE("a missing, empty or repeated backup_id is a 400 with a one-line reason") {
+    RunningApi api;
+    auto missing = exchange(api.port(), get("/v1/backup"));
+    CHECK(missing.status == 400);
+    CHECK(missing.body == "missing backup_id: expected /v1/backup?backup_id=<backup id>");
+    auto empty = exchange(api.port(), get("/v1/backup?backup_id="));
+    CHECK(empty.status == 400);
+    CHECK(empty.body == "empty backup_id: expected /v1/backup?backup_id=<backup id>");
+    auto twice = exchange(api.port(), get("/v1/backup?backup_id=a&backup_id=b"));
+    CHECK(twice.status == 400);
+    CHECK(twice.body == "backup_id given 2 times: give it once");
+}
+
+TEST_CASE("unknown paths are 404 and wrong methods 405, in plain text") {
+    RunningApi api;
+    auto unknown = exchange(api.port(), get("/v2/backup?backup_id=x"));
+    CHECK(unknown.status == 404);
+    CHECK(unknown.body == "no such resource: /v2/backup");
+    CHECK(unknown.raw.find("Content-Type: text/plain\r\n") != std::string::npos);
+    auto del = exchange(api.port(), "DELETE /v1/backup?backup_id=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(del.status == 405);
+    CHECK(del.body == "method DELETE not allowed on /v1/backup");
+    CHECK(del.raw.find("Allow: GET, HEAD, POST\r\n") != std::string::npos);
+    auto post_health = exchange(api.port(), "POST /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    CHECK(post_health.status == 405);
+    CHECK(post_health.raw.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    auto nonsense = exchange(api.port(), "BREW /v1/backup HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(nonsense.status == 400);
+    CHECK(nonsense.body == "bad request");
+}
+
+TEST_CASE("oversized request lines, headers and bodies are refused with 414, 431 and 413") {
+    RunningApi api;
+    auto long_line = exchange(api.port(), get("/v1/backup?backup_id=" + std::string(5000, 'a')));
+    CHECK(long_line.status == 414);
+    CHECK(long_line.body == "request line longer than 4096 bytes");
+    CHECK(long_line.closed);
+    auto endless_line = exchange(api.port(), "GET /" + std::string(1 << 20, 'a'));
+    CHECK(endless_line.status == 414);
+
+    auto big_header = exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') +
+                                               "\r\n\r\n");
+    CHECK(big_header.status == 431);
+    CHECK(big_header.body == "request headers larger than 16384 bytes");
+    CHECK(big_header.closed);
+    std::string many = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 400; ++i) many += "X-H" + std::to_string(i) + ": " + std::string(60, 'v') + "\r\n";
+    auto many_headers = exchange(api.port(), many + "\r\n");
+    CHECK(many_headers.status == 431);
+
+    std::string body(100000, 'b');
+    auto big_body = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kUnprotected +
+                                             " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                                             std::to_string(body.size()) + "\r\n\r\n" + body);
+    CHECK(big_body.status == 413);
+    CHECK(big_body.body == "request body larger than 65536 bytes");
+    std::string chunked = std::string("POST /v1/backup?backup_id=") + kUnprotected +
+                          " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 100; ++i) chunked += "400\r\n" + std::string(1024, 'c') + "\r\n";
+    auto big_chunked = exchange(api.port(), chunked + "0\r\n\r\n");
+    CHECK(big_chunked.status == 413);
+    CHECK(big_chunked.body.find("True") == std::string::npos);
+
+    auto still = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected));
+    CHECK(still.body == "False");
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("slow and idle clients are cut off: 408 mid-request, silent close when idle") {
+    RunningApi api;
+    auto stalled = std::async(std::launch::async, [&] {
+        int fd = connect_to(api.port());
+        std::string part = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
+        ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
+        auto start = Clock::now();
+        auto answer = parse(read_until_closed(fd, 20s));
+        ::close(fd);
+        return std::pair{answer, Clock::now() - start};
+    });
+    auto dribbling = std::async(std::launch::async, [&] {
+        int fd = connect_to(api.port());
+        std::string request = get("/v1/health") + std::string(100, 'x');
+        auto start = Clock::now();
+        std::string got;
+        for (char c : request) {  // one byte a second: each read is in time, the whole request is not
+            if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+            got += read_until_closed(fd, 1s);
+            if (!got.empty()) break;
+        }
+        ::close(fd);
+        return std::pair{parse(got), Clock::now() - start};
+    });
+    auto idle = std::async(std::launch::async, [&] {
+        int fd = connect_to(api.port());
+        auto start = Clock::now();
+        auto got = read_until_closed(fd, 20s);
+        ::close(fd);
+        return std::pair{got, Clock::now() - start};
+    });
+    auto [stalled_answer, stalled_after] = stalled.get();
+    CHECK(stalled_answer.status == 408);
+    CHECK(stalled_answer.body == "no data for 5000 ms in the middle of a request");
+    CHECK(stalled_after >= 4s);
+    CHECK(stalled_after < 7s);
+    auto [dribbled_answer, dribbled_after] = dribbling.get();
+    CHECK(dribbled_answer.status == 408);
+    CHECK(dribbled_answer.body == "request not complete within 10000 ms");
+    CHECK(dribbled_after >= 9s);
+    CHECK(dribbled_after < 13s);
+    auto [idle_got, idle_after] = idle.get();
+    CHECK(idle_got.empty());
+    CHECK(idle_after >= 4s);
+    CHECK(idle_after < 7s);
+}
+
+TEST_CASE("open connections are bounded: beyond 512, 503 at once, and slow clients hold no thread") {
+    RunningApi api;
+    std::vector<int> held;
+    std::string partial = "GET /v1/health HTTP/1.1\r\n";
+    for (int i = 0; i < 512; ++i) {  // half of them stalled mid-request, half idle
+        int fd = connect_to(api.port());
+        REQUIRE(fd >= 0);
+        if (i % 2) ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+        held.push_back(fd);
+    }
+    std::this_thread::sleep_for(300ms);
+    auto start = Clock::now();
+    auto refused = exchange(api.port(), get("/v1/health"), 3s);
+    CHECK(refused.status == 503);
+    CHECK(refused.body == "server overloaded");
+    CHECK(Clock::now() - start < 1s);
+    ::close(held.back());
+    held.pop_back();
+    std::this_thread::sleep_for(200ms);
+    // One slot free: answered at once, while 511 slow clients are still connected.
+    start = Clock::now();
+    auto served = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected));
+    CHECK(served.body == "False");
+    CHECK(Clock::now() - start < 1s);
+    for (int fd : held) ::close(fd);
+    CHECK(api.log().find("refused a connection: 512 connections already open") != std::string::npos);
+}
+
+TEST_CASE("health is 200 True while the store reads and 503 with the reason when it does not") {
+    RunningApi api;
+    auto healthy = exchange(api.port(), get("/v1/health"));
+    CHECK(healthy.status == 200);
+    CHECK(healthy.body == "True");
+    std::filesystem::rename(api.db_path(), api.dir() / "elsewhere.db");
+    std::this_thread::sleep_for(kStoreNoticed);
+    auto sick = exchange(api.port(), get("/v1/health"));
+    CHECK(sick.status == 503);
+    CHECK(sick.body == "store unavailable: database " + api.db_path().string() + " does not exist");
+}
+
+TEST_CASE("a store that goes missing or corrupt after start makes every answer False until it is back") {
+    RunningApi api;
+    auto ask = [&](const char* id) { return exchange(api.port(), get(std::string("/v1/backup?backup_id=") + id)); };
+    CHECK(ask(kUnprotected).body == "True");
+    auto saved = api.dir() / "saved";
+    std::filesystem::create_directory(saved);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        auto file = api.db_path().string() + suffix;
+        if (std::filesystem::exists(file)) std::filesystem::rename(file, saved / (api.db_path().filename().string() + suffix));
+    }
+    std::this_thread::sleep_for(kStoreNoticed);
+    for (int i = 0; i < 5; ++i) {  // several connections, so several worker threads answer
+        auto missing = ask(kUnprotected);
+        CHECK(missing.status == 401);
+        CHECK(missing.body == "False");
+        CHECK(ask(kProtected).body == "False");
+    }
+    api.dir().write("staffeln.db", std::string(8192, '\x5a'));
+    std::this_thread::sleep_for(kStoreNoticed);
+    for (int i = 0; i < 5; ++i) CHECK(ask(kUnprotected).body == "False");
+    std::filesystem::remove(api.db_path());
+    for (const auto& entry : std::filesystem::directory_iterator(saved))
+        std::filesystem::rename(entry.path(), api.dir() / entry.path().filename());
+    std::this_thread::sleep_for(kStoreNoticed);
+    CHECK(ask(kUnprotected).body == "True");
+    CHECK(ask(kProtected).body == "False");
+    auto log = api.log();
+    CHECK(log.find(std::string("answering False for backup ") + kUnprotected + ": database " + api.db_path().string() +
+                   " does not exist") != std::string::npos);
+    CHECK(log.find("is not an SQLite database") != std::string::npos);
+}
+
+TEST_CASE("answers follow the store while the conductor writes to it") {
+    RunningApi api;
+    auto writer = store::Database::open(api.db_path(), store::Access::read_write, store::Create::never);
+    REQUIRE(writer.ok());
+    httplib::Client client("127.0.0.1", api.port());
+    client.set_keep_alive(true);
+    for (int i = 0; i < 300; ++i) {
+        auto id = "written-" + std::to_string(i);
+        auto before = client.Get("/v1/backup?backup_id=" + id);
+        REQUIRE(before);
+        CHECK(before->body == "True");
+        add_backup(*writer, id);
+        auto after = client.Get("/v1/backup?backup_id=" + id);
+        REQUIRE(after);
+        CHECK(after->body == "False");
+    }
+}
+
+TEST_CASE("staffeln api refuses to start on a store whose schema is not current, saying what to run") {
+    TempDir dir;
+    auto db = dir.write("staffeln.db", "");
+    auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() +
+                                               "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(free_port()) + "\n");
+    auto r = staffeln::testing::run_staffeln({"--config-file", conf.string(), "api"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "staffeln api: database " + db.string() + " has no schema yet: run `staffeln db-manage upgrade`\n");
+    std::filesystem::remove(db);
+    auto missing = staffeln::testing::run_staffeln({"--config-file", conf.string(), "api"});
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err == "staffeln api: database " + db.string() +
+                             " does not exist: run `staffeln db-manage upgrade` to create it\n");
+}
+
+TEST_CASE("staffeln api names the unreadable certificate or key, and the port in use, at start-up") {
+    TempDir dir;
+    make_store(dir / "staffeln.db", {});
+    int port = free_port();
+    auto base = "[database]\nconnection = sqlite:///" + (dir / "staffeln.db").string() +
+                "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(port) + "\n";
+    auto no_cert = dir.write("no_cert.conf", base + "enabled_ssl = true\nssl_cert_file = " + (dir / "cert.pem").string() +
+                                                  "\nssl_key_file = " + (dir / "key.pem").string() + "\n");
+    auto r = staffeln::testing::run_staffeln({"--config-file", no_cert.string(), "api"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "staffeln api: [api] ssl_cert_file = " + (dir / "cert.pem").string() +
+                       ": cannot read: No such file or directory\n");
+    dir.write("cert.pem", "not a certificate\n");
+    dir.write("key.pem", "not a key\n");
+    auto bad = staffeln::testing::run_staffeln({"--config-file", no_cert.string(), "api"});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("staffeln api: [api] ssl_cert_file = " + (dir / "cert.pem").string() +
+                       ": not a usable PEM certificate") == 0);
+
+    int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    ::listen(taken, 1);
+    auto plain = dir.write("plain.conf", base);
+    auto in_use = staffeln::testing::run_staffeln({"--config-file", plain.string(), "api"});
+    ::close(taken);
+    CHECK(in_use.exit_code == 1);
+    CHECK(in_use.err == "staffeln api: cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use\n");
+}
+
+TEST_CASE("with enabled_ssl the same answers come over HTTPS") {
+    TempDir keys;
+    auto made = staffeln::testing::run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                                "-subj", "/CN=127.0.0.1", "-keyout", (keys / "key.pem").string(),
+                                                "-out", (keys / "cert.pem").string()});
+    REQUIRE(made.exit_code == 0);
+    RunningApi api({kProtected}, "enabled_ssl = true\nssl_cert_file = " + (keys / "cert.pem").string() +
+                                     "\nssl_key_file = " + (keys / "key.pem").string() + "\n");
+    httplib::SSLClient client("127.0.0.1", api.port());
+    client.enable_server_certificate_verification(false);
+    client.set_keep_alive(true);
+    for (int i = 0; i < 3; ++i) {
+        auto yes = client.Post(std::string("/v1/backup?backup_id=") + kUnprotected, "{}", "application/json");
+        REQUIRE(yes);
+        CHECK(yes->status == 200);
+        CHECK(yes->body == "True");
+        auto no = client.Get(std::string("/v1/backup?backup_id=") + kProtected);
+        REQUIRE(no);
+        CHECK(no->status == 401);
+        CHECK(no->body == "False");
+    }
+    auto long_uri = client.Get("/v1/backup?backup_id=" + std::string(5000, 'a'));
+    REQUIRE(long_uri);
+    CHECK(long_uri->status == 414);
+    CHECK(long_uri->body == "request line longer than 4096 bytes");
+    httplib::SSLClient fresh("127.0.0.1", api.port());
+    fresh.enable_server_certificate_verification(false);
+    auto big_header = fresh.Get("/v1/health", {{"X-Big", std::string(20000, 'h')}});
+    REQUIRE(big_header);
+    CHECK(big_header->status == 431);
+    httplib::SSLClient third("127.0.0.1", api.port());
+    third.enable_server_certificate_verification(false);
+    auto big_body = third.Post(std::string("/v1/backup?backup_id=") + kUnprotected, std::string(100000, 'b'),
+                               "application/json");
+    if (big_body) CHECK(big_body->status == 413);  // or the connection is cut while the client still sends
+    auto plain = exchange(api.port(), get("/v1/health"), 2s);
+    CHECK(plain.status != 200);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("100,000 requests, on kept-alive and on fresh connections, leave open files and memory flat") {
+    RunningApi api;
+    auto run = [&](bool keep_alive, int count) {
+        std::vector<std::future<int>> clients;
+        for (int c = 0; c < 4; ++c)
+            clients.push_back(std::async(std::launch::async, [&, c] {
+                int wrong = 0;
+                httplib::Client client("127.0.0.1", api.port());
+                client.set_keep_alive(keep_alive);
+                for (int i = 0; i < count / 4; ++i) {
+                    bool ours = (i + c) % 2 == 0;
+                    auto r = client.Get(std::string("/v1/backup?backup_id=") + (ours ? kProtected : kUnprotected));
+                    if (!r || r->body != (ours ? "False" : "True")) {
+                        if (wrong++ == 0) MESSAGE("first wrong answer: " << (r ? r->body : httplib::to_string(r.error())));
+                    }
+                }
+                return wrong;
+            }));
+        int wrong = 0;
+        for (auto& f : clients) wrong += f.get();
+        return wrong;
+    };
+    CHECK(run(false, 2000) == 0);  // every serving thread has opened its store connection
+    auto fds_before = open_fds(api.pid());
+    auto rss_before = rss_kib(api.pid());
+    CHECK(run(true, 50000) == 0);
+    CHECK(run(false, 50000) == 0);
+    std::this_thread::sleep_for(200ms);
+    auto fds_after = open_fds(api.pid());
+    auto rss_after = rss_kib(api.pid());
+    MESSAGE("open files " << fds_before << " -> " << fds_after << ", RSS " << rss_before << " KiB -> " << rss_after
+                          << " KiB (peak " << rss_kib(api.pid(), "VmHWM:") << " KiB)");
+    CHECK(fds_after <= fds_before + 4);
+    CHECK(fds_after < 250);
+    CHECK(rss_after <= rss_before + 4096);
+    CHECK(rss_after < 32 * 1024);
+    CHECK(api.stop() == 0);
+}
