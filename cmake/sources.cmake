@@ -7,6 +7,7 @@ set(STAFFELN_SOURCES
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc
   src/cli/cmd_stubs.cc
+  src/cli/cmd_report.cc
   src/duration.cc
   src/config/ini_file.cc
   src/config/options.cc
@@ -14,4 +15,14 @@ set(STAFFELN_SOURCES
   src/config/config.cc
   src/store/database.cc
   src/store/migrations.cc
+  src/report/quota.cc
+  src/report/digest.cc
+  src/report/recipients.cc
+  src/report/schedule.cc
+  src/report/templates.cc
+  src/report/render.cc
+  src/report/mime.cc
+  src/report/smtp.cc
+  src/report/report_store.cc
+  src/report/reporter.cc
 )

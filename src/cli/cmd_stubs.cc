@@ -14,10 +14,4 @@ void add_api(CLI::App& app, Context& ctx) {
     });
 }
 
-void add_report(CLI::App& app, Context& ctx) {
-    app.add_subcommand("report", "Render and send the per-project backup reports")->callback([&ctx] {
-        ctx.exit_code = not_implemented("report");
-    });
-}
-
 }  // namespace staffeln::cli
