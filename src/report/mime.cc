@@ -10,9 +10,11 @@ namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::size_t kLineChars = 76;
-// An encoded word is at most 75 characters; "=?UTF-8?B?" and "?=" take 12, leaving 63 for
-// base64, which carries 45 bytes (rounded down to whole 3-byte groups).
-constexpr std::size_t kBytesPerWord = 45;
+// A line holding encoded words is at most 76 characters (RFC 2047), the first one starting
+// after "Subject: " (9); "=?UTF-8?B?" and "?=" take 12 more, leaving 55 for base64: 39 bytes.
+constexpr std::size_t kBytesPerWord = 39;
+// RFC 2046 allows boundaries of up to 70 characters.
+constexpr std::size_t kBoundaryTokenChars = 48;
 
 std::string base64(std::string_view data) {
     std::string out;
@@ -68,7 +70,7 @@ std::string boundary_for(const std::string& message_id) {
     std::string token;
     std::copy_if(message_id.begin(), message_id.end(), std::back_inserter(token),
                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-    return "=_staffeln_" + token;
+    return "=_staffeln_" + token.substr(0, kBoundaryTokenChars);
 }
 
 }  // namespace
@@ -97,7 +99,7 @@ std::string compose_mime(const MailMessage& message) {
     auto boundary = boundary_for(message.message_id);
     auto headers = fmt::format(
         "From: Staffeln <{}>\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: {}\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n",
+        "Content-Type: multipart/alternative;\r\n boundary=\"{}\"\r\n\r\n",
         message.from, join(message.to, ",\r\n "), encode_subject(message.subject), rfc5322_date(message.date),
         message.message_id, boundary);
     return headers + fmt::format("--{0}\r\n{1}--{0}\r\n{2}--{0}--\r\n", boundary, part("plain", message.text),

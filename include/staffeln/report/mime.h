@@ -24,7 +24,7 @@ struct MailMessage {
 std::string compose_mime(const MailMessage& message);
 
 // The subject as it goes into the header: unchanged when printable ASCII, otherwise encoded
-// words (=?UTF-8?B?...?=) of at most 75 characters, split between characters, folded.
+// words (=?UTF-8?B?...?=) that fit 76-character lines, split between characters, folded.
 std::string encode_subject(std::string_view subject);
 
 // Base64 in lines of 76 characters, each ending in CRLF.
