@@ -12,6 +12,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <map>
 
 using namespace staffeln;
@@ -138,7 +142,9 @@ TEST_CASE("without receiver or domain the report goes to the project's members; 
     inputs.projects["p1"] = {"one", std::nullopt};
     inputs.projects["p2"] = {"two", std::nullopt};
     inputs.members["p1"] = {"carol@example.net", "alice@example.net"};
-    auto reports = send_due_reports(db, smtp_settings(server), inputs, at(kNow));
+    auto settings = smtp_settings(server);
+    settings.smtp.password.clear();  // no AUTH: STARTTLS is still taken since the server offers it
+    auto reports = send_due_reports(db, settings, inputs, at(kNow));
     REQUIRE(reports.ok());
     REQUIRE(reports->size() == 2);
     CHECK((*reports)[0].delivery == Delivery::sent);
@@ -149,6 +155,8 @@ TEST_CASE("without receiver or domain the report goes to the project's members; 
     auto mail = server.messages();
     REQUIRE(mail.size() == 1);
     CHECK(mail[0]["rcpt_tos"] == nlohmann::json::array({"alice@example.net", "carol@example.net"}));
+    CHECK(mail[0]["tls"] == true);
+    CHECK(mail[0]["authenticated"] == false);
     CHECK(mail[0]["parts"]["text/plain"]["text"].get<std::string>().find("Quota usage is not known.") != std::string::npos);
     CHECK(unreported_tasks(db, "p2")->size() == 1);
     CHECK(unreported_tasks(db, "p1")->empty());
@@ -313,4 +321,42 @@ TEST_CASE("an operator's template replaces the built-in one; a missing one is a 
     CHECK(bad.exit_code == 1);
     CHECK(bad.err == "staffeln report: cannot read report template " + (dir / "nope.html").string() +
                          " ([notification] template_file): No such file or directory\n");
+}
+
+TEST_CASE("without STARTTLS on offer mail goes in clear, but a password never does") {
+    SmtpServer server(kUser, kPassword, SmtpServer::Tls::none);
+    auto settings = smtp_settings(server);
+    std::string message = "From: <staffeln@example.org>\r\nTo: <ops@example.org>\r\nSubject: hi\r\n\r\nhello\r\n";
+    auto refused = send_mail(settings.smtp, {"ops@example.org"}, message);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::unavailable);
+    CHECK(refused.error().message.find(fmt::format("SMTP server 127.0.0.1:{}: the server does not offer STARTTLS, and "
+                                                   "the password is only sent over TLS",
+                                                   server.port())) == 0);
+    CHECK(server.messages().empty());
+    settings.smtp.password.clear();
+    REQUIRE(send_mail(settings.smtp, {"ops@example.org"}, message).ok());
+    REQUIRE(server.messages().size() == 1);
+    CHECK(server.messages()[0]["tls"] == false);
+}
+
+TEST_CASE("an SMTP server that accepts the connection but never answers times out") {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(listener, 4) == 0);
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    SmtpSettings smtp;
+    smtp.host = "127.0.0.1";
+    smtp.port = ntohs(addr.sin_port);
+    smtp.sender = kUser;
+    smtp.total_timeout = std::chrono::seconds(2);
+    auto sent = send_mail(smtp, {"ops@example.org"}, "Subject: x\r\n\r\nx\r\n");
+    close(listener);
+    REQUIRE_FALSE(sent.ok());
+    CHECK(sent.error().kind == ErrorKind::timeout);
+    CHECK(sent.error().message.find(fmt::format("SMTP server 127.0.0.1:{}: timed out", smtp.port)) == 0);
 }

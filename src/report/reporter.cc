@@ -144,6 +144,9 @@ ReportSettings report_settings(const config::Config& config) {
 
 Result<std::vector<ProjectReport>> run_reports(store::Database& db, const ReportSettings& settings,
                                                ReportInputs& inputs, TimePoint now, const RunOptions& options) {
+    if (!settings.smtp.sender.empty() && !is_plain_address(settings.smtp.sender))
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("[notification] sender_email '{}' is not an e-mail address", settings.smtp.sender));
     auto templates = load_templates(settings.template_file);
     if (!templates) return templates.error();
     auto tasks = unreported_tasks(db, options.project_id);

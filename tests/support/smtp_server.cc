@@ -30,13 +30,14 @@ void make_certificate(const TempDir& dir) {
 
 }  // namespace
 
-SmtpServer::SmtpServer(std::string user, std::string password) {
+SmtpServer::SmtpServer(std::string user, std::string password, Tls tls) {
     make_certificate(dir_);
     fs::create_directories(dir_ / "mail");
     std::vector<std::string> argv{"/usr/bin/python3", kServerScript,  "--port-file", (dir_ / "port").string(),
                                   "--maildir",        (dir_ / "mail").string(), "--cert", ca_file().string(),
                                   "--key",            (dir_ / "key.pem").string(), "--user", user,
                                   "--password",       password};
+    if (tls == Tls::none) argv.emplace_back("--no-starttls");
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {

@@ -18,7 +18,8 @@ namespace staffeln::testing {
 
 class SmtpServer {
 public:
-    SmtpServer(std::string user, std::string password);
+    enum class Tls { starttls, none };
+    SmtpServer(std::string user, std::string password, Tls tls = Tls::starttls);
     ~SmtpServer();
     SmtpServer(const SmtpServer&) = delete;
     SmtpServer& operator=(const SmtpServer&) = delete;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real SMTP server on loopback for staffeln's tests (Debian's python3-aiosmtpd).
 
-STARTTLS with the given certificate, AUTH accepting exactly one user and password (only
+STARTTLS with the given certificate (unless --no-starttls), AUTH accepting exactly one user and password (only
 over TLS), recipients under @rejected.example refused with 550. Each message is parsed
 with Python's email package and saved as <n>.json in the mail directory (envelope, decoded
 headers and parts, and checks on the raw bytes). Writes its port to --port-file once
@@ -75,8 +75,10 @@ def authenticator(user, password):
 
 
 async def serve(args):
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(args.cert, args.key)
+    tls = None
+    if not args.no_starttls:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.cert, args.key)
     handler = Handler(args.maildir)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
@@ -98,6 +100,7 @@ def main():
     for name in ("port-file", "maildir", "cert", "key", "user", "password"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--lifetime", type=float, default=120)
+    parser.add_argument("--no-starttls", action="store_true", help="offer no STARTTLS (then AUTH is refused too)")
     asyncio.run(serve(parser.parse_args()))
 
 
