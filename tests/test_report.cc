@@ -5,6 +5,7 @@
 #include "staffeln/report/recipients.h"
 #include "staffeln/report/render.h"
 #include "staffeln/report/schedule.h"
+#include "staffeln/report/smtp.h"
 #include "staffeln/report/templates.h"
 
 #include <doctest/doctest.h>
@@ -255,4 +256,16 @@ TEST_CASE("base64 lines follow RFC 2045") {
     CHECK(base64_lines("foo") == "Zm9v\r\n");
     CHECK(base64_lines(std::string(57, 'a')).size() == 76 + 2);
     CHECK(base64_lines(std::string(58, 'a')).size() == 76 + 2 + 4 + 2);
+}
+
+TEST_CASE("port 465 means implicit TLS, any other port plain SMTP upgraded by STARTTLS") {
+    SmtpSettings s;
+    s.host = "mail.example.org";
+    s.port = 465;
+    CHECK(smtp_url(s) == "smtps://mail.example.org:465");
+    s.port = 587;
+    CHECK(smtp_url(s) == "smtp://mail.example.org:587");
+    s.host = "::1";
+    s.port = 25;
+    CHECK(smtp_url(s) == "smtp://[::1]:25");
 }

@@ -340,6 +340,17 @@ TEST_CASE("without STARTTLS on offer mail goes in clear, but a password never do
     CHECK(server.messages()[0]["tls"] == false);
 }
 
+TEST_CASE("an SMTP server whose certificate is not trusted gets nothing") {
+    SmtpServer server(kUser, kPassword);
+    auto settings = smtp_settings(server);
+    settings.smtp.ca_file.clear();  // the system's CAs do not know the test's self-signed certificate
+    auto sent = send_mail(settings.smtp, {"ops@example.org"}, "Subject: x\r\n\r\nx\r\n");
+    REQUIRE_FALSE(sent.ok());
+    CHECK(sent.error().message.find(fmt::format("SMTP server 127.0.0.1:{}: its TLS certificate is not trusted (",
+                                                server.port())) == 0);
+    CHECK(server.messages().empty());
+}
+
 TEST_CASE("an SMTP server that accepts the connection but never answers times out") {
     int listener = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};

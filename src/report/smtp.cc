@@ -29,10 +29,6 @@ struct CurlDeleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
-std::string server_url(const SmtpSettings& s) {
-    return fmt::format("{}://{}:{}", s.port == kImplicitTlsPort ? "smtps" : "smtp", s.host, s.port);
-}
-
 Error classify(CURLcode code, const std::string& detail, long smtp_code, const SmtpSettings& s) {
     auto where = fmt::format("SMTP server {}:{}", s.host, s.port);
     auto why = detail.empty() ? std::string(curl_easy_strerror(code)) : detail;
@@ -45,6 +41,13 @@ Error classify(CURLcode code, const std::string& detail, long smtp_code, const S
         case CURLE_LOGIN_DENIED:
             return make_error(ErrorKind::unauthorized,
                               fmt::format("{}: authentication failed for {} ({})", where, s.sender, why));
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return make_error(ErrorKind::unavailable,
+                              fmt::format("{}: its TLS certificate is not trusted ({}); [notification] smtp_ca_file "
+                                          "names the CA to trust",
+                                          where, why));
+        case CURLE_SSL_CONNECT_ERROR:
+            return make_error(ErrorKind::unavailable, fmt::format("{}: TLS handshake failed ({})", where, why));
         case CURLE_USE_SSL_FAILED:
             return make_error(ErrorKind::unavailable,
                               fmt::format("{}: the server does not offer STARTTLS, and the password is only sent over "
@@ -80,18 +83,27 @@ void set_transport(CURL* curl, const SmtpSettings& s, const std::string& url, ch
 
 }  // namespace
 
+std::string smtp_url(const SmtpSettings& s) {
+    bool ipv6 = s.host.find(':') != std::string::npos;
+    return fmt::format("{}://{}{}{}:{}", s.port == kImplicitTlsPort ? "smtps" : "smtp", ipv6 ? "[" : "", s.host,
+                       ipv6 ? "]" : "", s.port);
+}
+
 Status send_mail(const SmtpSettings& settings, const std::vector<std::string>& recipients, const std::string& message) {
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) return make_error(ErrorKind::internal, "cannot start libcurl for SMTP");
-    std::unique_ptr<curl_slist, CurlDeleter> rcpt;
+    curl_slist* list = nullptr;
     for (const auto& address : recipients) {
-        auto* grown = curl_slist_append(rcpt.get(), ("<" + address + ">").c_str());
-        if (!grown) return make_error(ErrorKind::internal, "out of memory building the SMTP recipient list");
-        rcpt.release();
-        rcpt.reset(grown);
+        auto* grown = curl_slist_append(list, ("<" + address + ">").c_str());
+        if (!grown) {
+            curl_slist_free_all(list);
+            return make_error(ErrorKind::internal, "out of memory building the SMTP recipient list");
+        }
+        list = grown;
     }
+    std::unique_ptr<curl_slist, CurlDeleter> rcpt(list);
     char errors[CURL_ERROR_SIZE] = {};
-    auto url = server_url(settings);
+    auto url = smtp_url(settings);
     set_transport(curl.get(), settings, url, errors);
     auto from = "<" + settings.sender + ">";
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());

@@ -23,6 +23,9 @@ struct SmtpSettings {
     std::chrono::seconds total_timeout{60};
 };
 
+// "smtps://host:465" for implicit TLS, "smtp://host:port" otherwise; IPv6 hosts bracketed.
+std::string smtp_url(const SmtpSettings& settings);
+
 Status send_mail(const SmtpSettings& settings, const std::vector<std::string>& recipients, const std::string& message);
 
 }  // namespace staffeln::report
