@@ -25,7 +25,14 @@ struct Pass {
     ReportInputs& inputs;
     TimePoint now;
     const RunOptions& options;
+    // Set when the SMTP server could not be reached: the projects after it are not tried
+    // this pass, so one dead server costs one timeout, not one per project.
+    std::optional<Error> server_down = {};
 };
+
+bool server_unreachable(const Error& error) {
+    return error.kind == ErrorKind::unavailable || error.kind == ErrorKind::timeout;
+}
 
 std::vector<std::string> projects_of(const std::vector<FinishedTask>& tasks) {
     std::vector<std::string> ids;
@@ -42,7 +49,7 @@ std::string new_message_id(const std::string& sender) {
     return fmt::format("<staffeln.{:016x}{:016x}@{}>", any(entropy), any(entropy), domain.empty() ? "localhost" : domain);
 }
 
-ProjectReport skip(ProjectReport report, Delivery delivery, std::string why) {
+ProjectReport finish(ProjectReport report, Delivery delivery, std::string why) {
     report.delivery = delivery;
     report.detail = std::move(why);
     return report;
@@ -74,12 +81,14 @@ Status deliver(const ProjectReport& report, const ReportSettings& settings, Time
     return send_mail(settings.smtp, report.recipients.addresses, compose_mime(mail));
 }
 
-ProjectReport deliver_and_record(const Pass& pass, ProjectReport report) {
+ProjectReport deliver_and_record(Pass& pass, ProjectReport report) {
     const auto& settings = pass.settings;
-    if (auto sent = deliver(report, settings, pass.now); !sent) {
+    auto sent = pass.server_down ? Status(*pass.server_down) : deliver(report, settings, pass.now);
+    if (!sent) {
+        if (server_unreachable(sent.error())) pass.server_down = sent.error();
         log::warning("report", "report for project {} not delivered, its tasks are kept for the next try: {}",
                      report.digest.project_id, sent.error().message);
-        return skip(std::move(report), Delivery::failed, sent.error().message);
+        return finish(std::move(report), Delivery::failed, sent.error().message);
     }
     bool logged = settings.smtp.sender.empty();
     Delivered delivered{report.digest.project_id, report.digest.task_ids, logged ? kLogSender : settings.smtp.sender,
@@ -87,7 +96,7 @@ ProjectReport deliver_and_record(const Pass& pass, ProjectReport report) {
     if (auto recorded = record_delivery(pass.db, delivered); !recorded) {
         log::error("report", "report for project {} went out but was not recorded, so it will go out again: {}",
                    report.digest.project_id, recorded.error().message);
-        return skip(std::move(report), Delivery::failed, recorded.error().message);
+        return finish(std::move(report), Delivery::failed, recorded.error().message);
     }
     report.delivery = logged ? Delivery::logged : Delivery::sent;
     report.detail = logged ? "written to the log" : fmt::format("sent to {}", fmt::join(report.recipients.addresses, ", "));
@@ -96,19 +105,19 @@ ProjectReport deliver_and_record(const Pass& pass, ProjectReport report) {
     return report;
 }
 
-ProjectReport report_project(const Pass& pass, const std::string& project_id, const std::vector<FinishedTask>& tasks) {
+ProjectReport report_project(Pass& pass, const std::string& project_id, const std::vector<FinishedTask>& tasks) {
     ProjectReport report;
     report.digest = build_digest(project_id, project_id, tasks, std::nullopt, pass.now);
     auto last = last_report_time(pass.db, project_id, pass.now);
-    if (!last) return skip(std::move(report), Delivery::skipped, last.error().message);
+    if (!last) return finish(std::move(report), Delivery::skipped, last.error().message);
     report.last_report = *last;
     if (pass.options.only_due && !is_report_due(*last, pass.now, pass.settings.period))
-        return skip(std::move(report), Delivery::not_due,
+        return finish(std::move(report), Delivery::not_due,
                     fmt::format("last report at {}", format_time(**last)));
     auto facts = pass.inputs.project(project_id);
     if (!facts) {
         log::warning("report", "report for project {} skipped this time: {}", project_id, facts.error().message);
-        return skip(std::move(report), Delivery::skipped, facts.error().message);
+        return finish(std::move(report), Delivery::skipped, facts.error().message);
     }
     report.digest = build_digest(project_id, facts->name, tasks, facts->backup_quota, pass.now);
     report.subject = subject_for(report.digest);
@@ -116,10 +125,10 @@ ProjectReport report_project(const Pass& pass, const std::string& project_id, co
     report.text = render(report.digest, pass.templates.text);
     if (auto addressed = address(report, pass.settings, pass.inputs); !addressed) {
         log::warning("report", "report for project {} skipped this time: {}", project_id, addressed.error().message);
-        return skip(std::move(report), Delivery::skipped, addressed.error().message);
+        return finish(std::move(report), Delivery::skipped, addressed.error().message);
     }
     if (pass.options.dry_run)
-        return skip(std::move(report), Delivery::dry_run,
+        return finish(std::move(report), Delivery::dry_run,
                     pass.settings.smtp.sender.empty()
                         ? "would be written to the log: [notification] sender_email is not set"
                         : fmt::format("would be sent to {}", fmt::join(report.recipients.addresses, ", ")));
