@@ -133,7 +133,7 @@ TEST_CASE("a report goes through a real SMTP server with STARTTLS and AUTH, esca
     CHECK(testing::count_rows(db, "report_timestamps") == 2);
 }
 
-TEST_CASE("without receiver or domain the report goes to the project's members; none skips it") {
+TEST_CASE("without receiver or domain the report goes to the project's members, and none skips it") {
     SmtpServer server(kUser, kPassword);
     TempDir dir;
     auto db = testing::new_store(dir / "s.db");
@@ -177,7 +177,7 @@ TEST_CASE("the project name at project_receiver_domain receives the report") {
     CHECK(server.messages()[0]["rcpt_tos"] == nlohmann::json::array({"acme-prod@customers.example.com"}));
 }
 
-TEST_CASE("a project reported within report_period is not due; one the cloud cannot describe waits") {
+TEST_CASE("a project reported within report_period is not due, and one the cloud cannot describe waits") {
     SmtpServer server(kUser, kPassword);
     TempDir dir;
     auto db = testing::new_store(dir / "s.db");
@@ -215,7 +215,7 @@ TEST_CASE("without sender_email the report goes to the log and counts as deliver
     CHECK(db.sql().execAndGet("SELECT sender FROM report_timestamps").getString() == "RecordInLog");
 }
 
-TEST_CASE("staffeln report sends through SMTP and purges; a second run finds nothing") {
+TEST_CASE("staffeln report sends through SMTP and purges, and a second run finds nothing") {
     SmtpServer server(kUser, kPassword);
     TempDir dir;
     {
@@ -305,7 +305,7 @@ TEST_CASE("staffeln report --dry-run shows reports and recipients and leaves the
     CHECK(after == before);
 }
 
-TEST_CASE("an operator's template replaces the built-in one; a missing one is a clear error") {
+TEST_CASE("an operator's template replaces the built-in one, and a missing one is a clear error") {
     TempDir dir;
     {
         auto db = testing::new_store(dir / "staffeln.db");

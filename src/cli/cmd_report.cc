@@ -54,8 +54,11 @@ std::string document(const std::vector<ProjectReport>& reports, const std::strin
         return all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     }
     std::string out;
-    for (const auto& r : reports)
-        if (rendered(r)) out += format == "html" ? r.html : r.text;
+    for (const auto& r : reports) {
+        if (!rendered(r)) continue;
+        if (!out.empty() && format == "text") out += std::string(72, '-') + "\n\n";
+        out += format == "html" ? r.html : r.text;
+    }
     return out;
 }
 
