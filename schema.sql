@@ -12,10 +12,10 @@ CREATE TABLE tasks (
     server_id    TEXT NOT NULL DEFAULT '',
     server_name  TEXT NOT NULL DEFAULT '',
     kind         TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
-    status       TEXT NOT NULL CHECK (status IN ('planned', 'creating', 'available', 'failed', 'cancelled')),
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'failed', 'cancelled')),
     backup_id    TEXT UNIQUE,
     backup_name  TEXT NOT NULL DEFAULT '',
-    reason       TEXT NOT NULL DEFAULT '',
+    last_error   TEXT NOT NULL DEFAULT '',
     attempts     INTEGER NOT NULL DEFAULT 0,
     reported     INTEGER NOT NULL DEFAULT 0,
     created_at   INTEGER NOT NULL,
@@ -25,7 +25,7 @@ CREATE INDEX tasks_volume ON tasks (volume_id);
 CREATE INDEX tasks_project_status ON tasks (project_id, status);
 -- Invariant: never two staffeln backups in flight for one volume.
 CREATE UNIQUE INDEX tasks_one_in_flight_per_volume ON tasks (volume_id)
-    WHERE status IN ('planned', 'creating');
+    WHERE status IN ('pending', 'in_flight');
 
 -- Every backup staffeln made that still exists in Cinder (upstream's backup_data). The API
 -- answers from here, and retention deletes from here.

@@ -7,6 +7,7 @@ set(STAFFELN_SOURCES
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc
   src/cli/cmd_stubs.cc
+  src/cli/cmd_conductor.cc
   src/cli/cmd_report.cc
   src/duration.cc
   src/config/ini_file.cc
@@ -15,7 +16,45 @@ set(STAFFELN_SOURCES
   src/config/config.cc
   src/store/database.cc
   src/store/migrations.cc
-  src/report/quota.cc
+  src/store/task_store.cc
+  src/store/backup_index.cc
+  src/coordination/coordinator.cc
+  src/coordination/file_locks.cc
+  src/conductor/context.cc
+  src/conductor/worker_pool.cc
+  src/conductor/task_ids.cc
+  src/conductor/cloud_reader.cc
+  src/conductor/backup_executor.cc
+  src/conductor/backup_cycle.cc
+  src/conductor/retention_cycle.cc
+  src/conductor/signals.cc
+  src/conductor/conductor.cc
+  src/core/task.cc
+  src/core/server_selection.cc
+  src/core/backup_tag.cc
+  src/core/backup_name.cc
+  src/core/backup_chain.cc
+  src/core/backup_kind.cc
+  src/core/backup_planner.cc
+  src/openstack/http_transport.cc
+  src/openstack/http_error.cc
+  src/openstack/retry.cc
+  src/openstack/credentials.cc
+  src/openstack/cloud_settings.cc
+  src/openstack/clouds_yaml.cc
+  src/openstack/iso_time.cc
+  src/openstack/json_fields.cc
+  src/openstack/catalog.cc
+  src/openstack/identity.cc
+  src/openstack/microversion.cc
+  src/openstack/session.cc
+  src/openstack/query.cc
+  src/openstack/keystone.cc
+  src/openstack/nova.cc
+  src/openstack/cinder.cc
+  src/openstack/cloud.cc
+  src/core/retention_planner.cc
+  src/core/report_model.cc
   src/report/digest.cc
   src/report/recipients.cc
   src/report/schedule.cc
@@ -25,4 +64,5 @@ set(STAFFELN_SOURCES
   src/report/smtp.cc
   src/report/report_store.cc
   src/report/reporter.cc
+  src/report/cloud_inputs.cc
 )

@@ -9,6 +9,7 @@
 #include "staffeln/report/templates.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace staffeln;
 using namespace staffeln::report;
@@ -18,7 +19,7 @@ namespace {
 
 TimePoint at(std::int64_t unix_seconds) { return TimePoint(std::chrono::seconds(unix_seconds)); }
 
-FinishedTask task(std::string id, std::string project, TaskOutcome outcome, std::int64_t updated) {
+FinishedTask task(std::string id, std::string project, core::TaskStatus status, std::int64_t updated) {
     FinishedTask t;
     t.id = std::move(id);
     t.project_id = std::move(project);
@@ -26,9 +27,9 @@ FinishedTask task(std::string id, std::string project, TaskOutcome outcome, std:
     t.volume_name = "volume " + t.id;
     t.server_id = "srv-" + t.id;
     t.server_name = "server " + t.id;
-    t.backup_id = outcome == TaskOutcome::available ? "bak-" + t.id : "";
-    t.outcome = outcome;
-    t.reason = outcome == TaskOutcome::available ? "" : "Cinder refused";
+    t.backup_id = status == core::TaskStatus::succeeded ? "bak-" + t.id : "";
+    t.status = status;
+    t.last_error = status == core::TaskStatus::succeeded ? "" : "Cinder refused";
     t.created_at = at(updated - 60);
     t.updated_at = at(updated);
     return t;
@@ -43,9 +44,9 @@ Templates defaults() {
 }  // namespace
 
 TEST_CASE("a digest keeps its project's tasks, successes and failures apart, oldest first") {
-    std::vector<FinishedTask> tasks{task("b", "p1", TaskOutcome::available, 200), task("a", "p1", TaskOutcome::available, 100),
-                                    task("c", "p1", TaskOutcome::failed, 150), task("d", "p1", TaskOutcome::cancelled, 120),
-                                    task("e", "p2", TaskOutcome::available, 100)};
+    std::vector<FinishedTask> tasks{task("b", "p1", core::TaskStatus::succeeded, 200), task("a", "p1", core::TaskStatus::succeeded, 100),
+                                    task("c", "p1", core::TaskStatus::failed, 150), task("d", "p1", core::TaskStatus::cancelled, 120),
+                                    task("e", "p2", core::TaskStatus::succeeded, 100)};
     auto digest = build_digest("p1", "Project One", tasks, QuotaUsage{100, 10, 0}, at(1000));
     REQUIRE(digest.succeeded.size() == 2);
     CHECK(digest.succeeded[0].id == "a");
@@ -58,37 +59,38 @@ TEST_CASE("a digest keeps its project's tasks, successes and failures apart, old
     CHECK(build_digest("p3", "none", tasks, std::nullopt, at(0)).task_ids.empty());
 }
 
-TEST_CASE("quota usage counts in use plus reserved against the limit, coloured above 50 and 80 percent") {
+TEST_CASE("the report shows the quota level the core computed, and unknown when the cloud did not say") {
     struct Row {
         QuotaUsage usage;
-        QuotaLevel level;
-        double percent;
+        const char* level;
+        const char* line;
     };
-    for (const auto& row : {Row{{100, 50, 0}, QuotaLevel::normal, 50.0}, Row{{100, 40, 11}, QuotaLevel::warning, 51.0},
-                            Row{{100, 80, 0}, QuotaLevel::warning, 80.0}, Row{{100, 79, 2}, QuotaLevel::critical, 81.0},
-                            Row{{10, 15, 0}, QuotaLevel::critical, 150.0}, Row{{1000, 0, 0}, QuotaLevel::normal, 0.0}}) {
-        CAPTURE(row.usage.limit);
-        CAPTURE(row.usage.in_use);
-        auto view = describe_quota(row.usage);
-        CHECK(view.level == row.level);
-        CHECK(view.usage_percent == doctest::Approx(row.percent));
+    for (const auto& row : {Row{{100, 40, 0}, "ok", "usage: 40.0 % (ok)"}, Row{{100, 40, 11}, "warning", "usage: 51.0 % (warning)"},
+                            Row{{100, 79, 2}, "critical", "usage: 81.0 % (critical)"}}) {
+        CAPTURE(row.level);
+        auto digest = build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, row.usage, at(9));
+        CHECK(quota_level(digest.quota) == row.level);
+        CHECK(render(digest, defaults().text).find(row.line) != std::string::npos);
+        CHECK(render(digest, defaults().html).find(fmt::format("<p class=\"quota-{}\">", row.level)) != std::string::npos);
+        CHECK(to_json(digest)["quota"]["level"] == row.level);
     }
-    CHECK(css_class(QuotaLevel::critical) == "quota-critical");
+    auto unknown = build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, std::nullopt, at(9));
+    CHECK(quota_level(unknown.quota) == "unknown");
+    CHECK(render(unknown, defaults().text).find("Quota usage is not known.") != std::string::npos);
 }
 
 TEST_CASE("a quota limit of -1 or 0 is unlimited and never divided by") {
     for (std::int64_t limit : {-1, 0}) {
         CAPTURE(limit);
-        auto view = describe_quota(QuotaUsage{limit, 500, 20});
-        CHECK(view.level == QuotaLevel::unlimited);
-        CHECK(view.usage_percent == 0.0);
-        auto text = render(build_digest("p", "p", {task("a", "p", TaskOutcome::available, 1)}, QuotaUsage{limit, 500, 20}, at(9)),
+        auto digest = build_digest("p", "p", {}, QuotaUsage{limit, 500, 20}, at(9));
+        CHECK(quota_level(digest.quota) == "unlimited");
+        CHECK_FALSE(to_json(digest)["quota"].contains("usage_percent"));
+        auto text = render(build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, QuotaUsage{limit, 500, 20}, at(9)),
                            defaults().text);
         CHECK(text.find("Limit: unlimited, in use: 500 GB, reserved: 20 GB") != std::string::npos);
         CHECK(text.find("inf") == std::string::npos);
         CHECK(text.find("nan") == std::string::npos);
     }
-    CHECK(describe_quota(std::nullopt).level == QuotaLevel::unknown);
 }
 
 TEST_CASE("recipients: [notification] receiver wins over everything") {
@@ -170,10 +172,10 @@ TEST_CASE("malformed templates are refused with their line") {
 }
 
 TEST_CASE("every cloud value is HTML-escaped in the HTML and left as it is in the text") {
-    auto t = task("a", "p", TaskOutcome::failed, 100);
+    auto t = task("a", "p", core::TaskStatus::failed, 100);
     t.server_name = "<script>alert('x')</script>";
     t.volume_name = "a & b \"quoted\"";
-    t.reason = "<b>bold</b>";
+    t.last_error = "<b>bold</b>";
     auto digest = build_digest("p", "<img src=x>", {t}, QuotaUsage{100, 1, 0}, at(200));
     auto html = render(digest, defaults().html);
     CHECK(html.find("<script>") == std::string::npos);
@@ -187,7 +189,7 @@ TEST_CASE("every cloud value is HTML-escaped in the HTML and left as it is in th
 }
 
 TEST_CASE("UTF-8 names survive rendering byte for byte") {
-    auto t = task("a", "p", TaskOutcome::available, 100);
+    auto t = task("a", "p", core::TaskStatus::succeeded, 100);
     t.server_name = "Größe-сервер-服务器-🚀";
     auto digest = build_digest("p", "Projekt Ärger", {t}, std::nullopt, at(200));
     CHECK(render(digest, defaults().html).find("Größe-сервер-服务器-🚀") != std::string::npos);
@@ -197,8 +199,8 @@ TEST_CASE("UTF-8 names survive rendering byte for byte") {
 }
 
 TEST_CASE("the text report lists backups with kind, ids and times, and quota with its level") {
-    auto ok = task("a", "p", TaskOutcome::available, 1'763'786'000);
-    ok.kind = BackupKind::incremental;
+    auto ok = task("a", "p", core::TaskStatus::succeeded, 1'763'786'000);
+    ok.kind = core::BackupKind::incremental;
     auto digest = build_digest("p", "proj", {ok}, QuotaUsage{200, 150, 20}, at(1'763'790'000));
     auto text = render(digest, defaults().text);
     CHECK(text.find("Limit: 200 GB, in use: 150 GB, reserved: 20 GB, usage: 85.0 % (critical)") != std::string::npos);

@@ -29,12 +29,12 @@ void insert_timestamp(store::Database& db, const std::string& project, std::int6
 TEST_CASE("only finished, unreported tasks are read, per project when asked") {
     TempDir dir;
     auto db = testing::new_store(dir / "s.db");
-    insert_task(db, {.id = "ok", .project_id = "p1", .status = "available", .kind = "incremental"});
-    insert_task(db, {.id = "bad", .project_id = "p1", .status = "failed", .reason = "quota"});
-    insert_task(db, {.id = "gone", .project_id = "p2", .status = "cancelled", .reason = "cycle timeout"});
-    insert_task(db, {.id = "planned", .project_id = "p1", .status = "planned"});
-    insert_task(db, {.id = "creating", .project_id = "p1", .status = "creating"});
-    insert_task(db, {.id = "old", .project_id = "p1", .status = "available", .reported = 1});
+    insert_task(db, {.id = "ok", .project_id = "p1", .status = "succeeded", .kind = "incremental"});
+    insert_task(db, {.id = "bad", .project_id = "p1", .status = "failed", .last_error = "quota"});
+    insert_task(db, {.id = "gone", .project_id = "p2", .status = "cancelled", .last_error = "cycle timeout"});
+    insert_task(db, {.id = "pending", .project_id = "p1", .status = "pending"});
+    insert_task(db, {.id = "in_flight", .project_id = "p1", .status = "in_flight"});
+    insert_task(db, {.id = "old", .project_id = "p1", .status = "succeeded", .reported = 1});
     auto all = unreported_tasks(db);
     REQUIRE(all.ok());
     REQUIRE(all->size() == 3);
@@ -42,15 +42,15 @@ TEST_CASE("only finished, unreported tasks are read, per project when asked") {
     REQUIRE(p1.ok());
     REQUIRE(p1->size() == 2);
     const auto& ok = (*p1)[0].id == "ok" ? (*p1)[0] : (*p1)[1];
-    CHECK(ok.kind == BackupKind::incremental);
-    CHECK(ok.outcome == TaskOutcome::available);
+    CHECK(ok.kind == core::BackupKind::incremental);
+    CHECK(ok.status == core::TaskStatus::succeeded);
     CHECK(ok.backup_id == "bak-ok");
     CHECK(ok.server_id == "srv-ok");
     CHECK(ok.updated_at == at(1'763'786'000));
     auto p2 = unreported_tasks(db, "p2");
     REQUIRE(p2->size() == 1);
-    CHECK((*p2)[0].outcome == TaskOutcome::cancelled);
-    CHECK((*p2)[0].reason == "cycle timeout");
+    CHECK((*p2)[0].status == core::TaskStatus::cancelled);
+    CHECK((*p2)[0].last_error == "cycle timeout");
 }
 
 TEST_CASE("the last report time is the project's or a global one, never one in the future") {

@@ -137,9 +137,9 @@ TEST_CASE("the schema keeps at most one backup in flight per volume") {
         q.bind(2, status);
         return guarded("insert", [&] { q.exec(); });
     };
-    CHECK(insert("t1", "available").ok());
-    CHECK(insert("t2", "creating").ok());
-    auto second = insert("t3", "planned");
+    CHECK(insert("t1", "succeeded").ok());
+    CHECK(insert("t2", "in_flight").ok());
+    auto second = insert("t3", "pending");
     REQUIRE_FALSE(second.ok());
     CHECK(second.error().message.find("UNIQUE constraint failed") != std::string::npos);
 }

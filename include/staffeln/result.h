@@ -29,6 +29,7 @@ struct Error {
     std::string message;
     int http_status = 0;       // set by the OpenStack client
     std::string request_id;    // X-OpenStack-Request-Id, when the cloud sent one
+    bool maybe_applied = false;  // a create that failed after it was sent: reconcile, never resend
 
     // Prefixes context ("loading /etc/staffeln/staffeln.conf: ") and returns *this.
     Error& context(const std::string& what) {

@@ -1,8 +1,13 @@
-// `staffeln report`: the conductor's report pass on demand, whatever report_period says.
+// `staffeln report`: the conductor's report pass on demand, whatever report_period says,
+// with the cloud's names, quotas and members when credentials are found.
 // Documents (html, text or json) go to stdout or --output; one status line per project to
 // stderr. --dry-run opens the store read-only: nothing is sent, nothing is written.
 #include "context.h"
 
+#include "staffeln/log.h"
+#include "staffeln/openstack/cloud.h"
+#include "staffeln/openstack/credentials.h"
+#include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/inputs.h"
 #include "staffeln/report/render.h"
 #include "staffeln/report/reporter.h"
@@ -29,10 +34,34 @@ struct ReportArgs {
     std::string output;
 };
 
-// Until the OpenStack client is wired in here, project names are their ids, quotas are
-// unknown and no member addresses are known.
-std::unique_ptr<report::ReportInputs> cloud_inputs(const config::Config&) {
-    return std::make_unique<report::StoreOnlyInputs>();
+openstack::RetryPolicy retry_policy(const config::Config& config) {
+    openstack::RetryPolicy retry;
+    retry.retry_timeout = std::chrono::seconds(config.openstack.retry_timeout);
+    retry.max_retry_interval = std::chrono::seconds(config.openstack.max_retry_interval);
+    retry.skip_retry_codes.clear();
+    for (const auto& code : config.openstack.skip_retry_codes) retry.skip_retry_codes.insert(std::stoi(code));
+    return retry;
+}
+
+// The cloud when credentials are found (OS_* variables or clouds.yaml, as the conductor);
+// otherwise what the store knows: project ids as names, quotas unknown, no member addresses.
+struct Inputs {
+    std::unique_ptr<openstack::Cloud> cloud;
+    std::unique_ptr<report::ReportInputs> inputs;
+};
+
+Inputs report_inputs(const config::Config& config) {
+    auto env = openstack::process_environment();
+    auto credentials = openstack::load_credentials(env, openstack::default_clouds_yaml_paths(env));
+    if (!credentials) {
+        log::warning("report", "no cloud credentials ({}): project names are their ids, quotas unknown, members' "
+                               "addresses unknown",
+                     credentials.error().message);
+        return {nullptr, std::make_unique<report::StoreOnlyInputs>()};
+    }
+    auto cloud = std::make_unique<openstack::Cloud>(*credentials, retry_policy(config));
+    auto inputs = std::make_unique<report::CloudInputs>(*cloud);
+    return {std::move(cloud), std::move(inputs)};
 }
 
 bool rendered(const ProjectReport& r) { return r.delivery != Delivery::not_due && !r.html.empty(); }
@@ -91,10 +120,10 @@ int run_report(Context& ctx, const ReportArgs& args) {
     auto db = store::Database::open(config->database.path, access, store::Create::never);
     if (!db) return fail(db.error());
     if (auto current = db->require_current(); !current) return fail(current.error());
-    auto inputs = cloud_inputs(*config);
+    auto inputs = report_inputs(*config);
     auto now = std::chrono::floor<std::chrono::seconds>(Clock::now());
     report::RunOptions options{args.dry_run, false, args.project_id};
-    auto reports = report::run_reports(*db, report::report_settings(*config), *inputs, now, options);
+    auto reports = report::run_reports(*db, report::report_settings(*config), *inputs.inputs, now, options);
     if (!reports) return fail(reports.error());
     if (reports->empty()) fmt::print(stderr, "no finished backup tasks to report\n");
     for (const auto& r : *reports) print_status(r);

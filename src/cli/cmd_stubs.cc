@@ -2,12 +2,6 @@
 
 namespace staffeln::cli {
 
-void add_conductor(CLI::App& app, Context& ctx) {
-    app.add_subcommand("conductor", "Run the backup, retention and report daemon")->callback([&ctx] {
-        ctx.exit_code = not_implemented("conductor");
-    });
-}
-
 void add_api(CLI::App& app, Context& ctx) {
     app.add_subcommand("api", "Serve the oslo.policy check that protects automated backups")->callback([&ctx] {
         ctx.exit_code = not_implemented("api");

@@ -4,16 +4,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace staffeln::report {
 
 Digest build_digest(const std::string& project_id, const std::string& project_name,
                     const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota,
                     TimePoint now) {
-    Digest digest{project_id, project_name, now, describe_quota(quota), {}, {}, {}};
+    Digest digest{project_id, project_name, now, std::nullopt, {}, {}, {}};
+    if (quota) digest.quota = core::quota_line(*quota);
     for (const auto& task : tasks) {
         if (task.project_id != project_id) continue;
-        auto& list = task.outcome == TaskOutcome::available ? digest.succeeded : digest.failed;
+        auto& list = task.status == core::TaskStatus::succeeded ? digest.succeeded : digest.failed;
         list.push_back(task);
         digest.task_ids.push_back(task.id);
     }
@@ -25,15 +27,15 @@ Digest build_digest(const std::string& project_id, const std::string& project_na
     return digest;
 }
 
-const char* to_string(BackupKind kind) { return kind == BackupKind::full ? "full" : "incremental"; }
-
-const char* to_string(TaskOutcome outcome) {
-    switch (outcome) {
-        case TaskOutcome::available: return "available";
-        case TaskOutcome::failed: return "failed";
-        case TaskOutcome::cancelled: return "cancelled";
+std::string quota_level(const std::optional<core::QuotaLine>& quota) {
+    if (!quota) return "unknown";
+    switch (quota->level) {
+        case core::QuotaLevel::unlimited: return "unlimited";
+        case core::QuotaLevel::ok: return "ok";
+        case core::QuotaLevel::warning: return "warning";
+        case core::QuotaLevel::critical: return "critical";
     }
-    return "failed";
+    return "unknown";
 }
 
 std::string format_time(TimePoint t) { return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", t); }

@@ -10,17 +10,18 @@ std::string number(std::int64_t n) { return std::to_string(n); }
 
 std::string percent(double p) { return fmt::format("{:.1f}", p); }
 
-mstch::map quota_context(const QuotaView& quota) {
-    mstch::map context{{"css_class", css_class(quota.level)},
-                       {"level", std::string(to_string(quota.level))},
-                       {"limited", quota.level != QuotaLevel::unknown && quota.level != QuotaLevel::unlimited},
-                       {"unlimited", quota.level == QuotaLevel::unlimited},
-                       {"unknown", quota.level == QuotaLevel::unknown}};
-    if (quota.usage) {
-        context.emplace("limit", number(quota.usage->limit));
-        context.emplace("in_use", number(quota.usage->in_use));
-        context.emplace("reserved", number(quota.usage->reserved));
-        context.emplace("usage_percent", percent(quota.usage_percent));
+mstch::map quota_context(const std::optional<core::QuotaLine>& quota) {
+    auto level = quota_level(quota);
+    mstch::map context{{"css_class", "quota-" + level},
+                       {"level", level},
+                       {"limited", quota && quota->ratio.has_value()},
+                       {"unlimited", quota && !quota->ratio},
+                       {"unknown", !quota}};
+    if (quota) {
+        context.emplace("limit", number(quota->usage.limit));
+        context.emplace("in_use", number(quota->usage.in_use));
+        context.emplace("reserved", number(quota->usage.reserved));
+        context.emplace("usage_percent", percent(100.0 * quota->ratio.value_or(0)));
     }
     return context;
 }
@@ -32,9 +33,9 @@ mstch::map task_context(const FinishedTask& task) {
                       {"server_id", task.server_id},
                       {"server_name", task.server_name},
                       {"backup_id", task.backup_id},
-                      {"kind", std::string(to_string(task.kind))},
-                      {"outcome", std::string(to_string(task.outcome))},
-                      {"reason", task.reason},
+                      {"kind", std::string(core::to_string(task.kind))},
+                      {"outcome", std::string(core::to_string(task.status))},
+                      {"reason", task.last_error},
                       {"created_at", format_time(task.created_at)},
                       {"updated_at", format_time(task.updated_at)}};
 }
@@ -52,22 +53,21 @@ nlohmann::json task_json(const FinishedTask& task) {
             {"server_id", task.server_id},
             {"server_name", task.server_name},
             {"backup_id", task.backup_id},
-            {"kind", to_string(task.kind)},
-            {"outcome", to_string(task.outcome)},
-            {"reason", task.reason},
+            {"kind", core::to_string(task.kind)},
+            {"outcome", core::to_string(task.status)},
+            {"reason", task.last_error},
             {"created_at", format_time(task.created_at)},
             {"updated_at", format_time(task.updated_at)}};
 }
 
-nlohmann::json quota_json(const QuotaView& quota) {
-    nlohmann::json out{{"level", to_string(quota.level)}};
-    if (quota.usage) {
-        out["limit"] = quota.usage->limit;
-        out["in_use"] = quota.usage->in_use;
-        out["reserved"] = quota.usage->reserved;
+nlohmann::json quota_json(const std::optional<core::QuotaLine>& quota) {
+    nlohmann::json out{{"level", quota_level(quota)}};
+    if (quota) {
+        out["limit"] = quota->usage.limit;
+        out["in_use"] = quota->usage.in_use;
+        out["reserved"] = quota->usage.reserved;
     }
-    if (quota.level != QuotaLevel::unknown && quota.level != QuotaLevel::unlimited)
-        out["usage_percent"] = quota.usage_percent;
+    if (quota && quota->ratio) out["usage_percent"] = 100.0 * *quota->ratio;
     return out;
 }
 

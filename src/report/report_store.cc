@@ -9,13 +9,13 @@ namespace {
 
 constexpr const char* kUnreportedSql =
     "SELECT id, project_id, volume_id, volume_name, server_id, server_name, COALESCE(backup_id, ''), kind, "
-    "status, reason, created_at, updated_at FROM tasks "
-    "WHERE status IN ('available', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
+    "status, last_error, created_at, updated_at FROM tasks "
+    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
     "ORDER BY project_id, updated_at, id";
 
-TaskOutcome outcome_from(const std::string& status) {
-    if (status == "available") return TaskOutcome::available;
-    return status == "cancelled" ? TaskOutcome::cancelled : TaskOutcome::failed;
+core::TaskStatus status_from(const std::string& status) {
+    if (status == "succeeded") return core::TaskStatus::succeeded;
+    return status == "cancelled" ? core::TaskStatus::cancelled : core::TaskStatus::failed;
 }
 
 FinishedTask task_from_row(SQLite::Statement& row) {
@@ -27,9 +27,9 @@ FinishedTask task_from_row(SQLite::Statement& row) {
     task.server_id = row.getColumn(4).getString();
     task.server_name = row.getColumn(5).getString();
     task.backup_id = row.getColumn(6).getString();
-    task.kind = row.getColumn(7).getString() == "incremental" ? BackupKind::incremental : BackupKind::full;
-    task.outcome = outcome_from(row.getColumn(8).getString());
-    task.reason = row.getColumn(9).getString();
+    task.kind = row.getColumn(7).getString() == "incremental" ? core::BackupKind::incremental : core::BackupKind::full;
+    task.status = status_from(row.getColumn(8).getString());
+    task.last_error = row.getColumn(9).getString();
     task.created_at = TimePoint(std::chrono::seconds(row.getColumn(10).getInt64()));
     task.updated_at = TimePoint(std::chrono::seconds(row.getColumn(11).getInt64()));
     return task;
@@ -71,7 +71,7 @@ Status record_delivery(store::Database& db, const Delivered& delivered) {
             SQLite::Transaction tx(db.sql());
             SQLite::Statement purge(db.sql(),
                                     "DELETE FROM tasks WHERE id = ?1 AND project_id = ?2 "
-                                    "AND status IN ('available', 'failed', 'cancelled')");
+                                    "AND status IN ('succeeded', 'failed', 'cancelled')");
             for (const auto& id : delivered.task_ids) {
                 purge.bind(1, id);
                 purge.bind(2, delivered.project_id);

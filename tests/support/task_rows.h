@@ -16,11 +16,11 @@ namespace staffeln::testing {
 struct TaskRow {
     std::string id;
     std::string project_id;
-    std::string status = "available";  // planned, creating, available, failed, cancelled
+    std::string status = "succeeded";  // pending, in_flight, succeeded, failed, cancelled
     std::string kind = "full";
     std::string server_name = "server";
     std::string volume_name = "volume";
-    std::string reason;
+    std::string last_error;
     std::int64_t updated_at = 1'763'786'000;
     int reported = 0;
 };
@@ -28,7 +28,7 @@ struct TaskRow {
 inline void insert_task(store::Database& db, const TaskRow& row) {
     SQLite::Statement insert(db.sql(),
                              "INSERT INTO tasks (id, volume_id, volume_name, project_id, server_id, server_name, kind, "
-                             "status, backup_id, reason, reported, created_at, updated_at) "
+                             "status, backup_id, last_error, reported, created_at, updated_at) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     insert.bind(1, row.id);
     insert.bind(2, "vol-" + row.id);
@@ -38,8 +38,8 @@ inline void insert_task(store::Database& db, const TaskRow& row) {
     insert.bind(6, row.server_name);
     insert.bind(7, row.kind);
     insert.bind(8, row.status);
-    if (row.status == "available") insert.bind(9, "bak-" + row.id);
-    insert.bind(10, row.reason);
+    if (row.status == "succeeded") insert.bind(9, "bak-" + row.id);
+    insert.bind(10, row.last_error);
     insert.bind(11, row.reported);
     insert.bind(12, row.updated_at - 300);
     insert.bind(13, row.updated_at);

@@ -1,10 +1,12 @@
 // The per-project backup digest: what one report says, built from the project's finished
-// tasks, its name and its backup_gigabytes quota. Pure: no I/O, no clock; renderers turn a
-// Digest into HTML, text or JSON, and nothing else decides what a report contains.
+// tasks (with the names the store keeps beside them), its name and its backup_gigabytes
+// quota (core::quota_line: -1 or 0 is unlimited, coloured at 50 % and 80 %). Pure: no I/O,
+// no clock; renderers turn a Digest into HTML, text or JSON, and nothing else decides content.
 #pragma once
 
+#include "staffeln/core/report_model.h"
+#include "staffeln/core/task.h"
 #include "staffeln/model.h"
-#include "staffeln/report/quota.h"
 
 #include <optional>
 #include <string>
@@ -12,10 +14,7 @@
 
 namespace staffeln::report {
 
-enum class BackupKind { full, incremental };
-enum class TaskOutcome { available, failed, cancelled };
-
-// A tasks row whose backup has finished one way or another, as the store holds it.
+// A tasks row that has finished (succeeded, failed or cancelled), as the store holds it.
 struct FinishedTask {
     std::string id;
     std::string project_id;
@@ -24,9 +23,9 @@ struct FinishedTask {
     std::string server_id;
     std::string server_name;
     std::string backup_id;
-    BackupKind kind = BackupKind::full;
-    TaskOutcome outcome = TaskOutcome::available;
-    std::string reason;
+    core::BackupKind kind = core::BackupKind::full;
+    core::TaskStatus status = core::TaskStatus::succeeded;
+    std::string last_error;
     TimePoint created_at{};
     TimePoint updated_at{};
 };
@@ -35,19 +34,19 @@ struct Digest {
     std::string project_id;
     std::string project_name;
     TimePoint generated_at{};
-    QuotaView quota;
-    std::vector<FinishedTask> succeeded;  // outcome available, oldest first
-    std::vector<FinishedTask> failed;     // outcome failed or cancelled, oldest first
-    std::vector<std::string> task_ids;    // every task the digest reports on: purged once delivered
+    std::optional<core::QuotaLine> quota;  // nothing: the cloud did not say
+    std::vector<FinishedTask> succeeded;   // oldest first
+    std::vector<FinishedTask> failed;      // failed and cancelled, oldest first
+    std::vector<std::string> task_ids;     // every task the digest reports on: purged once delivered
 };
 
-// Keeps only project_id's tasks; an empty Digest (no task) means there is nothing to report.
+// Keeps only project_id's tasks; a Digest without task_ids means there is nothing to report.
 Digest build_digest(const std::string& project_id, const std::string& project_name,
                     const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota,
                     TimePoint now);
 
-const char* to_string(BackupKind kind);
-const char* to_string(TaskOutcome outcome);
+// "unknown", "unlimited", "ok", "warning", "critical"; the HTML colours by "quota-<level>".
+std::string quota_level(const std::optional<core::QuotaLine>& quota);
 // "2026-11-22 04:35:26 UTC"
 std::string format_time(TimePoint t);
 

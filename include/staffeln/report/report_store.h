@@ -1,5 +1,5 @@
 // What reports read from and write to the store. Reading: the finished tasks not yet
-// reported (status available, failed or cancelled), and when each project was last reported.
+// reported (status succeeded, failed or cancelled), and when each project was last reported.
 // Writing, after a delivery: that report's tasks purged and a report timestamp recorded, in
 // one transaction, with timestamps older than ten periods purged. Nothing is written otherwise.
 #pragma once

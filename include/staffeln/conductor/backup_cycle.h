@@ -1,0 +1,24 @@
+// One backup cycle, as a list of passes: read the cloud and the store; plan (reconciling
+// tagged backups with tasks); start the creates; wait, with one listing of creating backups
+// per round, until Cinder has finished them or they time out; read again and settle each
+// task; stamp the servers' last-backup-time; refresh the store's index of automated backups.
+#pragma once
+
+#include "staffeln/conductor/backup_executor.h"
+#include "staffeln/conductor/context.h"
+
+#include <cstdio>
+
+namespace staffeln::conductor {
+
+struct BackupCycleResult {
+    BackupOutcome outcome;
+    std::vector<Server> servers;  // as read this cycle, for retention
+    std::vector<Backup> backups;  // as listed after settling
+    bool cloud_readable = true;   // false: the cycle could not read the cloud at all
+};
+
+// With dry_run, prints the plan (one line per action) to out and changes nothing.
+BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out);
+
+}  // namespace staffeln::conductor

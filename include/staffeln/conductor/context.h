@@ -1,0 +1,45 @@
+// What the conductor's passes share: the configuration, the cloud, the store (one
+// connection, serialised by a mutex: SQLite writes are short), the locks and the stop flag.
+#pragma once
+
+#include "staffeln/config/config.h"
+#include "staffeln/coordination/coordinator.h"
+#include "staffeln/model.h"
+#include "staffeln/openstack/cloud.h"
+#include "staffeln/store/database.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
+namespace staffeln::conductor {
+
+// Set by signal handlers; waits wake up at once when it is set.
+class StopSignal {
+public:
+    void request();
+    bool requested() const { return stop_; }
+    const std::atomic<bool>& flag() const { return stop_; }
+    // Sleeps for d or until stop is requested; returns false when stopped.
+    bool sleep_for(std::chrono::milliseconds d);
+
+private:
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::condition_variable wake_;
+};
+
+struct Context {
+    const config::Config& config;
+    openstack::Cloud& cloud;
+    store::Database& db;
+    std::mutex& db_mutex;
+    coordination::Coordinator& locks;
+    StopSignal& stop;
+    std::function<TimePoint()> now;
+    std::chrono::milliseconds poll_interval{3000};
+};
+
+}  // namespace staffeln::conductor

@@ -1,0 +1,28 @@
+// One retention cycle: list every backup, plan (core/retention_planner.h), then delete wave by
+// wave on at most rotation_workers threads, each delete in the backup's own project, waiting
+// between waves (with one listing of deleting backups per round) because Cinder refuses a
+// parent while a dependent exists. A delete Cinder refuses is logged and retried next cycle.
+#pragma once
+
+#include "staffeln/conductor/context.h"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace staffeln::conductor {
+
+struct RetentionOutcome {
+    int deleted = 0;
+    int kept = 0;
+    std::vector<std::string> problems;
+    std::vector<std::string> warnings;  // invalid retention metadata, for the report
+};
+
+// servers and backups may come from the backup cycle just run; nullopt lists them anew.
+// With dry_run, prints every decision (delete or keep, and why) to out and changes nothing.
+RetentionOutcome run_retention_cycle(Context& ctx, std::optional<std::vector<Server>> servers, bool dry_run,
+                                     std::FILE* out);
+
+}  // namespace staffeln::conductor

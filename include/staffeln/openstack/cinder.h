@@ -1,0 +1,75 @@
+// Cinder v3 calls staffeln makes: volumes and backups of every project (pages followed to the
+// end), backup create in the volume's project with that project's token (so the backup belongs
+// to it), show, delete, backup quota usage, export_record and import_record.
+// Backup metadata needs volume microversion 3.43; below it supports_backup_metadata() is false,
+// Backup::metadata stays empty and a create that asks for metadata is refused before it is sent.
+#pragma once
+
+#include "staffeln/model.h"
+#include "staffeln/openstack/session.h"
+
+#include <string>
+#include <vector>
+
+namespace staffeln::openstack {
+
+struct VolumeQuery {
+    bool all_tenants = true;  // needs an admin token
+    std::string project_id;   // with all_tenants: only this project's volumes
+    int page_size = 1000;
+};
+
+struct BackupQuery {
+    bool all_tenants = true;
+    std::string project_id;
+    std::string volume_id;
+    std::string status;
+    int page_size = 1000;
+};
+
+struct BackupRequest {
+    std::string project_id;   // the volume's project: created with a token scoped to it
+    std::string volume_id;
+    std::string name;
+    std::string description;
+    bool incremental = false;
+    bool force = false;       // needed for in-use volumes
+    std::string snapshot_id;  // "" for none
+    Metadata metadata;        // needs supports_backup_metadata()
+};
+
+struct BackupQuota {
+    QuotaUsage gigabytes;  // backup_gigabytes
+    QuotaUsage backups;
+};
+
+struct BackupRecord {
+    std::string backup_service;
+    std::string backup_url;
+};
+
+class Cinder {
+public:
+    explicit Cinder(Session& session) : session_(session) {}
+
+    Result<std::vector<Volume>> list_volumes(const VolumeQuery& query);
+    Result<std::vector<Backup>> list_backups(const BackupQuery& query);
+    // The new backup's id. A timeout after sending returns Error::maybe_applied: the caller
+    // must look for the backup (by its metadata or name) instead of creating it again.
+    Result<std::string> create_backup(const BackupRequest& request);
+    // project_id "": with the own (admin) token.
+    Result<Backup> get_backup(const std::string& backup_id, const std::string& project_id = "");
+    Status delete_backup(const std::string& backup_id, const std::string& project_id = "");
+    // os-force_delete (admin): also removes a backup still creating, which a plain delete refuses.
+    Status force_delete_backup(const std::string& backup_id);
+    Result<BackupQuota> backup_quota(const std::string& project_id);
+    Result<BackupRecord> export_record(const std::string& backup_id);
+    Result<std::string> import_record(const BackupRecord& record);  // the imported backup's id
+
+    Result<bool> supports_backup_metadata();
+
+private:
+    Session& session_;
+};
+
+}  // namespace staffeln::openstack

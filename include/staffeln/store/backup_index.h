@@ -1,0 +1,27 @@
+// The backups table: every backup that carries staffeln's tag (core/backup_tag.h), as Cinder
+// last listed it, plus those created since. The API answers "automated?" from it. It is a
+// cache of Cinder, the system of record: sync() rebuilds it from a listing at any time.
+#pragma once
+
+#include "staffeln/model.h"
+#include "staffeln/store/database.h"
+
+#include <vector>
+
+namespace staffeln::store {
+
+class BackupIndex {
+public:
+    explicit BackupIndex(Database& db) : db_(db) {}
+
+    // Replaces the table's content with these backups (each must carry staffeln's tag), in one
+    // transaction: readers see the old set or the new one, never a mix.
+    Status sync(const std::vector<Backup>& tagged, TimePoint now);
+    Status remove(const std::string& backup_id);
+    Result<std::size_t> count();
+
+private:
+    Database& db_;
+};
+
+}  // namespace staffeln::store

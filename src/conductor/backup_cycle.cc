@@ -1,0 +1,114 @@
+#include "staffeln/conductor/backup_cycle.h"
+
+#include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/task_ids.h"
+#include "staffeln/core/backup_tag.h"
+#include "staffeln/log.h"
+#include "staffeln/store/backup_index.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace staffeln::conductor {
+namespace {
+
+constexpr std::string_view kLog = "conductor";
+
+// Backup ids of tasks in flight, and the latest time any of them may still be waited for.
+struct InFlight {
+    std::set<std::string> backup_ids;
+    TimePoint deadline{};
+};
+
+InFlight in_flight(Context& ctx) {
+    InFlight out;
+    auto tasks = read_tasks(ctx);
+    if (!tasks) {
+        log::error(kLog, "{}", tasks.error().message);
+        return out;
+    }
+    for (const auto& task : *tasks) {
+        if (task.status != core::TaskStatus::in_flight) continue;
+        out.backup_ids.insert(task.backup_id);
+        out.deadline = std::max(out.deadline, task.created_at + ctx.config.conductor.backup_cycle_timeout);
+    }
+    return out;
+}
+
+// One listing of creating backups per round: the cost does not grow with the number waited for.
+void wait_for_backups(Context& ctx) {
+    InFlight waiting = in_flight(ctx);
+    int rounds = 0;
+    while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() < waiting.deadline) {
+        if (!ctx.stop.sleep_for(ctx.poll_interval)) break;
+        auto creating = ctx.cloud.cinder().list_backups({.status = "creating"});
+        ++rounds;
+        if (!creating) {
+            log::warning(kLog, "cannot check creating backups ({}); trying again", creating.error().message);
+            continue;
+        }
+        std::set<std::string> still;
+        for (const auto& backup : *creating)
+            if (waiting.backup_ids.contains(backup.id)) still.insert(backup.id);
+        waiting.backup_ids.swap(still);
+    }
+    log::info(kLog, "waited {} rounds for backups; {} still creating", rounds, waiting.backup_ids.size());
+}
+
+void stamp_servers(Context& ctx, const std::set<std::string>& server_ids) {
+    const std::string& key = ctx.config.conductor.last_backup_metadata_key;
+    if (key.empty()) return;
+    std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx.now());
+    for (const auto& id : server_ids) {
+        auto set = ctx.cloud.nova().set_server_metadata(id, key, stamp);
+        if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
+    }
+}
+
+void refresh_index(Context& ctx, const std::vector<Backup>& backups) {
+    std::vector<Backup> tagged;
+    std::copy_if(backups.begin(), backups.end(), std::back_inserter(tagged), core::made_by_staffeln);
+    std::lock_guard lock(ctx.db_mutex);
+    if (auto synced = store::BackupIndex(ctx.db).sync(tagged, ctx.now()); !synced)
+        log::error(kLog, "{}", synced.error().message);
+}
+
+}  // namespace
+
+BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
+    BackupCycleResult result;
+    auto snapshot = read_snapshot(ctx);
+    if (!snapshot) {
+        result.cloud_readable = false;
+        result.outcome.problems.push_back("backup cycle skipped: " + snapshot.error().message);
+        log::error(kLog, "backup cycle skipped: {}", snapshot.error().message);
+        return result;
+    }
+    auto policy = backup_policy(ctx.config);
+    auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
+    if (dry_run) {
+        for (const auto& action : plan.actions) fmt::print(out, "{}\n", core::describe(action));
+        result.servers = std::move(snapshot->servers);
+        result.backups = std::move(snapshot->backups);
+        return result;
+    }
+    execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);
+    wait_for_backups(ctx);
+    if (auto refreshed = refresh_backups(ctx, *snapshot); !refreshed) {
+        result.outcome.problems.push_back("cannot settle this cycle's backups: " + refreshed.error().message);
+        log::error(kLog, "cannot settle this cycle's backups: {}", refreshed.error().message);
+    } else {
+        auto settle = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
+        execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome);
+        stamp_servers(ctx, result.outcome.backed_up_servers);
+        refresh_index(ctx, snapshot->backups);
+    }
+    result.servers = std::move(snapshot->servers);
+    result.backups = std::move(snapshot->backups);
+    return result;
+}
+
+}  // namespace staffeln::conductor

@@ -1,0 +1,242 @@
+#include "staffeln/conductor/backup_executor.h"
+
+#include "staffeln/conductor/worker_pool.h"
+#include "staffeln/core/backup_tag.h"
+#include "staffeln/log.h"
+#include "staffeln/store/task_store.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+namespace staffeln::conductor {
+namespace {
+
+using core::TaskStatus;
+
+constexpr std::string_view kLog = "conductor";
+
+class Executor {
+public:
+    Executor(Context& ctx, const core::BackupSnapshot& snapshot, BackupOutcome& outcome)
+        : ctx_(ctx), snapshot_(snapshot), outcome_(outcome) {
+        for (const auto& server : snapshot.servers) servers_.emplace(server.id, &server);
+        for (const auto& task : snapshot.tasks) tasks_.emplace(task.task_id, &task);
+        for (const auto& backup : snapshot.backups) backups_.emplace(backup.id, &backup);
+    }
+
+    void run(const core::BackupPlan& plan, Pass pass) {
+        std::vector<const core::CreateBackup*> creates;
+        std::vector<bool> retried;
+        for (const auto& action : plan.actions) {
+            if (const auto* c = std::get_if<core::CreateBackup>(&action)) {
+                if (pass == Pass::start) creates.push_back(c), retried.push_back(false);
+            } else if (const auto* r = std::get_if<core::RetryCreate>(&action)) {
+                if (pass == Pass::start) creates.push_back(&r->create), retried.push_back(true);
+            } else {
+                std::visit([this](const auto& a) { apply(a); }, action);
+            }
+        }
+        if (creates.empty()) return;
+        tag_form_ = negotiate_tag_form();
+        for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
+                         [&](std::size_t i) { create(*creates[i], retried[i]); }, ctx_.stop.flag());
+    }
+
+private:
+    core::TagForm negotiate_tag_form() {
+        auto metadata = ctx_.cloud.cinder().supports_backup_metadata();
+        if (metadata && *metadata) return core::TagForm::metadata;
+        if (!metadata) log::warning(kLog, "cannot read Cinder's microversion ({}); tagging backups in their description",
+                                    metadata.error().message);
+        return core::TagForm::description;
+    }
+
+    void problem(std::string line) {
+        log::warning(kLog, "{}", line);
+        std::lock_guard lock(outcome_mutex_);
+        outcome_.problems.push_back(std::move(line));
+    }
+
+    template <class Fn>
+    Status with_store(Fn&& fn) {
+        std::lock_guard lock(ctx_.db_mutex);
+        store::TaskStore tasks(ctx_.db);
+        return fn(tasks);
+    }
+
+    std::string name_of_volume(const std::string& id) const {
+        auto it = snapshot_.volumes.find(id);
+        return it == snapshot_.volumes.end() ? std::string() : it->second.name;
+    }
+    std::string name_of_server(const std::string& id) const {
+        auto it = servers_.find(id);
+        return it == servers_.end() ? std::string() : it->second->name;
+    }
+    std::string project_of_task(const std::string& task_id) const {
+        auto it = tasks_.find(task_id);
+        return it == tasks_.end() ? std::string() : it->second->project_id;
+    }
+
+    void create(const core::CreateBackup& c, bool existing_task) {
+        auto lock = ctx_.locks.try_lock("volume-" + c.volume_id);
+        if (!lock) {
+            problem(fmt::format("volume {} skipped this cycle: {}", c.volume_id, lock.error().message));
+            return;
+        }
+        TimePoint now = ctx_.now();
+        if (!existing_task) {
+            core::TaskRecord task{c.task_id, c.volume_id, c.project_id, c.server_id, "", c.kind, TaskStatus::pending,
+                                  now, ""};
+            store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name};
+            auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
+            if (!written) {
+                problem(fmt::format("volume {} not backed up: {}", c.volume_id, written.error().message));
+                return;
+            }
+        }
+        if (!(*lock)->held()) {
+            problem(fmt::format("volume {} not backed up: the volume lock was lost before the create", c.volume_id));
+            return;
+        }
+        auto tag = core::tag_fields(c.task_id, tag_form_);
+        openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
+                                         c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
+        auto backup_id = ctx_.cloud.cinder().create_backup(request);
+        now = ctx_.now();
+        if (backup_id) {
+            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now); });
+            if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
+                                               "reconciliation adopts it by its tag",
+                                               *backup_id, c.volume_id, recorded.error().message));
+            log::info(kLog, "{} {} backup {} of volume {} in project {} ({})", existing_task ? "retried" : "started",
+                      core::to_string(c.kind), *backup_id, c.volume_id, c.project_id, c.kind_reason);
+            std::lock_guard guard(outcome_mutex_);
+            ++outcome_.created;
+            return;
+        }
+        const Error& e = backup_id.error();
+        std::string why = e.maybe_applied
+                              ? fmt::format("the create may have reached Cinder ({}); it is reconciled by its tag",
+                                            e.message)
+                              : e.message;
+        auto noted = with_store([&](store::TaskStore& s) { return s.note_attempt_failed(c.task_id, why, now); });
+        if (!noted) log::error(kLog, "{}", noted.error().message);
+        problem(fmt::format("backup of volume {} in project {} failed to start: {}", c.volume_id, c.project_id, why));
+    }
+
+    void apply(const core::SkipVolume& a) {
+        log::info(kLog, "skipped volume {}: {}", a.volume_id, a.reason);
+        ++outcome_.skipped;
+    }
+
+    void apply(const core::FailVolume& a) {
+        TimePoint now = ctx_.now();
+        core::TaskRecord task{a.task_id, a.volume_id, a.project_id, a.server_id, "", core::BackupKind::full,
+                              TaskStatus::failed, now, a.reason};
+        store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
+        auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
+        if (!written) log::error(kLog, "{}", written.error().message);
+        ++outcome_.failed;
+        problem(fmt::format("volume {} of server {} not backed up: {}", a.volume_id, a.server_id, a.reason));
+    }
+
+    void apply(const core::AdoptBackup& a) {
+        TimePoint now = ctx_.now();
+        auto adopted = with_store([&](store::TaskStore& s) -> Status {
+            if (!a.known_task) {
+                core::TaskRecord task{a.task_id, a.volume_id, a.project_id, a.server_id, "", a.kind,
+                                      TaskStatus::pending, a.created_at, ""};
+                store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
+                if (auto written = s.insert(task, labels, now); !written) return written;
+            }
+            return s.set_in_flight(a.task_id, a.backup_id, now);
+        });
+        if (!adopted) {
+            problem(fmt::format("cannot adopt backup {}: {}", a.backup_id, adopted.error().message));
+            return;
+        }
+        log::info(kLog, "adopted backup {} of volume {}: {}", a.backup_id, a.volume_id, a.reason);
+        ++outcome_.adopted;
+    }
+
+    void apply(const core::CompleteTask& a) {
+        auto done = with_store(
+            [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::succeeded, "", ctx_.now()); });
+        if (!done) {
+            log::error(kLog, "{}", done.error().message);
+            return;
+        }
+        log::info(kLog, "backup {} is available: {}", a.backup_id, a.reason);
+        ++outcome_.succeeded;
+        if (!a.server_id.empty()) outcome_.backed_up_servers.insert(a.server_id);
+    }
+
+    void apply(const core::FailTask& a) {
+        auto done = with_store(
+            [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::failed, a.reason, ctx_.now()); });
+        if (!done) log::error(kLog, "{}", done.error().message);
+        ++outcome_.failed;
+        problem(fmt::format("task {} failed: {}", a.task_id, a.reason));
+        if (!a.delete_backup_id.empty()) delete_backup(a.delete_backup_id, project_of_task(a.task_id), false);
+    }
+
+    void apply(const core::CancelTask& a) {
+        delete_backup(a.backup_id, project_of_task(a.task_id), true);
+        auto done = with_store(
+            [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::cancelled, a.reason, ctx_.now()); });
+        if (!done) log::error(kLog, "{}", done.error().message);
+        ++outcome_.cancelled;
+        problem(fmt::format("task {} cancelled: {}", a.task_id, a.reason));
+    }
+
+    void apply(const core::DeleteDuplicate& a) {
+        auto it = backups_.find(a.backup_id);
+        bool creating = it != backups_.end() && it->second->status == "creating";
+        std::string project = it != backups_.end() ? it->second->project_id : project_of_task(a.task_id);
+        log::warning(kLog, "deleting backup {}: {}", a.backup_id, a.reason);
+        delete_backup(a.backup_id, project, creating);
+    }
+
+    void apply(const core::CreateBackup&) {}
+    void apply(const core::RetryCreate&) {}
+
+    // A delete that fails is logged; the failed or cancelled record keeps the backup id, so
+    // retention tries again next cycle.
+    void delete_backup(const std::string& backup_id, const std::string& project_id, bool force) {
+        Status deleted = force ? ctx_.cloud.cinder().force_delete_backup(backup_id)
+                               : ctx_.cloud.cinder().delete_backup(backup_id, project_id);
+        if (!deleted && deleted.error().kind != ErrorKind::not_found)
+            problem(fmt::format("cannot delete backup {} yet ({}); retention retries it", backup_id,
+                                deleted.error().message));
+    }
+
+    Context& ctx_;
+    const core::BackupSnapshot& snapshot_;
+    BackupOutcome& outcome_;
+    std::mutex outcome_mutex_;
+    core::TagForm tag_form_ = core::TagForm::description;
+    std::unordered_map<std::string, const Server*> servers_;
+    std::unordered_map<std::string, const core::TaskRecord*> tasks_;
+    std::unordered_map<std::string, const Backup*> backups_;
+};
+
+}  // namespace
+
+void execute_backup_plan(Context& ctx, const core::BackupSnapshot& snapshot, const core::BackupPlan& plan, Pass pass,
+                         BackupOutcome& outcome) {
+    Executor(ctx, snapshot, outcome).run(plan, pass);
+}
+
+core::BackupPolicy backup_policy(const config::Config& config) {
+    const auto& c = config.conductor;
+    core::BackupPolicy policy;
+    if (!c.backup_metadata_key.empty()) policy.backup_metadata_key = c.backup_metadata_key;
+    policy.backup_min_interval = std::chrono::seconds(c.backup_min_interval);
+    policy.full_backup_depth = static_cast<int>(c.full_backup_depth);
+    policy.skip_volume_metadata_key = c.skip_volume_metadata_key;
+    policy.backup_cycle_timeout = c.backup_cycle_timeout;
+    return policy;
+}
+
+}  // namespace staffeln::conductor

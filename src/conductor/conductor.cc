@@ -1,0 +1,166 @@
+#include "staffeln/conductor/conductor.h"
+
+#include "staffeln/conductor/backup_cycle.h"
+#include "staffeln/conductor/context.h"
+#include "staffeln/conductor/retention_cycle.h"
+#include "staffeln/conductor/signals.h"
+#include "staffeln/log.h"
+#include "staffeln/openstack/cloud.h"
+#include "staffeln/openstack/credentials.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace staffeln::conductor {
+namespace {
+
+constexpr std::string_view kLog = "conductor";
+
+openstack::RetryPolicy retry_policy(const config::Config& config) {
+    openstack::RetryPolicy retry;
+    retry.retry_timeout = std::chrono::seconds(config.openstack.retry_timeout);
+    retry.max_retry_interval = std::chrono::seconds(config.openstack.max_retry_interval);
+    retry.skip_retry_codes.clear();
+    for (const auto& code : config.openstack.skip_retry_codes) retry.skip_retry_codes.insert(std::stoi(code));
+    return retry;
+}
+
+TimePoint wall_clock() { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }
+
+void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention, bool dry_run) {
+    if (dry_run) return;
+    const auto& o = backup.outcome;
+    fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
+               o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
+    fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
+    for (const auto& line : o.problems) fmt::print("problem: {}\n", line);
+    for (const auto& line : retention.problems) fmt::print("problem: {}\n", line);
+    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", line);
+}
+
+// Holds a role's lock for one cycle; says so and skips the cycle when another process has it.
+template <class Fn>
+bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
+    auto lock = ctx.locks.try_lock(role);
+    if (!lock) {
+        log::info(kLog, "not running the {} cycle: {}", role, lock.error().message);
+        return false;
+    }
+    fn();
+    return true;
+}
+
+class Daemon {
+public:
+    Daemon(config::Config config, const RunOptions& options, openstack::Cloud& cloud, store::Database& db,
+           coordination::Coordinator& locks, StopSignal& stop)
+        : config_(std::move(config)), options_(options), cloud_(cloud), db_(db), locks_(locks), stop_(stop) {}
+
+    int once() {
+        Context ctx = context();
+        BackupCycleResult backup;
+        RetentionOutcome retention;
+        bool ran = with_role(ctx, "puller", [&] {
+            backup = run_backup_cycle(ctx, options_.dry_run, stdout);
+            with_role(ctx, "retention", [&] {
+                retention = run_retention_cycle(ctx, backup.servers, options_.dry_run, stdout);
+            });
+        });
+        if (!ran) {
+            fmt::print(stderr, "staffeln conductor: another conductor holds the puller role ({}); nothing done\n",
+                       locks_.describe());
+            return 1;
+        }
+        print_summary(backup, retention, options_.dry_run);
+        bool failed = !backup.cloud_readable || backup.outcome.failed > 0 || backup.outcome.cancelled > 0 ||
+                      !backup.outcome.problems.empty() || !retention.problems.empty();
+        return failed ? 1 : 0;
+    }
+
+    void forever(const std::function<std::optional<config::Config>()>& reload, SignalWatcher& signals) {
+        auto next_backup = Clock::now();
+        auto next_retention = Clock::now();
+        while (!stop_.requested()) {
+            if (signals.take_reload()) apply_reload(reload);
+            Context ctx = context();
+            auto now = Clock::now();
+            if (now >= next_backup) {
+                with_role(ctx, "puller", [&] { run_backup_cycle(ctx, false, stdout); });
+                next_backup = now + std::chrono::seconds(config_.conductor.backup_service_period);
+            }
+            if (!stop_.requested() && Clock::now() >= next_retention) {
+                with_role(ctx, "retention", [&] { run_retention_cycle(ctx, std::nullopt, false, stdout); });
+                next_retention = Clock::now() + std::chrono::seconds(config_.conductor.retention_service_period);
+            }
+            auto wake = std::min(next_backup, next_retention);
+            auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
+            stop_.sleep_for(std::clamp(pause, std::chrono::milliseconds(100), std::chrono::milliseconds(1000)));
+        }
+        log::info(kLog, "stopped");
+    }
+
+private:
+    Context context() { return Context{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock}; }
+
+    void apply_reload(const std::function<std::optional<config::Config>()>& reload) {
+        auto fresh = reload();
+        if (!fresh) {
+            log::error(kLog, "configuration not reloaded: it has errors (see above); keeping the current one");
+            return;
+        }
+        config_ = std::move(*fresh);
+        log::info(kLog, "configuration reloaded");
+    }
+
+    config::Config config_;
+    RunOptions options_;
+    openstack::Cloud& cloud_;
+    store::Database& db_;
+    std::mutex db_mutex_;
+    coordination::Coordinator& locks_;
+    StopSignal& stop_;
+};
+
+}  // namespace
+
+int run_conductor(config::Config config, const RunOptions& options,
+                  const std::function<std::optional<config::Config>()>& reload) {
+    StopSignal stop;
+    SignalWatcher signals(stop);
+    auto db = store::Database::open(config.database.path, store::Access::read_write, store::Create::never);
+    if (!db) {
+        fmt::print(stderr, "staffeln conductor: {}\n", db.error().message);
+        return 1;
+    }
+    if (auto current = db->require_current(); !current) {
+        fmt::print(stderr, "staffeln conductor: {}\n", current.error().message);
+        return 1;
+    }
+    auto env = openstack::process_environment();
+    auto credentials = openstack::load_credentials(env, openstack::default_clouds_yaml_paths(env));
+    if (!credentials) {
+        fmt::print(stderr, "staffeln conductor: {}\n", credentials.error().message);
+        return 1;
+    }
+    openstack::Cloud cloud(*credentials, retry_policy(config));
+    if (auto project = cloud.session().own_project_id(); !project) {
+        fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials->auth_url,
+                   credentials->source, project.error().message);
+        return 1;
+    }
+    auto locks = coordination::make_coordinator(config.coordination.backend_url,
+                                                config.database.path.parent_path() / "locks");
+    if (!locks) {
+        fmt::print(stderr, "staffeln conductor: {}\n", locks.error().message);
+        return 1;
+    }
+    log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials->auth_url, credentials->source,
+              config.database.path.string(), (*locks)->describe());
+    Daemon daemon(std::move(config), options, cloud, *db, **locks, stop);
+    if (options.once || options.dry_run) return daemon.once();
+    daemon.forever(reload, signals);
+    return 0;
+}
+
+}  // namespace staffeln::conductor

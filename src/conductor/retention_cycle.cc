@@ -1,0 +1,161 @@
+#include "staffeln/conductor/retention_cycle.h"
+
+#include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/worker_pool.h"
+#include "staffeln/core/retention_planner.h"
+#include "staffeln/log.h"
+#include "staffeln/store/backup_index.h"
+#include "staffeln/store/task_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+namespace staffeln::conductor {
+namespace {
+
+constexpr std::string_view kLog = "retention";
+
+core::RetentionPolicy retention_policy(const config::Config& config) {
+    const auto& c = config.conductor;
+    core::RetentionPolicy policy;
+    if (!c.backup_metadata_key.empty()) policy.backup_metadata_key = c.backup_metadata_key;
+    policy.retention_metadata_key = c.retention_metadata_key;
+    policy.retention_time = c.retention_time;
+    policy.safety_floor = c.retention_safety_floor;
+    return policy;
+}
+
+std::vector<core::TaskRecord> closed_with_backup(std::vector<core::TaskRecord> tasks) {
+    std::erase_if(tasks, [](const core::TaskRecord& t) {
+        return t.backup_id.empty() || t.status == core::TaskStatus::pending || t.status == core::TaskStatus::in_flight;
+    });
+    return tasks;
+}
+
+// Waits until none of ids is listed as deleting any more (gone, or failed to delete).
+void wait_until_deleted(Context& ctx, std::set<std::string> ids) {
+    auto deadline = ctx.now() + ctx.config.conductor.backup_cycle_timeout;
+    while (!ids.empty() && !ctx.stop.requested() && ctx.now() < deadline) {
+        if (!ctx.stop.sleep_for(ctx.poll_interval)) return;
+        auto deleting = ctx.cloud.cinder().list_backups({.status = "deleting"});
+        if (!deleting) {
+            log::warning(kLog, "cannot check deleting backups ({}); trying again", deleting.error().message);
+            continue;
+        }
+        std::set<std::string> still;
+        for (const auto& backup : *deleting)
+            if (ids.contains(backup.id)) still.insert(backup.id);
+        ids.swap(still);
+    }
+}
+
+class Deleter {
+public:
+    Deleter(Context& ctx, const core::RetentionInput& input, RetentionOutcome& outcome)
+        : ctx_(ctx), input_(input), outcome_(outcome) {}
+
+    void run(const std::vector<core::RetentionDecision>& deletes) {
+        std::uint32_t waves = 0;
+        for (const auto& d : deletes) waves = std::max(waves, d.wave + 1);
+        for (std::uint32_t wave = 0; wave < waves && !ctx_.stop.requested(); ++wave) {
+            std::vector<const core::RetentionDecision*> batch;
+            for (const auto& d : deletes)
+                if (d.wave == wave) batch.push_back(&d);
+            std::set<std::string> issued;
+            std::mutex issued_mutex;
+            for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.rotation_workers), batch.size(),
+                             [&](std::size_t i) {
+                                 if (remove(*batch[i])) {
+                                     std::lock_guard lock(issued_mutex);
+                                     issued.insert(input_.backups[batch[i]->backup].id);
+                                 }
+                             },
+                             ctx_.stop.flag());
+            wait_until_deleted(ctx_, std::move(issued));
+        }
+    }
+
+private:
+    bool remove(const core::RetentionDecision& d) {
+        const auto& backup = input_.backups[d.backup];
+        const auto& group = input_.groups[backup.group];
+        Status deleted = d.force ? ctx_.cloud.cinder().force_delete_backup(backup.id)
+                                 : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
+        std::lock_guard lock(mutex_);
+        if (!deleted && deleted.error().kind != ErrorKind::not_found) {
+            std::string line = fmt::format("cannot delete backup {} of volume {} yet: {}; retried next cycle", backup.id,
+                                           group.volume_id, deleted.error().message);
+            log::warning(kLog, "{}", line);
+            outcome_.problems.push_back(std::move(line));
+            return false;
+        }
+        log::info(kLog, "{}", core::describe(d, input_, ctx_.now()));
+        ++outcome_.deleted;
+        std::lock_guard db_lock(ctx_.db_mutex);
+        if (auto removed = store::BackupIndex(ctx_.db).remove(backup.id); !removed)
+            log::error(kLog, "{}", removed.error().message);
+        return true;
+    }
+
+    Context& ctx_;
+    const core::RetentionInput& input_;
+    RetentionOutcome& outcome_;
+    std::mutex mutex_;
+};
+
+void forget_gone(Context& ctx, const core::RetentionInput& input, const std::vector<std::uint32_t>& gone) {
+    std::lock_guard lock(ctx.db_mutex);
+    store::TaskStore tasks(ctx.db);
+    for (auto i : gone) {
+        const auto& task = input.closed_tasks[i];
+        if (auto forgotten = tasks.forget_backup(task.task_id, ctx.now()); !forgotten)
+            log::error(kLog, "{}", forgotten.error().message);
+    }
+}
+
+}  // namespace
+
+RetentionOutcome run_retention_cycle(Context& ctx, std::optional<std::vector<Server>> servers, bool dry_run,
+                                     std::FILE* out) {
+    RetentionOutcome outcome;
+    auto tasks = read_tasks(ctx);
+    if (!servers) {
+        auto listed = ctx.cloud.nova().list_servers({});
+        if (!listed) {
+            outcome.problems.push_back("retention skipped: listing servers: " + listed.error().message);
+            return outcome;
+        }
+        servers = std::move(listed).value();
+    }
+    auto backups = ctx.cloud.cinder().list_backups({});
+    if (!tasks || !backups) {
+        std::string why = !tasks ? tasks.error().message : backups.error().message;
+        outcome.problems.push_back("retention skipped: " + why);
+        log::error(kLog, "retention skipped: {}", why);
+        return outcome;
+    }
+    core::RetentionInputBuilder builder;
+    for (const auto& backup : *backups) builder.add_backup(backup);
+    core::RetentionInput& input = builder.input();
+    input.servers = std::move(*servers);
+    input.closed_tasks = closed_with_backup(std::move(tasks).value());
+    auto plan = core::plan_retention(input, retention_policy(ctx.config), ctx.now());
+    for (const auto& w : plan.warnings) {
+        log::warning(kLog, "{}", w.message);
+        outcome.warnings.push_back(w.message);
+    }
+    outcome.kept = static_cast<int>(plan.keeps.size());
+    if (dry_run) {
+        for (const auto& d : plan.deletes) fmt::print(out, "{}\n", core::describe(d, input, ctx.now()));
+        for (const auto& d : plan.keeps) fmt::print(out, "{}\n", core::describe(d, input, ctx.now()));
+        return outcome;
+    }
+    forget_gone(ctx, input, plan.gone);
+    Deleter(ctx, input, outcome).run(plan.deletes);
+    return outcome;
+}
+
+}  // namespace staffeln::conductor

@@ -1,0 +1,344 @@
+#include "staffeln/core/backup_planner.h"
+
+#include "staffeln/core/backup_kind.h"
+#include "staffeln/core/backup_name.h"
+#include "staffeln/core/backup_tag.h"
+#include "staffeln/core/server_selection.h"
+#include "staffeln/duration.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <tuple>
+#include <string_view>
+
+namespace staffeln::core {
+namespace {
+
+using std::chrono::seconds;
+
+// A task still open after reconciliation: in flight with a backup, or pending without one.
+struct OpenTask {
+    const TaskRecord* record = nullptr;  // null for a task adopted from its tag alone
+    std::string task_id;
+    std::string volume_id;
+    TimePoint created_at{};
+    const Backup* backup = nullptr;
+};
+
+bool is_open(TaskStatus s) {
+    return s == TaskStatus::pending || s == TaskStatus::in_flight;
+}
+
+std::string age_text(TimePoint from, TimePoint now) {
+    return format_duration(std::chrono::duration_cast<seconds>(now - from));
+}
+
+class Planner {
+public:
+    Planner(const BackupSnapshot& s, const BackupPolicy& p, TimePoint now, const TaskIdSource& ids)
+        : snap_(s), policy_(p), now_(now), new_task_id_(ids) {}
+
+    BackupPlan run() {
+        index();
+        reconcile_tags();
+        settle_open_tasks();
+        plan_volumes();
+        fail_unattached_pending();
+        return std::move(plan_);
+    }
+
+private:
+    void index() {
+        for (const auto& t : snap_.tasks) tasks_by_id_.emplace(t.task_id, &t);
+        for (bool tagged : {true, false})
+            for (const auto& server : snap_.servers)
+                if (server_wants_backup(server, policy_.backup_metadata_key) == tagged)
+                    for (const auto& volume_id : server.volume_ids) server_of_volume_.try_emplace(volume_id, &server);
+        tags_.reserve(snap_.backups.size());
+        for (const auto& b : snap_.backups) {
+            tags_.push_back(task_id_of(b));
+            by_id_.emplace(b.id, &b);
+            by_volume_[b.volume_id].push_back(&b);
+            if (tags_.back()) tagged_[*tags_.back()].push_back(&b);
+            if (tags_.back() && b.status == "creating") busy_.emplace(b.volume_id, &b);
+        }
+    }
+
+    // Every tagged backup belongs to exactly one task; a task keeps one backup.
+    void reconcile_tags() {
+        std::set<std::string_view> done;
+        for (std::size_t i = 0; i < snap_.backups.size(); ++i) {
+            if (!tags_[i] || !done.insert(*tags_[i]).second) continue;
+            auto& list = tagged_[*tags_[i]];
+            std::sort(list.begin(), list.end(),
+                      [](auto* a, auto* b) { return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id); });
+            reconcile_task(*tags_[i], list);
+        }
+    }
+
+    void reconcile_task(const std::string& task_id, const std::vector<const Backup*>& list) {
+        auto it = tasks_by_id_.find(task_id);
+        const TaskRecord* record = it == tasks_by_id_.end() ? nullptr : it->second;
+        if (record && !is_open(record->status)) {
+            for (auto* b : list)
+                if (b->id != record->backup_id)
+                    delete_duplicate(task_id, *b, fmt::format("task {} is already {}", task_id, to_string(record->status)));
+            return;
+        }
+        const Backup* keeper = list.front();
+        for (auto* b : list)
+            if (record && b->id == record->backup_id) keeper = b;
+        for (auto* b : list)
+            if (b != keeper) delete_duplicate(task_id, *b, fmt::format("task {} already owns backup {}", task_id, keeper->id));
+        if (!record || record->backup_id != keeper->id) adopt(task_id, record, *keeper);
+        adopted_[task_id] = keeper;
+        if (!record) open_.push_back({nullptr, task_id, keeper->volume_id, keeper->created_at, keeper});
+    }
+
+    void delete_duplicate(const std::string& task_id, const Backup& b, std::string why) {
+        plan_.actions.push_back(DeleteDuplicate{task_id, b.id, fmt::format("backup {} also carries the tag of task {}, "
+                                                                            "but {}", b.id, task_id, why)});
+    }
+
+    void adopt(const std::string& task_id, const TaskRecord* record, const Backup& b) {
+        std::string why = !record ? fmt::format("backup {} carries task {}'s tag but the store has no such task", b.id, task_id)
+                          : record->backup_id.empty()
+                              ? fmt::format("the create of task {} reached Cinder as backup {} but was not recorded",
+                                            task_id, b.id)
+                              : fmt::format("task {} recorded backup {} but Cinder holds backup {} with its tag", task_id,
+                                            record->backup_id, b.id);
+        plan_.actions.push_back(AdoptBackup{task_id, record != nullptr, b.id, b.volume_id, b.project_id,
+                                            record ? record->server_id : server_of(b.volume_id),
+                                            b.is_incremental ? BackupKind::incremental : BackupKind::full, b.created_at,
+                                            std::move(why)});
+    }
+
+    void settle_open_tasks() {
+        for (const auto& t : snap_.tasks) {
+            if (!is_open(t.status)) continue;
+            auto it = adopted_.find(t.task_id);
+            const Backup* b = it != adopted_.end() ? it->second : lookup(t.backup_id);
+            open_.push_back({&t, t.task_id, t.volume_id, t.created_at, b});
+        }
+        for (auto& task : open_) settle(task);
+    }
+
+    const Backup* lookup(const std::string& backup_id) const {
+        auto it = by_id_.find(backup_id);
+        return backup_id.empty() || it == by_id_.end() ? nullptr : it->second;
+    }
+
+    // A task adopted from its tag alone takes the server its volume is attached to now.
+    std::string server_of(const std::string& volume_id) const {
+        auto it = server_of_volume_.find(volume_id);
+        return it == server_of_volume_.end() ? std::string() : it->second->id;
+    }
+
+    void settle(const OpenTask& task) {
+        const std::string server_id = task.record ? task.record->server_id : server_of(task.volume_id);
+        if (task.backup) return settle_with_backup(task, *task.backup, server_id);
+        if (!task.record->backup_id.empty())
+            return fail_task(task, "", fmt::format("backup {} is no longer in Cinder", task.record->backup_id));
+        if (now_ - task.created_at > policy_.backup_cycle_timeout) {
+            std::string last = task.record->last_error.empty() ? "" : fmt::format(" (last error: {})", task.record->last_error);
+            return fail_task(task, "", fmt::format("the create did not reach Cinder within backup_cycle_timeout {}{}",
+                                                   format_duration(policy_.backup_cycle_timeout), last));
+        }
+        pending_by_volume_[task.volume_id].push_back(task.record);
+    }
+
+    void settle_with_backup(const OpenTask& task, const Backup& b, const std::string& server_id) {
+        if (b.status == "available")
+            return plan_.actions.push_back(CompleteTask{task.task_id, b.id, server_id,
+                                                        fmt::format("backup {} is available", b.id)});
+        if (b.status == "error")
+            return fail_task(task, b.id, fmt::format("Cinder set backup {} to error: {}", b.id,
+                                                     b.fail_reason.empty() ? "no reason given" : b.fail_reason));
+        if (b.status != "creating")
+            return fail_task(task, "", fmt::format("backup {} went to status '{}' before it was available", b.id, b.status));
+        busy_.emplace(b.volume_id, &b);
+        if (now_ - task.created_at > policy_.backup_cycle_timeout)
+            plan_.actions.push_back(CancelTask{task.task_id, b.id,
+                                               fmt::format("backup {} is still creating {} after the task started, past "
+                                                           "backup_cycle_timeout {}",
+                                                           b.id, age_text(task.created_at, now_),
+                                                           format_duration(policy_.backup_cycle_timeout))});
+    }
+
+    void fail_task(const OpenTask& task, std::string delete_id, std::string reason) {
+        plan_.actions.push_back(FailTask{task.task_id, std::move(delete_id), std::move(reason)});
+    }
+
+    void fail_pending(const std::vector<const TaskRecord*>& pending, const std::string& reason) {
+        for (auto* r : pending) plan_.actions.push_back(FailTask{r->task_id, "", reason});
+    }
+
+    void plan_volumes() {
+        std::set<std::string_view> seen;
+        for (const auto& server : snap_.servers) {
+            if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
+            for (const auto& volume_id : server.volume_ids)
+                if (seen.insert(volume_id).second) plan_volume(server, volume_id);
+        }
+    }
+
+    std::vector<const TaskRecord*> take_pending(const std::string& volume_id) {
+        auto node = pending_by_volume_.extract(volume_id);
+        if (node.empty()) return {};
+        auto list = std::move(node.mapped());
+        std::stable_sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->created_at < b->created_at; });
+        return list;
+    }
+
+    void plan_volume(const Server& server, const std::string& volume_id) {
+        auto pending = take_pending(volume_id);
+        auto vol = snap_.volumes.find(volume_id);
+        if (vol == snap_.volumes.end())
+            return fail_volume(server, volume_id, server.project_id, pending,
+                               fmt::format("volume {} attached to server {} is not in Cinder's listing", volume_id,
+                                           server.name));
+        const Volume& v = vol->second;
+        const std::string project = v.project_id.empty() ? server.project_id : v.project_id;
+        if (auto busy = busy_.find(volume_id); busy != busy_.end()) {
+            auto reason = fmt::format("backup {} of this volume is still creating", busy->second->id);
+            fail_pending(pending, "superseded: " + reason);
+            return skip(server, v, project, SkipReason::in_flight, reason);
+        }
+        if (auto flag = v.metadata.find(policy_.skip_volume_metadata_key);
+            flag != v.metadata.end() && is_true_flag(flag->second)) {
+            auto reason = fmt::format("volume metadata {}={} asks staffeln to skip it", flag->first, flag->second);
+            fail_pending(pending, reason);
+            return skip(server, v, project, SkipReason::skip_flag, reason);
+        }
+        if (v.status != "available" && v.status != "in-use")
+            return fail_volume(server, volume_id, project, pending,
+                               fmt::format("volume {} is '{}'; only available or in-use volumes are backed up", v.id,
+                                           v.status));
+        if (!pending.empty()) return retry(server, v, project, pending);
+        if (auto recent = recent_backup(volume_id))
+            return skip(server, v, project, SkipReason::recent_backup,
+                        fmt::format("staffeln backup {} was made {} ago, within backup_min_interval {}", recent->id,
+                                    age_text(recent->created_at, now_), format_duration(policy_.backup_min_interval)));
+        plan_.actions.push_back(make_create(new_task_id_(), server, v, project, false));
+    }
+
+    void fail_volume(const Server& server, const std::string& volume_id, const std::string& project,
+                     const std::vector<const TaskRecord*>& pending, const std::string& reason) {
+        if (!pending.empty()) return fail_pending(pending, reason);
+        plan_.actions.push_back(FailVolume{new_task_id_(), volume_id, project, server.id, reason});
+    }
+
+    void skip(const Server& server, const Volume& v, const std::string& project, SkipReason code, std::string reason) {
+        plan_.actions.push_back(SkipVolume{v.id, project, server.id, code, std::move(reason)});
+    }
+
+    // Invariant: one create per volume; the oldest pending task is retried, the rest closed.
+    void retry(const Server& server, const Volume& v, const std::string& project,
+               const std::vector<const TaskRecord*>& pending) {
+        const TaskRecord& first = *pending.front();
+        for (std::size_t i = 1; i < pending.size(); ++i)
+            plan_.actions.push_back(FailTask{pending[i]->task_id, "",
+                                             fmt::format("superseded by task {} for the same volume", first.task_id)});
+        bool no_parent = is_no_parent_error(first.last_error);
+        auto create = make_create(first.task_id, server, v, project, no_parent);
+        auto reason = no_parent ? std::string("Cinder found no parent for the incremental")
+                      : first.last_error.empty() ? std::string("the create was not confirmed by Cinder")
+                                                 : fmt::format("the create failed: {}", first.last_error);
+        plan_.actions.push_back(RetryCreate{std::move(create), std::move(reason)});
+    }
+
+    const Backup* recent_backup(const std::string& volume_id) const {
+        if (policy_.backup_min_interval.count() <= 0) return nullptr;
+        const Backup* newest = nullptr;
+        auto it = by_volume_.find(volume_id);
+        if (it == by_volume_.end()) return nullptr;
+        for (auto* b : it->second)
+            if (b->status == "available" && made_by_staffeln(*b) && (!newest || b->created_at > newest->created_at))
+                newest = b;
+        return newest && now_ - newest->created_at < policy_.backup_min_interval ? newest : nullptr;
+    }
+
+    CreateBackup make_create(std::string task_id, const Server& server, const Volume& v, const std::string& project,
+                             bool force_full) {
+        std::vector<const Backup*> same_project;
+        if (auto it = by_volume_.find(v.id); it != by_volume_.end())
+            for (auto* b : it->second)
+                if (b->project_id == project) same_project.push_back(b);
+        KindDecision kind = force_full ? KindDecision{BackupKind::full, "Cinder found no parent for the incremental: "
+                                                                        "retrying as a full backup", {}}
+                                       : decide_kind(same_project, policy_.full_backup_depth);
+        return CreateBackup{std::move(task_id), v.id, project, server.id, backup_name(server, v, now_), kind.kind,
+                            v.status == "in-use", std::move(kind.reason), std::move(kind.parent_id)};
+    }
+
+    void fail_unattached_pending() {
+        for (auto& [volume_id, pending] : pending_by_volume_)
+            fail_pending(pending, fmt::format("volume {} is no longer attached to a server that wants backups", volume_id));
+    }
+
+    const BackupSnapshot& snap_;
+    const BackupPolicy& policy_;
+    TimePoint now_;
+    const TaskIdSource& new_task_id_;
+    BackupPlan plan_;
+
+    std::unordered_map<std::string_view, const TaskRecord*> tasks_by_id_;
+    std::unordered_map<std::string_view, const Server*> server_of_volume_;  // tagged servers first
+    std::vector<std::optional<std::string>> tags_;  // parallel to snap_.backups
+    std::unordered_map<std::string_view, const Backup*> by_id_;
+    std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;
+    std::unordered_map<std::string, std::vector<const Backup*>> tagged_;
+    std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
+    std::unordered_map<std::string, const Backup*> adopted_;    // task id -> the backup it keeps
+    std::vector<OpenTask> open_;
+    std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output
+};
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+
+}  // namespace
+
+BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& policy, TimePoint now,
+                        const TaskIdSource& new_task_id) {
+    return Planner(snapshot, policy, now, new_task_id).run();
+}
+
+bool is_no_parent_error(std::string_view message) {
+    auto lower = [](std::string_view s) {
+        std::string out(s);
+        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    return lower(message).find(lower(kNoParentMessage)) != std::string::npos;
+}
+
+std::string describe(const BackupAction& action) {
+    return std::visit(
+        Overloaded{
+            [](const CreateBackup& a) {
+                return fmt::format("create {} backup {} of volume {} (project {}, server {}): {}", to_string(a.kind),
+                                   a.name, a.volume_id, a.project_id, a.server_id, a.kind_reason);
+            },
+            [](const RetryCreate& a) {
+                return fmt::format("retry task {}: {} backup of volume {} ({}): {}", a.create.task_id,
+                                   to_string(a.create.kind), a.create.volume_id, a.reason, a.create.kind_reason);
+            },
+            [](const SkipVolume& a) { return fmt::format("skip volume {}: {}", a.volume_id, a.reason); },
+            [](const FailVolume& a) { return fmt::format("fail volume {}: {}", a.volume_id, a.reason); },
+            [](const AdoptBackup& a) { return fmt::format("adopt backup {} into task {}: {}", a.backup_id, a.task_id, a.reason); },
+            [](const CompleteTask& a) { return fmt::format("complete task {}: {}", a.task_id, a.reason); },
+            [](const FailTask& a) { return fmt::format("fail task {}: {}", a.task_id, a.reason); },
+            [](const CancelTask& a) { return fmt::format("cancel task {}: {}", a.task_id, a.reason); },
+            [](const DeleteDuplicate& a) { return fmt::format("delete duplicate backup {}: {}", a.backup_id, a.reason); },
+        },
+        action);
+}
+
+}  // namespace staffeln::core

@@ -1,0 +1,148 @@
+#include "staffeln/openstack/cinder.h"
+
+#include "staffeln/openstack/query.h"
+
+namespace staffeln::openstack {
+namespace {
+
+constexpr Microversion backup_metadata_version{3, 43};
+
+Volume parse_volume(const Json& v) {
+    return Volume{string_field(v, "id"), optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
+                  string_field(v, "status"), optional_int(v, "size"), metadata_field(v, "metadata")};
+}
+
+Backup parse_backup(const Json& b) {
+    Backup backup;
+    backup.id = string_field(b, "id");
+    backup.name = optional_string(b, "name");
+    backup.description = optional_string(b, "description");
+    backup.project_id = optional_string(b, "os-backup-project-attr:project_id");
+    backup.volume_id = string_field(b, "volume_id");
+    backup.status = string_field(b, "status");
+    backup.fail_reason = optional_string(b, "fail_reason");
+    backup.is_incremental = optional_bool(b, "is_incremental");
+    backup.has_dependent_backups = optional_bool(b, "has_dependent_backups");
+    backup.created_at = time_field(b, "created_at");
+    backup.data_timestamp = b.contains("data_timestamp") ? optional_time(b, "data_timestamp") : backup.created_at;
+    backup.size_gb = optional_int(b, "size");
+    backup.snapshot_id = optional_string(b, "snapshot_id");
+    backup.metadata = metadata_field(b, "metadata");
+    return backup;
+}
+
+QuotaUsage parse_usage(const Json& quota_set, std::string_view key) {
+    const Json& usage = object_field(quota_set, key);
+    return QuotaUsage{int_field(usage, "limit"), int_field(usage, "in_use"), optional_int(usage, "reserved")};
+}
+
+std::string backup_path(const std::string& backup_id) { return "/backups/" + percent_encode(backup_id); }
+
+}  // namespace
+
+Result<std::vector<Volume>> Cinder::list_volumes(const VolumeQuery& query) {
+    const std::string path = "/volumes/detail" + query_string({{"all_tenants", query.all_tenants ? "1" : ""},
+                                                               {"project_id", query.project_id},
+                                                               {"limit", std::to_string(query.page_size)}});
+    std::vector<Volume> volumes;
+    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "volumes_links",
+                                     "cinder GET /volumes/detail", [&](const Json& page) {
+                                         for (const Json& v : array_field(page, "volumes")) volumes.push_back(parse_volume(v));
+                                     });
+    if (!status) return status.error();
+    return volumes;
+}
+
+Result<std::vector<Backup>> Cinder::list_backups(const BackupQuery& query) {
+    const std::string path = "/backups/detail" + query_string({{"all_tenants", query.all_tenants ? "1" : ""},
+                                                               {"project_id", query.project_id},
+                                                               {"volume_id", query.volume_id},
+                                                               {"status", query.status},
+                                                               {"limit", std::to_string(query.page_size)}});
+    std::vector<Backup> backups;
+    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
+                                     "cinder GET /backups/detail", [&](const Json& page) {
+                                         for (const Json& b : array_field(page, "backups")) backups.push_back(parse_backup(b));
+                                     });
+    if (!status) return status.error();
+    return backups;
+}
+
+Result<bool> Cinder::supports_backup_metadata() {
+    auto version = session_.microversion(Service::block_storage);
+    if (!version) return version.error();
+    return version->has_value() && **version >= backup_metadata_version;
+}
+
+Result<std::string> Cinder::create_backup(const BackupRequest& request) {
+    Json backup{{"volume_id", request.volume_id}, {"incremental", request.incremental}, {"force", request.force}};
+    if (!request.name.empty()) backup["name"] = request.name;
+    if (!request.description.empty()) backup["description"] = request.description;
+    if (!request.snapshot_id.empty()) backup["snapshot_id"] = request.snapshot_id;
+    if (!request.metadata.empty()) {
+        auto supported = supports_backup_metadata();
+        if (!supported) return supported.error();
+        if (!*supported)
+            return make_error(ErrorKind::invalid_input,
+                              fmt::format("cinder POST /backups for volume {}: backup metadata needs volume "
+                                          "microversion 3.43, which this cloud does not offer",
+                                          request.volume_id));
+        backup["metadata"] = request.metadata;
+    }
+    auto response = session_.call({Service::block_storage, "POST", "/backups", Json{{"backup", backup}}.dump(),
+                                   request.project_id, Idempotency::not_idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder POST /backups", response->body,
+                          [](const Json& body) { return string_field(object_field(body, "backup"), "id"); });
+}
+
+Result<Backup> Cinder::get_backup(const std::string& backup_id, const std::string& project_id) {
+    auto response = session_.call({Service::block_storage, "GET", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder GET /backups/" + backup_id, response->body,
+                          [](const Json& body) { return parse_backup(object_field(body, "backup")); });
+}
+
+Status Cinder::delete_backup(const std::string& backup_id, const std::string& project_id) {
+    auto response = session_.call({Service::block_storage, "DELETE", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
+Status Cinder::force_delete_backup(const std::string& backup_id) {
+    auto response = session_.call({Service::block_storage, "POST", backup_path(backup_id) + "/action",
+                                   R"({"os-force_delete": {}})", {}, Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
+Result<BackupQuota> Cinder::backup_quota(const std::string& project_id) {
+    auto response = session_.call({Service::block_storage, "GET", "/os-quota-sets/" + percent_encode(project_id) + "?usage=True",
+                                   {}, {}, Idempotency::idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder GET /os-quota-sets/" + project_id, response->body, [](const Json& body) {
+        const Json& quota_set = object_field(body, "quota_set");
+        return BackupQuota{parse_usage(quota_set, "backup_gigabytes"), parse_usage(quota_set, "backups")};
+    });
+}
+
+Result<BackupRecord> Cinder::export_record(const std::string& backup_id) {
+    auto response = session_.call({Service::block_storage, "GET", backup_path(backup_id) + "/export_record", {}, {},
+                                   Idempotency::idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder GET /backups/" + backup_id + "/export_record", response->body, [](const Json& body) {
+        const Json& record = object_field(body, "backup-record");
+        return BackupRecord{string_field(record, "backup_service"), string_field(record, "backup_url")};
+    });
+}
+
+Result<std::string> Cinder::import_record(const BackupRecord& record) {
+    const Json request{{"backup-record", {{"backup_service", record.backup_service}, {"backup_url", record.backup_url}}}};
+    auto response = session_.call({Service::block_storage, "POST", "/backups/import_record", request.dump(), {},
+                                   Idempotency::not_idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder POST /backups/import_record", response->body,
+                          [](const Json& body) { return string_field(object_field(body, "backup"), "id"); });
+}
+
+}  // namespace staffeln::openstack

@@ -1,0 +1,698 @@
+#include "simcloud/cinder.h"
+
+#include "simcloud/base64.h"
+#include "simcloud/ids.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace staffeln::sim {
+namespace {
+
+constexpr Version kMin{3, 0};
+constexpr Version kMax{3, 70};
+constexpr const char* kBackupService = "cinder.backup.drivers.posix.PosixBackupDriver";
+
+struct Ctx {
+    Cloud& cloud;
+    const Call& call;
+    const Caller& caller;
+    Version version;
+    std::string url_project;  // the {project_id} of the URL, used in links as Cinder does
+    bool at(int minor) const { return version >= Version{3, minor}; }
+    bool sees(Handle project) const { return caller.is_admin || caller.project == project; }
+};
+
+json version_document(const std::string& base) {
+    return {{"id", "v3.0"},
+            {"status", "CURRENT"},
+            {"version", to_string(kMax)},
+            {"min_version", to_string(kMin)},
+            {"updated", "2022-08-31T00:00:00Z"},
+            {"links", json::array({{{"rel", "describedby"}, {"type", "text/html"}, {"href", "https://docs.openstack.org/"}},
+                                   {{"rel", "self"}, {"href", base + "/volume/v3/"}}})},
+            {"media-types", json::array({{{"base", "application/json"},
+                                          {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
+}
+
+json links(const Ctx& c, const char* collection, const std::string& id) {
+    const std::string& base = c.call.base_url;
+    return json::array(
+        {{{"rel", "self"}, {"href", fmt::format("{}/volume/v3/{}/{}/{}", base, c.url_project, collection, id)}},
+         {{"rel", "bookmark"}, {"href", fmt::format("{}/volume/{}/{}/{}", base, c.url_project, collection, id)}}});
+}
+
+json optional_string(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json name_of(const Volume& v) { return v.name; }
+json name_of(const Backup& b) { return optional_string(b.name); }
+
+// ---- volumes -------------------------------------------------------------------------
+
+json volume_json(const Ctx& c, const Volume& v) {
+    json attachments = json::array();
+    if (v.server)
+        attachments.push_back({{"id", v.id},
+                               {"attachment_id", v.attachment_id},
+                               {"volume_id", v.id},
+                               {"server_id", c.cloud.servers[*v.server].id},
+                               {"host_name", nullptr},
+                               {"device", v.device},
+                               {"attached_at", cinder_time(v.created)}});
+    json j = {{"id", v.id},
+              {"status", v.status},
+              {"size", v.size},
+              {"availability_zone", "nova"},
+              {"created_at", cinder_time(v.created)},
+              {"updated_at", cinder_time(v.updated)},
+              {"name", v.name},
+              {"description", optional_string(v.description)},
+              {"volume_type", "__DEFAULT__"},
+              {"snapshot_id", nullptr},
+              {"source_volid", nullptr},
+              {"metadata", v.metadata},
+              {"links", links(c, "volumes", v.id)},
+              {"user_id", c.cloud.users[v.user].id},
+              {"bootable", v.bootable ? "true" : "false"},
+              {"encrypted", false},
+              {"replication_status", nullptr},
+              {"consistencygroup_id", nullptr},
+              {"multiattach", false},
+              {"attachments", attachments},
+              {"os-vol-tenant-attr:tenant_id", c.cloud.projects[v.project].id}};
+    if (c.at(13)) j["group_id"] = nullptr;
+    if (c.at(48)) {
+        j["shared_targets"] = false;
+        j["service_uuid"] = "21e590ab-fb1f-4311-b610-ac927e3fb804";
+    }
+    if (c.at(63)) j["volume_type_id"] = "2c320a4e-2fb6-40a0-a1ee-a85beabca850";
+    if (c.caller.is_admin) {
+        j["os-vol-host-attr:host"] = "simcloud@sim#sim";
+        j["os-vol-mig-status-attr:migstat"] = nullptr;
+        j["os-vol-mig-status-attr:name_id"] = nullptr;
+        if (c.at(21)) j["provider_id"] = nullptr;
+        if (c.at(61)) j["cluster_name"] = nullptr;
+    }
+    return j;
+}
+
+// ---- backups -------------------------------------------------------------------------
+
+std::string container_of(const std::string& id) { return id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id; }
+
+json backup_json(const Ctx& c, const Backup& b) {
+    bool creating = b.status == BackupStatus::creating;
+    json j = {{"id", b.id},
+              {"status", to_string(b.status)},
+              {"size", b.size},
+              {"object_count", b.object_count},
+              {"availability_zone", optional_string(b.availability_zone)},
+              {"container", creating ? json(nullptr) : json(container_of(b.id))},
+              {"created_at", cinder_time(b.created)},
+              {"updated_at", cinder_time(b.updated)},
+              {"name", optional_string(b.name)},
+              {"description", optional_string(b.description)},
+              {"fail_reason", optional_string(b.fail_reason)},
+              {"volume_id", b.volume_id},
+              {"links", links(c, "backups", b.id)},
+              {"is_incremental", b.incremental},
+              {"has_dependent_backups", b.dependents > 0},
+              {"snapshot_id", optional_string(b.snapshot_id)},
+              {"data_timestamp", cinder_time(b.data_timestamp)}};
+    if (c.at(43)) j["metadata"] = b.metadata;
+    if (c.caller.is_admin && c.at(18)) j["os-backup-project-attr:project_id"] = c.cloud.projects[b.project].id;
+    if (c.caller.is_admin && c.at(56)) j["user_id"] = c.cloud.users[b.user].id;
+    return j;
+}
+
+json trimmed(const Ctx& c, const Backup& b) {
+    return {{"backup", {{"id", b.id}, {"name", optional_string(b.name)}, {"links", links(c, "backups", b.id)}}}};
+}
+
+// ---- listing -------------------------------------------------------------------------
+
+bool truthy(const std::string& v) {
+    std::string l = v;
+    std::transform(l.begin(), l.end(), l.begin(), ::tolower);
+    return l == "1" || l == "true" || l == "t" || l == "on" || l == "y" || l == "yes";
+}
+
+const std::set<std::string> kPaging = {"limit", "marker", "offset", "sort", "sort_key", "sort_dir", "with_count"};
+
+// Cinder's reject_invalid_filters: non-admins may use only the configured filters from 3.33
+// on (400 otherwise; all_tenants is silently ignored), and older versions drop the others.
+std::variant<std::map<std::string, std::string>, Reply> user_filters(const Ctx& c,
+                                                                     const std::set<std::string>& allowed) {
+    std::map<std::string, std::string> filters;
+    std::vector<std::string> invalid;
+    for (const auto& [key, value] : c.call.req.params) {
+        if (kPaging.count(key) || key == "all_tenants") continue;
+        if (!c.caller.is_admin && !allowed.count(key)) {
+            invalid.push_back(key);
+            continue;
+        }
+        filters[key] = value;
+    }
+    if (!invalid.empty() && c.at(33)) {
+        std::string names;
+        for (const auto& k : invalid) names += (names.empty() ? "" : ",") + k;
+        return fault(400, fmt::format("Invalid filters {} are found in query options.", names));
+    }
+    return filters;
+}
+
+std::optional<Meta> parse_meta_filter(std::string text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+        std::replace(text.begin(), text.end(), '\'', '"');
+        j = json::parse(text, nullptr, false);
+    }
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    Meta out;
+    for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    return out;
+}
+
+bool meta_matches(const Meta& have, const Meta& want) {
+    for (const auto& [k, v] : want) {
+        auto it = have.find(k);
+        if (it == have.end() || it->second != v) return false;
+    }
+    return true;
+}
+
+template <class Item, class Keep, class Render>
+Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<Item>& items, const char* collection,
+                bool detail, Keep keep, Render render, const std::string& not_found_kind,
+                std::optional<Handle> marker_handle) {
+    auto page = page_params(c.call, false);
+    if (!page) return fault(400, "limit param must be an integer");
+    auto it = index.begin();
+    if (page->marker) {
+        if (!marker_handle || !c.sees(items[*marker_handle].project))
+            return fault(404, fmt::format("{} {} could not be found.", not_found_kind, *page->marker));
+        it = index.upper_bound(*marker_handle);
+    }
+    json out = json::array();
+    std::string last;
+    for (; it != index.end() && out.size() < page->limit; ++it) {
+        const Item& item = items[*it];
+        if (!keep(item)) continue;
+        out.push_back(detail ? render(item) : json{{"id", item.id}, {"name", name_of(item)}, {"links", links(c, collection, item.id)}});
+        last = item.id;
+    }
+    json body = {{collection, out}};
+    size_t max_items = page->limited ? page->limit : 1000;
+    if (max_items > 0 && out.size() == max_items)
+        body[std::string(collection) + "_links"] = next_links(
+            c.call, fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
+            last);
+    return json_reply(200, body);
+}
+
+template <class Item>
+const OrderedIndex<Item>& scope_index(const std::unordered_map<Handle, OrderedIndex<Item>>& by_project,
+                                      const OrderedIndex<Item>& all, std::optional<Handle> project) {
+    static const OrderedIndex<Item> kEmpty{NewestFirst<Item>{nullptr}};
+    if (!project) return all;
+    auto it = by_project.find(*project);
+    return it == by_project.end() ? kEmpty : it->second;
+}
+
+// The project a list is limited to: none for admins with all_tenants, else the caller's.
+std::optional<Handle> list_scope(const Ctx& c) {
+    auto all = c.call.param("all_tenants");
+    if (c.caller.is_admin && all && truthy(*all)) return std::nullopt;
+    return c.caller.project;
+}
+
+std::optional<Handle> project_filter(const Ctx& c, const std::map<std::string, std::string>& f, bool& impossible) {
+    auto it = f.find("project_id");
+    if (it == f.end()) return std::nullopt;
+    auto p = c.cloud.project(it->second);
+    if (!p || c.cloud.projects[*p].id != it->second) impossible = true;
+    return p;
+}
+
+Reply list_volumes(const Ctx& c, bool detail) {
+    auto filters = user_filters(c, {"name", "status", "metadata", "bootable", "migration_status", "availability_zone",
+                                    "group_id", "size", "created_at", "updated_at"});
+    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
+    const auto& f = std::get<0>(filters);
+    bool impossible = false;
+    std::optional<Handle> scope = list_scope(c);
+    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
+    std::optional<Meta> meta;
+    if (f.count("metadata") && !(meta = parse_meta_filter(f.at("metadata"))))
+        return fault(400, "Invalid input received: metadata filter must be a JSON object");
+    auto get = [&](const char* k) { auto it = f.find(k); return it == f.end() ? std::optional<std::string>() : it->second; };
+    auto name = get("name"), status = get("status");
+    const auto& index = scope_index(c.cloud.volumes_by_project, c.cloud.all_volumes, wanted_project ? wanted_project : scope);
+    auto keep = [&](const Volume& v) {
+        if (impossible || (scope && v.project != *scope)) return false;
+        if ((name && v.name != *name) || (status && v.status != *status)) return false;
+        return !meta || meta_matches(v.metadata, *meta);
+    };
+    auto marker = c.call.param("marker");
+    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](const Volume& v) { return volume_json(c, v); },
+                     "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
+}
+
+Reply list_backups(const Ctx& c, bool detail) {
+    auto filters = user_filters(c, {"name", "status", "volume_id"});
+    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
+    const auto& f = std::get<0>(filters);
+    bool impossible = false;
+    std::optional<Handle> scope = list_scope(c);
+    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
+    std::optional<Meta> meta;
+    if (f.count("metadata") && c.at(43) && !(meta = parse_meta_filter(f.at("metadata"))))
+        return fault(400, "Invalid input received: metadata filter must be a JSON object");
+    auto get = [&](const char* k) { auto it = f.find(k); return it == f.end() ? std::optional<std::string>() : it->second; };
+    auto name = get("name"), status = get("status"), volume_id = get("volume_id");
+    std::optional<Handle> narrow = wanted_project ? wanted_project : scope;
+    static const OrderedIndex<Backup> kEmpty{NewestFirst<Backup>{nullptr}};
+    const OrderedIndex<Backup>* index = &scope_index(c.cloud.backups_by_project, c.cloud.all_backups, narrow);
+    if (volume_id) {
+        auto it = c.cloud.backups_by_volume.find(*volume_id);
+        index = it == c.cloud.backups_by_volume.end() ? &kEmpty : &it->second;
+    }
+    auto keep = [&](const Backup& b) {
+        if (impossible || (scope && b.project != *scope) || (wanted_project && b.project != *wanted_project)) return false;
+        if ((name && b.name != *name) || (status && *status != to_string(b.status))) return false;
+        return !meta || meta_matches(b.metadata, *meta);
+    };
+    auto marker = c.call.param("marker");
+    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](const Backup& b) { return backup_json(c, b); },
+                     "Backup", marker ? c.cloud.backup(*marker) : std::nullopt);
+}
+
+// ---- backup create -------------------------------------------------------------------
+
+bool is_uuid(const std::string& s) {
+    if (s.size() != 36) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash != (s[i] == '-')) return false;
+        if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+}
+
+std::optional<bool> cinder_bool(const nlohmann::ordered_json& v) {
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number_integer() && (v == 0 || v == 1)) return v == 1;
+    if (!v.is_string()) return std::nullopt;
+    std::string s = v.get<std::string>();
+    for (const char* t : {"True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t"})
+        if (s == t) return true;
+    for (const char* f : {"False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f"})
+        if (s == f) return false;
+    return std::nullopt;
+}
+
+// Cinder's JSON schema for "backup" (additionalProperties: False); the 400 text it gives.
+std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_json& body) {
+    if (!body.is_object() || !body.contains("backup")) return "'backup' is a required property";
+    const auto& b = body["backup"];
+    std::string value = python_repr(b);
+    if (!b.is_object())
+        return fmt::format("Invalid input for field/attribute backup. Value: {}. {} is not of type 'object'", value, value);
+    std::vector<std::string> allowed = {"volume_id", "container", "description", "incremental", "force", "name", "snapshot_id"};
+    if (c.at(43)) allowed.push_back("metadata");
+    if (c.at(51)) allowed.push_back("availability_zone");
+    std::vector<std::string> unexpected;
+    for (const auto& [k, v] : b.items())
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) unexpected.push_back("'" + k + "'");
+    if (!unexpected.empty()) {
+        std::string list;
+        for (const auto& u : unexpected) list += (list.empty() ? "" : ", ") + u;
+        return fmt::format("Invalid input for field/attribute backup. Value: {}. Additional properties are not allowed ({} {} unexpected)",
+                           value, list, unexpected.size() == 1 ? "was" : "were");
+    }
+    if (!b.contains("volume_id"))
+        return fmt::format("Invalid input for field/attribute backup. Value: {}. 'volume_id' is a required property", value);
+    for (const char* key : {"volume_id", "snapshot_id"}) {
+        if (!b.contains(key)) continue;
+        const auto& v = b[key];
+        if (!v.is_string() || !is_uuid(v.get<std::string>()))
+            return fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not a 'uuid'", key,
+                               v.is_string() ? v.get<std::string>() : python_repr(v), python_repr(v));
+    }
+    for (const char* key : {"name", "description", "container", "availability_zone"}) {
+        if (!b.contains(key) || b[key].is_null()) continue;
+        if (!b[key].is_string() || b[key].get<std::string>().size() > 255)
+            return fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not of type 'string', 'null'", key,
+                               python_repr(b[key]), python_repr(b[key]));
+    }
+    for (const char* key : {"incremental", "force"})
+        if (b.contains(key) && !cinder_bool(b[key]))
+            return fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not a valid boolean", key,
+                               python_repr(b[key]), python_repr(b[key]));
+    if (b.contains("metadata")) {
+        if (!b["metadata"].is_object())
+            return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'object'",
+                               python_repr(b["metadata"]), python_repr(b["metadata"]));
+        for (const auto& [k, v] : b["metadata"].items())
+            if (!v.is_string() || k.empty() || k.size() > 255 || v.get<std::string>().size() > 255)
+                return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'string'",
+                                   python_repr(b["metadata"]), python_repr(v));
+    }
+    return std::nullopt;
+}
+
+std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
+    if (p.quota.backups >= 0 && p.usage.backups + 1 > p.quota.backups)
+        return fault(413, fmt::format("Maximum number of backups allowed ({}) exceeded", p.quota.backups));
+    if (p.quota.backup_gigabytes >= 0 && p.usage.backup_gigabytes + size > p.quota.backup_gigabytes)
+        return fault(413, fmt::format("Requested backup exceeds allowed Backup gigabytes quota. Requested {}G, quota is {}G and "
+                                      "{}G has been consumed.",
+                                      size, p.quota.backup_gigabytes, p.usage.backup_gigabytes));
+    return std::nullopt;
+}
+
+// Cinder's parent choice: the newest backup of the volume in the caller's project by data_timestamp,
+// counting only available ones; none at all -> "No backups available", none available -> "must be available".
+std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project) {
+    auto it = c.cloud.backups_by_volume.find(volume_id);
+    std::optional<Handle> best;
+    bool any = false;
+    if (it != c.cloud.backups_by_volume.end()) {
+        for (Handle h : it->second) {
+            const Backup& b = c.cloud.backups[h];
+            if (b.project != project) continue;
+            any = true;
+            if (b.status != BackupStatus::available) continue;
+            if (!best || b.data_timestamp > c.cloud.backups[*best].data_timestamp) best = h;
+        }
+    }
+    if (!any) return fault(400, "Invalid backup: No backups available to do an incremental backup.");
+    if (!best) return fault(400, "Invalid backup: The parent backup must be available for incremental backup.");
+    return *best;
+}
+
+Reply create_backup(const Ctx& c) {
+    auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded()) return fault(400, "Malformed request body");
+    if (auto why = schema_error(c, body)) return fault(400, *why);
+    if (!c.caller.project) return fault(403, "Policy doesn't allow backup:create to be performed.");
+    const auto& req = body["backup"];
+    std::string volume_id = req["volume_id"].get<std::string>();
+    auto vh = c.cloud.volume(volume_id);
+    if (!vh || !c.sees(c.cloud.volumes[*vh].project))
+        return fault(404, fmt::format("Volume {} could not be found.", volume_id));
+    Volume& volume = c.cloud.volumes[*vh];
+    bool force = req.contains("force") && *cinder_bool(req["force"]);
+    bool incremental = req.contains("incremental") && *cinder_bool(req["incremental"]);
+    if (volume.status != "available" && volume.status != "in-use")
+        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
+                                      "status is \"{}\".",
+                                      volume.status));
+    if (volume.status == "in-use" && !force)
+        return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
+    Micros data_timestamp = c.call.now;
+    std::optional<std::string> snapshot_id;
+    if (req.contains("snapshot_id")) {
+        snapshot_id = req["snapshot_id"].get<std::string>();
+        auto snap = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
+                                 [&](const Snapshot& s) { return s.id == *snapshot_id; });
+        if (snap == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", *snapshot_id));
+        if (snap->status != "available")
+            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
+                                          "status is \"{}\".",
+                                          snap->status));
+        data_timestamp = snap->created;
+    }
+    Handle project = *c.caller.project;
+    if (auto over = quota_error(c.cloud.projects[project], volume.size)) return *over;
+    std::optional<Handle> parent;
+    if (incremental) {
+        auto found = incremental_parent(c, volume_id, project);
+        if (auto* bad = std::get_if<Reply>(&found)) return *bad;
+        parent = std::get<Handle>(found);
+    }
+    Backup b;
+    b.volume_id = volume_id;
+    b.project = project;
+    b.user = c.caller.user;
+    if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
+    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
+    if (req.contains("availability_zone") && req["availability_zone"].is_string())
+        b.availability_zone = req["availability_zone"].get<std::string>();
+    if (req.contains("metadata"))
+        for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
+    b.snapshot_id = snapshot_id;
+    b.size = volume.size;
+    b.created = b.updated = c.call.now;
+    b.data_timestamp = data_timestamp;
+    b.incremental = incremental;
+    b.parent = parent;
+    volume.previous_status = volume.status;
+    volume.status = "backing-up";
+    volume.updated = c.call.now;
+    Handle h = c.cloud.add_backup(std::move(b));
+    c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_create_s * 1e6));
+    return json_reply(202, trimmed(c, c.cloud.backups[h]));
+}
+
+// ---- backup show / delete / actions / export / import ---------------------------------
+
+std::optional<Handle> visible_backup(const Ctx& c, const std::string& id) {
+    auto h = c.cloud.backup(id);
+    if (!h || !c.sees(c.cloud.backups[*h].project)) return std::nullopt;
+    return h;
+}
+
+Reply backup_not_found(const std::string& id) { return fault(404, fmt::format("Backup {} could not be found.", id)); }
+
+void start_delete(Ctx& c, Handle h) {
+    Backup& b = c.cloud.backups[h];
+    b.status = BackupStatus::deleting;
+    b.updated = c.call.now;
+    c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_delete_s * 1e6));
+}
+
+Reply delete_backup(Ctx& c, Handle h) {
+    const Backup& b = c.cloud.backups[h];
+    if (b.status != BackupStatus::available && b.status != BackupStatus::error)
+        return fault(400, "Invalid backup: Backup status must be available or error");
+    if (b.dependents > 0) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+    start_delete(c, h);
+    return empty_reply(202);
+}
+
+Reply backup_action(Ctx& c, Handle h) {
+    if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:backup_admin_actions to be performed.");
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.empty()) return fault(400, "Malformed request body");
+    if (body.contains("os-force_delete")) {
+        if (c.cloud.backups[h].dependents > 0) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+        start_delete(c, h);
+        return empty_reply(202);
+    }
+    if (body.contains("os-reset_status") && body["os-reset_status"].contains("status")) {
+        std::string status = body["os-reset_status"].value("status", "");
+        Backup& b = c.cloud.backups[h];
+        if (status == "available") b.status = BackupStatus::available;
+        else if (status == "error") b.status = BackupStatus::error;
+        else return fault(400, fmt::format("Invalid input received: Invalid status: {}", status));
+        b.due = 0;
+        b.updated = c.call.now;
+        return empty_reply(202);
+    }
+    return fault(400, "There is no such action: " + body.begin().key());
+}
+
+Reply export_record(const Ctx& c, const std::string& id) {
+    if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:export-import to be performed.");
+    auto h = visible_backup(c, id);
+    if (!h) return backup_not_found(id);
+    const Backup& b = c.cloud.backups[*h];
+    if (b.status != BackupStatus::available)
+        return fault(400, fmt::format("Invalid backup: Backup status must be available and not {}.", to_string(b.status)));
+    json record = {{"driver_info", json::object()},
+                   {"id", b.id},
+                   {"user_id", c.cloud.users[b.user].id},
+                   {"project_id", c.cloud.projects[b.project].id},
+                   {"volume_id", b.volume_id},
+                   {"host", "simcloud"},
+                   {"availability_zone", optional_string(b.availability_zone)},
+                   {"container", container_of(b.id)},
+                   {"parent_id", b.parent ? json(c.cloud.backups[*b.parent].id) : json(nullptr)},
+                   {"status", "available"},
+                   {"fail_reason", nullptr},
+                   {"size", b.size},
+                   {"display_name", optional_string(b.name)},
+                   {"display_description", optional_string(b.description)},
+                   {"service", kBackupService},
+                   {"object_count", b.object_count},
+                   {"num_dependent_backups", b.dependents},
+                   {"snapshot_id", optional_string(b.snapshot_id)},
+                   {"data_timestamp", nova_time(b.data_timestamp)},
+                   {"metadata", b.metadata},
+                   {"created_at", nova_time(b.created)},
+                   {"updated_at", nova_time(b.updated)},
+                   {"deleted_at", nullptr},
+                   {"deleted", false}};
+    return json_reply(200, {{"backup-record", {{"backup_service", kBackupService}, {"backup_url", base64_encode(record.dump())}}}});
+}
+
+Reply import_record(const Ctx& c) {
+    if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:backup-import to be performed.");
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("backup-record") ||
+        !body["backup-record"].contains("backup_url") || !body["backup-record"]["backup_url"].is_string())
+        return fault(400, "Invalid input for field/attribute backup-record. 'backup_url' is a required property");
+    auto decoded = base64_decode(body["backup-record"]["backup_url"].get<std::string>());
+    json record = decoded ? json::parse(*decoded, nullptr, false) : json();
+    if (!decoded || record.is_discarded() || !record.is_object() || !record.contains("id") || !record["id"].is_string())
+        return fault(400, "Invalid input received: Can't parse backup record.");
+    std::string id = record["id"].get<std::string>();
+    if (c.cloud.backup(id)) return fault(400, "Invalid backup: Backup already exists in database.");
+    Backup b;
+    b.id = id;
+    b.volume_id = record.value("volume_id", "");
+    b.project = *c.caller.project;
+    b.user = c.caller.user;
+    if (record.contains("display_name") && record["display_name"].is_string()) b.name = record["display_name"].get<std::string>();
+    if (record.contains("display_description") && record["display_description"].is_string())
+        b.description = record["display_description"].get<std::string>();
+    b.size = record.value("size", 1);
+    b.object_count = record.value("object_count", 1);
+    b.status = BackupStatus::available;
+    b.availability_zone = "nova";
+    b.created = parse_time(record.value("created_at", "")).value_or(c.call.now);
+    b.updated = c.call.now;
+    b.data_timestamp = parse_time(record.value("data_timestamp", "")).value_or(b.created);
+    if (record.contains("metadata") && record["metadata"].is_object())
+        for (const auto& [k, v] : record["metadata"].items())
+            if (v.is_string()) b.metadata[k] = v.get<std::string>();
+    if (record.contains("parent_id") && record["parent_id"].is_string()) {
+        b.incremental = true;
+        if (auto parent = c.cloud.backup(record["parent_id"].get<std::string>())) b.parent = parent;
+    }
+    Handle h = c.cloud.add_backup(std::move(b));
+    return json_reply(201, trimmed(c, c.cloud.backups[h]));
+}
+
+// ---- quotas ----------------------------------------------------------------------------
+
+Reply quota_set(const Ctx& c, const std::string& target_id) {
+    auto p = c.cloud.project(target_id);
+    if (!c.caller.is_admin && (!p || c.caller.project != p))
+        return fault(403, "Policy doesn't allow volume_extension:quotas:show to be performed.");
+    Quota q = p ? c.cloud.projects[*p].quota : Quota{};
+    Usage u = p ? c.cloud.projects[*p].usage : Usage{};
+    auto usage = c.call.param("usage");
+    bool with_usage = usage && truthy(*usage);
+    auto item = [&](std::int64_t limit, std::int64_t in_use) {
+        return with_usage ? json{{"limit", limit}, {"in_use", in_use}, {"reserved", 0}} : json(limit);
+    };
+    json set = {{"volumes", item(q.volumes, u.volumes)},
+                {"per_volume_gigabytes", item(q.per_volume_gigabytes, 0)},
+                {"snapshots", item(q.snapshots, 0)},
+                {"gigabytes", item(q.gigabytes, u.gigabytes)},
+                {"backups", item(q.backups, u.backups)},
+                {"backup_gigabytes", item(q.backup_gigabytes, u.backup_gigabytes)},
+                {"volumes___DEFAULT__", item(-1, u.volumes)},
+                {"gigabytes___DEFAULT__", item(-1, u.gigabytes)},
+                {"snapshots___DEFAULT__", item(-1, 0)},
+                {"groups", item(q.groups, 0)},
+                {"id", target_id}};
+    return json_reply(200, {{"quota_set", set}});
+}
+
+Reply limits(const Ctx& c) {
+    const Project& p = c.cloud.projects[*c.caller.project];
+    return json_reply(200, {{"limits",
+                             {{"rate", json::array()},
+                              {"absolute",
+                               {{"maxTotalVolumes", p.quota.volumes},
+                                {"maxTotalSnapshots", p.quota.snapshots},
+                                {"maxTotalVolumeGigabytes", p.quota.gigabytes},
+                                {"maxTotalBackups", p.quota.backups},
+                                {"maxTotalBackupGigabytes", p.quota.backup_gigabytes},
+                                {"totalVolumesUsed", p.usage.volumes},
+                                {"totalGigabytesUsed", p.usage.gigabytes},
+                                {"totalSnapshotsUsed", 0},
+                                {"totalBackupsUsed", p.usage.backups},
+                                {"totalBackupGigabytesUsed", p.usage.backup_gigabytes}}}}}});
+}
+
+// ---- routing -----------------------------------------------------------------------------
+
+Reply route_backups(Ctx& c) {
+    const auto& s = c.call.segs;  // v3, {project}, backups, ...
+    const std::string& m = c.call.req.method;
+    if (s.size() == 3) {
+        if (m == "GET") return list_backups(c, false);
+        if (m == "POST") return create_backup(c);
+    } else if (s.size() == 4 && s[3] == "detail" && m == "GET") {
+        return list_backups(c, true);
+    } else if (s.size() == 4 && s[3] == "import_record" && m == "POST") {
+        return import_record(c);
+    } else if (s.size() == 5 && s[4] == "export_record" && m == "GET") {
+        return export_record(c, s[3]);
+    } else if (s.size() >= 4) {
+        auto h = visible_backup(c, s[3]);
+        if (!h) return backup_not_found(s[3]);
+        if (s.size() == 4 && m == "GET") return json_reply(200, {{"backup", backup_json(c, c.cloud.backups[*h])}});
+        if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
+        if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
+    }
+    return fault(404, "The resource could not be found.");
+}
+
+Reply route(Ctx& c) {
+    const auto& s = c.call.segs;
+    const std::string& m = c.call.req.method;
+    if (!c.caller.project) return fault(403, "Policy doesn't allow this operation without a project-scoped token.");
+    if (s.size() >= 3 && s[2] == "backups") return route_backups(c);
+    if (s.size() >= 3 && s[2] == "volumes" && m == "GET") {
+        if (s.size() == 3) return list_volumes(c, false);
+        if (s.size() == 4 && s[3] == "detail") return list_volumes(c, true);
+        if (s.size() == 4) {
+            auto h = c.cloud.volume(s[3]);
+            if (!h || !c.sees(c.cloud.volumes[*h].project))
+                return fault(404, fmt::format("Volume {} could not be found.", s[3]));
+            return json_reply(200, {{"volume", volume_json(c, c.cloud.volumes[*h])}});
+        }
+    }
+    if (s.size() == 4 && s[2] == "os-quota-sets" && m == "GET") return quota_set(c, s[3]);
+    if (s.size() == 3 && s[2] == "limits" && m == "GET") return limits(c);
+    return fault(404, "The resource could not be found.");
+}
+
+}  // namespace
+
+Reply handle_cinder(Cloud& cloud, const Call& call) {
+    const auto& s = call.segs;
+    std::string request_id = new_request_id();
+    auto negotiated = negotiate(call.req, "volume", "OpenStack-Volume-microversion", kMin, kMax);
+    Reply r;
+    if (s.empty() && call.req.method == "GET") {
+        r = json_reply(300, {{"versions", json::array({version_document(call.base_url)})}});
+    } else if (s.empty() || s[0] != "v3") {
+        r = fault(404, "The resource could not be found.");
+    } else if (s.size() == 1 && call.req.method == "GET") {
+        r = json_reply(200, {{"versions", json::array({version_document(call.base_url)})}});
+    } else if (auto* bad = std::get_if<Reply>(&negotiated)) {
+        r = *bad;
+    } else {
+        auto who = authenticate(cloud, call.req, call.now);
+        if (auto* denied = std::get_if<Reply>(&who)) {
+            r = *denied;
+        } else {
+            Ctx c{cloud, call, std::get<Caller>(who), std::get<Version>(negotiated), s[1]};
+            r = route(c);
+        }
+    }
+    Version v = std::holds_alternative<Version>(negotiated) ? std::get<Version>(negotiated) : kMin;
+    r.headers.emplace_back("OpenStack-API-Version", "volume " + to_string(v));
+    r.headers.emplace_back("X-OpenStack-Request-Id", request_id);
+    r.headers.emplace_back("X-Compute-Request-Id", request_id);
+    return r;
+}
+
+}  // namespace staffeln::sim

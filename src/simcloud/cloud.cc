@@ -1,0 +1,230 @@
+#include "simcloud/cloud.h"
+
+#include "simcloud/ids.h"
+
+#include <algorithm>
+
+namespace staffeln::sim {
+namespace {
+
+template <class Map>
+std::optional<Handle> lookup(const Map& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+}
+
+template <class Item>
+OrderedIndex<Item>& index_for(std::unordered_map<Handle, OrderedIndex<Item>>& map, Handle key,
+                              const std::deque<Item>& items) {
+    return map.try_emplace(key, NewestFirst<Item>{&items}).first->second;
+}
+
+}  // namespace
+
+const char* to_string(BackupStatus s) {
+    switch (s) {
+    case BackupStatus::creating: return "creating";
+    case BackupStatus::available: return "available";
+    case BackupStatus::deleting: return "deleting";
+    case BackupStatus::error: return "error";
+    }
+    return "error";
+}
+
+Cloud::Cloud()
+    : all_servers(NewestFirst<Server>{&servers}),
+      all_volumes(NewestFirst<Volume>{&volumes}),
+      all_backups(NewestFirst<Backup>{&backups}) {
+    domains.push_back({"default", "Default"});
+    for (const char* name : {"admin", "member", "reader"}) add_role(name);
+}
+
+std::optional<Handle> Cloud::project(const std::string& id_or_name) const {
+    if (auto h = lookup(project_ids_, id_or_name)) return h;
+    for (Handle i = 0; i < projects.size(); ++i)
+        if (projects[i].name == id_or_name) return i;
+    return std::nullopt;
+}
+
+std::optional<Handle> Cloud::user(const std::string& id_or_name) const {
+    if (auto h = lookup(user_ids_, id_or_name)) return h;
+    for (Handle i = 0; i < users.size(); ++i)
+        if (users[i].name == id_or_name) return i;
+    return std::nullopt;
+}
+
+std::optional<Handle> Cloud::role(const std::string& name) const {
+    for (Handle i = 0; i < roles.size(); ++i)
+        if (roles[i].name == name || roles[i].id == name) return i;
+    return std::nullopt;
+}
+
+std::optional<Handle> Cloud::server(const std::string& id) const { return lookup(server_ids_, id); }
+std::optional<Handle> Cloud::volume(const std::string& id) const { return lookup(volume_ids_, id); }
+std::optional<Handle> Cloud::backup(const std::string& id) const { return lookup(backup_ids_, id); }
+
+const Domain* Cloud::domain(const std::string& id_or_name) const {
+    for (const Domain& d : domains)
+        if (d.id == id_or_name || d.name == id_or_name) return &d;
+    return nullptr;
+}
+
+Handle Cloud::add_project(Project p) {
+    if (p.id.empty()) p.id = new_hex_id();
+    Handle h = static_cast<Handle>(projects.size());
+    project_ids_[p.id] = h;
+    projects.push_back(std::move(p));
+    return h;
+}
+
+Handle Cloud::add_user(User u) {
+    if (u.id.empty()) u.id = new_hex_id();
+    Handle h = static_cast<Handle>(users.size());
+    user_ids_[u.id] = h;
+    users.push_back(std::move(u));
+    return h;
+}
+
+Handle Cloud::add_role(const std::string& name) {
+    if (auto h = role(name)) return *h;
+    roles.push_back({new_hex_id(), name});
+    return static_cast<Handle>(roles.size() - 1);
+}
+
+Handle Cloud::add_server(Server s) {
+    if (s.id.empty()) s.id = new_uuid();
+    Handle h = static_cast<Handle>(servers.size());
+    s.instance_number = static_cast<int>(h) + 1;
+    server_ids_[s.id] = h;
+    Handle project_h = s.project;
+    servers.push_back(std::move(s));
+    all_servers.insert(h);
+    index_for(servers_by_project, project_h, servers).insert(h);
+    return h;
+}
+
+Handle Cloud::add_volume(Volume v) {
+    if (v.id.empty()) v.id = new_uuid();
+    Handle h = static_cast<Handle>(volumes.size());
+    volume_ids_[v.id] = h;
+    Project& p = projects[v.project];
+    p.usage.volumes += 1;
+    p.usage.gigabytes += v.size;
+    Handle project_h = v.project;
+    volumes.push_back(std::move(v));
+    all_volumes.insert(h);
+    index_for(volumes_by_project, project_h, volumes).insert(h);
+    return h;
+}
+
+void Cloud::attach(Handle volume_h, Handle server_h, const std::string& device) {
+    Volume& v = volumes[volume_h];
+    v.server = server_h;
+    v.status = "in-use";
+    v.attachment_id = new_uuid();
+    v.device = device;
+    servers[server_h].volumes.push_back(volume_h);
+}
+
+Handle Cloud::add_backup(Backup b) {
+    if (b.id.empty()) b.id = new_uuid();
+    Handle h = static_cast<Handle>(backups.size());
+    backup_ids_[b.id] = h;
+    Project& p = projects[b.project];
+    p.usage.backups += 1;
+    p.usage.backup_gigabytes += b.size;
+    if (b.parent) backups[*b.parent].dependents += 1;
+    Handle project_h = b.project;
+    std::string volume_id = b.volume_id;
+    backups.push_back(std::move(b));
+    all_backups.insert(h);
+    index_for(backups_by_project, project_h, backups).insert(h);
+    backups_by_volume.try_emplace(volume_id, NewestFirst<Backup>{&backups}).first->second.insert(h);
+    return h;
+}
+
+void Cloud::remove_backup(Handle h) {
+    Backup& b = backups[h];
+    if (!b.alive) return;
+    all_backups.erase(h);
+    backups_by_project[b.project].erase(h);
+    auto by_volume = backups_by_volume.find(b.volume_id);
+    if (by_volume != backups_by_volume.end()) {
+        by_volume->second.erase(h);
+        if (by_volume->second.empty()) backups_by_volume.erase(by_volume);
+    }
+    Project& p = projects[b.project];
+    p.usage.backups -= 1;
+    p.usage.backup_gigabytes -= b.size;
+    if (b.parent && backups[*b.parent].alive) backups[*b.parent].dependents -= 1;
+    backup_ids_.erase(b.id);
+    b.alive = false;
+}
+
+void Cloud::schedule(Handle b, Micros due) {
+    backups[b].due = due;
+    pending_.push({due, b});
+}
+
+void Cloud::advance(Micros now) {
+    while (!pending_.empty() && pending_.top().at <= now) {
+        Due next = pending_.top();
+        pending_.pop();
+        if (backups[next.backup].alive && backups[next.backup].due == next.at) finish(next.backup, now);
+    }
+}
+
+void Cloud::settle(Micros now) {
+    while (!pending_.empty()) {
+        Due next = pending_.top();
+        pending_.pop();
+        if (backups[next.backup].alive && backups[next.backup].due == next.at) finish(next.backup, now);
+    }
+}
+
+void Cloud::finish(Handle h, Micros now) {
+    Backup& b = backups[h];
+    b.due = 0;
+    if (b.status == BackupStatus::deleting) {
+        remove_backup(h);
+        return;
+    }
+    if (b.status != BackupStatus::creating) return;
+    if (auto v = volume(b.volume_id); v && volumes[*v].status == "backing-up") {
+        volumes[*v].status = volumes[*v].previous_status.empty() ? "available" : volumes[*v].previous_status;
+        volumes[*v].updated = now;
+    }
+    b.updated = now;
+    std::uniform_real_distribution<double> chance(0.0, 1.0);
+    if (settings.backup_error_rate > 0 && chance(random) < settings.backup_error_rate) {
+        b.status = BackupStatus::error;
+        b.fail_reason = settings.backup_fail_reason;
+        if (b.parent && backups[*b.parent].alive) backups[*b.parent].dependents -= 1;
+        b.parent.reset();
+        return;
+    }
+    b.status = BackupStatus::available;
+    b.object_count = b.incremental ? 0 : 1;
+}
+
+std::vector<Handle> Cloud::roles_of(Handle user_h, Handle project_h) const {
+    std::vector<Handle> out;
+    auto add = [&](const std::string& name) {
+        if (auto r = role(name); r && std::find(out.begin(), out.end(), *r) == out.end()) out.push_back(*r);
+    };
+    for (const Assignment& a : assignments) {
+        if (a.user != user_h || a.project != project_h) continue;
+        add(roles[a.role].name);
+        // Keystone's default implied roles: admin implies member, member implies reader.
+        if (roles[a.role].name == "admin") add("member");
+        if (roles[a.role].name == "admin" || roles[a.role].name == "member") add("reader");
+    }
+    return out;
+}
+
+bool Cloud::is_admin_role(const std::vector<Handle>& held) const {
+    return std::any_of(held.begin(), held.end(), [&](Handle r) { return roles[r].name == "admin"; });
+}
+
+}  // namespace staffeln::sim

@@ -1,0 +1,194 @@
+// The simulated cloud's whole state: identity, servers, volumes, backups and tokens, with
+// ordered indexes (newest first, as Nova and Cinder list) so a page costs O(log n + page).
+// Not thread-safe by itself: the server holds Cloud::mutex around every request.
+#pragma once
+
+#include "simcloud/clock.h"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace staffeln::sim {
+
+using Handle = std::uint32_t;
+using Meta = std::map<std::string, std::string>;
+
+struct Settings {
+    std::string region = "RegionOne";
+    double token_lifetime_s = 3600;
+    double backup_create_s = 2;      // creating -> available (or error)
+    double backup_delete_s = 1;      // deleting -> gone
+    double backup_error_rate = 0;    // share of creates that end in error
+    std::string backup_fail_reason = "Simulated backup failure";
+};
+
+struct Quota {                       // limits; -1 is unlimited, as in Cinder
+    std::int64_t volumes = 10, gigabytes = 1000, snapshots = 10, backups = 10, backup_gigabytes = 1000,
+                 groups = 10, per_volume_gigabytes = -1;
+};
+
+struct Usage {
+    std::int64_t volumes = 0, gigabytes = 0, backups = 0, backup_gigabytes = 0;
+};
+
+struct Domain { std::string id, name; };
+struct Role { std::string id, name; };
+struct Project {
+    std::string id, name, domain_id, description;
+    Quota quota;
+    Usage usage;
+};
+struct User { std::string id, name, domain_id, password, email, default_project_id; };
+struct Assignment { Handle user, project, role; };
+struct AppCredential {
+    std::string id, name, secret;
+    Handle user, project;
+};
+
+struct Server {
+    std::string id, name;
+    Handle project = 0, user = 0;
+    Micros created = 0, updated = 0;
+    Meta metadata;
+    std::vector<Handle> volumes;     // attached, in attachment order
+    std::string status = "ACTIVE";
+    int instance_number = 0;
+};
+
+struct Volume {
+    std::string id, name;
+    std::optional<std::string> description;
+    Handle project = 0, user = 0;
+    std::int64_t size = 1;
+    std::string status = "available", previous_status;
+    Micros created = 0, updated = 0;
+    Meta metadata;
+    std::optional<Handle> server;
+    std::string attachment_id, device;
+    bool bootable = false;
+};
+
+struct Snapshot { std::string id, volume_id, status = "available"; Micros created = 0; };
+
+enum class BackupStatus { creating, available, deleting, error };
+const char* to_string(BackupStatus s);
+
+struct Backup {
+    std::string id, volume_id;
+    Handle project = 0, user = 0;
+    std::optional<std::string> name, description, fail_reason, snapshot_id, availability_zone;
+    BackupStatus status = BackupStatus::creating;
+    std::int64_t size = 1;
+    int object_count = 0;
+    Micros created = 0, updated = 0, data_timestamp = 0, due = 0;
+    std::optional<Handle> parent;
+    int dependents = 0;
+    bool incremental = false;
+    bool alive = true;
+    Meta metadata;
+};
+
+struct Token {
+    Handle user = 0;
+    std::optional<Handle> project;
+    std::vector<Handle> roles;       // effective (implied roles expanded)
+    std::vector<std::string> methods;
+    Micros issued = 0, expires = 0;
+    std::string audit_id;
+    bool is_admin = false;
+};
+
+// Newest first, ties broken by id descending: Nova's and Cinder's default sort.
+template <class Item>
+struct NewestFirst {
+    const std::deque<Item>* items;
+    bool operator()(Handle a, Handle b) const {
+        const Item& x = (*items)[a];
+        const Item& y = (*items)[b];
+        if (x.created != y.created) return x.created > y.created;
+        return x.id > y.id;
+    }
+};
+template <class Item>
+using OrderedIndex = std::set<Handle, NewestFirst<Item>>;
+
+class Cloud {
+public:
+    Cloud();
+    Cloud(const Cloud&) = delete;
+    Cloud& operator=(const Cloud&) = delete;
+
+    std::mutex mutex;
+    Settings settings;
+    std::mt19937_64 random{42};
+
+    std::vector<Domain> domains;
+    std::vector<Role> roles;
+    std::vector<Project> projects;
+    std::vector<User> users;
+    std::vector<Assignment> assignments;
+    std::vector<AppCredential> app_credentials;
+    std::deque<Server> servers;
+    std::deque<Volume> volumes;
+    std::deque<Backup> backups;
+    std::vector<Snapshot> snapshots;
+    std::unordered_map<std::string, Token> tokens;
+
+    OrderedIndex<Server> all_servers;
+    std::unordered_map<Handle, OrderedIndex<Server>> servers_by_project;
+    OrderedIndex<Volume> all_volumes;
+    std::unordered_map<Handle, OrderedIndex<Volume>> volumes_by_project;
+    OrderedIndex<Backup> all_backups;
+    std::unordered_map<Handle, OrderedIndex<Backup>> backups_by_project;
+    std::unordered_map<std::string, OrderedIndex<Backup>> backups_by_volume;
+
+    // Lookups by id (and by name where Keystone allows it). nullopt when absent.
+    std::optional<Handle> project(const std::string& id_or_name) const;
+    std::optional<Handle> user(const std::string& id_or_name) const;
+    std::optional<Handle> role(const std::string& name) const;
+    std::optional<Handle> server(const std::string& id) const;
+    std::optional<Handle> volume(const std::string& id) const;
+    std::optional<Handle> backup(const std::string& id) const;
+    const Domain* domain(const std::string& id_or_name) const;
+
+    Handle add_project(Project p);
+    Handle add_user(User u);
+    Handle add_role(const std::string& name);   // returns the existing role of that name if any
+    Handle add_server(Server s);
+    Handle add_volume(Volume v);
+    void attach(Handle volume, Handle server, const std::string& device);
+    Handle add_backup(Backup b);
+    void remove_backup(Handle b);
+
+    // Schedules a backup's next transition (creating->available/error, deleting->gone).
+    void schedule(Handle b, Micros due);
+    // Applies every transition due at or before now.
+    void advance(Micros now);
+    // Applies every pending transition immediately, whatever its due time.
+    void settle(Micros now);
+
+    std::vector<Handle> roles_of(Handle user, Handle project) const;
+    bool is_admin_role(const std::vector<Handle>& roles) const;
+
+private:
+    void finish(Handle b, Micros now);
+
+    std::unordered_map<std::string, Handle> project_ids_, user_ids_, server_ids_, volume_ids_, backup_ids_;
+    struct Due {
+        Micros at;
+        Handle backup;
+        bool operator>(const Due& o) const { return at > o.at; }
+    };
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> pending_;
+};
+
+}  // namespace staffeln::sim

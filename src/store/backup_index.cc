@@ -1,0 +1,55 @@
+#include "staffeln/store/backup_index.h"
+
+#include "staffeln/core/backup_tag.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+namespace staffeln::store {
+namespace {
+
+std::int64_t unix_seconds(TimePoint t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+Status BackupIndex::sync(const std::vector<Backup>& tagged, TimePoint now) {
+    return guarded("cannot rebuild the backups table of " + db_.path().string(), [&] {
+        SQLite::Transaction tx(db_.sql());
+        db_.sql().exec("DELETE FROM backups");
+        SQLite::Statement q(db_.sql(),
+                            "INSERT OR REPLACE INTO backups (backup_id, task_id, volume_id, project_id, kind, status, "
+                            "created_at, data_timestamp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const auto& backup : tagged) {
+            q.bind(1, backup.id);
+            q.bind(2, core::task_id_of(backup).value_or(""));
+            q.bind(3, backup.volume_id);
+            q.bind(4, backup.project_id);
+            q.bind(5, backup.is_incremental ? "incremental" : "full");
+            q.bind(6, backup.status);
+            q.bind(7, unix_seconds(backup.created_at));
+            q.bind(8, unix_seconds(backup.data_timestamp));
+            q.bind(9, unix_seconds(now));
+            q.exec();
+            q.reset();
+        }
+        tx.commit();
+    });
+}
+
+Status BackupIndex::remove(const std::string& backup_id) {
+    return guarded("cannot remove backup " + backup_id + " from " + db_.path().string(), [&] {
+        SQLite::Statement q(db_.sql(), "DELETE FROM backups WHERE backup_id = ?");
+        q.bind(1, backup_id);
+        q.exec();
+    });
+}
+
+Result<std::size_t> BackupIndex::count() {
+    std::size_t n = 0;
+    auto read = guarded("cannot count backups in " + db_.path().string(),
+                        [&] { n = static_cast<std::size_t>(db_.sql().execAndGet("SELECT count(*) FROM backups").getInt64()); });
+    if (!read) return read.error();
+    return n;
+}
+
+}  // namespace staffeln::store

@@ -1,0 +1,247 @@
+// The transport and the retry loop against real servers on loopback: a cpp-httplib server
+// with scripted answers, and a raw socket that drops every connection.
+#include "staffeln/openstack/session.h"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace staffeln;
+using namespace staffeln::openstack;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+class LoopbackServer {
+public:
+    // Without keep_alive each answer closes its connection, so stop() need not wait out an idle one.
+    explicit LoopbackServer(const std::function<void(httplib::Server&)>& routes, bool keep_alive = false) {
+        if (keep_alive) server_.set_keep_alive_timeout(1);
+        else server_.set_keep_alive_max_count(1);
+        routes(server_);
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~LoopbackServer() {
+        server_.stop();
+        thread_.join();
+    }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+// Accepts connections, reads the request and closes without answering.
+class DroppingServer {
+public:
+    DroppingServer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::listen(fd_, 16);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+        thread_ = std::thread([this] {
+            for (;;) {
+                const int client = ::accept(fd_, nullptr, nullptr);
+                if (client < 0) return;
+                char buffer[4096];
+                if (::recv(client, buffer, sizeof buffer, 0) > 0) ++accepted;
+                ::close(client);
+            }
+        });
+    }
+    ~DroppingServer() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/drop"; }
+    std::atomic<int> accepted{0};
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+RetryPolicy quick_policy() { return RetryPolicy{milliseconds(800), milliseconds(100), {404}, milliseconds(20)}; }
+
+Session session_with(RetryPolicy policy, milliseconds total_timeout = milliseconds(2000)) {
+    return Session(Credentials{}, policy, TransportOptions{milliseconds(1000), total_timeout, {}});
+}
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("a refused connection is an unavailable error naming the URL") {
+    const std::string url = "http://127.0.0.1:" + std::to_string(free_port()) + "/v3";
+    Transport transport(TransportOptions{});
+    auto response = transport.perform({"GET", url, {}, {}});
+    REQUIRE_FALSE(response.ok());
+    CHECK(response.error().kind == ErrorKind::unavailable);
+    CHECK(response.error().message.starts_with("GET " + url + ": "));
+    CHECK_FALSE(response.error().maybe_applied);
+}
+
+TEST_CASE("headers, body and status travel both ways, and one thread reuses its connection") {
+    std::set<int> client_ports;
+    std::mutex mutex;
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Put("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+            std::lock_guard lock(mutex);
+            client_ports.insert(req.remote_port);
+            res.status = 202;
+            res.set_header("X-OpenStack-Request-Id", "req-42");
+            res.set_content(req.get_header_value("X-Test") + ":" + req.body, "text/plain");
+        });
+    }, true);
+    Transport transport(TransportOptions{});
+    for (int i = 0; i < 3; ++i) {
+        auto response = transport.perform({"PUT", server.url("/echo"), {{"X-Test", "t"}}, "payload"});
+        REQUIRE(response.ok());
+        CHECK(response->status == 202);
+        CHECK(response->body == "t:payload");
+        CHECK(response->header("X-OPENSTACK-REQUEST-ID") == "req-42");
+    }
+    CHECK(client_ports.size() == 1);
+}
+
+TEST_CASE("a request that outlives the total timeout is a timeout error, and a POST may have been applied") {
+    std::atomic<int> posts{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+            ++posts;
+            std::this_thread::sleep_for(milliseconds(600));
+            res.set_content("{}", "application/json");
+        });
+    });
+    Session session = session_with(quick_policy(), milliseconds(200));
+    auto response = session.send({"POST", server.url("/slow"), {}, "{}"}, Idempotency::not_idempotent);
+    REQUIRE_FALSE(response.ok());
+    CHECK(response.error().kind == ErrorKind::timeout);
+    CHECK(response.error().maybe_applied);
+    CHECK(response.error().message.starts_with("POST " + server.url("/slow") + ": no answer within 200 ms"));
+    CHECK(posts == 1);
+}
+
+TEST_CASE("5xx answers are retried until one succeeds") {
+    std::atomic<int> calls{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
+            res.status = ++calls < 3 ? 503 : 200;
+            res.set_content("ok", "text/plain");
+        });
+    });
+    Session session = session_with(quick_policy());
+    auto response = session.send({"GET", server.url("/flaky"), {}, {}}, Idempotency::idempotent);
+    REQUIRE(response.ok());
+    CHECK(response->status == 200);
+    CHECK(calls == 3);
+}
+
+TEST_CASE("retries stop at retry_timeout and return the last answer") {
+    std::atomic<int> calls{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Get("/down", [&](const httplib::Request&, httplib::Response& res) {
+            ++calls;
+            res.status = 500;
+            res.set_content(R"({"computeFault": {"code": 500, "message": "boom"}})", "application/json");
+        });
+    });
+    Session session = session_with(quick_policy());
+    const auto start = steady_clock::now();
+    auto response = session.send({"GET", server.url("/down"), {}, {}}, Idempotency::idempotent);
+    const auto elapsed = steady_clock::now() - start;
+    REQUIRE(response.ok());
+    CHECK(response->status == 500);
+    CHECK(elapsed >= milliseconds(700));
+    CHECK(elapsed < milliseconds(1200));
+    // Steps of 10-20, 20-40, 40-80, then at most 100 ms: between 8 and 16 attempts fit in 800 ms.
+    CHECK(calls >= 8);
+    CHECK(calls <= 16);
+}
+
+TEST_CASE("skipped codes and other client errors are answered at once") {
+    std::atomic<int> calls{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Get(R"(/status/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+            ++calls;
+            res.status = std::stoi(req.matches[1]);
+        });
+    });
+    RetryPolicy policy = quick_policy();
+    policy.skip_retry_codes = {404, 502};
+    Session session = session_with(policy);
+    for (int code : {404, 400, 403, 502}) {
+        CAPTURE(code);
+        calls = 0;
+        auto response = session.send({"GET", server.url("/status/" + std::to_string(code)), {}, {}}, Idempotency::idempotent);
+        REQUIRE(response.ok());
+        CHECK(response->status == code);
+        CHECK(calls == 1);
+    }
+}
+
+TEST_CASE("429 waits for Retry-After before trying again") {
+    std::atomic<int> calls{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Post("/limited", [&](const httplib::Request&, httplib::Response& res) {
+            if (++calls == 1) {
+                res.status = 429;
+                res.set_header("Retry-After", "1");
+                return;
+            }
+            res.status = 202;
+        });
+    });
+    RetryPolicy policy = quick_policy();
+    policy.retry_timeout = milliseconds(3000);
+    Session session = session_with(policy);
+    const auto start = steady_clock::now();
+    auto response = session.send({"POST", server.url("/limited"), {}, "{}"}, Idempotency::not_idempotent);
+    REQUIRE(response.ok());
+    CHECK(response->status == 202);
+    CHECK(calls == 2);
+    CHECK(steady_clock::now() - start >= milliseconds(1000));
+}
+
+TEST_CASE("a dropped connection is retried for a GET and reported as maybe applied for a POST") {
+    DroppingServer server;
+    Session session = session_with(quick_policy());
+    auto get = session.send({"GET", server.url(), {}, {}}, Idempotency::idempotent);
+    REQUIRE_FALSE(get.ok());
+    CHECK(get.error().kind == ErrorKind::unavailable);
+    CHECK_FALSE(get.error().maybe_applied);
+    CHECK(server.accepted > 3);
+
+    server.accepted = 0;
+    auto post = session.send({"POST", server.url(), {}, "{}"}, Idempotency::not_idempotent);
+    REQUIRE_FALSE(post.ok());
+    CHECK(post.error().maybe_applied);
+    CHECK(server.accepted == 1);
+}
