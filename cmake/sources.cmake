@@ -6,8 +6,8 @@ set(STAFFELN_SOURCES
   src/cli/cli.cc
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc
-  src/cli/cmd_stubs.cc
   src/cli/cmd_conductor.cc
+  src/cli/cmd_report.cc
   src/duration.cc
   src/config/ini_file.cc
   src/config/options.cc
@@ -64,4 +64,14 @@ set(STAFFELN_SOURCES
   src/api/tls_context.cc
   src/api/server.cc
   src/cli/cmd_api.cc
+  src/report/digest.cc
+  src/report/recipients.cc
+  src/report/schedule.cc
+  src/report/templates.cc
+  src/report/render.cc
+  src/report/mime.cc
+  src/report/smtp.cc
+  src/report/report_store.cc
+  src/report/reporter.cc
+  src/report/cloud_inputs.cc
 )

@@ -47,11 +47,6 @@ std::optional<config::Config> Context::load_config() {
     return loaded.config;
 }
 
-int not_implemented(const std::string& command) {
-    fmt::print(stderr, "staffeln {}: not implemented yet\n", command);
-    return kExitFailed;
-}
-
 int run(int argc, char** argv) {
     Context ctx;
     CLI::App app{"staffeln: automated Cinder backups for OpenStack clouds", "staffeln"};

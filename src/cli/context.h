@@ -32,7 +32,4 @@ void add_db_manage(CLI::App& app, Context& ctx);
 void add_report(CLI::App& app, Context& ctx);
 void add_config(CLI::App& app, Context& ctx);
 
-// For subcommands whose issue has not landed: says so plainly and fails.
-int not_implemented(const std::string& command);
-
 }  // namespace staffeln::cli

@@ -76,6 +76,7 @@ const std::array kOptions{
     Option{"notification", "smtp_server_domain", FIELD(std::string, notification.smtp_server_domain)},
     Option{"notification", "smtp_server_port", FIELD(std::int64_t, notification.smtp_server_port), 1, 65535},
     Option{"notification", "template_file", FIELD(std::string, notification.template_file)},
+    Option{"notification", "smtp_ca_file", FIELD(std::string, notification.smtp_ca_file)},
 
     Option{"database", "connection", FIELD(std::string, database.connection), {}, {}, Secrecy::url_auth, {},
            check_database_url},

@@ -63,6 +63,7 @@ struct Config {
         std::string smtp_server_domain = "localhost";
         std::int64_t smtp_server_port = 25;
         std::string template_file;
+        std::string smtp_ca_file;  // staffeln's own: CA bundle for the SMTP server's TLS; empty: the system's
     } notification;
 
     struct Database {

@@ -1,0 +1,33 @@
+// What reports read from and write to the store. Reading: the finished tasks not yet
+// reported (status succeeded, failed or cancelled), and when each project was last reported.
+// Writing, after a delivery: that report's tasks purged and a report timestamp recorded, in
+// one transaction, with timestamps older than ten periods purged. Nothing is written otherwise.
+#pragma once
+
+#include "staffeln/report/digest.h"
+#include "staffeln/store/database.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace staffeln::report {
+
+// project_id empty: every project's.
+Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const std::string& project_id = {});
+
+// The newest report for project_id or for every project (empty project_id) not after now;
+// later timestamps (a clock stepped back) are ignored so they cannot silence reports.
+Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std::string& project_id, TimePoint now);
+
+struct Delivered {
+    std::string project_id;
+    std::vector<std::string> task_ids;  // Digest::task_ids
+    std::string sender;                 // sender_email, or "RecordInLog" as upstream writes
+    TimePoint at{};
+    TimePoint purge_timestamps_before{};
+};
+
+Status record_delivery(store::Database& db, const Delivered& delivered);
+
+}  // namespace staffeln::report

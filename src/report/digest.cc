@@ -1,0 +1,43 @@
+#include "staffeln/report/digest.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <tuple>
+
+namespace staffeln::report {
+
+Digest build_digest(const std::string& project_id, const std::string& project_name,
+                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota,
+                    TimePoint now) {
+    Digest digest{project_id, project_name, now, std::nullopt, {}, {}, {}};
+    if (quota) digest.quota = core::quota_line(*quota);
+    for (const auto& task : tasks) {
+        if (task.project_id != project_id) continue;
+        auto& list = task.status == core::TaskStatus::succeeded ? digest.succeeded : digest.failed;
+        list.push_back(task);
+        digest.task_ids.push_back(task.id);
+    }
+    auto oldest_first = [](const FinishedTask& a, const FinishedTask& b) {
+        return std::tie(a.updated_at, a.id) < std::tie(b.updated_at, b.id);
+    };
+    std::sort(digest.succeeded.begin(), digest.succeeded.end(), oldest_first);
+    std::sort(digest.failed.begin(), digest.failed.end(), oldest_first);
+    return digest;
+}
+
+std::string quota_level(const std::optional<core::QuotaLine>& quota) {
+    if (!quota) return "unknown";
+    switch (quota->level) {
+        case core::QuotaLevel::unlimited: return "unlimited";
+        case core::QuotaLevel::ok: return "ok";
+        case core::QuotaLevel::warning: return "warning";
+        case core::QuotaLevel::critical: return "critical";
+    }
+    return "unknown";
+}
+
+std::string format_time(TimePoint t) { return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", t); }
+
+}  // namespace staffeln::report

@@ -1,0 +1,107 @@
+#include "staffeln/report/render.h"
+
+#include <fmt/format.h>
+#include <mstch/mstch.hpp>
+
+namespace staffeln::report {
+namespace {
+
+std::string number(std::int64_t n) { return std::to_string(n); }
+
+std::string percent(double p) { return fmt::format("{:.1f}", p); }
+
+mstch::map quota_context(const std::optional<core::QuotaLine>& quota) {
+    auto level = quota_level(quota);
+    mstch::map context{{"css_class", "quota-" + level},
+                       {"level", level},
+                       {"limited", quota && quota->ratio.has_value()},
+                       {"unlimited", quota && !quota->ratio},
+                       {"unknown", !quota}};
+    if (quota) {
+        context.emplace("limit", number(quota->usage.limit));
+        context.emplace("in_use", number(quota->usage.in_use));
+        context.emplace("reserved", number(quota->usage.reserved));
+        context.emplace("usage_percent", percent(100.0 * quota->ratio.value_or(0)));
+    }
+    return context;
+}
+
+mstch::map task_context(const FinishedTask& task) {
+    return mstch::map{{"task_id", task.id},
+                      {"volume_id", task.volume_id},
+                      {"volume_name", task.volume_name},
+                      {"server_id", task.server_id},
+                      {"server_name", task.server_name},
+                      {"backup_id", task.backup_id},
+                      {"kind", std::string(core::to_string(task.kind))},
+                      {"outcome", std::string(core::to_string(task.status))},
+                      {"reason", task.last_error},
+                      {"created_at", format_time(task.created_at)},
+                      {"updated_at", format_time(task.updated_at)}};
+}
+
+mstch::array tasks_context(const std::vector<FinishedTask>& tasks) {
+    mstch::array list;
+    for (const auto& task : tasks) list.emplace_back(task_context(task));
+    return list;
+}
+
+nlohmann::json task_json(const FinishedTask& task) {
+    return {{"task_id", task.id},
+            {"volume_id", task.volume_id},
+            {"volume_name", task.volume_name},
+            {"server_id", task.server_id},
+            {"server_name", task.server_name},
+            {"backup_id", task.backup_id},
+            {"kind", core::to_string(task.kind)},
+            {"outcome", core::to_string(task.status)},
+            {"reason", task.last_error},
+            {"created_at", format_time(task.created_at)},
+            {"updated_at", format_time(task.updated_at)}};
+}
+
+nlohmann::json quota_json(const std::optional<core::QuotaLine>& quota) {
+    nlohmann::json out{{"level", quota_level(quota)}};
+    if (quota) {
+        out["limit"] = quota->usage.limit;
+        out["in_use"] = quota->usage.in_use;
+        out["reserved"] = quota->usage.reserved;
+    }
+    if (quota && quota->ratio) out["usage_percent"] = 100.0 * *quota->ratio;
+    return out;
+}
+
+}  // namespace
+
+std::string render(const Digest& digest, const std::string& template_text) {
+    mstch::map context{{"project_id", digest.project_id},
+                       {"project_name", digest.project_name},
+                       {"generated_at", format_time(digest.generated_at)},
+                       {"quota", quota_context(digest.quota)},
+                       {"succeeded", tasks_context(digest.succeeded)},
+                       {"failed", tasks_context(digest.failed)},
+                       {"has_succeeded", !digest.succeeded.empty()},
+                       {"has_failed", !digest.failed.empty()},
+                       {"succeeded_count", number(static_cast<std::int64_t>(digest.succeeded.size()))},
+                       {"failed_count", number(static_cast<std::int64_t>(digest.failed.size()))}};
+    return mstch::render(template_text, context);
+}
+
+std::string subject_for(const Digest& digest) {
+    return fmt::format("Staffeln backup report: {} ({})", digest.project_name, digest.project_id);
+}
+
+nlohmann::json to_json(const Digest& digest) {
+    auto succeeded = nlohmann::json::array();
+    for (const auto& task : digest.succeeded) succeeded.push_back(task_json(task));
+    auto failed = nlohmann::json::array();
+    for (const auto& task : digest.failed) failed.push_back(task_json(task));
+    return {{"project_id", digest.project_id},
+            {"project_name", digest.project_name},
+            {"generated_at", format_time(digest.generated_at)},
+            {"quota", quota_json(digest.quota)},
+            {"succeeded", succeeded},
+            {"failed", failed}};
+}
+
+}  // namespace staffeln::report

@@ -1,0 +1,94 @@
+#include "staffeln/report/report_store.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+namespace staffeln::report {
+namespace {
+
+constexpr const char* kUnreportedSql =
+    "SELECT id, project_id, volume_id, volume_name, server_id, server_name, COALESCE(backup_id, ''), kind, "
+    "status, last_error, created_at, updated_at FROM tasks "
+    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
+    "ORDER BY project_id, updated_at, id";
+
+core::TaskStatus status_from(const std::string& status) {
+    if (status == "succeeded") return core::TaskStatus::succeeded;
+    return status == "cancelled" ? core::TaskStatus::cancelled : core::TaskStatus::failed;
+}
+
+FinishedTask task_from_row(SQLite::Statement& row) {
+    FinishedTask task;
+    task.id = row.getColumn(0).getString();
+    task.project_id = row.getColumn(1).getString();
+    task.volume_id = row.getColumn(2).getString();
+    task.volume_name = row.getColumn(3).getString();
+    task.server_id = row.getColumn(4).getString();
+    task.server_name = row.getColumn(5).getString();
+    task.backup_id = row.getColumn(6).getString();
+    task.kind = row.getColumn(7).getString() == "incremental" ? core::BackupKind::incremental : core::BackupKind::full;
+    task.status = status_from(row.getColumn(8).getString());
+    task.last_error = row.getColumn(9).getString();
+    task.created_at = TimePoint(std::chrono::seconds(row.getColumn(10).getInt64()));
+    task.updated_at = TimePoint(std::chrono::seconds(row.getColumn(11).getInt64()));
+    return task;
+}
+
+std::int64_t unix_seconds(TimePoint t) { return t.time_since_epoch().count(); }
+
+}  // namespace
+
+Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const std::string& project_id) {
+    std::vector<FinishedTask> tasks;
+    auto read = store::guarded(fmt::format("cannot read finished tasks from {}", db.path().string()), [&] {
+        SQLite::Statement query(db.sql(), kUnreportedSql);
+        query.bind(1, project_id);
+        while (query.executeStep()) tasks.push_back(task_from_row(query));
+    });
+    if (!read) return read.error();
+    return tasks;
+}
+
+Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std::string& project_id, TimePoint now) {
+    std::optional<TimePoint> last;
+    auto read = store::guarded(fmt::format("cannot read report timestamps from {}", db.path().string()), [&] {
+        SQLite::Statement query(db.sql(),
+                                "SELECT max(created_at) FROM report_timestamps "
+                                "WHERE (project_id = ?1 OR project_id = '') AND created_at <= ?2");
+        query.bind(1, project_id);
+        query.bind(2, unix_seconds(now));
+        if (query.executeStep() && !query.getColumn(0).isNull())
+            last = TimePoint(std::chrono::seconds(query.getColumn(0).getInt64()));
+    });
+    if (!read) return read.error();
+    return last;
+}
+
+Status record_delivery(store::Database& db, const Delivered& delivered) {
+    return store::guarded(
+        fmt::format("cannot record the report of project {} in {}", delivered.project_id, db.path().string()), [&] {
+            SQLite::Transaction tx(db.sql());
+            SQLite::Statement purge(db.sql(),
+                                    "DELETE FROM tasks WHERE id = ?1 AND project_id = ?2 "
+                                    "AND status IN ('succeeded', 'failed', 'cancelled')");
+            for (const auto& id : delivered.task_ids) {
+                purge.bind(1, id);
+                purge.bind(2, delivered.project_id);
+                purge.exec();
+                purge.reset();
+            }
+            SQLite::Statement stamp(db.sql(),
+                                    "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, ?2, ?3)");
+            stamp.bind(1, delivered.project_id);
+            stamp.bind(2, delivered.sender);
+            stamp.bind(3, unix_seconds(delivered.at));
+            stamp.exec();
+            SQLite::Statement expire(db.sql(), "DELETE FROM report_timestamps WHERE created_at < ?1");
+            expire.bind(1, unix_seconds(delivered.purge_timestamps_before));
+            expire.exec();
+            tx.commit();
+        });
+}
+
+}  // namespace staffeln::report

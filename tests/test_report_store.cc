@@ -1,0 +1,104 @@
+// The report's store side against a real SQLite file: which tasks are read, when a project
+// was last reported, and what one delivery writes.
+#include "staffeln/report/report_store.h"
+
+#include "support/task_rows.h"
+#include "support/temp_dir.h"
+
+#include <doctest/doctest.h>
+
+using namespace staffeln;
+using namespace staffeln::report;
+using staffeln::testing::insert_task;
+using staffeln::testing::TaskRow;
+using staffeln::testing::TempDir;
+
+namespace {
+
+TimePoint at(std::int64_t unix_seconds) { return TimePoint(std::chrono::seconds(unix_seconds)); }
+
+void insert_timestamp(store::Database& db, const std::string& project, std::int64_t created_at) {
+    SQLite::Statement insert(db.sql(), "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, 'x', ?2)");
+    insert.bind(1, project);
+    insert.bind(2, created_at);
+    insert.exec();
+}
+
+}  // namespace
+
+TEST_CASE("only finished, unreported tasks are read, per project when asked") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    insert_task(db, {.id = "ok", .project_id = "p1", .status = "succeeded", .kind = "incremental"});
+    insert_task(db, {.id = "bad", .project_id = "p1", .status = "failed", .last_error = "quota"});
+    insert_task(db, {.id = "gone", .project_id = "p2", .status = "cancelled", .last_error = "cycle timeout"});
+    insert_task(db, {.id = "pending", .project_id = "p1", .status = "pending"});
+    insert_task(db, {.id = "in_flight", .project_id = "p1", .status = "in_flight"});
+    insert_task(db, {.id = "old", .project_id = "p1", .status = "succeeded", .reported = 1});
+    auto all = unreported_tasks(db);
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 3);
+    auto p1 = unreported_tasks(db, "p1");
+    REQUIRE(p1.ok());
+    REQUIRE(p1->size() == 2);
+    const auto& ok = (*p1)[0].id == "ok" ? (*p1)[0] : (*p1)[1];
+    CHECK(ok.kind == core::BackupKind::incremental);
+    CHECK(ok.status == core::TaskStatus::succeeded);
+    CHECK(ok.backup_id == "bak-ok");
+    CHECK(ok.server_id == "srv-ok");
+    CHECK(ok.updated_at == at(1'763'786'000));
+    auto p2 = unreported_tasks(db, "p2");
+    REQUIRE(p2->size() == 1);
+    CHECK((*p2)[0].status == core::TaskStatus::cancelled);
+    CHECK((*p2)[0].last_error == "cycle timeout");
+}
+
+TEST_CASE("the last report time is the project's or a global one, never one in the future") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    auto none = last_report_time(db, "p1", at(1000));
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+    insert_timestamp(db, "p1", 500);
+    insert_timestamp(db, "p2", 900);
+    insert_timestamp(db, "p1", 5000);
+    CHECK(*last_report_time(db, "p1", at(1000)).value() == at(500));
+    insert_timestamp(db, "", 700);
+    CHECK(*last_report_time(db, "p1", at(1000)).value() == at(700));
+}
+
+TEST_CASE("a delivery purges exactly the reported tasks and records a timestamp in one go") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    insert_task(db, {.id = "a", .project_id = "p1"});
+    insert_task(db, {.id = "b", .project_id = "p1", .status = "failed"});
+    insert_task(db, {.id = "later", .project_id = "p1"});  // finished after the report was rendered
+    insert_task(db, {.id = "other", .project_id = "p2"});
+    insert_timestamp(db, "p2", 100);   // older than ten periods
+    insert_timestamp(db, "p2", 9000);
+    auto done = record_delivery(db, {"p1", {"a", "b", "other"}, "staffeln@example.org", at(10'000), at(1000)});
+    REQUIRE(done.ok());
+    auto left = unreported_tasks(db);
+    REQUIRE(left->size() == 2);
+    CHECK((*left)[0].id == "later");
+    CHECK((*left)[1].id == "other");
+    CHECK(testing::count_rows(db, "report_timestamps") == 2);
+    SQLite::Statement stamp(db.sql(), "SELECT project_id, sender, created_at FROM report_timestamps ORDER BY created_at DESC");
+    REQUIRE(stamp.executeStep());
+    CHECK(stamp.getColumn(0).getString() == "p1");
+    CHECK(stamp.getColumn(1).getString() == "staffeln@example.org");
+    CHECK(stamp.getColumn(2).getInt64() == 10'000);
+}
+
+TEST_CASE("a delivery that cannot be recorded changes nothing") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    insert_task(db, {.id = "a", .project_id = "p1"});
+    db.sql().exec("CREATE TRIGGER refuse BEFORE INSERT ON report_timestamps BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    auto done = record_delivery(db, {"p1", {"a"}, "s@example.org", at(10'000), at(0)});
+    REQUIRE_FALSE(done.ok());
+    CHECK(done.error().kind == ErrorKind::io);
+    CHECK(done.error().message.find("cannot record the report of project p1 in ") == 0);
+    CHECK(done.error().message.find("disk says no") != std::string::npos);
+    CHECK(unreported_tasks(db)->size() == 1);
+}
