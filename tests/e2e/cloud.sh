@@ -19,6 +19,8 @@ port_amqp=5672 port_epmd=4369 port_dist=25672
 region=RegionOne
 host_name=staffeln-e2e
 
+declare -A setup_pids=()
+
 die() { echo "cloud.sh: $*" >&2; exit 1; }
 
 usage() { die "usage: cloud.sh start|stop|status STATE_DIR"; }
@@ -28,7 +30,7 @@ usage() { die "usage: cloud.sh start|stop|status STATE_DIR"; }
 # Field 22 of /proc/PID/stat (start time in ticks), so a recycled PID is never mistaken for ours.
 start_ticks() {
   local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
   stat=${stat##*) }
   set -- $stat
   echo "${20}"
@@ -44,16 +46,7 @@ launch() {
 }
 
 # Members of process group PGID, as PIDs.
-group_members() {
-  local pgid=$1 f stat
-  for f in /proc/[0-9]*/stat; do
-    stat=$(cat "$f" 2>/dev/null) || continue
-    stat=${stat##*) }
-    set -- $stat
-    [[ "$3" == "$pgid" ]] && { f=${f#/proc/}; echo "${f%/stat}"; }
-  done
-  return 0
-}
+group_members() { pgrep -g "$1" || true; }
 
 # True while NAME's recorded leader (the same process, by start time) runs.
 alive() {
@@ -69,7 +62,14 @@ tail_log() {
   echo "-----" >&2
 }
 
-fail() { local name=$1; shift; echo "cloud.sh: $*" >&2; tail_log "$name"; exit 1; }
+# fail NAME MESSAGE: reports, shows NAME's log, ends any schema migration still running, exits 1.
+fail() {
+  local name=$1 p; shift
+  echo "cloud.sh: $*" >&2
+  tail_log "$name"
+  for p in "${setup_pids[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+  exit 1
+}
 
 # wait_until NAME SECONDS COMMAND...: polls COMMAND every 0.5 s; fails (with NAME's log) on timeout
 # or as soon as NAME's process has died.
@@ -216,6 +216,8 @@ graceful_shutdown_timeout = 2
 enabled_backends = nfs
 backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
 backup_posix_path = $S/cinder/backups
+# Which list filters the API accepts from 3.33 on; without the file every filter is a 400.
+resource_query_filters_file = $e/cinder/resource_filters.json
 [database]
 connection = $(db_url cinder)
 [oslo_concurrency]
@@ -248,6 +250,7 @@ EOF
   echo "127.0.0.1:$S/cinder/export" >"$e/cinder/nfs_shares"
   sed "s#@STATE@#$S#g" "$here/etc/nova-api-paste.ini" >"$e/nova/api-paste.ini"
   sed "s#@STATE@#$S#g" "$here/etc/cinder-api-paste.ini" >"$e/cinder/api-paste.ini"
+  cp "$here/etc/cinder-resource_filters.json" "$e/cinder/resource_filters.json"
 
   cat >"$e/rabbitmq/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$port_amqp
@@ -284,6 +287,7 @@ start_mariadb() {
   launch mariadb mariadbd --no-defaults --datadir="$S/mysql" --socket="$S/run/mysqld.sock" \
     --pid-file="$S/run/mysqld.pid" --skip-networking --user=root --skip-log-bin \
     --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+    --innodb-flush-method=nosync \
     --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
 }
 
@@ -338,21 +342,17 @@ nova_setup() {
 
 cinder_setup() { pymain cinder.cmd.manage --config-file "$S/etc/cinder/cinder.conf" db sync; }
 
-# Runs the four database set-ups at once (each into logs/setup-NAME.log); fails naming the first
-# that failed.
-run_setups() {
-  local name pids=() names=(keystone placement nova cinder)
-  for name in "${names[@]}"; do
-    "${name}_setup" >"$S/logs/setup-$name.log" 2>&1 &
-    pids+=($!)
-  done
-  local i rc=0
-  for i in "${!names[@]}"; do
-    if ! wait "${pids[$i]}"; then
-      echo "cloud.sh: database set-up of ${names[$i]} failed" >&2; tail_log "setup-${names[$i]}"; rc=1
-    fi
-  done
-  return $rc
+# begin_setup NAME: runs NAME_setup (a schema migration) in the background into logs/setup-NAME.log.
+begin_setup() {
+  local name=$1
+  (t=$SECONDS; "${name}_setup"; echo "cloud.sh: ${name} set-up took $((SECONDS - t))s") >"$S/logs/setup-$name.log" 2>&1 &
+  setup_pids[$name]=$!
+}
+
+# finish_setup NAME: waits for NAME's set-up; fails with its log if it failed.
+finish_setup() {
+  wait "${setup_pids[$1]}" || fail "setup-$1" "database set-up of $1 failed"
+  echo "cloud.sh: $1 schema ready after $((SECONDS - t0))s" >&2
 }
 
 uwsgi_app() {
@@ -372,18 +372,21 @@ bind_mount_share() {
   grep -q " $mnt " /proc/mounts || mount --bind "$S/cinder/export" "$mnt"
 }
 
-start_openstack_services() {
-  local nova=(--config-file "$S/etc/nova/nova.conf") cinder=(--config-file "$S/etc/cinder/cinder.conf")
-  uwsgi_app placement $port_placement /usr/bin/placement-api OS_PLACEMENT_CONFIG_DIR="$S/etc/placement"
-  launch_py nova-api nova.cmd.api "${nova[@]}"
-  launch_py nova-conductor nova.cmd.conductor "${nova[@]}"
-  launch_py nova-scheduler nova.cmd.scheduler "${nova[@]}"
-  launch_py nova-compute nova.cmd.compute "${nova[@]}"
-  launch_py cinder-api cinder.cmd.api "${cinder[@]}"
-  launch_py cinder-scheduler cinder.cmd.scheduler "${cinder[@]}"
+start_nova() {
+  local conf=(--config-file "$S/etc/nova/nova.conf")
+  launch_py nova-api nova.cmd.api "${conf[@]}"
+  launch_py nova-conductor nova.cmd.conductor "${conf[@]}"
+  launch_py nova-scheduler nova.cmd.scheduler "${conf[@]}"
+  launch_py nova-compute nova.cmd.compute "${conf[@]}"
+}
+
+start_cinder() {
+  local conf=(--config-file "$S/etc/cinder/cinder.conf")
+  launch_py cinder-api cinder.cmd.api "${conf[@]}"
+  launch_py cinder-scheduler cinder.cmd.scheduler "${conf[@]}"
   bind_mount_share
-  launch_py cinder-volume cinder.cmd.volume "${cinder[@]}"
-  launch_py cinder-backup cinder.cmd.backup "${cinder[@]}"
+  launch_py cinder-volume cinder.cmd.volume "${conf[@]}"
+  launch_py cinder-backup cinder.cmd.backup "${conf[@]}"
 }
 
 write_client_files() {
@@ -428,7 +431,8 @@ EOF
 
 cmd_start() {
   (($(id -u) == 0)) || die "start needs root (mariadbd and rabbitmq run as root; the share is bind-mounted)"
-  local t0=$SECONDS name
+  t0=$SECONDS
+  local name
   for name in "$S"/pids/*; do
     [[ -e "$name" ]] || continue
     alive "$(basename "$name")" && die "services recorded in $S/pids still run: run cloud.sh stop $S first"
@@ -446,16 +450,21 @@ cmd_start() {
   wait_until mariadb 60 test -S "$S/run/mysqld.sock"
   wait_until mariadb 30 sql "SELECT 1"
   create_databases
-  echo "cloud.sh: databases ready after $((SECONDS - t0))s; running schema migrations" >&2
-  run_setups || exit 1
-  echo "cloud.sh: schemas ready after $((SECONDS - t0))s" >&2
-
+  # The schema migrations are the long pole (nova's most of all): run them side by side, and start
+  # each service as soon as what it needs is there.
+  begin_setup nova; begin_setup cinder; begin_setup placement; begin_setup keystone
+  finish_setup keystone
   uwsgi_app keystone $port_keystone /usr/bin/keystone-wsgi-public OS_KEYSTONE_CONFIG_DIR="$S/etc/keystone"
   wait_until keystone 60 http_up "http://127.0.0.1:$port_keystone/v3"
   "$PY" "$here/bootstrap.py" identities "$S" >>"$S/logs/bootstrap.log" 2>&1 || fail bootstrap "creating identities and catalog failed"
   wait_until rabbitmq 90 tcp_open "$port_amqp"
+  finish_setup placement
+  uwsgi_app placement $port_placement /usr/bin/placement-api OS_PLACEMENT_CONFIG_DIR="$S/etc/placement"
+  finish_setup cinder
+  start_cinder
+  finish_setup nova
   wait_until netstub 10 tcp_open "$port_net"
-  start_openstack_services
+  start_nova
   wait_until placement 90 http_up "http://127.0.0.1:$port_placement/"
   wait_until nova-api 90 http_up "http://127.0.0.1:$port_nova/"
   wait_until cinder-api 90 http_up "http://127.0.0.1:$port_cinder/"
