@@ -48,10 +48,18 @@ launch() {
 # Members of process group PGID, as PIDs.
 group_members() { pgrep -g "$1" || true; }
 
+# PID and all its descendants, as PIDs (children first).
+tree_members() {
+  local child
+  for child in $(pgrep -P "$1" || true); do tree_members "$child"; done
+  [[ -e /proc/$1 ]] && echo "$1"
+  return 0
+}
+
 # True while NAME's recorded leader (the same process, by start time) runs.
 alive() {
-  local pid ticks
-  read -r pid ticks <"$S/pids/$1" || return 1
+  local pid ticks kind
+  read -r pid ticks kind <"$S/pids/$1" || return 1
   [[ -e /proc/$pid ]] && [[ "$(start_ticks "$pid" || true)" == "$ticks" ]]
 }
 
@@ -342,16 +350,19 @@ nova_setup() {
 
 cinder_setup() { pymain cinder.cmd.manage --config-file "$S/etc/cinder/cinder.conf" db sync; }
 
-# begin_setup NAME: runs NAME_setup (a schema migration) in the background into logs/setup-NAME.log.
+# begin_setup NAME: runs NAME_setup (a schema migration) in the background into logs/setup-NAME.log,
+# recorded in pids/setup-NAME as a process tree (it shares cloud.sh's process group) until it ends.
 begin_setup() {
   local name=$1
   (t=$SECONDS; "${name}_setup"; echo "cloud.sh: ${name} set-up took $((SECONDS - t))s") >"$S/logs/setup-$name.log" 2>&1 &
   setup_pids[$name]=$!
+  echo "$! $(start_ticks $! || echo 0) tree" >"$S/pids/setup-$name"
 }
 
 # finish_setup NAME: waits for NAME's set-up; fails with its log if it failed.
 finish_setup() {
   wait "${setup_pids[$1]}" || fail "setup-$1" "database set-up of $1 failed"
+  rm -f "$S/pids/setup-$1"
   echo "cloud.sh: $1 schema ready after $((SECONDS - t0))s" >&2
 }
 
@@ -480,9 +491,14 @@ cmd_stop() {
   for f in "$S"/pids/*; do
     [[ -e "$f" ]] || continue
     name=$(basename "$f")
-    read -r pid ticks <"$f" || continue
+    read -r pid ticks kind <"$f" || continue
     # The leader may be gone while its workers live on; a live leader must be the one we started.
     if [[ -e /proc/$pid ]] && [[ "$(start_ticks "$pid" || true)" != "$ticks" ]]; then continue; fi
+    if [[ "$kind" == tree ]]; then
+      # An unfinished schema migration of a start that was interrupted.
+      kill -TERM $(tree_members "$pid") 2>/dev/null || true
+      continue
+    fi
     [[ -n "$(group_members "$pid")" ]] && { kill -TERM -- "-$pid" 2>/dev/null || true; groups+=("$pid:$name"); }
   done
   deadline=$((SECONDS + 20))
