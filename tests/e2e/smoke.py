@@ -149,21 +149,66 @@ def boot(s, nova, cinder, name, metadata, flavor_id):
 
 def servers_paginated(admin, nova, demo_project, ids):
     """servers/detail?all_tenants=1 page by page with limit=1, following servers_links rel=next."""
-    seen, url, pages = [], nova + "/servers/detail?all_tenants=1&limit=1", 0
+    seen, url, pages = [], nova + "/servers/detail?all_tenants=1&limit=1", []
     while url:
-        body = expect_status("admin servers/detail page %d" % (pages + 1), admin.call("GET", url, headers=comp("2.67")), 200)
-        expect("page %d holds at most 1 server" % (pages + 1), len(body["servers"]) <= 1, detail=str(len(body["servers"])))
-        seen += body["servers"]
-        pages += 1
+        body = expect_status("admin servers/detail page %d" % (len(pages) + 1), admin.call("GET", url, headers=comp("2.67")), 200)
         nxt = [l["href"] for l in body.get("servers_links", []) if l["rel"] == "next"]
+        pages.append((len(body["servers"]), bool(nxt)))
+        if nxt:
+            expect("next link carries limit=1 and marker=<last id of the page>",
+                   "limit=1" in nxt[0] and nxt[0].endswith("marker=%s" % body["servers"][-1]["id"]), detail=nxt[0])
+        seen += body["servers"]
         url = nxt[0] if nxt else None
-        if pages > 10:
+        if len(pages) > 10:
             raise Mismatch("pagination does not end")
     mine = {s["id"]: s for s in seen if s["id"] in ids}
     expect("pagination with limit=1 visits both servers once", len(mine) == 2 and len(seen) == len({s["id"] for s in seen}),
            detail="seen %s" % [s["id"] for s in seen])
+    # DIFF: the shared README says servers_links rel=next "appears when more remain". Nova adds it
+    # whenever a page is full (len == limit), so the last full page links to an empty page without one.
+    expect("every full page links on; the last page is empty and has no next link",
+           all(n == 1 and nxt for n, nxt in pages[:-1]) and pages[-1] == (0, False), detail="(servers, next) per page: %s" % pages)
     expect("servers carry tenant_id of demo", all(s["tenant_id"] == demo_project for s in mine.values()))
+    r = admin.call("GET", nova + "/servers/detail?all_tenants=1&marker=00000000-0000-0000-0000-000000000000")
+    expect_error("unknown marker", r, 400, "badRequest", "marker [00000000-0000-0000-0000-000000000000] not found")
     return mine
+
+
+def backups_paginated(admin, admin_cinder, ids):
+    """backups/detail?all_tenants=1 page by page with limit=1, following backups_links rel=next."""
+    seen, url, pages = [], admin_cinder + "/backups/detail?all_tenants=1&limit=1", []
+    while url:
+        body = expect_status("admin backups/detail page %d" % (len(pages) + 1), admin.call("GET", url, headers=vol("3.64")), 200)
+        nxt = [l["href"] for l in body.get("backups_links", []) if l["rel"] == "next"]
+        pages.append((len(body["backups"]), bool(nxt)))
+        seen += [b["id"] for b in body["backups"]]
+        url = nxt[0] if nxt else None
+        if len(pages) > 10:
+            raise Mismatch("pagination does not end")
+    # Not in the transcript: Cinder pages like Nova, a next link on every full page.
+    expect("backups pages: all %d backups once, a next link on every full page" % len(ids),
+           set(ids) <= set(seen) and len(seen) == len(set(seen)) and all(n == 1 and nxt for n, nxt in pages[:-1])
+           and pages[-1] == (0, False), detail="(backups, next) per page: %s" % pages)
+
+
+def error_shapes(demo, admin, nova, cinder):
+    """Answers staffeln must recognise: unauthenticated, wrong password, tenant asking for all tenants."""
+    unauth = {"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}
+    r = osclient.request("GET", cinder + "/backups")
+    expect("cinder without token -> 401 error body and WWW-Authenticate",
+           r.status == 401 and r.body == unauth and r.headers.get("WWW-Authenticate") == 'Keystone uri="%s/v3"' % KEYSTONE_ROOT, r)
+    r = osclient.request("GET", nova + "/servers")
+    expect("nova without token -> 401 error body", r.status == 401 and r.body == unauth, r)
+    r = osclient.request("POST", KEYSTONE_ROOT + "/v3/auth/tokens", {"auth": {"identity": {"methods": ["password"], "password": {
+        "user": {"name": "demo", "password": "wrong", "domain": {"name": "Default"}}}}}})
+    expect("keystone wrong password -> 401 error body", r.status == 401 and r.body == unauth, r)
+    r = demo.call("GET", nova + "/servers/detail?all_tenants=1")
+    expect_error("tenant servers/detail?all_tenants=1", r, 403, "forbidden",
+                 "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed.")
+    # Not in the transcript: Cinder ignores all_tenants from a tenant (200, its own backups only).
+    r = demo.call("GET", cinder + "/backups/detail?all_tenants=1", headers=vol("3.64"))
+    expect("tenant backups/detail?all_tenants=1 -> 200, own backups only",
+           r.status == 200 and all("os-backup-project-attr:project_id" not in b for b in r.body["backups"]), r)
 
 
 def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id):
@@ -176,6 +221,9 @@ def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id)
                                                            "metadata": {"k": "v"}}}, vol("3.42"))
     expect("backup with metadata at 3.42 -> 400 additional properties",
            r.status == 400 and "Additional properties are not allowed ('metadata' was unexpected)" in r.body["badRequest"]["message"], r)
+    r = demo.call("POST", cinder + "/backups", {"backup": {"volume_id": data_vid, "incremental": True, "force": True}}, vol("3.64"))
+    expect_error("incremental of a volume without backups", r, 400, "badRequest",
+                 "Invalid backup: No backups available to do an incremental backup.")
     meta = {"created_by": "staffeln", "server_id": server_id}
     r = demo.call("POST", cinder + "/backups", {"backup": {"volume_id": vid, "name": "staffeln-full", "description": "Backup by staffeln",
                                                            "incremental": False, "force": True, "metadata": meta}}, vol("3.43"))
@@ -205,6 +253,10 @@ def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id)
     expect("admin sees the 3 backups with project and user of demo",
            len(mine) == 3 and all(x["os-backup-project-attr:project_id"] == demo.project_id and x["user_id"] == demo.user_id
                                   for x in mine.values()), detail=str(list(mine.values()))[:800])
+    backups_paginated(admin, admin_cinder, [full, incr, data_full])
+    body = expect_status("admin backups/detail?all_tenants=1&project_id=demo",
+                         admin.call("GET", "%s/backups/detail?all_tenants=1&project_id=%s" % (admin_cinder, demo.project_id), headers=vol("3.64")), 200)
+    expect("project filter finds the 3 backups", {full, incr, data_full} <= {x["id"] for x in body["backups"]})
     body = expect_status("demo backups/detail?volume_id=&status=available",
                          demo.call("GET", "%s/backups/detail?volume_id=%s&status=available" % (cinder, vid), headers=vol("3.64")), 200)
     expect("volume filter returns the full and the incremental, newest first",
@@ -358,6 +410,7 @@ def main():
         expect("admin sees os-vol-tenant-attr:tenant_id of demo",
                all(v["os-vol-tenant-attr:tenant_id"] == demo.project_id for v in body["volumes"] if v["id"] in volumes))
 
+        error_shapes(demo, admin, nova, cinder)
         backup_scenario(demo, admin, cinder, admin_cinder, root, data, tagged)
         server_metadata(demo, nova, tagged)
     finally:
