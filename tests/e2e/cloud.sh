@@ -235,10 +235,15 @@ driver = noop
 [oslo_policy]
 # Tests may edit this file: oslo.policy re-reads it when its modification time changes.
 policy_file = $e/cinder/policy.yaml
+# privsep-helper run directly: we are root, and the stock rootwrap filter wants configs in /etc.
+# One thread per privsep daemon: once, two backups starting together hung for 2 min in os-brick's
+# get_system_uuid (dmidecode forked from the daemon's thread pool); serialising its calls costs little.
 [privsep_osbrick]
 helper_command = privsep-helper --config-file $e/cinder/cinder.conf
+thread_pool_size = 1
 [cinder_sys_admin]
 helper_command = privsep-helper --config-file $e/cinder/cinder.conf
+thread_pool_size = 1
 [nfs]
 volume_driver = staffeln_e2e_nfs.OfflineSnapshotNfsDriver
 volume_backend_name = nfs

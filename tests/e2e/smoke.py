@@ -109,7 +109,7 @@ def wait_volume(s, url, vid, status, timeout=60):
     return osclient.wait_for("volume %s %s" % (vid, status), poll, timeout, 0.5)
 
 
-def wait_backup(s, url, bid, timeout=120):
+def wait_backup(s, url, bid, timeout=300):
     def poll():
         b = s.call("GET", "%s/backups/%s" % (url, bid), headers=vol("3.64")).body["backup"]
         if b["status"] == "error":
