@@ -304,7 +304,8 @@ start_mariadb() {
     --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
 }
 
-sql() { mariadb --no-defaults -S "$S/run/mysqld.sock" -uroot -e "$1"; }
+# sql STATEMENTS: run as MariaDB's root, read from stdin so no password shows in the process list.
+sql() { mariadb --no-defaults -S "$S/run/mysqld.sock" -uroot <<<"$1"; }
 
 create_databases() {
   local d grants=""
@@ -335,7 +336,7 @@ keystone_setup() {
   mkdir -p "$S/keystone/fernet-keys" "$S/keystone/credential-keys"
   keystone-manage "${conf[@]}" fernet_setup --keystone-user root --keystone-group root
   keystone-manage "${conf[@]}" credential_setup --keystone-user root --keystone-group root
-  keystone-manage "${conf[@]}" bootstrap --bootstrap-password "$pw_admin" \
+  OS_BOOTSTRAP_PASSWORD=$pw_admin keystone-manage "${conf[@]}" bootstrap \
     --bootstrap-admin-url "http://127.0.0.1:$port_keystone/v3" \
     --bootstrap-internal-url "http://127.0.0.1:$port_keystone/v3" \
     --bootstrap-public-url "http://127.0.0.1:$port_keystone/v3" \
