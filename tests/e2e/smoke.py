@@ -230,6 +230,10 @@ def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id)
     body = expect_status("full backup with force and metadata (3.43)", r, 202)
     expect("create answers a trimmed body {id, links, name}", set(body["backup"]) == {"id", "links", "name"}, r)
     full = body["backup"]["id"]
+    # Not in the transcript: while a backup runs, its volume is "backing-up" and refuses another.
+    r = demo.call("POST", cinder + "/backups", {"backup": {"volume_id": vid, "force": True}}, vol("3.64"))
+    expect_error("second backup of a volume being backed up", r, 400, "badRequest",
+                 'Invalid volume: Volume to be backed up must be available or in-use, but the current status is "backing-up".')
     r = demo.call("POST", cinder + "/backups", {"backup": {"volume_id": data_vid, "name": "staffeln-data-full",
                                                            "force": True, "metadata": meta}}, vol("3.43"))
     data_full = expect_status("full backup of the attached data volume", r, 202)["backup"]["id"]
@@ -278,6 +282,8 @@ def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id)
                           admin.call("GET", "%s/os-quota-sets/%s" % (admin_cinder, demo.project_id)), 200)["quota_set"]
     expect("without usage the values are integers", isinstance(quota["backups"], int) and quota["backups"] == 10, detail=json.dumps(quota))
 
+    quota_exceeded(demo, admin, cinder, admin_cinder, data_vid)
+
     r = demo.call("DELETE", "%s/backups/%s" % (cinder, full))
     expect_error("delete full while its incremental exists", r, 400, "badRequest", "Invalid backup: Incremental backups exist for this backup.")
     expect_status("delete incremental", demo.call("DELETE", "%s/backups/%s" % (cinder, incr)), 202)
@@ -288,6 +294,19 @@ def backup_scenario(demo, admin, cinder, admin_cinder, vid, data_vid, server_id)
     expect_error("deleted backup", r, 404, "itemNotFound", "Backup %s could not be found." % full)
     expect_status("admin deletes the data volume's backup", admin.call("DELETE", "%s/backups/%s" % (admin_cinder, data_full)), 202)
     wait_gone(demo, "%s/backups/%s" % (cinder, data_full), "data backup")
+
+
+def quota_exceeded(demo, admin, cinder, admin_cinder, vid):
+    """With the backups quota at what is in use, one more backup is refused at once (413)."""
+    quota_url = "%s/os-quota-sets/%s" % (admin_cinder, demo.project_id)
+    expect_status("admin sets demo's backups quota to 3", admin.call("PUT", quota_url, {"quota_set": {"backups": 3}}), 200)
+    try:
+        r = demo.call("POST", cinder + "/backups", {"backup": {"volume_id": vid, "force": True}}, vol("3.64"))
+        expect("backup over quota -> 413 overLimit with retryAfter",
+               r.status == 413 and r.body == {"overLimit": {"code": 413, "retryAfter": "0",
+                                                            "message": "BackupLimitExceeded: Maximum number of backups allowed (3) exceeded"}}, r)
+    finally:
+        expect_status("admin resets demo's quotas to the defaults", admin.call("DELETE", quota_url), 200)
 
 
 class PolicyStub:
