@@ -349,8 +349,9 @@ nova_setup() {
   local conf=(--config-file "$S/etc/nova/nova.conf")
   pymain nova.cmd.manage "${conf[@]}" api_db sync
   pymain nova.cmd.manage "${conf[@]}" cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)"
-  pymain nova.cmd.manage "${conf[@]}" cell_v2 list_cells | grep -q ' cell1 ' ||
-    pymain nova.cmd.manage "${conf[@]}" cell_v2 create_cell --name cell1
+  local cells
+  cells=$(pymain nova.cmd.manage "${conf[@]}" cell_v2 list_cells)
+  [[ "$cells" == *" cell1 "* ]] || pymain nova.cmd.manage "${conf[@]}" cell_v2 create_cell --name cell1
   pymain nova.cmd.manage "${conf[@]}" db sync
 }
 
