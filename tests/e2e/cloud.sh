@@ -75,7 +75,7 @@ fail() {
   local name=$1 p; shift
   echo "cloud.sh: $*" >&2
   tail_log "$name"
-  for p in "${setup_pids[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+  for p in "${setup_pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   exit 1
 }
 
@@ -408,16 +408,16 @@ start_cinder() {
 }
 
 write_client_files() {
-  local who project pw
+  local who pw_var pw
   (umask 077
   for who in admin demo alt; do
-    project=$who; pw_var="pw_$who"; pw=${!pw_var}
+    pw_var="pw_$who"; pw=${!pw_var}
     cat >"$S/openrc-$who" <<EOF
 export OS_AUTH_URL=http://127.0.0.1:$port_keystone/v3
 export OS_IDENTITY_API_VERSION=3
 export OS_USERNAME=$who
 export OS_PASSWORD=$pw
-export OS_PROJECT_NAME=$project
+export OS_PROJECT_NAME=$who
 export OS_USER_DOMAIN_NAME=Default
 export OS_PROJECT_DOMAIN_NAME=Default
 export OS_REGION_NAME=$region
