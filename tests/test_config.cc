@@ -165,7 +165,7 @@ TEST_CASE("later files override earlier ones, and the config directory comes las
     CHECK(loaded.files_read.size() == 4);
 }
 
-TEST_CASE("values may be quoted, comments start with # or ;, and lists are comma-separated") {
+TEST_CASE("values may be quoted, comments start with # or a semicolon, and lists are comma-separated") {
     TempDir dir;
     auto loaded = load_text(dir,
                             "# a comment\n; another\n[notification]\n"

@@ -71,7 +71,7 @@ TEST_CASE("a create that may have reached the server is never retried") {
     CHECK_FALSE(retry_delay(policy, transport(ErrorKind::invalid_input, false), Idempotency::idempotent, 1, milliseconds(0), 0.0));
 }
 
-TEST_CASE("Retry-After is read in seconds; dates and garbage fall back to backoff") {
+TEST_CASE("Retry-After is read in seconds, dates and garbage fall back to backoff") {
     CHECK(parse_retry_after("3") == milliseconds(3000));
     CHECK(parse_retry_after(" 0 ") == milliseconds(0));
     CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));

@@ -278,7 +278,7 @@ TEST_CASE("one warning per server however many volumes and backups it has") {
     CHECK(c.plan().warnings.size() == 1);
 }
 
-TEST_CASE("the safety floor keeps the newest available chain of a tagged server's volume; off, all expire") {
+TEST_CASE("the safety floor keeps the newest available chain of a tagged server's volume, off, all expire") {
     for (bool floor : {true, false}) {
         CAPTURE(floor);
         Cloud c;

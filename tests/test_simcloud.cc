@@ -167,7 +167,7 @@ TEST_CASE("nova lists other projects' servers only for admins with all_tenants, 
     CHECK(h.call("GET", "/compute/v2.1/servers/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", demo).status == 404);
 }
 
-TEST_CASE("nova pages servers newest first with limit, marker and servers_links; an unknown marker is 400") {
+TEST_CASE("nova pages servers newest first with limit, marker and servers_links, an unknown marker is 400") {
     Harness h(generated(3, 7, 1, 0));
     std::string admin = h.token("admin", "admin-secret", "admin");
     int pages = 0;
@@ -240,7 +240,7 @@ TEST_CASE("cinder scopes non-admin lists to the token's project and rejects unli
     CHECK(h.call("GET", backups_url(h, "prod") + "/detail?metadata=%7B%22a%22%3A%22b%22%7D", alice, "volume 3.32").status == 200);
 }
 
-TEST_CASE("a project token cannot back up another project's volume; admin's backup belongs to admin's project") {
+TEST_CASE("a project token cannot back up another project's volume, admin's backup belongs to admin's project") {
     Harness h(fast_demo());
     std::string alice = h.token("alice", "alice-secret", "prod");
     std::string admin = h.token("admin", "admin-secret", "admin");
@@ -335,7 +335,7 @@ TEST_CASE("a backup from a snapshot leaves the volume alone and must name the sn
     CHECK(create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}}).status == 400);  // backing-up
 }
 
-TEST_CASE("a backup with incrementals cannot be deleted; deleted backups go away and then 404") {
+TEST_CASE("a backup with incrementals cannot be deleted, deleted backups go away and then 404") {
     Harness h(fast_demo());
     std::string demo = h.token("demo", "demo-secret", "demo");
     std::string full = create_backup(h, demo, "demo", {{"volume_id", kDetached}}).body["backup"]["id"];
