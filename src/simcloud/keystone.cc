@@ -207,13 +207,11 @@ json project_json(const Project& p, const std::string& base) {
 }
 
 std::string self_url(const Call& call) {
-    std::string url = call.base_url + call.req.path;
-    if (!call.req.params.empty()) {
-        std::string sep = "?";
-        for (const auto& [k, v] : call.req.params) {
-            url += sep + k + "=" + v;
-            sep = "&";
-        }
+    std::string url = fmt::format("{}{}", call.base_url, call.req.path);
+    char sep = '?';
+    for (const auto& [k, v] : call.req.params) {
+        fmt::format_to(std::back_inserter(url), "{}{}={}", sep, k, v);
+        sep = '&';
     }
     return url;
 }
