@@ -52,6 +52,7 @@ set(STAFFELN_SOURCES
   src/openstack/nova.cc
   src/openstack/cinder.cc
   src/openstack/cloud.cc
+  src/openstack/connect.cc
   src/core/retention_planner.cc
   src/core/report_model.cc
   src/store/automated_backups.cc

@@ -5,8 +5,7 @@
 #include "context.h"
 
 #include "staffeln/log.h"
-#include "staffeln/openstack/cloud.h"
-#include "staffeln/openstack/credentials.h"
+#include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/inputs.h"
 #include "staffeln/report/render.h"
@@ -34,15 +33,6 @@ struct ReportArgs {
     std::string output;
 };
 
-openstack::RetryPolicy retry_policy(const config::Config& config) {
-    openstack::RetryPolicy retry;
-    retry.retry_timeout = std::chrono::seconds(config.openstack.retry_timeout);
-    retry.max_retry_interval = std::chrono::seconds(config.openstack.max_retry_interval);
-    retry.skip_retry_codes.clear();
-    for (const auto& code : config.openstack.skip_retry_codes) retry.skip_retry_codes.insert(std::stoi(code));
-    return retry;
-}
-
 // The cloud when credentials are found (OS_* variables or clouds.yaml, as the conductor);
 // otherwise what the store knows: project ids as names, quotas unknown, no member addresses.
 struct Inputs {
@@ -51,17 +41,15 @@ struct Inputs {
 };
 
 Inputs report_inputs(const config::Config& config) {
-    auto env = openstack::process_environment();
-    auto credentials = openstack::load_credentials(env, openstack::default_clouds_yaml_paths(env));
-    if (!credentials) {
+    auto connection = openstack::connect(config);
+    if (!connection) {
         log::warning("report", "no cloud credentials ({}): project names are their ids, quotas unknown, members' "
                                "addresses unknown",
-                     credentials.error().message);
+                     connection.error().message);
         return {nullptr, std::make_unique<report::StoreOnlyInputs>()};
     }
-    auto cloud = std::make_unique<openstack::Cloud>(*credentials, retry_policy(config));
-    auto inputs = std::make_unique<report::CloudInputs>(*cloud);
-    return {std::move(cloud), std::move(inputs)};
+    auto inputs = std::make_unique<report::CloudInputs>(*connection->cloud);
+    return {std::move(connection->cloud), std::move(inputs)};
 }
 
 bool rendered(const ProjectReport& r) { return r.delivery != Delivery::not_due && !r.html.empty(); }

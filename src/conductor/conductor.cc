@@ -5,8 +5,9 @@
 #include "staffeln/conductor/retention_cycle.h"
 #include "staffeln/conductor/signals.h"
 #include "staffeln/log.h"
-#include "staffeln/openstack/cloud.h"
-#include "staffeln/openstack/credentials.h"
+#include "staffeln/openstack/connect.h"
+#include "staffeln/report/cloud_inputs.h"
+#include "staffeln/report/reporter.h"
 
 #include <fmt/format.h>
 
@@ -17,18 +18,23 @@ namespace {
 
 constexpr std::string_view kLog = "conductor";
 
-openstack::RetryPolicy retry_policy(const config::Config& config) {
-    openstack::RetryPolicy retry;
-    retry.retry_timeout = std::chrono::seconds(config.openstack.retry_timeout);
-    retry.max_retry_interval = std::chrono::seconds(config.openstack.max_retry_interval);
-    retry.skip_retry_codes.clear();
-    for (const auto& code : config.openstack.skip_retry_codes) retry.skip_retry_codes.insert(std::stoi(code));
-    return retry;
-}
-
 TimePoint wall_clock() { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }
 
-void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention, bool dry_run) {
+// Reports go out after the backup cycle that finished the tasks they tell of, by the node
+// that ran it; report_period decides whether a project is due.
+std::vector<report::ProjectReport> send_reports(Context& ctx) {
+    report::CloudInputs inputs(ctx.cloud);
+    std::lock_guard guard(ctx.db_mutex);
+    auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
+    if (!reports) {
+        log::error(kLog, "reports not sent: {}", reports.error().message);
+        return {};
+    }
+    return std::move(*reports);
+}
+
+void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention,
+                   const std::vector<report::ProjectReport>& reports, bool dry_run) {
     if (dry_run) return;
     const auto& o = backup.outcome;
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
@@ -37,6 +43,11 @@ void print_summary(const BackupCycleResult& backup, const RetentionOutcome& rete
     for (const auto& line : o.problems) fmt::print("problem: {}\n", line);
     for (const auto& line : retention.problems) fmt::print("problem: {}\n", line);
     for (const auto& line : retention.warnings) fmt::print("warning: {}\n", line);
+    for (const auto& r : reports) {
+        if (r.delivery == report::Delivery::not_due) continue;
+        fmt::print("report for project {} ({}): {}{}{}\n", r.digest.project_id, r.digest.project_name,
+                   report::to_string(r.delivery), r.detail.empty() ? "" : ": ", r.detail);
+    }
 }
 
 // Holds a role's lock for one cycle; says so and skips the cycle when another process has it.
@@ -61,18 +72,20 @@ public:
         Context ctx = context();
         BackupCycleResult backup;
         RetentionOutcome retention;
+        std::vector<report::ProjectReport> reports;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] {
                 retention = run_retention_cycle(ctx, backup.servers, options_.dry_run, stdout);
             });
+            if (!options_.dry_run) reports = send_reports(ctx);
         });
         if (!ran) {
             fmt::print(stderr, "staffeln conductor: another conductor holds the puller role ({}); nothing done\n",
                        locks_.describe());
             return 1;
         }
-        print_summary(backup, retention, options_.dry_run);
+        print_summary(backup, retention, reports, options_.dry_run);
         bool failed = !backup.cloud_readable || backup.outcome.failed > 0 || backup.outcome.cancelled > 0 ||
                       !backup.outcome.problems.empty() || !retention.problems.empty();
         return failed ? 1 : 0;
@@ -86,7 +99,10 @@ public:
             Context ctx = context();
             auto now = Clock::now();
             if (now >= next_backup) {
-                with_role(ctx, "puller", [&] { run_backup_cycle(ctx, false, stdout); });
+                with_role(ctx, "puller", [&] {
+                    run_backup_cycle(ctx, false, stdout);
+                    send_reports(ctx);
+                });
                 next_backup = now + std::chrono::seconds(config_.conductor.backup_service_period);
             }
             if (!stop_.requested() && Clock::now() >= next_retention) {
@@ -137,16 +153,16 @@ int run_conductor(config::Config config, const RunOptions& options,
         fmt::print(stderr, "staffeln conductor: {}\n", current.error().message);
         return 1;
     }
-    auto env = openstack::process_environment();
-    auto credentials = openstack::load_credentials(env, openstack::default_clouds_yaml_paths(env));
-    if (!credentials) {
-        fmt::print(stderr, "staffeln conductor: {}\n", credentials.error().message);
+    auto connection = openstack::connect(config);
+    if (!connection) {
+        fmt::print(stderr, "staffeln conductor: {}\n", connection.error().message);
         return 1;
     }
-    openstack::Cloud cloud(*credentials, retry_policy(config));
+    const auto& credentials = connection->credentials;
+    auto& cloud = *connection->cloud;
     if (auto project = cloud.session().own_project_id(); !project) {
-        fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials->auth_url,
-                   credentials->source, project.error().message);
+        fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials.auth_url,
+                   credentials.source, project.error().message);
         return 1;
     }
     auto locks = coordination::make_coordinator(config.coordination.backend_url,
@@ -155,7 +171,7 @@ int run_conductor(config::Config config, const RunOptions& options,
         fmt::print(stderr, "staffeln conductor: {}\n", locks.error().message);
         return 1;
     }
-    log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials->auth_url, credentials->source,
+    log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials.auth_url, credentials.source,
               config.database.path.string(), (*locks)->describe());
     Daemon daemon(std::move(config), options, cloud, *db, **locks, stop);
     if (options.once || options.dry_run) return daemon.once();
