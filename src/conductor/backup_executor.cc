@@ -33,7 +33,7 @@ public:
                 if (pass == Pass::start) creates.push_back(c), retried.push_back(false);
             } else if (const auto* r = std::get_if<core::RetryCreate>(&action)) {
                 if (pass == Pass::start) creates.push_back(&r->create), retried.push_back(true);
-            } else {
+            } else if (pass == Pass::start || !is_about_a_volume_only(action)) {
                 std::visit([this](const auto& a) { apply(a); }, action);
             }
         }
@@ -44,6 +44,12 @@ public:
     }
 
 private:
+    // The settle pass finishes the work in flight; what it would say of volumes the start pass
+    // has said already (a second skip, a second failed task).
+    static bool is_about_a_volume_only(const core::BackupAction& action) {
+        return std::holds_alternative<core::SkipVolume>(action) || std::holds_alternative<core::FailVolume>(action);
+    }
+
     core::TagForm negotiate_tag_form() {
         auto metadata = ctx_.cloud.cinder().supports_backup_metadata();
         if (metadata && *metadata) return core::TagForm::metadata;
@@ -167,7 +173,7 @@ private:
             log::error(kLog, "{}", done.error().message);
             return;
         }
-        log::info(kLog, "backup {} is available: {}", a.backup_id, a.reason);
+        log::info(kLog, "task {} succeeded: {}", a.task_id, a.reason);
         ++outcome_.succeeded;
         if (!a.server_id.empty()) outcome_.backed_up_servers.insert(a.server_id);
     }

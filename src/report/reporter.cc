@@ -71,9 +71,8 @@ Status address(ProjectReport& report, const ReportSettings& settings, ReportInpu
 
 Status deliver(const ProjectReport& report, const ReportSettings& settings, TimePoint now) {
     if (settings.smtp.sender.empty()) {
-        log::info("report", "report for project {} ({}), [notification] sender_email unset so logged here: {}",
-                  report.digest.project_name, report.digest.project_id,
-                  to_json(report.digest).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        log::info("report", "report for project {} ({}), [notification] sender_email unset so logged here:\n{}",
+                  report.digest.project_name, report.digest.project_id, report.text);
         return {};
     }
     MailMessage mail{settings.smtp.sender, report.recipients.addresses, report.subject, report.text, report.html, now,

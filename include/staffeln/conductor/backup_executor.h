@@ -26,7 +26,7 @@ struct BackupOutcome {
 
 enum class Pass {
     start,   // the cycle's first plan: everything, creates included
-    settle,  // after waiting: record outcomes only; new creates wait for the next cycle
+    settle,  // after waiting: outcomes of the work in flight only; creates, skips and failed volumes were the start pass's
 };
 
 void execute_backup_plan(Context& ctx, const core::BackupSnapshot& snapshot, const core::BackupPlan& plan, Pass pass,
