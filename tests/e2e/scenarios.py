@@ -171,6 +171,11 @@ def summary(out):
     return counts
 
 
+def file_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def store_rows(world, query, args=()):
     con = sqlite3.connect("file:%s?mode=ro" % world.db, uri=True)
     try:
@@ -180,7 +185,7 @@ def store_rows(world, query, args=()):
         con.close()
 
 
-def new_staffeln_backups(cloud, world, before):
+def new_staffeln_backups(cloud, before):
     """staffeln's backups made since `before` (a set of ids), by volume."""
     by_volume = {}
     for b in cloud.staffeln_backups().values():
@@ -279,7 +284,7 @@ def step_first(world, cloud):
     expect("cycle 1: 2 started, 2 succeeded, nothing failed or skipped",
            (counts.get("started"), counts.get("succeeded"), counts.get("failed"), counts.get("skipped")) == (2, 2, 0, 0),
            detail=str(counts))
-    made = new_staffeln_backups(cloud, world, before)
+    made = new_staffeln_backups(cloud, before)
     one_per_volume("cycle 1", made, [world["root"], world["data"]])
     for bs in made.values():
         is_staffeln_backup(world, cloud, bs[0], "cycle 1")
@@ -309,7 +314,7 @@ def step_tenant(world, cloud):
     expect("cycle 2: 2 started, 2 succeeded, none adopted",
            (counts.get("started"), counts.get("succeeded"), counts.get("failed"), counts.get("adopted")) == (2, 2, 0, 0),
            detail=str(counts))
-    made = new_staffeln_backups(cloud, world, before)
+    made = new_staffeln_backups(cloud, before)
     one_per_volume("cycle 2", made, [world["root"], world["data"]])
     root, data = made[world["root"]][0], made[world["data"]][0]
     for b in (root, data):
@@ -343,7 +348,7 @@ def step_retention(world, cloud):
            (counts.get("started"), counts.get("succeeded"), counts.get("failed"), counts.get("adopted"), counts.get("deleted"))
            == (2, 2, 0, 0, 3),
            detail=str(counts))
-    made = new_staffeln_backups(cloud, world, before)
+    made = new_staffeln_backups(cloud, before)
     one_per_volume("cycle 3", made, [world["root"], world["data"]])
     root, data = made[world["root"]][0], made[world["data"]][0]
     expect("cycle 3: root incremental on staffeln's cycle-2 full, not on the tenant's newer-than-cycle-1 backup",
@@ -456,9 +461,9 @@ def step_report(world, cloud):
     counts = summary(out)
     expect("cycle 4 exits 1: nothing started, 1 failed (data volume in error), 1 skipped (root)",
            rc == 1 and (counts.get("started"), counts.get("failed"), counts.get("skipped")) == (0, 1, 1), detail=str(counts))
-    store_before = open(world.db, "rb").read()
+    store_before = file_bytes(world.db)
     rc, out, err = staffeln(world, "report", "report", "--dry-run", "--format", "json")
-    expect("report --dry-run exits 0 and leaves the store as it was", rc == 0 and open(world.db, "rb").read() == store_before)
+    expect("report --dry-run exits 0 and leaves the store as it was", rc == 0 and file_bytes(world.db) == store_before)
     reports = [r for r in json.loads(out) if r["project_id"] == d.project_id]
     expect("one report for project demo, named, not sent", len(reports) == 1 and reports[0]["project_name"] == "demo"
            and reports[0]["delivery"] == "dry run", detail=out[:800])
