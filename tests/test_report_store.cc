@@ -67,7 +67,7 @@ TEST_CASE("the last report time is the project's or a global one, never one in t
     CHECK(*last_report_time(db, "p1", at(1000)).value() == at(700));
 }
 
-TEST_CASE("a delivery purges exactly the reported tasks and records a timestamp in one go") {
+TEST_CASE("a delivery marks exactly the reported tasks and records a timestamp in one go") {
     TempDir dir;
     auto db = testing::new_store(dir / "s.db");
     insert_task(db, {.id = "a", .project_id = "p1"});
@@ -82,6 +82,10 @@ TEST_CASE("a delivery purges exactly the reported tasks and records a timestamp 
     REQUIRE(left->size() == 2);
     CHECK((*left)[0].id == "later");
     CHECK((*left)[1].id == "other");
+    // "a" keeps its record while its backup exists (the planner knows the backup's tag by it);
+    // "b" has no backup and goes.
+    CHECK(db.sql().execAndGet("SELECT group_concat(id || ':' || reported) FROM tasks WHERE id IN ('a', 'b')").getString() ==
+          "a:1");
     CHECK(testing::count_rows(db, "report_timestamps") == 2);
     SQLite::Statement stamp(db.sql(), "SELECT project_id, sender, created_at FROM report_timestamps ORDER BY created_at DESC");
     REQUIRE(stamp.executeStep());

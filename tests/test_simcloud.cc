@@ -5,6 +5,8 @@
 
 #include "simcloud/client_files.h"
 
+#include <fmt/format.h>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -279,6 +281,30 @@ TEST_CASE("backups go creating to available, the volume is backing-up meanwhile,
     CHECK(done["status"] == "available");
     CHECK(done["container"] == id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id);
     CHECK(h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDetached, demo).body["volume"]["status"] == "available");
+}
+
+// As the real Cinder zed answered in tests/e2e (README: "Over the backups quota").
+TEST_CASE("a backup over quota is 413 overLimit named after Cinder's exception, with Retry-After 0") {
+    for (const char* limit : {"backups", "backup_gigabytes"}) {
+        CAPTURE(limit);
+        json s = fast_demo();
+        s["projects"][1]["quota"] = {{"backups", 100}, {"backup_gigabytes", 1000}};
+        s["projects"][1]["quota"][limit] = 0;
+        Harness h(s);
+        std::string demo = h.token("demo", "demo-secret", "demo");
+        std::string quota = "/volume/v3/" + h.project_id("demo") + "/os-quota-sets/" + h.project_id("demo") + "?usage=True";
+        json used = h.call("GET", quota, demo).body["quota_set"];
+        Answer over = create_backup(h, demo, "demo", {{"volume_id", kDetached}});
+        CHECK(over.status == 413);
+        CHECK(over.header("Retry-After") == "0");
+        std::string message =
+            std::string(limit) == "backups"
+                ? "BackupLimitExceeded: Maximum number of backups allowed (0) exceeded"
+                : fmt::format("VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes "
+                              "quota. Requested 1G, quota is 0G and {}G has been consumed.",
+                              used["backup_gigabytes"]["in_use"].get<int>());
+        CHECK(over.body == json{{"overLimit", {{"code", 413}, {"message", message}, {"retryAfter", "0"}}}});
+    }
 }
 
 TEST_CASE("an error rate sends new backups to error with a fail_reason") {

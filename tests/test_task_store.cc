@@ -109,3 +109,20 @@ TEST_CASE("the backups table is rebuilt from Cinder's tagged backups in one step
     REQUIRE(f.tasks.forget_backup("t1", t0).ok());
     CHECK(f.tasks.load_all()->at(0).backup_id.empty());
 }
+
+TEST_CASE("a reported task is forgotten with its backup, an unreported one stays for its report") {
+    Fixture f;
+    for (const char* id : {"t1", "t2"}) {
+        REQUIRE(f.tasks.insert(task(id, std::string("v-") + id), {}, t0).ok());
+        REQUIRE(f.tasks.set_in_flight(id, std::string("b-") + id, t0).ok());
+        REQUIRE(f.tasks.set_status(id, TaskStatus::succeeded, "", t0).ok());
+    }
+    f.db.sql().exec("UPDATE tasks SET reported = 1 WHERE id = 't1'");
+    REQUIRE(f.tasks.forget_backup("t1", t0).ok());
+    REQUIRE(f.tasks.forget_backup("t2", t0).ok());
+    auto left = f.tasks.load_all();
+    REQUIRE(left->size() == 1);
+    CHECK(left->at(0).task_id == "t2");
+    CHECK(left->at(0).backup_id.empty());
+    CHECK(f.tasks.forget_backup("t1", t0).error().kind == ErrorKind::not_found);
+}

@@ -69,14 +69,21 @@ Status record_delivery(store::Database& db, const Delivered& delivered) {
     return store::guarded(
         fmt::format("cannot record the report of project {} in {}", delivered.project_id, db.path().string()), [&] {
             SQLite::Transaction tx(db.sql());
+            // A task whose backup is still in Cinder stays, marked reported: the planner needs its
+            // record to know the backup's tag (backup_planner.h); retention forgets it with the backup.
             SQLite::Statement purge(db.sql(),
-                                    "DELETE FROM tasks WHERE id = ?1 AND project_id = ?2 "
+                                    "DELETE FROM tasks WHERE id = ?1 AND project_id = ?2 AND backup_id IS NULL "
                                     "AND status IN ('succeeded', 'failed', 'cancelled')");
+            SQLite::Statement mark(db.sql(),
+                                   "UPDATE tasks SET reported = 1 WHERE id = ?1 AND project_id = ?2 "
+                                   "AND status IN ('succeeded', 'failed', 'cancelled')");
             for (const auto& id : delivered.task_ids) {
-                purge.bind(1, id);
-                purge.bind(2, delivered.project_id);
-                purge.exec();
-                purge.reset();
+                for (auto* q : {&purge, &mark}) {
+                    q->bind(1, id);
+                    q->bind(2, delivered.project_id);
+                    q->exec();
+                    q->reset();
+                }
             }
             SQLite::Statement stamp(db.sql(),
                                     "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, ?2, ?3)");

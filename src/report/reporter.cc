@@ -99,7 +99,7 @@ ProjectReport deliver_and_record(Pass& pass, ProjectReport report) {
     }
     report.delivery = logged ? Delivery::logged : Delivery::sent;
     report.detail = logged ? "written to the log" : fmt::format("sent to {}", fmt::join(report.recipients.addresses, ", "));
-    log::info("report", "report for project {} {} (tasks reported and purged: {})", report.digest.project_id,
+    log::info("report", "report for project {} {} (tasks reported: {})", report.digest.project_id,
               report.detail, report.digest.task_ids.size());
     return report;
 }

@@ -371,12 +371,23 @@ std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_js
     return std::nullopt;
 }
 
+// Cinder's QuotaError: a "safe" exception, so the message is prefixed with its class name
+// (cinder/api/middleware/fault.py), and its Retry-After of 0 goes in the header and the body.
+Reply over_quota(std::string_view exception, const std::string& message) {
+    Reply r = json_reply(413, {{"overLimit", {{"code", 413}, {"message", fmt::format("{}: {}", exception, message)},
+                                              {"retryAfter", "0"}}}});
+    r.headers.emplace_back("Retry-After", "0");
+    return r;
+}
+
 std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
     if (p.quota.backups >= 0 && p.usage.backups + 1 > p.quota.backups)
-        return fault(413, fmt::format("Maximum number of backups allowed ({}) exceeded", p.quota.backups));
+        return over_quota("BackupLimitExceeded",
+                          fmt::format("Maximum number of backups allowed ({}) exceeded", p.quota.backups));
     if (p.quota.backup_gigabytes >= 0 && p.usage.backup_gigabytes + size > p.quota.backup_gigabytes)
-        return fault(413, fmt::format("Requested backup exceeds allowed Backup gigabytes quota. Requested {}G, quota is {}G and "
-                                      "{}G has been consumed.",
+        return over_quota("VolumeBackupSizeExceedsAvailableQuota",
+                          fmt::format("Requested backup exceeds allowed Backup gigabytes quota. Requested {}G, quota is "
+                                      "{}G and {}G has been consumed.",
                                       size, p.quota.backup_gigabytes, p.usage.backup_gigabytes));
     return std::nullopt;
 }

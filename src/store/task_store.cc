@@ -132,6 +132,10 @@ Status TaskStore::note_attempt_failed(const std::string& task_id, const std::str
 Status TaskStore::forget_backup(const std::string& task_id, TimePoint now) {
     int changed = 0;
     auto done = guarded(fmt::format("cannot update task {}", task_id), [&] {
+        SQLite::Statement purge(db_.sql(), "DELETE FROM tasks WHERE id = ? AND reported = 1");
+        purge.bind(1, task_id);
+        changed = purge.exec();
+        if (changed > 0) return;
         SQLite::Statement q(db_.sql(), "UPDATE tasks SET backup_id = NULL, updated_at = ? WHERE id = ?");
         q.bind(1, unix_seconds(now));
         q.bind(2, task_id);

@@ -37,7 +37,7 @@ struct Digest {
     std::optional<core::QuotaLine> quota;  // nothing: the cloud did not say
     std::vector<FinishedTask> succeeded;   // oldest first
     std::vector<FinishedTask> failed;      // failed and cancelled, oldest first
-    std::vector<std::string> task_ids;     // every task the digest reports on: purged once delivered
+    std::vector<std::string> task_ids;     // every task the digest reports on: marked reported once delivered
 };
 
 // Keeps only project_id's tasks; a Digest without task_ids means there is nothing to report.

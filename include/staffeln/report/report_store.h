@@ -1,7 +1,8 @@
 // What reports read from and write to the store. Reading: the finished tasks not yet
 // reported (status succeeded, failed or cancelled), and when each project was last reported.
-// Writing, after a delivery: that report's tasks purged and a report timestamp recorded, in
-// one transaction, with timestamps older than ten periods purged. Nothing is written otherwise.
+// Writing, after a delivery: that report's tasks marked reported (purged when their backup is
+// gone) and a report timestamp recorded, in one transaction, with timestamps older than ten
+// periods purged. Nothing is written otherwise.
 #pragma once
 
 #include "staffeln/report/digest.h"

@@ -1,7 +1,7 @@
 // The report pass: for each project with unreported finished tasks (and, for the conductor,
 // due under report_period), gather the cloud's facts, choose recipients, render, deliver by
-// SMTP (or to the log without [notification] sender_email) and, once delivered, purge the
-// reported tasks and record a timestamp. A project that fails is left as it was and retried
+// SMTP (or to the log without [notification] sender_email) and, once delivered, mark the
+// tasks reported (report_store.h) and record a timestamp. A project that fails is left as it was and retried
 // next time; the pass goes on with the others. The conductor calls send_due_reports.
 #pragma once
 

@@ -31,7 +31,8 @@ public:
                       TimePoint now);
     // A create attempt failed but will be retried: keep the task pending with the reason.
     Status note_attempt_failed(const std::string& task_id, const std::string& error, TimePoint now);
-    // The task's backup is gone from Cinder: the record stays for the report, without it.
+    // The task's backup is gone from Cinder: a reported record goes; any other stays for the
+    // report, without the backup.
     Status forget_backup(const std::string& task_id, TimePoint now);
 
 private:
