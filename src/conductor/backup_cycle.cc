@@ -3,6 +3,7 @@
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 
@@ -43,6 +44,7 @@ void wait_for_backups(Context& ctx) {
     InFlight waiting = in_flight(ctx);
     int rounds = 0;
     while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() < waiting.deadline) {
+        failpoint::hit("backup.wait.round");
         if (!ctx.stop.sleep_for(ctx.poll_interval)) break;
         auto creating = ctx.cloud.cinder().list_backups({.status = "creating"});
         ++rounds;
@@ -63,7 +65,9 @@ void stamp_servers(Context& ctx, const std::set<std::string>& server_ids) {
     if (key.empty()) return;
     std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx.now());
     for (const auto& id : server_ids) {
+        failpoint::hit("backup.stamp.before");
         auto set = ctx.cloud.nova().set_server_metadata(id, key, stamp);
+        failpoint::hit("backup.stamp.after");
         if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
     }
 }

@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/task_store.h"
 
@@ -105,13 +106,16 @@ private:
             problem(fmt::format("volume {} not backed up: the volume lock was lost before the create", c.volume_id));
             return;
         }
+        failpoint::hit("backup.create.before_call");
         auto tag = core::tag_fields(c.task_id, tag_form_);
         openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
                                          c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
+        failpoint::hit("backup.create.after_call");
         now = ctx_.now();
         if (backup_id) {
             auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now); });
+            failpoint::hit("backup.record.after_commit");
             if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
                                                "reconciliation adopts it by its tag",
                                                *backup_id, c.volume_id, recorded.error().message));
@@ -167,8 +171,10 @@ private:
     }
 
     void apply(const core::CompleteTask& a) {
+        failpoint::hit("backup.settle.before_record");
         auto done = with_store(
             [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::succeeded, "", ctx_.now()); });
+        failpoint::hit("backup.settle.after_record");
         if (!done) {
             log::error(kLog, "{}", done.error().message);
             return;
