@@ -7,7 +7,6 @@
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -60,18 +59,6 @@ void wait_for_backups(Context& ctx) {
     log::info(kLog, "waited {} rounds for backups; {} still creating", rounds, waiting.backup_ids.size());
 }
 
-void stamp_servers(Context& ctx, const std::set<std::string>& server_ids) {
-    const std::string& key = ctx.config.conductor.last_backup_metadata_key;
-    if (key.empty()) return;
-    std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx.now());
-    for (const auto& id : server_ids) {
-        failpoint::hit("backup.stamp.before");
-        auto set = ctx.cloud.nova().set_server_metadata(id, key, stamp);
-        failpoint::hit("backup.stamp.after");
-        if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
-    }
-}
-
 void refresh_index(Context& ctx, const std::vector<Backup>& backups) {
     std::vector<Backup> tagged;
     std::copy_if(backups.begin(), backups.end(), std::back_inserter(tagged), core::made_by_staffeln);
@@ -107,7 +94,6 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     } else {
         auto settle = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
         execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome);
-        stamp_servers(ctx, result.outcome.backed_up_servers);
         refresh_index(ctx, snapshot->backups);
     }
     result.servers = std::move(snapshot->servers);
