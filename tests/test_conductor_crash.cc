@@ -70,11 +70,12 @@ std::optional<std::string> task_of(const json& backup) {
 
 class CrashRig {
 public:
-    explicit CrashRig(double backup_create_seconds) : sim_(scenario(backup_create_seconds)) {
+    CrashRig(double backup_create_seconds, int backup_workers) : sim_(scenario(backup_create_seconds)) {
         db_path_ = dir_ / "staffeln.db";
         config_ = dir_.write("staffeln.conf", "[conductor]\n"
                                               "backup_metadata_key = __staffeln_backup\n"
                                               "backup_min_interval = 3600\n"
+                                              "backup_workers = " + std::to_string(backup_workers) + "\n"
                                               "backup_cycle_timout = 5min\n"
                                               "[database]\n"
                                               "connection = sqlite:///" + db_path_.string() + "\n");
@@ -194,8 +195,8 @@ void check_exactly_once(CrashRig& rig) {
 // killed_state before the restart, so each case shows it reached the state it is named after.
 // A further cycle then finds nothing to do: the restart left nothing half done.
 void crash_and_restart(const std::string& failpoint, double backup_create_seconds,
-                       const std::function<void(const Observed&)>& killed_state) {
-    CrashRig rig(backup_create_seconds);
+                       const std::function<void(const Observed&)>& killed_state, int backup_workers = 1) {
+    CrashRig rig(backup_create_seconds, backup_workers);
     require_killed_at(rig.conductor(failpoint), failpoint);
     killed_state(rig.observe());
     Finished restart = rig.conductor();
@@ -237,6 +238,11 @@ TEST_CASE("a conductor killed after a create call adopts the unrecorded backup a
         CHECK(untracked(seen) == 1);
         CHECK(count_status(seen, "pending") == 1);
     });
+}
+
+TEST_CASE("a conductor with four create workers killed after a create call leaves one backup per volume") {
+    crash_and_restart(
+        "backup.create.after_call@3", 1, [](const Observed& seen) { CHECK(untracked(seen) >= 1); }, 4);
 }
 
 TEST_CASE("a conductor killed inside the commit of a backup id adopts the backup after the restart") {
