@@ -8,7 +8,6 @@
 #include "staffeln/conductor/context.h"
 #include "staffeln/core/backup_planner.h"
 
-#include <set>
 #include <string>
 #include <vector>
 
