@@ -475,6 +475,18 @@ TEST_CASE("a known succeeded task's backup is not adopted again") {
     CHECK(all<CreateBackup>(plan).size() == 1);
 }
 
+TEST_CASE("a tagged backup in the store's index is not adopted again once the report purged its task") {
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.backup("b1", "v1", "t0", false, kT0 - hours(30));
+    w.snap.indexed_backup_ids.insert("b1");
+    auto plan = w.plan();
+    CHECK(all<AdoptBackup>(plan).empty());
+    CHECK(all<CompleteTask>(plan).empty());
+    CHECK(all<CreateBackup>(plan).size() == 1);
+}
+
 TEST_CASE("a second backup carrying one task's tag is deleted as a duplicate") {
     World w;
     w.volume("v1");

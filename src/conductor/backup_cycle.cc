@@ -3,10 +3,10 @@
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,6 +43,7 @@ void wait_for_backups(Context& ctx) {
     InFlight waiting = in_flight(ctx);
     int rounds = 0;
     while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() < waiting.deadline) {
+        failpoint::hit("backup.wait.round");
         if (!ctx.stop.sleep_for(ctx.poll_interval)) break;
         auto creating = ctx.cloud.cinder().list_backups({.status = "creating"});
         ++rounds;
@@ -56,16 +57,6 @@ void wait_for_backups(Context& ctx) {
         waiting.backup_ids.swap(still);
     }
     log::info(kLog, "waited {} rounds for backups; {} still creating", rounds, waiting.backup_ids.size());
-}
-
-void stamp_servers(Context& ctx, const std::set<std::string>& server_ids) {
-    const std::string& key = ctx.config.conductor.last_backup_metadata_key;
-    if (key.empty()) return;
-    std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx.now());
-    for (const auto& id : server_ids) {
-        auto set = ctx.cloud.nova().set_server_metadata(id, key, stamp);
-        if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
-    }
 }
 
 void refresh_index(Context& ctx, const std::vector<Backup>& backups) {
@@ -103,7 +94,6 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     } else {
         auto settle = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
         execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome);
-        stamp_servers(ctx, result.outcome.backed_up_servers);
         refresh_index(ctx, snapshot->backups);
     }
     result.servers = std::move(snapshot->servers);

@@ -2,11 +2,14 @@
 
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/task_store.h"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <set>
 #include <unordered_map>
 
 namespace staffeln::conductor {
@@ -28,8 +31,11 @@ public:
     void run(const core::BackupPlan& plan, Pass pass) {
         std::vector<const core::CreateBackup*> creates;
         std::vector<bool> retried;
+        std::vector<const core::CompleteTask*> completes;
         for (const auto& action : plan.actions) {
-            if (const auto* c = std::get_if<core::CreateBackup>(&action)) {
+            if (const auto* done = std::get_if<core::CompleteTask>(&action)) {
+                completes.push_back(done);
+            } else if (const auto* c = std::get_if<core::CreateBackup>(&action)) {
                 if (pass == Pass::start) creates.push_back(c), retried.push_back(false);
             } else if (const auto* r = std::get_if<core::RetryCreate>(&action)) {
                 if (pass == Pass::start) creates.push_back(&r->create), retried.push_back(true);
@@ -37,6 +43,7 @@ public:
                 std::visit([this](const auto& a) { apply(a); }, action);
             }
         }
+        complete(completes);
         if (creates.empty()) return;
         tag_form_ = negotiate_tag_form();
         for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
@@ -105,13 +112,16 @@ private:
             problem(fmt::format("volume {} not backed up: the volume lock was lost before the create", c.volume_id));
             return;
         }
+        failpoint::hit("backup.create.before_call");
         auto tag = core::tag_fields(c.task_id, tag_form_);
         openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
                                          c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
+        failpoint::hit("backup.create.after_call");
         now = ctx_.now();
         if (backup_id) {
             auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now); });
+            failpoint::hit("backup.record.after_commit");
             if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
                                                "reconciliation adopts it by its tag",
                                                *backup_id, c.volume_id, recorded.error().message));
@@ -166,16 +176,40 @@ private:
         ++outcome_.adopted;
     }
 
+    // The servers' stamps go before the tasks' success: a crash between the two leaves the tasks
+    // in flight, and the next cycle completes them and stamps again (a stamp is idempotent).
+    // Recorded first, a success would hide a stamp the crash lost.
+    void complete(const std::vector<const core::CompleteTask*>& completes) {
+        std::set<std::string> servers;
+        for (const auto* done : completes)
+            if (!done->server_id.empty()) servers.insert(done->server_id);
+        stamp_servers(servers);
+        for (const auto* done : completes) apply(*done);
+    }
+
+    void stamp_servers(const std::set<std::string>& server_ids) {
+        const std::string& key = ctx_.config.conductor.last_backup_metadata_key;
+        if (key.empty()) return;
+        std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx_.now());
+        for (const auto& id : server_ids) {
+            failpoint::hit("backup.stamp.before");
+            auto set = ctx_.cloud.nova().set_server_metadata(id, key, stamp);
+            failpoint::hit("backup.stamp.after");
+            if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
+        }
+    }
+
     void apply(const core::CompleteTask& a) {
+        failpoint::hit("backup.settle.before_record");
         auto done = with_store(
             [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::succeeded, "", ctx_.now()); });
+        failpoint::hit("backup.settle.after_record");
         if (!done) {
             log::error(kLog, "{}", done.error().message);
             return;
         }
         log::info(kLog, "task {} succeeded: {}", a.task_id, a.reason);
         ++outcome_.succeeded;
-        if (!a.server_id.empty()) outcome_.backed_up_servers.insert(a.server_id);
     }
 
     void apply(const core::FailTask& a) {

@@ -1,5 +1,6 @@
 #include "staffeln/conductor/cloud_reader.h"
 
+#include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 
 namespace staffeln::conductor {
@@ -12,9 +13,15 @@ Result<std::vector<core::TaskRecord>> read_tasks(Context& ctx) {
 Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot) {
     auto tasks = read_tasks(ctx);
     if (!tasks) return tasks.error();
+    auto indexed = [&] {
+        std::lock_guard lock(ctx.db_mutex);
+        return store::BackupIndex(ctx.db).backup_ids();
+    }();
+    if (!indexed) return indexed.error();
     auto backups = ctx.cloud.cinder().list_backups({});
     if (!backups) return backups.error().context("listing backups of every project");
     snapshot.tasks = std::move(tasks).value();
+    snapshot.indexed_backup_ids = std::move(indexed).value();
     snapshot.backups = std::move(backups).value();
     return {};
 }

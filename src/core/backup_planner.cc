@@ -83,6 +83,9 @@ private:
     void reconcile_task(const std::string& task_id, const std::vector<const Backup*>& list) {
         auto it = tasks_by_id_.find(task_id);
         const TaskRecord* record = it == tasks_by_id_.end() ? nullptr : it->second;
+        if (!record && std::any_of(list.begin(), list.end(),
+                                   [&](const Backup* b) { return snap_.indexed_backup_ids.contains(b->id); }))
+            return;
         if (record && !is_open(record->status)) {
             for (auto* b : list)
                 if (b->id != record->backup_id)

@@ -52,4 +52,14 @@ Result<std::size_t> BackupIndex::count() {
     return n;
 }
 
+Result<std::unordered_set<std::string>> BackupIndex::backup_ids() {
+    std::unordered_set<std::string> ids;
+    auto read = guarded("cannot read the backups table of " + db_.path().string(), [&] {
+        SQLite::Statement q(db_.sql(), "SELECT backup_id FROM backups");
+        while (q.executeStep()) ids.insert(q.getColumn(0).getString());
+    });
+    if (!read) return read.error();
+    return ids;
+}
+
 }  // namespace staffeln::store

@@ -1,5 +1,7 @@
 #include "staffeln/store/task_store.h"
 
+#include "staffeln/failpoint.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
@@ -97,6 +99,7 @@ Status TaskStore::set_in_flight(const std::string& task_id, const std::string& b
         backup.bind(4, unix_seconds(now));
         backup.bind(5, task_id);
         backup.exec();
+        failpoint::hit("backup.record.before_commit");
         tx.commit();
     });
     return done ? affected_one(changed, task_id) : done;

@@ -11,6 +11,7 @@ namespace staffeln::testing {
 
 struct Finished {
     int exit_code = -1;  // -1 when killed by a signal or the timeout
+    int signal = 0;      // the signal that killed it (SIGKILL after the timeout too)
     std::string out;
     std::string err;
 };

@@ -1,7 +1,8 @@
 // One backup cycle, as a list of passes: read the cloud and the store; plan (reconciling
 // tagged backups with tasks); start the creates; wait, with one listing of creating backups
 // per round, until Cinder has finished them or they time out; read again and settle each
-// task; stamp the servers' last-backup-time; refresh the store's index of automated backups.
+// task (a success after its server's last-backup-time); refresh the store's index of
+// automated backups.
 #pragma once
 
 #include "staffeln/conductor/backup_executor.h"

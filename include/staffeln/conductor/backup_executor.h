@@ -1,13 +1,13 @@
 // Carries out a backup plan (core/backup_planner.h): creates run on at most backup_workers
 // threads, each under its volume's lock, with the task written to the store before the call
-// and the backup id after it; everything else runs in plan order. Failures are recorded on
-// their task and in the outcome, never thrown: one volume's trouble does not stop the rest.
+// and the backup id after it; a task's success after its server's last-backup-time; the rest
+// in plan order. Failures are recorded on their task and in the outcome, never thrown: one
+// volume's trouble does not stop the rest.
 #pragma once
 
 #include "staffeln/conductor/context.h"
 #include "staffeln/core/backup_planner.h"
 
-#include <set>
 #include <string>
 #include <vector>
 
@@ -21,7 +21,6 @@ struct BackupOutcome {
     int skipped = 0;
     int adopted = 0;
     std::vector<std::string> problems;     // one line each, for the log and --once's summary
-    std::set<std::string> backed_up_servers;  // servers whose last-backup-time is due
 };
 
 enum class Pass {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct BackupSnapshot {
     std::unordered_map<std::string, Volume> volumes;  // by volume id
     std::vector<Backup> backups;
     std::vector<TaskRecord> tasks;
+    // The store's backups table (store/backup_index.h). A tagged backup listed here whose task is
+    // gone was reported and its task purged: it is known, not adopted again.
+    std::unordered_set<std::string> indexed_backup_ids;
 };
 
 // Create a backup of volume_id in project_id, tagged with task_id (backup_tag.h), after writing

@@ -6,6 +6,8 @@
 #include "staffeln/model.h"
 #include "staffeln/store/database.h"
 
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace staffeln::store {
@@ -19,6 +21,7 @@ public:
     Status sync(const std::vector<Backup>& tagged, TimePoint now);
     Status remove(const std::string& backup_id);
     Result<std::size_t> count();
+    Result<std::unordered_set<std::string>> backup_ids();
 
 private:
     Database& db_;

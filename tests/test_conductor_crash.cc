@@ -1,0 +1,297 @@
+// Exactly once, through crashes: the real `staffeln conductor --once` is killed with SIGKILL at
+// each crash point of the create, wait and settle paths (failpoint.h), against the simulated
+// cloud with demo.json, then run again without the point. Afterwards every tagged volume has
+// exactly one staffeln backup, available, owned by one succeeded task in the store; no backup
+// is untracked, no task has two backups, and every tagged server carries its last-backup-time.
+#include "simcloud_harness.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+#include "staffeln/core/backup_tag.h"
+#include "staffeln/store/database.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+using staffeln::testing::Finished;
+using staffeln::testing::TempDir;
+
+const std::set<std::string> kTaggedVolumes = {
+    "a73168ec-1e3d-4752-8498-b225ebff3cb5",  // web-1-root
+    "8b55d7d0-b30f-4916-a30f-694b5aaad9e6",  // web-1-data
+    "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",  // db-1-root
+    "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071",  // api-1-root
+};
+const std::vector<std::string> kTaggedServers = {
+    "3f44cd31-d8f6-485d-8081-7407c39f6037",  // web-1
+    "6a1c2e3f-4b5d-4c7e-8f9a-0b1c2d3e4f50",  // db-1
+    "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",  // api-1
+};
+
+struct TaskRow {
+    std::string volume_id;
+    std::string status;
+    std::string backup_id;
+};
+
+// What the cloud and the store hold at one moment.
+struct Observed {
+    std::vector<json> staffeln_backups;      // tagged, not being deleted
+    std::map<std::string, std::string> tag;  // backup id -> task id
+    std::map<std::string, TaskRow> tasks;    // by task id
+    std::map<std::string, std::string> indexed;  // the store's backups table: backup id -> task id
+    int deleted_duplicates = 0;                  // tagged backups being deleted
+
+    // Known to the store: by its task (until a report purges the task) or by the backups table.
+    bool tracked(const std::string& backup_id) const {
+        auto task = tasks.find(tag.at(backup_id));
+        auto index = indexed.find(backup_id);
+        return (task != tasks.end() && task->second.backup_id == backup_id) ||
+               (index != indexed.end() && index->second == tag.at(backup_id));
+    }
+};
+
+std::optional<std::string> task_of(const json& backup) {
+    staffeln::Backup b;
+    b.description = backup["description"].is_string() ? backup["description"].get<std::string>() : "";
+    for (const auto& [key, value] : backup["metadata"].items()) b.metadata[key] = value.get<std::string>();
+    return staffeln::core::task_id_of(b);
+}
+
+class CrashRig {
+public:
+    CrashRig(double backup_create_seconds, int backup_workers) : sim_(scenario(backup_create_seconds)) {
+        db_path_ = dir_ / "staffeln.db";
+        config_ = dir_.write("staffeln.conf", "[conductor]\n"
+                                              "backup_metadata_key = __staffeln_backup\n"
+                                              "backup_min_interval = 3600\n"
+                                              "backup_workers = " + std::to_string(backup_workers) + "\n"
+                                              "backup_cycle_timout = 5min\n"
+                                              "[database]\n"
+                                              "connection = sqlite:///" + db_path_.string() + "\n");
+        env_ = {{"OS_AUTH_URL", sim_.server->base_url() + "/identity/v3"},
+                {"OS_USERNAME", "admin"},
+                {"OS_PASSWORD", "admin-secret"},
+                {"OS_PROJECT_NAME", "admin"},
+                {"OS_USER_DOMAIN_NAME", "Default"},
+                {"OS_PROJECT_DOMAIN_NAME", "Default"},
+                {"OS_REGION_NAME", "RegionOne"},
+                {"OS_INTERFACE", "public"},
+                {"OS_IDENTITY_API_VERSION", "3"}};
+        auto upgraded = staffeln("db-manage", "upgrade", "");
+        REQUIRE_MESSAGE(upgraded.exit_code == 0, upgraded.err);
+    }
+
+    Finished conductor(const std::string& failpoint = "") { return staffeln("conductor", "--once", failpoint); }
+
+    Observed observe() {
+        Observed seen;
+        auto listed = sim_.call("GET", "/_sim/backups");
+        REQUIRE(listed.status == 200);
+        for (const auto& b : listed.body["backups"]) {
+            auto task = task_of(b);
+            if (!task) continue;
+            if (b["status"] == "deleting") {
+                ++seen.deleted_duplicates;
+                continue;
+            }
+            seen.tag[b["id"].get<std::string>()] = *task;
+            seen.staffeln_backups.push_back(b);
+        }
+        auto db = staffeln::store::Database::open(db_path_, staffeln::store::Access::read_only,
+                                                 staffeln::store::Create::never);
+        REQUIRE(db.ok());
+        SQLite::Statement tasks(db->sql(), "SELECT id, volume_id, status, coalesce(backup_id, '') FROM tasks");
+        while (tasks.executeStep())
+            seen.tasks[tasks.getColumn(0).getString()] = {tasks.getColumn(1).getString(), tasks.getColumn(2).getString(),
+                                                          tasks.getColumn(3).getString()};
+        SQLite::Statement backups(db->sql(), "SELECT backup_id, task_id FROM backups");
+        while (backups.executeStep()) seen.indexed[backups.getColumn(0).getString()] = backups.getColumn(1).getString();
+        return seen;
+    }
+
+    std::string last_backup_time(const std::string& server_id) {
+        auto answer = sim_.call("GET", "/compute/v2.1/servers/" + server_id + "/metadata", admin_token());
+        REQUIRE(answer.status == 200);
+        const auto& metadata = answer.body["metadata"];
+        return metadata.contains("last-backup-time") ? metadata["last-backup-time"].get<std::string>() : "";
+    }
+
+private:
+    static json scenario(double backup_create_seconds) {
+        json s = simtest::demo_scenario();
+        s["settings"]["backup_create_seconds"] = backup_create_seconds;
+        return s;
+    }
+
+    Finished staffeln(const std::string& command, const std::string& arg, const std::string& failpoint) {
+        auto env = env_;
+        env["STAFFELN_FAILPOINT"] = failpoint;
+        return staffeln::testing::run_process({STAFFELN_BINARY, "--config-file", config_.string(), command, arg}, env);
+    }
+
+    const std::string& admin_token() {
+        if (token_.empty()) token_ = sim_.token("admin", "admin-secret", "admin");
+        return token_;
+    }
+
+    TempDir dir_;
+    simtest::Harness sim_;
+    std::filesystem::path db_path_;
+    std::filesystem::path config_;
+    std::map<std::string, std::string> env_;
+    std::string token_;
+};
+
+void require_killed_at(const Finished& run, const std::string& failpoint) {
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    REQUIRE(run.signal == SIGKILL);
+    REQUIRE(run.err.find("failpoint: " + failpoint.substr(0, failpoint.find('@')) + " reached") != std::string::npos);
+}
+
+void check_exactly_once(CrashRig& rig) {
+    Observed seen = rig.observe();
+    std::map<std::string, int> per_volume, per_task;
+    for (const auto& b : seen.staffeln_backups) {
+        std::string id = b["id"], volume = b["volume_id"];
+        INFO("backup " << id << " of volume " << volume << " tagged with task " << seen.tag[id]);
+        CHECK(kTaggedVolumes.contains(volume));
+        CHECK(b["status"] == "available");
+        CHECK(seen.tracked(id));
+        CHECK(seen.indexed[id] == seen.tag[id]);
+        ++per_volume[volume];
+        ++per_task[seen.tag[id]];
+    }
+    for (const auto& volume : kTaggedVolumes) {
+        INFO("volume " << volume);
+        CHECK(per_volume[volume] == 1);
+    }
+    for (const auto& [task, count] : per_task) {
+        INFO("task " << task);
+        CHECK(count == 1);
+    }
+    for (const auto& [id, task] : seen.tasks) {  // the report purges those it told of
+        INFO("task " << id << " of volume " << task.volume_id);
+        CHECK(task.status == "succeeded");
+    }
+    for (const auto& server : kTaggedServers) {
+        INFO("server " << server);
+        CHECK_FALSE(rig.last_backup_time(server).empty());
+    }
+    MESSAGE(seen.deleted_duplicates << " duplicate backups deleted by the restart");
+}
+
+// Kills the conductor at failpoint, then runs it again; what the kill left is checked by
+// killed_state before the restart, so each case shows it reached the state it is named after.
+// A further cycle then finds nothing to do: the restart left nothing half done.
+void crash_and_restart(const std::string& failpoint, double backup_create_seconds,
+                       const std::function<void(const Observed&)>& killed_state, int backup_workers = 1) {
+    CrashRig rig(backup_create_seconds, backup_workers);
+    require_killed_at(rig.conductor(failpoint), failpoint);
+    killed_state(rig.observe());
+    Finished restart = rig.conductor();
+    INFO("restart stdout: " << restart.out << "\nrestart stderr: " << restart.err);
+    CHECK(restart.exit_code == 0);
+    check_exactly_once(rig);
+    Finished next = rig.conductor();
+    INFO("next cycle stdout: " << next.out << "\nnext cycle stderr: " << next.err);
+    CHECK(next.out.find("backup cycle: 0 started, 0 succeeded, 0 failed, 0 cancelled, 4 skipped, 0 adopted") !=
+          std::string::npos);
+    check_exactly_once(rig);
+}
+
+int count_status(const Observed& seen, const std::string& status) {
+    int n = 0;
+    for (const auto& [id, task] : seen.tasks) n += task.status == status;
+    return n;
+}
+
+int untracked(const Observed& seen) {
+    int n = 0;
+    for (const auto& b : seen.staffeln_backups) n += !seen.tracked(b["id"]);
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a conductor killed before a create call retries that task after the restart") {
+    crash_and_restart("backup.create.before_call@2", 1, [](const Observed& seen) {
+        CHECK(seen.staffeln_backups.size() == 1);
+        CHECK(count_status(seen, "in_flight") == 1);
+        CHECK(count_status(seen, "pending") == 1);
+    });
+}
+
+TEST_CASE("a conductor killed after a create call adopts the unrecorded backup after the restart") {
+    crash_and_restart("backup.create.after_call@2", 1, [](const Observed& seen) {
+        CHECK(seen.staffeln_backups.size() == 2);
+        CHECK(untracked(seen) == 1);
+        CHECK(count_status(seen, "pending") == 1);
+    });
+}
+
+TEST_CASE("a conductor with four create workers killed after a create call leaves one backup per volume") {
+    crash_and_restart(
+        "backup.create.after_call@3", 1, [](const Observed& seen) { CHECK(untracked(seen) >= 1); }, 4);
+}
+
+TEST_CASE("a conductor killed inside the commit of a backup id adopts the backup after the restart") {
+    crash_and_restart("backup.record.before_commit@2", 1, [](const Observed& seen) {
+        CHECK(seen.staffeln_backups.size() == 2);
+        CHECK(untracked(seen) == 1);
+        CHECK(count_status(seen, "pending") == 1);
+        CHECK(seen.indexed.size() == 1);
+    });
+}
+
+TEST_CASE("a conductor killed after the commit of a backup id settles the task after the restart") {
+    crash_and_restart("backup.record.after_commit@2", 1, [](const Observed& seen) {
+        CHECK(seen.staffeln_backups.size() == 2);
+        CHECK(untracked(seen) == 0);
+        CHECK(count_status(seen, "in_flight") == 2);
+    });
+}
+
+TEST_CASE("a conductor killed while backups are creating waits for them and completes them after the restart") {
+    crash_and_restart("backup.wait.round", 6, [](const Observed& seen) {
+        CHECK(seen.staffeln_backups.size() == kTaggedVolumes.size());
+        for (const auto& b : seen.staffeln_backups) CHECK(b["status"] == "creating");
+        CHECK(count_status(seen, "in_flight") == static_cast<int>(kTaggedVolumes.size()));
+    });
+}
+
+TEST_CASE("a conductor killed before recording a task's success records it after the restart") {
+    crash_and_restart("backup.settle.before_record@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "succeeded") == 1);
+        CHECK(count_status(seen, "in_flight") == 3);
+    });
+}
+
+TEST_CASE("a conductor killed after recording a task's success stamps its server after the restart") {
+    crash_and_restart("backup.settle.after_record@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "succeeded") == 2);
+        CHECK(count_status(seen, "in_flight") == 2);
+    });
+}
+
+TEST_CASE("a conductor killed before stamping a server stamps it after the restart") {
+    crash_and_restart("backup.stamp.before@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "in_flight") == static_cast<int>(kTaggedVolumes.size()));  // stamps go first
+    });
+}
+
+TEST_CASE("a conductor killed after stamping a server stamps the others after the restart") {
+    crash_and_restart("backup.stamp.after@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "in_flight") == static_cast<int>(kTaggedVolumes.size()));  // stamps go first
+    });
+}
