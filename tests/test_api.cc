@@ -685,6 +685,10 @@ TEST_CASE("100,000 requests, on kept-alive and on fresh connections, leave open 
     auto rss_after = rss_kib(api.pid());
     MESSAGE("open files " << fds_before << " -> " << fds_after << ", RSS " << rss_before << " KiB -> " << rss_after
                           << " KiB (peak " << rss_kib(api.pid(), "VmHWM:") << " KiB)");
+    if (rss_after < 0) {
+        auto log = api.log();
+        MESSAGE("staffeln api is gone; the end of its log:\n" << log.substr(log.size() > 3000 ? log.size() - 3000 : 0));
+    }
     CHECK(fds_after <= fds_before + 4);
     CHECK(fds_after < 250);
     CHECK(rss_after <= rss_before + 4096);
