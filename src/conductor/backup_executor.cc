@@ -101,8 +101,10 @@ private:
                 return;
             }
         }
-        if (!(*lock)->held()) {
-            problem(fmt::format("volume {} not backed up: the volume lock was lost before the create", c.volume_id));
+        if (!(*lock)->held() || !ctx_.role_held()) {
+            problem(fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the "
+                                "create",
+                                c.volume_id));
             return;
         }
         auto tag = core::tag_fields(c.task_id, tag_form_);
