@@ -6,6 +6,7 @@
 #include "support/etcd_server.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,7 +161,7 @@ TEST_CASE("a holder that stops renewing stops trusting its lock before another t
                                                          distrusted_after).count(), " ms (TTL 2 s)");
     CHECK(distrusted_after < 2s);
     CHECK(*took > 0ms);
-    CHECK((*taken)->held());
+    CHECK(taken->held());
     CHECK_FALSE((*lock)->held());
     auto refused = stalled->try_lock("volume-9");
     REQUIRE_FALSE(refused.ok());
@@ -186,7 +187,7 @@ TEST_CASE("a coordinator whose lease expired takes new locks once its old ones a
     CHECK_FALSE(locks->try_lock("volume-1").ok());
     lock->reset();
     auto again = locks->try_lock("puller");
-    REQUIRE(again.ok());
+    REQUIRE_MESSAGE(again.ok(), again.error().message);
     CHECK((*again)->held());
 }
 

@@ -9,6 +9,10 @@
 #include "support/spawned.h"
 #include "support/temp_dir.h"
 
+#include <SQLiteCpp/Database.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -57,7 +61,8 @@ std::string read_text(const std::filesystem::path& path) {
 
 class Node {
 public:
-    Node(const TempDir& dir, const std::string& name, const std::string& backend_url, const std::string& auth_url)
+    Node(const TempDir& dir, const std::string& name, const std::string& backend_url, const std::string& auth_url,
+         const std::string& extra_config = "")
         : name_(name), home_(dir / name), log_(dir / (name + ".log")) {
         std::filesystem::create_directory(home_);
         config_ = (home_ / "staffeln.conf").string();
@@ -66,7 +71,7 @@ public:
                                   "backup_service_period = 60\nretention_service_period = 60\n"
                                   "[database]\nconnection = sqlite:///"
                                << (home_ / "staffeln.db").string() << "\n[coordination]\nbackend_url = "
-                               << backend_url << "\n";
+                               << backend_url << "\n" << extra_config;
         env_ = {"/usr/bin/env", "-u", "OS_CLOUD", "OS_AUTH_URL=" + auth_url, "OS_USERNAME=admin",
                 "OS_PASSWORD=admin-secret", "OS_PROJECT_NAME=admin", "OS_USER_DOMAIN_NAME=Default",
                 "OS_PROJECT_DOMAIN_NAME=Default", "OS_REGION_NAME=RegionOne", "OS_INTERFACE=public"};
@@ -81,6 +86,17 @@ public:
         argv.emplace_back("conductor");
         process_ = std::make_unique<Spawned>(argv, log_);
     }
+    // Runs one subcommand to its end, as an operator would.
+    staffeln::testing::Finished run(const std::vector<std::string>& args, std::chrono::seconds timeout = 60s) {
+        auto argv = env_;
+        for (const char* a : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(a);
+        argv.push_back(config_);
+        argv.insert(argv.end(), args.begin(), args.end());
+        return staffeln::testing::run_process(argv, {}, timeout);
+    }
+    std::filesystem::path db() const { return home_ / "staffeln.db"; }
+    std::filesystem::path home() const { return home_; }
+
     void signal(int sig) { ::kill(process_->pid(), sig); }
     void stop() { process_->stop(SIGTERM); }
     const std::string& name() const { return name_; }
@@ -231,22 +247,37 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
         REQUIRE_MESSAGE(next.has_value(), "no node took over from ", active);
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(next->second - killed);
         MESSAGE(run.backend, ", ", run.nodes, " nodes: ", next->first, " took over from ", active, " (",
-                strsignal(run.sig), ") after ", took.count(), " ms");
+                std::string(strsignal(run.sig)), ") after ", took.count(), " ms");
         CHECK(took <= takeover_limit);
         active = next->first;
     }
     auto until = std::chrono::steady_clock::now() + 40s;
     while (!all_available(sim) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
     CHECK(all_available(sim));
-    if (run.sig == SIGSTOP)
-        for (auto& [name, at] : gone_at)
-            for (auto& n : nodes)
-                if (n->name() == name) n->signal(SIGCONT);
-    std::this_thread::sleep_for(4s);  // a resumed node must notice its loss and stay idle
+    std::this_thread::sleep_for(2s);  // time to act twice, were anyone to
+    if (run.sig == SIGSTOP) {
+        // A resumed node must notice its loss and stay idle (it may first finish its cycle).
+        for (auto& n : nodes) {
+            if (!gone_at.contains(n->name())) continue;
+            n->signal(SIGCONT);
+            auto resumed_until = std::chrono::steady_clock::now() + 30s;
+            auto said_lost = [&] {
+                auto events = n->events();
+                return std::any_of(events.begin(), events.end(), [](const Event& e) { return e.what == "lost"; });
+            };
+            while (!said_lost() && std::chrono::steady_clock::now() < resumed_until) std::this_thread::sleep_for(100ms);
+            CHECK_MESSAGE(said_lost(), n->name(), " did not notice it lost the role: ", n->log_text());
+        }
+    }
     for (auto& n : nodes) n->stop();
 
-    for (const auto& [volume, count] : backups_per_volume(sim))
+    bool each_once = true;
+    for (const auto& [volume, count] : backups_per_volume(sim)) {
         CHECK_MESSAGE(count == 1, "volume ", volume, " has ", count, " backups");
+        each_once = each_once && count == 1;
+    }
+    if (!each_once)
+        for (auto& n : nodes) MESSAGE(n->name(), "'s log:\n", n->log_text());
     check_one_actor_at_a_time(timeline(nodes), gone_at);
 }
 
@@ -266,4 +297,62 @@ TEST_CASE("three etcd nodes: the active one killed, another takes over within th
 
 TEST_CASE("two etcd nodes: the active one paused, the other takes over, and the paused one stays idle on resuming") {
     run_failover({"etcd", 2, SIGSTOP, 1}, 5000ms);
+}
+
+TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup known again, the API as before") {
+    TempDir dir;
+    simtest::Harness sim(simtest::demo_scenario());
+    int api_port = staffeln::testing::free_loopback_port();
+    Node node(dir, "node1", "file://" + (dir / "locks").string(), sim.server->base_url() + "/identity/v3",
+              fmt::format("[api]\nhost = 127.0.0.1\nport = {}\n", api_port));
+    auto cycle = node.run({"conductor", "--once"}, 120s);
+    REQUIRE_MESSAGE(cycle.exit_code == 0, cycle.out, cycle.err);
+    std::vector<std::string> automated;
+    {
+        std::lock_guard lock(sim.cloud.mutex);
+        for (const auto& b : sim.cloud.backups)
+            if (b.alive && b.id != kManualBackup) automated.push_back(b.id);
+    }
+    REQUIRE(automated.size() == kTargetVolumes.size());
+    auto count = [&](const char* table) {
+        SQLite::Database db(node.db().string(), SQLite::OPEN_READONLY);
+        return db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt();
+    };
+    CHECK(count("tasks") == 0);
+    CHECK(count("backups") == 4);
+
+    Spawned api({STAFFELN_BINARY, "--config-file", (node.home() / "staffeln.conf").string(), "api"}, dir / "api.log");
+    httplib::Client client("127.0.0.1", api_port);
+    client.set_connection_timeout(2, 0);
+    auto answers = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& id : automated)
+            if (auto r = client.Get("/v1/backup?backup_id=" + id)) out[id] = std::to_string(r->status) + " " + r->body;
+        if (auto r = client.Get("/v1/backup?backup_id=" + kManualBackup)) out[kManualBackup] = std::to_string(r->status) + " " + r->body;
+        return out;
+    };
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!client.Get("/v1/health") && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+    auto before = answers();
+    REQUIRE(before.size() == automated.size() + 1);
+    for (const auto& id : automated) CHECK(before[id] == "401 False");
+    CHECK(before[kManualBackup] == "200 True");
+
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(node.db().string() + suffix);
+    std::this_thread::sleep_for(300ms);  // the API notices the missing store and fails closed
+    for (const auto& [id, answer] : answers()) CHECK_MESSAGE(answer == "401 False", id, " answered ", answer);
+
+    auto rebuilt = node.run({"db-manage", "rebuild"});
+    CHECK_MESSAGE(rebuilt.exit_code == 0, rebuilt.err);
+    CHECK(rebuilt.out.find("4 tagged backup(s) indexed, 0 in-flight task(s) adopted") != std::string::npos);
+    CHECK(count("backups") == 4);
+    CHECK(count("tasks") == 0);  // finished tasks leave the store once reported, and stay gone
+    std::this_thread::sleep_for(300ms);
+    CHECK(answers() == before);
+
+    auto again = node.run({"conductor", "--once"}, 120s);
+    CHECK_MESSAGE(again.exit_code == 0, again.out, again.err);
+    CHECK(again.out.find("backup cycle: 0 started") != std::string::npos);
+    for (const auto& [volume, n] : backups_per_volume(sim)) CHECK_MESSAGE(n == 1, volume, " has ", n, " backups");
+    api.stop(SIGTERM);
 }

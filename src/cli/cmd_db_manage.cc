@@ -86,8 +86,8 @@ int run_rebuild(Context& ctx) {
                                [] { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }};
     auto outcome = conductor::rebuild_store(rebuild);
     if (!outcome) return fail(outcome.error().context("rebuilding from Cinder"));
-    fmt::print("rebuilt {} from Cinder: {} task(s) adopted from their tags, {} tagged backup(s) indexed\n",
-               db->path().string(), outcome->tasks, outcome->backups);
+    fmt::print("rebuilt {} from Cinder: {} tagged backup(s) indexed, {} in-flight task(s) adopted from their tags\n",
+               db->path().string(), outcome->backups, outcome->tasks);
     for (const auto& line : outcome->problems) fmt::print("problem: {}\n", line);
     return outcome->problems.empty() ? kExitOk : kExitFailed;
 }

@@ -63,6 +63,10 @@ void stamp_servers(Context& ctx, const std::set<std::string>& server_ids) {
     if (key.empty()) return;
     std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx.now());
     for (const auto& id : server_ids) {
+        if (!ctx.role_held()) {
+            log::warning(kLog, "last-backup stamps not set: the puller role was lost");
+            return;
+        }
         auto set = ctx.cloud.nova().set_server_metadata(id, key, stamp);
         if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
     }

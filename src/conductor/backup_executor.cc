@@ -212,6 +212,10 @@ private:
     // A delete that fails is logged; the failed or cancelled record keeps the backup id, so
     // retention tries again next cycle.
     void delete_backup(const std::string& backup_id, const std::string& project_id, bool force) {
+        if (!ctx_.role_held()) {
+            problem(fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
+            return;
+        }
         Status deleted = force ? ctx_.cloud.cinder().force_delete_backup(backup_id)
                                : ctx_.cloud.cinder().delete_backup(backup_id, project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found)

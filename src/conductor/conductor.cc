@@ -75,12 +75,15 @@ struct Role {
     std::unique_ptr<coordination::Lock> lock;
     Clock::time_point next_cycle{};
     Clock::time_point next_claim{};
+    bool standing_by = false;  // said so in the log already
 
     Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
     void release() {
         if (!lock) return;
+        bool trusted = lock->held();
         lock.reset();
-        log::info(kLog, "released the {} role", name);
+        if (trusted) log::info(kLog, "released the {} role", name);
+        else log::warning(kLog, "lost the {} role (the lock can no longer be trusted)", name);
     }
 };
 
@@ -100,10 +103,12 @@ bool claim(Context& ctx, Role& role) {
     role.next_claim = Clock::now() + kStandbyPoll;
     auto lock = ctx.locks.try_lock(role.name);
     if (!lock) {
-        log::debug(kLog, "standing by for the {} role: {}", role.name, lock.error().message);
+        if (!role.standing_by) log::info(kLog, "standing by for the {} role: {}", role.name, lock.error().message);
+        role.standing_by = true;
         return false;
     }
     role.lock = std::move(*lock);
+    role.standing_by = false;
     role.next_cycle = Clock::now();
     log::info(kLog, "holding the {} role", role.name);
     return true;

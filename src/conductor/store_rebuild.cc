@@ -7,16 +7,21 @@
 #include "staffeln/store/backup_index.h"
 
 #include <algorithm>
+#include <set>
 
 namespace staffeln::conductor {
 namespace {
 
-// The plan's actions of one kind only: the rest would act on the cloud.
-template <class Action>
-core::BackupPlan only(const core::BackupPlan& plan) {
+// Adoptions of backups still being created only: a finished task is dropped from the store
+// once reported, so adopting a finished backup would report it a second time.
+core::BackupPlan in_flight_adoptions(const core::BackupPlan& plan, const std::vector<Backup>& backups) {
+    std::set<std::string> creating;
+    for (const auto& b : backups)
+        if (b.status == "creating") creating.insert(b.id);
     core::BackupPlan kept;
-    std::copy_if(plan.actions.begin(), plan.actions.end(), std::back_inserter(kept.actions),
-                 [](const core::BackupAction& a) { return std::holds_alternative<Action>(a); });
+    for (const auto& action : plan.actions)
+        if (const auto* a = std::get_if<core::AdoptBackup>(&action); a && creating.contains(a->backup_id))
+            kept.actions.push_back(action);
     return kept;
 }
 
@@ -27,11 +32,8 @@ Result<RebuildOutcome> rebuild_store(Context& ctx) {
     if (!snapshot) return snapshot.error();
     auto policy = backup_policy(ctx.config);
     BackupOutcome outcome;
-    auto adopt = only<core::AdoptBackup>(core::plan_backups(*snapshot, policy, ctx.now(), new_task_id));
-    execute_backup_plan(ctx, *snapshot, adopt, Pass::settle, outcome);
-    if (auto refreshed = refresh_backups(ctx, *snapshot); !refreshed) return refreshed.error();
-    auto complete = only<core::CompleteTask>(core::plan_backups(*snapshot, policy, ctx.now(), new_task_id));
-    execute_backup_plan(ctx, *snapshot, complete, Pass::settle, outcome);
+    auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
+    execute_backup_plan(ctx, *snapshot, in_flight_adoptions(plan, snapshot->backups), Pass::settle, outcome);
 
     std::vector<Backup> tagged;
     std::copy_if(snapshot->backups.begin(), snapshot->backups.end(), std::back_inserter(tagged),
