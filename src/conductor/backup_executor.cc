@@ -3,6 +3,7 @@
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/log.h"
+#include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/task_store.h"
 
 #include <fmt/format.h>
@@ -110,6 +111,7 @@ private:
         auto tag = core::tag_fields(c.task_id, tag_form_);
         openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
                                          c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
+        openstack::SendGuard guard([&] { return (*lock)->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
         now = ctx_.now();
         if (backup_id) {
@@ -216,6 +218,7 @@ private:
             problem(fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
             return;
         }
+        openstack::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = force ? ctx_.cloud.cinder().force_delete_backup(backup_id)
                                : ctx_.cloud.cinder().delete_backup(backup_id, project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found)

@@ -4,6 +4,7 @@
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
+#include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 
@@ -89,6 +90,7 @@ private:
             log::warning(kLog, "{}", outcome_.problems.back());
             return false;
         }
+        openstack::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = d.force ? ctx_.cloud.cinder().force_delete_backup(backup.id)
                                  : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
         std::lock_guard lock(mutex_);
