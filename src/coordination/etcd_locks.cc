@@ -41,7 +41,8 @@ struct EtcdSession {
 
     bool trusted(long long id) const { return lease == id && !lost && steady_clock::now() < trusted_until; }
 
-    // Under mutex. A grant with no lock yet is idle, not lost: it is simply replaced.
+    // The lease new locks go under, granting one when needed. The caller holds mutex (the
+    // parameter says so); an unrenewed lease with no lock left is replaced, not waited for.
     Result<long long> current_lease(std::unique_lock<std::mutex>& held_mutex);
     void renew();
     void drop_lock(long long id);
@@ -69,8 +70,10 @@ public:
 
     ~EtcdLock() override {
         // Deleted only while still ours: after a lost lease the key may be someone else's now.
-        json txn{{"compare", {{{"target", "CREATE"}, {"key", base64_encode(key_)}, {"create_revision", std::to_string(revision_)}}}},
-                 {"success", {{{"request_delete_range", {{"key", base64_encode(key_)}}}}}}};
+        const std::string key64 = base64_encode(key_);
+        json txn{{"compare",
+                  {{{"target", "CREATE"}, {"key", key64}, {"create_revision", std::to_string(revision_)}}}},
+                 {"success", {{{"request_delete_range", {{"key", key64}}}}}}};
         if (auto done = session_->gateway.call("kv/txn", txn, Idempotent::yes); !done)
             log::warning(kLog, "lock {} not released at once ({}); it goes when the lease expires", key_,
                          done.error().message);
