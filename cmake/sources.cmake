@@ -20,6 +20,10 @@ set(STAFFELN_SOURCES
   src/store/backup_index.cc
   src/coordination/coordinator.cc
   src/coordination/file_locks.cc
+  src/coordination/etcd_url.cc
+  src/coordination/lease_timing.cc
+  src/coordination/etcd_gateway.cc
+  src/coordination/etcd_locks.cc
   src/conductor/context.cc
   src/conductor/worker_pool.cc
   src/conductor/task_ids.cc
@@ -29,6 +33,7 @@ set(STAFFELN_SOURCES
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/conductor.cc
+  src/conductor/store_rebuild.cc
   src/core/task.cc
   src/core/server_selection.cc
   src/core/backup_tag.cc

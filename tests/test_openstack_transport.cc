@@ -364,3 +364,26 @@ TEST_CASE("below volume 3.43 backups are created without metadata, and asking fo
     CHECK(*plain == "b1");
     CHECK(version_header == "volume 3.0");
 }
+
+TEST_CASE("under a send guard that refuses, a request is never sent: conflict, not maybe applied") {
+    std::atomic<int> received{0};
+    LoopbackServer server([&](httplib::Server& s) {
+        s.Post("/backups", [&](const httplib::Request&, httplib::Response& res) {
+            ++received;
+            res.status = 202;
+        });
+    });
+    Transport transport(TransportOptions{});
+    std::atomic<bool> still_held{true};
+    SendGuard guard([&] { return still_held.load(); });
+    auto sent = transport.perform({"POST", server.url("/backups"), {}, "{}"});
+    REQUIRE(sent.ok());
+    CHECK(received == 1);
+    still_held = false;
+    auto refused = transport.perform({"POST", server.url("/backups"), {}, "{}"});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::conflict);
+    CHECK_FALSE(refused.error().maybe_applied);
+    CHECK(refused.error().message == "POST " + server.url("/backups") + ": not sent: the lock it needs is no longer held");
+    CHECK(received == 1);
+}

@@ -1,5 +1,8 @@
 #include "context.h"
 
+#include "staffeln/conductor/store_rebuild.h"
+#include "staffeln/coordination/coordinator.h"
+#include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
 
@@ -65,6 +68,30 @@ int run_version(Context& ctx) {
     return kExitOk;
 }
 
+// Opens (or creates, at head) the store, then refills it from Cinder's tagged backups.
+int run_rebuild(Context& ctx) {
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    auto db = Database::open(config->database.path, Access::read_write, Create::if_missing);
+    if (!db) return fail(db.error());
+    if (auto done = db->upgrade(store::head_version()); !done) return fail(done.error());
+    auto connection = openstack::connect(*config);
+    if (!connection) return fail(connection.error());
+    auto locks = coordination::make_coordinator(config->coordination.backend_url,
+                                                config->database.path.parent_path() / "locks");
+    if (!locks) return fail(locks.error());
+    conductor::StopSignal stop;
+    std::mutex db_mutex;
+    conductor::Context rebuild{*config, *connection->cloud, *db, db_mutex, **locks, stop,
+                               [] { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }};
+    auto outcome = conductor::rebuild_store(rebuild);
+    if (!outcome) return fail(outcome.error().context("rebuilding from Cinder"));
+    fmt::print("rebuilt {} from Cinder: {} tagged backup(s) indexed, {} in-flight task(s) adopted from their tags\n",
+               db->path().string(), outcome->backups, outcome->tasks);
+    for (const auto& line : outcome->problems) fmt::print("problem: {}\n", line);
+    return outcome->problems.empty() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void add_db_manage(CLI::App& app, Context& ctx) {
@@ -80,6 +107,8 @@ void add_db_manage(CLI::App& app, Context& ctx) {
     cmd->add_subcommand("version", "Print the database's schema version")->callback([&ctx] {
         ctx.exit_code = run_version(ctx);
     });
+    cmd->add_subcommand("rebuild", "Refill the store from Cinder's tagged backups (a lost or corrupt database)")
+        ->callback([&ctx] { ctx.exit_code = run_rebuild(ctx); });
 }
 
 }  // namespace staffeln::cli

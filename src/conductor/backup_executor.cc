@@ -4,6 +4,7 @@
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
+#include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/task_store.h"
 
 #include <fmt/chrono.h>
@@ -108,14 +109,17 @@ private:
                 return;
             }
         }
-        if (!(*lock)->held()) {
-            problem(fmt::format("volume {} not backed up: the volume lock was lost before the create", c.volume_id));
+        if (!(*lock)->held() || !ctx_.role_held()) {
+            problem(fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the "
+                                "create",
+                                c.volume_id));
             return;
         }
         failpoint::hit("backup.create.before_call");
         auto tag = core::tag_fields(c.task_id, tag_form_);
         openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
                                          c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
+        openstack::SendGuard guard([&] { return (*lock)->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
         failpoint::hit("backup.create.after_call");
         now = ctx_.now();
@@ -192,6 +196,10 @@ private:
         if (key.empty()) return;
         std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx_.now());
         for (const auto& id : server_ids) {
+            if (!ctx_.role_held()) {
+                log::warning(kLog, "last-backup stamps not set: the puller role was lost");
+                return;
+            }
             failpoint::hit("backup.stamp.before");
             auto set = ctx_.cloud.nova().set_server_metadata(id, key, stamp);
             failpoint::hit("backup.stamp.after");
@@ -244,6 +252,11 @@ private:
     // A delete that fails is logged; the failed or cancelled record keeps the backup id, so
     // retention tries again next cycle.
     void delete_backup(const std::string& backup_id, const std::string& project_id, bool force) {
+        if (!ctx_.role_held()) {
+            problem(fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
+            return;
+        }
+        openstack::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = force ? ctx_.cloud.cinder().force_delete_backup(backup_id)
                                : ctx_.cloud.cinder().delete_backup(backup_id, project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found)

@@ -58,7 +58,59 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
         log::info(kLog, "not running the {} cycle: {}", role, lock.error().message);
         return false;
     }
+    log::info(kLog, "holding the {} role", role);
+    const coordination::Lock* outer = ctx.role;
+    ctx.role = lock->get();
     fn();
+    ctx.role = outer;
+    lock->reset();
+    log::info(kLog, "released the {} role", role);
+    return true;
+}
+
+constexpr std::chrono::seconds kStandbyPoll{2};
+
+struct Role {
+    std::string name;
+    std::unique_ptr<coordination::Lock> lock;
+    Clock::time_point next_cycle{};
+    Clock::time_point next_claim{};
+    bool standing_by = false;  // said so in the log already
+
+    Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
+    void release() {
+        if (!lock) return;
+        bool trusted = lock->held();
+        lock.reset();
+        if (trusted) log::info(kLog, "released the {} role", name);
+        else log::warning(kLog, "lost the {} role (the lock can no longer be trusted)", name);
+    }
+};
+
+std::chrono::milliseconds pause_until(Clock::time_point wake) {
+    auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
+    return std::clamp(pause, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+}
+
+// True while this node holds the role: keeps it, notices its loss, or tries to take it.
+bool claim(Context& ctx, Role& role) {
+    if (role.lock && role.lock->held()) return true;
+    if (role.lock) {
+        role.lock.reset();
+        log::warning(kLog, "lost the {} role (the lock can no longer be trusted); standing by", role.name);
+    }
+    if (Clock::now() < role.next_claim) return false;
+    role.next_claim = Clock::now() + kStandbyPoll;
+    auto lock = ctx.locks.try_lock(role.name);
+    if (!lock) {
+        if (!role.standing_by) log::info(kLog, "standing by for the {} role: {}", role.name, lock.error().message);
+        role.standing_by = true;
+        return false;
+    }
+    role.lock = std::move(*lock);
+    role.standing_by = false;
+    role.next_cycle = Clock::now();
+    log::info(kLog, "holding the {} role", role.name);
     return true;
 }
 
@@ -91,28 +143,30 @@ public:
         return failed ? 1 : 0;
     }
 
+    // Leader and standby: a role, once taken, is kept across cycles until the process stops or
+    // the lock is lost (held() false); a node without it tries again every standby poll and,
+    // on taking it, starts that role's cycle at once.
     void forever(const std::function<std::optional<config::Config>()>& reload, SignalWatcher& signals) {
-        auto next_backup = Clock::now();
-        auto next_retention = Clock::now();
+        Role puller{"puller"}, retention{"retention"};
         while (!stop_.requested()) {
             if (signals.take_reload()) apply_reload(reload);
             Context ctx = context();
-            auto now = Clock::now();
-            if (now >= next_backup) {
-                with_role(ctx, "puller", [&] {
-                    run_backup_cycle(ctx, false, stdout);
-                    send_reports(ctx);
-                });
-                next_backup = now + std::chrono::seconds(config_.conductor.backup_service_period);
+            if (claim(ctx, puller) && Clock::now() >= puller.next_cycle) {
+                ctx.role = puller.lock.get();
+                run_backup_cycle(ctx, false, stdout);
+                send_reports(ctx);
+                puller.next_cycle = Clock::now() + std::chrono::seconds(config_.conductor.backup_service_period);
             }
-            if (!stop_.requested() && Clock::now() >= next_retention) {
-                with_role(ctx, "retention", [&] { run_retention_cycle(ctx, std::nullopt, false, stdout); });
-                next_retention = Clock::now() + std::chrono::seconds(config_.conductor.retention_service_period);
+            if (!stop_.requested() && claim(ctx, retention) && Clock::now() >= retention.next_cycle) {
+                ctx.role = retention.lock.get();
+                run_retention_cycle(ctx, std::nullopt, false, stdout);
+                retention.next_cycle =
+                    Clock::now() + std::chrono::seconds(config_.conductor.retention_service_period);
             }
-            auto wake = std::min(next_backup, next_retention);
-            auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
-            stop_.sleep_for(std::clamp(pause, std::chrono::milliseconds(100), std::chrono::milliseconds(1000)));
+            stop_.sleep_for(pause_until(std::min(puller.wake(), retention.wake())));
         }
+        puller.release();
+        retention.release();
         log::info(kLog, "stopped");
     }
 

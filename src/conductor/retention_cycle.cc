@@ -4,6 +4,7 @@
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
+#include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 
@@ -82,6 +83,14 @@ private:
     bool remove(const core::RetentionDecision& d) {
         const auto& backup = input_.backups[d.backup];
         const auto& group = input_.groups[backup.group];
+        if (!ctx_.role_held()) {
+            std::lock_guard lock(mutex_);
+            outcome_.problems.push_back(
+                fmt::format("backup {} not deleted: the retention role was lost before the delete", backup.id));
+            log::warning(kLog, "{}", outcome_.problems.back());
+            return false;
+        }
+        openstack::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = d.force ? ctx_.cloud.cinder().force_delete_backup(backup.id)
                                  : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
         std::lock_guard lock(mutex_);

@@ -70,6 +70,8 @@ Error error_from_curl(CURLcode code, const HttpRequest& request, const Transport
     const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
     Error error;
     switch (code) {
+    case CURLE_ABORTED_BY_CALLBACK:
+        return make_error(ErrorKind::conflict, fmt::format("{}: not sent: the lock it needs is no longer held", where));
     case CURLE_OPERATION_TIMEDOUT:
         error = make_error(ErrorKind::timeout, fmt::format("{}: no answer within {} ms ({})", where,
                                                            options.total_timeout.count(), why));
@@ -119,7 +121,20 @@ void set_tls(CURL* curl, const TlsOptions& tls) {
     if (!tls.key.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key.c_str());
 }
 
+thread_local const std::function<bool()>* current_guard = nullptr;
+
+int check_guard(void* user, char*, char*, int, int) {
+    const auto* allowed = static_cast<const std::function<bool()>*>(user);
+    return (*allowed)() ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
 }  // namespace
+
+SendGuard::SendGuard(std::function<bool()> allowed) : allowed_(std::move(allowed)), outer_(current_guard) {
+    current_guard = &allowed_;
+}
+SendGuard::~SendGuard() { current_guard = outer_; }
+const std::function<bool()>* SendGuard::current() { return current_guard; }
 
 std::string HttpResponse::header(std::string_view name) const {
     auto it = headers.find(lower(name));
@@ -151,6 +166,10 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     set_method_and_body(curl, request);
     set_tls(curl, options_.tls);
+    if (const auto* guard = SendGuard::current()) {
+        curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_guard);
+        curl_easy_setopt(curl, CURLOPT_PREREQDATA, guard);
+    }
 
     const CURLcode code = curl_easy_perform(curl);
     if (sink.too_large)

@@ -40,6 +40,11 @@ struct Context {
     StopSignal& stop;
     std::function<TimePoint()> now;
     std::chrono::milliseconds poll_interval{3000};
+    // The role this pass runs under; checked with held() before every mutating cloud call.
+    const coordination::Lock* role = nullptr;
+
+    // False once the role may have passed to another node (a lost etcd lease).
+    bool role_held() const { return role == nullptr || role->held(); }
 };
 
 }  // namespace staffeln::conductor

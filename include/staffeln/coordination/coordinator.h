@@ -26,7 +26,8 @@ public:
 };
 
 // backend_url as tooz writes it: "file:///var/lib/staffeln/locks" (the default, with
-// default_dir, when backend_url is empty). Unknown schemes are invalid_input naming them.
+// default_dir, when backend_url is empty) or "etcd3+http://HOST:2379" (etcd_url.h).
+// Unknown schemes are invalid_input naming them.
 Result<std::unique_ptr<Coordinator>> make_coordinator(const std::string& backend_url,
                                                       const std::filesystem::path& default_dir);
 

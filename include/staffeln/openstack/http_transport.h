@@ -7,6 +7,7 @@
 #include "staffeln/result.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -41,6 +42,22 @@ struct HttpResponse {
 
     // The header's value, or "" when absent; name in any case.
     std::string header(std::string_view name) const;
+};
+
+// While one is alive on a thread, every request that thread sends is checked with `allowed`
+// after its connection is up and just before its first byte goes out; a request refused
+// there is never sent (ErrorKind::conflict). For a lock that can be lost mid-call (etcd).
+class SendGuard {
+public:
+    explicit SendGuard(std::function<bool()> allowed);
+    ~SendGuard();
+    SendGuard(const SendGuard&) = delete;
+    SendGuard& operator=(const SendGuard&) = delete;
+    static const std::function<bool()>* current();
+
+private:
+    std::function<bool()> allowed_;
+    const std::function<bool()>* outer_;
 };
 
 class Transport {

@@ -1,0 +1,226 @@
+#include "staffeln/coordination/etcd_locks.h"
+
+#include "staffeln/coordination/etcd_gateway.h"
+#include "staffeln/coordination/lease_timing.h"
+#include "staffeln/log.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+
+namespace staffeln::coordination {
+
+using nlohmann::json;
+using std::chrono::steady_clock;
+
+constexpr std::string_view kLog = "coordination";
+constexpr std::string_view kPrefix = "staffeln/locks/";
+
+// What the coordinator, its keep-alive thread and its locks share; outlives whichever goes first.
+struct EtcdSession {
+    EtcdSession(const EtcdSettings& settings)
+        : timing(lease_timing(settings.lease_ttl, settings.request_timeout)),
+          ttl(settings.lease_ttl),
+          gateway(settings.endpoints, settings.tls, timing.request_timeout) {}
+
+    LeaseTiming timing;
+    std::chrono::seconds ttl;
+    EtcdGateway gateway;
+    std::string holder;
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stopping = false;
+    long long lease = 0;  // 0: none granted yet, or the last one lost with no lock left
+    bool lost = false;
+    SteadyTime trusted_until{};
+    int outstanding = 0;  // locks of the current lease not yet dropped
+
+    bool trusted(long long id) const { return lease == id && !lost && steady_clock::now() < trusted_until; }
+
+    // The lease new locks go under, granting one when needed. The caller holds mutex (the
+    // parameter says so); an unrenewed lease with no lock left is replaced, not waited for.
+    Result<long long> current_lease(std::unique_lock<std::mutex>& held_mutex);
+    void renew();
+    void drop_lock(long long id);
+};
+
+namespace {
+
+bool valid_name(const std::string& name) {
+    if (name.empty() || name.size() > 200) return false;
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    return true;
+}
+
+std::string who_am_i() {
+    char host[256] = {0};
+    if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    return fmt::format("{} pid {}", host[0] ? host : "unknown-host", ::getpid());
+}
+
+class EtcdLock : public Lock {
+public:
+    EtcdLock(std::shared_ptr<EtcdSession> session, std::string key, long long lease, long long revision)
+        : session_(std::move(session)), key_(std::move(key)), lease_(lease), revision_(revision) {}
+
+    ~EtcdLock() override {
+        // Deleted only while still ours: after a lost lease the key may be someone else's now.
+        const std::string key64 = base64_encode(key_);
+        json txn{{"compare",
+                  {{{"target", "CREATE"}, {"key", key64}, {"create_revision", std::to_string(revision_)}}}},
+                 {"success", {{{"request_delete_range", {{"key", key64}}}}}}};
+        if (auto done = session_->gateway.call("kv/txn", txn, Idempotent::yes); !done)
+            log::warning(kLog, "lock {} not released at once ({}); it goes when the lease expires", key_,
+                         done.error().message);
+        session_->drop_lock(lease_);
+    }
+
+    bool held() const override {
+        std::lock_guard guard(session_->mutex);
+        return session_->trusted(lease_);
+    }
+
+private:
+    std::shared_ptr<EtcdSession> session_;
+    std::string key_;
+    long long lease_;
+    long long revision_;
+};
+
+}  // namespace
+
+Result<long long> EtcdSession::current_lease(std::unique_lock<std::mutex>&) {
+    if (lost && outstanding > 0)
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("the etcd lease {:x} expired while {} lock(s) of it are still in use; no new "
+                                      "lock until they are dropped",
+                                      lease, outstanding));
+    if (lease != 0 && !lost) {
+        if (steady_clock::now() < trusted_until) return lease;
+        if (outstanding > 0)
+            return make_error(ErrorKind::unavailable,
+                              fmt::format("the etcd lease {:x} has not been renewed in time (etcd at {} unreachable?); "
+                                          "not taking locks",
+                                          lease, gateway.describe()));
+    }
+    auto sent = steady_clock::now();
+    auto granted = gateway.call("lease/grant", json{{"TTL", std::to_string(ttl.count())}}, Idempotent::yes);
+    if (!granted) return granted.error();
+    long long id = int64_field(*granted, "ID");
+    long long granted_ttl = int64_field(*granted, "TTL");
+    if (id == 0 || granted_ttl <= 0)
+        return make_error(ErrorKind::unavailable, fmt::format("etcd granted no lease: {}", granted->dump()));
+    lease = id;
+    lost = false;
+    outstanding = 0;
+    trusted_until = coordination::trusted_until(sent, std::chrono::seconds(granted_ttl), timing);
+    log::info(kLog, "etcd lease {:x} granted for {} s at {}", id, granted_ttl, gateway.describe());
+    return lease;
+}
+
+void EtcdSession::renew() {
+    long long id;
+    {
+        std::lock_guard guard(mutex);
+        if (lease == 0 || lost) return;
+        id = lease;
+    }
+    auto sent = steady_clock::now();
+    auto answer = gateway.call("lease/keepalive", json{{"ID", std::to_string(id)}}, Idempotent::yes);
+    std::lock_guard guard(mutex);
+    if (lease != id) return;
+    if (!answer) {
+        log::warning(kLog, "etcd lease {:x} not renewed: {}", id, answer.error().message);
+        return;
+    }
+    long long ttl_left = int64_field(answer->value("result", json::object()), "TTL");
+    if (ttl_left > 0) {
+        trusted_until = coordination::trusted_until(sent, std::chrono::seconds(ttl_left), timing);
+        return;
+    }
+    log::warning(kLog, "etcd lease {:x} has expired: its {} lock(s) are lost", id, outstanding);
+    lost = true;
+    if (outstanding == 0) lease = 0;
+}
+
+void EtcdSession::drop_lock(long long id) {
+    std::lock_guard guard(mutex);
+    if (lease != id) return;
+    if (--outstanding == 0 && lost) lease = 0;
+}
+
+EtcdLocks::EtcdLocks(const EtcdSettings& settings) : session_(std::make_shared<EtcdSession>(settings)) {
+    session_->holder = who_am_i();
+    keep_alive_ = std::thread([session = session_] {
+        std::unique_lock guard(session->mutex);
+        while (!session->stopping) {
+            session->wake.wait_for(guard, session->timing.renew_every);
+            if (session->stopping) break;
+            guard.unlock();
+            session->renew();
+            guard.lock();
+        }
+    });
+}
+
+EtcdLocks::~EtcdLocks() {
+    stop_keep_alive();
+    long long lease;
+    {
+        std::lock_guard guard(session_->mutex);
+        lease = session_->lost ? 0 : session_->lease;
+    }
+    if (lease == 0) return;
+    if (auto revoked = session_->gateway.call("lease/revoke", json{{"ID", std::to_string(lease)}}, Idempotent::yes);
+        !revoked && revoked.error().kind != ErrorKind::not_found)
+        log::warning(kLog, "etcd lease {:x} not revoked ({}); its locks go when it expires", lease,
+                     revoked.error().message);
+}
+
+void EtcdLocks::stop_keep_alive() {
+    {
+        std::lock_guard guard(session_->mutex);
+        session_->stopping = true;
+    }
+    session_->wake.notify_all();
+    if (keep_alive_.joinable()) keep_alive_.join();
+}
+
+std::string EtcdLocks::describe() const {
+    return fmt::format("etcd locks at {} (lease TTL {} s)", session_->gateway.describe(), session_->ttl.count());
+}
+
+Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
+    if (!valid_name(name)) return make_error(ErrorKind::invalid_input, fmt::format("invalid lock name '{}'", name));
+    std::unique_lock guard(session_->mutex);
+    auto lease = session_->current_lease(guard);
+    if (!lease) return lease.error();
+    ++session_->outstanding;  // counted before the txn, so the lease is not replaced meanwhile
+    guard.unlock();
+
+    const std::string key = std::string(kPrefix) + name;
+    const std::string key64 = base64_encode(key);
+    json txn{{"compare", {{{"target", "CREATE"}, {"key", key64}, {"create_revision", "0"}}}},
+             {"success", {{{"request_put", {{"key", key64}, {"value", base64_encode(session_->holder)},
+                                             {"lease", std::to_string(*lease)}}}}}},
+             {"failure", {{{"request_range", {{"key", key64}}}}}}};
+    auto answer = session_->gateway.call("kv/txn", txn, Idempotent::no);
+    if (!answer || !answer->value("succeeded", false)) {
+        session_->drop_lock(*lease);
+        if (!answer) return answer.error().context(fmt::format("cannot take lock {}", name));
+        std::string holder = "another node";
+        for (const auto& r : answer->value("responses", json::array()))
+            for (const auto& kv : r.value("response_range", json::object()).value("kvs", json::array()))
+                holder = base64_decode(kv.value("value", "")).value_or(holder);
+        return make_error(ErrorKind::unavailable, fmt::format("lock {} is held by {}", name, holder));
+    }
+    long long revision = int64_field(answer->value("header", json::object()), "revision");
+    return std::unique_ptr<Lock>(new EtcdLock(session_, key, *lease, revision));
+}
+
+}  // namespace staffeln::coordination

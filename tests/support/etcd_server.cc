@@ -1,0 +1,60 @@
+#include "support/etcd_server.h"
+
+#include "staffeln/openstack/http_transport.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace staffeln::testing {
+
+int free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        throw std::runtime_error("no free loopback port");
+    int port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+EtcdServer::EtcdServer() {
+    port_ = free_loopback_port();
+    int peer = free_loopback_port();
+    client_url_ = fmt::format("http://127.0.0.1:{}", port_);
+    std::string peer_url = fmt::format("http://127.0.0.1:{}", peer);
+    process_ = std::make_unique<Spawned>(
+        std::vector<std::string>{"/usr/bin/etcd", "--name", "test", "--data-dir", (dir_ / "data").string(),
+                                 "--listen-client-urls", client_url_, "--advertise-client-urls", client_url_,
+                                 "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+                                 "--initial-cluster", "test=" + peer_url, "--log-level", "warn"},
+        dir_ / "etcd.log");
+    openstack::Transport transport({std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}});
+    for (int i = 0; i < 200; ++i) {
+        auto answer = transport.perform({"POST", client_url_ + "/v3/kv/range", {}, R"({"key":"AA=="})"});
+        if (answer && answer->status == 200) return;
+        if (!process_->running()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream log(dir_ / "etcd.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    throw std::runtime_error("etcd did not start: " + text.str());
+}
+
+std::string EtcdServer::backend_url(const std::string& query) const {
+    return fmt::format("etcd3+http://127.0.0.1:{}{}{}", port_, query.empty() ? "" : "?", query);
+}
+
+}  // namespace staffeln::testing

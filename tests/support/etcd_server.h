@@ -1,0 +1,29 @@
+// A real etcd (Debian's etcd-server) on loopback for one test: free ports, a private data
+// directory, started and waited for in the constructor, killed in the destructor.
+#pragma once
+
+#include "support/spawned.h"
+#include "support/temp_dir.h"
+
+#include <memory>
+#include <string>
+
+namespace staffeln::testing {
+
+int free_loopback_port();
+
+class EtcdServer {
+public:
+    EtcdServer();
+    const std::string& client_url() const { return client_url_; }  // "http://127.0.0.1:PORT"
+    std::string backend_url(const std::string& query = "") const;  // "etcd3+http://127.0.0.1:PORT?..."
+    int port() const { return port_; }
+
+private:
+    TempDir dir_;
+    int port_ = 0;
+    std::string client_url_;
+    std::unique_ptr<Spawned> process_;
+};
+
+}  // namespace staffeln::testing

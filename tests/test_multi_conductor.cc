@@ -1,0 +1,358 @@
+// Several real `staffeln conductor` processes against one simulated cloud: on one host with
+// file locks, and as separate nodes (own state directory and SQLite file) with a real etcd.
+// The active one is killed (SIGKILL) or paused (SIGSTOP); the test records from each node's log
+// who held the puller role and who acted when, and checks the cloud's backups at the end.
+#include "simcloud_harness.h"
+#include "simcloud/client_files.h"
+#include "support/etcd_server.h"
+#include "support/process.h"
+#include "support/spawned.h"
+#include "support/temp_dir.h"
+
+#include <SQLiteCpp/Database.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <thread>
+
+using namespace std::chrono_literals;
+using staffeln::testing::EtcdServer;
+using staffeln::testing::Spawned;
+using staffeln::testing::TempDir;
+using SysTime = std::chrono::system_clock::time_point;
+
+namespace {
+
+// The volumes of the demo's servers tagged __staffeln_backup=true.
+const std::vector<std::string> kTargetVolumes = {
+    "a73168ec-1e3d-4752-8498-b225ebff3cb5", "8b55d7d0-b30f-4916-a30f-694b5aaad9e6",
+    "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071"};
+const std::string kManualBackup = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";
+
+struct Event {
+    SysTime at;
+    std::string node;
+    std::string what;  // "holds", "released", "lost", "acted"
+    std::string line;
+};
+
+SysTime parse_stamp(const std::string& stamp) {  // "2026-11-22T04:22:40.123Z"
+    std::tm tm{};
+    int ms = 0;
+    if (sscanf(stamp.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) != 7)
+        return {};
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class Node {
+public:
+    Node(const TempDir& dir, const std::string& name, const std::string& backend_url, const std::string& auth_url,
+         const std::string& extra_config = "")
+        : name_(name), home_(dir / name), log_(dir / (name + ".log")) {
+        std::filesystem::create_directory(home_);
+        config_ = (home_ / "staffeln.conf").string();
+        std::ofstream(config_) << "[conductor]\nbackup_metadata_key = __staffeln_backup\n"
+                                  "retention_metadata_key = __staffeln_retention\nbackup_cycle_timout = 5min\n"
+                                  "backup_service_period = 60\nretention_service_period = 60\n"
+                                  "[database]\nconnection = sqlite:///"
+                               << (home_ / "staffeln.db").string() << "\n[coordination]\nbackend_url = "
+                               << backend_url << "\n" << extra_config;
+        env_ = {"/usr/bin/env", "-u", "OS_CLOUD", "OS_AUTH_URL=" + auth_url, "OS_USERNAME=admin",
+                "OS_PASSWORD=admin-secret", "OS_PROJECT_NAME=admin", "OS_USER_DOMAIN_NAME=Default",
+                "OS_PROJECT_DOMAIN_NAME=Default", "OS_REGION_NAME=RegionOne", "OS_INTERFACE=public"};
+        auto made = staffeln::testing::run_staffeln({"--config-file", config_, "db-manage", "upgrade"});
+        REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+    }
+
+    void start() {
+        auto argv = env_;
+        for (const char* a : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(a);
+        argv.push_back(config_);
+        argv.emplace_back("conductor");
+        process_ = std::make_unique<Spawned>(argv, log_);
+    }
+    // Runs one subcommand to its end, as an operator would.
+    staffeln::testing::Finished run(const std::vector<std::string>& args, std::chrono::seconds timeout = 60s) {
+        auto argv = env_;
+        for (const char* a : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(a);
+        argv.push_back(config_);
+        argv.insert(argv.end(), args.begin(), args.end());
+        return staffeln::testing::run_process(argv, {}, timeout);
+    }
+    std::filesystem::path db() const { return home_ / "staffeln.db"; }
+    std::filesystem::path home() const { return home_; }
+
+    void signal(int sig) { ::kill(process_->pid(), sig); }
+    void stop() { process_->stop(SIGTERM); }
+    const std::string& name() const { return name_; }
+
+    std::vector<Event> events() const {
+        std::vector<Event> out;
+        std::istringstream text(read_text(log_));
+        for (std::string line; std::getline(text, line);) {
+            auto space = line.find(' ');
+            if (space == std::string::npos) continue;
+            std::string what;
+            if (line.find("holding the puller role") != std::string::npos) what = "holds";
+            else if (line.find("released the puller role") != std::string::npos) what = "released";
+            else if (line.find("lost the puller role") != std::string::npos) what = "lost";
+            else if (line.find(" backup ") != std::string::npos &&
+                     (line.find(": started ") != std::string::npos || line.find(": retried ") != std::string::npos))
+                what = "acted";
+            if (!what.empty()) out.push_back({parse_stamp(line.substr(0, space)), name_, what, line});
+        }
+        return out;
+    }
+    std::string log_text() const { return read_text(log_); }
+
+private:
+    std::string name_;
+    std::filesystem::path home_, log_;
+    std::string config_;
+    std::vector<std::string> env_;
+    std::unique_ptr<Spawned> process_;
+};
+
+std::vector<Event> timeline(const std::vector<std::unique_ptr<Node>>& nodes) {
+    std::vector<Event> all;
+    for (const auto& n : nodes)
+        for (auto& e : n->events()) all.push_back(std::move(e));
+    std::stable_sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+    return all;
+}
+
+// The node that logged "holds" last among those given, once one did; waits up to limit.
+std::optional<std::pair<std::string, SysTime>> wait_for_holder(const std::vector<std::unique_ptr<Node>>& nodes,
+                                                               const std::set<std::string>& candidates,
+                                                               std::chrono::seconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+        for (const auto& e : timeline(nodes))
+            if (e.what == "holds" && candidates.contains(e.node)) return std::make_pair(e.node, e.at);
+        std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
+}
+
+bool has_acted(const Node& node) {
+    auto events = node.events();
+    return std::any_of(events.begin(), events.end(), [](const Event& e) { return e.what == "acted"; });
+}
+
+// Alive backups per target volume, other than the demo's manual one.
+std::map<std::string, int> backups_per_volume(simtest::Harness& sim) {
+    std::map<std::string, int> count;
+    for (const auto& v : kTargetVolumes) count[v] = 0;
+    std::lock_guard lock(sim.cloud.mutex);
+    for (const auto& b : sim.cloud.backups)
+        if (b.alive && b.id != kManualBackup) ++count[b.volume_id];
+    return count;
+}
+
+bool all_available(simtest::Harness& sim) {
+    std::lock_guard lock(sim.cloud.mutex);
+    std::set<std::string> done;
+    for (const auto& b : sim.cloud.backups)
+        if (b.alive && b.id != kManualBackup && b.status == staffeln::sim::BackupStatus::available)
+            done.insert(b.volume_id);
+    return done.size() >= kTargetVolumes.size();
+}
+
+// Holding intervals never overlap, and every action lies inside its node's interval.
+void check_one_actor_at_a_time(const std::vector<Event>& events, const std::map<std::string, SysTime>& gone_at) {
+    std::map<std::string, std::optional<SysTime>> holding;
+    std::string text;
+    for (const auto& e : events) {
+        auto gone = gone_at.find(e.node);
+        bool after_gone = gone != gone_at.end() && e.at >= gone->second;
+        text += fmt::format("{:%H:%M:%S} {} {}{}\n", e.at, e.node, e.what, after_gone ? " (after it was stopped)" : "");
+    }
+    MESSAGE("who held the puller role and acted when:\n", text);
+    std::optional<std::string> holder;
+    for (const auto& e : events) {
+        // A killed or paused node's interval ends when it was stopped; whatever it logs later
+        // ("lost") must not be an action.
+        for (const auto& [node, at] : gone_at)
+            if (holder == node && e.at >= at) holder.reset();
+        auto gone = gone_at.find(e.node);
+        bool after_gone = gone != gone_at.end() && e.at >= gone->second;
+        if (e.what == "holds") {
+            CHECK_MESSAGE(!holder.has_value(), e.node, " took the role while ", holder.value_or(""), " held it");
+            holder = e.node;
+        } else if (e.what == "released" || e.what == "lost") {
+            if (holder == e.node) holder.reset();
+        } else if (e.what == "acted") {
+            CHECK_MESSAGE(holder == e.node, e.node, " acted without the role: ", e.line);
+            CHECK_MESSAGE(!after_gone, e.node, " acted after it was stopped: ", e.line);
+        }
+    }
+}
+
+struct Run {
+    std::string backend;
+    int nodes;
+    int sig;
+    int kills;  // how many active nodes to kill in turn
+};
+
+void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
+    TempDir dir;
+    simtest::Harness sim(simtest::demo_scenario());
+    std::string auth_url = sim.server->base_url() + "/identity/v3";
+    std::unique_ptr<EtcdServer> etcd;
+    std::string backend = "file://" + (dir / "locks").string();
+    if (run.backend == "etcd") {
+        etcd = std::make_unique<EtcdServer>();
+        backend = etcd->backend_url("lock_timeout=2");
+    }
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::set<std::string> standing;
+    for (int i = 0; i < run.nodes; ++i) {
+        // One host shares a state directory's lock dir; etcd nodes share nothing but etcd.
+        nodes.push_back(std::make_unique<Node>(dir, fmt::format("node{}", i + 1), backend, auth_url));
+        standing.insert(nodes.back()->name());
+    }
+    for (auto& n : nodes) n->start();
+
+    std::map<std::string, SysTime> gone_at;
+    auto first = wait_for_holder(nodes, standing, 20s);
+    REQUIRE_MESSAGE(first.has_value(), nodes[0]->log_text());
+    std::string active = first->first;
+    for (int k = 0; k < run.kills; ++k) {
+        Node& victim = **std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n->name() == active; });
+        if (k == 0) {  // mid-cycle: after its first create
+            auto until = std::chrono::steady_clock::now() + 20s;
+            while (!has_acted(victim) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+        }
+        victim.signal(run.sig);
+        auto killed = std::chrono::system_clock::now();
+        gone_at[active] = killed;
+        standing.erase(active);
+        auto next = wait_for_holder(nodes, standing, 30s);
+        REQUIRE_MESSAGE(next.has_value(), "no node took over from ", active);
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(next->second - killed);
+        MESSAGE(run.backend, ", ", run.nodes, " nodes: ", next->first, " took over from ", active, " (",
+                std::string(strsignal(run.sig)), ") after ", took.count(), " ms");
+        CHECK(took <= takeover_limit);
+        active = next->first;
+    }
+    auto until = std::chrono::steady_clock::now() + 40s;
+    while (!all_available(sim) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
+    CHECK(all_available(sim));
+    std::this_thread::sleep_for(2s);  // time to act twice, were anyone to
+    if (run.sig == SIGSTOP) {
+        // A resumed node must notice its loss and stay idle (it may first finish its cycle).
+        for (auto& n : nodes) {
+            if (!gone_at.contains(n->name())) continue;
+            n->signal(SIGCONT);
+            auto resumed_until = std::chrono::steady_clock::now() + 30s;
+            auto said_lost = [&] {
+                auto events = n->events();
+                return std::any_of(events.begin(), events.end(), [](const Event& e) { return e.what == "lost"; });
+            };
+            while (!said_lost() && std::chrono::steady_clock::now() < resumed_until) std::this_thread::sleep_for(100ms);
+            CHECK_MESSAGE(said_lost(), n->name(), " did not notice it lost the role: ", n->log_text());
+        }
+    }
+    for (auto& n : nodes) n->stop();
+
+    bool each_once = true;
+    for (const auto& [volume, count] : backups_per_volume(sim)) {
+        CHECK_MESSAGE(count == 1, "volume ", volume, " has ", count, " backups");
+        each_once = each_once && count == 1;
+    }
+    if (!each_once)
+        for (auto& n : nodes) MESSAGE(n->name(), "'s log:\n", n->log_text());
+    check_one_actor_at_a_time(timeline(nodes), gone_at);
+}
+
+}  // namespace
+
+TEST_CASE("two conductors on one host: the active one killed, the other takes over at once") {
+    run_failover({"file", 2, SIGKILL, 1}, 3000ms);
+}
+
+TEST_CASE("three conductors on one host: two active ones killed in turn, each time another takes over") {
+    run_failover({"file", 3, SIGKILL, 2}, 3000ms);
+}
+
+TEST_CASE("three etcd nodes: the active one killed, another takes over within the lease TTL and a poll") {
+    run_failover({"etcd", 3, SIGKILL, 1}, 5000ms);
+}
+
+TEST_CASE("two etcd nodes: the active one paused, the other takes over, and the paused one stays idle on resuming") {
+    run_failover({"etcd", 2, SIGSTOP, 1}, 5000ms);
+}
+
+TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup known again, the API as before") {
+    TempDir dir;
+    simtest::Harness sim(simtest::demo_scenario());
+    int api_port = staffeln::testing::free_loopback_port();
+    Node node(dir, "node1", "file://" + (dir / "locks").string(), sim.server->base_url() + "/identity/v3",
+              fmt::format("[api]\nhost = 127.0.0.1\nport = {}\n", api_port));
+    auto cycle = node.run({"conductor", "--once"}, 120s);
+    REQUIRE_MESSAGE(cycle.exit_code == 0, cycle.out, cycle.err);
+    std::vector<std::string> automated;
+    {
+        std::lock_guard lock(sim.cloud.mutex);
+        for (const auto& b : sim.cloud.backups)
+            if (b.alive && b.id != kManualBackup) automated.push_back(b.id);
+    }
+    REQUIRE(automated.size() == kTargetVolumes.size());
+    auto count = [&](const char* table) {
+        SQLite::Database db(node.db().string(), SQLite::OPEN_READONLY);
+        return db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt();
+    };
+    CHECK(count("tasks") == 0);
+    CHECK(count("backups") == 4);
+
+    Spawned api({STAFFELN_BINARY, "--config-file", (node.home() / "staffeln.conf").string(), "api"}, dir / "api.log");
+    httplib::Client client("127.0.0.1", api_port);
+    client.set_connection_timeout(2, 0);
+    auto answers = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& id : automated)
+            if (auto r = client.Get("/v1/backup?backup_id=" + id)) out[id] = std::to_string(r->status) + " " + r->body;
+        if (auto r = client.Get("/v1/backup?backup_id=" + kManualBackup)) out[kManualBackup] = std::to_string(r->status) + " " + r->body;
+        return out;
+    };
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!client.Get("/v1/health") && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+    auto before = answers();
+    REQUIRE(before.size() == automated.size() + 1);
+    for (const auto& id : automated) CHECK(before[id] == "401 False");
+    CHECK(before[kManualBackup] == "200 True");
+
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(node.db().string() + suffix);
+    std::this_thread::sleep_for(300ms);  // the API notices the missing store and fails closed
+    for (const auto& [id, answer] : answers()) CHECK_MESSAGE(answer == "401 False", id, " answered ", answer);
+
+    auto rebuilt = node.run({"db-manage", "rebuild"});
+    CHECK_MESSAGE(rebuilt.exit_code == 0, rebuilt.err);
+    CHECK(rebuilt.out.find("4 tagged backup(s) indexed, 0 in-flight task(s) adopted") != std::string::npos);
+    CHECK(count("backups") == 4);
+    CHECK(count("tasks") == 0);  // finished tasks leave the store once reported, and stay gone
+    std::this_thread::sleep_for(300ms);
+    CHECK(answers() == before);
+
+    auto again = node.run({"conductor", "--once"}, 120s);
+    CHECK_MESSAGE(again.exit_code == 0, again.out, again.err);
+    CHECK(again.out.find("backup cycle: 0 started") != std::string::npos);
+    for (const auto& [volume, n] : backups_per_volume(sim)) CHECK_MESSAGE(n == 1, volume, " has ", n, " backups");
+    api.stop(SIGTERM);
+}
