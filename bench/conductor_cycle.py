@@ -43,7 +43,8 @@ def epoch(cinder_time):
 def kind(key):
     method, path = key.split(" ", 1)
     for prefix in ("/compute/v2.1", "/volume/v3/{project_id}", "/identity/v3"):
-        path = path.replace(prefix, "")
+        if path.startswith(prefix + "/"):
+            path = path[len(prefix):]
     return f"{method} {path}"
 
 
