@@ -5,6 +5,7 @@
 #include "staffeln/log.h"
 #include "staffeln/store/task_store.h"
 
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
 #include <unordered_map>
@@ -28,8 +29,11 @@ public:
     void run(const core::BackupPlan& plan, Pass pass) {
         std::vector<const core::CreateBackup*> creates;
         std::vector<bool> retried;
+        std::vector<const core::CompleteTask*> completed;
         for (const auto& action : plan.actions) {
-            if (const auto* c = std::get_if<core::CreateBackup>(&action)) {
+            if (const auto* done = std::get_if<core::CompleteTask>(&action)) {
+                completed.push_back(done);
+            } else if (const auto* c = std::get_if<core::CreateBackup>(&action)) {
                 if (pass == Pass::start) creates.push_back(c), retried.push_back(false);
             } else if (const auto* r = std::get_if<core::RetryCreate>(&action)) {
                 if (pass == Pass::start) creates.push_back(&r->create), retried.push_back(true);
@@ -37,6 +41,7 @@ public:
                 std::visit([this](const auto& a) { apply(a); }, action);
             }
         }
+        complete(completed);
         if (creates.empty()) return;
         tag_form_ = negotiate_tag_form();
         for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
@@ -166,16 +171,33 @@ private:
         ++outcome_.adopted;
     }
 
-    void apply(const core::CompleteTask& a) {
-        auto done = with_store(
-            [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::succeeded, "", ctx_.now()); });
-        if (!done) {
-            log::error(kLog, "{}", done.error().message);
+    // Every success of a pass in one transaction: a commit each took 7 s for 20,000 tasks, all
+    // of it between Cinder finishing and the cycle's end.
+    void complete(const std::vector<const core::CompleteTask*>& done) {
+        if (done.empty()) return;
+        TimePoint now = ctx_.now();
+        std::vector<bool> marked(done.size(), false);
+        auto written = with_store([&](store::TaskStore& s) {
+            return store::guarded("cannot record this cycle's successful tasks", [&] {
+                SQLite::Transaction tx(ctx_.db.sql());
+                for (std::size_t i = 0; i < done.size(); ++i) {
+                    auto set = s.set_status(done[i]->task_id, TaskStatus::succeeded, "", now);
+                    if (!set) log::error(kLog, "{}", set.error().message);
+                    marked[i] = static_cast<bool>(set);
+                }
+                tx.commit();
+            });
+        });
+        if (!written) {
+            log::error(kLog, "{}", written.error().message);
             return;
         }
-        log::info(kLog, "task {} succeeded: {}", a.task_id, a.reason);
-        ++outcome_.succeeded;
-        if (!a.server_id.empty()) outcome_.backed_up_servers.insert(a.server_id);
+        for (std::size_t i = 0; i < done.size(); ++i) {
+            if (!marked[i]) continue;
+            log::info(kLog, "task {} succeeded: {}", done[i]->task_id, done[i]->reason);
+            ++outcome_.succeeded;
+            if (!done[i]->server_id.empty()) outcome_.backed_up_servers.insert(done[i]->server_id);
+        }
     }
 
     void apply(const core::FailTask& a) {
@@ -204,6 +226,7 @@ private:
         delete_backup(a.backup_id, project, creating);
     }
 
+    void apply(const core::CompleteTask&) {}
     void apply(const core::CreateBackup&) {}
     void apply(const core::RetryCreate&) {}
 

@@ -12,6 +12,8 @@ Result<std::vector<core::TaskRecord>> read_tasks(Context& ctx) {
 Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot) {
     auto tasks = read_tasks(ctx);
     if (!tasks) return tasks.error();
+    // Dropped first: the old and the new listing together were the cycle's peak of memory.
+    snapshot.backups = {};
     auto backups = ctx.cloud.cinder().list_backups({});
     if (!backups) return backups.error().context("listing backups of every project");
     snapshot.tasks = std::move(tasks).value();
