@@ -248,6 +248,22 @@ TEST_CASE("Cinder: volumes and backups of every project across pages, with filte
     CHECK(*cloud.cinder().supports_backup_metadata());
 }
 
+TEST_CASE("Cinder: for_each_backup hands over every backup of every page, one page at a time") {
+    SimCloud sim;
+    Cloud cloud(sim.admin(), quick_retries());
+    std::vector<Backup> streamed;
+    Status listed = cloud.cinder().for_each_backup({true, "", "", "", 1}, [&](Backup&& b) { streamed.push_back(std::move(b)); });
+    REQUIRE(listed.ok());
+    CHECK(names_of(streamed) == std::vector<std::string>{"full", "incr", "spare-1", "spare-2"});
+    CHECK(sim.count("GET /volume/v3/{project_id}/backups/detail") >= 4);  // a page of one per backup
+
+    sim.fault({{"method", "GET"}, {"path_prefix", "/volume/v3"}, {"status", 404}, {"count", 1}});
+    int handed = 0;
+    Status failed = cloud.cinder().for_each_backup({}, [&](Backup&&) { ++handed; });
+    REQUIRE_FALSE(failed.ok());
+    CHECK(handed == 0);
+}
+
 TEST_CASE("Cinder: a backup is created in the volume's project with that project's token") {
     SimCloud sim;
     Cloud cloud(sim.admin(), quick_retries());

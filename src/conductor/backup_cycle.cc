@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/task_ids.h"
+#include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
@@ -79,14 +80,17 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         return result;
     }
     auto policy = backup_policy(ctx.config);
-    auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
-    if (dry_run) {
-        for (const auto& action : plan.actions) fmt::print(out, "{}\n", core::describe(action));
-        result.servers = std::move(snapshot->servers);
-        result.backups = std::move(snapshot->backups);
-        return result;
+    {
+        // Scoped: the start plan is not kept through the wait and the settle pass.
+        auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
+        if (dry_run) {
+            for (const auto& action : plan.actions) fmt::print(out, "{}\n", core::describe(action));
+            result.servers = std::move(snapshot->servers);
+            result.backups = std::move(snapshot->backups);
+            return result;
+        }
+        execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);
     }
-    execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);
     wait_for_backups(ctx);
     if (auto refreshed = refresh_backups(ctx, *snapshot); !refreshed) {
         result.outcome.problems.push_back("cannot settle this cycle's backups: " + refreshed.error().message);
@@ -98,6 +102,9 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     }
     result.servers = std::move(snapshot->servers);
     result.backups = std::move(snapshot->backups);
+    const auto& o = result.outcome;
+    log::info(kLog, "backup cycle finished: {} started, {} succeeded, {} failed, {} cancelled", o.created, o.succeeded,
+              o.failed, o.cancelled);
     return result;
 }
 

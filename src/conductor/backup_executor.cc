@@ -7,9 +7,11 @@
 #include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/task_store.h"
 
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <set>
 #include <unordered_map>
 
@@ -184,40 +186,62 @@ private:
     // in flight, and the next cycle completes them and stamps again (a stamp is idempotent).
     // Recorded first, a success would hide a stamp the crash lost.
     void complete(const std::vector<const core::CompleteTask*>& completes) {
+        if (completes.empty()) return;
         std::set<std::string> servers;
         for (const auto* done : completes)
             if (!done->server_id.empty()) servers.insert(done->server_id);
         stamp_servers(servers);
-        for (const auto* done : completes) apply(*done);
+        record_successes(completes);
     }
 
+    // One metadata update per server, backup_workers at a time: in sequence, 10,000 servers at
+    // 5 ms a request would hold the cycle's end 50 s after Cinder had finished.
     void stamp_servers(const std::set<std::string>& server_ids) {
         const std::string& key = ctx_.config.conductor.last_backup_metadata_key;
         if (key.empty()) return;
         std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", ctx_.now());
-        for (const auto& id : server_ids) {
+        std::vector<const std::string*> ids;
+        for (const auto& id : server_ids) ids.push_back(&id);
+        std::atomic<bool> role_lost{false};
+        for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), ids.size(), [&](std::size_t i) {
             if (!ctx_.role_held()) {
-                log::warning(kLog, "last-backup stamps not set: the puller role was lost");
+                if (!role_lost.exchange(true)) log::warning(kLog, "last-backup stamps not set: the puller role was lost");
                 return;
             }
             failpoint::hit("backup.stamp.before");
-            auto set = ctx_.cloud.nova().set_server_metadata(id, key, stamp);
+            auto set = ctx_.cloud.nova().set_server_metadata(*ids[i], key, stamp);
             failpoint::hit("backup.stamp.after");
-            if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, id, set.error().message);
-        }
+            if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, *ids[i], set.error().message);
+        }, ctx_.stop.flag());
     }
 
-    void apply(const core::CompleteTask& a) {
-        failpoint::hit("backup.settle.before_record");
-        auto done = with_store(
-            [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::succeeded, "", ctx_.now()); });
-        failpoint::hit("backup.settle.after_record");
-        if (!done) {
-            log::error(kLog, "{}", done.error().message);
+    // Every success of a pass in one transaction: a commit each took 7 s for 20,000 tasks, all
+    // of it between Cinder finishing and the cycle's end.
+    void record_successes(const std::vector<const core::CompleteTask*>& done) {
+        TimePoint now = ctx_.now();
+        std::vector<bool> marked(done.size(), false);
+        auto written = with_store([&](store::TaskStore& s) {
+            return store::guarded("cannot record this cycle's successful tasks", [&] {
+                SQLite::Transaction tx(ctx_.db.sql());
+                for (std::size_t i = 0; i < done.size(); ++i) {
+                    failpoint::hit("backup.settle.before_record");
+                    auto set = s.set_status(done[i]->task_id, TaskStatus::succeeded, "", now);
+                    if (!set) log::error(kLog, "{}", set.error().message);
+                    marked[i] = static_cast<bool>(set);
+                }
+                tx.commit();
+                failpoint::hit("backup.settle.after_record");
+            });
+        });
+        if (!written) {
+            log::error(kLog, "{}", written.error().message);
             return;
         }
-        log::info(kLog, "task {} succeeded: {}", a.task_id, a.reason);
-        ++outcome_.succeeded;
+        for (std::size_t i = 0; i < done.size(); ++i) {
+            if (!marked[i]) continue;
+            log::info(kLog, "task {} succeeded: {}", done[i]->task_id, done[i]->reason);
+            ++outcome_.succeeded;
+        }
     }
 
     void apply(const core::FailTask& a) {
@@ -246,6 +270,7 @@ private:
         delete_backup(a.backup_id, project, creating);
     }
 
+    void apply(const core::CompleteTask&) {}
     void apply(const core::CreateBackup&) {}
     void apply(const core::RetryCreate&) {}
 

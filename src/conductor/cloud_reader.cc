@@ -18,6 +18,8 @@ Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot) {
         return store::BackupIndex(ctx.db).backup_ids();
     }();
     if (!indexed) return indexed.error();
+    // Dropped first: the old and the new listing together were the cycle's peak of memory.
+    snapshot.backups = {};
     auto backups = ctx.cloud.cinder().list_backups({});
     if (!backups) return backups.error().context("listing backups of every project");
     snapshot.tasks = std::move(tasks).value();

@@ -127,6 +127,7 @@ public:
         std::vector<report::ProjectReport> reports;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
+            backup.backups = {};  // retention lists them anew; kept, they doubled its memory
             with_role(ctx, "retention", [&] {
                 retention = run_retention_cycle(ctx, backup.servers, options_.dry_run, stdout);
             });

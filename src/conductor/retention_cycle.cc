@@ -139,15 +139,15 @@ RetentionOutcome run_retention_cycle(Context& ctx, std::optional<std::vector<Ser
         }
         servers = std::move(listed).value();
     }
-    auto backups = ctx.cloud.cinder().list_backups({});
-    if (!tasks || !backups) {
-        std::string why = !tasks ? tasks.error().message : backups.error().message;
+    // Streamed into the builder's compact records: the listing is never held whole.
+    core::RetentionInputBuilder builder;
+    Status listed = ctx.cloud.cinder().for_each_backup({}, [&](Backup&& backup) { builder.add_backup(backup); });
+    if (!tasks || !listed) {
+        std::string why = !tasks ? tasks.error().message : listed.error().message;
         outcome.problems.push_back("retention skipped: " + why);
         log::error(kLog, "retention skipped: {}", why);
         return outcome;
     }
-    core::RetentionInputBuilder builder;
-    for (const auto& backup : *backups) builder.add_backup(backup);
     core::RetentionInput& input = builder.input();
     input.servers = std::move(*servers);
     input.closed_tasks = closed_with_backup(std::move(tasks).value());

@@ -54,18 +54,22 @@ Result<std::vector<Volume>> Cinder::list_volumes(const VolumeQuery& query) {
 }
 
 Result<std::vector<Backup>> Cinder::list_backups(const BackupQuery& query) {
+    std::vector<Backup> backups;
+    Status status = for_each_backup(query, [&](Backup&& b) { backups.push_back(std::move(b)); });
+    if (!status) return status.error();
+    return backups;
+}
+
+Status Cinder::for_each_backup(const BackupQuery& query, const std::function<void(Backup&&)>& on_backup) {
     const std::string path = "/backups/detail" + query_string({{"all_tenants", query.all_tenants ? "1" : ""},
                                                                {"project_id", query.project_id},
                                                                {"volume_id", query.volume_id},
                                                                {"status", query.status},
                                                                {"limit", std::to_string(query.page_size)}});
-    std::vector<Backup> backups;
-    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
-                                     "cinder GET /backups/detail", [&](const Json& page) {
-                                         for (const Json& b : array_field(page, "backups")) backups.push_back(parse_backup(b));
-                                     });
-    if (!status) return status.error();
-    return backups;
+    return session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
+                            "cinder GET /backups/detail", [&](const Json& page) {
+                                for (const Json& b : array_field(page, "backups")) on_backup(parse_backup(b));
+                            });
 }
 
 Result<bool> Cinder::supports_backup_metadata() {

@@ -11,7 +11,8 @@ namespace staffeln::conductor {
 
 Result<core::BackupSnapshot> read_snapshot(Context& ctx);
 
-// Refreshes tasks, then backups, keeping the servers and volumes already read.
+// Refreshes tasks, then backups, keeping the servers and volumes already read. The old backups
+// are dropped before the new listing: on failure snapshot.backups is empty.
 Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot);
 
 Result<std::vector<core::TaskRecord>> read_tasks(Context& ctx);

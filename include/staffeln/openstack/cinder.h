@@ -8,6 +8,7 @@
 #include "staffeln/model.h"
 #include "staffeln/openstack/session.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ public:
 
     Result<std::vector<Volume>> list_volumes(const VolumeQuery& query);
     Result<std::vector<Backup>> list_backups(const BackupQuery& query);
+    // The same listing, each backup handed over as its page is read: a caller that keeps less
+    // than a Backup does not hold the whole listing at once.
+    Status for_each_backup(const BackupQuery& query, const std::function<void(Backup&&)>& on_backup);
     // The new backup's id. A timeout after sending returns Error::maybe_applied: the caller
     // must look for the backup (by its metadata or name) instead of creating it again.
     Result<std::string> create_backup(const BackupRequest& request);
