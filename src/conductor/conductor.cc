@@ -117,7 +117,11 @@ public:
     }
 
 private:
-    Context context() { return Context{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock}; }
+    Context context() {
+        Context ctx{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock};
+        ctx.poll_interval = std::chrono::seconds(config_.conductor.backup_poll_interval);
+        return ctx;
+    }
 
     void apply_reload(const std::function<std::optional<config::Config>()>& reload) {
         auto fresh = reload();
