@@ -76,7 +76,10 @@ public:
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] {
-                retention = run_retention_cycle(ctx, backup.servers, options_.dry_run, stdout);
+                // Without the servers, every volume would look untagged: no safety floor, no per-server
+                // retention. Retention lists them itself when the backup cycle could not.
+                auto servers = backup.cloud_readable ? std::optional(backup.servers) : std::nullopt;
+                retention = run_retention_cycle(ctx, std::move(servers), options_.dry_run, stdout);
             });
             if (!options_.dry_run) reports = send_reports(ctx);
         });
