@@ -464,6 +464,24 @@ TEST_CASE("a tagged backup the store does not know is adopted as a new task and 
     CHECK(done->server_id == "srv-a");  // so the shell can set the server's last-backup-time
 }
 
+TEST_CASE("tagged backups of one volume the store does not know are adopted and settled one after the other") {
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.backup("b1", "v1", "lost-1", false, kT0 - hours(30));
+    w.backup("b2", "v1", "lost-2", true, kT0 - hours(6));
+    auto plan = w.plan();
+    // The store holds one open task per volume: each adopted task is closed before the next opens.
+    REQUIRE(plan.actions.size() >= 4);
+    for (std::size_t i = 0; i < 4; i += 2) {
+        auto* adopt = std::get_if<AdoptBackup>(&plan.actions[i]);
+        auto* done = std::get_if<CompleteTask>(&plan.actions[i + 1]);
+        REQUIRE(adopt);
+        REQUIRE(done);
+        CHECK(done->task_id == adopt->task_id);
+    }
+}
+
 TEST_CASE("a known succeeded task's backup is not adopted again") {
     World w;
     w.volume("v1");

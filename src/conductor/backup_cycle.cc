@@ -40,10 +40,12 @@ InFlight in_flight(Context& ctx) {
 }
 
 // One listing of creating backups per round: the cost does not grow with the number waited for.
+// Waits until past the deadline, not up to it: the settle pass cancels only a backup strictly
+// past backup_cycle_timeout, so stopping at the deadline would leave it for the next cycle.
 void wait_for_backups(Context& ctx) {
     InFlight waiting = in_flight(ctx);
     int rounds = 0;
-    while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() < waiting.deadline) {
+    while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() <= waiting.deadline) {
         failpoint::hit("backup.wait.round");
         if (!ctx.stop.sleep_for(ctx.poll_interval)) break;
         auto creating = ctx.cloud.cinder().list_backups({.status = "creating"});

@@ -126,7 +126,7 @@ private:
         failpoint::hit("backup.create.after_call");
         now = ctx_.now();
         if (backup_id) {
-            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now); });
+            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, c.kind); });
             failpoint::hit("backup.record.after_commit");
             if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
                                                "reconciliation adopts it by its tag",
@@ -172,7 +172,7 @@ private:
                 store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
                 if (auto written = s.insert(task, labels, now); !written) return written;
             }
-            return s.set_in_flight(a.task_id, a.backup_id, now);
+            return s.set_in_flight(a.task_id, a.backup_id, now, a.kind);
         });
         if (!adopted) {
             problem(fmt::format("cannot adopt backup {}: {}", a.backup_id, adopted.error().message));

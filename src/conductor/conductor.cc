@@ -129,7 +129,10 @@ public:
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             backup.backups = {};  // retention lists them anew; kept, they doubled its memory
             with_role(ctx, "retention", [&] {
-                retention = run_retention_cycle(ctx, backup.servers, options_.dry_run, stdout);
+                // Without the servers, every volume would look untagged: no safety floor, no per-server
+                // retention. Retention lists them itself when the backup cycle could not.
+                auto servers = backup.cloud_readable ? std::optional(backup.servers) : std::nullopt;
+                retention = run_retention_cycle(ctx, std::move(servers), options_.dry_run, stdout);
             });
             if (!options_.dry_run) reports = send_reports(ctx);
         });
@@ -172,7 +175,11 @@ public:
     }
 
 private:
-    Context context() { return Context{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock}; }
+    Context context() {
+        Context ctx{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock};
+        ctx.poll_interval = std::chrono::seconds(config_.conductor.backup_poll_interval);
+        return ctx;
+    }
 
     void apply_reload(const std::function<std::optional<config::Config>()>& reload) {
         auto fresh = reload();

@@ -115,13 +115,18 @@ private:
     std::mutex mutex_;
 };
 
+// The task keeps its record for the report; the index must not keep protecting a backup that
+// Cinder no longer has.
 void forget_gone(Context& ctx, const core::RetentionInput& input, const std::vector<std::uint32_t>& gone) {
     std::lock_guard lock(ctx.db_mutex);
     store::TaskStore tasks(ctx.db);
+    store::BackupIndex index(ctx.db);
     for (auto i : gone) {
         const auto& task = input.closed_tasks[i];
+        log::info(kLog, "backup {} of task {} is gone from Cinder; forgetting it", task.backup_id, task.task_id);
         if (auto forgotten = tasks.forget_backup(task.task_id, ctx.now()); !forgotten)
             log::error(kLog, "{}", forgotten.error().message);
+        if (auto removed = index.remove(task.backup_id); !removed) log::error(kLog, "{}", removed.error().message);
     }
 }
 

@@ -54,6 +54,7 @@ const std::array kOptions{
     Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60, {}},
     Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time)},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
+    Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
 
     Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, {}},
     Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, {}},

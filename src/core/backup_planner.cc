@@ -102,7 +102,10 @@ private:
             if (b != keeper) delete_duplicate(task_id, *b, fmt::format("task {} already owns backup {}", task_id, keeper->id));
         if (!record || record->backup_id != keeper->id) adopt(task_id, record, *keeper);
         adopted_[task_id] = keeper;
-        if (!record) open_.push_back({nullptr, task_id, keeper->volume_id, keeper->created_at, keeper});
+        // Settled at once, so that the shell closes each adopted task before it opens the next:
+        // the store allows one open task per volume, and a volume whose records were lost may
+        // carry many tagged backups.
+        if (!record) settle({nullptr, task_id, keeper->volume_id, keeper->created_at, keeper});
     }
 
     void delete_duplicate(const std::string& task_id, const Backup& b, std::string why) {
@@ -128,9 +131,8 @@ private:
             if (!is_open(t.status)) continue;
             auto it = adopted_.find(t.task_id);
             const Backup* b = it != adopted_.end() ? it->second : lookup(t.backup_id);
-            open_.push_back({&t, t.task_id, t.volume_id, t.created_at, b});
+            settle({&t, t.task_id, t.volume_id, t.created_at, b});
         }
-        for (auto& task : open_) settle(task);
     }
 
     const Backup* lookup(const std::string& backup_id) const {
@@ -300,7 +302,6 @@ private:
     std::unordered_map<std::string, std::vector<const Backup*>> tagged_;
     std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
     std::unordered_map<std::string, const Backup*> adopted_;    // task id -> the backup it keeps
-    std::vector<OpenTask> open_;
     std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output
 };
 

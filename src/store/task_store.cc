@@ -77,15 +77,18 @@ Status TaskStore::insert(const core::TaskRecord& task, const TaskLabels& labels,
     return done;
 }
 
-Status TaskStore::set_in_flight(const std::string& task_id, const std::string& backup_id, TimePoint now) {
+Status TaskStore::set_in_flight(const std::string& task_id, const std::string& backup_id, TimePoint now,
+                                std::optional<core::BackupKind> made) {
     int changed = 0;
     auto done = guarded(fmt::format("cannot record backup {} of task {}", backup_id, task_id), [&] {
         SQLite::Transaction tx(db_.sql());
-        SQLite::Statement task(db_.sql(), "UPDATE tasks SET status = 'in_flight', backup_id = ?, updated_at = ? "
-                                          "WHERE id = ?");
+        SQLite::Statement task(db_.sql(), "UPDATE tasks SET status = 'in_flight', backup_id = ?, updated_at = ?, "
+                                          "kind = coalesce(?, kind) WHERE id = ?");
         task.bind(1, backup_id);
         task.bind(2, unix_seconds(now));
-        task.bind(3, task_id);
+        if (made) task.bind(3, core::to_string(*made));
+        else task.bind(3);
+        task.bind(4, task_id);
         changed = task.exec();
         // From this commit on the API protects the backup, even before Cinder lists it.
         SQLite::Statement backup(db_.sql(),

@@ -34,6 +34,7 @@ struct Config {
         std::int64_t retention_service_period = 1200;
         std::chrono::seconds retention_time{17 * 86400};
         bool retention_safety_floor = true;
+        std::int64_t backup_poll_interval = 3;  // seconds between checks of backups creating or deleting
     } conductor;
 
     struct OpenStack {

@@ -7,6 +7,7 @@
 #include "staffeln/core/task.h"
 #include "staffeln/store/database.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ public:
     Result<std::vector<core::TaskRecord>> load_all();
     Status insert(const core::TaskRecord& task, const TaskLabels& labels, TimePoint now);
     // Cinder accepted the create: remember the backup, which also makes it known as automated.
-    Status set_in_flight(const std::string& task_id, const std::string& backup_id, TimePoint now);
+    // made: the kind Cinder was asked for, when it differs from the task's plan (a retry as full).
+    Status set_in_flight(const std::string& task_id, const std::string& backup_id, TimePoint now,
+                         std::optional<core::BackupKind> made = std::nullopt);
     Status set_status(const std::string& task_id, core::TaskStatus status, const std::string& last_error,
                       TimePoint now);
     // A create attempt failed but will be retried: keep the task pending with the reason.
