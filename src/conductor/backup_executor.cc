@@ -14,6 +14,7 @@
 #include <atomic>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 namespace staffeln::conductor {
 namespace {
@@ -43,6 +44,9 @@ public:
             } else if (const auto* r = std::get_if<core::RetryCreate>(&action)) {
                 if (pass == Pass::start) creates.push_back(&r->create), retried.push_back(true);
             } else if (pass == Pass::start || !is_about_a_volume_only(action)) {
+                // Successes are batched, but an adoption may need the volume's previous adopted
+                // task finished first (one open task per volume): the plan's order holds there.
+                if (std::holds_alternative<core::AdoptBackup>(action)) complete(std::exchange(completes, {}));
                 std::visit([this](const auto& a) { apply(a); }, action);
             }
         }
