@@ -4,12 +4,14 @@
 
 #include "simcloud/scenario.h"
 #include "simcloud/server.h"
+#include "staffeln/openstack/credentials.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -36,6 +38,32 @@ struct Answer {
         return {};
     }
 };
+
+// demo.json's admin, whom the tests that act as staffeln authenticate as.
+inline staffeln::openstack::Credentials admin_credentials(const std::string& base_url) {
+    staffeln::openstack::Credentials c;
+    c.auth_url = base_url + "/identity/v3";
+    c.username = "admin";
+    c.password = "admin-secret";
+    c.user_domain_name = "Default";
+    c.project_name = "admin";
+    c.project_domain_name = "Default";
+    c.source = "test";
+    return c;
+}
+
+// The same admin as the OS_* variables of an openrc, for tests that run the staffeln binary.
+inline std::map<std::string, std::string> admin_os_env(const std::string& base_url) {
+    return {{"OS_AUTH_URL", base_url + "/identity/v3"},
+            {"OS_USERNAME", "admin"},
+            {"OS_PASSWORD", "admin-secret"},
+            {"OS_PROJECT_NAME", "admin"},
+            {"OS_USER_DOMAIN_NAME", "Default"},
+            {"OS_PROJECT_DOMAIN_NAME", "Default"},
+            {"OS_REGION_NAME", "RegionOne"},
+            {"OS_INTERFACE", "public"},
+            {"OS_IDENTITY_API_VERSION", "3"}};
+}
 
 class Harness {
 public:

@@ -79,15 +79,7 @@ public:
                                               "backup_cycle_timout = 5min\n"
                                               "[database]\n"
                                               "connection = sqlite:///" + db_path_.string() + "\n");
-        env_ = {{"OS_AUTH_URL", sim_.server->base_url() + "/identity/v3"},
-                {"OS_USERNAME", "admin"},
-                {"OS_PASSWORD", "admin-secret"},
-                {"OS_PROJECT_NAME", "admin"},
-                {"OS_USER_DOMAIN_NAME", "Default"},
-                {"OS_PROJECT_DOMAIN_NAME", "Default"},
-                {"OS_REGION_NAME", "RegionOne"},
-                {"OS_INTERFACE", "public"},
-                {"OS_IDENTITY_API_VERSION", "3"}};
+        env_ = simtest::admin_os_env(sim_.server->base_url());
         auto upgraded = staffeln("db-manage", "upgrade", "");
         REQUIRE_MESSAGE(upgraded.exit_code == 0, upgraded.err);
     }

@@ -278,7 +278,7 @@ TEST_CASE("TLS: the CA bundle, insecure and a client certificate reach libcurl")
     const int port = server.bind_to_any_port("127.0.0.1");
     std::thread thread([&] { server.listen_after_bind(); });
     const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v3";
-    auto get = [&](TlsOptions options) { return Transport(TransportOptions{milliseconds(1000), milliseconds(2000), options}).perform({"GET", url, {}, {}}); };
+    auto get = [&](TlsOptions options) { return Transport(TransportOptions{milliseconds(10000), milliseconds(20000), options}).perform({"GET", url, {}, {}}); };
 
     auto unknown_ca = get({"", false, tls.cert.string(), tls.key.string()});
     REQUIRE_FALSE(unknown_ca.ok());

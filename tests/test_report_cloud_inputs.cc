@@ -14,18 +14,6 @@ namespace {
 constexpr const char* kProd = "5b1f0e2d7c3a4e8f9a6b4c2d1e0f3a7b";
 constexpr const char* kDemo = "36c9253a0e304fb4ab70dcd8b616c0f9";
 
-openstack::Credentials admin_of(const simtest::Harness& sim) {
-    openstack::Credentials c;
-    c.auth_url = sim.server->base_url() + "/identity/v3";
-    c.username = "admin";
-    c.password = "admin-secret";
-    c.user_domain_name = "Default";
-    c.project_name = "admin";
-    c.project_domain_name = "Default";
-    c.source = "test";
-    return c;
-}
-
 openstack::RetryPolicy no_retries() {
     openstack::RetryPolicy retry;
     retry.retry_timeout = openstack::Millis(0);
@@ -36,7 +24,7 @@ openstack::RetryPolicy no_retries() {
 
 TEST_CASE("the cloud gives a report its project name, backup_gigabytes quota and member addresses") {
     simtest::Harness sim(simtest::demo_scenario());
-    openstack::Cloud cloud(admin_of(sim), no_retries());
+    openstack::Cloud cloud(simtest::admin_credentials(sim.server->base_url()), no_retries());
     report::CloudInputs inputs(cloud);
 
     auto prod = inputs.project(kProd);

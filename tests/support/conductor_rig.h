@@ -53,18 +53,6 @@ inline json fast_scenario(json scenario = simtest::demo_scenario()) {
     return scenario;
 }
 
-inline openstack::Credentials admin_credentials(const std::string& base_url) {
-    openstack::Credentials c;
-    c.auth_url = base_url + "/identity/v3";
-    c.username = "admin";
-    c.password = "admin-secret";
-    c.user_domain_name = "Default";
-    c.project_name = "admin";
-    c.project_domain_name = "Default";
-    c.source = "test";
-    return c;
-}
-
 inline openstack::RetryPolicy no_retries() {
     openstack::RetryPolicy retry;
     retry.retry_timeout = openstack::Millis(0);
@@ -74,7 +62,7 @@ inline openstack::RetryPolicy no_retries() {
 class ConductorRig {
 public:
     explicit ConductorRig(const json& scenario = fast_scenario())
-        : sim(scenario), cloud(admin_credentials(sim.server->base_url()), no_retries()), db(open_store()) {
+        : sim(scenario), cloud(simtest::admin_credentials(sim.server->base_url()), no_retries()), db(open_store()) {
         config.conductor.backup_metadata_key = "__staffeln_backup";
         config.conductor.retention_metadata_key = "__staffeln_retention";
         config.conductor.backup_min_interval = 0;
@@ -186,14 +174,7 @@ public:
 
     // The OS_* variables an openrc for the admin user sets.
     std::map<std::string, std::string> os_env() const {
-        return {{"OS_AUTH_URL", sim.server->base_url() + "/identity/v3"},
-                {"OS_USERNAME", "admin"},
-                {"OS_PASSWORD", "admin-secret"},
-                {"OS_PROJECT_NAME", "admin"},
-                {"OS_USER_DOMAIN_NAME", "Default"},
-                {"OS_PROJECT_DOMAIN_NAME", "Default"},
-                {"OS_REGION_NAME", "RegionOne"},
-                {"OS_IDENTITY_API_VERSION", "3"}};
+        return simtest::admin_os_env(sim.server->base_url());
     }
 
     simtest::Harness sim;
