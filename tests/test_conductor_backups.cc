@@ -408,7 +408,7 @@ TEST_CASE("every backup staffeln creates carries its task's tag") {
 
 TEST_CASE("one backup cycle's requests are listings, creates, metadata updates and polls, never a GET per volume") {
     ConductorRig rig;
-    ConductorRig::on_own_thread([&] { return rig.cloud.session().own_project_id(); });  // authenticate first
+    REQUIRE(ConductorRig::on_own_thread([&] { return rig.cloud.session().own_project_id(); }).ok());  // authenticate first
     rig.reset_counters();
     auto result = rig.backup_cycle();
     REQUIRE(result.outcome.succeeded == 4);

@@ -137,7 +137,7 @@ private:
                                                *backup_id, c.volume_id, recorded.error().message));
             log::info(kLog, "{} {} backup {} of volume {} in project {} ({})", existing_task ? "retried" : "started",
                       core::to_string(c.kind), *backup_id, c.volume_id, c.project_id, c.kind_reason);
-            std::lock_guard guard(outcome_mutex_);
+            std::lock_guard counting(outcome_mutex_);
             ++outcome_.created;
             return;
         }
