@@ -90,6 +90,7 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         {"backup_workers = many", "[conductor] backup_workers = many: expected an integer from 1 to 1000"},
         {"report_period = 12.5", "[conductor] report_period = 12.5: expected an integer of at least 600"},
         {"full_backup_depth = -1", "[conductor] full_backup_depth = -1: expected an integer from 0 to 1000"},
+        {"backup_poll_interval = 0", "[conductor] backup_poll_interval = 0: expected an integer from 1 to 600"},
         {"retention_time = 2x",
          "[conductor] retention_time = 2x: invalid duration '2x': unknown unit at 'x' (expected e.g. 2w3d, "
          "20min or 1y2mon10d5h30min10s)"},
