@@ -15,11 +15,33 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace simtest {
 
 using nlohmann::json;
 namespace sim = staffeln::sim;
+
+// demo.json's ids (tests/fixtures/simcloud/demo.json).
+namespace demo {
+inline constexpr const char* kDemoProject = "36c9253a0e304fb4ab70dcd8b616c0f9";
+inline constexpr const char* kProdProject = "5b1f0e2d7c3a4e8f9a6b4c2d1e0f3a7b";
+inline constexpr const char* kWeb1 = "3f44cd31-d8f6-485d-8081-7407c39f6037";
+inline constexpr const char* kDb1 = "6a1c2e3f-4b5d-4c7e-8f9a-0b1c2d3e4f50";
+inline constexpr const char* kApi1 = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+inline constexpr const char* kScratch = "9e8d7c6b-5a49-4382-a716-afbecd012345";
+inline constexpr const char* kWebRoot = "a73168ec-1e3d-4752-8498-b225ebff3cb5";
+inline constexpr const char* kWebData = "8b55d7d0-b30f-4916-a30f-694b5aaad9e6";
+inline constexpr const char* kDbRoot = "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f";
+inline constexpr const char* kApiRoot = "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071";
+inline constexpr const char* kScratchRoot = "d2e3f4a5-b6c7-4d8e-9f0a-1b2c3d4e5f60";
+inline constexpr const char* kBatchRoot = "f4a5b6c7-d8e9-4f0a-9b2c-3d4e5f607182";
+inline constexpr const char* kManualBackup = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";
+
+// The servers tagged __staffeln_backup=true, and their volumes: what a cycle must back up.
+inline const std::vector<std::string> kTaggedServers = {kWeb1, kDb1, kApi1};
+inline const std::vector<std::string> kTaggedVolumes = {kWebRoot, kWebData, kDbRoot, kApiRoot};
+}  // namespace demo
 
 inline json demo_scenario() {
     std::ifstream in(std::string(STAFFELN_SOURCE_DIR) + "/tests/fixtures/simcloud/demo.json");

@@ -16,7 +16,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
-#include <set>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -26,17 +26,8 @@ using nlohmann::json;
 using staffeln::testing::Finished;
 using staffeln::testing::TempDir;
 
-const std::set<std::string> kTaggedVolumes = {
-    "a73168ec-1e3d-4752-8498-b225ebff3cb5",  // web-1-root
-    "8b55d7d0-b30f-4916-a30f-694b5aaad9e6",  // web-1-data
-    "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",  // db-1-root
-    "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071",  // api-1-root
-};
-const std::vector<std::string> kTaggedServers = {
-    "3f44cd31-d8f6-485d-8081-7407c39f6037",  // web-1
-    "6a1c2e3f-4b5d-4c7e-8f9a-0b1c2d3e4f50",  // db-1
-    "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",  // api-1
-};
+using simtest::demo::kTaggedServers;
+using simtest::demo::kTaggedVolumes;
 
 struct TaskRow {
     std::string volume_id;
@@ -157,7 +148,7 @@ void check_exactly_once(CrashRig& rig) {
     for (const auto& b : seen.staffeln_backups) {
         std::string id = b["id"], volume = b["volume_id"];
         INFO("backup " << id << " of volume " << volume << " tagged with task " << seen.tag[id]);
-        CHECK(kTaggedVolumes.contains(volume));
+        CHECK(std::ranges::find(kTaggedVolumes, volume) != kTaggedVolumes.end());
         CHECK(b["status"] == "available");
         CHECK(seen.tracked(id));
         CHECK(seen.indexed[id] == seen.tag[id]);

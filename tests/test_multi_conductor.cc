@@ -28,11 +28,8 @@ using SysTime = std::chrono::system_clock::time_point;
 
 namespace {
 
-// The volumes of the demo's servers tagged __staffeln_backup=true.
-const std::vector<std::string> kTargetVolumes = {
-    "a73168ec-1e3d-4752-8498-b225ebff3cb5", "8b55d7d0-b30f-4916-a30f-694b5aaad9e6",
-    "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071"};
-const std::string kManualBackup = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";
+const std::vector<std::string>& kTargetVolumes = simtest::demo::kTaggedVolumes;
+const std::string kManualBackup = simtest::demo::kManualBackup;
 
 struct Event {
     SysTime at;
