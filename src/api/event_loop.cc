@@ -258,9 +258,11 @@ void EventLoops::finish_deferred(Loop& loop) {
         std::lock_guard lock(loop.mutex);
         done.swap(loop.done);
     }
+    // Once stopping, sweep() closes pending connections too: their answers have nowhere to go.
+    if (stopping_) return;
     auto now = Clock::now();
     for (auto& d : done) {
-        Conn& c = *d.conn;  // alive: a pending connection is closed only when the loops stop
+        Conn& c = *d.conn;  // alive: a pending connection is closed only once stopping
         c.pending = false;
         c.out += d.out;
         ++c.served;
