@@ -1,8 +1,10 @@
 #include "simcloud_harness.h"
 #include "staffeln/api/backup_verdict.h"
+#include "staffeln/api/cinder_lookup.h"
 #include "staffeln/api/finding_cache.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/api/request_framing.h"
+#include "staffeln/api/server.h"
 #include "staffeln/store/automated_backups.h"
 #include "staffeln/store/database.h"
 #include "support/process.h"
@@ -858,4 +860,53 @@ TEST_CASE("an API without usable credentials starts, says once that Cinder looku
     CHECK_MESSAGE(first != std::string::npos, log);
     CHECK(log.find("Cinder lookups are off", first + 1) == std::string::npos);
     CHECK(api.stop() == 0);
+}
+
+TEST_CASE("an API whose credentials Cinder refuses answers False for what its store does not know, saying why") {
+    simtest::Harness sim(simtest::demo_scenario());
+    auto env = simtest::admin_os_env(sim.server->base_url());
+    env["OS_PASSWORD"] = "wrong";
+    RunningApi api({kProtected}, "", env);
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    auto log = api.log();
+    auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder + ": not in the store, and Cinder could not say: ");
+    REQUIRE_MESSAGE(line != std::string::npos, log);
+    MESSAGE(log.substr(line, log.find('\n', line) - line));
+    CHECK(log.find("wrong") == std::string::npos);  // the password is never logged
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once, without waiting") {
+    simtest::Harness sim(simtest::demo_scenario());
+    TempDir dir;
+    make_store(dir / "staffeln.db", {kProtected});
+    api::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = free_port();
+    options.store = dir / "staffeln.db";
+    options.limits.lookup_threads = 1;
+    options.limits.lookup_queue = 1;
+    options.cinder = std::make_shared<api::CinderLookup>(simtest::admin_credentials(sim.server->base_url()));
+    auto server = api::Server::create(options);
+    REQUIRE_MESSAGE(server.ok(), (server.ok() ? "" : server.error().message));
+    Status served;
+    std::thread serving([&] { served = (*server)->run(); });
+    CHECK(answer_of(options.port, kUntaggedInCinder) == "200 True");  // token and versions fetched
+
+    REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
+                .status == 201);
+    auto ask = [&](const char* id) { return std::async(std::launch::async, [&, id] { return answer_of(options.port, id); }); };
+    auto asked = ask("aaaaaaaa-0000-4000-8000-000000000011");  // taken by the one lookup thread
+    std::this_thread::sleep_for(200ms);
+    auto queued = ask("aaaaaaaa-0000-4000-8000-000000000012");  // waits in the queue of one
+    std::this_thread::sleep_for(200ms);
+    auto start = SteadyClock::now();
+    CHECK(answer_of(options.port, "aaaaaaaa-0000-4000-8000-000000000013") == "401 False");
+    CHECK(SteadyClock::now() - start < 500ms);
+    CHECK(asked.get() == "200 True");
+    CHECK(queued.get() == "200 True");
+    (*server)->stop();
+    serving.join();
+    CHECK(served.ok());
 }
