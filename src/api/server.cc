@@ -254,7 +254,9 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
     bool same_file = file.exists && reader && reader->path() == options_.store && reader->opened_on(file.dev, file.ino);
     if (!same_file) reader.reset();
     if (!reader) {
-        auto threads = tls_ ? options_.limits.worker_threads : options_.limits.event_loops;
+        // Lookup threads read the store too: they answer a deferred request from the start.
+        auto threads = tls_ ? options_.limits.worker_threads
+                            : options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
         auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
                                                          options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
         if (!opened) return opened.error();
