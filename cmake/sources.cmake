@@ -63,6 +63,9 @@ set(STAFFELN_SOURCES
   src/core/report_model.cc
   src/store/automated_backups.cc
   src/api/policy_answer.cc
+  src/api/backup_verdict.cc
+  src/api/finding_cache.cc
+  src/api/cinder_lookup.cc
   src/api/connection.cc
   src/api/worker_pool.cc
   src/api/store_watch.cc

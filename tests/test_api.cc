@@ -1,5 +1,10 @@
+#include "simcloud_harness.h"
+#include "staffeln/api/backup_verdict.h"
+#include "staffeln/api/cinder_lookup.h"
+#include "staffeln/api/finding_cache.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/api/request_framing.h"
+#include "staffeln/api/server.h"
 #include "staffeln/store/automated_backups.h"
 #include "staffeln/store/database.h"
 #include "support/process.h"
@@ -31,7 +36,7 @@ using staffeln::testing::TempDir;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kProtected = "b7c2e0f4-8a3d-4c1e-9b5f-2d6a7e8f9a01";
 constexpr const char* kUnprotected = "e1d2c3b4-a5f6-4789-8abc-def012345678";
@@ -83,9 +88,9 @@ int connect_to(int port) {
 // Reads until the server closes or timeout passes.
 std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
     std::string got;
-    auto until = Clock::now() + timeout;
+    auto until = SteadyClock::now() + timeout;
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now()).count();
         if (left <= 0) break;
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
@@ -123,9 +128,9 @@ Answer exchange(int port, const std::string& request, std::chrono::milliseconds 
         if (n <= 0) break;
         sent += static_cast<size_t>(n);
     }
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     auto answer = parse(read_until_closed(fd, timeout));
-    answer.closed = Clock::now() - start < timeout;
+    answer.closed = SteadyClock::now() - start < timeout;
     ::close(fd);
     return answer;
 }
@@ -154,14 +159,21 @@ long rss_kib(pid_t pid, const std::string& field = "VmRSS:") {
 // A `staffeln api` on a free loopback port, over a store in its own temporary directory.
 class RunningApi {
 public:
-    explicit RunningApi(const std::vector<std::string>& automated = {kProtected}, const std::string& extra_api = "") {
+    // env: the OS_* variables it runs with (none by default: Cinder lookups off), as from an openrc.
+    explicit RunningApi(const std::vector<std::string>& automated = {kProtected}, const std::string& extra_api = "",
+                        const std::map<std::string, std::string>& env = {}) {
         make_store(db_path(), automated);
         conf_ = dir_.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db_path().string() +
                                                 "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(port_) + "\n" +
                                                 extra_api)
                     .string();
-        server_ = std::make_unique<Spawned>(std::vector<std::string>{STAFFELN_BINARY, "--config-file", conf_, "api"},
-                                            dir_ / "api.log");
+        // No credentials but those given: none from the caller's environment or a clouds.yaml.
+        std::vector<std::string> argv{"/usr/bin/env", "-u", "OS_CLOUD", "-u", "OS_AUTH_URL", "HOME=" + dir_.path().string()};
+        for (const auto& [name, value] : env) argv.push_back(name + "=" + value);
+        for (const char* arg : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(arg);
+        argv.push_back(conf_);
+        argv.emplace_back("api");
+        server_ = std::make_unique<Spawned>(argv, dir_ / "api.log");
         wait_ready();
     }
 
@@ -174,8 +186,8 @@ public:
 
 private:
     void wait_ready() {
-        auto until = Clock::now() + 10s;
-        while (Clock::now() < until) {
+        auto until = SteadyClock::now() + 10s;
+        while (SteadyClock::now() < until) {
             REQUIRE_MESSAGE(server_->running(), "staffeln api exited: " << log());
             int fd = connect_to(port_);
             if (fd >= 0) {
@@ -287,9 +299,9 @@ TEST_CASE("a lookup waits for a locked database up to its deadline, then fails")
     REQUIRE(reader.ok());
     writer.exec("BEGIN EXCLUSIVE");
     writer.exec("UPDATE backups SET status = 'deleting'");
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     auto locked = (*reader)->is_automated(kProtected);
-    auto waited = Clock::now() - start;
+    auto waited = SteadyClock::now() - start;
     REQUIRE_FALSE(locked.ok());
     CHECK(locked.error().kind == ErrorKind::timeout);
     CHECK(locked.error().message.find("database is locked") != std::string::npos);
@@ -340,7 +352,9 @@ TEST_CASE("the API answers 401 False for an automated backup and 200 True for an
 
     auto log = api.log();
     CHECK(log.find(std::string("GET /v1/backup backup_id=") + kProtected + " 401 ") != std::string::npos);
-    CHECK(log.find("credentials") == std::string::npos);
+    // The bodies' credentials field, in either form (the start-up line may name missing OpenStack ones).
+    CHECK(log.find("credentials=") == std::string::npos);
+    CHECK(log.find("\"credentials\"") == std::string::npos);
     CHECK(log.find("roles") == std::string::npos);
     CHECK(api.stop() == 0);
 }
@@ -434,15 +448,15 @@ TEST_CASE("slow and idle clients are cut off: 408 mid-request, silent close when
         int fd = connect_to(api.port());
         std::string part = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
         ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
-        auto start = Clock::now();
+        auto start = SteadyClock::now();
         auto answer = parse(read_until_closed(fd, 20s));
         ::close(fd);
-        return std::pair{answer, Clock::now() - start};
+        return std::pair{answer, SteadyClock::now() - start};
     });
     auto dribbling = std::async(std::launch::async, [&] {
         int fd = connect_to(api.port());
         std::string request = get("/v1/health") + std::string(100, 'x');
-        auto start = Clock::now();
+        auto start = SteadyClock::now();
         std::string got;
         for (char c : request) {  // one byte a second: each read is in time, the whole request is not
             if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
@@ -450,14 +464,14 @@ TEST_CASE("slow and idle clients are cut off: 408 mid-request, silent close when
             if (!got.empty()) break;
         }
         ::close(fd);
-        return std::pair{parse(got), Clock::now() - start};
+        return std::pair{parse(got), SteadyClock::now() - start};
     });
     auto idle = std::async(std::launch::async, [&] {
         int fd = connect_to(api.port());
-        auto start = Clock::now();
+        auto start = SteadyClock::now();
         auto got = read_until_closed(fd, 20s);
         ::close(fd);
-        return std::pair{got, Clock::now() - start};
+        return std::pair{got, SteadyClock::now() - start};
     });
     auto [stalled_answer, stalled_after] = stalled.get();
     CHECK(stalled_answer.status == 408);
@@ -486,19 +500,19 @@ TEST_CASE("open connections are bounded: beyond 512, 503 at once, and slow clien
         held.push_back(fd);
     }
     std::this_thread::sleep_for(300ms);
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     auto refused = exchange(api.port(), get("/v1/health"), 3s);
     CHECK(refused.status == 503);
     CHECK(refused.body == "server overloaded");
-    CHECK(Clock::now() - start < 1s);
+    CHECK(SteadyClock::now() - start < 1s);
     ::close(held.back());
     held.pop_back();
     std::this_thread::sleep_for(200ms);
     // One slot free: answered at once, while 511 slow clients are still connected.
-    start = Clock::now();
+    start = SteadyClock::now();
     auto served = exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected));
     CHECK(served.body == "False");
-    CHECK(Clock::now() - start < 1s);
+    CHECK(SteadyClock::now() - start < 1s);
     for (int fd : held) ::close(fd);
     CHECK(api.log().find("refused a connection: 512 connections already open") != std::string::npos);
 }
@@ -694,4 +708,205 @@ TEST_CASE("100,000 requests, on kept-alive and on fresh connections, leave open 
     CHECK(rss_after <= rss_before + 4096);
     CHECK(rss_after < 32 * 1024);
     CHECK(api.stop() == 0);
+}
+
+TEST_CASE("the store decides first: a row or an unreadable store denies, an unknown id goes to Cinder when it can") {
+    using api::StoreStep;
+    const std::string uuid = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";
+    Result<bool> unreadable = make_error(ErrorKind::corrupt, "damaged");
+    CHECK(api::after_store(true, true, uuid) == StoreStep::deny);
+    CHECK(api::after_store(true, false, uuid) == StoreStep::deny);
+    CHECK(api::after_store(unreadable, true, uuid) == StoreStep::deny);
+    CHECK(api::after_store(unreadable, false, uuid) == StoreStep::deny);
+    CHECK(api::after_store(false, true, uuid) == StoreStep::ask_cinder);
+    CHECK(api::after_store(false, false, uuid) == StoreStep::allow);
+    // Ids Cinder cannot have issued never reach its URLs.
+    for (const std::string& id : std::vector<std::string>{"..", "a/b", "a%2Fb", "x?y=1", std::string(65, 'a'), "a b"})
+        CHECK_MESSAGE(api::after_store(false, true, id) == StoreStep::allow, id);
+    CHECK(api::after_store(false, true, std::string(64, 'a')) == StoreStep::ask_cinder);
+}
+
+TEST_CASE("Cinder's answer decides through the tag: staffeln's or unknown deny, untagged or missing allow") {
+    using api::CinderFinding;
+    Backup tagged{.id = "b1", .metadata = {{"staffeln:task", "task-1"}}};
+    Backup marked{.id = "b2", .description = "Backup by staffeln staffeln:task=task-2"};
+    Backup users{.id = "b3", .description = "mine", .metadata = {{"owner", "me"}}};
+    CHECK(api::finding_of(tagged) == CinderFinding::staffelns);
+    CHECK(api::finding_of(marked) == CinderFinding::staffelns);
+    CHECK(api::finding_of(users) == CinderFinding::not_staffelns);
+    CHECK(api::finding_of(make_error(ErrorKind::not_found, "404")) == CinderFinding::no_such_backup);
+    for (auto kind : {ErrorKind::unavailable, ErrorKind::timeout, ErrorKind::unauthorized, ErrorKind::forbidden,
+                      ErrorKind::invalid_input, ErrorKind::internal})
+        CHECK(api::finding_of(make_error(kind, "x")) == CinderFinding::unknown);
+
+    CHECK(api::verdict_of(CinderFinding::staffelns) == api::Verdict::deny);
+    CHECK(api::verdict_of(CinderFinding::unknown) == api::Verdict::deny);
+    CHECK(api::verdict_of(CinderFinding::not_staffelns) == api::Verdict::allow);
+    CHECK(api::verdict_of(CinderFinding::no_such_backup) == api::Verdict::allow);
+    CHECK(api::verdict_reply(api::Verdict::allow).body == "True");
+    CHECK(api::verdict_reply(api::Verdict::deny).status == 401);
+
+    api::CacheLifetimes lifetimes{std::chrono::seconds(3600), std::chrono::seconds(10)};
+    CHECK(api::cache_lifetime(CinderFinding::staffelns, lifetimes) == std::chrono::seconds(3600));
+    CHECK(api::cache_lifetime(CinderFinding::not_staffelns, lifetimes) == std::chrono::seconds(10));
+    CHECK(api::cache_lifetime(CinderFinding::no_such_backup, lifetimes) == std::chrono::seconds(10));
+    CHECK(api::cache_lifetime(CinderFinding::unknown, lifetimes) == std::chrono::seconds(0));
+}
+
+TEST_CASE("the findings cache answers until expiry and drops the least recently used beyond its capacity") {
+    using api::CinderFinding;
+    api::FindingCache cache(2);
+    auto t0 = api::FindingCache::Clock::time_point{} + std::chrono::hours(1);
+    cache.put("a", CinderFinding::staffelns, t0 + 100s);
+    cache.put("b", CinderFinding::not_staffelns, t0 + 10s);
+    CHECK(cache.find("a", t0) == CinderFinding::staffelns);  // a is now the most recent
+    CHECK(cache.find("b", t0 + 9s) == CinderFinding::not_staffelns);
+    CHECK_FALSE(cache.find("b", t0 + 10s).has_value());  // expired, and gone
+    CHECK(cache.size() == 1);
+    cache.put("b", CinderFinding::not_staffelns, t0 + 50s);
+    CHECK(cache.find("a", t0).has_value());
+    cache.put("c", CinderFinding::no_such_backup, t0 + 50s);  // evicts b, the least recently used
+    CHECK(cache.size() == 2);
+    CHECK_FALSE(cache.find("b", t0).has_value());
+    CHECK(cache.find("a", t0) == CinderFinding::staffelns);
+    CHECK(cache.find("c", t0) == CinderFinding::no_such_backup);
+    cache.put("c", CinderFinding::staffelns, t0 + 60s);  // replaced, not added
+    CHECK(cache.size() == 2);
+    CHECK(cache.find("c", t0) == CinderFinding::staffelns);
+
+    api::FindingCache none(0);
+    none.put("a", CinderFinding::staffelns, t0 + 100s);
+    CHECK_FALSE(none.find("a", t0).has_value());
+}
+
+namespace {
+
+constexpr const char* kTaggedInCinder = "0b7d9d6e-3c1a-4f2e-8d5b-6a7c8e9f0a1b";
+constexpr const char* kUntaggedInCinder = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";  // demo.json's manual backup
+constexpr const char* kNowhere = "f0e1d2c3-b4a5-4968-8776-655443322110";
+
+simtest::json scenario_with_tagged_backup() {
+    auto scenario = simtest::demo_scenario();
+    scenario["backups"].push_back({{"id", kTaggedInCinder},
+                                   {"volume", "web-1-root"},
+                                   {"user", "demo"},
+                                   {"name", "web-1_web-1-root_1700000000"},
+                                   {"description", "Backup by staffeln"},
+                                   {"metadata", {{"staffeln:task", "task-on-another-node"}}},
+                                   {"created_at", "2026-11-11T12:00:00Z"}});
+    return scenario;
+}
+
+std::string answer_of(int port, const std::string& id) {
+    auto a = ::exchange(port, get("/v1/backup?backup_id=" + id));
+    return std::to_string(a.status) + " " + a.body;
+}
+
+long backup_gets(simtest::Harness& sim) {
+    auto counts = sim.call("GET", "/_sim/counters").body["requests"];
+    return counts.value("GET /volume/v3/{project_id}/backups/{id}", 0L);
+}
+
+}  // namespace
+
+TEST_CASE("a standby's API asks Cinder about a backup its store does not know, caches it, and fails closed without Cinder") {
+    simtest::Harness sim(scenario_with_tagged_backup());
+    RunningApi api({kProtected}, "", simtest::admin_os_env(sim.server->base_url()));
+    sim.call("DELETE", "/_sim/counters");
+
+    CHECK(answer_of(api.port(), kProtected) == "401 False");  // the store's row: Cinder not asked
+    CHECK(backup_gets(sim) == 0);
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");  // Cinder: 404
+    CHECK(backup_gets(sim) == 3);
+    for (int i = 0; i < 5; ++i) CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
+    CHECK_MESSAGE(backup_gets(sim) == 3, "the cache answered the repeated checks");
+
+    // A slow Cinder holds only the connection that waits on it: the event loops answer the others.
+    REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
+                .status == 201);
+    auto slow = std::async(std::launch::async, [&] { return answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000001"); });
+    std::this_thread::sleep_for(200ms);
+    for (int i = 0; i < 20; ++i) {
+        auto start = SteadyClock::now();
+        CHECK(answer_of(api.port(), kProtected) == "401 False");
+        CHECK(SteadyClock::now() - start < 500ms);
+    }
+    CHECK(slow.wait_for(0s) == std::future_status::timeout);  // still waiting on Cinder
+    CHECK(slow.get() == "200 True");
+    sim.call("DELETE", "/_sim/faults");
+
+    sim.server->stop();
+    CHECK(answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000002") == "401 False");
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");  // cached
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    auto log = api.log();
+    CHECK_MESSAGE(log.find("answering False for backup aaaaaaaa-0000-4000-8000-000000000002: not in the store, and "
+                           "Cinder could not say:") != std::string::npos,
+                  log);
+    CHECK(log.find("looked up in Cinder at " + sim.server->base_url()) != std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("an API without usable credentials starts, says once that Cinder lookups are off, and answers from the store") {
+    RunningApi api({kProtected});
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");
+    auto log = api.log();
+    auto first = log.find("Cinder lookups are off (");
+    CHECK_MESSAGE(first != std::string::npos, log);
+    CHECK(log.find("Cinder lookups are off", first + 1) == std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("an API whose credentials Cinder refuses answers False for what its store does not know, saying why") {
+    simtest::Harness sim(simtest::demo_scenario());
+    auto env = simtest::admin_os_env(sim.server->base_url());
+    env["OS_PASSWORD"] = "wrong";
+    RunningApi api({kProtected}, "", env);
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    auto log = api.log();
+    auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder + ": not in the store, and Cinder could not say: ");
+    REQUIRE_MESSAGE(line != std::string::npos, log);
+    MESSAGE(log.substr(line, log.find('\n', line) - line));
+    CHECK(log.find("wrong") == std::string::npos);  // the password is never logged
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once, without waiting") {
+    simtest::Harness sim(simtest::demo_scenario());
+    TempDir dir;
+    make_store(dir / "staffeln.db", {kProtected});
+    api::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = free_port();
+    options.store = dir / "staffeln.db";
+    options.limits.lookup_threads = 1;
+    options.limits.lookup_queue = 1;
+    options.cinder = std::make_shared<api::CinderLookup>(simtest::admin_credentials(sim.server->base_url()));
+    auto server = api::Server::create(options);
+    REQUIRE_MESSAGE(server.ok(), (server.ok() ? "" : server.error().message));
+    Status served;
+    std::thread serving([&] { served = (*server)->run(); });
+    CHECK(answer_of(options.port, kUntaggedInCinder) == "200 True");  // token and versions fetched
+
+    REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
+                .status == 201);
+    auto ask = [&](const char* id) { return std::async(std::launch::async, [&, id] { return answer_of(options.port, id); }); };
+    auto asked = ask("aaaaaaaa-0000-4000-8000-000000000011");  // taken by the one lookup thread
+    std::this_thread::sleep_for(200ms);
+    auto queued = ask("aaaaaaaa-0000-4000-8000-000000000012");  // waits in the queue of one
+    std::this_thread::sleep_for(200ms);
+    auto start = SteadyClock::now();
+    CHECK(answer_of(options.port, "aaaaaaaa-0000-4000-8000-000000000013") == "401 False");
+    CHECK(SteadyClock::now() - start < 500ms);
+    CHECK(asked.get() == "200 True");
+    CHECK(queued.get() == "200 True");
+    (*server)->stop();
+    serving.join();
+    CHECK(served.ok());
 }

@@ -112,7 +112,7 @@ TEST_CASE("two etcd coordinators never hold one lock together, and a released lo
     CHECK((*held)->held());
     auto refused = second->try_lock("puller");
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().kind == ErrorKind::unavailable);
+    CHECK(refused.error().kind == ErrorKind::conflict);
     CHECK(refused.error().message.starts_with("lock puller is held by "));
     CHECK(refused.error().message.find(" pid " + std::to_string(getpid())) != std::string::npos);
     CHECK(second->try_lock("retention").ok());

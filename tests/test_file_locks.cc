@@ -21,7 +21,7 @@ TEST_CASE("a file lock is held by one holder at a time and released when dropped
     CHECK((*first)->held());
     auto second = (*locks)->try_lock("puller");
     REQUIRE_FALSE(second.ok());
-    CHECK(second.error().kind == ErrorKind::unavailable);
+    CHECK(second.error().kind == ErrorKind::conflict);
     CHECK(second.error().message == "lock puller is held by another process");
     CHECK((*locks)->try_lock("retention").ok());
     first->reset();

@@ -95,6 +95,7 @@ public:
     std::filesystem::path home() const { return home_; }
 
     void signal(int sig) { ::kill(process_->pid(), sig); }
+    bool running() { return process_ && process_->running(); }
     void stop() { process_->stop(SIGTERM); }
     const std::string& name() const { return name_; }
 
@@ -294,6 +295,45 @@ TEST_CASE("three etcd nodes: the active one killed, another takes over within th
 
 TEST_CASE("two etcd nodes: the active one paused, the other takes over, and the paused one stays idle on resuming") {
     run_failover({"etcd", 2, SIGSTOP, 1}, 5000ms);
+}
+
+TEST_CASE("a conductor started while etcd is down stands by, says so once, and takes the role when etcd comes up") {
+    TempDir dir;
+    simtest::Harness sim(simtest::demo_scenario());
+    EtcdServer etcd(EtcdServer::Start::later);
+    std::vector<std::unique_ptr<Node>> nodes;
+    nodes.push_back(std::make_unique<Node>(dir, "node1", etcd.backend_url("lock_timeout=2"),
+                                           sim.server->base_url() + "/identity/v3"));
+    Node& node = *nodes.front();
+    node.start();
+    auto count = [&](std::string_view needle) {
+        auto text = node.log_text();
+        int n = 0;
+        for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+        return n;
+    };
+    std::this_thread::sleep_for(5s);  // two standby polls and more
+    REQUIRE_MESSAGE(node.running(), node.log_text());
+    CHECK_MESSAGE(count("standing by for the puller role: etcd") == 1, node.log_text());
+    auto log = node.log_text();
+    auto said = log.find("standing by for the puller role");
+    if (said != std::string::npos) MESSAGE(log.substr(said, log.find('\n', said) - said));
+    CHECK(count("holding the puller role") == 0);
+    CHECK(backups_per_volume(sim) == std::map<std::string, int>{{kTargetVolumes[0], 0}, {kTargetVolumes[1], 0},
+                                                                 {kTargetVolumes[2], 0}, {kTargetVolumes[3], 0}});
+
+    auto started = std::chrono::system_clock::now();
+    etcd.start();
+    auto holder = wait_for_holder(nodes, {"node1"}, 20s);
+    REQUIRE_MESSAGE(holder.has_value(), node.log_text());
+    MESSAGE("the role taken ", std::chrono::duration_cast<std::chrono::milliseconds>(holder->second - started).count(),
+            " ms after etcd was started");
+    auto until = std::chrono::steady_clock::now() + 40s;
+    while (!all_available(sim) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
+    CHECK_MESSAGE(all_available(sim), node.log_text());
+    node.stop();
+    for (const auto& [volume, n] : backups_per_volume(sim)) CHECK_MESSAGE(n == 1, volume, " has ", n, " backups");
+    CHECK(count("standing by for the puller role") == 1);
 }
 
 TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup known again, the API as before") {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ struct EventLoops::Conn {
     bool in_request = false;      // some bytes of a request have come
     bool close_after_send = false;
     bool want_write = false;
+    bool pending = false;  // a deferred answer is being computed; nothing else is read or answered
     std::size_t served = 0;
     Clock::time_point request_start{};
     Clock::time_point last_read{};
@@ -54,11 +56,20 @@ struct EventLoops::Conn {
     Clock::time_point send_start{};
 };
 
+// A deferred answer, computed on a lookup thread, handed back to its connection's loop.
+struct EventLoops::Deferred {
+    Conn* conn;
+    std::string out;
+    bool close = true;
+};
+
 struct EventLoops::Loop {
     int epoll_fd = -1;
+    int wake_fd = -1;  // eventfd: deferred answers are ready
     std::thread thread;
-    std::mutex mutex;  // guards conns: adopt() adds from the accepting thread
+    std::mutex mutex;  // guards conns (adopt() adds from the accepting thread) and done
     std::unordered_set<Conn*> conns;
+    std::vector<Deferred> done;
 };
 
 EventLoops::EventLoops(const Limits& limits, Answerer answer)
@@ -68,8 +79,14 @@ EventLoops::EventLoops(const Limits& limits, Answerer answer)
     for (std::size_t i = 0; i < std::max<std::size_t>(1, limits.event_loops); ++i) {
         auto loop = std::make_unique<Loop>();
         loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;  // no Conn: the wake-up
+        epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, loop->wake_fd, &ev);
         loops_.push_back(std::move(loop));
     }
+    lookups_ = std::make_unique<WorkerPool>(std::max<std::size_t>(1, limits.lookup_threads), limits.lookup_queue);
     for (auto& loop : loops_) loop->thread = std::thread([this, l = loop.get()] { run(*l); });
 }
 
@@ -77,11 +94,15 @@ EventLoops::~EventLoops() { stop(); }
 
 void EventLoops::stop() {
     stopping_ = true;
+    // Lookups still queued see stopping_ and return at once; one under way ends within its
+    // Cinder timeout. They hand their answers to the loops, which are gone by then or ignore them.
+    if (lookups_) lookups_->shutdown();
     for (auto& loop : loops_)
         if (loop->thread.joinable()) loop->thread.join();
     for (auto& loop : loops_) {
         if (loop->epoll_fd >= 0) ::close(loop->epoll_fd);
-        loop->epoll_fd = -1;
+        if (loop->wake_fd >= 0) ::close(loop->wake_fd);
+        loop->epoll_fd = loop->wake_fd = -1;
     }
 }
 
@@ -115,6 +136,14 @@ void EventLoops::run(Loop& loop) {
         int n = epoll_wait(loop.epoll_fd, events, kMaxEvents, kSweepMs);
         for (int i = 0; i < n; ++i) {
             auto* c = static_cast<Conn*>(events[i].data.ptr);
+            if (!c) {
+                finish_deferred(loop);
+                continue;
+            }
+            if (c->pending) {  // only earlier answers still to send; the rest waits for it
+                if (events[i].events & EPOLLOUT) flush(loop, *c);
+                continue;
+            }
             if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
             else if (events[i].events & EPOLLOUT) flush(loop, *c);
             if (c->fd < 0) close(loop, c);
@@ -157,25 +186,30 @@ void EventLoops::on_readable(Loop& loop, Conn& c) {
         peer_closed = true;
         break;
     }
-    answer_buffered(c);
+    answer_buffered(loop, c);
     if (peer_closed) c.close_after_send = true;  // answered what came; nothing more can
     flush(loop, c);
 }
 
 // Answers every whole request received, in order (pipelining), unless the output is backed up.
-void EventLoops::answer_buffered(Conn& c) {
+void EventLoops::answer_buffered(Loop& loop, Conn& c) {
     std::size_t used = 0;
-    while (!c.close_after_send && c.out.size() < kOutPauseBytes && used < c.in.size()) {
+    while (!c.close_after_send && !c.pending && c.out.size() < kOutPauseBytes && used < c.in.size()) {
         auto frame = frame_request(std::string_view(c.in).substr(used), framing_);
         if (frame.state == Framing::incomplete) break;
         switch (frame.state) {
         case Framing::complete: {
             bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
-            bool keep = answer_(Exchange{std::string_view(c.in).substr(used, frame.length), c.out, c.request_start,
-                                         c.remote_ip, last});
+            auto request = std::string_view(c.in).substr(used, frame.length);
+            auto end = answer_(Exchange{request, c.out, c.request_start, c.remote_ip, last});
+            if (end == AnswerEnd::defer) {
+                defer(loop, c, request, last);
+                used += frame.length;
+                break;
+            }
             used += frame.length;
             ++c.served;
-            if (!keep || last) c.close_after_send = true;
+            if (end == AnswerEnd::close || last) c.close_after_send = true;
             c.request_start = Clock::now();
             break;
         }
@@ -195,6 +229,59 @@ void EventLoops::answer_buffered(Conn& c) {
     }
     c.in.erase(0, used);
     c.in_request = !c.in.empty();
+}
+
+void EventLoops::defer(Loop& loop, Conn& c, std::string_view request, bool last) {
+    c.pending = true;
+    rearm(loop, c);
+    lookups_->enqueue([this, &loop, conn = &c, request = std::string(request), ip = c.remote_ip,
+                       started = c.request_start, last] {
+        Deferred done{conn};
+        if (!stopping_) {
+            auto blocking = WorkerPool::overloaded() ? Blocking::overloaded : Blocking::allowed;
+            auto end = answer_(Exchange{request, done.out, started, ip, last, blocking});
+            done.close = end != AnswerEnd::keep_open || last;
+        }
+        std::lock_guard lock(loop.mutex);
+        loop.done.push_back(std::move(done));
+        std::uint64_t one = 1;
+        (void)::write(loop.wake_fd, &one, sizeof one);
+    });
+}
+
+// On the loop thread: each deferred answer goes out, and its connection reads and answers again.
+void EventLoops::finish_deferred(Loop& loop) {
+    std::uint64_t count = 0;
+    (void)::read(loop.wake_fd, &count, sizeof count);
+    std::vector<Deferred> done;
+    {
+        std::lock_guard lock(loop.mutex);
+        done.swap(loop.done);
+    }
+    // Once stopping, sweep() closes pending connections too: their answers have nowhere to go.
+    if (stopping_) return;
+    auto now = Clock::now();
+    for (auto& d : done) {
+        Conn& c = *d.conn;  // alive: a pending connection is closed only once stopping
+        c.pending = false;
+        c.out += d.out;
+        ++c.served;
+        if (d.close) c.close_after_send = true;
+        c.request_start = c.last_activity = now;
+        rearm(loop, c);
+        flush(loop, c);
+        if (c.fd < 0) close(loop, &c);
+    }
+}
+
+// While an answer is deferred the connection is watched for writes only (earlier answers still
+// being sent), one event at a time, so a client gone meanwhile cannot make the loop spin.
+void EventLoops::rearm(Loop& loop, Conn& c) {
+    epoll_event ev{};
+    std::uint32_t write = c.want_write ? static_cast<std::uint32_t>(EPOLLOUT) : 0u;
+    ev.events = c.pending ? EPOLLONESHOT | write : c.want_write ? write : EPOLLIN | EPOLLRDHUP;
+    ev.data.ptr = &c;
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
 }
 
 void EventLoops::refuse(Conn& c, int status, const char* reason, const std::string& body) {
@@ -219,10 +306,7 @@ void EventLoops::flush(Loop& loop, Conn& c) {
                 c.want_write = true;
                 c.send_start = Clock::now();
                 // Reads wait until the answers are taken: a client that only sends gets no more.
-                epoll_event ev{};
-                ev.events = EPOLLOUT;
-                ev.data.ptr = &c;
-                epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
+                rearm(loop, c);
             }
             return;
         }
@@ -231,18 +315,16 @@ void EventLoops::flush(Loop& loop, Conn& c) {
     }
     if (c.want_write) {
         c.want_write = false;
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.ptr = &c;
-        epoll_ctl(loop.epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
+        rearm(loop, c);
     }
+    if (c.pending) return;  // the deferred answer comes first
     if (c.close_after_send) {
         ::shutdown(c.fd, SHUT_RDWR);
         ::close(c.fd);
         c.fd = -1;
         return;
     }
-    if (!c.in.empty()) answer_buffered(c);  // requests that waited for the output to drain
+    if (!c.in.empty()) answer_buffered(loop, c);  // requests that waited for the output to drain
 }
 
 // Ends connections past a deadline: a slow request gets 408 (one attempt to send it), an
@@ -252,6 +334,7 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
     {
         std::lock_guard lock(loop.mutex);
         for (auto* c : loop.conns) {
+            if (c->pending && !stopping_) continue;  // its lookup is bounded by the Cinder timeout
             bool sending = !c->out.empty();
             bool late = sending ? now - c->send_start > limits_.write_timeout
                         : c->in_request ? now - c->request_start > limits_.request_timeout ||

@@ -54,7 +54,11 @@ Result<std::string> backup_id_of(std::string_view target) {
 }
 
 Reply policy_reply(const Result<bool>& automated) {
-    if (automated.ok() && !*automated) return {200, "True"};
+    return verdict_reply(automated.ok() && !*automated ? Verdict::allow : Verdict::deny);
+}
+
+Reply verdict_reply(Verdict verdict) {
+    if (verdict == Verdict::allow) return {200, "True"};
     return {401, "False"};
 }
 

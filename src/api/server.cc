@@ -19,6 +19,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace staffeln::api {
 namespace {
@@ -36,6 +37,8 @@ struct RequestContext {
     Clock::time_point start;
     const Connection* connection = nullptr;  // HTTPS: may have refused the request midway
     int status = 0;
+    Blocking blocking = Blocking::allowed;  // HTTPS: each connection has its own thread
+    bool deferred = false;                  // the answer waits on Cinder: asked again off the loop
     // After a malformed or refused request the rest of the stream is noise: close.
     bool must_close() const { return status == 400 || status >= 413; }
 };
@@ -96,10 +99,11 @@ private:
     void serve(int fd);
     void answer_overloaded(int fd);
     void answer_refusal(Connection& conn);
-    bool answer_exchange(const Exchange& exchange);
+    AnswerEnd answer_exchange(const Exchange& exchange);
     void add_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
     Result<bool> lookup(std::string_view backup_id);
+    std::optional<Verdict> ask_cinder(const std::string& backup_id);
     void log_request(const httplib::Request& req, int status);
     bool running() const { return svr_sock_ != INVALID_SOCKET; }
 
@@ -142,6 +146,8 @@ Status HttpServer::run() {
     log::info("api", "listening on {}://{}:{} (store {}, {} threads)", tls_ ? "https" : "http", options_.host,
               options_.port, options_.store.string(),
               tls_ ? options_.limits.worker_threads : options_.limits.event_loops);
+    if (options_.cinder)
+        log::info("api", "backups the store does not know are looked up in Cinder at {}", options_.cinder->describe());
     bool clean = listen_after_bind();
     pool_ = nullptr;
     if (!clean && running())
@@ -204,9 +210,39 @@ void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& r
     }
     auto automated = lookup(*id);
     if (!automated) log::warning("api", "answering False for backup {}: {}", loggable(*id), automated.error().message);
-    auto reply = policy_reply(automated);
+    std::optional<Verdict> verdict;
+    switch (after_store(automated, options_.cinder != nullptr, *id)) {
+    case StoreStep::allow: verdict = Verdict::allow; break;
+    case StoreStep::deny: verdict = Verdict::deny; break;
+    case StoreStep::ask_cinder: verdict = ask_cinder(*id); break;
+    }
+    if (!verdict) return;  // deferred: answered again on a lookup thread
+    auto reply = verdict_reply(*verdict);
     res.status = reply.status;
     res.set_content(reply.body, kTextPlain);
+}
+
+// A cached finding answers at once. Otherwise an event-loop thread defers the answer rather than
+// wait; a lookup thread (or an HTTPS connection's own thread) asks Cinder within its timeouts.
+std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
+    if (auto hit = options_.cinder->cached(backup_id)) return verdict_of(*hit);
+    auto blocking = t_request ? t_request->blocking : Blocking::allowed;
+    if (blocking == Blocking::forbidden) {
+        t_request->deferred = true;
+        return std::nullopt;
+    }
+    if (blocking == Blocking::overloaded) {
+        log::warning("api", "answering False for backup {}: not in the store, and {} Cinder lookups already waiting",
+                     loggable(backup_id), options_.limits.lookup_queue);
+        return Verdict::deny;
+    }
+    auto answer = options_.cinder->ask(backup_id);
+    if (answer.finding == CinderFinding::unknown)
+        log::warning("api", "answering False for backup {}: not in the store, and Cinder could not say: {}",
+                     loggable(backup_id), answer.why);
+    else
+        log::debug("api", "backup {}: not in the store; Cinder: {}", loggable(backup_id), to_string(answer.finding));
+    return verdict_of(answer.finding);
 }
 
 // Each worker thread keeps one read-only connection, opened on first use and reused; it is
@@ -218,7 +254,9 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
     bool same_file = file.exists && reader && reader->path() == options_.store && reader->opened_on(file.dev, file.ino);
     if (!same_file) reader.reset();
     if (!reader) {
-        auto threads = tls_ ? options_.limits.worker_threads : options_.limits.event_loops;
+        // Lookup threads read the store too: they answer a deferred request from the start.
+        auto threads = tls_ ? options_.limits.worker_threads
+                            : options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
         auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
                                                          options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
         if (!opened) return opened.error();
@@ -230,7 +268,7 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
 }
 
 void HttpServer::log_request(const httplib::Request& req, int status) {
-    if (!t_request) return;
+    if (!t_request || t_request->deferred) return;  // a deferred answer is logged when it is given
     if (t_request->connection && t_request->connection->refusal() != Refusal::none) return;  // logged by serve()
     t_request->status = status;
     auto start = t_request->connection ? t_request->connection->request_start() : t_request->start;
@@ -244,14 +282,20 @@ void HttpServer::log_request(const httplib::Request& req, int status) {
               elapsed);
 }
 
-bool HttpServer::answer_exchange(const Exchange& exchange) {
+AnswerEnd HttpServer::answer_exchange(const Exchange& exchange) {
     RequestContext context{exchange.started};
+    context.blocking = exchange.blocking;
     t_request = &context;
+    auto written = exchange.out.size();
     MemoryStream stream(exchange.request, exchange.out, exchange.remote_ip);
     bool closed = false;
     bool ok = process_request(stream, exchange.last, closed, drop_ranges);
     t_request = nullptr;
-    return ok && !closed && !context.must_close();
+    if (context.deferred) {
+        exchange.out.resize(written);  // httplib wrote a placeholder answer: the real one comes later
+        return AnswerEnd::defer;
+    }
+    return ok && !closed && !context.must_close() ? AnswerEnd::keep_open : AnswerEnd::close;
 }
 
 bool HttpServer::process_and_close_socket(socket_t sock) {

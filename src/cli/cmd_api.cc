@@ -2,6 +2,7 @@
 
 #include "staffeln/api/server.h"
 #include "staffeln/log.h"
+#include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
 
 #include <fmt/format.h>
@@ -53,6 +54,20 @@ private:
     std::thread thread_;
 };
 
+// With the conductor's credentials the API also answers for backups its store does not know
+// (a standby node's); without usable ones it still serves, from the store alone. Said once,
+// after start-up errors (which must stand alone on stderr) are ruled out.
+struct Lookups {
+    std::shared_ptr<api::CinderLookup> cinder;
+    std::string off_because;
+};
+
+Lookups cinder_lookups(const config::Config& config) {
+    auto connection = openstack::connect(config);
+    if (!connection) return {nullptr, connection.error().message};
+    return {std::make_shared<api::CinderLookup>(connection->credentials), {}};
+}
+
 int run_api(Context& ctx) {
     auto config = ctx.load_config();
     if (!config) return ctx.exit_code;
@@ -68,12 +83,17 @@ int run_api(Context& ctx) {
     options.cert_file = config->api.ssl_cert_file;
     options.key_file = config->api.ssl_key_file;
     options.store = config->database.path;
+    auto lookups = cinder_lookups(*config);
+    options.cinder = lookups.cinder;
     ::signal(SIGPIPE, SIG_IGN);  // a client gone mid-answer is an error code, not a death
     // glibc gives each of the worker threads its own heap arena by default: memory, not speed, here.
     mallopt(M_ARENA_MAX, 2);
     SignalWatcher signals;  // before any thread starts, so that all inherit the mask
     auto server = api::Server::create(options);
     if (!server) return fail(server.error().message);
+    if (!lookups.cinder)
+        log::warning("api", "Cinder lookups are off ({}): a backup the store does not know is answered True",
+                     lookups.off_because);
     signals.watch(**server);
     if (auto served = (*server)->run(); !served) return fail(served.error().message);
     return kExitOk;

@@ -70,12 +70,20 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
 
 constexpr std::chrono::seconds kStandbyPoll{2};
 
+// Why a node stands by, as its log tells it: the holder's name, or only the kind of trouble
+// with the backend, whose messages carry timings ("after 3001 ms") that change at every poll.
+std::string standby_state(const Error& refused) {
+    return refused.kind == ErrorKind::conflict ? refused.message : to_string(refused.kind);
+}
+
 struct Role {
     std::string name;
     std::unique_ptr<coordination::Lock> lock;
     Clock::time_point next_cycle{};
     Clock::time_point next_claim{};
-    bool standing_by = false;  // said so in the log already
+    // Why it stands by, as last logged (standby_state): a new line only when that changes (etcd
+    // unreachable, then held by another node, ...), not at every standby poll.
+    std::string standby_reason;
 
     Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
     void release() {
@@ -103,12 +111,14 @@ bool claim(Context& ctx, Role& role) {
     role.next_claim = Clock::now() + kStandbyPoll;
     auto lock = ctx.locks.try_lock(role.name);
     if (!lock) {
-        if (!role.standing_by) log::info(kLog, "standing by for the {} role: {}", role.name, lock.error().message);
-        role.standing_by = true;
+        auto state = standby_state(lock.error());
+        if (state != role.standby_reason)
+            log::info(kLog, "standing by for the {} role: {}", role.name, lock.error().message);
+        role.standby_reason = std::move(state);
         return false;
     }
     role.lock = std::move(*lock);
-    role.standing_by = false;
+    role.standby_reason.clear();
     role.next_cycle = Clock::now();
     log::info(kLog, "holding the {} role", role.name);
     return true;

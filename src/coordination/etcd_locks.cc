@@ -217,7 +217,7 @@ Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
         for (const auto& r : answer->value("responses", json::array()))
             for (const auto& kv : r.value("response_range", json::object()).value("kvs", json::array()))
                 holder = base64_decode(kv.value("value", "")).value_or(holder);
-        return make_error(ErrorKind::unavailable, fmt::format("lock {} is held by {}", name, holder));
+        return make_error(ErrorKind::conflict, fmt::format("lock {} is held by {}", name, holder));
     }
     long long revision = int64_field(answer->value("header", json::object()), "revision");
     return std::unique_ptr<Lock>(new EtcdLock(session_, key, *lease, revision));

@@ -70,13 +70,13 @@ Result<std::unique_ptr<Lock>> FileLocks::try_lock(const std::string& name) {
             int err = errno;
             ::close(fd);
             if (err == EWOULDBLOCK)
-                return make_error(ErrorKind::unavailable, fmt::format("lock {} is held by another process", name));
+                return make_error(ErrorKind::conflict, fmt::format("lock {} is held by another process", name));
             return make_error(ErrorKind::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
         }
         if (still_linked(fd, path)) return std::unique_ptr<Lock>(new FileLock(fd, path));
         ::close(fd);  // the holder released and unlinked it between our open and flock
     }
-    return make_error(ErrorKind::unavailable, fmt::format("lock {} changed hands too often; try again", name));
+    return make_error(ErrorKind::conflict, fmt::format("lock {} changed hands too often; try again", name));
 }
 
 }  // namespace staffeln::coordination

@@ -29,11 +29,15 @@ int free_loopback_port() {
     return port;
 }
 
-EtcdServer::EtcdServer() {
+EtcdServer::EtcdServer(Start when) {
     port_ = free_loopback_port();
-    int peer = free_loopback_port();
+    peer_port_ = free_loopback_port();
     client_url_ = fmt::format("http://127.0.0.1:{}", port_);
-    std::string peer_url = fmt::format("http://127.0.0.1:{}", peer);
+    if (when == Start::now) start();
+}
+
+void EtcdServer::start() {
+    std::string peer_url = fmt::format("http://127.0.0.1:{}", peer_port_);
     process_ = std::make_unique<Spawned>(
         std::vector<std::string>{"/usr/bin/etcd", "--name", "test", "--data-dir", (dir_ / "data").string(),
                                  "--listen-client-urls", client_url_, "--advertise-client-urls", client_url_,

@@ -3,6 +3,7 @@
 // and a store that cannot answer gets 401 "False" too (fail closed).
 #pragma once
 
+#include "staffeln/api/backup_verdict.h"
 #include "staffeln/result.h"
 
 #include <string>
@@ -20,6 +21,7 @@ struct Reply {
 Result<std::string> backup_id_of(std::string_view target);
 
 Reply policy_reply(const Result<bool>& automated);
+Reply verdict_reply(Verdict verdict);
 Reply health_reply(const Status& store);
 
 }  // namespace staffeln::api

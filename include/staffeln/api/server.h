@@ -1,8 +1,9 @@
 // `staffeln api`: the HTTP(S) endpoint oslo.policy's http: check calls. GET or POST
-// /v1/backup?backup_id=ID answers from the store (policy_answer.h); GET /v1/health says whether
-// the store can be read. Every resource is bounded by Limits; stop() may be called from any thread.
+// /v1/backup?backup_id=ID answers from the store, and for ids the store does not know from
+// Cinder's tag (backup_verdict.h); GET /v1/health says whether the store can be read. Every resource is bounded by Limits; stop() may be called from any thread.
 #pragma once
 
+#include "staffeln/api/cinder_lookup.h"
 #include "staffeln/result.h"
 
 #include <chrono>
@@ -32,6 +33,10 @@ struct Limits {
     // SQLite page cache, shared out among the serving threads: the upper levels of the backups
     // B-tree (about 2 MiB for a million records) stay in memory instead of being re-read.
     std::size_t store_cache_kib = 8192;
+    // HTTP: answers that wait on Cinder run on these threads, off the event loops; beyond the
+    // queue, such an answer is False at once (fail closed) and the log says so.
+    std::size_t lookup_threads = 4;
+    std::size_t lookup_queue = 64;
 };
 
 struct ServerOptions {
@@ -42,6 +47,9 @@ struct ServerOptions {
     std::string key_file;
     std::filesystem::path store;
     Limits limits;
+    // Asked about ids the store does not know (cinder_lookup.h); null: lookups off, and such
+    // ids are answered True from the store alone.
+    std::shared_ptr<CinderLookup> cinder;
 };
 
 class Server {

@@ -1,6 +1,8 @@
 // Named locks that keep conductors from acting together: the roles ("puller", "retention")
 // and one lock per volume task. try_lock never blocks: a lock held elsewhere is
-// ErrorKind::unavailable. A Lock is released when destroyed, or when its process dies.
+// ErrorKind::conflict (the message names the holder when known); a backend that cannot be
+// reached or trusted now is unavailable or timeout. A Lock is released when destroyed, or
+// when its process dies.
 // held() must be checked before every mutating cloud call: a distributed lock can be lost.
 #pragma once
 
