@@ -482,6 +482,47 @@ TEST_CASE("tagged backups of one volume the store does not know are adopted and 
     }
 }
 
+TEST_CASE("a pending task superseded by another node's tagged backup of its volume is closed, not retried") {
+    // This node was paused before its create; another node backed the volume up meanwhile.
+    World w;
+    w.policy.backup_min_interval = hours(1);
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.task("mine", "v1", TaskStatus::pending, "", kT0 - minutes(10));
+    w.backup("theirs", "v1", "their-task", false, kT0 - minutes(5));
+    auto plan = w.plan();
+    REQUIRE(plan.actions.size() >= 3);
+    auto* closed = std::get_if<FailTask>(&plan.actions[0]);  // before the adoption opens a task for v1
+    REQUIRE(closed);
+    CHECK(closed->task_id == "mine");
+    CHECK(closed->reason == "superseded: backup theirs of task their-task backed volume v1 up while this task's create "
+                            "never reached Cinder");
+    auto* adopt = std::get_if<AdoptBackup>(&plan.actions[1]);
+    REQUIRE(adopt);
+    CHECK(adopt->task_id == "their-task");
+    CHECK(std::holds_alternative<CompleteTask>(plan.actions[2]));
+    CHECK(all<RetryCreate>(plan).empty());
+    CHECK(all<CreateBackup>(plan).empty());
+    CHECK(all<FailTask>(plan).size() == 1);
+    w.apply(plan);
+    w.now += hours(1);
+    CHECK(all<RetryCreate>(w.plan()).empty());
+}
+
+TEST_CASE("a pending task whose own create reached Cinder is adopted even when another tag names its volume") {
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.task("mine", "v1", TaskStatus::pending, "", kT0 - minutes(10));
+    w.backup("b-mine", "v1", "mine", false, kT0 - minutes(9));
+    w.backup("theirs", "v1", "their-task", true, kT0 - minutes(5));
+    auto plan = w.plan();
+    CHECK(all<FailTask>(plan).empty());
+    auto adopts = all<AdoptBackup>(plan);
+    REQUIRE(adopts.size() == 2);
+    CHECK(adopts[0].task_id == "mine");
+}
+
 TEST_CASE("a known succeeded task's backup is not adopted again") {
     World w;
     w.volume("v1");

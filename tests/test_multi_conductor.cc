@@ -171,32 +171,39 @@ bool all_available(simtest::Harness& sim) {
     return done.size() >= kTargetVolumes.size();
 }
 
+// When a node was killed or paused, and when it was resumed (never, for a killed one).
+struct Gone {
+    SysTime from;
+    std::optional<SysTime> until;
+    bool covers(SysTime at) const { return at >= from && (!until || at < *until); }
+};
+
 // Holding intervals never overlap, and every action lies inside its node's interval.
-void check_one_actor_at_a_time(const std::vector<Event>& events, const std::map<std::string, SysTime>& gone_at) {
-    std::map<std::string, std::optional<SysTime>> holding;
-    std::string text;
-    for (const auto& e : events) {
+void check_one_actor_at_a_time(const std::vector<Event>& events, const std::map<std::string, Gone>& gone_at) {
+    auto stopped_then = [&](const Event& e) {
         auto gone = gone_at.find(e.node);
-        bool after_gone = gone != gone_at.end() && e.at >= gone->second;
-        text += fmt::format("{:%H:%M:%S} {} {}{}\n", e.at, e.node, e.what, after_gone ? " (after it was stopped)" : "");
-    }
+        return gone != gone_at.end() && gone->second.covers(e.at);
+    };
+    std::string text;
+    for (const auto& e : events)
+        text += fmt::format("{:%H:%M:%S} {} {}{}\n", e.at, e.node, e.what, stopped_then(e) ? " (while it was stopped)" : "");
     MESSAGE("who held the puller role and acted when:\n", text);
     std::optional<std::string> holder;
+    SysTime holder_since{};
     for (const auto& e : events) {
-        // A killed or paused node's interval ends when it was stopped; whatever it logs later
-        // ("lost") must not be an action.
-        for (const auto& [node, at] : gone_at)
-            if (holder == node && e.at >= at) holder.reset();
-        auto gone = gone_at.find(e.node);
-        bool after_gone = gone != gone_at.end() && e.at >= gone->second;
+        // A killed or paused node's interval ends when it was stopped; whatever it logs on
+        // resuming ("lost") must not be an action, until it takes the role again.
+        for (const auto& [node, gone] : gone_at)
+            if (holder == node && holder_since < gone.from && e.at >= gone.from) holder.reset();
         if (e.what == "holds") {
             CHECK_MESSAGE(!holder.has_value(), e.node, " took the role while ", holder.value_or(""), " held it");
             holder = e.node;
+            holder_since = e.at;
         } else if (e.what == "released" || e.what == "lost") {
             if (holder == e.node) holder.reset();
         } else if (e.what == "acted") {
             CHECK_MESSAGE(holder == e.node, e.node, " acted without the role: ", e.line);
-            CHECK_MESSAGE(!after_gone, e.node, " acted after it was stopped: ", e.line);
+            CHECK_MESSAGE(!stopped_then(e), e.node, " acted while it was stopped: ", e.line);
         }
     }
 }
@@ -227,7 +234,7 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
     }
     for (auto& n : nodes) n->start();
 
-    std::map<std::string, SysTime> gone_at;
+    std::map<std::string, Gone> gone_at;
     auto first = wait_for_holder(nodes, standing, 20s);
     REQUIRE_MESSAGE(first.has_value(), nodes[0]->log_text());
     std::string active = first->first;
@@ -239,7 +246,7 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
         }
         victim.signal(run.sig);
         auto killed = std::chrono::system_clock::now();
-        gone_at[active] = killed;
+        gone_at[active] = Gone{killed, std::nullopt};
         standing.erase(active);
         auto next = wait_for_holder(nodes, standing, 30s);
         REQUIRE_MESSAGE(next.has_value(), "no node took over from ", active);
@@ -258,6 +265,7 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
         for (auto& n : nodes) {
             if (!gone_at.contains(n->name())) continue;
             n->signal(SIGCONT);
+            gone_at[n->name()].until = std::chrono::system_clock::now();
             auto resumed_until = std::chrono::steady_clock::now() + 30s;
             auto said_lost = [&] {
                 auto events = n->events();
@@ -266,6 +274,20 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
             while (!said_lost() && std::chrono::steady_clock::now() < resumed_until) std::this_thread::sleep_for(100ms);
             CHECK_MESSAGE(said_lost(), n->name(), " did not notice it lost the role: ", n->log_text());
         }
+        // The node that stood in stops; a resumed one takes the role back, its store still
+        // holding the task whose create the pause cut off, and must not back anything up twice.
+        auto& standin = **std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n->name() == active; });
+        standin.stop();
+        auto stopped = std::chrono::system_clock::now();
+        auto retaken_until = std::chrono::steady_clock::now() + 15s;
+        auto retaken = [&] {
+            auto events = timeline(nodes);
+            return std::any_of(events.begin(), events.end(),
+                               [&](const Event& e) { return e.what == "holds" && e.node != active && e.at >= stopped; });
+        };
+        while (!retaken() && std::chrono::steady_clock::now() < retaken_until) std::this_thread::sleep_for(100ms);
+        CHECK_MESSAGE(retaken(), "no resumed node took the role back from ", active);
+        std::this_thread::sleep_for(3s);  // time to settle, and to act twice, were it to
     }
     for (auto& n : nodes) n->stop();
 

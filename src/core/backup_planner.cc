@@ -56,7 +56,10 @@ public:
 
 private:
     void index() {
-        for (const auto& t : snap_.tasks) tasks_by_id_.emplace(t.task_id, &t);
+        for (const auto& t : snap_.tasks) {
+            tasks_by_id_.emplace(t.task_id, &t);
+            if (is_open(t.status) && t.backup_id.empty()) unsent_by_volume_[t.volume_id].push_back(&t);
+        }
         for (bool tagged : {true, false})
             for (const auto& server : snap_.servers)
                 if (server_wants_backup(server, policy_.backup_metadata_key) == tagged)
@@ -100,12 +103,28 @@ private:
             if (record && b->id == record->backup_id) keeper = b;
         for (auto* b : list)
             if (b != keeper) delete_duplicate(task_id, *b, fmt::format("task {} already owns backup {}", task_id, keeper->id));
+        if (!record) supersede_unsent(task_id, *keeper);
         if (!record || record->backup_id != keeper->id) adopt(task_id, record, *keeper);
         adopted_[task_id] = keeper;
         // Settled at once, so that the shell closes each adopted task before it opens the next:
         // the store allows one open task per volume, and a volume whose records were lost may
         // carry many tagged backups.
         if (!record) settle({nullptr, task_id, keeper->volume_id, keeper->created_at, keeper});
+    }
+
+    // Another node's task backed the volume up while this store's task for it never reached
+    // Cinder (the node was paused or partitioned). Retrying it would back the volume up twice,
+    // and the store's one open task per volume would refuse the adoption: close it first.
+    void supersede_unsent(const std::string& task_id, const Backup& keeper) {
+        auto it = unsent_by_volume_.find(keeper.volume_id);
+        if (it == unsent_by_volume_.end()) return;
+        for (const TaskRecord* t : it->second) {
+            if (tagged_.contains(t->task_id) || !superseded_.insert(t->task_id).second) continue;
+            plan_.actions.push_back(FailTask{t->task_id, "",
+                                             fmt::format("superseded: backup {} of task {} backed volume {} up while this "
+                                                         "task's create never reached Cinder",
+                                                         keeper.id, task_id, keeper.volume_id)});
+        }
     }
 
     void delete_duplicate(const std::string& task_id, const Backup& b, std::string why) {
@@ -128,7 +147,7 @@ private:
 
     void settle_open_tasks() {
         for (const auto& t : snap_.tasks) {
-            if (!is_open(t.status)) continue;
+            if (!is_open(t.status) || superseded_.contains(t.task_id)) continue;
             auto it = adopted_.find(t.task_id);
             const Backup* b = it != adopted_.end() ? it->second : lookup(t.backup_id);
             settle({&t, t.task_id, t.volume_id, t.created_at, b});
@@ -303,6 +322,8 @@ private:
     std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
     std::unordered_map<std::string, const Backup*> adopted_;    // task id -> the backup it keeps
     std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output
+    std::unordered_map<std::string_view, std::vector<const TaskRecord*>> unsent_by_volume_;  // open, no backup id
+    std::set<std::string_view> superseded_;  // unsent tasks closed because another task backed their volume up
 };
 
 template <class... Fs>
