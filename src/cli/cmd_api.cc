@@ -29,7 +29,9 @@ public:
         sigaddset(&set_, SIGINT);
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     }
-    ~SignalWatcher() {
+    ~SignalWatcher() { finish(); }
+    // Joins the watcher, which may still be inside server.stop() when run() returns.
+    void finish() {
         done_ = true;
         if (thread_.joinable()) thread_.join();
     }
@@ -75,7 +77,9 @@ int run_api(Context& ctx) {
     auto server = api::Server::create(options);
     if (!server) return fail(server.error().message);
     signals.watch(**server);
-    if (auto served = (*server)->run(); !served) return fail(served.error().message);
+    auto served = (*server)->run();
+    signals.finish();  // before the server it stops is destroyed
+    if (!served) return fail(served.error().message);
     return kExitOk;
 }
 
