@@ -1,6 +1,7 @@
 #include "simcloud_harness.h"
 #include "staffeln/api/backup_verdict.h"
 #include "staffeln/api/cinder_lookup.h"
+#include "staffeln/api/event_loop.h"
 #include "staffeln/api/finding_cache.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/api/request_framing.h"
@@ -15,6 +16,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -148,6 +151,21 @@ size_t open_fds(pid_t pid) {
     return n;
 }
 
+// Whether an epoll set of this process watches the file with this inode. A closed descriptor
+// leaves the epoll sets it was in only once nothing else refers to its file.
+bool in_an_epoll_set(ino_t inode) {
+    std::string ino = fmt::format(" ino:{:x} ", inode);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code error;
+        if (std::filesystem::read_symlink(entry.path(), error) != "anon_inode:[eventpoll]") continue;
+        std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+        std::string line;
+        while (std::getline(info, line))
+            if (line.rfind("tfd:", 0) == 0 && line.find(ino) != std::string::npos) return true;
+    }
+    return false;
+}
+
 long rss_kib(pid_t pid, const std::string& field = "VmRSS:") {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -242,6 +260,37 @@ TEST_CASE("a request is whole once its head and its body by Content-Length or ch
     CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == Framing::bad);
     CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == Framing::bad);
     CHECK(state("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") == Framing::bad);
+}
+
+// Closing a descriptor takes its socket out of epoll sets only once nothing else refers to it. The
+// accepting thread's epoll_ctl(ADD) does for a moment, while a loop thread may already have answered
+// and closed a fresh connection: the shut-down socket went on reporting events for the freed
+// connection, which was freed again (issue 7, a double free under load). dup() stands for that.
+TEST_CASE("a connection the event loop closed leaves its epoll set while its socket is still referred to") {
+    api::Limits limits;
+    limits.event_loops = 1;
+    std::atomic<int> answered{0};
+    api::EventLoops loops(limits, [&](const api::Exchange& exchange) {
+        exchange.out += "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nTrue";
+        ++answered;
+        return false;
+    });
+    int ends[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == 0);
+    int served = ends[0], client = ends[1];
+    REQUIRE(::fcntl(served, F_SETFL, O_NONBLOCK) == 0);
+    struct stat socket_file {};
+    REQUIRE(::fstat(served, &socket_file) == 0);
+    int other_reference = ::dup(served);
+    loops.adopt(served);
+    std::string request = "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    REQUIRE(::send(client, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    auto answer = parse(read_until_closed(client, 5s));
+    CHECK(answer.body == "True");
+    CHECK_FALSE(in_an_epoll_set(socket_file.st_ino));
+    CHECK(answered == 1);
+    ::close(other_reference);
+    ::close(client);
 }
 
 TEST_CASE("the policy answer is True only when the store says the backup is not automated") {

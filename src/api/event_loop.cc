@@ -1,4 +1,4 @@
-#include "event_loop.h"
+#include "staffeln/api/event_loop.h"
 
 #include "staffeln/log.h"
 
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace staffeln::api {
 namespace {
@@ -47,6 +48,7 @@ struct EventLoops::Conn {
     std::string out;
     bool in_request = false;      // some bytes of a request have come
     bool close_after_send = false;
+    bool finished = false;        // answered what it will: the loop closes it
     bool want_write = false;
     bool pending = false;  // a deferred answer is being computed; nothing else is read or answered
     std::size_t served = 0;
@@ -67,7 +69,9 @@ struct EventLoops::Loop {
     int epoll_fd = -1;
     int wake_fd = -1;  // eventfd: deferred answers are ready
     std::thread thread;
-    std::mutex mutex;  // guards conns (adopt() adds from the accepting thread) and done
+    // Guards conns and done; adopt() adds a connection to both conns and the epoll set under
+    // it, so the loop never knows a connection that is not in its epoll set.
+    std::mutex mutex;
     std::unordered_set<Conn*> conns;
     std::vector<Deferred> done;
 };
@@ -119,14 +123,18 @@ void EventLoops::adopt(int fd) {
     auto* c = new Conn{fd, peer_ip(fd)};
     c->last_activity = Clock::now();
     auto& loop = *loops_[next_loop_++ % loops_.size()];
-    {
-        std::lock_guard lock(loop.mutex);
-        loop.conns.insert(c);
-    }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.ptr = c;
-    epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    std::lock_guard lock(loop.mutex);
+    if (epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        log::error("api", "cannot watch a new connection from {}: {}", c->remote_ip, std::strerror(errno));
+        ::close(fd);
+        delete c;
+        --open_;
+        return;
+    }
+    loop.conns.insert(c);
 }
 
 void EventLoops::run(Loop& loop) {
@@ -146,7 +154,7 @@ void EventLoops::run(Loop& loop) {
             }
             if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
             else if (events[i].events & EPOLLOUT) flush(loop, *c);
-            if (c->fd < 0) close(loop, c);
+            if (c->finished) close(loop, c);
         }
         auto now = Clock::now();
         if (now >= next_sweep) {
@@ -154,13 +162,12 @@ void EventLoops::run(Loop& loop) {
             next_sweep = now + std::chrono::milliseconds(kSweepMs);
         }
     }
-    std::lock_guard lock(loop.mutex);
-    for (auto* c : loop.conns) {
-        if (c->fd >= 0) ::close(c->fd);
-        delete c;
-        --open_;
+    std::unordered_set<Conn*> left;
+    {
+        std::lock_guard lock(loop.mutex);
+        left.swap(loop.conns);
     }
-    loop.conns.clear();
+    for (auto* c : left) close(loop, c);
 }
 
 void EventLoops::on_readable(Loop& loop, Conn& c) {
@@ -270,7 +277,7 @@ void EventLoops::finish_deferred(Loop& loop) {
         c.request_start = c.last_activity = now;
         rearm(loop, c);
         flush(loop, c);
-        if (c.fd < 0) close(loop, &c);
+        if (c.finished) close(loop, &c);
     }
 }
 
@@ -319,9 +326,7 @@ void EventLoops::flush(Loop& loop, Conn& c) {
     }
     if (c.pending) return;  // the deferred answer comes first
     if (c.close_after_send) {
-        ::shutdown(c.fd, SHUT_RDWR);
-        ::close(c.fd);
-        c.fd = -1;
+        c.finished = true;
         return;
     }
     if (!c.in.empty()) answer_buffered(loop, c);  // requests that waited for the output to drain
@@ -355,8 +360,13 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
     }
 }
 
+// Out of the epoll set before the descriptor closes: closing takes a socket out of the set only
+// once nothing else refers to it, and the accepting thread's epoll_ctl(ADD) still may for a
+// moment; meanwhile the shut-down socket would report events for the freed connection.
 void EventLoops::close(Loop& loop, Conn* c) {
-    if (c->fd >= 0) ::close(c->fd);
+    epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
+    ::shutdown(c->fd, SHUT_RDWR);
+    ::close(c->fd);
     {
         std::lock_guard lock(loop.mutex);
         loop.conns.erase(c);

@@ -1,8 +1,8 @@
 #include "staffeln/api/server.h"
 
 #include "connection.h"
-#include "event_loop.h"
 #include "memory_stream.h"
+#include "staffeln/api/event_loop.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/log.h"
 #include "staffeln/store/automated_backups.h"

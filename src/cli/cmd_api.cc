@@ -30,7 +30,9 @@ public:
         sigaddset(&set_, SIGINT);
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     }
-    ~SignalWatcher() {
+    ~SignalWatcher() { finish(); }
+    // Joins the watcher, which may still be inside server.stop() when run() returns.
+    void finish() {
         done_ = true;
         if (thread_.joinable()) thread_.join();
     }
@@ -95,7 +97,9 @@ int run_api(Context& ctx) {
         log::warning("api", "Cinder lookups are off ({}): a backup the store does not know is answered True",
                      lookups.off_because);
     signals.watch(**server);
-    if (auto served = (*server)->run(); !served) return fail(served.error().message);
+    auto served = (*server)->run();
+    signals.finish();  // before the server it stops is destroyed
+    if (!served) return fail(served.error().message);
     return kExitOk;
 }
 
