@@ -273,7 +273,7 @@ TEST_CASE("a connection the event loop closed leaves its epoll set while its soc
     api::EventLoops loops(limits, [&](const api::Exchange& exchange) {
         exchange.out += "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nTrue";
         ++answered;
-        return false;
+        return api::AnswerEnd::close;
     });
     int ends[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == 0);

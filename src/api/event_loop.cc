@@ -1,6 +1,7 @@
 #include "staffeln/api/event_loop.h"
 
 #include "staffeln/log.h"
+#include "worker_pool.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -9,7 +9,6 @@
 
 #include "staffeln/api/request_framing.h"
 #include "staffeln/api/server.h"
-#include "worker_pool.h"
 
 #include <atomic>
 #include <chrono>
@@ -23,6 +22,8 @@
 #include <vector>
 
 namespace staffeln::api {
+
+class WorkerPool;  // src/api/worker_pool.h: the lookups' bounded pool
 
 using Clock = std::chrono::steady_clock;
 
