@@ -14,7 +14,8 @@ earlier ones, whose ids they read from STATE/staffeln/world.json):
   retention   a 30 s retention on the server; cycle 3: root incremental on staffeln's full, data
               full; retention deletes what expired, incrementals before their full, never the tenant's
   policy      Cinder's backup:delete rule asks a running `staffeln api`: 403 for an automated
-              backup, 202 for the tenant's own
+              backup, 202 for the tenant's own; a standby node's api, its store empty, asks
+              Cinder about each backup and answers the same
   report      cycle 4 with one volume in error and one skipped; `staffeln report --dry-run` shows
               the tenant's successes, failures and quota as Cinder counts it
   cleanup     removes what setup and the cycles made (a CTest fixture cleanup: runs after failures)
@@ -379,19 +380,20 @@ def api_answer(port, backup_id):
         return e.code, e.read().decode()
 
 
-def api_port(world):
-    with open(world.conf) as f:
+def api_port(conf):
+    with open(conf) as f:
         for line in f:
             if line.startswith("port = "):
                 return int(line.split("=")[1])
-    raise Mismatch("no [api] port in %s" % world.conf)
+    raise Mismatch("no [api] port in %s" % conf)
 
 
-def start_api(world):
-    log = open(os.path.join(world.dir, "api.log"), "w")
-    p = subprocess.Popen([staffeln_bin(), "--config-file", world.conf, "api"], cwd=world.dir, stdout=log, stderr=log,
-                         start_new_session=True)
-    port = api_port(world)
+def start_api(world, conf=None, name="api", env=None):
+    conf = conf or world.conf
+    log = open(os.path.join(world.dir, name + ".log"), "w")
+    p = subprocess.Popen([staffeln_bin(), "--config-file", conf, "api"], cwd=world.dir, stdout=log, stderr=log,
+                         env=env, start_new_session=True)
+    port = api_port(conf)
 
     def up():
         if p.poll() is not None:
@@ -415,11 +417,12 @@ def stop_api(p):
 
 
 def step_policy(world, cloud):
-    port = api_port(world)
+    port = api_port(world.conf)
     path = os.path.join(world.state_dir, "etc/cinder/policy.yaml")
     with open(path) as f:
         original = f.read()
     automated, own = world["cycles"][2][world["root"]], world["tenant_backup"]
+    standby_api(world, automated, own)
     api = start_api(world)
     try:
         expect("staffeln api: automated backup -> 401 False", api_answer(port, automated) == (401, "False"))
@@ -443,6 +446,32 @@ def step_policy(world, cloud):
     # Each id once from the direct questions above, once from Cinder's policy check.
     expect("staffeln api logged Cinder's questions for both backups", asked.count(automated) == 2 and asked.count(own) == 2,
            detail=tail(asked, 10))
+
+
+def standby_api(world, automated, own):
+    """A standby node's API: its store is empty, so it asks the real Cinder about each backup and
+    its tag decides."""
+    conf, db = os.path.join(world.dir, "standby.conf"), os.path.join(world.dir, "standby.db")
+    with open(world.conf) as f:
+        text = f.read().replace("sqlite:///%s" % world.db, "sqlite:///%s" % db)
+    text = text.replace("port = %d" % api_port(world.conf), "port = %d" % free_port())
+    with open(os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+    made = subprocess.run([staffeln_bin(), "--config-file", conf, "db-manage", "upgrade"], capture_output=True,
+                          text=True, env=staffeln_env(world.state_dir))
+    expect("standby store created", made.returncode == 0, detail=made.stderr)
+    api = start_api(world, conf, "standby-api", staffeln_env(world.state_dir))
+    port = api_port(conf)
+    try:
+        expect("standby api, empty store: staffeln's backup, tagged in Cinder -> 401 False",
+               api_answer(port, automated) == (401, "False"))
+        expect("standby api: the tenant's backup, untagged in Cinder -> 200 True", api_answer(port, own) == (200, "True"))
+        expect("standby api: asked again, the same answer", api_answer(port, automated) == (401, "False"))
+    finally:
+        stop_api(api)
+    with open(os.path.join(world.dir, "standby-api.log")) as f:
+        log = f.read()
+    expect("standby api said it looks backups up in Cinder", "looked up in Cinder" in log, detail=tail(log, 10))
 
 
 def step_report(world, cloud):
