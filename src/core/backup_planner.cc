@@ -39,13 +39,13 @@ std::string age_text(TimePoint from, TimePoint now) {
 
 class Planner {
 public:
-    Planner(const BackupSnapshot& s, const BackupPolicy& p, TimePoint now, const TaskIdSource& ids)
-        : snap_(s), policy_(p), now_(now), new_task_id_(ids) {}
+    Planner(const BackupSnapshot& s, const BackupPolicy& p, TimePoint now, const TaskIdSource& ids, PlanScope scope)
+        : snap_(s), policy_(p), now_(now), new_task_id_(ids), volumes_too_(scope == PlanScope::cycle) {}
 
     BackupPlan run() {
         // About one action per volume and one per task: reserved, the vector never doubles
         // (at 20,000 volumes doubling cost 20 MB of peak memory).
-        plan_.actions.reserve(snap_.volumes.size() + snap_.tasks.size());
+        plan_.actions.reserve((volumes_too_ ? snap_.volumes.size() : 0) + snap_.tasks.size());
         index();
         reconcile_tags();
         settle_open_tasks();
@@ -189,8 +189,11 @@ private:
         std::set<std::string_view> seen;
         for (const auto& server : snap_.servers) {
             if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
-            for (const auto& volume_id : server.volume_ids)
+            for (const auto& volume_id : server.volume_ids) {
+                // Without pending tasks a volume yields only what the settle scope leaves out.
+                if (!volumes_too_ && !pending_by_volume_.contains(volume_id)) continue;
                 if (seen.insert(volume_id).second) plan_volume(server, volume_id);
+            }
         }
     }
 
@@ -227,6 +230,7 @@ private:
                                fmt::format("volume {} is '{}'; only available or in-use volumes are backed up", v.id,
                                            v.status));
         if (!pending.empty()) return retry(server, v, project, pending);
+        if (!volumes_too_) return;
         if (auto recent = recent_backup(volume_id))
             return skip(server, v, project, SkipReason::recent_backup,
                         fmt::format("staffeln backup {} was made {} ago, within backup_min_interval {}", recent->id,
@@ -237,11 +241,11 @@ private:
     void fail_volume(const Server& server, const std::string& volume_id, const std::string& project,
                      const std::vector<const TaskRecord*>& pending, const std::string& reason) {
         if (!pending.empty()) return fail_pending(pending, reason);
-        plan_.actions.push_back(FailVolume{new_task_id_(), volume_id, project, server.id, reason});
+        if (volumes_too_) plan_.actions.push_back(FailVolume{new_task_id_(), volume_id, project, server.id, reason});
     }
 
     void skip(const Server& server, const Volume& v, const std::string& project, SkipReason code, std::string reason) {
-        plan_.actions.push_back(SkipVolume{v.id, project, server.id, code, std::move(reason)});
+        if (volumes_too_) plan_.actions.push_back(SkipVolume{v.id, project, server.id, code, std::move(reason)});
     }
 
     // Invariant: one create per volume; the oldest pending task is retried, the rest closed.
@@ -251,6 +255,7 @@ private:
         for (std::size_t i = 1; i < pending.size(); ++i)
             plan_.actions.push_back(FailTask{pending[i]->task_id, "",
                                              fmt::format("superseded by task {} for the same volume", first.task_id)});
+        if (!volumes_too_) return;
         bool no_parent = is_no_parent_error(first.last_error);
         auto create = make_create(first.task_id, server, v, project, no_parent);
         auto reason = no_parent ? std::string("Cinder found no parent for the incremental")
@@ -292,6 +297,7 @@ private:
     const BackupPolicy& policy_;
     TimePoint now_;
     const TaskIdSource& new_task_id_;
+    const bool volumes_too_;  // PlanScope::cycle
     BackupPlan plan_;
 
     std::unordered_map<std::string_view, const TaskRecord*> tasks_by_id_;
@@ -299,9 +305,10 @@ private:
     std::vector<std::optional<std::string>> tags_;  // parallel to snap_.backups
     std::unordered_map<std::string_view, const Backup*> by_id_;
     std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;
-    std::unordered_map<std::string, std::vector<const Backup*>> tagged_;
+    // Keyed by views of tags_, which is reserved up front and never reallocates.
+    std::unordered_map<std::string_view, std::vector<const Backup*>> tagged_;
     std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
-    std::unordered_map<std::string, const Backup*> adopted_;    // task id -> the backup it keeps
+    std::unordered_map<std::string_view, const Backup*> adopted_;  // task id (a view of tags_) -> the backup it keeps
     std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output
 };
 
@@ -313,8 +320,8 @@ struct Overloaded : Fs... {
 }  // namespace
 
 BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& policy, TimePoint now,
-                        const TaskIdSource& new_task_id) {
-    return Planner(snapshot, policy, now, new_task_id).run();
+                        const TaskIdSource& new_task_id, PlanScope scope) {
+    return Planner(snapshot, policy, now, new_task_id, scope).run();
 }
 
 bool is_no_parent_error(std::string_view message) {
