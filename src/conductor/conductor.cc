@@ -127,11 +127,10 @@ public:
         std::vector<report::ProjectReport> reports;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
-            backup.backups = {};  // retention lists them anew; kept, they doubled its memory
             with_role(ctx, "retention", [&] {
                 // Without the servers, every volume would look untagged: no safety floor, no per-server
                 // retention. Retention lists them itself when the backup cycle could not.
-                auto servers = backup.cloud_readable ? std::optional(backup.servers) : std::nullopt;
+                auto servers = backup.cloud_readable ? std::optional(std::move(backup.servers)) : std::nullopt;
                 retention = run_retention_cycle(ctx, std::move(servers), options_.dry_run, stdout);
             });
             if (!options_.dry_run) reports = send_reports(ctx);
