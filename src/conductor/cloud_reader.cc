@@ -51,6 +51,16 @@ Result<std::vector<Backup>> list_backups_for_planning(Context& ctx, const std::f
     return backups;
 }
 
+// The settle scope reads the volumes of pending tasks only; the others are dropped before its
+// listing, the pass's peak. (A backup the settle pass adopts for a task the store never knew,
+// which only a race with another node could make, is then recorded without its volume's name.)
+void keep_settle_volumes(core::BackupSnapshot& snapshot) {
+    std::unordered_set<std::string_view> needed;
+    for (const auto& task : snapshot.tasks)
+        if (task.status == core::TaskStatus::pending) needed.insert(task.volume_id);
+    std::erase_if(snapshot.volumes, [&](const auto& entry) { return !needed.contains(entry.first); });
+}
+
 }  // namespace
 
 Result<std::vector<core::TaskRecord>> read_tasks(Context& ctx) {
@@ -66,6 +76,7 @@ Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot, core::PlanS
     auto tasks = read_tasks(ctx);
     if (!tasks) return tasks.error();
     snapshot.tasks = std::move(tasks).value();
+    if (scope == core::PlanScope::settle) keep_settle_volumes(snapshot);
     auto indexed = [&] {
         std::lock_guard lock(ctx.db_mutex);
         return store::BackupIndex(ctx.db).backup_ids();

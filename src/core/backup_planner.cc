@@ -65,7 +65,7 @@ private:
         for (const auto& b : snap_.backups) {
             tags_.push_back(task_id_of(b));
             by_id_.emplace(b.id, &b);
-            by_volume_[b.volume_id].push_back(&b);
+            if (volumes_too_) by_volume_[b.volume_id].push_back(&b);
             if (tags_.back()) tagged_[*tags_.back()].push_back(&b);
             if (tags_.back() && b.status == "creating") busy_.emplace(b.volume_id, &b);
         }
@@ -304,7 +304,7 @@ private:
     std::unordered_map<std::string_view, const Server*> server_of_volume_;  // tagged servers first
     std::vector<std::optional<std::string>> tags_;  // parallel to snap_.backups
     std::unordered_map<std::string_view, const Backup*> by_id_;
-    std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;
+    std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;  // PlanScope::cycle only
     // Keyed by views of tags_, which is reserved up front and never reallocates.
     std::unordered_map<std::string_view, std::vector<const Backup*>> tagged_;
     std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating

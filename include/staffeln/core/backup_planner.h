@@ -145,7 +145,8 @@ struct BackupPlan {
 // What a plan covers. settle: the same plan without what only the start of a cycle carries out
 // (CreateBackup, RetryCreate, SkipVolume, FailVolume), for the pass that settles the work in
 // flight after the wait; at 20,000 volumes their skips were most of that pass's memory. Of
-// snapshot.backups it reads only tagged backups and those tasks name: the rest may be left out.
+// snapshot.backups it reads only tagged backups and those tasks name, of snapshot.volumes only
+// those of pending tasks: the rest may be left out.
 enum class PlanScope { cycle, settle };
 
 BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& policy, TimePoint now,
