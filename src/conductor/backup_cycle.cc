@@ -88,7 +88,6 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
         if (dry_run) {
             for (const auto& action : plan.actions) fmt::print(out, "{}\n", core::describe(action));
-            result.servers = std::move(snapshot->servers);
             return result;
         }
         execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);
@@ -104,7 +103,6 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         }
         refresh_index(ctx, snapshot->backups);
     }
-    result.servers = std::move(snapshot->servers);
     const auto& o = result.outcome;
     log::info(kLog, "backup cycle finished: {} started, {} succeeded, {} failed, {} cancelled", o.created, o.succeeded,
               o.failed, o.cancelled);

@@ -4,6 +4,7 @@
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 
+#include <algorithm>
 #include <functional>
 #include <iterator>
 #include <string_view>
@@ -51,13 +52,19 @@ Result<std::vector<Backup>> list_backups_for_planning(Context& ctx, const std::f
     return backups;
 }
 
-// The settle scope reads the volumes of pending tasks only; the others are dropped before its
-// listing, the pass's peak. (A backup the settle pass adopts for a task the store never knew,
-// which only a race with another node could make, is then recorded without its volume's name.)
-void keep_settle_volumes(core::BackupSnapshot& snapshot) {
+// The settle scope reads the volumes of pending tasks and the servers they are attached to
+// only; the others are dropped before its listing, the pass's peak. (A backup the settle pass
+// adopts for a task the store never knew, which only a race with another node could make, is
+// then recorded without its volume's and server's names and stamps no server.)
+void keep_settle_volumes_and_servers(core::BackupSnapshot& snapshot) {
     std::unordered_set<std::string_view> needed;
     for (const auto& task : snapshot.tasks)
         if (task.status == core::TaskStatus::pending) needed.insert(task.volume_id);
+    std::erase_if(snapshot.servers, [&](const Server& server) {
+        return std::none_of(server.volume_ids.begin(), server.volume_ids.end(),
+                            [&](const std::string& id) { return needed.contains(id); });
+    });
+    snapshot.servers.shrink_to_fit();
     std::erase_if(snapshot.volumes, [&](const auto& entry) { return !needed.contains(entry.first); });
 }
 
@@ -76,7 +83,7 @@ Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot, core::PlanS
     auto tasks = read_tasks(ctx);
     if (!tasks) return tasks.error();
     snapshot.tasks = std::move(tasks).value();
-    if (scope == core::PlanScope::settle) keep_settle_volumes(snapshot);
+    if (scope == core::PlanScope::settle) keep_settle_volumes_and_servers(snapshot);
     auto indexed = [&] {
         std::lock_guard lock(ctx.db_mutex);
         return store::BackupIndex(ctx.db).backup_ids();
@@ -103,7 +110,7 @@ Result<core::BackupSnapshot> read_snapshot(Context& ctx) {
     auto volumes = ctx.cloud.cinder().list_volumes({});
     if (!volumes) return volumes.error().context("listing volumes of every project");
     snapshot.servers = std::move(servers).value();
-    snapshot.servers.shrink_to_fit();  // held to the end of retention; grown by doubling
+    snapshot.servers.shrink_to_fit();  // held through the start pass; grown by doubling
     const std::string& skip_key = ctx.config.conductor.skip_volume_metadata_key;
     snapshot.volumes.reserve(volumes->size());
     for (auto& volume : *volumes) {

@@ -57,13 +57,9 @@ public:
 private:
     void index() {
         for (const auto& t : snap_.tasks) tasks_by_id_.emplace(t.task_id, &t);
-        for (bool tagged : {true, false})
-            for (const auto& server : snap_.servers)
-                if (server_wants_backup(server, policy_.backup_metadata_key) == tagged)
-                    for (const auto& volume_id : server.volume_ids) server_of_volume_.try_emplace(volume_id, &server);
         tags_.reserve(snap_.backups.size());
         for (const auto& b : snap_.backups) {
-            tags_.push_back(task_id_of(b));
+            tags_.push_back(task_id_view(b));
             by_id_.emplace(b.id, &b);
             if (volumes_too_) by_volume_[b.volume_id].push_back(&b);
             if (tags_.back()) tagged_[*tags_.back()].push_back(&b);
@@ -83,7 +79,7 @@ private:
         }
     }
 
-    void reconcile_task(const std::string& task_id, const std::vector<const Backup*>& list) {
+    void reconcile_task(std::string_view task_id, const std::vector<const Backup*>& list) {
         auto it = tasks_by_id_.find(task_id);
         const TaskRecord* record = it == tasks_by_id_.end() ? nullptr : it->second;
         if (!record && std::any_of(list.begin(), list.end(),
@@ -105,22 +101,22 @@ private:
         // Settled at once, so that the shell closes each adopted task before it opens the next:
         // the store allows one open task per volume, and a volume whose records were lost may
         // carry many tagged backups.
-        if (!record) settle({nullptr, task_id, keeper->volume_id, keeper->created_at, keeper});
+        if (!record) settle({nullptr, std::string(task_id), keeper->volume_id, keeper->created_at, keeper});
     }
 
-    void delete_duplicate(const std::string& task_id, const Backup& b, std::string why) {
-        plan_.actions.push_back(DeleteDuplicate{task_id, b.id, fmt::format("backup {} also carries the tag of task {}, "
+    void delete_duplicate(std::string_view task_id, const Backup& b, std::string why) {
+        plan_.actions.push_back(DeleteDuplicate{std::string(task_id), b.id, fmt::format("backup {} also carries the tag of task {}, "
                                                                             "but {}", b.id, task_id, why)});
     }
 
-    void adopt(const std::string& task_id, const TaskRecord* record, const Backup& b) {
+    void adopt(std::string_view task_id, const TaskRecord* record, const Backup& b) {
         std::string why = !record ? fmt::format("backup {} carries task {}'s tag but the store has no such task", b.id, task_id)
                           : record->backup_id.empty()
                               ? fmt::format("the create of task {} reached Cinder as backup {} but was not recorded",
                                             task_id, b.id)
                               : fmt::format("task {} recorded backup {} but Cinder holds backup {} with its tag", task_id,
                                             record->backup_id, b.id);
-        plan_.actions.push_back(AdoptBackup{task_id, record != nullptr, b.id, b.volume_id, b.project_id,
+        plan_.actions.push_back(AdoptBackup{std::string(task_id), record != nullptr, b.id, b.volume_id, b.project_id,
                                             record ? record->server_id : server_of(b.volume_id),
                                             b.is_incremental ? BackupKind::incremental : BackupKind::full, b.created_at,
                                             std::move(why)});
@@ -141,7 +137,13 @@ private:
     }
 
     // A task adopted from its tag alone takes the server its volume is attached to now.
-    std::string server_of(const std::string& volume_id) const {
+    // Indexed on first use: only tasks the store does not know ask, and rarely.
+    std::string server_of(const std::string& volume_id) {
+        if (server_of_volume_.empty())
+            for (bool tagged : {true, false})
+                for (const auto& server : snap_.servers)
+                    if (server_wants_backup(server, policy_.backup_metadata_key) == tagged)
+                        for (const auto& id : server.volume_ids) server_of_volume_.try_emplace(id, &server);
         auto it = server_of_volume_.find(volume_id);
         return it == server_of_volume_.end() ? std::string() : it->second->id;
     }
@@ -302,11 +304,10 @@ private:
 
     std::unordered_map<std::string_view, const TaskRecord*> tasks_by_id_;
     std::unordered_map<std::string_view, const Server*> server_of_volume_;  // tagged servers first
-    std::vector<std::optional<std::string>> tags_;  // parallel to snap_.backups
+    std::vector<std::optional<std::string_view>> tags_;  // parallel to snap_.backups
     std::unordered_map<std::string_view, const Backup*> by_id_;
     std::unordered_map<std::string_view, std::vector<const Backup*>> by_volume_;  // PlanScope::cycle only
-    // Keyed by views of tags_, which is reserved up front and never reallocates.
-    std::unordered_map<std::string_view, std::vector<const Backup*>> tagged_;
+    std::unordered_map<std::string_view, std::vector<const Backup*>> tagged_;  // keyed by tags_
     std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
     std::unordered_map<std::string_view, const Backup*> adopted_;  // task id (a view of tags_) -> the backup it keeps
     std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output

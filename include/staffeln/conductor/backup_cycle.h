@@ -14,7 +14,6 @@ namespace staffeln::conductor {
 
 struct BackupCycleResult {
     BackupOutcome outcome;
-    std::vector<Server> servers;  // as read this cycle, for retention
     bool cloud_readable = true;   // false: the cycle could not read the cloud at all
 };
 

@@ -15,7 +15,7 @@ namespace staffeln::conductor {
 Result<core::BackupSnapshot> read_snapshot(Context& ctx);
 
 // Refreshes tasks, then backups, keeping the servers and volumes already read; for a plan of
-// the settle scope, only the backups and volumes that scope reads (backup_planner.h).
+// the settle scope, only the backups, volumes and servers that scope reads (backup_planner.h).
 // The old tasks and backups are dropped before the new reads: on failure they are empty.
 Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot, core::PlanScope scope);
 

@@ -146,7 +146,9 @@ struct BackupPlan {
 // (CreateBackup, RetryCreate, SkipVolume, FailVolume), for the pass that settles the work in
 // flight after the wait; at 20,000 volumes their skips were most of that pass's memory. Of
 // snapshot.backups it reads only tagged backups and those tasks name, of snapshot.volumes only
-// those of pending tasks: the rest may be left out.
+// those of pending tasks, of snapshot.servers only those such a volume is attached to (and,
+// for a tagged backup of a task the store does not know, its volume's server): the rest may
+// be left out.
 enum class PlanScope { cycle, settle };
 
 BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& policy, TimePoint now,
