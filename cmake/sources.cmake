@@ -14,6 +14,7 @@ set(STAFFELN_SOURCES
   src/config/options.cc
   src/config/database_url.cc
   src/config/config.cc
+  src/config/config_changes.cc
   src/store/database.cc
   src/store/migrations.cc
   src/store/task_store.cc

@@ -9,6 +9,7 @@
 #include "staffeln/openstack/iso_time.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <signal.h>
 
@@ -529,4 +530,80 @@ TEST_CASE("SIGTERM during a backup cycle stops the conductor within seconds and 
     CHECK(next.outcome.succeeded == 4);
     CHECK(next.outcome.created == 0);
     CHECK(rig.staffeln_backups().size() == 4);
+}
+
+namespace {
+
+std::filesystem::path conf_with(ConductorRig& rig, const std::string& conductor_lines) {
+    return rig.dir.write("staffeln.conf", fmt::format("[conductor]\n{}\nretention_metadata_key = __staffeln_retention\n"
+                                                      "backup_min_interval = 0\nbackup_poll_interval = 1\n[database]\n"
+                                                      "connection = sqlite:///{}\n",
+                                                      conductor_lines, (rig.dir / "staffeln.db").string()));
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout) {
+    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return pred();
+}
+
+bool log_has(ConductorRig& rig, const std::string& part) {
+    return read_file(rig.dir / "log").find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP re-reads the configuration: a new backup_metadata_key and backup_service_period take effect") {
+    ConductorRig rig;
+    auto conf = conf_with(rig, "backup_metadata_key = __no_server_has_it\nbackup_service_period = 3600");
+    TempDir home;
+    Spawned daemon(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log");
+    REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
+                    read_file(rig.dir / "log"));
+    CHECK(rig.staffeln_backups().empty());
+
+    conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 60");
+    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    CHECK_MESSAGE(eventually([&] {
+        return log_has(rig, "configuration reloaded: [conductor] backup_service_period = 60 (was 3600)") &&
+               log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __staffeln_backup (was "
+                            "__no_server_has_it)");
+    }, seconds(10)), read_file(rig.dir / "log"));
+    // The next cycle comes 60 s after the first one ended, not 3600 s, and takes the tagged servers.
+    CHECK_MESSAGE(eventually([&] { return rig.staffeln_backups().size() == 4; }, seconds(90)), read_file(rig.dir / "log"));
+    for (const auto& b : rig.staffeln_backups()) CHECK(kTaggedVolumes.contains(b["volume_id"].get<std::string>()));
+    CHECK(daemon.stop(SIGTERM, seconds(15)) == 0);
+}
+
+TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the conductor running on the old one") {
+    ConductorRig rig;
+    auto conf = conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 3600");
+    TempDir home;
+    Spawned daemon(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log");
+    REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
+                    read_file(rig.dir / "log"));
+
+    conf_with(rig, "backup_metadata_key = __half_applied\nbackup_workers = many\nbackup_service_period = 3600");
+    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "configuration not reloaded"); }, seconds(10)),
+                    read_file(rig.dir / "log"));
+    auto log = read_file(rig.dir / "log");
+    auto at = log.find("config: " + conf.string() + ":");
+    REQUIRE_MESSAGE(at != std::string::npos, log);
+    auto line = log.substr(at, log.find('\n', at) - at);
+    CHECK_MESSAGE(line.find("[conductor] backup_workers = many: ") != std::string::npos, line);
+    std::this_thread::sleep_for(seconds(1));
+    CHECK(daemon.running());
+
+    // The next good reload names the value before the bad file's as the one in effect.
+    conf_with(rig, "backup_metadata_key = __after\nbackup_service_period = 3600");
+    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    CHECK_MESSAGE(eventually([&] {
+        return log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __after (was __staffeln_backup)");
+    }, seconds(10)), read_file(rig.dir / "log"));
+    CHECK_FALSE(log_has(rig, "__half_applied (was"));
+    CHECK(daemon.stop(SIGTERM, seconds(15)) == 0);
 }

@@ -1,4 +1,5 @@
 #include "staffeln/config/config.h"
+#include "staffeln/config/config_changes.h"
 #include "staffeln/config/options.h"
 #include "support/temp_dir.h"
 
@@ -208,4 +209,24 @@ TEST_CASE("a relative SQLite URL and the state path decide where the database li
     auto state = load_text(dir, "[DEFAULT]\nstate_path = /srv/staffeln\n");
     REQUIRE(state.ok());
     CHECK(state.config.database.path == "/srv/staffeln/staffeln.db");
+}
+
+TEST_CASE("config_changes lists each changed option once, in the table's order, with secrets masked") {
+    Config before;
+    Config after = before;
+    CHECK(config_changes(before, after).empty());
+    after.conductor.backup_service_period = 60;
+    after.conductor.backup_cycle_timeout = std::chrono::seconds(600);  // also known as backup_cycle_timout
+    after.notification.sender_pwd = "hunter2";
+    auto changes = config_changes(before, after);
+    REQUIRE(changes.size() == 3);
+    CHECK(changes[0].name == "backup_service_period");
+    CHECK(changes[0].before == "1800");
+    CHECK(changes[0].after == "60");
+    CHECK(changes[1].name == "backup_cycle_timout");
+    CHECK(changes[1].after == "10min");
+    CHECK(changes[2].section == "notification");
+    CHECK(changes[2].name == "sender_pwd");
+    CHECK(changes[2].before.empty());
+    CHECK(changes[2].after == "***");
 }

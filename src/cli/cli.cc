@@ -22,7 +22,7 @@ constexpr Command kCommands[] = {{add_conductor}, {add_api}, {add_db_manage}, {a
 
 }  // namespace
 
-std::optional<config::Config> Context::load_config() {
+config::Sources Context::sources() const {
     config::Sources sources;
     if (config_files.empty()) {
         sources.files.emplace_back(kDefaultConfigFile);
@@ -31,7 +31,11 @@ std::optional<config::Config> Context::load_config() {
         sources.files.assign(config_files.begin(), config_files.end());
     }
     sources.dir = config_dir;
-    auto loaded = config::load_config(sources);
+    return sources;
+}
+
+std::optional<config::Config> Context::load_config() {
+    auto loaded = config::load_config(sources());
     for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
     if (!loaded.ok()) {
         for (const auto& error : loaded.errors) fmt::print(stderr, "staffeln: {}\n", error);

@@ -15,7 +15,8 @@ void add_conductor(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, options] {
         auto config = ctx.load_config();
         if (!config) return;
-        ctx.exit_code = conductor::run_conductor(std::move(*config), *options, [&ctx] { return ctx.load_config(); });
+        ctx.exit_code = conductor::run_conductor(std::move(*config), *options,
+                                                 [sources = ctx.sources()] { return config::load_config(sources); });
     });
 }
 

@@ -23,6 +23,8 @@ struct Context {
     // Loads and validates the configuration, sets up logging, and prints every problem.
     // Returns nothing (and sets exit_code to kExitUsage) when the configuration is unusable.
     std::optional<config::Config> load_config();
+    // The files and directory the global options name.
+    config::Sources sources() const;
 };
 
 // Each subcommand registers itself on the app; its callback sets ctx.exit_code.

@@ -4,12 +4,15 @@
 #include "staffeln/conductor/context.h"
 #include "staffeln/conductor/retention_cycle.h"
 #include "staffeln/conductor/signals.h"
+#include "staffeln/config/config_changes.h"
 #include "staffeln/log.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
 
 #include <fmt/format.h>
+
+#include <malloc.h>
 
 #include <cstdio>
 
@@ -79,6 +82,7 @@ std::string standby_state(const Error& refused) {
 struct Role {
     std::string name;
     std::unique_ptr<coordination::Lock> lock;
+    Clock::time_point last_end{};  // of this node's last cycle in the role; epoch: none yet
     Clock::time_point next_cycle{};
     Clock::time_point next_claim{};
     // Why it stands by, as last logged (standby_state): a new line only when that changes (etcd
@@ -137,13 +141,7 @@ public:
         std::vector<report::ProjectReport> reports;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
-            backup.backups = {};  // retention lists them anew; kept, they doubled its memory
-            with_role(ctx, "retention", [&] {
-                // Without the servers, every volume would look untagged: no safety floor, no per-server
-                // retention. Retention lists them itself when the backup cycle could not.
-                auto servers = backup.cloud_readable ? std::optional(backup.servers) : std::nullopt;
-                retention = run_retention_cycle(ctx, std::move(servers), options_.dry_run, stdout);
-            });
+            with_role(ctx, "retention", [&] { retention = run_retention_cycle(ctx, options_.dry_run, stdout); });
             if (!options_.dry_run) reports = send_reports(ctx);
         });
         if (!ran) {
@@ -160,22 +158,25 @@ public:
     // Leader and standby: a role, once taken, is kept across cycles until the process stops or
     // the lock is lost (held() false); a node without it tries again every standby poll and,
     // on taking it, starts that role's cycle at once.
-    void forever(const std::function<std::optional<config::Config>()>& reload, SignalWatcher& signals) {
+    void forever(const ConfigReload& reload, SignalWatcher& signals) {
         Role puller{"puller"}, retention{"retention"};
         while (!stop_.requested()) {
-            if (signals.take_reload()) apply_reload(reload);
+            // Between cycles only: a cycle runs to its end under the configuration it began with.
+            if (signals.take_reload() && apply_reload(reload)) {
+                reschedule(puller, config_.conductor.backup_service_period);
+                reschedule(retention, config_.conductor.retention_service_period);
+            }
             Context ctx = context();
             if (claim(ctx, puller) && Clock::now() >= puller.next_cycle) {
                 ctx.role = puller.lock.get();
                 run_backup_cycle(ctx, false, stdout);
                 send_reports(ctx);
-                puller.next_cycle = Clock::now() + std::chrono::seconds(config_.conductor.backup_service_period);
+                reschedule_after_cycle(puller, config_.conductor.backup_service_period);
             }
             if (!stop_.requested() && claim(ctx, retention) && Clock::now() >= retention.next_cycle) {
                 ctx.role = retention.lock.get();
-                run_retention_cycle(ctx, std::nullopt, false, stdout);
-                retention.next_cycle =
-                    Clock::now() + std::chrono::seconds(config_.conductor.retention_service_period);
+                run_retention_cycle(ctx, false, stdout);
+                reschedule_after_cycle(retention, config_.conductor.retention_service_period);
             }
             stop_.sleep_for(pause_until(std::min(puller.wake(), retention.wake())));
         }
@@ -191,14 +192,59 @@ private:
         return ctx;
     }
 
-    void apply_reload(const std::function<std::optional<config::Config>()>& reload) {
-        auto fresh = reload();
-        if (!fresh) {
-            log::error(kLog, "configuration not reloaded: it has errors (see above); keeping the current one");
-            return;
+    static void reschedule_after_cycle(Role& role, std::int64_t period_seconds) {
+        role.last_end = Clock::now();
+        reschedule(role, period_seconds);
+    }
+
+    // A new period counts from the end of the last cycle, not from the reload.
+    static void reschedule(Role& role, std::int64_t period_seconds) {
+        if (role.last_end == Clock::time_point{}) return;
+        role.next_cycle = role.last_end + std::chrono::seconds(period_seconds);
+    }
+
+    // True when the configuration changed.
+    bool apply_reload(const ConfigReload& reload) {
+        auto loaded = reload();
+        for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
+        if (!loaded.ok()) {
+            for (const auto& error : loaded.errors) log::error("config", "{}", error);
+            log::error(kLog, "configuration not reloaded: {} error(s) above; the current configuration stays in effect",
+                       loaded.errors.size());
+            return false;
         }
-        config_ = std::move(*fresh);
-        log::info(kLog, "configuration reloaded");
+        config::Config fresh = std::move(loaded.config);
+        // Opened again even when unchanged: after logrotate moved it, SIGHUP starts a new file.
+        if (!fresh.defaults.log_file.empty()) {
+            std::string why;
+            if (!log::to_file(fresh.defaults.log_file, &why))
+                log::warning("config", "{}; still logging to the previous destination", why);
+        }
+        for (const auto& change : config::config_changes(config_, fresh))
+            if (bound_at_start(change.section))
+                log::warning(kLog, "[{}] {} = {} is not applied until the conductor restarts (still {})", change.section,
+                             change.name, change.after, change.before);
+        fresh.database = config_.database;
+        fresh.coordination = config_.coordination;
+        fresh.openstack = config_.openstack;
+        fresh.api = config_.api;
+        auto changes = config::config_changes(config_, fresh);
+        if (changes.empty()) {
+            log::info(kLog, "configuration reloaded: no option that can change at run time changed");
+            return false;
+        }
+        if (fresh.defaults.debug != config_.defaults.debug)
+            log::set_level(fresh.defaults.debug ? log::Level::debug : log::Level::info);
+        for (const auto& change : changes)
+            log::info(kLog, "configuration reloaded: [{}] {} = {} (was {})", change.section, change.name, change.after,
+                      change.before);
+        config_ = std::move(fresh);
+        return true;
+    }
+
+    // Opened once at start: the store, the locks, the cloud's session; the API is another process.
+    static bool bound_at_start(std::string_view section) {
+        return section == "database" || section == "coordination" || section == "openstack" || section == "api";
     }
 
     config::Config config_;
@@ -212,8 +258,14 @@ private:
 
 }  // namespace
 
-int run_conductor(config::Config config, const RunOptions& options,
-                  const std::function<std::optional<config::Config>()>& reload) {
+int run_conductor(config::Config config, const RunOptions& options, const ConfigReload& reload) {
+    // Each worker thread would take a malloc arena of its own and keep there what it freed:
+    // one arena took 3 MB off the peak at 3,000 servers and 1 MB more at 10,000, with no
+    // measurable loss of speed (the workers wait on the network). A fixed mmap threshold keeps
+    // big buffers (a listing's blocks, a plan) out of the heap, where malloc's moving threshold
+    // put them once one was freed: 4 MB less at 10,000 servers.
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     StopSignal stop;
     SignalWatcher signals(stop);
     auto db = store::Database::open(config.database.path, store::Access::read_write, store::Create::never);

@@ -132,17 +132,13 @@ void forget_gone(Context& ctx, const core::RetentionInput& input, const std::vec
 
 }  // namespace
 
-RetentionOutcome run_retention_cycle(Context& ctx, std::optional<std::vector<Server>> servers, bool dry_run,
-                                     std::FILE* out) {
+RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     RetentionOutcome outcome;
     auto tasks = read_tasks(ctx);
+    auto servers = ctx.cloud.nova().list_servers({});
     if (!servers) {
-        auto listed = ctx.cloud.nova().list_servers({});
-        if (!listed) {
-            outcome.problems.push_back("retention skipped: listing servers: " + listed.error().message);
-            return outcome;
-        }
-        servers = std::move(listed).value();
+        outcome.problems.push_back("retention skipped: listing servers: " + servers.error().message);
+        return outcome;
     }
     // Streamed into the builder's compact records: the listing is never held whole.
     core::RetentionInputBuilder builder;

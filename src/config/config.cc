@@ -177,7 +177,7 @@ LoadResult load_config(const Sources& sources) {
     return out;
 }
 
-std::string show_config(const Config& config) {
+std::string option_value(const Config& config, const Option& option) {
     struct Printer {
         const Config& config;
         std::string operator()(Ignored) const { return {}; }
@@ -193,6 +193,14 @@ std::string show_config(const Config& config) {
         // The table's accessors take a mutable Config; printing only reads through them.
         Config& mut() const { return const_cast<Config&>(config); }
     };
+    return std::visit(Printer{config}, option.target);
+}
+
+std::string shown_option_value(const Config& config, const Option& option) {
+    return shown_value(option, option_value(config, option));
+}
+
+std::string show_config(const Config& config) {
     std::string out;
     std::string_view section;
     for (const auto& option : options()) {
@@ -202,8 +210,7 @@ std::string show_config(const Config& config) {
             out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", option.section);
             section = option.section;
         }
-        std::string value = std::visit(Printer{config}, option.target);
-        out += fmt::format("{} = {}\n", option.name, shown_value(option, value));
+        out += fmt::format("{} = {}\n", option.name, shown_option_value(config, option));
     }
     return out;
 }

@@ -11,7 +11,7 @@ bool is_task_id_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
 }
 
-std::optional<std::string> from_description(std::string_view description) {
+std::optional<std::string_view> from_description(std::string_view description) {
     auto at = description.find(kTaskDescriptionMarker);
     if (at == std::string_view::npos) return std::nullopt;
     auto rest = description.substr(at + kTaskDescriptionMarker.size());
@@ -19,7 +19,7 @@ std::optional<std::string> from_description(std::string_view description) {
     while (n < rest.size() && is_task_id_char(rest[n])) ++n;
     auto id = rest.substr(0, n);
     if (!is_valid_task_id(id)) return std::nullopt;
-    return std::string(id);
+    return id;
 }
 
 }  // namespace
@@ -41,10 +41,16 @@ BackupTagFields tag_fields(std::string_view task_id, TagForm form) {
     return fields;
 }
 
-std::optional<std::string> task_id_of(const Backup& backup) {
+std::optional<std::string_view> task_id_view(const Backup& backup) {
     auto it = backup.metadata.find(std::string(kTaskMetadataKey));
-    if (it != backup.metadata.end() && is_valid_task_id(it->second)) return it->second;
+    if (it != backup.metadata.end() && is_valid_task_id(it->second)) return std::string_view(it->second);
     return from_description(backup.description);
+}
+
+std::optional<std::string> task_id_of(const Backup& backup) {
+    auto id = task_id_view(backup);
+    if (!id) return std::nullopt;
+    return std::string(*id);
 }
 
 bool made_by_staffeln(const Backup& backup) {

@@ -7,6 +7,11 @@
 namespace staffeln::report {
 namespace {
 
+constexpr const char* kUnreportedProjectsSql =
+    "SELECT DISTINCT project_id FROM tasks "
+    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
+    "ORDER BY project_id";
+
 constexpr const char* kUnreportedSql =
     "SELECT id, project_id, volume_id, volume_name, server_id, server_name, COALESCE(backup_id, ''), kind, "
     "status, last_error, created_at, updated_at FROM tasks "
@@ -48,6 +53,17 @@ Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const st
     });
     if (!read) return read.error();
     return tasks;
+}
+
+Result<std::vector<std::string>> unreported_projects(store::Database& db, const std::string& project_id) {
+    std::vector<std::string> projects;
+    auto read = store::guarded(fmt::format("cannot read finished tasks from {}", db.path().string()), [&] {
+        SQLite::Statement query(db.sql(), kUnreportedProjectsSql);
+        query.bind(1, project_id);
+        while (query.executeStep()) projects.push_back(query.getColumn(0).getString());
+    });
+    if (!read) return read.error();
+    return projects;
 }
 
 Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std::string& project_id, TimePoint now) {

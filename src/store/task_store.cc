@@ -31,6 +31,8 @@ Status affected_one(int changed, const std::string& task_id) {
 Result<std::vector<core::TaskRecord>> TaskStore::load_all() {
     std::vector<core::TaskRecord> tasks;
     auto read = guarded("cannot read tasks from " + db_.path().string(), [&] {
+        // Reserved: grown by doubling, 20,000 records held up to 13,000 empty ones.
+        tasks.reserve(static_cast<std::size_t>(db_.sql().execAndGet("SELECT count(*) FROM tasks").getInt64()));
         SQLite::Statement q(db_.sql(), "SELECT id, volume_id, project_id, server_id, coalesce(backup_id, ''), kind, "
                                        "status, created_at, last_error FROM tasks ORDER BY created_at, id");
         while (q.executeStep()) {

@@ -88,7 +88,7 @@ public:
     conductor::RetentionOutcome retention_cycle(bool dry_run = false, std::FILE* out = stdout) {
         return on_own_thread([&] {
             auto ctx = context();
-            return conductor::run_retention_cycle(ctx, std::nullopt, dry_run, out);
+            return conductor::run_retention_cycle(ctx, dry_run, out);
         });
     }
 

@@ -14,8 +14,6 @@ namespace staffeln::conductor {
 
 struct BackupCycleResult {
     BackupOutcome outcome;
-    std::vector<Server> servers;  // as read this cycle, for retention
-    std::vector<Backup> backups;  // as listed after settling
     bool cloud_readable = true;   // false: the cycle could not read the cloud at all
 };
 

@@ -8,7 +8,6 @@
 #include "staffeln/config/config.h"
 
 #include <functional>
-#include <optional>
 
 namespace staffeln::conductor {
 
@@ -17,9 +16,14 @@ struct RunOptions {
     bool dry_run = false;
 };
 
+// Re-reads the configuration files the process started with.
+using ConfigReload = std::function<config::LoadResult()>;
+
 // Returns the process exit code: 0 success, 1 something failed (the summary says what).
-// reload re-reads the configuration files; nullopt keeps the current configuration.
-int run_conductor(config::Config config, const RunOptions& options,
-                  const std::function<std::optional<config::Config>()>& reload);
+// On SIGHUP the daemon calls reload between cycles, never in one. It logs every changed
+// option and applies it from then on; [database], [coordination], [openstack] and [api] are
+// bound at start and wait for a restart (logged). A configuration with errors is logged,
+// each error with its file and option, and the current one stays in effect.
+int run_conductor(config::Config config, const RunOptions& options, const ConfigReload& reload);
 
 }  // namespace staffeln::conductor

@@ -7,7 +7,6 @@
 #include "staffeln/conductor/context.h"
 
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +19,9 @@ struct RetentionOutcome {
     std::vector<std::string> warnings;  // invalid retention metadata, for the report
 };
 
-// servers and backups may come from the backup cycle just run; nullopt lists them anew.
-// With dry_run, prints every decision (delete or keep, and why) to out and changes nothing.
-RetentionOutcome run_retention_cycle(Context& ctx, std::optional<std::vector<Server>> servers, bool dry_run,
-                                     std::FILE* out);
+// Lists servers and backups itself: the backup cycle before it holds only what its settle
+// pass reads. With dry_run, prints every decision (delete or keep, and why) to out and
+// changes nothing.
+RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out);
 
 }  // namespace staffeln::conductor

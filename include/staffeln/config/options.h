@@ -43,6 +43,10 @@ struct Option {
 };
 
 std::span<const Option> options();
+// The option's effective value in config as text; shown_option_value masks secrets the way
+// `config show` prints them.
+std::string option_value(const Config& config, const Option& option);
+std::string shown_option_value(const Config& config, const Option& option);
 const Option* find_option(std::string_view section, std::string_view name);
 bool is_known_section(std::string_view section);
 

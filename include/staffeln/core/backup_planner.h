@@ -142,8 +142,17 @@ struct BackupPlan {
     std::vector<BackupAction> actions;  // carry out in order
 };
 
+// What a plan covers. settle: the same plan without what only the start of a cycle carries out
+// (CreateBackup, RetryCreate, SkipVolume, FailVolume), for the pass that settles the work in
+// flight after the wait; at 20,000 volumes their skips were most of that pass's memory. Of
+// snapshot.backups it reads only tagged backups and those tasks name, of snapshot.volumes only
+// those of pending tasks, of snapshot.servers only those such a volume is attached to (and,
+// for a tagged backup of a task the store does not know, its volume's server): the rest may
+// be left out.
+enum class PlanScope { cycle, settle };
+
 BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& policy, TimePoint now,
-                        const TaskIdSource& new_task_id);
+                        const TaskIdSource& new_task_id, PlanScope scope = PlanScope::cycle);
 
 // One line per action, for --dry-run and the log: "create full backup of volume ...: reason".
 std::string describe(const BackupAction& action);

@@ -34,6 +34,8 @@ BackupTagFields tag_fields(std::string_view task_id, TagForm form);
 // The task id a backup was tagged with: the metadata form first, then the description
 // marker. nullopt for a backup staffeln did not make (or whose tag is not a valid task id).
 std::optional<std::string> task_id_of(const Backup& backup);
+// The same, as a view into backup's metadata or description: valid while backup is.
+std::optional<std::string_view> task_id_view(const Backup& backup);
 bool made_by_staffeln(const Backup& backup);
 
 // Task ids are 1 to 64 characters of [A-Za-z0-9._-] (a UUID fits), so the description

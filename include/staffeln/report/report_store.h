@@ -16,6 +16,8 @@ namespace staffeln::report {
 
 // project_id empty: every project's.
 Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const std::string& project_id = {});
+// The projects unreported_tasks would return tasks of, in order.
+Result<std::vector<std::string>> unreported_projects(store::Database& db, const std::string& project_id = {});
 
 // The newest report for project_id or for every project (empty project_id) not after now;
 // later timestamps (a clock stepped back) are ignored so they cannot silence reports.

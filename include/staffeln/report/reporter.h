@@ -45,6 +45,7 @@ struct RunOptions {
     bool dry_run = false;              // render and choose recipients; send and write nothing
     bool only_due = true;              // false: report every project now, whatever report_period says
     std::string project_id;            // empty: every project
+    bool keep_content = true;          // false: a report keeps its outcome only, not its text and tasks
 };
 
 // Fails only when the templates or the store cannot be read; per-project problems are in
@@ -52,10 +53,10 @@ struct RunOptions {
 Result<std::vector<ProjectReport>> run_reports(store::Database& db, const ReportSettings& settings,
                                                ReportInputs& inputs, TimePoint now, const RunOptions& options);
 
-// After a conductor cycle.
+// After a conductor cycle, which prints each project's outcome only.
 inline Result<std::vector<ProjectReport>> send_due_reports(store::Database& db, const ReportSettings& settings,
                                                            ReportInputs& inputs, TimePoint now) {
-    return run_reports(db, settings, inputs, now, RunOptions{});
+    return run_reports(db, settings, inputs, now, RunOptions{.keep_content = false});
 }
 
 const char* to_string(Delivery delivery);

@@ -1,0 +1,18 @@
+#include "staffeln/config/config_changes.h"
+
+#include "staffeln/config/options.h"
+
+namespace staffeln::config {
+
+std::vector<OptionChange> config_changes(const Config& before, const Config& after) {
+    std::vector<OptionChange> out;
+    for (const auto& option : options()) {
+        if (std::holds_alternative<Ignored>(option.target)) continue;
+        if (option.section == "conductor" && option.name == "backup_cycle_timeout") continue;  // alias
+        if (option_value(before, option) == option_value(after, option)) continue;
+        out.push_back({option.section, option.name, shown_option_value(before, option), shown_option_value(after, option)});
+    }
+    return out;
+}
+
+}  // namespace staffeln::config
