@@ -137,16 +137,29 @@ private:
                                          c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
         openstack::SendGuard guard([&] { return (*lock)->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
+        auto kind = c.kind;
+        std::string_view kind_reason = c.kind_reason;
+        // Cinder refused the incremental, so nothing was made: the same task, with the same tag,
+        // is a full at once rather than a cycle later.
+        if (!backup_id && request.incremental && !backup_id.error().maybe_applied &&
+            core::is_no_parent_error(backup_id.error().message)) {
+            log::info(kLog, "Cinder found no parent for the incremental backup of volume {}: retrying it as a full",
+                      c.volume_id);
+            request.incremental = false;
+            kind = core::BackupKind::full;
+            kind_reason = "Cinder found no parent for the incremental";
+            backup_id = ctx_.cloud.cinder().create_backup(request);
+        }
         failpoint::hit("backup.create.after_call");
         now = ctx_.now();
         if (backup_id) {
-            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, c.kind); });
+            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, kind); });
             failpoint::hit("backup.record.after_commit");
             if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
                                                "reconciliation adopts it by its tag",
                                                *backup_id, c.volume_id, recorded.error().message));
             log::info(kLog, "{} {} backup {} of volume {} in project {} ({})", existing_task ? "retried" : "started",
-                      core::to_string(c.kind), *backup_id, c.volume_id, c.project_id, c.kind_reason);
+                      core::to_string(kind), *backup_id, c.volume_id, c.project_id, kind_reason);
             std::lock_guard counting(outcome_mutex_);
             ++outcome_.created;
             return;
