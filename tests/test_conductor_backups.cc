@@ -27,7 +27,7 @@ using std::chrono::seconds;
 
 namespace {
 
-const std::set<std::string> kTaggedVolumes{d::kWebRoot, d::kWebData, d::kDbRoot, d::kApiRoot};
+const std::set<std::string> kTaggedVolumes(d::kTaggedVolumes.begin(), d::kTaggedVolumes.end());
 
 bool contains_line(const std::vector<std::string>& lines, const std::string& part) {
     return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(part) != std::string::npos; });

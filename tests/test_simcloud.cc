@@ -22,9 +22,9 @@ using namespace simtest;
 
 namespace {
 
-const std::string kDemoVolRoot = "a73168ec-1e3d-4752-8498-b225ebff3cb5";   // web-1-root, in-use
+const std::string kDemoVolRoot = demo::kWebRoot;                          // in-use
 const std::string kDetached = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";      // detached-archive
-const std::string kProdVolume = "e3f4a5b6-c7d8-4e9f-8a1b-2c3d4e5f6071";    // api-1-root (prod)
+const std::string kProdVolume = demo::kApiRoot;                            // in project prod
 
 json fast_demo() {
     json s = demo_scenario();
