@@ -91,7 +91,7 @@ EventLoops::EventLoops(const Limits& limits, Answerer answer)
         epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, loop->wake_fd, &ev);
         loops_.push_back(std::move(loop));
     }
-    lookups_ = std::make_unique<WorkerPool>(std::max<std::size_t>(1, limits.lookup_threads), limits.lookup_queue);
+    if (limits.lookup_threads > 0) lookups_ = std::make_unique<WorkerPool>(limits.lookup_threads, limits.lookup_queue);
     for (auto& loop : loops_) loop->thread = std::thread([this, l = loop.get()] { run(*l); });
 }
 
@@ -143,10 +143,11 @@ void EventLoops::run(Loop& loop) {
     auto next_sweep = Clock::now();
     while (!stopping_) {
         int n = epoll_wait(loop.epoll_fd, events, kMaxEvents, kSweepMs);
+        bool deferred_done = false;
         for (int i = 0; i < n; ++i) {
             auto* c = static_cast<Conn*>(events[i].data.ptr);
             if (!c) {
-                finish_deferred(loop);
+                deferred_done = true;
                 continue;
             }
             if (c->pending) {  // only earlier answers still to send; the rest waits for it
@@ -157,6 +158,9 @@ void EventLoops::run(Loop& loop) {
             else if (events[i].events & EPOLLOUT) flush(loop, *c);
             if (c->finished) close(loop, c);
         }
+        // After the batch: finishing a deferred answer may close its connection, and a later
+        // event of this batch may still name it.
+        if (deferred_done) finish_deferred(loop);
         auto now = Clock::now();
         if (now >= next_sweep) {
             sweep(loop, now);

@@ -125,7 +125,9 @@ Status HttpServer::bind() {
     set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
     new_task_queue = [this]() -> httplib::TaskQueue* {
         if (!tls_) {
-            loops_ = std::make_unique<EventLoops>(options_.limits,
+            auto limits = options_.limits;
+            if (!options_.cinder) limits.lookup_threads = 0;  // nothing is ever deferred
+            loops_ = std::make_unique<EventLoops>(limits,
                                                   [this](const Exchange& exchange) { return answer_exchange(exchange); });
             return new InlineQueue(*loops_);
         }

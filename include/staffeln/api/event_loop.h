@@ -72,7 +72,7 @@ private:
     void sweep(Loop& loop, Clock::time_point now);
     void close(Loop& loop, Conn* c);
 
-    const Limits& limits_;
+    const Limits limits_;
     FramingLimits framing_;
     Answerer answer_;
     std::vector<std::unique_ptr<Loop>> loops_;

@@ -34,7 +34,8 @@ struct Limits {
     // B-tree (about 2 MiB for a million records) stay in memory instead of being re-read.
     std::size_t store_cache_kib = 8192;
     // HTTP: answers that wait on Cinder run on these threads, off the event loops; beyond the
-    // queue, such an answer is False at once (fail closed) and the log says so.
+    // queue, such an answer is False at once (fail closed) and the log says so. 0: no lookup
+    // threads, for a server without Cinder lookups, whose answers are never deferred.
     std::size_t lookup_threads = 4;
     std::size_t lookup_queue = 64;
 };
