@@ -509,6 +509,19 @@ TEST_CASE("a pending task superseded by another node's tagged backup of its volu
     CHECK(all<RetryCreate>(w.plan()).empty());
 }
 
+TEST_CASE("a pending task is retried, not superseded, by an unknown tagged backup older than the task") {
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.task("mine", "v1", TaskStatus::pending, "", kT0 - minutes(2));
+    w.backup("old", "v1", "old-task", false, kT0 - hours(30));  // listed when "mine" was planned
+    auto plan = w.plan();
+    CHECK(all<FailTask>(plan).empty());
+    auto retries = all<RetryCreate>(plan);
+    REQUIRE(retries.size() == 1);
+    CHECK(retries[0].create.task_id == "mine");
+}
+
 TEST_CASE("a pending task whose own create reached Cinder is adopted even when another tag names its volume") {
     World w;
     w.volume("v1");

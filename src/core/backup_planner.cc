@@ -125,6 +125,8 @@ private:
         auto it = unsent_by_volume_.find(keeper.volume_id);
         if (it == unsent_by_volume_.end()) return;
         for (const TaskRecord* t : it->second) {
+            // A backup older than the task was in Cinder's listing when the task was planned.
+            if (keeper.created_at < t->created_at) continue;
             if (tagged_.contains(t->task_id) || !superseded_.insert(t->task_id).second) continue;
             plan_.actions.push_back(FailTask{t->task_id, "",
                                              fmt::format("superseded: backup {} of task {} backed volume {} up while this "
