@@ -54,7 +54,7 @@ std::optional<std::string> task_id_of(const Backup& backup) {
 }
 
 bool made_by_staffeln(const Backup& backup) {
-    return task_id_of(backup).has_value();
+    return task_id_view(backup).has_value();
 }
 
 bool is_valid_task_id(std::string_view task_id) {

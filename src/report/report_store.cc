@@ -12,11 +12,15 @@ constexpr const char* kUnreportedProjectsSql =
     "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
     "ORDER BY project_id";
 
-constexpr const char* kUnreportedSql =
+constexpr const char* kUnreportedColumns =
     "SELECT id, project_id, volume_id, volume_name, server_id, server_name, COALESCE(backup_id, ''), kind, "
     "status, last_error, created_at, updated_at FROM tasks "
-    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
-    "ORDER BY project_id, updated_at, id";
+    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 ";
+// Its own statement, not "?1 = '' OR project_id = ?1": SQLite cannot search the
+// (project_id, status) index through an OR, and reports read one project at a time.
+const std::string kUnreportedSql = std::string(kUnreportedColumns) + "ORDER BY project_id, updated_at, id";
+const std::string kUnreportedOfProjectSql =
+    std::string(kUnreportedColumns) + "AND project_id = ?1 ORDER BY updated_at, id";
 
 core::TaskStatus status_from(const std::string& status) {
     if (status == "succeeded") return core::TaskStatus::succeeded;
@@ -47,8 +51,8 @@ std::int64_t unix_seconds(TimePoint t) { return t.time_since_epoch().count(); }
 Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const std::string& project_id) {
     std::vector<FinishedTask> tasks;
     auto read = store::guarded(fmt::format("cannot read finished tasks from {}", db.path().string()), [&] {
-        SQLite::Statement query(db.sql(), kUnreportedSql);
-        query.bind(1, project_id);
+        SQLite::Statement query(db.sql(), project_id.empty() ? kUnreportedSql : kUnreportedOfProjectSql);
+        if (!project_id.empty()) query.bind(1, project_id);
         while (query.executeStep()) tasks.push_back(task_from_row(query));
     });
     if (!read) return read.error();
