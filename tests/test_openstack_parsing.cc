@@ -207,6 +207,23 @@ TEST_CASE("a wrongly typed or missing field names the call and the field") {
     CHECK(parse("[1]").error().kind == ErrorKind::invalid_input);
 }
 
+TEST_CASE("a listing page keeps of its items only the fields asked for, and its links whole") {
+    constexpr std::string_view fields[] = {"id", "metadata", "os-extended-volumes:volumes_attached"};
+    const std::string body = R"({"servers": [{"id": "s1", "name": "vm", "addresses": {"net": [{"addr": "10.0.0.1"}]},
+                                              "metadata": {"id": "kept", "name": "kept"},
+                                              "os-extended-volumes:volumes_attached": [{"id": "v1", "delete_on_termination": false}],
+                                              "links": [{"href": "x", "rel": "self"}]}],
+                                 "servers_links": [{"href": "http://nova/servers/detail?marker=s1", "rel": "next"}]})";
+    auto page = parse_response("nova GET /servers/detail", body, [](const Json& j) { return Result<Json>(j); },
+                               {"servers", fields});
+    REQUIRE(page);
+    CHECK(*page == Json::parse(R"({"servers": [{"id": "s1", "metadata": {"id": "kept", "name": "kept"},
+                                                "os-extended-volumes:volumes_attached": [{"id": "v1", "delete_on_termination": false}]}],
+                                   "servers_links": [{"href": "http://nova/servers/detail?marker=s1", "rel": "next"}]})"));
+    auto whole = parse_response("nova GET /servers/detail", body, [](const Json& j) { return Result<Json>(j); });
+    CHECK(*whole == Json::parse(body));
+}
+
 TEST_CASE("query strings leave unset filters out and encode values") {
     CHECK(query_string({{"all_tenants", "1"}, {"project_id", ""}, {"limit", "1000"}}) == "?all_tenants=1&limit=1000");
     CHECK(query_string({{"metadata", R"({"a": "b"})"}}) == "?metadata=%7B%22a%22%3A%20%22b%22%7D");

@@ -4,6 +4,8 @@
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <functional>
 #include <iterator>
@@ -83,7 +85,13 @@ Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot, core::PlanS
     auto tasks = read_tasks(ctx);
     if (!tasks) return tasks.error();
     snapshot.tasks = std::move(tasks).value();
-    if (scope == core::PlanScope::settle) keep_settle_volumes_and_servers(snapshot);
+    if (scope == core::PlanScope::settle) {
+        keep_settle_volumes_and_servers(snapshot);
+        // What the start pass freed stays in the heap's pages; given back before the listing,
+        // the settle pass's listing, plan and workers do not come on top of it. Trimmed after
+        // the listing instead, the peak was 2.6 MB higher at 10,000 servers.
+        malloc_trim(0);
+    }
     auto indexed = [&] {
         std::lock_guard lock(ctx.db_mutex);
         return store::BackupIndex(ctx.db).backup_ids();

@@ -7,6 +7,13 @@ namespace {
 
 constexpr Microversion backup_metadata_version{3, 43};
 
+// What parse_volume and parse_backup read.
+constexpr std::string_view kVolumeFields[] = {"id", "name", "os-vol-tenant-attr:tenant_id", "status", "size", "metadata"};
+constexpr std::string_view kBackupFields[] = {"id", "name", "description", "os-backup-project-attr:project_id",
+                                              "volume_id", "status", "fail_reason", "is_incremental",
+                                              "has_dependent_backups", "created_at", "data_timestamp", "size",
+                                              "snapshot_id", "metadata"};
+
 Volume parse_volume(const Json& v) {
     return Volume{string_field(v, "id"), optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
                   string_field(v, "status"), optional_int(v, "size"), metadata_field(v, "metadata")};
@@ -48,7 +55,7 @@ Result<std::vector<Volume>> Cinder::list_volumes(const VolumeQuery& query) {
     Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "volumes_links",
                                      "cinder GET /volumes/detail", [&](const Json& page) {
                                          for (const Json& v : array_field(page, "volumes")) volumes.push_back(parse_volume(v));
-                                     });
+                                     }, {"volumes", kVolumeFields});
     if (!status) return status.error();
     return volumes;
 }
@@ -69,7 +76,7 @@ Status Cinder::for_each_backup(const BackupQuery& query, const std::function<voi
     return session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
                             "cinder GET /backups/detail", [&](const Json& page) {
                                 for (const Json& b : array_field(page, "backups")) on_backup(parse_backup(b));
-                            });
+                            }, {"backups", kBackupFields});
 }
 
 Result<bool> Cinder::supports_backup_metadata() {

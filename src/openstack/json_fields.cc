@@ -2,6 +2,8 @@
 
 #include "staffeln/openstack/iso_time.h"
 
+#include <algorithm>
+
 namespace staffeln::openstack {
 namespace {
 
@@ -79,6 +81,16 @@ TimePoint time_field(const Json& object, std::string_view name) {
 
 TimePoint optional_time(const Json& object, std::string_view name) {
     return find(object, name) == nullptr ? TimePoint{} : time_field(object, name);
+}
+
+// Depth 1 holds the page's keys, depth 3 the keys of the objects in its arrays.
+Json::parser_callback_t keep_only(ItemFields keep) {
+    return [keep, in_items = false](int depth, Json::parse_event_t event, Json& parsed) mutable {
+        if (event != Json::parse_event_t::key) return true;
+        if (depth == 1) in_items = parsed.is_string() && parsed.get_ref<const std::string&>() == keep.array;
+        if (depth != 3 || !in_items || !parsed.is_string()) return true;
+        return std::find(keep.fields.begin(), keep.fields.end(), parsed.get_ref<const std::string&>()) != keep.fields.end();
+    };
 }
 
 }  // namespace staffeln::openstack

@@ -5,6 +5,10 @@
 namespace staffeln::openstack {
 namespace {
 
+// What parse_server reads.
+constexpr std::string_view kServerFields[] = {"id", "name", "tenant_id", "status", "metadata",
+                                              "os-extended-volumes:volumes_attached"};
+
 Server parse_server(const Json& s) {
     Server server{string_field(s, "id"), optional_string(s, "name"), string_field(s, "tenant_id"),
                   string_field(s, "status"), metadata_field(s, "metadata"), {}};
@@ -24,7 +28,7 @@ Result<std::vector<Server>> Nova::list_servers(const ServerQuery& query) {
     Status status = session_.get_all({Service::compute, "GET", path, {}, {}, Idempotency::idempotent}, "servers_links",
                                      "nova GET /servers/detail", [&](const Json& page) {
                                          for (const Json& s : array_field(page, "servers")) servers.push_back(parse_server(s));
-                                     });
+                                     }, {"servers", kServerFields});
     if (!status) return status.error();
     return servers;
 }

@@ -138,7 +138,7 @@ Result<HttpRequest> Session::build(const ServiceRequest& request) {
 }
 
 Status Session::get_all(const ServiceRequest& request, std::string_view links_key, std::string_view call_name,
-                        const std::function<void(const Json&)>& on_page) {
+                        const std::function<void(const Json&)>& on_page, ItemFields keep) {
     ServiceRequest page_request = request;
     for (;;) {
         auto response = call(page_request);
@@ -148,7 +148,7 @@ Status Session::get_all(const ServiceRequest& request, std::string_view links_ke
             on_page(page);
             next = next_link(page, links_key);
             return true;
-        });
+        }, keep);
         if (!parsed) return parsed.error();
         if (!next) return {};
         const auto query = next->find('?');

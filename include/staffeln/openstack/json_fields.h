@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,17 @@ Metadata metadata_field(const Json& object, std::string_view name);    // {} whe
 TimePoint time_field(const Json& object, std::string_view name);
 TimePoint optional_time(const Json& object, std::string_view name);     // epoch when absent or null
 
+// Of a listing page ({"servers": [{...}, ...], "servers_links": [...]}), the fields a parser
+// reads of each item of `array`; the others (Nova's addresses, flavor, links, ...) are dropped
+// while the page is parsed, not held in its document. No fields: every one is kept.
+struct ItemFields {
+    std::string_view array;
+    std::span<const std::string_view> fields;
+};
+
+// The nlohmann parser callback that drops the fields `keep` does not name.
+Json::parser_callback_t keep_only(ItemFields keep);
+
 // Parses `body` and applies `parse` to it; `call` ("cinder GET /backups/detail") names the call in errors.
 template <class T>
 struct as_result { using type = Result<T>; };
@@ -39,10 +51,10 @@ template <class T>
 struct as_result<Result<T>> { using type = Result<T>; };
 
 template <class Parse>
-auto parse_response(std::string_view call, const std::string& body, Parse&& parse) ->
+auto parse_response(std::string_view call, const std::string& body, Parse&& parse, ItemFields keep = {}) ->
     typename as_result<decltype(parse(std::declval<const Json&>()))>::type {
     try {
-        return parse(Json::parse(body));
+        return parse(keep.fields.empty() ? Json::parse(body) : Json::parse(body, keep_only(keep)));
     } catch (const FieldError& e) {
         return make_error(ErrorKind::invalid_input, fmt::format("{}: response field '{}' {}", call, e.field, e.problem));
     } catch (const Json::exception& e) {

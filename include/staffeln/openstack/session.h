@@ -39,9 +39,11 @@ public:
 
     // GETs request.path and every page its "next" link points at (links_key: "servers_links",
     // or "links" for Keystone's {"links": {"next": ...}}), handing each parsed page to on_page.
-    // on_page may throw FieldError; `call` names the listing in errors.
+    // on_page may throw FieldError; `call` names the listing in errors. Of each item, only
+    // the fields `keep` names are parsed (json_fields.h): a page of 1,000 Nova servers held
+    // whole is several MB of document.
     Status get_all(const ServiceRequest& request, std::string_view links_key, std::string_view call,
-                   const std::function<void(const Json&)>& on_page);
+                   const std::function<void(const Json&)>& on_page, ItemFields keep = {});
 
     Result<std::string> endpoint(Service service, const std::string& project_id);
     // The negotiated microversion; nullopt when the service offers none staffeln asks for.
