@@ -550,19 +550,27 @@ bool log_has(ConductorRig& rig, const std::string& part) {
     return read_file(rig.dir / "log").find(part) != std::string::npos;
 }
 
+// `staffeln conductor` on conf, once its first cycle (at start) has finished.
+struct Daemon {
+    TempDir home;
+    Spawned process;
+    Daemon(ConductorRig& rig, const std::filesystem::path& conf)
+        : process(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log") {
+        REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
+                        read_file(rig.dir / "log"));
+    }
+};
+
 }  // namespace
 
 TEST_CASE("SIGHUP re-reads the configuration: a new backup_metadata_key and backup_service_period take effect") {
     ConductorRig rig;
     auto conf = conf_with(rig, "backup_metadata_key = __no_server_has_it\nbackup_service_period = 3600");
-    TempDir home;
-    Spawned daemon(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log");
-    REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
-                    read_file(rig.dir / "log"));
+    Daemon daemon(rig, conf);
     CHECK(rig.staffeln_backups().empty());
 
     conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 60");
-    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
     CHECK_MESSAGE(eventually([&] {
         return log_has(rig, "configuration reloaded: [conductor] backup_service_period = 60 (was 3600)") &&
                log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __staffeln_backup (was "
@@ -571,19 +579,16 @@ TEST_CASE("SIGHUP re-reads the configuration: a new backup_metadata_key and back
     // The next cycle comes 60 s after the first one ended, not 3600 s, and takes the tagged servers.
     CHECK_MESSAGE(eventually([&] { return rig.staffeln_backups().size() == 4; }, seconds(90)), read_file(rig.dir / "log"));
     for (const auto& b : rig.staffeln_backups()) CHECK(kTaggedVolumes.contains(b["volume_id"].get<std::string>()));
-    CHECK(daemon.stop(SIGTERM, seconds(15)) == 0);
+    CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }
 
 TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the conductor running on the old one") {
     ConductorRig rig;
     auto conf = conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 3600");
-    TempDir home;
-    Spawned daemon(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log");
-    REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
-                    read_file(rig.dir / "log"));
+    Daemon daemon(rig, conf);
 
     conf_with(rig, "backup_metadata_key = __half_applied\nbackup_workers = many\nbackup_service_period = 3600");
-    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
     REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "configuration not reloaded"); }, seconds(10)),
                     read_file(rig.dir / "log"));
     auto log = read_file(rig.dir / "log");
@@ -592,14 +597,14 @@ TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the con
     auto line = log.substr(at, log.find('\n', at) - at);
     CHECK_MESSAGE(line.find("[conductor] backup_workers = many: ") != std::string::npos, line);
     std::this_thread::sleep_for(seconds(1));
-    CHECK(daemon.running());
+    CHECK(daemon.process.running());
 
     // The next good reload names the value before the bad file's as the one in effect.
     conf_with(rig, "backup_metadata_key = __after\nbackup_service_period = 3600");
-    REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);
+    REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
     CHECK_MESSAGE(eventually([&] {
         return log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __after (was __staffeln_backup)");
     }, seconds(10)), read_file(rig.dir / "log"));
     CHECK_FALSE(log_has(rig, "__half_applied (was"));
-    CHECK(daemon.stop(SIGTERM, seconds(15)) == 0);
+    CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }
