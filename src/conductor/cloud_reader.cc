@@ -20,7 +20,7 @@ namespace {
 // backups through the wait at 10,000 servers. The tag is kept in its shortest form.
 Backup for_planning(Backup&& b) {
     Backup out;
-    if (auto tag = core::task_id_of(b)) out.description = std::string(core::kTaskDescriptionMarker) + *tag;
+    if (auto tag = core::task_id_view(b)) out.description = std::string(core::kTaskDescriptionMarker).append(*tag);
     out.id = std::move(b.id);
     out.project_id = std::move(b.project_id);
     out.volume_id = std::move(b.volume_id);
