@@ -220,15 +220,19 @@ private:
             if (!log::to_file(fresh.defaults.log_file, &why))
                 log::warning("config", "{}; still logging to the previous destination", why);
         }
-        for (const auto& change : config::config_changes(config_, fresh))
-            if (bound_at_start(change.section))
-                log::warning(kLog, "[{}] {} = {} is not applied until the conductor restarts (still {})", change.section,
-                             change.name, change.after, change.before);
+        std::vector<config::OptionChange> changes;
+        for (auto& change : config::config_changes(config_, fresh)) {
+            if (!bound_at_start(change.section)) {
+                changes.push_back(std::move(change));
+                continue;
+            }
+            log::warning(kLog, "[{}] {} = {} is not applied until the conductor restarts (still {})", change.section,
+                         change.name, change.after, change.before);
+        }
         fresh.database = config_.database;
         fresh.coordination = config_.coordination;
         fresh.openstack = config_.openstack;
         fresh.api = config_.api;
-        auto changes = config::config_changes(config_, fresh);
         if (changes.empty()) {
             log::info(kLog, "configuration reloaded: no option that can change at run time changed");
             return false;
