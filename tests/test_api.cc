@@ -294,11 +294,15 @@ TEST_CASE("a connection the event loop closed leaves its epoll set while its soc
 }
 
 TEST_CASE("the policy answer is True only when the store says the backup is not automated") {
-    CHECK(api::policy_reply(false).status == 200);
-    CHECK(api::policy_reply(false).body == "True");
-    CHECK(api::policy_reply(true).status == 401);
-    CHECK(api::policy_reply(true).body == "False");
-    auto broken = api::policy_reply(make_error(ErrorKind::corrupt, "store is damaged"));
+    auto answer = [](const Result<bool>& automated) {
+        auto step = api::after_store(automated, false, "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f");
+        return api::verdict_reply(step == api::StoreStep::allow ? api::Verdict::allow : api::Verdict::deny);
+    };
+    CHECK(answer(false).status == 200);
+    CHECK(answer(false).body == "True");
+    CHECK(answer(true).status == 401);
+    CHECK(answer(true).body == "False");
+    auto broken = answer(make_error(ErrorKind::corrupt, "store is damaged"));
     CHECK(broken.status == 401);
     CHECK(broken.body == "False");
     CHECK(api::health_reply(Status{}).body == "True");

@@ -53,10 +53,6 @@ Result<std::string> backup_id_of(std::string_view target) {
     return id;
 }
 
-Reply policy_reply(const Result<bool>& automated) {
-    return verdict_reply(automated.ok() && !*automated ? Verdict::allow : Verdict::deny);
-}
-
 Reply verdict_reply(Verdict verdict) {
     if (verdict == Verdict::allow) return {200, "True"};
     return {401, "False"};

@@ -20,7 +20,6 @@ struct Reply {
 // never from a form body. Error (invalid_input): missing, empty or repeated, in one line.
 Result<std::string> backup_id_of(std::string_view target);
 
-Reply policy_reply(const Result<bool>& automated);
 Reply verdict_reply(Verdict verdict);
 Reply health_reply(const Status& store);
 
