@@ -143,11 +143,10 @@ private:
         // is a full at once rather than a cycle later.
         if (!backup_id && request.incremental && !backup_id.error().maybe_applied &&
             core::is_no_parent_error(backup_id.error().message)) {
-            log::info(kLog, "Cinder found no parent for the incremental backup of volume {}: retrying it as a full",
-                      c.volume_id);
+            log::info(kLog, "{} backup of volume {}: retrying it as a full", core::kNoParentReason, c.volume_id);
             request.incremental = false;
             kind = core::BackupKind::full;
-            kind_reason = "Cinder found no parent for the incremental";
+            kind_reason = core::kNoParentReason;
             backup_id = ctx_.cloud.cinder().create_backup(request);
         }
         failpoint::hit("backup.create.after_call");

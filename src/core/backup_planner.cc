@@ -291,7 +291,7 @@ private:
         if (!volumes_too_) return;
         bool no_parent = is_no_parent_error(first.last_error);
         auto create = make_create(first.task_id, server, v, project, no_parent);
-        auto reason = no_parent ? std::string("Cinder found no parent for the incremental")
+        auto reason = no_parent ? std::string(kNoParentReason)
                       : first.last_error.empty() ? std::string("the create was not confirmed by Cinder")
                                                  : fmt::format("the create failed: {}", first.last_error);
         plan_.actions.push_back(RetryCreate{std::move(create), std::move(reason)});
@@ -316,8 +316,8 @@ private:
         std::vector<const Backup*> same_project;
         for (auto* b : backups_of(v.id))
             if (b->project_id == project) same_project.push_back(b);
-        KindDecision kind = force_full ? KindDecision{BackupKind::full, "Cinder found no parent for the incremental: "
-                                                                        "retrying as a full backup", {}}
+        KindDecision kind = force_full ? KindDecision{BackupKind::full,
+                                                      fmt::format("{}: retrying as a full backup", kNoParentReason), {}}
                                        : decide_kind(same_project, policy_.full_backup_depth);
         return CreateBackup{std::move(task_id), v.id, project, server.id, backup_name(server, v, now_), kind.kind,
                             v.status == "in-use", std::move(kind.reason), std::move(kind.parent_id)};

@@ -161,5 +161,7 @@ std::string describe(const BackupAction& action);
 // it is retried as a full backup.
 inline constexpr std::string_view kNoParentMessage = "No backups available to do an incremental backup";
 bool is_no_parent_error(std::string_view message);
+// Why such a backup is a full: the reason of its retry (planner) or of its immediate resend (executor).
+inline constexpr std::string_view kNoParentReason = "Cinder found no parent for the incremental";
 
 }  // namespace staffeln::core
