@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "support/paths.h"
 
 namespace simtest {
 
@@ -44,7 +45,7 @@ inline const std::vector<std::string> kTaggedVolumes = {kWebRoot, kWebData, kDbR
 }  // namespace demo
 
 inline json demo_scenario() {
-    std::ifstream in(std::string(STAFFELN_SOURCE_DIR) + "/tests/fixtures/simcloud/demo.json");
+    std::ifstream in(std::string(staffeln::testing::kSourceDir) + "/tests/fixtures/simcloud/demo.json");
     std::stringstream text;
     text << in.rdbuf();
     return json::parse(text.str());

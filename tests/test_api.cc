@@ -31,6 +31,7 @@
 #include <fstream>
 #include <future>
 #include <thread>
+#include "support/paths.h"
 
 using namespace staffeln;
 using namespace std::chrono_literals;
@@ -188,7 +189,7 @@ public:
         // No credentials but those given: none from the caller's environment or a clouds.yaml.
         std::vector<std::string> argv{"/usr/bin/env", "-u", "OS_CLOUD", "-u", "OS_AUTH_URL", "HOME=" + dir_.path().string()};
         for (const auto& [name, value] : env) argv.push_back(name + "=" + value);
-        for (const char* arg : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(arg);
+        for (const char* arg : {staffeln::testing::kStaffelnBinary, "--config-file"}) argv.emplace_back(arg);
         argv.push_back(conf_);
         argv.emplace_back("api");
         server_ = std::make_unique<Spawned>(argv, dir_ / "api.log");

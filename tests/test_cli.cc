@@ -2,6 +2,7 @@
 #include "support/temp_dir.h"
 
 #include <doctest/doctest.h>
+#include "support/paths.h"
 
 using staffeln::testing::Finished;
 using staffeln::testing::run_staffeln;
@@ -10,7 +11,7 @@ using staffeln::testing::TempDir;
 namespace {
 
 std::string sqlite_config(const TempDir& dir) {
-    std::string text = staffeln::testing::read_file(std::filesystem::path(STAFFELN_SHARED_DIR) / "upstream" / "staffeln.conf");
+    std::string text = staffeln::testing::read_file(std::filesystem::path(staffeln::testing::kSharedDir) / "upstream" / "staffeln.conf");
     auto at = text.find("connection = ");
     text.replace(at, text.find('\n', at) - at, "connection = sqlite:///" + (dir / "staffeln.db").string());
     return dir.write("staffeln.conf", text).string();
@@ -61,7 +62,7 @@ TEST_CASE("config show prints upstream's sample with its effective values") {
 }
 
 TEST_CASE("upstream's sample unchanged exits 2 naming its MySQL line") {
-    auto sample = std::string(STAFFELN_SHARED_DIR) + "/upstream/staffeln.conf";
+    auto sample = std::string(staffeln::testing::kSharedDir) + "/upstream/staffeln.conf";
     auto r = run_staffeln({"--config-file", sample, "config", "show"});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());

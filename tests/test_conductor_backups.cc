@@ -19,6 +19,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include "support/paths.h"
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -79,7 +80,7 @@ std::vector<std::string> isolated(const TempDir& home, const std::map<std::strin
                                   const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + home.path().string()};
     for (const auto& [k, v] : env) argv.push_back(k + "=" + v);
-    argv.push_back(STAFFELN_BINARY);
+    argv.push_back(staffeln::testing::kStaffelnBinary);
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
 }

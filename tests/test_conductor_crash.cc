@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <string>
 #include <vector>
+#include "support/paths.h"
 
 namespace {
 
@@ -120,7 +121,7 @@ private:
     Finished staffeln(const std::string& command, const std::string& arg, const std::string& failpoint) {
         auto env = env_;
         env["STAFFELN_FAILPOINT"] = failpoint;
-        return staffeln::testing::run_process({STAFFELN_BINARY, "--config-file", config_.string(), command, arg}, env);
+        return staffeln::testing::run_process({staffeln::testing::kStaffelnBinary, "--config-file", config_.string(), command, arg}, env);
     }
 
     const std::string& admin_token() {

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include "support/paths.h"
 
 using namespace staffeln;
 using namespace staffeln::config;
@@ -19,7 +20,7 @@ LoadResult load_text(const TempDir& dir, const std::string& text) {
 }
 
 std::string upstream_sample() {
-    return testing::read_file(std::filesystem::path(STAFFELN_SHARED_DIR) / "upstream" / "staffeln.conf");
+    return testing::read_file(std::filesystem::path(staffeln::testing::kSharedDir) / "upstream" / "staffeln.conf");
 }
 
 }  // namespace

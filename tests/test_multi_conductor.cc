@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include "support/paths.h"
 
 using namespace std::chrono_literals;
 using staffeln::testing::EtcdServer;
@@ -78,7 +79,7 @@ public:
 
     void start() {
         auto argv = env_;
-        for (const char* a : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(a);
+        for (const char* a : {staffeln::testing::kStaffelnBinary, "--config-file"}) argv.emplace_back(a);
         argv.push_back(config_);
         argv.emplace_back("conductor");
         process_ = std::make_unique<Spawned>(argv, log_);
@@ -86,7 +87,7 @@ public:
     // Runs one subcommand to its end, as an operator would.
     staffeln::testing::Finished run(const std::vector<std::string>& args, std::chrono::seconds timeout = 60s) {
         auto argv = env_;
-        for (const char* a : {STAFFELN_BINARY, "--config-file"}) argv.emplace_back(a);
+        for (const char* a : {staffeln::testing::kStaffelnBinary, "--config-file"}) argv.emplace_back(a);
         argv.push_back(config_);
         argv.insert(argv.end(), args.begin(), args.end());
         return staffeln::testing::run_process(argv, {}, timeout);
@@ -380,7 +381,7 @@ TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup
     CHECK(count("tasks WHERE reported = 0") == 0);  // the cycle's report went to the log
     CHECK(count("backups") == 4);
 
-    Spawned api({STAFFELN_BINARY, "--config-file", (node.home() / "staffeln.conf").string(), "api"}, dir / "api.log");
+    Spawned api({staffeln::testing::kStaffelnBinary, "--config-file", (node.home() / "staffeln.conf").string(), "api"}, dir / "api.log");
     httplib::Client client("127.0.0.1", api_port);
     client.set_connection_timeout(2, 0);
     auto answers = [&] {

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <thread>
+#include "support/paths.h"
 
 extern char** environ;
 
@@ -130,8 +131,8 @@ private:
         posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addclose(&actions, out[0]);
         const std::string scenario_path = (dir_ / "scenario.json").string();
-        const char* argv[] = {STAFFELN_SIMCLOUD, "--scenario", scenario_path.c_str(), "--port", "0", nullptr};
-        REQUIRE(posix_spawn(&pid_, STAFFELN_SIMCLOUD, &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+        const char* argv[] = {staffeln::testing::kSimcloudBinary, "--scenario", scenario_path.c_str(), "--port", "0", nullptr};
+        REQUIRE(posix_spawn(&pid_, staffeln::testing::kSimcloudBinary, &actions, nullptr, const_cast<char**>(argv), environ) == 0);
         posix_spawn_file_actions_destroy(&actions);
         ::close(out[1]);
         FILE* stdout_of_sim = ::fdopen(out[0], "r");

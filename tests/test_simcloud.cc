@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+#include "support/paths.h"
 
 using namespace simtest;
 
@@ -536,8 +537,8 @@ TEST_CASE("the binary prints its URL, writes 0600 openrc and clouds.yaml, serves
     if (pid == 0) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
-        std::string scenario = std::string(STAFFELN_SOURCE_DIR) + "/tests/fixtures/simcloud/demo.json";
-        execl(STAFFELN_SIMCLOUD, "staffeln-simcloud", "--scenario", scenario.c_str(), "--port", "0", "--openrc",
+        std::string scenario = std::string(staffeln::testing::kSourceDir) + "/tests/fixtures/simcloud/demo.json";
+        execl(staffeln::testing::kSimcloudBinary, "staffeln-simcloud", "--scenario", scenario.c_str(), "--port", "0", "--openrc",
               openrc.c_str(), "--clouds-yaml", clouds.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }

@@ -11,6 +11,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include "support/paths.h"
 
 using namespace simtest;
 
@@ -50,8 +51,8 @@ struct Recorded {
 };
 
 std::string read_transcript() {
-    std::ifstream in(std::string(STAFFELN_SHARED_DIR) + "/openstack-api/transcript.md");
-    REQUIRE_MESSAGE(in.good(), "cannot read " << STAFFELN_SHARED_DIR << "/openstack-api/transcript.md");
+    std::ifstream in(std::string(staffeln::testing::kSharedDir) + "/openstack-api/transcript.md");
+    REQUIRE_MESSAGE(in.good(), "cannot read " << staffeln::testing::kSharedDir << "/openstack-api/transcript.md");
     std::stringstream text;
     text << in.rdbuf();
     return text.str();

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include "support/paths.h"
 
 namespace staffeln::testing {
 namespace {
@@ -65,7 +66,7 @@ Finished run_process(const std::vector<std::string>& argv, const std::map<std::s
 }
 
 Finished run_staffeln(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env) {
-    std::vector<std::string> argv{STAFFELN_BINARY};
+    std::vector<std::string> argv{staffeln::testing::kStaffelnBinary};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, extra_env);
 }

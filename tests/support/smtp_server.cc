@@ -12,13 +12,14 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
+#include "support/paths.h"
 
 namespace staffeln::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kServerScript = STAFFELN_SOURCE_DIR "/tests/support/smtp_server.py";
+const std::string kServerScript = std::string(staffeln::testing::kSourceDir) + "/tests/support/smtp_server.py";
 
 void make_certificate(const TempDir& dir) {
     auto made = run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
