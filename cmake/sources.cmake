@@ -15,6 +15,7 @@ set(STAFFELN_SOURCES
   src/config/database_url.cc
   src/config/config.cc
   src/config/config_changes.cc
+  src/store/sqlite_error.cc
   src/store/database.cc
   src/store/migrations.cc
   src/store/task_store.cc

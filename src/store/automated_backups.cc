@@ -1,5 +1,7 @@
 #include "staffeln/store/automated_backups.h"
 
+#include "staffeln/store/sqlite_error.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -14,17 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kLookupSql = "SELECT 1 FROM backups WHERE backup_id = ?";
 
-bool is_busy(const SQLite::Exception& e) {
-    int code = e.getErrorCode() & 0xff;
-    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
-}
-
 Error lookup_error(const std::filesystem::path& path, std::string_view backup_id, const SQLite::Exception& e) {
-    int code = e.getErrorCode() & 0xff;
-    ErrorKind kind = ErrorKind::io;
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) kind = ErrorKind::corrupt;
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) kind = ErrorKind::timeout;
-    return make_error(kind, fmt::format("cannot look up backup {} in {}: {}", backup_id, path.string(), e.what()));
+    return sqlite_error(fmt::format("cannot look up backup {} in {}", backup_id, path.string()), e);
 }
 
 // Runs one lookup on stmt, retrying while the database is locked and the deadline allows.

@@ -1,11 +1,11 @@
 #include "staffeln/store/database.h"
 
 #include "staffeln/store/migrations.h"
+#include "staffeln/store/sqlite_error.h"
 
 #include <SQLiteCpp/Transaction.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <array>
@@ -20,14 +20,6 @@ namespace fs = std::filesystem;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kSqliteHeader{"SQLite format 3\0", 16};
-
-Error database_error(const std::string& what, const SQLite::Exception& e) {
-    int code = e.getErrorCode() & 0xff;
-    ErrorKind kind = ErrorKind::io;
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) kind = ErrorKind::corrupt;
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) kind = ErrorKind::unavailable;
-    return make_error(kind, fmt::format("{}: {}", what, e.what()));
-}
 
 // Refuses, without touching it, a file that exists but cannot be an SQLite database.
 Status check_existing_file(const fs::path& path) {
@@ -74,7 +66,7 @@ Status guarded(const std::string& what, const std::function<void()>& fn) {
     try {
         fn();
     } catch (const SQLite::Exception& e) {
-        return database_error(what, e);
+        return sqlite_error(what, e);
     } catch (const std::exception& e) {
         return make_error(ErrorKind::internal, fmt::format("{}: {}", what, e.what()));
     }
