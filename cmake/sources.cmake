@@ -30,6 +30,7 @@ set(STAFFELN_SOURCES
   src/conductor/worker_pool.cc
   src/conductor/task_ids.cc
   src/conductor/cloud_reader.cc
+  src/conductor/status_wait.cc
   src/conductor/backup_executor.cc
   src/conductor/backup_cycle.cc
   src/conductor/retention_cycle.cc

@@ -1,10 +1,10 @@
 #include "staffeln/conductor/backup_cycle.h"
 
 #include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_tag.h"
-#include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 
@@ -39,27 +39,13 @@ InFlight in_flight(Context& ctx) {
     return out;
 }
 
-// One listing of creating backups per round: the cost does not grow with the number waited for.
 // Waits until past the deadline, not up to it: the settle pass cancels only a backup strictly
 // past backup_cycle_timeout, so stopping at the deadline would leave it for the next cycle.
 void wait_for_backups(Context& ctx) {
     InFlight waiting = in_flight(ctx);
-    int rounds = 0;
-    while (!waiting.backup_ids.empty() && !ctx.stop.requested() && ctx.now() <= waiting.deadline) {
-        failpoint::hit("backup.wait.round");
-        if (!ctx.stop.sleep_for(ctx.poll_interval)) break;
-        auto creating = ctx.cloud.cinder().list_backups({.status = "creating"});
-        ++rounds;
-        if (!creating) {
-            log::warning(kLog, "cannot check creating backups ({}); trying again", creating.error().message);
-            continue;
-        }
-        std::set<std::string> still;
-        for (const auto& backup : *creating)
-            if (waiting.backup_ids.contains(backup.id)) still.insert(backup.id);
-        waiting.backup_ids.swap(still);
-    }
-    log::info(kLog, "waited {} rounds for backups; {} still creating", rounds, waiting.backup_ids.size());
+    auto waited = wait_until_not_listed(ctx, {.status = "creating", .ids = std::move(waiting.backup_ids),
+                                              .deadline = waiting.deadline, .round_failpoint = "backup.wait.round"});
+    log::info(kLog, "waited {} rounds for backups; {} still creating", waited.rounds, waited.still_listed.size());
 }
 
 // Leaves the tagged backups only: a copy of them was the cycle's peak of memory at 10,000

@@ -1,6 +1,7 @@
 #include "staffeln/conductor/retention_cycle.h"
 
 #include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
@@ -38,19 +39,8 @@ std::vector<core::TaskRecord> closed_with_backup(std::vector<core::TaskRecord> t
 
 // Waits until none of ids is listed as deleting any more (gone, or failed to delete).
 void wait_until_deleted(Context& ctx, std::set<std::string> ids) {
-    auto deadline = ctx.now() + ctx.config.conductor.backup_cycle_timeout;
-    while (!ids.empty() && !ctx.stop.requested() && ctx.now() < deadline) {
-        if (!ctx.stop.sleep_for(ctx.poll_interval)) return;
-        auto deleting = ctx.cloud.cinder().list_backups({.status = "deleting"});
-        if (!deleting) {
-            log::warning(kLog, "cannot check deleting backups ({}); trying again", deleting.error().message);
-            continue;
-        }
-        std::set<std::string> still;
-        for (const auto& backup : *deleting)
-            if (ids.contains(backup.id)) still.insert(backup.id);
-        ids.swap(still);
-    }
+    wait_until_not_listed(ctx, {.status = "deleting", .ids = std::move(ids),
+                                .deadline = ctx.now() + ctx.config.conductor.backup_cycle_timeout});
 }
 
 class Deleter {
