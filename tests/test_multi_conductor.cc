@@ -279,15 +279,26 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
         // holding the task whose create the pause cut off, and must not back anything up twice.
         auto& standin = **std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n->name() == active; });
         standin.stop();
-        auto stopped = std::chrono::system_clock::now();
+        // The reference is the stand-in's "released" line, not the moment stop() returned: the
+        // stand-in releases the role before it revokes its lease and exits, and on a busy machine
+        // a resumed node takes the role in between (measured: that is how this check once failed).
+        std::optional<SysTime> released;
+        for (const auto& e : standin.events())
+            if (e.what == "released") released = e.at;
+        REQUIRE_MESSAGE(released.has_value(), active, " did not release the role on stopping: ", standin.log_text());
         auto retaken_until = std::chrono::steady_clock::now() + 15s;
-        auto retaken = [&] {
-            auto events = timeline(nodes);
-            return std::any_of(events.begin(), events.end(),
-                               [&](const Event& e) { return e.what == "holds" && e.node != active && e.at >= stopped; });
+        auto retaken = [&]() -> std::optional<Event> {
+            for (const auto& e : timeline(nodes))
+                if (e.what == "holds" && e.node != active && e.at >= *released) return e;
+            return std::nullopt;
         };
         while (!retaken() && std::chrono::steady_clock::now() < retaken_until) std::this_thread::sleep_for(100ms);
-        CHECK_MESSAGE(retaken(), "no resumed node took the role back from ", active);
+        auto back = retaken();
+        CHECK_MESSAGE(back.has_value(), "no resumed node took the role back from ", active);
+        if (back)
+            MESSAGE(back->node, " took the role back ",
+                    std::chrono::duration_cast<std::chrono::milliseconds>(back->at - *released).count(), " ms after ",
+                    active, " released it");
         std::this_thread::sleep_for(3s);  // time to settle, and to act twice, were it to
     }
     for (auto& n : nodes) n->stop();
