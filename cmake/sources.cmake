@@ -10,6 +10,8 @@ set(STAFFELN_SOURCES
   src/cli/cmd_conductor.cc
   src/cli/cmd_report.cc
   src/duration.cc
+  src/regular_file.cc
+  src/printable.cc
   src/config/ini_file.cc
   src/config/options.cc
   src/config/database_url.cc
@@ -17,12 +19,14 @@ set(STAFFELN_SOURCES
   src/config/config_changes.cc
   src/store/sqlite_error.cc
   src/store/database.cc
+  src/store/schema_inspect.cc
   src/store/migrations.cc
   src/store/task_store.cc
   src/store/backup_index.cc
   src/coordination/coordinator.cc
   src/coordination/file_locks.cc
   src/coordination/etcd_url.cc
+  src/coordination/backend_url.cc
   src/coordination/lease_timing.cc
   src/coordination/etcd_gateway.cc
   src/coordination/etcd_locks.cc

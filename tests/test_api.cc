@@ -658,8 +658,8 @@ TEST_CASE("staffeln api names the unreadable certificate or key, and the port in
                                                   "\nssl_key_file = " + (dir / "key.pem").string() + "\n");
     auto r = staffeln::testing::run_staffeln({"--config-file", no_cert.string(), "api"});
     CHECK(r.exit_code == 1);
-    CHECK(r.err == "staffeln api: [api] ssl_cert_file = " + (dir / "cert.pem").string() +
-                       ": cannot read: No such file or directory\n");
+    CHECK(r.err == "staffeln api: [api] ssl_cert_file: " + (dir / "cert.pem").string() +
+                       ": cannot read PEM file: No such file or directory\n");
     dir.write("cert.pem", "not a certificate\n");
     dir.write("key.pem", "not a key\n");
     auto bad = staffeln::testing::run_staffeln({"--config-file", no_cert.string(), "api"});

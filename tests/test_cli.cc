@@ -1,8 +1,11 @@
+#include "support/paths.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
 #include <doctest/doctest.h>
-#include "support/paths.h"
+#include <sys/stat.h>
+
+#include <algorithm>
 
 using staffeln::testing::Finished;
 using staffeln::testing::run_staffeln;
@@ -76,7 +79,7 @@ TEST_CASE("a bad value in any file exits 2 before any command runs") {
     auto bad = dir.write("bad.conf", "[conductor]\nbackup_service_period = 10\n").string();
     auto r = run_staffeln({"--config-file", bad, "db-manage", "create_schema"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "staffeln: " + bad + ":2: [conductor] backup_service_period = 10: expected an integer of at least 60\n");
+    CHECK(r.err == "staffeln: " + bad + ":2: [conductor] backup_service_period = 10: expected an integer from 60 to 31536000\n");
     CHECK_FALSE(std::filesystem::exists(dir / "staffeln.db"));
 }
 
@@ -105,4 +108,77 @@ TEST_CASE("db-manage upgrade creates a new database at head") {
     auto r = run_staffeln({"--config-file", sqlite_config(dir), "db-manage", "upgrade"});
     CHECK(r.exit_code == 0);
     CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 1\n");
+}
+
+TEST_CASE("a FIFO or /dev/zero as --config-file exits 2 naming it, without blocking or aborting") {
+    TempDir dir;
+    auto fifo = dir / "staffeln.conf";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto r = run_staffeln({"--config-file", fifo.string(), "config", "show"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "staffeln: " + fifo.string() + ": is a FIFO; only a regular file is read as a configuration file\n");
+    auto zero = run_staffeln({"--config-file", "/dev/zero", "config", "show"});
+    CHECK(zero.exit_code == 2);
+    CHECK(zero.err == "staffeln: /dev/zero: is a character device; only a regular file is read as a configuration file\n");
+}
+
+TEST_CASE("a line before any section is reported by its option name, never its value") {
+    TempDir dir;
+    auto conf = dir.write("staffeln.conf", "sender_pwd = hunter2\x1b]0;owned\x07\n[DEFAULT]\n").string();
+    auto r = run_staffeln({"--config-file", conf, "config", "show"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "staffeln: " + conf + ":1: option 'sender_pwd' comes before any [section] header\n");
+}
+
+TEST_CASE("a semantic configuration error exits 2 naming file, line and option, like any bad value") {
+    TempDir dir;
+    auto conf = dir.write("staffeln.conf", "[api]\nenabled_ssl = true\n").string();
+    auto r = run_staffeln({"--config-file", conf, "config", "show"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "staffeln: " + conf + ":2: [api] enabled_ssl = true: needs [api] ssl_cert_file and [api] ssl_key_file\n");
+}
+
+TEST_CASE("config show and its errors never print the password of a backend_url") {
+    TempDir dir;
+    auto conf = dir.write("staffeln.conf", "[coordination]\nbackend_url = etcd3+http://user:secret@etcd:2379\n").string();
+    auto r = run_staffeln({"--config-file", conf, "config", "show"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("backend_url = etcd3+http://user:***@etcd:2379: ") != std::string::npos);
+    CHECK(r.out.find("secret") == std::string::npos);
+    CHECK(r.err.find("secret") == std::string::npos);
+}
+
+TEST_CASE("db-manage version creates and writes nothing: not the store, not its -wal or -shm files") {
+    TempDir dir;
+    auto db = dir / "staffeln.db";
+    auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() + "\n").string();
+    auto files = [&] {
+        std::vector<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path())) names.push_back(entry.path().filename());
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    auto absent = run_staffeln({"--config-file", conf, "db-manage", "version"});
+    CHECK(absent.exit_code == 1);
+    CHECK(absent.err == "staffeln db-manage: database " + db.string() +
+                            " does not exist: run `staffeln db-manage upgrade` to create it\n");
+    CHECK(files() == std::vector<std::string>{"staffeln.conf"});
+
+    dir.write("staffeln.db", "");
+    auto empty = run_staffeln({"--config-file", conf, "db-manage", "version"});
+    CHECK(empty.exit_code == 1);
+    CHECK(empty.err == "staffeln db-manage: database " + db.string() +
+                           " is not initialised (it has no schema): run `staffeln db-manage upgrade`\n");
+    CHECK(std::filesystem::file_size(db) == 0);
+    CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
+
+    REQUIRE(run_staffeln({"--config-file", conf, "db-manage", "upgrade"}).exit_code == 0);
+    auto before = std::filesystem::last_write_time(db);
+    auto size = std::filesystem::file_size(db);
+    auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
+    CHECK(version.exit_code == 0);
+    CHECK(version.out == "1\n");
+    CHECK(std::filesystem::last_write_time(db) == before);
+    CHECK(std::filesystem::file_size(db) == size);
+    CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
 }

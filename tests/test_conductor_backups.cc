@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -607,5 +608,20 @@ TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the con
         return log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __after (was __staffeln_backup)");
     }, seconds(10)), read_file(rig.dir / "log"));
     CHECK_FALSE(log_has(rig, "__half_applied (was"));
+    CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
+}
+
+TEST_CASE("SIGHUP with a FIFO in place of the configuration file refuses it at once and SIGTERM still stops") {
+    ConductorRig rig;
+    auto conf = conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 3600");
+    Daemon daemon(rig, conf);
+
+    std::filesystem::remove(conf);
+    REQUIRE(::mkfifo(conf.c_str(), 0600) == 0);
+    REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
+    CHECK_MESSAGE(eventually([&] {
+        return log_has(rig, conf.string() + ": is a FIFO; only a regular file is read as a configuration file") &&
+               log_has(rig, "configuration not reloaded");
+    }, seconds(10)), read_file(rig.dir / "log"));
     CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }

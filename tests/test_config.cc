@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include "support/paths.h"
 
@@ -88,11 +90,19 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         const char* expected;
     };
     const Row rows[] = {
-        {"backup_service_period = 30", "[conductor] backup_service_period = 30: expected an integer of at least 60"},
+        {"backup_service_period = 30", "[conductor] backup_service_period = 30: expected an integer from 60 to 31536000"},
         {"backup_workers = many", "[conductor] backup_workers = many: expected an integer from 1 to 1000"},
-        {"report_period = 12.5", "[conductor] report_period = 12.5: expected an integer of at least 600"},
+        {"report_period = 12.5", "[conductor] report_period = 12.5: expected an integer from 600 to 31536000"},
         {"full_backup_depth = -1", "[conductor] full_backup_depth = -1: expected an integer from 0 to 1000"},
         {"backup_poll_interval = 0", "[conductor] backup_poll_interval = 0: expected an integer from 1 to 600"},
+        {"backup_service_period = 10000000000",
+         "[conductor] backup_service_period = 10000000000: expected an integer from 60 to 31536000"},
+        {"retention_service_period = 10000000000",
+         "[conductor] retention_service_period = 10000000000: expected an integer from 60 to 31536000"},
+        {"backup_min_interval = 9223372036854775807",
+         "[conductor] backup_min_interval = 9223372036854775807: expected an integer from 0 to 31536000"},
+        {"backup_cycle_timout = 366d", "[conductor] backup_cycle_timout = 366d: expected a duration of at most 1y"},
+        {"retention_time = 101y", "[conductor] retention_time = 101y: expected a duration of at most 100y"},
         {"retention_time = 2x",
          "[conductor] retention_time = 2x: invalid duration '2x': unknown unit at 'x' (expected e.g. 2w3d, "
          "20min or 1y2mon10d5h30min10s)"},
@@ -111,6 +121,28 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
     }
 }
 
+TEST_CASE("every integer and duration option has an upper bound that keeps clock arithmetic in range") {
+    auto room = [](auto now) {
+        using Clock = decltype(now);
+        return std::chrono::duration_cast<std::chrono::seconds>(Clock::time_point::max() - now);
+    };
+    auto system_room = room(std::chrono::system_clock::now());
+    auto steady_room = room(std::chrono::steady_clock::now());
+    auto past_room = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                                      std::chrono::system_clock::time_point::min());
+    for (const auto& option : options()) {
+        bool numeric = std::holds_alternative<std::int64_t& (*)(Config&)>(option.target) ||
+                       std::holds_alternative<std::chrono::seconds& (*)(Config&)>(option.target);
+        if (!numeric) continue;
+        CAPTURE(option.name);
+        REQUIRE(option.max.has_value());
+        std::chrono::seconds max(*option.max);
+        CHECK(max < system_room);
+        CHECK(max < steady_room);
+        CHECK(max < past_room);
+    }
+}
+
 TEST_CASE("every bad line of every file is reported before the load fails") {
     TempDir dir;
     auto loaded = load_text(dir,
@@ -121,12 +153,72 @@ TEST_CASE("every bad line of every file is reported before the load fails") {
                             "[broken\n");
     std::string file = (dir / "staffeln.conf").string();
     REQUIRE(loaded.errors.size() == 5);
-    CHECK(loaded.errors[0] == file + ":3: malformed line 'this line has no equals sign' (expected key = value)");
-    CHECK(loaded.errors[1] == file + ":8: malformed section header '[broken' (expected [name])");
+    CHECK(loaded.errors[0] == file + ":3: malformed line (expected key = value)");
+    CHECK(loaded.errors[1] == file + ":8: malformed section header (expected [name])");
     CHECK(loaded.errors[2] == file + ":2: [DEFAULT] debug = perhaps: expected a boolean (true/false, yes/no, on/off, 1/0)");
     CHECK(loaded.errors[3] == file + ":5: [api] port = 70000: expected an integer from 1 to 65535");
     CHECK(loaded.errors[4] == file + ":7: [openstack] skip_retry_codes = 404, teapot: expected a comma-separated "
                                      "list of HTTP status codes (100-599), got 'teapot'");
+}
+
+TEST_CASE("a line that cannot be read is not quoted, and control characters in messages are escaped") {
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "sender_pwd = hunter2\x1b[2J\n"
+                            "[notification]\n"
+                            "secret hunter3 without a separator\n"
+                            "[hunter4\x1b]0;title\x07\n"
+                            "[conductor]\n"
+                            "backup_workers = \x1b[31mmany\n"
+                            "back\x1bup = 1\n"
+                            "[x\x1by]\n");
+    std::string file = (dir / "staffeln.conf").string();
+    REQUIRE(loaded.errors.size() == 4);
+    CHECK(loaded.errors[0] == file + ":1: option 'sender_pwd' comes before any [section] header");
+    CHECK(loaded.errors[1] == file + ":3: malformed line (expected key = value)");
+    CHECK(loaded.errors[2] == file + ":4: malformed section header (expected [name])");
+    CHECK(loaded.errors[3] == file + ":6: [conductor] backup_workers = \\x1b[31mmany: expected an integer from 1 to 1000");
+    REQUIRE(loaded.warnings.size() == 2);
+    CHECK(loaded.warnings[0] == file + ":8: unknown section [x\\x1by] (ignored)");
+    CHECK(loaded.warnings[1] == file + ":7: [conductor] back\\x1bup: unknown option (ignored)");
+    for (const auto& text : {loaded.errors, loaded.warnings})
+        for (const auto& message : text) {
+            CAPTURE(message);
+            CHECK(message.find("hunter") == std::string::npos);
+            CHECK(message.find('\x1b') == std::string::npos);
+        }
+}
+
+TEST_CASE("semantic errors name file, line and option: TLS without its files, a lock backend, a sender address") {
+    struct Row {
+        const char* text;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {"[api]\nenabled_ssl = true\n",
+         ":2: [api] enabled_ssl = true: needs [api] ssl_cert_file and [api] ssl_key_file"},
+        {"[api]\nenabled_ssl = true\nssl_cert_file = /etc/staffeln/cert.pem\n",
+         ":2: [api] enabled_ssl = true: needs [api] ssl_key_file"},
+        {"[coordination]\nbackend_url = zookeeper://zk:2181\n",
+         ":2: [coordination] backend_url = zookeeper://zk:2181: scheme zookeeper is not supported: use "
+         "file:///var/lib/staffeln/locks or etcd3+http://HOST:2379"},
+        {"[coordination]\nbackend_url = etcd3+http://h:99999\n",
+         ":2: [coordination] backend_url = etcd3+http://h:99999: 'h:99999' has no valid port"},
+        {"[notification]\nsender_email = staffeln at example.org\n",
+         ":2: [notification] sender_email = staffeln at example.org: not an e-mail address (expected local@domain, "
+         "printable ASCII without spaces, quotes or brackets)"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        TempDir dir;
+        auto loaded = load_text(dir, row.text);
+        REQUIRE(loaded.errors.size() == 1);
+        CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + row.expected);
+    }
+    TempDir dir;
+    CHECK(load_text(dir, "[api]\nenabled_ssl = true\nssl_cert_file = /c.pem\nssl_key_file = /k.pem\n"
+                         "[coordination]\nbackend_url = etcd3+https://h:2379?timeout=5\n"
+                         "[notification]\nsender_email = staffeln@example.org\n").ok());
 }
 
 TEST_CASE("unknown sections and options are warnings, as oslo.config ignores them") {
@@ -154,13 +246,40 @@ TEST_CASE("a file that cannot be read is an error naming it") {
     CHECK(missing_default.ok());
 }
 
-TEST_CASE("later files override earlier ones, and the config directory comes last in name order") {
+TEST_CASE("only regular files of at most 1 MiB are read, and a FIFO or device is refused without blocking") {
+    TempDir dir;
+    auto fifo = dir / "fifo.conf";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto from_fifo = load_config({{fifo}, {}, false});
+    REQUIRE(from_fifo.errors.size() == 1);
+    CHECK(from_fifo.errors[0] == fifo.string() + ": is a FIFO; only a regular file is read as a configuration file");
+
+    auto from_dir = load_config({{}, dir.path(), false});
+    REQUIRE(from_dir.errors.size() == 1);
+    CHECK(from_dir.errors[0] == from_fifo.errors[0]);
+
+    auto from_zero = load_config({{"/dev/zero"}, {}, false});
+    REQUIRE(from_zero.errors.size() == 1);
+    CHECK(from_zero.errors[0] == "/dev/zero: is a character device; only a regular file is read as a configuration file");
+
+    std::string comments(1024 * 1024 - 12, '#');
+    auto at_limit = dir.write("limit.conf", "[conductor]\n" + comments);
+    CHECK(load_config({{at_limit}, {}, false}).ok());
+    auto over = dir.write("over.conf", "[conductor]\n" + comments + "#");
+    auto too_large = load_config({{over}, {}, false});
+    REQUIRE(too_large.errors.size() == 1);
+    CHECK(too_large.errors[0] == over.string() + ": is larger than 1 MiB, the limit for a configuration file");
+}
+
+TEST_CASE("later files override earlier ones, then the config directory's *.conf files but dot-files, in name order") {
     TempDir dir;
     auto first = dir.write("a.conf", "[conductor]\nfull_backup_depth = 1\nbackup_workers = 4\n");
     auto second = dir.write("b.conf", "[conductor]\nfull_backup_depth = 2\n");
     dir.write("conf.d/20-late.conf", "[conductor]\nfull_backup_depth = 9\n");
     dir.write("conf.d/10-early.conf", "[conductor]\nfull_backup_depth = 7\nbackup_workers = 5\n");
     dir.write("conf.d/ignored.txt", "[conductor]\nfull_backup_depth = 100\n");
+    dir.write("conf.d/.#30-editing.conf", "[conductor]\nfull_backup_depth = 101\n");
+    dir.write("conf.d/.hidden.conf", "[conductor]\nfull_backup_depth = 102\n");
     auto loaded = load_config({{first, second}, dir / "conf.d", false});
     REQUIRE(loaded.ok());
     CHECK(loaded.config.conductor.full_backup_depth == 9);
@@ -200,6 +319,27 @@ TEST_CASE("the effective configuration is shown with secrets masked") {
     CHECK(shown.find("[conductor]\nbackup_workers = 1\n") != std::string::npos);
     CHECK(mask_url_password("mysql://root:pw@db:3306/x") == "mysql://root:***@db:3306/x");
     CHECK(mask_url_password("sqlite:////a/b.db") == "sqlite:////a/b.db");
+    CHECK(mask_url_password("etcd3+http://user:p@ss@etcd:2379?timeout=5") ==
+          "etcd3+http://user:***@etcd:2379?timeout=5");
+    CHECK(mask_url_password("etcd3+http://etcd:2379/?ca_cert=/a@b:c") == "etcd3+http://etcd:2379/?ca_cert=/a@b:c");
+}
+
+TEST_CASE("a password in [coordination] backend_url is masked wherever the URL is shown") {
+    Config config;
+    config.coordination.backend_url = "etcd3+http://user:secret@etcd:2379";
+    auto shown = show_config(config);
+    CHECK(shown.find("secret") == std::string::npos);
+    CHECK(shown.find("backend_url = etcd3+http://user:***@etcd:2379\n") != std::string::npos);
+    auto changes = config_changes(Config{}, config);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].after == "etcd3+http://user:***@etcd:2379");
+
+    TempDir dir;
+    auto loaded = load_text(dir, "[coordination]\nbackend_url = etcd3+http://user:secret@etcd:2379\n");
+    REQUIRE(loaded.errors.size() == 1);
+    CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() +
+                                  ":2: [coordination] backend_url = etcd3+http://user:***@etcd:2379: a user and "
+                                  "password in the URL are not supported (staffeln does not log in to etcd)");
 }
 
 TEST_CASE("a relative SQLite URL and the state path decide where the database lives") {

@@ -321,8 +321,8 @@ TEST_CASE("an operator's template replaces the built-in one, and a missing one i
     auto missing = config_file(dir, "template_file = " + (dir / "nope.html").string() + "\n");
     auto bad = run_staffeln({"--config-file", missing, "report", "--dry-run"});
     CHECK(bad.exit_code == 1);
-    CHECK(bad.err.ends_with("\nstaffeln report: cannot read report template " + (dir / "nope.html").string() +
-                            " ([notification] template_file): No such file or directory\n"));
+    CHECK(bad.err.ends_with("\nstaffeln report: [notification] template_file: " + (dir / "nope.html").string() +
+                            ": cannot read report template: No such file or directory\n"));
 }
 
 TEST_CASE("without STARTTLS on offer mail goes in clear, but a password never does") {

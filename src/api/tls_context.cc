@@ -1,11 +1,10 @@
 #include "tls_context.h"
 
+#include "staffeln/regular_file.h"
+
 #include <fmt/format.h>
 #include <openssl/err.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 namespace staffeln::api {
 namespace {
@@ -22,10 +21,9 @@ std::string openssl_reason() {
 Status require_readable(const char* option, const std::string& file) {
     if (file.empty())
         return make_error(ErrorKind::invalid_input, fmt::format("[api] enabled_ssl is true but {} is empty", option));
-    std::ifstream in(file);
-    if (!in)
-        return make_error(ErrorKind::invalid_input,
-                          fmt::format("[api] {} = {}: cannot read: {}", option, file, std::strerror(errno)));
+    // Through the non-blocking reader first: OpenSSL would wait forever on a FIFO.
+    if (auto text = read_regular_file(file, "PEM file"); !text)
+        return make_error(ErrorKind::invalid_input, fmt::format("[api] {}: {}", option, text.error().message));
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
+#include "staffeln/store/schema_inspect.h"
 
 #include <fmt/format.h>
 
@@ -23,14 +24,14 @@ int fail(const Error& error) {
     return kExitFailed;
 }
 
-Result<Database> open_store(Context& ctx, Create create) {
+Result<Database> open_store(Context& ctx) {
     auto config = ctx.load_config();
     if (!config) return make_error(ErrorKind::invalid_input, "the configuration is not usable");
-    return Database::open(config->database.path, Access::read_write, create);
+    return Database::open(config->database.path, Access::read_write, Create::if_missing);
 }
 
 int run_create_schema(Context& ctx) {
-    auto db = open_store(ctx, Create::if_missing);
+    auto db = open_store(ctx);
     if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
     if (auto done = db->create_schema(); !done) return fail(done.error());
     fmt::print("created schema version {} in {}\n", store::head_version(), db->path().string());
@@ -50,7 +51,7 @@ int run_upgrade(Context& ctx, const std::string& revision) {
             return kExitUsage;
         }
     }
-    auto db = open_store(ctx, Create::if_missing);
+    auto db = open_store(ctx);
     if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
     auto before = db->schema_version();
     if (!before) return fail(before.error());
@@ -59,11 +60,17 @@ int run_upgrade(Context& ctx, const std::string& revision) {
     return kExitOk;
 }
 
+// Read-only: creates and writes nothing, neither the store nor its -wal and -shm files.
 int run_version(Context& ctx) {
-    auto db = open_store(ctx, Create::never);
-    if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
-    auto version = db->schema_version();
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    auto version = store::inspect_schema_version(config->database.path);
     if (!version) return fail(version.error());
+    if (*version == 0)
+        return fail(make_error(ErrorKind::not_found,
+                               fmt::format("database {} is not initialised (it has no schema): run `staffeln "
+                                           "db-manage upgrade`",
+                                           config->database.path.string())));
     fmt::print("{}\n", *version);
     return kExitOk;
 }

@@ -4,6 +4,8 @@
 #include "staffeln/config/ini_file.h"
 #include "staffeln/config/options.h"
 #include "staffeln/duration.h"
+#include "staffeln/printable.h"
+#include "staffeln/regular_file.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,8 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstring>
-#include <fstream>
+#include <map>
 #include <sstream>
 
 namespace staffeln::config {
@@ -39,10 +40,20 @@ std::vector<std::string> split_list(const std::string& value) {
     return items;
 }
 
-std::string bounds_text(const Option& option) {
-    if (option.min && option.max) return fmt::format("an integer from {} to {}", *option.min, *option.max);
-    if (option.min) return fmt::format("an integer of at least {}", *option.min);
-    return "an integer";
+// The allowed range as the error states it: "an integer from 1 to 600", "a duration of at most 1y".
+std::string bounds_text(const Option& option, bool duration) {
+    auto text = [duration](std::int64_t n) {
+        return duration ? format_duration(std::chrono::seconds(n)) : std::to_string(n);
+    };
+    std::string_view kind = duration ? "a duration" : "an integer";
+    if (option.min && option.max) return fmt::format("{} from {} to {}", kind, text(*option.min), text(*option.max));
+    if (option.min) return fmt::format("{} of at least {}", kind, text(*option.min));
+    if (option.max) return fmt::format("{} of at most {}", kind, text(*option.max));
+    return std::string(kind);
+}
+
+bool within_bounds(const Option& option, std::int64_t n) {
+    return (!option.min || n >= *option.min) && (!option.max || n <= *option.max);
 }
 
 // Parses value into option's field of config; returns why it is wrong, or "".
@@ -62,9 +73,8 @@ std::string assign(const Option& option, const std::string& value, Config& confi
         std::string operator()(std::int64_t& (*field)(Config&)) const {
             std::int64_t n = 0;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-            bool in_range = ec == std::errc{} && end == value.data() + value.size() &&
-                            (!option.min || n >= *option.min) && (!option.max || n <= *option.max);
-            if (!in_range) return "expected " + bounds_text(option);
+            bool in_range = ec == std::errc{} && end == value.data() + value.size() && within_bounds(option, n);
+            if (!in_range) return "expected " + bounds_text(option, false);
             field(config) = n;
             return {};
         }
@@ -79,6 +89,7 @@ std::string assign(const Option& option, const std::string& value, Config& confi
         std::string operator()(std::chrono::seconds& (*field)(Config&)) const {
             auto d = parse_duration(value);
             if (!d) return d.error().message;
+            if (!within_bounds(option, d->count())) return "expected " + bounds_text(option, true);
             field(config) = *d;
             return {};
         }
@@ -89,6 +100,9 @@ std::string assign(const Option& option, const std::string& value, Config& confi
     return std::visit(Visitor{option, value, config}, option.target);
 }
 
+// Where each option got its value: "FILE:LINE" of the last line that set it.
+using SetAt = std::map<const Option*, std::string>;
+
 std::string shown_value(const Option& option, const std::string& value) {
     switch (option.secrecy) {
     case Secrecy::none: return value;
@@ -98,16 +112,19 @@ std::string shown_value(const Option& option, const std::string& value) {
     return value;
 }
 
-void apply_file(const fs::path& file, const std::string& text, LoadResult& out) {
+// Every piece of outside text in a message is made printable: the file's name, its section
+// and option names and a (masked) value may hold terminal escapes.
+void apply_file(const fs::path& file, const std::string& text, LoadResult& out, SetAt& set_at) {
     IniFile ini = parse_ini(text);
-    for (const auto& error : ini.errors) out.errors.push_back(fmt::format("{}:{}", file.string(), error));
+    const std::string name = printable(file.string());
+    for (const auto& error : ini.errors) out.errors.push_back(fmt::format("{}:{}", name, error));
     for (const auto& [section, line] : ini.sections)
         if (!is_known_section(section))
-            out.warnings.push_back(fmt::format("{}:{}: unknown section [{}] (ignored)", file.string(), line, section));
+            out.warnings.push_back(fmt::format("{}:{}: unknown section [{}] (ignored)", name, line, printable(section)));
     for (const auto& entry : ini.entries) {
         if (!is_known_section(entry.section)) continue;
         const Option* option = find_option(entry.section, entry.key);
-        std::string where = fmt::format("{}:{}: [{}] {}", file.string(), entry.line, entry.section, entry.key);
+        std::string where = fmt::format("{}:{}: [{}] {}", name, entry.line, entry.section, printable(entry.key));
         if (!option) {
             out.warnings.push_back(where + ": unknown option (ignored)");
             continue;
@@ -117,27 +134,21 @@ void apply_file(const fs::path& file, const std::string& text, LoadResult& out) 
             continue;
         }
         if (auto why = assign(*option, entry.value, out.config); !why.empty())
-            out.errors.push_back(fmt::format("{} = {}: {}", where, shown_value(*option, entry.value), why));
+            out.errors.push_back(
+                fmt::format("{} = {}: {}", where, printable(shown_value(*option, entry.value)), printable(why)));
+        else
+            set_at[option] = fmt::format("{}:{}", name, entry.line);
     }
 }
 
-void read_file(const fs::path& file, bool missing_is_fine, LoadResult& out) {
-    std::error_code ec;
-    if (missing_is_fine && !fs::exists(file, ec)) return;
-    if (fs::is_directory(file, ec)) {
-        out.errors.push_back(fmt::format("{}: is a directory, expected a configuration file", file.string()));
+void read_file(const fs::path& file, bool missing_is_fine, LoadResult& out, SetAt& set_at) {
+    auto text = read_regular_file(file, "configuration file");
+    if (!text) {
+        if (!(missing_is_fine && text.error().kind == ErrorKind::not_found)) out.errors.push_back(text.error().message);
         return;
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        out.errors.push_back(fmt::format("{}: cannot read configuration file: {}", file.string(),
-                                         std::strerror(errno)));
-        return;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
     out.files_read.push_back(file);
-    apply_file(file, text.str(), out);
+    apply_file(file, *text, out, set_at);
 }
 
 std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
@@ -148,8 +159,13 @@ std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
         out.errors.push_back(fmt::format("{}: cannot read configuration directory: {}", dir.string(), ec.message()));
         return files;
     }
-    for (const auto& entry : it)
-        if (entry.path().extension() == ".conf" && !entry.is_directory()) files.push_back(entry.path());
+    // As oslo.config's glob "*.conf": a name starting with '.' (an editor's lock or swap file,
+    // ".#staffeln.conf") is not read.
+    for (const auto& entry : it) {
+        const auto name = entry.path().filename().string();
+        if (name.starts_with('.') || entry.path().extension() != ".conf" || entry.is_directory(ec)) continue;
+        files.push_back(entry.path());
+    }
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -166,14 +182,30 @@ void derive_database_path(LoadResult& out) {
     if (auto path = database_path_from_url(db.connection)) db.path = *path;
 }
 
+// Options that only make sense together, reported where the one that needs the others was set.
+void check_combinations(const SetAt& set_at, LoadResult& out) {
+    const auto& api = out.config.api;
+    if (api.enabled_ssl) {
+        std::vector<std::string_view> missing;
+        if (api.ssl_cert_file.empty()) missing.push_back("ssl_cert_file");
+        if (api.ssl_key_file.empty()) missing.push_back("ssl_key_file");
+        if (!missing.empty())
+            out.errors.push_back(fmt::format("{}: [api] enabled_ssl = true: needs [api] {}",
+                                             set_at.at(find_option("api", "enabled_ssl")),
+                                             fmt::join(missing, " and [api] ")));
+    }
+}
+
 }  // namespace
 
 LoadResult load_config(const Sources& sources) {
     LoadResult out;
-    for (const auto& file : sources.files) read_file(file, sources.files_are_defaults, out);
+    SetAt set_at;
+    for (const auto& file : sources.files) read_file(file, sources.files_are_defaults, out, set_at);
     if (!sources.dir.empty())
-        for (const auto& file : conf_files_in(sources.dir, out)) read_file(file, false, out);
+        for (const auto& file : conf_files_in(sources.dir, out)) read_file(file, false, out, set_at);
     derive_database_path(out);
+    check_combinations(set_at, out);
     return out;
 }
 

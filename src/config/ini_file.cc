@@ -1,5 +1,7 @@
 #include "staffeln/config/ini_file.h"
 
+#include "staffeln/printable.h"
+
 #include <fmt/format.h>
 
 namespace staffeln::config {
@@ -43,7 +45,7 @@ IniFile parse_ini(std::string_view text) {
         can_continue = false;
         if (line.front() == '[') {
             if (line.back() != ']' || line.size() < 3) {
-                out.errors.push_back(fmt::format("{}: malformed section header '{}' (expected [name])", number, line));
+                out.errors.push_back(fmt::format("{}: malformed section header (expected [name])", number));
                 continue;
             }
             section = std::string(trim(line.substr(1, line.size() - 2)));
@@ -52,11 +54,12 @@ IniFile parse_ini(std::string_view text) {
         }
         auto sep = line.find_first_of("=:");
         if (sep == std::string_view::npos || sep == 0) {
-            out.errors.push_back(fmt::format("{}: malformed line '{}' (expected key = value)", number, line));
+            out.errors.push_back(fmt::format("{}: malformed line (expected key = value)", number));
             continue;
         }
         if (section.empty()) {
-            out.errors.push_back(fmt::format("{}: '{}' comes before any [section] header", number, line));
+            out.errors.push_back(fmt::format("{}: option '{}' comes before any [section] header", number,
+                                             printable(trim(line.substr(0, sep)))));
             continue;
         }
         out.entries.push_back({section, std::string(trim(line.substr(0, sep))),

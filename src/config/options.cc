@@ -1,6 +1,8 @@
 #include "staffeln/config/options.h"
 
 #include "staffeln/config/database_url.h"
+#include "staffeln/coordination/backend_url.h"
+#include "staffeln/report/recipients.h"
 
 #include <array>
 
@@ -8,6 +10,12 @@ namespace staffeln::config {
 namespace {
 
 constexpr std::string_view kSqlOnly = "staffeln's store is an embedded SQLite file";
+
+// Upper bounds keep every time sum in range (a period added to a clock's nanosecond count
+// overflows past 292 years) and are far beyond any sensible setting.
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kMaxPeriod = 365 * kDay;
+constexpr std::int64_t kMaxRetention = 100 * 365 * kDay;
 
 std::string check_status_codes(const std::string& value) {
     std::size_t start = 0;
@@ -31,6 +39,13 @@ std::string check_database_url(const std::string& value) {
     return path.ok() ? std::string{} : path.error().message;
 }
 
+std::string check_backend_url(const std::string& value) { return coordination::backend_url_problem(value); }
+
+std::string check_sender_email(const std::string& value) {
+    if (value.empty() || report::is_plain_address(value)) return {};
+    return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets)";
+}
+
 #define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
 
 const std::array kOptions{
@@ -40,28 +55,30 @@ const std::array kOptions{
 
     Option{"conductor", "backup_workers", FIELD(std::int64_t, conductor.backup_workers), 1, 1000},
     Option{"conductor", "rotation_workers", FIELD(std::int64_t, conductor.rotation_workers), 1, 1000},
-    Option{"conductor", "backup_service_period", FIELD(std::int64_t, conductor.backup_service_period), 60, {}},
-    Option{"conductor", "backup_min_interval", FIELD(std::int64_t, conductor.backup_min_interval), 0, {}},
-    Option{"conductor", "report_period", FIELD(std::int64_t, conductor.report_period), 600, {}},
+    Option{"conductor", "backup_service_period", FIELD(std::int64_t, conductor.backup_service_period), 60, kMaxPeriod},
+    Option{"conductor", "backup_min_interval", FIELD(std::int64_t, conductor.backup_min_interval), 0, kMaxPeriod},
+    Option{"conductor", "report_period", FIELD(std::int64_t, conductor.report_period), 600, kMaxPeriod},
     // Upstream spells it "timout"; the corrected spelling is accepted too.
-    Option{"conductor", "backup_cycle_timout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout)},
-    Option{"conductor", "backup_cycle_timeout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout)},
+    Option{"conductor", "backup_cycle_timout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout), {}, kMaxPeriod},
+    Option{"conductor", "backup_cycle_timeout", FIELD(std::chrono::seconds, conductor.backup_cycle_timeout), {},
+           kMaxPeriod},
     Option{"conductor", "backup_metadata_key", FIELD(std::string, conductor.backup_metadata_key)},
     Option{"conductor", "retention_metadata_key", FIELD(std::string, conductor.retention_metadata_key)},
     Option{"conductor", "skip_volume_metadata_key", FIELD(std::string, conductor.skip_volume_metadata_key)},
     Option{"conductor", "last_backup_metadata_key", FIELD(std::string, conductor.last_backup_metadata_key)},
     Option{"conductor", "full_backup_depth", FIELD(std::int64_t, conductor.full_backup_depth), 0, 1000},
-    Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60, {}},
-    Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time)},
+    Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60, kMaxPeriod},
+    Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time), {}, kMaxRetention},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
     Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
 
-    Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, {}},
-    Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, {}},
+    Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, kDay},
+    Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, 3600},
     Option{"openstack", "skip_retry_codes", FIELD(std::vector<std::string>, openstack.skip_retry_codes),
            {}, {}, Secrecy::none, {}, check_status_codes},
 
-    Option{"coordination", "backend_url", FIELD(std::string, coordination.backend_url)},
+    Option{"coordination", "backend_url", FIELD(std::string, coordination.backend_url), {}, {}, Secrecy::url_auth, {},
+           check_backend_url},
 
     Option{"api", "host", FIELD(std::string, api.host)},
     Option{"api", "port", FIELD(std::int64_t, api.port), 1, 65535},
@@ -72,7 +89,8 @@ const std::array kOptions{
 
     Option{"notification", "receiver", FIELD(std::vector<std::string>, notification.receiver)},
     Option{"notification", "project_receiver_domain", FIELD(std::string, notification.project_receiver_domain)},
-    Option{"notification", "sender_email", FIELD(std::string, notification.sender_email)},
+    Option{"notification", "sender_email", FIELD(std::string, notification.sender_email), {}, {}, Secrecy::none, {},
+           check_sender_email},
     Option{"notification", "sender_pwd", FIELD(std::string, notification.sender_pwd), {}, {}, Secrecy::whole},
     Option{"notification", "smtp_server_domain", FIELD(std::string, notification.smtp_server_domain)},
     Option{"notification", "smtp_server_port", FIELD(std::int64_t, notification.smtp_server_port), 1, 65535},
@@ -101,11 +119,14 @@ std::span<const Option> options() { return kOptions; }
 std::string mask_url_password(const std::string& url) {
     auto scheme = url.find("://");
     if (scheme == std::string::npos) return url;
-    auto at = url.find('@', scheme + 3);
-    if (at == std::string::npos) return url;
-    auto colon = url.find(':', scheme + 3);
-    if (colon == std::string::npos || colon > at) return url;
-    return url.substr(0, colon + 1) + "***" + url.substr(at);
+    auto start = scheme + 3;
+    // The userinfo ends at the authority's last '@': a password may hold an '@' of its own.
+    auto authority = std::string_view(url).substr(start, url.find_first_of("/?#", start) - start);
+    auto at = authority.rfind('@');
+    if (at == std::string_view::npos) return url;
+    auto colon = authority.find(':');
+    if (colon == std::string_view::npos || colon > at) return url;
+    return url.substr(0, start + colon + 1) + "***" + url.substr(start + at);
 }
 
 const Option* find_option(std::string_view section, std::string_view name) {

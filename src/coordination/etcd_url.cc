@@ -46,25 +46,22 @@ std::optional<std::string> percent_decoded(std::string_view text) {
     return out;
 }
 
-Error bad(const std::string& url, const std::string& why) {
-    return make_error(ErrorKind::invalid_input, fmt::format("[coordination] backend_url '{}': {}", url, why));
-}
+// The URL itself is never quoted: it may carry a password.
+Error bad(const std::string& why) { return make_error(ErrorKind::invalid_input, why); }
 
-Result<std::chrono::seconds> seconds_option(const std::string& url, const std::string& name,
-                                            const std::string& value) {
+Result<std::chrono::seconds> seconds_option(const std::string& name, const std::string& value) {
     long long n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > 3600)
-        return bad(url, fmt::format("{}={} is not a number of seconds from 1 to 3600", name, value));
+        return bad(fmt::format("{}={} is not a number of seconds from 1 to 3600", name, value));
     return std::chrono::seconds(n);
 }
 
-Result<std::string> endpoint(const std::string& url, const std::string& hostport, bool tls,
-                             const std::string& api_version) {
+Result<std::string> endpoint(const std::string& hostport, bool tls, const std::string& api_version) {
     auto colon = hostport.rfind(':');
     bool bracketed_v6 = !hostport.empty() && hostport.front() == '[';
     if (hostport.empty() || hostport.find_first_of("/@?# ") != std::string::npos)
-        return bad(url, fmt::format("'{}' is not HOST or HOST:PORT", hostport));
+        return bad(fmt::format("'{}' is not HOST or HOST:PORT", hostport));
     std::string with_port = hostport;
     if (colon == std::string::npos || (bracketed_v6 && hostport.back() == ']')) {
         with_port += ":2379";
@@ -73,7 +70,7 @@ Result<std::string> endpoint(const std::string& url, const std::string& hostport
         int n = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
         if (ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535)
-            return bad(url, fmt::format("'{}' has no valid port", hostport));
+            return bad(fmt::format("'{}' has no valid port", hostport));
     }
     return fmt::format("{}://{}/{}", tls ? "https" : "http", with_port, api_version);
 }
@@ -85,12 +82,14 @@ bool is_etcd_url(const std::string& url) { return url.starts_with("etcd3+"); }
 Result<EtcdSettings> parse_etcd_url(const std::string& url) {
     bool tls = url.starts_with(kTls);
     if (!tls && !url.starts_with(kPlain))
-        return bad(url, "use etcd3+http://HOST:2379 or etcd3+https://HOST:2379");
+        return bad("use etcd3+http://HOST:2379 or etcd3+https://HOST:2379");
     std::string_view rest = std::string_view(url).substr(tls ? kTls.size() : kPlain.size());
     auto query_at = rest.find('?');
     std::string_view hosts = rest.substr(0, query_at);
     if (!hosts.empty() && hosts.back() == '/') hosts.remove_suffix(1);
-    if (hosts.empty()) return bad(url, "no HOST:PORT");
+    if (hosts.empty()) return bad("no HOST:PORT");
+    if (hosts.find('@') != std::string_view::npos)
+        return bad("a user and password in the URL are not supported (staffeln does not log in to etcd)");
 
     std::map<std::string, std::string> options;
     if (query_at != std::string_view::npos) {
@@ -98,7 +97,7 @@ Result<EtcdSettings> parse_etcd_url(const std::string& url) {
             if (pair.empty()) continue;
             auto eq = pair.find('=');
             auto value = percent_decoded(eq == std::string::npos ? "" : pair.substr(eq + 1));
-            if (!value) return bad(url, fmt::format("option '{}' is not percent-encoded right", pair));
+            if (!value) return bad(fmt::format("option '{}' is not percent-encoded right", pair));
             options[pair.substr(0, eq)] = *value;
         }
     }
@@ -111,25 +110,25 @@ Result<EtcdSettings> parse_etcd_url(const std::string& url) {
         else if (name == "cert_key") settings.tls.key = value;
         else if (name == "api_version") {
             if (value != "v3" && value != "v3beta" && value != "v3alpha")
-                return bad(url, fmt::format("api_version={} is not v3, v3beta or v3alpha", value));
+                return bad(fmt::format("api_version={} is not v3, v3beta or v3alpha", value));
             api_version = value;
         } else if (name == "timeout" || name == "lock_timeout") {
-            auto s = seconds_option(url, name, value);
+            auto s = seconds_option(name, value);
             if (!s) return s.error();
             (name == "timeout" ? settings.request_timeout : settings.lease_ttl) = *s;
             lease_ttl_given = lease_ttl_given || name == "lock_timeout";
         } else {
-            return bad(url, fmt::format("unknown option '{}' (known: ca_cert, cert_cert, cert_key, timeout, "
+            return bad(fmt::format("unknown option '{}' (known: ca_cert, cert_cert, cert_key, timeout, "
                                         "lock_timeout, api_version)", name));
         }
     }
     if (!lease_ttl_given) settings.lease_ttl = settings.request_timeout;
     if (!tls && (!settings.tls.cacert.empty() || !settings.tls.cert.empty() || !settings.tls.key.empty()))
-        return bad(url, "TLS options need etcd3+https://");
+        return bad("TLS options need etcd3+https://");
     if (settings.tls.cert.empty() != settings.tls.key.empty())
-        return bad(url, "cert_cert and cert_key go together");
+        return bad("cert_cert and cert_key go together");
     for (const auto& hostport : split(hosts, ',')) {
-        auto base = endpoint(url, hostport, tls, api_version);
+        auto base = endpoint(hostport, tls, api_version);
         if (!base) return base.error();
         settings.endpoints.push_back(std::move(*base));
     }

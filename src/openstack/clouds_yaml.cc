@@ -2,6 +2,7 @@
 // wins; secure.yaml in the same directory adds or overrides keys of the same cloud.
 #include "staffeln/openstack/cloud_settings.h"
 #include "staffeln/openstack/credentials.h"
+#include "staffeln/regular_file.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -25,8 +26,10 @@ void flatten(const YAML::Node& cloud, std::map<std::string, std::string>& values
 }
 
 Result<YAML::Node> load_file(const std::filesystem::path& path) {
+    auto text = read_regular_file(path, "clouds.yaml file");
+    if (!text) return text.error();
     try {
-        return YAML::LoadFile(path.string());
+        return YAML::Load(*text);
     } catch (const YAML::Exception& e) {
         return make_error(ErrorKind::invalid_input, fmt::format("{}: not valid YAML: {}", path.string(), e.what()));
     }

@@ -1,14 +1,11 @@
 #include "staffeln/report/templates.h"
 
+#include "staffeln/regular_file.h"
 #include "staffeln/report_templates.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace staffeln::report {
@@ -76,16 +73,9 @@ Status check_tag(const Tag& tag, std::vector<std::string>& open_sections, std::s
 }
 
 Result<std::string> read_template_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return make_error(ErrorKind::io, fmt::format("cannot read report template {} ([notification] "
-                                                     "template_file): {}",
-                                                     path, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        return make_error(ErrorKind::io, fmt::format("cannot read report template {}: {}", path, std::strerror(errno)));
-    return text.str();
+    auto text = read_regular_file(path, "report template");
+    if (!text) return text.error().context("[notification] template_file");
+    return text;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Reads oslo.config INI text: "[section]" headers, "key = value" (or "key: value") lines,
 // "#" and ";" comment lines, indented continuation lines, values optionally wrapped in one
-// pair of double or single quotes. Every problem is collected with its line number.
+// pair of double or single quotes. Every problem is collected with its line number; a line
+// that cannot be read is never quoted (it may hold a secret), only its key when it has one.
 #pragma once
 
 #include <string>
@@ -19,7 +20,7 @@ struct IniEntry {
 struct IniFile {
     std::vector<IniEntry> entries;
     std::vector<std::pair<std::string, int>> sections;  // each header and its line
-    std::vector<std::string> errors;                    // "LINE: what is wrong"
+    std::vector<std::string> errors;                    // "LINE: what is wrong", printable
 };
 
 IniFile parse_ini(std::string_view text);

@@ -27,13 +27,16 @@ enum class Secrecy {
     url_auth,  // URLs: shown with the password part masked
 };
 
-// "mysql://root:pw@host/db" -> "mysql://root:***@host/db"; other text unchanged.
+// "mysql://root:pw@host/db" -> "mysql://root:***@host/db", "etcd3+http://u:p@w@h:2379" ->
+// "etcd3+http://u:***@h:2379"; other text unchanged.
 std::string mask_url_password(const std::string& url);
 
 struct Option {
     std::string_view section;
     std::string_view name;
     Target target;
+    // Bounds of integer and duration (in seconds) options; every one has a max, which keeps
+    // a clock's time point plus or minus the value in range.
     std::optional<std::int64_t> min;
     std::optional<std::int64_t> max;
     Secrecy secrecy = Secrecy::none;

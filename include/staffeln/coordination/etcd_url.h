@@ -1,7 +1,8 @@
 // tooz's etcd3 URL read into settings: "etcd3+http://HOST:PORT" or "etcd3+https://...", several
 // endpoints as "HOST:PORT,HOST:PORT", options as query parameters: ca_cert, cert_cert, cert_key
 // (TLS), timeout (seconds per request, default 30), lock_timeout (the lease TTL in seconds,
-// default timeout), api_version (v3, v3beta or v3alpha; default v3). Pure: no I/O.
+// default timeout), api_version (v3, v3beta or v3alpha; default v3). Pure: no I/O. An error
+// says what is wrong without quoting the URL, which may carry a password.
 #pragma once
 
 #include "staffeln/openstack/http_transport.h"
