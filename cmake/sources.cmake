@@ -1,94 +1,115 @@
-# The library's sources, one concept per file. Listed, not globbed, so a new file is a
-# visible change to the build.
-set(STAFFELN_SOURCES
-  src/result.cc
-  src/log.cc
-  src/failpoint.cc
-  src/cli/cli.cc
-  src/cli/cmd_config.cc
-  src/cli/cmd_db_manage.cc
-  src/cli/cmd_conductor.cc
-  src/cli/cmd_report.cc
-  src/duration.cc
-  src/regular_file.cc
-  src/printable.cc
-  src/config/ini_file.cc
-  src/config/options.cc
-  src/config/database_url.cc
-  src/config/config.cc
-  src/config/config_changes.cc
-  src/store/sqlite_error.cc
-  src/store/database.cc
-  src/store/schema_inspect.cc
-  src/store/migrations.cc
-  src/store/task_store.cc
-  src/store/backup_index.cc
-  src/coordination/coordinator.cc
-  src/coordination/file_locks.cc
-  src/coordination/etcd_url.cc
-  src/coordination/backend_url.cc
-  src/coordination/lease_timing.cc
-  src/coordination/etcd_gateway.cc
-  src/coordination/etcd_locks.cc
-  src/conductor/context.cc
-  src/conductor/worker_pool.cc
-  src/conductor/task_ids.cc
-  src/conductor/cloud_reader.cc
-  src/conductor/status_wait.cc
-  src/conductor/backup_executor.cc
-  src/conductor/backup_cycle.cc
-  src/conductor/retention_cycle.cc
-  src/conductor/signals.cc
-  src/conductor/conductor.cc
-  src/conductor/store_rebuild.cc
-  src/core/task.cc
-  src/core/server_selection.cc
-  src/core/backup_tag.cc
-  src/core/backup_name.cc
+# The product's sources, one list per layer target (cmake/targets.cmake builds them), one concept
+# per file. Listed, not globbed, so a new file is a visible change to the build.
+set(STAFFELN_CORE_SOURCES
   src/core/backup_chain.cc
   src/core/backup_kind.cc
+  src/core/backup_name.cc
   src/core/backup_planner.cc
+  src/core/backup_tag.cc
+  src/core/report_model.cc
+  src/core/retention_planner.cc
+  src/core/server_selection.cc
+  src/core/task.cc
+  src/duration.cc
+  src/email_address.cc
+  src/result.cc
+)
+set(STAFFELN_SUPPORT_SOURCES
+  src/failpoint.cc
+  src/log.cc
+  src/printable.cc
+  src/regular_file.cc
+)
+set(STAFFELN_NET_SOURCES
   src/openstack/http_transport.cc
-  src/openstack/http_error.cc
-  src/openstack/retry.cc
-  src/openstack/credentials.cc
-  src/openstack/cloud_settings.cc
-  src/openstack/clouds_yaml.cc
-  src/openstack/iso_time.cc
-  src/openstack/json_fields.cc
+)
+set(STAFFELN_CONFIG_SOURCES
+  src/config/config.cc
+  src/config/config_changes.cc
+  src/config/database_url.cc
+  src/config/ini_file.cc
+  src/config/options.cc
+)
+set(STAFFELN_OPENSTACK_SOURCES
   src/openstack/catalog.cc
-  src/openstack/identity.cc
-  src/openstack/microversion.cc
-  src/openstack/session.cc
-  src/openstack/query.cc
-  src/openstack/keystone.cc
-  src/openstack/nova.cc
   src/openstack/cinder.cc
   src/openstack/cloud.cc
+  src/openstack/cloud_settings.cc
+  src/openstack/clouds_yaml.cc
   src/openstack/connect.cc
-  src/core/retention_planner.cc
-  src/core/report_model.cc
+  src/openstack/credentials.cc
+  src/openstack/http_error.cc
+  src/openstack/identity.cc
+  src/openstack/iso_time.cc
+  src/openstack/json_fields.cc
+  src/openstack/keystone.cc
+  src/openstack/microversion.cc
+  src/openstack/nova.cc
+  src/openstack/query.cc
+  src/openstack/retry.cc
+  src/openstack/session.cc
+)
+set(STAFFELN_STORE_SOURCES
   src/store/automated_backups.cc
-  src/api/policy_answer.cc
-  src/api/backup_verdict.cc
-  src/api/finding_cache.cc
-  src/api/cinder_lookup.cc
-  src/api/connection.cc
-  src/api/worker_pool.cc
-  src/api/store_watch.cc
-  src/api/request_framing.cc
-  src/api/event_loop.cc
-  src/api/tls_context.cc
-  src/api/server.cc
-  src/cli/cmd_api.cc
+  src/store/backup_index.cc
+  src/store/database.cc
+  src/store/schema_inspect.cc
+  src/store/sqlite_error.cc
+  src/store/migrations.cc
+  src/store/task_store.cc
+)
+set(STAFFELN_COORDINATION_SOURCES
+  src/coordination/coordinator.cc
+  src/coordination/etcd_gateway.cc
+  src/coordination/etcd_locks.cc
+  src/coordination/etcd_url.cc
+  src/coordination/backend_url.cc
+  src/coordination/file_locks.cc
+  src/coordination/lease_timing.cc
+)
+set(STAFFELN_REPORT_SOURCES
+  src/report/cloud_inputs.cc
   src/report/digest.cc
-  src/report/recipients.cc
-  src/report/schedule.cc
-  src/report/templates.cc
-  src/report/render.cc
   src/report/mime.cc
-  src/report/smtp.cc
+  src/report/recipients.cc
+  src/report/render.cc
   src/report/report_store.cc
   src/report/reporter.cc
-  src/report/cloud_inputs.cc
+  src/report/schedule.cc
+  src/report/smtp.cc
+  src/report/templates.cc
+)
+set(STAFFELN_CONDUCTOR_SOURCES
+  src/conductor/backup_cycle.cc
+  src/conductor/backup_executor.cc
+  src/conductor/status_wait.cc
+  src/conductor/cloud_reader.cc
+  src/conductor/conductor.cc
+  src/conductor/context.cc
+  src/conductor/retention_cycle.cc
+  src/conductor/signals.cc
+  src/conductor/store_rebuild.cc
+  src/conductor/task_ids.cc
+  src/conductor/worker_pool.cc
+)
+set(STAFFELN_API_SOURCES
+  src/api/backup_verdict.cc
+  src/api/cinder_lookup.cc
+  src/api/connection.cc
+  src/api/event_loop.cc
+  src/api/finding_cache.cc
+  src/api/policy_answer.cc
+  src/api/request_framing.cc
+  src/api/server.cc
+  src/api/store_watch.cc
+  src/api/tls_context.cc
+  src/api/worker_pool.cc
+)
+set(STAFFELN_CLI_SOURCES
+  src/cli/cli.cc
+  src/cli/cmd_api.cc
+  src/cli/cmd_conductor.cc
+  src/cli/cmd_config.cc
+  src/cli/cmd_db_manage.cc
+  src/cli/cmd_report.cc
 )

@@ -1,4 +1,4 @@
-#include "simcloud_harness.h"
+#include "support/simcloud_harness.h"
 #include "staffeln/api/backup_verdict.h"
 #include "staffeln/api/cinder_lookup.h"
 #include "staffeln/api/event_loop.h"
@@ -8,6 +8,7 @@
 #include "staffeln/api/server.h"
 #include "staffeln/store/automated_backups.h"
 #include "staffeln/store/database.h"
+#include "support/ports.h"
 #include "support/process.h"
 #include "support/spawned.h"
 #include "support/temp_dir.h"
@@ -64,17 +65,7 @@ void make_store(const std::filesystem::path& path, const std::vector<std::string
     for (const auto& id : automated) add_backup(*db, id);
 }
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
+using staffeln::testing::free_port;
 
 int connect_to(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);

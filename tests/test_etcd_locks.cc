@@ -4,6 +4,7 @@
 #include "staffeln/coordination/etcd_url.h"
 #include "staffeln/coordination/lease_timing.h"
 #include "support/etcd_server.h"
+#include "support/ports.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -223,7 +224,7 @@ TEST_CASE("a holder process stopped with SIGSTOP loses its lock to another withi
 }
 
 TEST_CASE("an unreachable etcd or a wrong api_version is an error naming the endpoint") {
-    int port = staffeln::testing::free_loopback_port();
+    int port = staffeln::testing::free_port();
     auto settings = parse_etcd_url(fmt::format("etcd3+http://127.0.0.1:{}?lock_timeout=4", port));
     REQUIRE(settings.ok());
     EtcdLocks nowhere(*settings);
@@ -243,7 +244,7 @@ TEST_CASE("an unreachable etcd or a wrong api_version is an error naming the end
 
 TEST_CASE("a second endpoint is used when the first cannot be reached") {
     EtcdServer etcd;
-    int dead = staffeln::testing::free_loopback_port();
+    int dead = staffeln::testing::free_port();
     auto locks = make_coordinator(fmt::format("etcd3+http://127.0.0.1:{},127.0.0.1:{}?lock_timeout=2", dead,
                                               etcd.port()),
                                   "/nonexistent");

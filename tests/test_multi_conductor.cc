@@ -2,9 +2,10 @@
 // file locks, and as separate nodes (own state directory and SQLite file) with a real etcd.
 // The active one is killed (SIGKILL) or paused (SIGSTOP); the test records from each node's log
 // who held the puller role and who acted when, and checks the cloud's backups at the end.
-#include "simcloud_harness.h"
+#include "support/simcloud_harness.h"
 #include "simcloud/client_files.h"
 #include "support/etcd_server.h"
+#include "support/ports.h"
 #include "support/process.h"
 #include "support/spawned.h"
 #include "support/temp_dir.h"
@@ -373,7 +374,7 @@ TEST_CASE("a conductor started while etcd is down stands by, says so once, and t
 TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup known again, the API as before") {
     TempDir dir;
     simtest::Harness sim(simtest::demo_scenario());
-    int api_port = staffeln::testing::free_loopback_port();
+    int api_port = staffeln::testing::free_port();
     Node node(dir, "node1", "file://" + (dir / "locks").string(), sim.server->base_url() + "/identity/v3",
               fmt::format("[api]\nhost = 127.0.0.1\nport = {}\n", api_port));
     auto cycle = node.run({"conductor", "--once"}, 120s);

@@ -2,6 +2,7 @@
 // with scripted answers, and a raw socket that drops every connection.
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/openstack/session.h"
+#include "support/ports.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -87,17 +88,7 @@ Session session_with(RetryPolicy policy, milliseconds total_timeout = millisecon
     return Session(Credentials{}, policy, TransportOptions{milliseconds(1000), total_timeout, {}});
 }
 
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
+using staffeln::testing::free_port;
 
 }  // namespace
 

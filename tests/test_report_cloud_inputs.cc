@@ -3,7 +3,7 @@
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/report/cloud_inputs.h"
 
-#include "simcloud_harness.h"
+#include "support/simcloud_harness.h"
 
 #include <doctest/doctest.h>
 

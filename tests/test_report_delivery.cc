@@ -4,6 +4,7 @@
 #include "staffeln/report/report_store.h"
 #include "staffeln/report/reporter.h"
 
+#include "support/ports.h"
 #include "support/process.h"
 #include "support/smtp_server.h"
 #include "support/task_rows.h"
@@ -250,7 +251,7 @@ TEST_CASE("an SMTP server that refuses leaves every task in the store and the lo
     std::vector<Row> rows{
         {"connection refused",
          fmt::format("receiver = ops@example.org\nsender_email = {}\nsmtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n",
-                     kUser, testing::unused_port()),
+                     kUser, testing::free_port()),
          "connection refused"},
         {"auth failed", smtp_notification(server, "wrong-password", "ops@example.org"),
          "authentication failed for staffeln@example.org"},
@@ -288,7 +289,7 @@ TEST_CASE("staffeln report --dry-run shows reports and recipients and leaves the
     auto hash_before = std::hash<std::string>{}(before);
     auto conf = config_file(dir, fmt::format("receiver = ops@example.org\nsender_email = {}\nsmtp_server_domain = "
                                              "127.0.0.1\nsmtp_server_port = {}\n",
-                                             kUser, testing::unused_port()));
+                                             kUser, testing::free_port()));
     auto html = run_staffeln({"--config-file", conf, "report", "--dry-run", "--format", "html", "--project", "p1",
                               "--output", (dir / "out.html").string()});
     CHECK(html.exit_code == 0);

@@ -2,7 +2,7 @@
 // transcript.md) against the simulated cloud and compares status codes, echoed headers and the
 // keys and value types of every JSON body, recursively. The recording trims lists to two items
 // ("... N more") and long strings, which changes neither keys nor types.
-#include "simcloud_harness.h"
+#include "support/simcloud_harness.h"
 
 #include "simcloud/base64.h"
 

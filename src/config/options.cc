@@ -2,7 +2,7 @@
 
 #include "staffeln/config/database_url.h"
 #include "staffeln/coordination/backend_url.h"
-#include "staffeln/report/recipients.h"
+#include "staffeln/email_address.h"
 
 #include <array>
 
@@ -42,7 +42,7 @@ std::string check_database_url(const std::string& value) {
 std::string check_backend_url(const std::string& value) { return coordination::backend_url_problem(value); }
 
 std::string check_sender_email(const std::string& value) {
-    if (value.empty() || report::is_plain_address(value)) return {};
+    if (value.empty() || is_plain_address(value)) return {};
     return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets)";
 }
 

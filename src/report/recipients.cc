@@ -1,13 +1,13 @@
 #include "staffeln/report/recipients.h"
 
+#include "staffeln/email_address.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 
 namespace staffeln::report {
 namespace {
-
-constexpr std::string_view kForbidden = " \t\r\n<>,;:\"()[]\\";
 
 Recipients chosen(std::vector<std::string> addresses, RecipientSource source) {
     std::sort(addresses.begin(), addresses.end());
@@ -18,16 +18,6 @@ Recipients chosen(std::vector<std::string> addresses, RecipientSource source) {
 Recipients skipped(std::string reason) { return {{}, RecipientSource::none, std::move(reason)}; }
 
 }  // namespace
-
-bool is_plain_address(const std::string& address) {
-    auto at = address.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == address.size()) return false;
-    if (address.find('@', at + 1) != std::string::npos) return false;
-    return std::all_of(address.begin(), address.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u > 0x20 && u < 0x7f && kForbidden.find(c) == std::string_view::npos;
-    });
-}
 
 bool needs_member_emails(const RecipientPolicy& policy) {
     return policy.receiver.empty() && policy.project_receiver_domain.empty();

@@ -1,5 +1,6 @@
 #include "staffeln/report/reporter.h"
 
+#include "staffeln/email_address.h"
 #include "staffeln/log.h"
 #include "staffeln/report/mime.h"
 #include "staffeln/report/render.h"

@@ -4,7 +4,7 @@
 // timeouts are tested without waiting. Control calls read Cinder's internals (parent_id).
 #pragma once
 
-#include "simcloud_harness.h"
+#include "support/simcloud_harness.h"
 #include "support/task_rows.h"
 #include "support/temp_dir.h"
 

@@ -1,10 +1,8 @@
 #include "support/etcd_server.h"
 
-#include "staffeln/openstack/http_transport.h"
+#include "support/ports.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "staffeln/openstack/http_transport.h"
 
 #include <fmt/format.h>
 
@@ -15,23 +13,9 @@
 
 namespace staffeln::testing {
 
-int free_loopback_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error("no free loopback port");
-    int port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
-}
-
 EtcdServer::EtcdServer(Start when) {
-    port_ = free_loopback_port();
-    peer_port_ = free_loopback_port();
+    port_ = free_port();
+    peer_port_ = free_port();
     client_url_ = fmt::format("http://127.0.0.1:{}", port_);
     if (when == Start::now) start();
 }

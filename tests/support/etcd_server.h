@@ -11,8 +11,6 @@
 
 namespace staffeln::testing {
 
-int free_loopback_port();
-
 class EtcdServer {
 public:
     enum class Start { now, later };

@@ -2,9 +2,7 @@
 
 #include "process.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,20 +68,6 @@ std::vector<nlohmann::json> SmtpServer::messages() const {
     std::vector<nlohmann::json> out;
     for (const auto& file : files) out.push_back(nlohmann::json::parse(read_file(file)));
     return out;
-}
-
-int unused_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error("cannot find an unused port");
-    close(fd);
-    return ntohs(addr.sin_port);
 }
 
 }  // namespace staffeln::testing

@@ -34,7 +34,4 @@ private:
     int port_ = 0;
 };
 
-// A loopback port nothing listens on (bound, then released).
-int unused_port();
-
 }  // namespace staffeln::testing

@@ -28,9 +28,6 @@ bool needs_member_emails(const RecipientPolicy& policy);
 Recipients choose_recipients(const RecipientPolicy& policy, const std::string& project_name,
                              const std::vector<std::string>& member_emails);
 
-// A bare "local@domain" address that can go into SMTP commands and headers as it is:
-// printable ASCII, no spaces, angle brackets, commas or quotes, one '@' with text on both sides.
-bool is_plain_address(const std::string& address);
 
 const char* to_string(RecipientSource source);
 
