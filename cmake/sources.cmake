@@ -3,6 +3,7 @@
 set(STAFFELN_SOURCES
   src/result.cc
   src/log.cc
+  src/text_safety.cc
   src/failpoint.cc
   src/cli/cli.cc
   src/cli/cmd_config.cc

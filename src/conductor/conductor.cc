@@ -9,6 +9,7 @@
 #include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -43,13 +44,14 @@ void print_summary(const BackupCycleResult& backup, const RetentionOutcome& rete
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
-    for (const auto& line : o.problems) fmt::print("problem: {}\n", line);
-    for (const auto& line : retention.problems) fmt::print("problem: {}\n", line);
-    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", line);
+    for (const auto& line : o.problems) fmt::print("problem: {}\n", escape_control_chars(line));
+    for (const auto& line : retention.problems) fmt::print("problem: {}\n", escape_control_chars(line));
+    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", escape_control_chars(line));
     for (const auto& r : reports) {
         if (r.delivery == report::Delivery::not_due) continue;
-        fmt::print("report for project {} ({}): {}{}{}\n", r.digest.project_id, r.digest.project_name,
-                   report::to_string(r.delivery), r.detail.empty() ? "" : ": ", r.detail);
+        fmt::print("report for project {} ({}): {}{}{}\n", escape_control_chars(r.digest.project_id),
+                   escape_control_chars(r.digest.project_name), report::to_string(r.delivery),
+                   r.detail.empty() ? "" : ": ", escape_control_chars(r.detail));
     }
 }
 
@@ -274,29 +276,29 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
     SignalWatcher signals(stop);
     auto db = store::Database::open(config.database.path, store::Access::read_write, store::Create::never);
     if (!db) {
-        fmt::print(stderr, "staffeln conductor: {}\n", db.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(db.error().message));
         return 1;
     }
     if (auto current = db->require_current(); !current) {
-        fmt::print(stderr, "staffeln conductor: {}\n", current.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(current.error().message));
         return 1;
     }
     auto connection = openstack::connect(config);
     if (!connection) {
-        fmt::print(stderr, "staffeln conductor: {}\n", connection.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(connection.error().message));
         return 1;
     }
     const auto& credentials = connection->credentials;
     auto& cloud = *connection->cloud;
     if (auto project = cloud.session().own_project_id(); !project) {
         fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials.auth_url,
-                   credentials.source, project.error().message);
+                   credentials.source, escape_control_chars(project.error().message));
         return 1;
     }
     auto locks = coordination::make_coordinator(config.coordination.backend_url,
                                                 config.database.path.parent_path() / "locks");
     if (!locks) {
-        fmt::print(stderr, "staffeln conductor: {}\n", locks.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(locks.error().message));
         return 1;
     }
     log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials.auth_url, credentials.source,
