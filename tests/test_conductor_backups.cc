@@ -3,6 +3,7 @@
 // the command does (exit codes, --once summary, --dry-run, start-up errors, SIGTERM).
 #include "support/conductor_rig.h"
 #include "support/process.h"
+#include "support/smtp_server.h"
 #include "support/spawned.h"
 
 #include "staffeln/core/backup_tag.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <regex>
 #include <set>
@@ -467,6 +469,24 @@ TEST_CASE("staffeln conductor --once exits non-zero with a summary naming what f
     CHECK(run.out.find("4 failed") != std::string::npos);
     CHECK(run.out.find("problem: task ") != std::string::npos);
     CHECK(run.out.find("Simulated backup failure") != std::string::npos);
+}
+
+TEST_CASE("staffeln conductor --once exits non-zero when a due report could not be delivered") {
+    ConductorRig rig;
+    auto conf = rig.write_conf();
+    int port = unused_port();
+    std::ofstream(conf, std::ios::app) << fmt::format(
+        "[notification]\nreceiver = ops@example.org\nsender_email = staffeln@example.org\n"
+        "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n", port);
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("backup cycle: 4 started, 4 succeeded, 0 failed") != std::string::npos);
+    CHECK(run.out.find("problem:") == std::string::npos);
+    auto refused = fmt::format(": failed: SMTP server 127.0.0.1:{}: connection refused", port);
+    CHECK(run.out.find(std::string("report for project ") + d::kDemoProject + " (demo)" + refused) != std::string::npos);
+    CHECK(run.err.find("not delivered, its tasks are kept for the next try") != std::string::npos);
+    CHECK(rig.tasks().size() == 4);
 }
 
 TEST_CASE("a server name or a Cinder reason with a line break and escape codes cannot forge a log or summary line") {
