@@ -18,6 +18,7 @@ set(STAFFELN_SUPPORT_SOURCES
   src/failpoint.cc
   src/log.cc
   src/printable.cc
+  src/text_safety.cc
   src/regular_file.cc
 )
 set(STAFFELN_NET_SOURCES

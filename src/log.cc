@@ -1,5 +1,7 @@
 #include "staffeln/log.h"
 
+#include "staffeln/text_safety.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -58,7 +60,13 @@ bool to_file(const std::string& path, std::string* why) {
 }
 
 void write(Level level, std::string_view component, std::string_view message) {
-    std::string line = fmt::format("{} {} {}: {}\n", timestamp(), name(level), component, message);
+    // Messages carry the cloud's names and reasons: escaped here, once, so that one event stays
+    // one line whatever a tenant puts in a server name.
+    std::string line = fmt::format("{} {} ", timestamp(), name(level));
+    append_escaped(line, component);
+    line += ": ";
+    append_escaped(line, message);
+    line += '\n';
     std::lock_guard lock(g_mutex);
     // One write(2) per line keeps lines whole when several processes share the file.
     size_t done = 0;

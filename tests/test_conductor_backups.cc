@@ -3,6 +3,7 @@
 // the command does (exit codes, --once summary, --dry-run, start-up errors, SIGTERM).
 #include "support/conductor_rig.h"
 #include "support/process.h"
+#include "support/smtp_server.h"
 #include "support/spawned.h"
 
 #include "staffeln/core/backup_tag.h"
@@ -16,9 +17,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 #include "support/paths.h"
 
@@ -468,6 +471,59 @@ TEST_CASE("staffeln conductor --once exits non-zero with a summary naming what f
     CHECK(run.out.find("4 failed") != std::string::npos);
     CHECK(run.out.find("problem: task ") != std::string::npos);
     CHECK(run.out.find("Simulated backup failure") != std::string::npos);
+}
+
+TEST_CASE("staffeln conductor --once exits non-zero when a due report could not be delivered") {
+    ConductorRig rig;
+    auto conf = rig.write_conf();
+    int port = unused_port();
+    std::ofstream(conf, std::ios::app) << fmt::format(
+        "[notification]\nreceiver = ops@example.org\nsender_email = staffeln@example.org\n"
+        "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n", port);
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("backup cycle: 4 started, 4 succeeded, 0 failed") != std::string::npos);
+    CHECK(run.out.find("problem:") == std::string::npos);
+    auto refused = fmt::format(": failed: SMTP server 127.0.0.1:{}: connection refused", port);
+    CHECK(run.out.find(std::string("report for project ") + d::kDemoProject + " (demo)" + refused) != std::string::npos);
+    CHECK(run.err.find("not delivered, its tasks are kept for the next try") != std::string::npos);
+    CHECK(rig.tasks().size() == 4);
+}
+
+TEST_CASE("a server name or a Cinder reason with a line break and escape codes cannot forge a log or summary line") {
+    const std::string forged = "2026-11-22T04:22:40.123Z ERROR conductor: forged by a tenant";
+    auto scenario = fast_scenario();
+    scenario["servers"][0]["name"] = "web-1\n" + forged + "\x1b[2J";
+    scenario["settings"]["backup_error_rate"] = 1.0;
+    scenario["settings"]["backup_fail_reason"] = "disk\r\n" + forged + "\x1b]0;owned\x07";
+    ConductorRig rig(scenario);
+    // web-1-data goes missing from Cinder: the task's reason names its server.
+    with_sim_volume(rig, d::kWebData, [&](sim::Handle h, auto& v) {
+        rig.sim.cloud.all_volumes.erase(h);
+        rig.sim.cloud.volumes_by_project[v.project].erase(h);
+    });
+    auto conf = rig.write_conf();
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    CHECK(run.exit_code == 1);
+    const std::regex log_line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR) [a-z]+: .*)");
+    std::istringstream err(run.err);
+    for (std::string line; std::getline(err, line);) CHECK_MESSAGE(std::regex_match(line, log_line), line);
+    const std::regex summary_line(R"((backup cycle|retention|problem|warning|report for project [0-9a-f]+ \(\w+\)): .*)");
+    std::istringstream out(run.out);
+    for (std::string line; std::getline(out, line);) CHECK_MESSAGE(std::regex_match(line, summary_line), line);
+    for (const auto& text : {run.out, run.err}) {
+        CHECK(text.find('\x1b') == std::string::npos);
+        CHECK(text.find('\r') == std::string::npos);
+        CHECK(text.find('\x07') == std::string::npos);
+    }
+    CHECK(run.err.find("attached to server web-1\\n" + forged + "\\x1b[2J is not in Cinder's listing") !=
+          std::string::npos);
+    CHECK(run.out.find("attached to server web-1\\n" + forged + "\\x1b[2J is not in Cinder's listing") !=
+          std::string::npos);
+    CHECK(run.err.find("to error: disk\\r\\n" + forged + "\\x1b]0;owned\\x07") != std::string::npos);
+    CHECK(run.out.find("to error: disk\\r\\n" + forged + "\\x1b]0;owned\\x07") != std::string::npos);
 }
 
 TEST_CASE("staffeln conductor without credentials says what is missing in one line and exits non-zero") {

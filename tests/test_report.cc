@@ -251,6 +251,51 @@ TEST_CASE("a UTF-8 subject becomes RFC 2047 encoded words split between characte
     }
 }
 
+TEST_CASE("a long ASCII subject is folded before spaces and unfolds to itself") {
+    std::string subject = "Staffeln backup report:";
+    for (int i = 0; i < 40; ++i) subject += " word" + std::to_string(i);
+    auto folded = encode_subject(subject);
+    CHECK(folded.find("=?") == std::string::npos);
+    auto unfolded = folded;
+    for (auto p = unfolded.find("\r\n"); p != std::string::npos; p = unfolded.find("\r\n", p)) unfolded.erase(p, 2);
+    CHECK(unfolded == subject);
+    std::size_t column = 9;  // "Subject: "
+    for (std::size_t start = 0, end; start < folded.size(); start = end + 2, column = 0) {
+        end = std::min(folded.find("\r\n", start), folded.size());
+        CHECK(column + end - start <= 78);
+        if (start > 0) CHECK(folded[start] == ' ');
+    }
+}
+
+TEST_CASE("a 10,000-character project name gives a Subject of bounded length in lines of at most 78") {
+    auto digest = build_digest("36c9253a0e304fb4ab70dcd8b616c0f9", std::string(10'000, 'x'), {}, std::nullopt, at(200));
+    auto subject = subject_for(digest);
+    CHECK(subject == "Staffeln backup report: " + std::string(199, 'x') + "\u2026 (36c9253a0e304fb4ab70dcd8b616c0f9)");
+    digest.project_name = std::string(9'999, 'y') + "\u00e4";
+    CHECK(subject_for(digest) == "Staffeln backup report: " + std::string(199, 'y') + "\u2026 (36c9253a0e304fb4ab70dcd8b616c0f9)");
+    digest.project_name = std::string(200, 'z');
+    CHECK(subject_for(digest) == "Staffeln backup report: " + std::string(200, 'z') + " (36c9253a0e304fb4ab70dcd8b616c0f9)");
+
+    for (const auto& name : {std::string(10'000, 'x'), std::string(5'000, 'a') + " " + std::string(5'000, 'b')}) {
+        digest.project_name = name;
+        MailMessage mail{"staffeln@example.org", {"a@example.org"}, subject_for(digest), "text", "<p>html</p>",
+                         at(1'763'786'000), "<id123@example.org>"};
+        auto mime = compose_mime(mail);
+        auto header = mime.substr(0, mime.find("\r\n\r\n"));
+        auto from = header.find("\r\nSubject: ") + 2;
+        auto to = header.find("\r\nDate: ");
+        CHECK(to - from < 500);  // 258 ASCII bytes, in encoded words of 64 characters
+        for (std::size_t start = 0, end; (end = mime.find("\r\n", start)) != std::string::npos; start = end + 2)
+            CHECK(end - start <= 78);
+    }
+    // Straight to the encoder, without the subject's bound: encoded words, every line within 78.
+    auto encoded = encode_subject(std::string(10'000, 'x'));
+    for (std::size_t start = 0, end; start < encoded.size(); start = end + 2) {
+        end = std::min(encoded.find("\r\n", start), encoded.size());
+        CHECK(end - start <= 78 - 9);
+    }
+}
+
 TEST_CASE("base64 lines follow RFC 2045") {
     CHECK(base64_lines("") == "");
     CHECK(base64_lines("f") == "Zg==\r\n");

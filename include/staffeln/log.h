@@ -1,6 +1,7 @@
 // One line per event: "2026-11-22T04:22:40.123Z INFO conductor: message".
 // Thread-safe; writes to stderr (journald adds its own stamp, ours stays for files)
 // or to the file set by log::to_file. Callers never pass secrets: use log::redact.
+// Control characters in a message are escaped (text_safety.h): a message never spans lines.
 #pragma once
 
 #include <fmt/format.h>

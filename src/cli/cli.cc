@@ -2,6 +2,7 @@
 
 #include "context.h"
 #include "staffeln/log.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -38,7 +39,7 @@ std::optional<config::Config> Context::load_config() {
     auto loaded = config::load_config(sources());
     for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
     if (!loaded.ok()) {
-        for (const auto& error : loaded.errors) fmt::print(stderr, "staffeln: {}\n", error);
+        for (const auto& error : loaded.errors) fmt::print(stderr, "staffeln: {}\n", escape_control_chars(error));
         exit_code = kExitUsage;
         return std::nullopt;
     }

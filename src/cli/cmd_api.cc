@@ -4,6 +4,7 @@
 #include "staffeln/log.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 #include <malloc.h>
@@ -17,7 +18,7 @@ namespace staffeln::cli {
 namespace {
 
 int fail(const std::string& message) {
-    fmt::print(stderr, "staffeln api: {}\n", message);
+    fmt::print(stderr, "staffeln api: {}\n", escape_control_chars(message));
     return kExitFailed;
 }
 

@@ -11,6 +11,7 @@
 #include "staffeln/report/render.h"
 #include "staffeln/report/reporter.h"
 #include "staffeln/store/database.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -92,12 +93,13 @@ Status write_output(const std::string& text, const std::string& path) {
 }
 
 void print_status(const ProjectReport& r) {
-    fmt::print(stderr, "project {} ({}): {}{}{}\n", r.digest.project_id, r.digest.project_name, report::to_string(r.delivery),
-               r.detail.empty() ? "" : ": ", r.detail);
+    fmt::print(stderr, "project {} ({}): {}{}{}\n", escape_control_chars(r.digest.project_id),
+               escape_control_chars(r.digest.project_name), report::to_string(r.delivery), r.detail.empty() ? "" : ": ",
+               escape_control_chars(r.detail));
 }
 
 int fail(const Error& error) {
-    fmt::print(stderr, "staffeln report: {}\n", error.message);
+    fmt::print(stderr, "staffeln report: {}\n", escape_control_chars(error.message));
     return kExitFailed;
 }
 

@@ -7,6 +7,7 @@
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -73,7 +74,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         // Scoped: the start plan is not kept through the wait and the settle pass.
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
         if (dry_run) {
-            for (const auto& action : plan.actions) fmt::print(out, "{}\n", core::describe(action));
+            for (const auto& action : plan.actions) fmt::print(out, "{}\n", escape_control_chars(core::describe(action)));
             return result;
         }
         execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);

@@ -9,11 +9,13 @@
 #include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace staffeln::conductor {
@@ -23,33 +25,47 @@ constexpr std::string_view kLog = "conductor";
 
 TimePoint wall_clock() { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }
 
+struct ReportPass {
+    std::vector<report::ProjectReport> reports;
+    std::string not_sent;  // why the pass could not run at all (templates, store); empty when it ran
+
+    // A report that was due and did not go out: --once says so in its exit code.
+    bool failed() const {
+        return !not_sent.empty() || std::any_of(reports.begin(), reports.end(), [](const auto& r) {
+                   return r.delivery == report::Delivery::failed;
+               });
+    }
+};
+
 // Reports go out after the backup cycle that finished the tasks they tell of, by the node
 // that ran it; report_period decides whether a project is due.
-std::vector<report::ProjectReport> send_reports(Context& ctx) {
+ReportPass send_reports(Context& ctx) {
     report::CloudInputs inputs(ctx.cloud);
     std::lock_guard guard(ctx.db_mutex);
     auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
     if (!reports) {
         log::error(kLog, "reports not sent: {}", reports.error().message);
-        return {};
+        return {{}, reports.error().message};
     }
-    return std::move(*reports);
+    return {std::move(*reports), {}};
 }
 
-void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention,
-                   const std::vector<report::ProjectReport>& reports, bool dry_run) {
+void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention, const ReportPass& reports,
+                   bool dry_run) {
     if (dry_run) return;
     const auto& o = backup.outcome;
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
-    for (const auto& line : o.problems) fmt::print("problem: {}\n", line);
-    for (const auto& line : retention.problems) fmt::print("problem: {}\n", line);
-    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", line);
-    for (const auto& r : reports) {
+    for (const auto& line : o.problems) fmt::print("problem: {}\n", escape_control_chars(line));
+    for (const auto& line : retention.problems) fmt::print("problem: {}\n", escape_control_chars(line));
+    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", escape_control_chars(line));
+    if (!reports.not_sent.empty()) fmt::print("problem: reports not sent: {}\n", escape_control_chars(reports.not_sent));
+    for (const auto& r : reports.reports) {
         if (r.delivery == report::Delivery::not_due) continue;
-        fmt::print("report for project {} ({}): {}{}{}\n", r.digest.project_id, r.digest.project_name,
-                   report::to_string(r.delivery), r.detail.empty() ? "" : ": ", r.detail);
+        fmt::print("report for project {} ({}): {}{}{}\n", escape_control_chars(r.digest.project_id),
+                   escape_control_chars(r.digest.project_name), report::to_string(r.delivery),
+                   r.detail.empty() ? "" : ": ", escape_control_chars(r.detail));
     }
 }
 
@@ -138,7 +154,7 @@ public:
         Context ctx = context();
         BackupCycleResult backup;
         RetentionOutcome retention;
-        std::vector<report::ProjectReport> reports;
+        ReportPass reports;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] { retention = run_retention_cycle(ctx, options_.dry_run, stdout); });
@@ -151,7 +167,7 @@ public:
         }
         print_summary(backup, retention, reports, options_.dry_run);
         bool failed = !backup.cloud_readable || backup.outcome.failed > 0 || backup.outcome.cancelled > 0 ||
-                      !backup.outcome.problems.empty() || !retention.problems.empty();
+                      !backup.outcome.problems.empty() || !retention.problems.empty() || reports.failed();
         return failed ? 1 : 0;
     }
 
@@ -274,29 +290,29 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
     SignalWatcher signals(stop);
     auto db = store::Database::open(config.database.path, store::Access::read_write, store::Create::never);
     if (!db) {
-        fmt::print(stderr, "staffeln conductor: {}\n", db.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(db.error().message));
         return 1;
     }
     if (auto current = db->require_current(); !current) {
-        fmt::print(stderr, "staffeln conductor: {}\n", current.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(current.error().message));
         return 1;
     }
     auto connection = openstack::connect(config);
     if (!connection) {
-        fmt::print(stderr, "staffeln conductor: {}\n", connection.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(connection.error().message));
         return 1;
     }
     const auto& credentials = connection->credentials;
     auto& cloud = *connection->cloud;
     if (auto project = cloud.session().own_project_id(); !project) {
         fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials.auth_url,
-                   credentials.source, project.error().message);
+                   credentials.source, escape_control_chars(project.error().message));
         return 1;
     }
     auto locks = coordination::make_coordinator(config.coordination.backend_url,
                                                 config.database.path.parent_path() / "locks");
     if (!locks) {
-        fmt::print(stderr, "staffeln conductor: {}\n", locks.error().message);
+        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(locks.error().message));
         return 1;
     }
     log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials.auth_url, credentials.source,

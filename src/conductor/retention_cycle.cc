@@ -8,6 +8,7 @@
 #include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -149,8 +150,11 @@ RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out)
     }
     outcome.kept = static_cast<int>(plan.keeps.size());
     if (dry_run) {
-        for (const auto& d : plan.deletes) fmt::print(out, "{}\n", core::describe(d, input, ctx.now()));
-        for (const auto& d : plan.keeps) fmt::print(out, "{}\n", core::describe(d, input, ctx.now()));
+        auto print = [&](const auto& d) {
+            fmt::print(out, "{}\n", escape_control_chars(core::describe(d, input, ctx.now())));
+        };
+        for (const auto& d : plan.deletes) print(d);
+        for (const auto& d : plan.keeps) print(d);
         return outcome;
     }
     forget_gone(ctx, input, plan.gone);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace staffeln::report {
 namespace {
@@ -13,6 +14,10 @@ constexpr std::size_t kLineChars = 76;
 // A line holding encoded words is at most 76 characters (RFC 2047), the first one starting
 // after "Subject: " (9); "=?UTF-8?B?" and "?=" take 12 more, leaving 55 for base64: 39 bytes.
 constexpr std::size_t kBytesPerWord = 39;
+// RFC 5322 recommends header lines of at most 78 characters; the subject's first line starts
+// after "Subject: ".
+constexpr std::size_t kHeaderLineChars = 78;
+constexpr std::size_t kSubjectLabelChars = 9;
 // RFC 2046 allows boundaries of up to 70 characters.
 constexpr std::size_t kBoundaryTokenChars = 48;
 
@@ -54,6 +59,31 @@ std::size_t word_end(std::string_view s, std::size_t start) {
     return end;
 }
 
+// Where a folded line may start: a space that the next word follows (a line of spaces alone is
+// not allowed, RFC 5322 3.2.2).
+bool fold_point(std::string_view s, std::size_t at) {
+    return s[at] == ' ' && at + 1 < s.size() && s[at + 1] != ' ';
+}
+
+// The subject folded before spaces (RFC 5322 2.2.3) so that every line fits kHeaderLineChars;
+// nothing when a run without spaces is too long for one line.
+std::optional<std::string> fold_at_spaces(std::string_view subject) {
+    std::string out;
+    std::size_t column = kSubjectLabelChars;
+    for (std::size_t start = 0, end; start < subject.size(); start = end) {
+        for (end = start + 1; end < subject.size() && !fold_point(subject, end);) ++end;
+        auto chunk = subject.substr(start, end - start);
+        if (start > 0 && column + chunk.size() > kHeaderLineChars) {
+            out += "\r\n";
+            column = 0;
+        }
+        if (column + chunk.size() > kHeaderLineChars) return std::nullopt;
+        out += chunk;
+        column += chunk.size();
+    }
+    return out;
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
@@ -83,7 +113,8 @@ std::string base64_lines(std::string_view data) {
 }
 
 std::string encode_subject(std::string_view subject) {
-    if (is_printable_ascii(subject)) return std::string(subject);
+    if (is_printable_ascii(subject))
+        if (auto folded = fold_at_spaces(subject)) return std::move(*folded);
     std::vector<std::string> words;
     for (std::size_t start = 0; start < subject.size();) {
         auto end = word_end(subject, start);

@@ -6,6 +6,23 @@
 namespace staffeln::report {
 namespace {
 
+// The subject names the project within these bounds whatever the cloud holds: a name of
+// 10,000 characters would make a header line no mail system takes.
+constexpr std::size_t kSubjectNameChars = 200;
+constexpr std::size_t kSubjectIdChars = 64;  // Keystone's ids have at most 64
+
+// text cut to max_chars characters (UTF-8), its last one an ellipsis, when it is longer.
+std::string shortened(std::string_view text, std::size_t max_chars) {
+    std::size_t chars = 0;
+    std::size_t cut = text.size();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+        if (chars == max_chars - 1) cut = i;
+        if (++chars > max_chars) return std::string(text.substr(0, cut)) + "\u2026";
+    }
+    return std::string(text);
+}
+
 std::string number(std::int64_t n) { return std::to_string(n); }
 
 std::string percent(double p) { return fmt::format("{:.1f}", p); }
@@ -88,7 +105,8 @@ std::string render(const Digest& digest, const std::string& template_text) {
 }
 
 std::string subject_for(const Digest& digest) {
-    return fmt::format("Staffeln backup report: {} ({})", digest.project_name, digest.project_id);
+    return fmt::format("Staffeln backup report: {} ({})", shortened(digest.project_name, kSubjectNameChars),
+                       shortened(digest.project_id, kSubjectIdChars));
 }
 
 nlohmann::json to_json(const Digest& digest) {

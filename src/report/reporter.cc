@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <random>
+#include <ranges>
+#include <string_view>
 
 namespace staffeln::report {
 namespace {
@@ -64,8 +66,14 @@ Status address(ProjectReport& report, const ReportSettings& settings, ReportInpu
 
 Status deliver(const ProjectReport& report, const ReportSettings& settings, TimePoint now) {
     if (settings.smtp.sender.empty()) {
-        log::info("report", "report for project {} ({}), [notification] sender_email unset so logged here:\n{}",
-                  report.digest.project_name, report.digest.project_id, report.text);
+        // Line by line: the log escapes a line break inside a message, which would make the
+        // report one unreadable line.
+        log::info("report", "report for project {} ({}), [notification] sender_email unset so logged here:",
+                  report.digest.project_name, report.digest.project_id);
+        std::string_view text = report.text;
+        if (text.ends_with('\n')) text.remove_suffix(1);
+        for (const auto line : std::views::split(text, '\n'))
+            log::info("report", "{} | {}", report.digest.project_id, std::string_view(line.begin(), line.end()));
         return {};
     }
     MailMessage mail{settings.smtp.sender, report.recipients.addresses, report.subject, report.text, report.html, now,

@@ -19,7 +19,8 @@ struct RunOptions {
 // Re-reads the configuration files the process started with.
 using ConfigReload = std::function<config::LoadResult()>;
 
-// Returns the process exit code: 0 success, 1 something failed (the summary says what).
+// Returns the process exit code: 0 success, 1 something failed (the summary says what): a
+// backup, a retention step, or a due report that could not be delivered.
 // On SIGHUP the daemon calls reload between cycles, never in one. It logs every changed
 // option and applies it from then on; [database], [coordination], [openstack] and [api] are
 // bound at start and wait for a restart (logged). A configuration with errors is logged,

@@ -23,8 +23,9 @@ struct MailMessage {
 
 std::string compose_mime(const MailMessage& message);
 
-// The subject as it goes into the header: unchanged when printable ASCII, otherwise encoded
-// words (=?UTF-8?B?...?=) that fit 76-character lines, split between characters, folded.
+// The subject as it goes into the header, every line within RFC 5322's 78 characters: printable
+// ASCII folded before spaces; otherwise, or when a run without spaces is longer than a line,
+// encoded words (=?UTF-8?B?...?=, RFC 2047) of 64 characters, split between characters, folded.
 std::string encode_subject(std::string_view subject);
 
 // Base64 in lines of 76 characters, each ending in CRLF.

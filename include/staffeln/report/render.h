@@ -16,7 +16,8 @@ namespace staffeln::report {
 // template must have passed validate_template.
 std::string render(const Digest& digest, const std::string& template_text);
 
-// "Staffeln backup report: <project name> (<project id>)"
+// "Staffeln backup report: <project name> (<project id>)", a name longer than 200 characters
+// (an id longer than 64) cut with an ellipsis.
 std::string subject_for(const Digest& digest);
 
 nlohmann::json to_json(const Digest& digest);
