@@ -22,6 +22,9 @@ constexpr int kMaxEvents = 64;
 constexpr int kSweepMs = 50;
 constexpr std::size_t kRecvChunk = 16384;
 constexpr std::size_t kOutPauseBytes = 65536;  // stop answering pipelined requests until sent
+// Pipelined requests answered in one turn of a connection; the rest wait for a later turn, after
+// the other connections' events, so one client cannot hold a loop.
+constexpr std::size_t kRequestsPerTurn = 64;
 
 std::string peer_ip(int fd) {
     sockaddr_storage addr{};
@@ -43,15 +46,20 @@ std::string plain_response(int status, const char* reason, const std::string& bo
 }  // namespace
 
 struct EventLoops::Conn {
+    Conn(int socket, const FramingLimits& limits) : fd(socket), remote_ip(peer_ip(socket)), framer(limits) {}
+
     int fd;
     std::string remote_ip;
     std::string in;
+    RequestFramer framer;  // where the first request in `in` ends, found so far
     std::string out;
     bool in_request = false;      // some bytes of a request have come
     bool close_after_send = false;
     bool finished = false;        // answered what it will: the loop closes it
     bool want_write = false;
     bool pending = false;  // a deferred answer is being computed; nothing else is read or answered
+    bool backlog = false;      // whole requests may wait in `in` beyond a turn's share
+    bool peer_closed = false;  // the client sends no more: close once what came is answered
     std::size_t served = 0;
     Clock::time_point request_start{};
     Clock::time_point last_read{};
@@ -121,7 +129,7 @@ void EventLoops::adopt(int fd) {
         return;
     }
     ++open_;
-    auto* c = new Conn{fd, peer_ip(fd)};
+    auto* c = new Conn(fd, framing_);
     c->last_activity = Clock::now();
     auto& loop = *loops_[next_loop_++ % loops_.size()];
     epoll_event ev{};
@@ -155,7 +163,7 @@ void EventLoops::run(Loop& loop) {
                 continue;
             }
             if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
-            else if (events[i].events & EPOLLOUT) flush(loop, *c);
+            else if (events[i].events & EPOLLOUT) on_writable(loop, *c);
             if (c->finished) close(loop, c);
         }
         // After the batch: finishing a deferred answer may close its connection, and a later
@@ -178,7 +186,9 @@ void EventLoops::run(Loop& loop) {
 void EventLoops::on_readable(Loop& loop, Conn& c) {
     auto now = Clock::now();
     bool peer_closed = false;
-    std::size_t cap = limits_.head_bytes + limits_.body_bytes + kRecvChunk;
+    // Beyond the largest request the framing lets through (head and trailers, body, chunk
+    // framing), so a request still incomplete never fills the buffer: reading always progresses.
+    std::size_t cap = 2 * (limits_.head_bytes + limits_.body_bytes) + kRecvChunk;
     while (c.in.size() < cap) {
         char buf[kRecvChunk];
         ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
@@ -198,17 +208,36 @@ void EventLoops::on_readable(Loop& loop, Conn& c) {
         peer_closed = true;
         break;
     }
+    if (peer_closed) c.peer_closed = true;  // answers what came; nothing more can
     answer_buffered(loop, c);
-    if (peer_closed) c.close_after_send = true;  // answered what came; nothing more can
     flush(loop, c);
 }
 
-// Answers every whole request received, in order (pipelining), unless the output is backed up.
+// Sends what waits, then answers the requests left over from the connection's last turn.
+void EventLoops::on_writable(Loop& loop, Conn& c) {
+    flush(loop, c);
+    if (!c.out.empty() || !c.backlog || c.pending || c.close_after_send) return;
+    answer_buffered(loop, c);
+    flush(loop, c);
+}
+
+// Answers the whole requests received, in order (pipelining), up to a turn's share and while
+// the output is not backed up.
 void EventLoops::answer_buffered(Loop& loop, Conn& c) {
     std::size_t used = 0;
-    while (!c.close_after_send && !c.pending && c.out.size() < kOutPauseBytes && used < c.in.size()) {
-        auto frame = frame_request(std::string_view(c.in).substr(used), framing_);
+    std::size_t answered = 0;
+    c.backlog = false;
+    while (!c.close_after_send && !c.pending && used < c.in.size()) {
+        if (c.out.size() >= kOutPauseBytes || answered == kRequestsPerTurn) {
+            c.backlog = true;
+            break;
+        }
+        auto frame = c.framer.next(std::string_view(c.in).substr(used));
         if (frame.state == Framing::incomplete) break;
+        if (frame.state == Framing::complete) {
+            c.framer.reset();
+            ++answered;
+        }
         switch (frame.state) {
         case Framing::complete: {
             bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
@@ -228,6 +257,10 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
         case Framing::uri_too_long:
             refuse(c, 414, "URI Too Long", fmt::format("request line longer than {} bytes", limits_.request_line_bytes));
             break;
+        case Framing::header_line_too_long:
+            refuse(c, 431, "Request Header Fields Too Large",
+                   fmt::format("header line longer than {} bytes", framing_.header_line_bytes));
+            break;
         case Framing::head_too_large:
             refuse(c, 431, "Request Header Fields Too Large",
                    fmt::format("request headers larger than {} bytes", limits_.head_bytes));
@@ -235,12 +268,16 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
         case Framing::body_too_large:
             refuse(c, 413, "Payload Too Large", fmt::format("request body larger than {} bytes", limits_.body_bytes));
             break;
+        case Framing::chunk_framing_too_large:
+            refuse(c, 413, "Payload Too Large", fmt::format("chunk framing larger than {} bytes", limits_.body_bytes));
+            break;
         case Framing::bad:
         case Framing::incomplete: refuse(c, 400, "Bad Request", "bad request framing"); break;
         }
     }
     c.in.erase(0, used);
     c.in_request = !c.in.empty();
+    if (c.peer_closed && !c.backlog && !c.pending) c.close_after_send = true;
 }
 
 void EventLoops::defer(Loop& loop, Conn& c, std::string_view request, bool last) {
@@ -279,6 +316,8 @@ void EventLoops::finish_deferred(Loop& loop) {
         c.out += d.out;
         ++c.served;
         if (d.close) c.close_after_send = true;
+        c.backlog = !c.in.empty();  // pipelined requests that waited for this answer
+        if (c.peer_closed && !c.backlog) c.close_after_send = true;
         c.request_start = c.last_activity = now;
         rearm(loop, c);
         flush(loop, c);
@@ -325,16 +364,15 @@ void EventLoops::flush(Loop& loop, Conn& c) {
         c.close_after_send = true;  // the client is gone
         c.out.clear();
     }
-    if (c.want_write) {
-        c.want_write = false;
+    // Requests left from a turn: the empty output's EPOLLOUT, ready at once, brings the
+    // connection back after the loop's other events; meanwhile nothing more is read.
+    bool resume = c.backlog && !c.pending && !c.close_after_send;
+    if (resume) c.send_start = Clock::now();
+    if (c.want_write != resume) {
+        c.want_write = resume;
         rearm(loop, c);
     }
-    if (c.pending) return;  // the deferred answer comes first
-    if (c.close_after_send) {
-        c.finished = true;
-        return;
-    }
-    if (!c.in.empty()) answer_buffered(loop, c);  // requests that waited for the output to drain
+    if (c.close_after_send && !c.pending) c.finished = true;
 }
 
 // Ends connections past a deadline: a slow request gets 408 (one attempt to send it), an

@@ -1,5 +1,5 @@
 // Plain-HTTP connections served by a few epoll threads: bytes are read as they come, and a
-// request goes to the answer function only once frame_request() finds it whole, so no thread
+// request goes to the answer function only once its RequestFramer finds it whole, so no thread
 // ever waits on a client. Limits, deadlines and the connection cap are enforced here; a
 // connection beyond the cap gets 503 at once. Each loop thread runs the answers it reads; an
 // answer that must wait on something slow (a Cinder lookup) is deferred: it runs again on a
@@ -63,6 +63,7 @@ private:
     struct Deferred;
     void run(Loop& loop);
     void on_readable(Loop& loop, Conn& c);
+    void on_writable(Loop& loop, Conn& c);
     void answer_buffered(Loop& loop, Conn& c);
     void defer(Loop& loop, Conn& c, std::string_view request, bool last);
     void finish_deferred(Loop& loop);
