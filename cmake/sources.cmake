@@ -67,7 +67,6 @@ set(STAFFELN_SOURCES
   src/api/backup_verdict.cc
   src/api/finding_cache.cc
   src/api/cinder_lookup.cc
-  src/api/connection.cc
   src/api/worker_pool.cc
   src/api/store_watch.cc
   src/api/request_framing.cc
