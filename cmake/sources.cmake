@@ -96,7 +96,6 @@ set(STAFFELN_CONDUCTOR_SOURCES
 set(STAFFELN_API_SOURCES
   src/api/backup_verdict.cc
   src/api/cinder_lookup.cc
-  src/api/connection.cc
   src/api/event_loop.cc
   src/api/finding_cache.cc
   src/api/policy_answer.cc

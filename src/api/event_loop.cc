@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -22,6 +23,9 @@ constexpr int kMaxEvents = 64;
 constexpr int kSweepMs = 50;
 constexpr std::size_t kRecvChunk = 16384;
 constexpr std::size_t kOutPauseBytes = 65536;  // stop answering pipelined requests until sent
+// Pipelined requests answered in one turn of a connection; the rest wait for a later turn, after
+// the other connections' events, so one client cannot hold a loop.
+constexpr std::size_t kRequestsPerTurn = 64;
 
 std::string peer_ip(int fd) {
     sockaddr_storage addr{};
@@ -35,6 +39,51 @@ std::string peer_ip(int fd) {
     return text;
 }
 
+enum class Io { done, again, closed };
+
+// One read or write on the socket, through TLS when the connection has it: never waits.
+Io receive(int fd, SSL* ssl, char* buf, std::size_t size, std::size_t& got) {
+    if (ssl) {
+        ERR_clear_error();
+        int rc = SSL_read(ssl, buf, static_cast<int>(size));
+        if (rc > 0) {
+            got = static_cast<std::size_t>(rc);
+            return Io::done;
+        }
+        int err = SSL_get_error(ssl, rc);
+        return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ? Io::again : Io::closed;
+    }
+    ssize_t rc;
+    do rc = ::recv(fd, buf, size, 0);
+    while (rc < 0 && errno == EINTR);
+    if (rc > 0) {
+        got = static_cast<std::size_t>(rc);
+        return Io::done;
+    }
+    return rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Io::again : Io::closed;
+}
+
+Io transmit(int fd, SSL* ssl, const char* data, std::size_t size, std::size_t& sent) {
+    if (ssl) {
+        ERR_clear_error();
+        int rc = SSL_write(ssl, data, static_cast<int>(std::min<std::size_t>(size, 1 << 20)));
+        if (rc > 0) {
+            sent = static_cast<std::size_t>(rc);
+            return Io::done;
+        }
+        int err = SSL_get_error(ssl, rc);
+        return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ? Io::again : Io::closed;
+    }
+    ssize_t rc;
+    do rc = ::send(fd, data, size, MSG_NOSIGNAL);
+    while (rc < 0 && errno == EINTR);
+    if (rc >= 0) {
+        sent = static_cast<std::size_t>(rc);
+        return Io::done;
+    }
+    return errno == EAGAIN || errno == EWOULDBLOCK ? Io::again : Io::closed;
+}
+
 std::string plain_response(int status, const char* reason, const std::string& body) {
     return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
                        status, reason, body.size(), body);
@@ -43,15 +92,29 @@ std::string plain_response(int status, const char* reason, const std::string& bo
 }  // namespace
 
 struct EventLoops::Conn {
+    Conn(int socket, SSL* tls, const FramingLimits& limits)
+        : fd(socket), ssl(tls), remote_ip(peer_ip(socket)), framer(limits), handshaking(tls != nullptr) {}
+    ~Conn() {
+        if (ssl) SSL_free(ssl);
+    }
+    Conn(const Conn&) = delete;
+    Conn& operator=(const Conn&) = delete;
+
     int fd;
+    SSL* ssl;  // null for plain HTTP
     std::string remote_ip;
     std::string in;
+    RequestFramer framer;  // where the first request in `in` ends, found so far
     std::string out;
+    bool handshaking;             // TLS: the handshake is under way, driven by epoll events
+    bool broken = false;          // TLS: failed; no close_notify
     bool in_request = false;      // some bytes of a request have come
     bool close_after_send = false;
     bool finished = false;        // answered what it will: the loop closes it
     bool want_write = false;
     bool pending = false;  // a deferred answer is being computed; nothing else is read or answered
+    bool backlog = false;      // whole requests may wait in `in` beyond a turn's share
+    bool peer_closed = false;  // the client sends no more: close once what came is answered
     std::size_t served = 0;
     Clock::time_point request_start{};
     Clock::time_point last_read{};
@@ -77,8 +140,9 @@ struct EventLoops::Loop {
     std::vector<Deferred> done;
 };
 
-EventLoops::EventLoops(const Limits& limits, Answerer answer)
+EventLoops::EventLoops(const Limits& limits, Answerer answer, SSL_CTX* tls)
     : limits_(limits),
+      tls_(tls),
       framing_{limits.request_line_bytes, limits.head_bytes, limits.body_bytes},
       answer_(std::move(answer)) {
     for (std::size_t i = 0; i < std::max<std::size_t>(1, limits.event_loops); ++i) {
@@ -114,14 +178,26 @@ void EventLoops::stop() {
 void EventLoops::adopt(int fd) {
     if (stopping_ || open_.load() >= limits_.max_connections) {
         static const std::string busy = plain_response(503, "Service Unavailable", "server overloaded");
-        // One attempt, no waiting: the accepting thread must not block on this client.
-        (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        // One attempt, no waiting: the accepting thread must not block on this client. A TLS
+        // client could not read a plain answer: it is just closed.
+        if (!tls_) (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         ::close(fd);
         log::warning("api", "refused a connection: {} connections already open", limits_.max_connections);
         return;
     }
+    SSL* ssl = nullptr;
+    if (tls_) {
+        ssl = SSL_new(tls_);
+        if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+            log::error("api", "cannot start TLS on a new connection");
+            SSL_free(ssl);
+            ::close(fd);
+            return;
+        }
+        SSL_set_accept_state(ssl);
+    }
     ++open_;
-    auto* c = new Conn{fd, peer_ip(fd)};
+    auto* c = new Conn(fd, ssl, framing_);
     c->last_activity = Clock::now();
     auto& loop = *loops_[next_loop_++ % loops_.size()];
     epoll_event ev{};
@@ -150,12 +226,12 @@ void EventLoops::run(Loop& loop) {
                 deferred_done = true;
                 continue;
             }
-            if (c->pending) {  // only earlier answers still to send; the rest waits for it
+            if (c->handshaking) handshake(loop, *c);
+            else if (c->pending) {  // only earlier answers still to send; the rest waits for it
                 if (events[i].events & EPOLLOUT) flush(loop, *c);
                 continue;
-            }
-            if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
-            else if (events[i].events & EPOLLOUT) flush(loop, *c);
+            } else if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
+            else if (events[i].events & EPOLLOUT) on_writable(loop, *c);
             if (c->finished) close(loop, c);
         }
         // After the batch: finishing a deferred answer may close its connection, and a later
@@ -175,40 +251,87 @@ void EventLoops::run(Loop& loop) {
     for (auto* c : left) close(loop, c);
 }
 
+// Each step of a TLS handshake is taken as its socket is ready, so a silent client holds nothing
+// but its connection slot, until the handshake timeout (the read timeout) closes it.
+void EventLoops::handshake(Loop& loop, Conn& c) {
+    ERR_clear_error();
+    int rc = SSL_accept(c.ssl);
+    if (rc == 1) {
+        c.handshaking = false;
+        c.want_write = false;
+        c.last_activity = Clock::now();
+        rearm(loop, c);
+        return;
+    }
+    int err = SSL_get_error(c.ssl, rc);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+        log::debug("api", "TLS handshake with {} failed", c.remote_ip);
+        c.broken = c.finished = true;
+        return;
+    }
+    bool write = err == SSL_ERROR_WANT_WRITE;
+    if (write != c.want_write) {
+        c.want_write = write;
+        rearm(loop, c);
+    }
+}
+
 void EventLoops::on_readable(Loop& loop, Conn& c) {
     auto now = Clock::now();
     bool peer_closed = false;
-    std::size_t cap = limits_.head_bytes + limits_.body_bytes + kRecvChunk;
+    // Beyond the largest request the framing lets through (head and trailers, body, chunk
+    // framing), so a request still incomplete never fills the buffer: reading always progresses.
+    std::size_t cap = 2 * (limits_.head_bytes + limits_.body_bytes) + kRecvChunk;
     while (c.in.size() < cap) {
-        char buf[kRecvChunk];
-        ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
-        if (got > 0) {
+        char buf[kRecvChunk];  // a whole TLS record: none is left half read in the TLS buffer
+        std::size_t got = 0;
+        Io io = receive(c.fd, c.ssl, buf, sizeof buf, got);
+        if (io == Io::done) {
             if (!c.in_request) {
                 c.in_request = true;
                 c.request_start = now;
             }
-            c.in.append(buf, static_cast<std::size_t>(got));
+            c.in.append(buf, got);
             c.last_read = c.last_activity = now;
-            // A short read drained the socket; epoll reports anything that comes later.
-            if (static_cast<std::size_t>(got) < sizeof buf) break;
+            // A short read drained the socket; epoll reports anything that comes later. (TLS
+            // reads one record at a time: on until it wants more.)
+            if (!c.ssl && got < sizeof buf) break;
             continue;
         }
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (got < 0 && errno == EINTR) continue;
+        if (io == Io::again) break;
         peer_closed = true;
         break;
     }
+    if (peer_closed) c.peer_closed = true;  // answers what came; nothing more can
     answer_buffered(loop, c);
-    if (peer_closed) c.close_after_send = true;  // answered what came; nothing more can
     flush(loop, c);
 }
 
-// Answers every whole request received, in order (pipelining), unless the output is backed up.
+// Sends what waits, then answers the requests left over from the connection's last turn.
+void EventLoops::on_writable(Loop& loop, Conn& c) {
+    flush(loop, c);
+    if (!c.out.empty() || !c.backlog || c.pending || c.close_after_send) return;
+    answer_buffered(loop, c);
+    flush(loop, c);
+}
+
+// Answers the whole requests received, in order (pipelining), up to a turn's share and while
+// the output is not backed up.
 void EventLoops::answer_buffered(Loop& loop, Conn& c) {
     std::size_t used = 0;
-    while (!c.close_after_send && !c.pending && c.out.size() < kOutPauseBytes && used < c.in.size()) {
-        auto frame = frame_request(std::string_view(c.in).substr(used), framing_);
+    std::size_t answered = 0;
+    c.backlog = false;
+    while (!c.close_after_send && !c.pending && used < c.in.size()) {
+        if (c.out.size() >= kOutPauseBytes || answered == kRequestsPerTurn) {
+            c.backlog = true;
+            break;
+        }
+        auto frame = c.framer.next(std::string_view(c.in).substr(used));
         if (frame.state == Framing::incomplete) break;
+        if (frame.state == Framing::complete) {
+            c.framer.reset();
+            ++answered;
+        }
         switch (frame.state) {
         case Framing::complete: {
             bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
@@ -228,6 +351,10 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
         case Framing::uri_too_long:
             refuse(c, 414, "URI Too Long", fmt::format("request line longer than {} bytes", limits_.request_line_bytes));
             break;
+        case Framing::header_line_too_long:
+            refuse(c, 431, "Request Header Fields Too Large",
+                   fmt::format("header line longer than {} bytes", framing_.header_line_bytes));
+            break;
         case Framing::head_too_large:
             refuse(c, 431, "Request Header Fields Too Large",
                    fmt::format("request headers larger than {} bytes", limits_.head_bytes));
@@ -235,12 +362,16 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
         case Framing::body_too_large:
             refuse(c, 413, "Payload Too Large", fmt::format("request body larger than {} bytes", limits_.body_bytes));
             break;
+        case Framing::chunk_framing_too_large:
+            refuse(c, 413, "Payload Too Large", fmt::format("chunk framing larger than {} bytes", limits_.body_bytes));
+            break;
         case Framing::bad:
         case Framing::incomplete: refuse(c, 400, "Bad Request", "bad request framing"); break;
         }
     }
     c.in.erase(0, used);
     c.in_request = !c.in.empty();
+    if (c.peer_closed && !c.backlog && !c.pending) c.close_after_send = true;
 }
 
 void EventLoops::defer(Loop& loop, Conn& c, std::string_view request, bool last) {
@@ -279,6 +410,8 @@ void EventLoops::finish_deferred(Loop& loop) {
         c.out += d.out;
         ++c.served;
         if (d.close) c.close_after_send = true;
+        c.backlog = !c.in.empty();  // pipelined requests that waited for this answer
+        if (c.peer_closed && !c.backlog) c.close_after_send = true;
         c.request_start = c.last_activity = now;
         rearm(loop, c);
         flush(loop, c);
@@ -306,14 +439,14 @@ void EventLoops::refuse(Conn& c, int status, const char* reason, const std::stri
 
 void EventLoops::flush(Loop& loop, Conn& c) {
     while (!c.out.empty()) {
-        ssize_t sent = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-        if (sent > 0) {
-            c.out.erase(0, static_cast<std::size_t>(sent));
+        std::size_t sent = 0;
+        Io io = transmit(c.fd, c.ssl, c.out.data(), c.out.size(), sent);
+        if (io == Io::done) {
+            c.out.erase(0, sent);
             c.last_activity = Clock::now();
             continue;
         }
-        if (sent < 0 && errno == EINTR) continue;
-        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (io == Io::again) {
             if (!c.want_write) {
                 c.want_write = true;
                 c.send_start = Clock::now();
@@ -322,19 +455,18 @@ void EventLoops::flush(Loop& loop, Conn& c) {
             }
             return;
         }
-        c.close_after_send = true;  // the client is gone
+        c.close_after_send = c.broken = true;  // the client is gone
         c.out.clear();
     }
-    if (c.want_write) {
-        c.want_write = false;
+    // Requests left from a turn: the empty output's EPOLLOUT, ready at once, brings the
+    // connection back after the loop's other events; meanwhile nothing more is read.
+    bool resume = c.backlog && !c.pending && !c.close_after_send;
+    if (resume) c.send_start = Clock::now();
+    if (c.want_write != resume) {
+        c.want_write = resume;
         rearm(loop, c);
     }
-    if (c.pending) return;  // the deferred answer comes first
-    if (c.close_after_send) {
-        c.finished = true;
-        return;
-    }
-    if (!c.in.empty()) answer_buffered(loop, c);  // requests that waited for the output to drain
+    if (c.close_after_send && !c.pending) c.finished = true;
 }
 
 // Ends connections past a deadline: a slow request gets 408 (one attempt to send it), an
@@ -346,7 +478,8 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
         for (auto* c : loop.conns) {
             if (c->pending && !stopping_) continue;  // its lookup is bounded by the Cinder timeout
             bool sending = !c->out.empty();
-            bool late = sending ? now - c->send_start > limits_.write_timeout
+            bool late = c->handshaking ? now - c->last_activity > limits_.read_timeout
+                        : sending ? now - c->send_start > limits_.write_timeout
                         : c->in_request ? now - c->request_start > limits_.request_timeout ||
                                               now - c->last_read > limits_.read_timeout
                                         : now - c->last_activity > limits_.keep_alive_timeout;
@@ -359,7 +492,8 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
             refuse(*c, 408, "Request Timeout",
                    too_long ? fmt::format("request not complete within {} ms", limits_.request_timeout.count())
                             : fmt::format("no data for {} ms in the middle of a request", limits_.read_timeout.count()));
-            (void)::send(c->fd, c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            std::size_t sent = 0;
+            (void)transmit(c->fd, c->ssl, c->out.data(), c->out.size(), sent);
         }
         close(loop, c);
     }
@@ -370,6 +504,10 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
 // moment; meanwhile the shut-down socket would report events for the freed connection.
 void EventLoops::close(Loop& loop, Conn* c) {
     epoll_ctl(loop.epoll_fd, EPOLL_CTL_DEL, c->fd, nullptr);
+    if (c->ssl && !c->handshaking && !c->broken) {
+        ERR_clear_error();
+        (void)SSL_shutdown(c->ssl);  // one close_notify, without waiting for the client's
+    }
     ::shutdown(c->fd, SHUT_RDWR);
     ::close(c->fd);
     {

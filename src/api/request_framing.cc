@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <optional>
 
 namespace staffeln::api {
 namespace {
 
-constexpr std::string_view kCrlf = "\r\n";
 constexpr std::size_t kChunkLineMax = 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -35,81 +33,135 @@ std::optional<std::size_t> parse_number(std::string_view s, int base) {
     return value;
 }
 
-struct BodyFraming {
-    bool chunked = false;
-    std::optional<std::size_t> content_length;
-    bool bad = false;
-};
-
-BodyFraming body_framing(std::string_view headers) {
-    BodyFraming f;
-    while (!headers.empty()) {
-        auto end = headers.find(kCrlf);
-        std::string_view line = headers.substr(0, end);
-        headers = end == std::string_view::npos ? std::string_view{} : headers.substr(end + 2);
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        auto name = line.substr(0, colon);
-        auto value = trimmed(line.substr(colon + 1));
-        if (iequals(name, "Content-Length")) {
-            auto n = parse_number(value, 10);
-            if (!n || (f.content_length && *f.content_length != *n)) f.bad = true;
-            f.content_length = n;
-        } else if (iequals(name, "Transfer-Encoding")) {
-            f.chunked = true;
-            if (!iequals(value, "chunked")) f.bad = true;  // only what the parser understands
-        }
-    }
-    if (f.chunked && f.content_length) f.bad = true;  // ambiguous framing: a smuggling attempt
-    return f;
-}
-
-Frame chunked_end(std::string_view received, std::size_t pos, const FramingLimits& limits) {
-    std::size_t body = 0;
-    for (;;) {
-        auto line_end = received.find(kCrlf, pos);
-        if (line_end == std::string_view::npos)
-            return {received.size() - pos > kChunkLineMax ? Framing::bad : Framing::incomplete, 0};
-        auto size_text = received.substr(pos, line_end - pos);
-        size_text = trimmed(size_text.substr(0, size_text.find(';')));
-        auto size = parse_number(size_text, 16);
-        if (!size) return {Framing::bad, 0};
-        body += *size;
-        if (body > limits.body_bytes) return {Framing::body_too_large, 0};
-        pos = line_end + 2;
-        if (*size == 0) break;
-        if (received.size() < pos + *size + 2) return {Framing::incomplete, 0};
-        if (received.substr(pos + *size, 2) != kCrlf) return {Framing::bad, 0};
-        pos += *size + 2;
-    }
-    for (;;) {  // trailers, up to the empty line
-        auto line_end = received.find(kCrlf, pos);
-        if (line_end == std::string_view::npos)
-            return {received.size() - pos > limits.head_bytes ? Framing::head_too_large : Framing::incomplete, 0};
-        if (line_end == pos) return {Framing::complete, pos + 2};
-        pos = line_end + 2;
-    }
-}
-
 }  // namespace
 
+// The line from pos_ without its CRLF, and end: where it ends (or what has come, when partial).
+// Only bytes not looked at before are searched for its LF.
+RequestFramer::Line RequestFramer::next_line(std::string_view received, std::size_t max, std::string_view& line,
+                                             std::size_t& end) {
+    auto lf = received.find('\n', std::max(pos_, scanned_));
+    if (lf == std::string_view::npos) {
+        scanned_ = end = received.size();
+        return end - pos_ > max ? Line::too_long : Line::partial;
+    }
+    end = lf + 1;
+    if (end - pos_ > max) return Line::too_long;
+    if (lf == pos_ || received[lf - 1] != '\r') return Line::bare_lf;
+    line = received.substr(pos_, lf - 1 - pos_);
+    pos_ = scanned_ = end;
+    return Line::whole;
+}
+
+Frame RequestFramer::next(std::string_view received) {
+    for (;;) {
+        std::optional<Frame> step;
+        switch (stage_) {
+        case Stage::request_line: {
+            std::string_view line;
+            std::size_t end = 0;
+            auto got = next_line(received, limits_.request_line_bytes, line, end);
+            if (got == Line::partial) return Frame{};
+            if (got == Line::too_long) return Frame{Framing::uri_too_long, 0};
+            if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+            stage_ = Stage::headers;
+            continue;
+        }
+        case Stage::headers: step = head_line(received); break;
+        case Stage::fixed_body:
+            return received.size() < body_end_ ? Frame{} : Frame{Framing::complete, body_end_};
+        case Stage::chunk_size: step = chunk_size_line(received); break;
+        case Stage::chunk_data:
+            if (received.size() < pos_ + chunk_left_ + 2) return {};
+            if (received.substr(pos_ + chunk_left_, 2) != "\r\n") return Frame{Framing::bad, 0};
+            pos_ = scanned_ = pos_ + chunk_left_ + 2;
+            framing_ += 2;
+            stage_ = Stage::chunk_size;
+            continue;
+        case Stage::trailers: step = trailer_line(received); break;
+        }
+        if (step) return *step;
+    }
+}
+
+// Each step returns nothing when it has parsed what it stands for: next() goes on.
+std::optional<Frame> RequestFramer::head_line(std::string_view received) {
+    std::string_view line;
+    std::size_t end = 0;
+    auto got = next_line(received, limits_.header_line_bytes, line, end);
+    if (end > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
+    if (got == Line::partial) return Frame{};
+    if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
+    if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+    if (line.empty()) return end_of_head();
+    header(line);
+    return std::nullopt;
+}
+
+void RequestFramer::header(std::string_view line) {
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    auto name = line.substr(0, colon);
+    auto value = trimmed(line.substr(colon + 1));
+    if (iequals(name, "Content-Length")) {
+        auto n = parse_number(value, 10);
+        if (!n || (content_length_ && *content_length_ != *n)) bad_ = true;
+        content_length_ = n;
+    } else if (iequals(name, "Transfer-Encoding")) {
+        chunked_ = true;
+        if (!iequals(value, "chunked")) bad_ = true;  // only what the parser understands
+    }
+}
+
+std::optional<Frame> RequestFramer::end_of_head() {
+    if (bad_ || (chunked_ && content_length_)) return Frame{Framing::bad, 0};  // ambiguous framing: smuggling
+    if (chunked_) {
+        stage_ = Stage::chunk_size;
+        return std::nullopt;
+    }
+    std::size_t body = content_length_.value_or(0);
+    if (body > limits_.body_bytes) return Frame{Framing::body_too_large, 0};
+    body_end_ = pos_ + body;
+    stage_ = Stage::fixed_body;
+    return std::nullopt;
+}
+
+std::optional<Frame> RequestFramer::chunk_size_line(std::string_view received) {
+    std::string_view line;
+    std::size_t end = 0;
+    auto got = next_line(received, kChunkLineMax, line, end);
+    if (got == Line::partial) return Frame{};
+    if (got != Line::whole) return Frame{Framing::bad, 0};
+    framing_ += line.size() + 2;
+    auto size = parse_number(trimmed(line.substr(0, line.find(';'))), 16);
+    if (!size) return Frame{Framing::bad, 0};
+    if (*size > limits_.body_bytes - body_) return Frame{Framing::body_too_large, 0};
+    if (framing_ > limits_.body_bytes) return Frame{Framing::chunk_framing_too_large, 0};
+    body_ += *size;
+    chunk_left_ = *size;
+    if (*size == 0) {
+        trailers_start_ = pos_;
+        stage_ = Stage::trailers;
+    } else {
+        stage_ = Stage::chunk_data;
+    }
+    return std::nullopt;
+}
+
+// Trailers, up to the empty line, are bounded like a head.
+std::optional<Frame> RequestFramer::trailer_line(std::string_view received) {
+    std::string_view line;
+    std::size_t end = 0;
+    auto got = next_line(received, limits_.header_line_bytes, line, end);
+    if (end - trailers_start_ > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
+    if (got == Line::partial) return Frame{};
+    if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
+    if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+    if (line.empty()) return Frame{Framing::complete, pos_};
+    return std::nullopt;
+}
+
 Frame frame_request(std::string_view received, const FramingLimits& limits) {
-    auto line_end = received.find('\n');
-    if (line_end == std::string_view::npos)
-        return {received.size() > limits.request_line_bytes ? Framing::uri_too_long : Framing::incomplete, 0};
-    if (line_end + 1 > limits.request_line_bytes) return {Framing::uri_too_long, 0};
-    auto head_end = received.find("\r\n\r\n");
-    if (head_end == std::string_view::npos)
-        return {received.size() > limits.head_bytes ? Framing::head_too_large : Framing::incomplete, 0};
-    std::size_t head_length = head_end + 4;
-    if (head_length > limits.head_bytes) return {Framing::head_too_large, 0};
-    auto framing = body_framing(received.substr(line_end + 1, head_end + 2 - (line_end + 1)));
-    if (framing.bad) return {Framing::bad, 0};
-    if (framing.chunked) return chunked_end(received, head_length, limits);
-    std::size_t body = framing.content_length.value_or(0);
-    if (body > limits.body_bytes) return {Framing::body_too_large, 0};
-    if (received.size() < head_length + body) return {Framing::incomplete, 0};
-    return {Framing::complete, head_length + body};
+    return RequestFramer(limits).next(received);
 }
 
 }  // namespace staffeln::api

@@ -1,6 +1,5 @@
 #include "staffeln/api/server.h"
 
-#include "connection.h"
 #include "memory_stream.h"
 #include "staffeln/api/event_loop.h"
 #include "staffeln/api/policy_answer.h"
@@ -8,7 +7,6 @@
 #include "staffeln/store/automated_backups.h"
 #include "store_watch.h"
 #include "tls_context.h"
-#include "worker_pool.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -35,16 +33,15 @@ constexpr std::chrono::milliseconds kStoreWatchInterval{100};
 // The request being answered on this thread, for its log line and what follows it.
 struct RequestContext {
     Clock::time_point start;
-    const Connection* connection = nullptr;  // HTTPS: may have refused the request midway
     int status = 0;
-    Blocking blocking = Blocking::allowed;  // HTTPS: each connection has its own thread
-    bool deferred = false;                  // the answer waits on Cinder: asked again off the loop
+    Blocking blocking = Blocking::allowed;
+    bool deferred = false;  // the answer waits on Cinder: asked again off the loop
     // After a malformed or refused request the rest of the stream is noise: close.
     bool must_close() const { return status == 400 || status >= 413; }
 };
 thread_local RequestContext* t_request = nullptr;
 
-// HTTP's task queue: the accepting thread hands each socket straight to the event loops.
+// The task queue: the accepting thread hands each socket straight to the event loops.
 class InlineQueue : public httplib::TaskQueue {
 public:
     explicit InlineQueue(EventLoops& loops) : loops_(loops) {}
@@ -96,9 +93,6 @@ public:
 
 private:
     bool process_and_close_socket(socket_t sock) override;
-    void serve(int fd);
-    void answer_overloaded(int fd);
-    void answer_refusal(Connection& conn);
     AnswerEnd answer_exchange(const Exchange& exchange);
     void add_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
@@ -110,8 +104,7 @@ private:
     ServerOptions options_;
     TlsContext tls_;
     StoreWatch store_watch_;
-    WorkerPool* pool_ = nullptr;  // HTTPS; owned by httplib while listening
-    std::unique_ptr<EventLoops> loops_;  // HTTP
+    std::unique_ptr<EventLoops> loops_;
 };
 
 Status HttpServer::bind() {
@@ -124,15 +117,11 @@ Status HttpServer::bind() {
     set_keep_alive_max_count(options_.limits.keep_alive_requests);
     set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
     new_task_queue = [this]() -> httplib::TaskQueue* {
-        if (!tls_) {
-            auto limits = options_.limits;
-            if (!options_.cinder) limits.lookup_threads = 0;  // nothing is ever deferred
-            loops_ = std::make_unique<EventLoops>(limits,
-                                                  [this](const Exchange& exchange) { return answer_exchange(exchange); });
-            return new InlineQueue(*loops_);
-        }
-        pool_ = new WorkerPool(options_.limits.worker_threads, options_.limits.queued_connections);
-        return pool_;
+        auto limits = options_.limits;
+        if (!options_.cinder) limits.lookup_threads = 0;  // nothing is ever deferred
+        loops_ = std::make_unique<EventLoops>(
+            limits, [this](const Exchange& exchange) { return answer_exchange(exchange); }, tls_.get());
+        return new InlineQueue(*loops_);
     };
     add_routes();
     errno = 0;
@@ -146,12 +135,10 @@ Status HttpServer::bind() {
 
 Status HttpServer::run() {
     log::info("api", "listening on {}://{}:{} (store {}, {} threads)", tls_ ? "https" : "http", options_.host,
-              options_.port, options_.store.string(),
-              tls_ ? options_.limits.worker_threads : options_.limits.event_loops);
+              options_.port, options_.store.string(), options_.limits.event_loops);
     if (options_.cinder)
         log::info("api", "backups the store does not know are looked up in Cinder at {}", options_.cinder->describe());
     bool clean = listen_after_bind();
-    pool_ = nullptr;
     if (!clean && running())
         return make_error(ErrorKind::unavailable, fmt::format("accepting on {}:{} failed", options_.host, options_.port));
     log::info("api", "stopped");
@@ -225,7 +212,7 @@ void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& r
 }
 
 // A cached finding answers at once. Otherwise an event-loop thread defers the answer rather than
-// wait; a lookup thread (or an HTTPS connection's own thread) asks Cinder within its timeouts.
+// wait; a lookup thread asks Cinder within its timeouts.
 std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
     if (auto hit = options_.cinder->cached(backup_id)) return verdict_of(*hit);
     auto blocking = t_request ? t_request->blocking : Blocking::allowed;
@@ -257,8 +244,7 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
     if (!same_file) reader.reset();
     if (!reader) {
         // Lookup threads read the store too: they answer a deferred request from the start.
-        auto threads = tls_ ? options_.limits.worker_threads
-                            : options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
+        auto threads = options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
         auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
                                                          options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
         if (!opened) return opened.error();
@@ -271,10 +257,8 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
 
 void HttpServer::log_request(const httplib::Request& req, int status) {
     if (!t_request || t_request->deferred) return;  // a deferred answer is logged when it is given
-    if (t_request->connection && t_request->connection->refusal() != Refusal::none) return;  // logged by serve()
     t_request->status = status;
-    auto start = t_request->connection ? t_request->connection->request_start() : t_request->start;
-    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t_request->start).count();
     std::string id;
     if (req.path == kBackupPath) {
         auto parsed = backup_id_of(req.target);
@@ -302,72 +286,8 @@ AnswerEnd HttpServer::answer_exchange(const Exchange& exchange) {
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
     tune_accepted_socket(sock);
-    if (!tls_) {
-        loops_->adopt(sock);
-        return true;
-    }
-    if (WorkerPool::overloaded()) answer_overloaded(sock);
-    else serve(sock);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
+    loops_->adopt(sock);
     return true;
-}
-
-void HttpServer::answer_overloaded(int fd) {
-    static constexpr std::string_view kBusy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n"
-        "Retry-After: 1\r\n\r\nserver overloaded";
-    // One attempt, no waiting: the accepting thread must not block on this client.
-    if (!tls_) (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
-    log::warning("api", "refused a connection: {} connections already waiting", options_.limits.queued_connections);
-}
-
-// The request never reached a handler, so its method and path are unknown: "- -".
-void HttpServer::answer_refusal(Connection& conn) {
-    auto why = conn.refusal();
-    int status = conn.answer_refusal();
-    if (status == 0) {
-        if (why != Refusal::broken) log::debug("api", "closed a connection that sent nothing in time");
-        return;
-    }
-    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - conn.request_start()).count();
-    std::string ip;
-    int port = 0;
-    conn.get_remote_ip_and_port(ip, port);
-    log::info("api", "{} - - {} {:.3f}ms", ip, status, elapsed);
-}
-
-void HttpServer::serve(int fd) {
-    SSL* ssl = nullptr;
-    if (tls_) {
-        ssl = SSL_new(tls_.get());
-        if (!ssl) return;
-        SSL_set_fd(ssl, fd);
-        SSL_set_accept_state(ssl);
-    }
-    Connection conn(fd, ssl, options_.limits);
-    if (!conn.handshake()) return;
-    RequestContext context{};
-    context.connection = &conn;
-    t_request = &context;
-    // A kept-alive connection gives its thread up when it idles while other clients queue;
-    // a new one is always given the time for its first request.
-    std::function<bool()> first_request = [this] { return running(); };
-    std::function<bool()> next_request = [this] { return running() && !(pool_ && pool_->waiting() > 0); };
-    for (size_t served = 0; served < options_.limits.keep_alive_requests; ++served) {
-        if (!conn.wait_for_request(served == 0 ? first_request : next_request)) break;
-        conn.begin_request();
-        bool last = served + 1 == options_.limits.keep_alive_requests || !running();
-        bool closed = false;
-        context.status = 0;
-        bool ok = process_request(conn, last, closed, drop_ranges);
-        if (conn.refusal() != Refusal::none) {
-            answer_refusal(conn);
-            break;
-        }
-        if (!conn.flush() || !ok || closed || context.must_close()) break;
-    }
-    t_request = nullptr;
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ Result<TlsContext> load_tls_context(const std::string& cert_file, const std::str
     if (!ctx) return make_error(ErrorKind::internal, "cannot create a TLS context: " + openssl_reason());
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // The event loops read only when a request may come and write only when answers wait: a
+    // renegotiation would make a read wait on a write.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1)
         return make_error(ErrorKind::invalid_input, fmt::format("[api] ssl_cert_file = {}: not a usable PEM certificate: {}",
                                                                 cert_file, openssl_reason()));

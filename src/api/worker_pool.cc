@@ -40,11 +40,6 @@ void WorkerPool::shutdown() {
     threads_.clear();
 }
 
-std::size_t WorkerPool::waiting() const {
-    std::lock_guard lock(mutex_);
-    return queue_.size();
-}
-
 bool WorkerPool::overloaded() { return t_overloaded; }
 
 void WorkerPool::work() {

@@ -1,6 +1,6 @@
-// HTTPS's task queue: httplib's TaskQueue with both of its sizes bounded, a fixed number of
-// threads and a bounded queue of accepted connections waiting for one. When the queue is full the
-// task runs at once on the accepting thread with overloaded() true, so it answers 503 and closes.
+// The Cinder lookups' pool: httplib's TaskQueue with both of its sizes bounded, a fixed number of
+// threads and a bounded queue of tasks waiting for one. When the queue is full the task runs at
+// once on the enqueuing thread with overloaded() true, so it answers without waiting.
 #pragma once
 
 #include <httplib.h>
@@ -23,8 +23,6 @@ public:
     void enqueue(std::function<void()> fn) override;
     void shutdown() override;
 
-    // Connections accepted and not yet picked up by a thread.
-    std::size_t waiting() const;
     // True on the thread running a task that found the queue full.
     static bool overloaded();
 
@@ -34,7 +32,7 @@ private:
     std::size_t max_queued_;
     std::vector<std::thread> threads_;
     std::deque<std::function<void()>> queue_;
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     std::condition_variable ready_;
     bool stopping_ = false;
 };

@@ -1,5 +1,6 @@
-// Plain-HTTP connections served by a few epoll threads: bytes are read as they come, and a
-// request goes to the answer function only once frame_request() finds it whole, so no thread
+// HTTP and HTTPS connections served by a few epoll threads: a TLS handshake advances as its
+// socket is ready, bytes are read as they come, and a
+// request goes to the answer function only once its RequestFramer finds it whole, so no thread
 // ever waits on a client. Limits, deadlines and the connection cap are enforced here; a
 // connection beyond the cap gets 503 at once. Each loop thread runs the answers it reads; an
 // answer that must wait on something slow (a Cinder lookup) is deferred: it runs again on a
@@ -9,6 +10,8 @@
 
 #include "staffeln/api/request_framing.h"
 #include "staffeln/api/server.h"
+
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <chrono>
@@ -46,7 +49,8 @@ using Answerer = std::function<AnswerEnd(const Exchange&)>;
 
 class EventLoops {
 public:
-    EventLoops(const Limits& limits, Answerer answer);
+    // tls: the HTTPS context (not owned; outlives the loops), or null for plain HTTP.
+    EventLoops(const Limits& limits, Answerer answer, SSL_CTX* tls = nullptr);
     ~EventLoops();
     EventLoops(const EventLoops&) = delete;
     EventLoops& operator=(const EventLoops&) = delete;
@@ -62,7 +66,9 @@ private:
     struct Loop;
     struct Deferred;
     void run(Loop& loop);
+    void handshake(Loop& loop, Conn& c);
     void on_readable(Loop& loop, Conn& c);
+    void on_writable(Loop& loop, Conn& c);
     void answer_buffered(Loop& loop, Conn& c);
     void defer(Loop& loop, Conn& c, std::string_view request, bool last);
     void finish_deferred(Loop& loop);
@@ -73,6 +79,7 @@ private:
     void close(Loop& loop, Conn* c);
 
     const Limits limits_;
+    SSL_CTX* tls_;
     FramingLimits framing_;
     Answerer answer_;
     std::vector<std::unique_ptr<Loop>> loops_;

@@ -15,16 +15,13 @@
 namespace staffeln::api {
 
 struct Limits {
-    // HTTP: a few event-loop threads serve every connection, up to max_connections.
+    // A few event-loop threads serve every connection, HTTP or HTTPS, up to max_connections.
     std::size_t event_loops = 2;
-    std::size_t max_connections = 512;      // open at once; more get 503
-    // HTTPS: one thread per connection being served.
-    std::size_t worker_threads = 64;
-    std::size_t queued_connections = 256;  // accepted and waiting for a thread; more get 503
+    std::size_t max_connections = 512;      // open at once; more get 503 (HTTPS: closed)
     std::size_t request_line_bytes = 4096;  // longer: 414
     std::size_t head_bytes = 16384;         // request line and headers; more: 431
     std::size_t body_bytes = 65536;         // more: 413
-    std::chrono::milliseconds read_timeout{5000};      // between two reads within a request
+    std::chrono::milliseconds read_timeout{5000};      // between two reads within a request; TLS handshake
     std::chrono::milliseconds write_timeout{5000};
     std::chrono::milliseconds request_timeout{10000};  // first byte to the whole request: else 408
     std::chrono::milliseconds keep_alive_timeout{5000};
@@ -33,7 +30,7 @@ struct Limits {
     // SQLite page cache, shared out among the serving threads: the upper levels of the backups
     // B-tree (about 2 MiB for a million records) stay in memory instead of being re-read.
     std::size_t store_cache_kib = 8192;
-    // HTTP: answers that wait on Cinder run on these threads, off the event loops; beyond the
+    // Answers that wait on Cinder run on these threads, off the event loops; beyond the
     // queue, such an answer is False at once (fail closed) and the log says so. 0: no lookup
     // threads, for a server without Cinder lookups, whose answers are never deferred.
     std::size_t lookup_threads = 4;
