@@ -17,7 +17,6 @@ set(STAFFELN_CORE_SOURCES
 set(STAFFELN_SUPPORT_SOURCES
   src/failpoint.cc
   src/log.cc
-  src/printable.cc
   src/text_safety.cc
   src/regular_file.cc
 )

@@ -1,6 +1,6 @@
 #include "staffeln/regular_file.h"
 
-#include "staffeln/printable.h"
+#include "staffeln/text_safety.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -45,7 +45,7 @@ private:
 
 Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view what,
                                       std::size_t max_bytes) {
-    const std::string name = printable(path.string());
+    const std::string name = escape_control_chars(path.string());
     Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (fd.get() < 0) {
         int err = errno;

@@ -2,6 +2,8 @@
 // run_backup_cycle for what a cycle does, through the real `staffeln conductor` binary for what
 // the command does (exit codes, --once summary, --dry-run, start-up errors, SIGTERM).
 #include "support/conductor_rig.h"
+#include "support/paths.h"
+#include "support/ports.h"
 #include "support/process.h"
 #include "support/smtp_server.h"
 #include "support/spawned.h"
@@ -23,7 +25,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include "support/paths.h"
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -476,7 +477,7 @@ TEST_CASE("staffeln conductor --once exits non-zero with a summary naming what f
 TEST_CASE("staffeln conductor --once exits non-zero when a due report could not be delivered") {
     ConductorRig rig;
     auto conf = rig.write_conf();
-    int port = unused_port();
+    int port = staffeln::testing::free_port();
     std::ofstream(conf, std::ios::app) << fmt::format(
         "[notification]\nreceiver = ops@example.org\nsender_email = staffeln@example.org\n"
         "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n", port);

@@ -4,7 +4,7 @@
 #include "staffeln/config/ini_file.h"
 #include "staffeln/config/options.h"
 #include "staffeln/duration.h"
-#include "staffeln/printable.h"
+#include "staffeln/text_safety.h"
 #include "staffeln/regular_file.h"
 
 #include <fmt/format.h>
@@ -116,15 +116,15 @@ std::string shown_value(const Option& option, const std::string& value) {
 // and option names and a (masked) value may hold terminal escapes.
 void apply_file(const fs::path& file, const std::string& text, LoadResult& out, SetAt& set_at) {
     IniFile ini = parse_ini(text);
-    const std::string name = printable(file.string());
+    const std::string name = escape_control_chars(file.string());
     for (const auto& error : ini.errors) out.errors.push_back(fmt::format("{}:{}", name, error));
     for (const auto& [section, line] : ini.sections)
         if (!is_known_section(section))
-            out.warnings.push_back(fmt::format("{}:{}: unknown section [{}] (ignored)", name, line, printable(section)));
+            out.warnings.push_back(fmt::format("{}:{}: unknown section [{}] (ignored)", name, line, escape_control_chars(section)));
     for (const auto& entry : ini.entries) {
         if (!is_known_section(entry.section)) continue;
         const Option* option = find_option(entry.section, entry.key);
-        std::string where = fmt::format("{}:{}: [{}] {}", name, entry.line, entry.section, printable(entry.key));
+        std::string where = fmt::format("{}:{}: [{}] {}", name, entry.line, entry.section, escape_control_chars(entry.key));
         if (!option) {
             out.warnings.push_back(where + ": unknown option (ignored)");
             continue;
@@ -135,7 +135,7 @@ void apply_file(const fs::path& file, const std::string& text, LoadResult& out, 
         }
         if (auto why = assign(*option, entry.value, out.config); !why.empty())
             out.errors.push_back(
-                fmt::format("{} = {}: {}", where, printable(shown_value(*option, entry.value)), printable(why)));
+                fmt::format("{} = {}: {}", where, escape_control_chars(shown_value(*option, entry.value)), escape_control_chars(why)));
         else
             set_at[option] = fmt::format("{}:{}", name, entry.line);
     }

@@ -1,6 +1,6 @@
 #include "staffeln/config/ini_file.h"
 
-#include "staffeln/printable.h"
+#include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
@@ -59,7 +59,7 @@ IniFile parse_ini(std::string_view text) {
         }
         if (section.empty()) {
             out.errors.push_back(fmt::format("{}: option '{}' comes before any [section] header", number,
-                                             printable(trim(line.substr(0, sep)))));
+                                             escape_control_chars(trim(line.substr(0, sep)))));
             continue;
         }
         out.entries.push_back({section, std::string(trim(line.substr(0, sep))),
