@@ -371,3 +371,34 @@ TEST_CASE("config_changes lists each changed option once, in the table's order, 
     CHECK(changes[2].before.empty());
     CHECK(changes[2].after == "***");
 }
+
+TEST_CASE("a reload keeps every option of a section read at start only, and only those") {
+    Config running;
+    Config fresh;
+    // A different value for every option the table has, whatever its section.
+    for (const auto& option : options()) {
+        std::visit(
+            [&](auto target) {
+                using T = decltype(target);
+                if constexpr (std::is_same_v<T, bool& (*)(Config&)>) target(fresh) = !target(fresh);
+                else if constexpr (std::is_same_v<T, std::int64_t& (*)(Config&)>) target(fresh) += 1;
+                else if constexpr (std::is_same_v<T, std::string& (*)(Config&)>) target(fresh) += "-new";
+                else if constexpr (std::is_same_v<T, std::vector<std::string>& (*)(Config&)>) target(fresh).push_back("x");
+                else if constexpr (std::is_same_v<T, std::chrono::seconds& (*)(Config&)>) target(fresh) += std::chrono::seconds(1);
+            },
+            option.target);
+    }
+    auto changes = config_changes(running, fresh);
+    keep_start_only_sections(running, fresh);
+    for (const auto& change : changes) {
+        const Option* option = find_option(change.section, change.name);
+        REQUIRE(option != nullptr);
+        CAPTURE(change.section);
+        CAPTURE(change.name);
+        CHECK(change.waits_for_restart == read_at_start_only(change.section));
+        if (change.waits_for_restart) CHECK(option_value(fresh, *option) == option_value(running, *option));
+        else CHECK(option_value(fresh, *option) != option_value(running, *option));
+    }
+    for (auto section : {"database", "coordination", "openstack", "api"}) CHECK(read_at_start_only(section));
+    for (auto section : {"DEFAULT", "conductor", "notification"}) CHECK_FALSE(read_at_start_only(section));
+}

@@ -238,17 +238,14 @@ private:
         }
         std::vector<config::OptionChange> changes;
         for (auto& change : config::config_changes(config_, fresh)) {
-            if (!bound_at_start(change.section)) {
+            if (!change.waits_for_restart) {
                 changes.push_back(std::move(change));
                 continue;
             }
             log::warning(kLog, "[{}] {} = {} is not applied until the conductor restarts (still {})", change.section,
                          change.name, change.after, change.before);
         }
-        fresh.database = config_.database;
-        fresh.coordination = config_.coordination;
-        fresh.openstack = config_.openstack;
-        fresh.api = config_.api;
+        config::keep_start_only_sections(config_, fresh);
         if (changes.empty()) {
             log::info(kLog, "configuration reloaded: no option that can change at run time changed");
             return false;
@@ -260,11 +257,6 @@ private:
                       change.before);
         config_ = std::move(fresh);
         return true;
-    }
-
-    // Opened once at start: the store, the locks, the cloud's session; the API is another process.
-    static bool bound_at_start(std::string_view section) {
-        return section == "database" || section == "coordination" || section == "openstack" || section == "api";
     }
 
     config::Config config_;
