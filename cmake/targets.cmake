@@ -15,7 +15,7 @@ add_library(staffeln_core STATIC ${STAFFELN_CORE_SOURCES})
 target_link_libraries(staffeln_core PUBLIC staffeln_options fmt::fmt-header-only)
 
 add_library(staffeln_support STATIC ${STAFFELN_SUPPORT_SOURCES})
-target_link_libraries(staffeln_support PUBLIC staffeln_options fmt::fmt-header-only)
+target_link_libraries(staffeln_support PUBLIC staffeln_core)
 
 # Generic HTTP over libcurl; its files still live under openstack/ (namespace staffeln::openstack).
 add_library(staffeln_net STATIC ${STAFFELN_NET_SOURCES})

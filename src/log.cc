@@ -47,16 +47,13 @@ void set_level(Level level) { g_level = level; }
 
 bool enabled(Level level) { return level >= g_level.load(); }
 
-bool to_file(const std::string& path, std::string* why) {
+Status to_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (why) *why = fmt::format("cannot open log file {}: {}", path, std::strerror(errno));
-        return false;
-    }
+    if (fd < 0) return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(errno)));
     std::lock_guard lock(g_mutex);
     if (g_fd != STDERR_FILENO) ::close(g_fd);
     g_fd = fd;
-    return true;
+    return {};
 }
 
 void write(Level level, std::string_view component, std::string_view message) {

@@ -4,6 +4,8 @@
 // Control characters in a message are escaped (text_safety.h): a message never spans lines.
 #pragma once
 
+#include "staffeln/result.h"
+
 #include <fmt/format.h>
 
 #include <string>
@@ -15,8 +17,8 @@ enum class Level { debug, info, warning, error };
 
 void set_level(Level level);
 bool enabled(Level level);
-// Appends to path (created 0600). Returns false and keeps stderr when it cannot open it.
-bool to_file(const std::string& path, std::string* why);
+// Appends to path (created 0600). When it cannot open it, says why and keeps the current destination.
+Status to_file(const std::string& path);
 void write(Level level, std::string_view component, std::string_view message);
 
 // Replaces a secret with a fixed mask so that its length does not leak either.

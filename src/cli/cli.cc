@@ -46,8 +46,8 @@ std::optional<config::Config> Context::load_config() {
     const auto& defaults = loaded.config.defaults;
     log::set_level(defaults.debug ? log::Level::debug : log::Level::info);
     if (!defaults.log_file.empty()) {
-        std::string why;
-        if (!log::to_file(defaults.log_file, &why)) log::warning("config", "{}; logging to stderr", why);
+        if (auto opened = log::to_file(defaults.log_file); !opened)
+            log::warning("config", "{}; logging to stderr", opened.error().message);
     }
     return loaded.config;
 }

@@ -232,9 +232,8 @@ private:
         config::Config fresh = std::move(loaded.config);
         // Opened again even when unchanged: after logrotate moved it, SIGHUP starts a new file.
         if (!fresh.defaults.log_file.empty()) {
-            std::string why;
-            if (!log::to_file(fresh.defaults.log_file, &why))
-                log::warning("config", "{}; still logging to the previous destination", why);
+            if (auto opened = log::to_file(fresh.defaults.log_file); !opened)
+                log::warning("config", "{}; still logging to the previous destination", opened.error().message);
         }
         std::vector<config::OptionChange> changes;
         for (auto& change : config::config_changes(config_, fresh)) {
