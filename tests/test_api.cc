@@ -1,3 +1,4 @@
+#include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "staffeln/api/backup_verdict.h"
 #include "staffeln/api/cinder_lookup.h"
@@ -34,7 +35,6 @@
 #include <iterator>
 #include <sstream>
 #include <thread>
-#include "support/paths.h"
 
 using namespace staffeln;
 using namespace std::chrono_literals;

@@ -3,6 +3,7 @@
 // cloud with demo.json, then run again without the point. Afterwards every tagged volume has
 // exactly one staffeln backup, available, owned by one succeeded task in the store; no backup
 // is untracked, no task has two backups, and every tagged server carries its last-backup-time.
+#include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -19,7 +20,6 @@
 #include <algorithm>
 #include <string>
 #include <vector>
-#include "support/paths.h"
 
 namespace {
 

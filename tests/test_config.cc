@@ -1,6 +1,7 @@
 #include "staffeln/config/config.h"
 #include "staffeln/config/config_changes.h"
 #include "staffeln/config/options.h"
+#include "support/paths.h"
 #include "support/temp_dir.h"
 
 #include <doctest/doctest.h>
@@ -8,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include "support/paths.h"
 
 using namespace staffeln;
 using namespace staffeln::config;

@@ -2,6 +2,7 @@
 // file locks, and as separate nodes (own state directory and SQLite file) with a real etcd.
 // The active one is killed (SIGKILL) or paused (SIGSTOP); the test records from each node's log
 // who held the puller role and who acted when, and checks the cloud's backups at the end.
+#include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "simcloud/client_files.h"
 #include "support/etcd_server.h"
@@ -20,7 +21,6 @@
 #include <map>
 #include <optional>
 #include <thread>
-#include "support/paths.h"
 
 using namespace std::chrono_literals;
 using staffeln::testing::EtcdServer;

@@ -2,6 +2,7 @@
 // across several pages, through token expiry, injected faults and every error kind.
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/openstack/iso_time.h"
+#include "support/paths.h"
 
 #include <doctest/doctest.h>
 
@@ -16,7 +17,6 @@
 #include <fstream>
 #include <random>
 #include <thread>
-#include "support/paths.h"
 
 extern char** environ;
 

@@ -1,6 +1,7 @@
 // The simulated cloud's behaviour over real HTTP on loopback: Keystone scoping and errors,
 // Nova and Cinder listing (admin-only all_tenants, pages), the backup state machine and
 // Cinder's validations, export/import, quotas, fault injection, counters and the binary itself.
+#include "support/paths.h"
 #include "support/simcloud_harness.h"
 
 #include "simcloud/client_files.h"
@@ -17,7 +18,6 @@
 #include <filesystem>
 #include <set>
 #include <thread>
-#include "support/paths.h"
 
 using namespace simtest;
 

@@ -2,6 +2,7 @@
 // transcript.md) against the simulated cloud and compares status codes, echoed headers and the
 // keys and value types of every JSON body, recursively. The recording trims lists to two items
 // ("... N more") and long strings, which changes neither keys nor types.
+#include "support/paths.h"
 #include "support/simcloud_harness.h"
 
 #include "simcloud/base64.h"
@@ -11,7 +12,6 @@
 #include <map>
 #include <regex>
 #include <set>
-#include "support/paths.h"
 
 using namespace simtest;
 

@@ -1,4 +1,5 @@
 #include "process.h"
+#include "support/paths.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,7 +9,6 @@
 
 #include <cstdlib>
 #include <stdexcept>
-#include "support/paths.h"
 
 namespace staffeln::testing {
 namespace {

@@ -5,6 +5,7 @@
 #include "simcloud/scenario.h"
 #include "simcloud/server.h"
 #include "staffeln/openstack/credentials.h"
+#include "support/paths.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -16,7 +17,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-#include "support/paths.h"
 
 namespace simtest {
 

@@ -1,4 +1,5 @@
 #include "smtp_server.h"
+#include "support/paths.h"
 
 #include "process.h"
 
@@ -10,7 +11,6 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
-#include "support/paths.h"
 
 namespace staffeln::testing {
 namespace {
