@@ -33,6 +33,10 @@ TEST_CASE("malformed durations are refused with the text and the reason") {
         {"2 w", "unknown unit at ' w'"},
         {"-1d", "a number must come before '-1d'"},
         {"99999999999999999999s", "the number is too large"},
+        {"9999999999999999999s", "the number is too large"},
+        {"99999999999999y", "it is too long"},
+        {"292471208678y", "it is too long"},
+        {"292471208677y7mon", "it is too long"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.text);

@@ -188,6 +188,27 @@ TEST_CASE("every cloud value is HTML-escaped in the HTML and left as it is in th
     CHECK(text.find("failed: <b>bold</b>") != std::string::npos);
 }
 
+TEST_CASE("control characters in cloud values are escaped in the text and the HTML report") {
+    auto t = task("a", "p", core::TaskStatus::failed, 100);
+    t.server_name = "web\nfake line\x1b[2J";
+    t.volume_name = "vol\rume";
+    t.last_error = "bad\x07 reason";
+    auto digest = build_digest("p", "proj\nect", {t}, QuotaUsage{100, 1, 0}, at(200));
+    auto templates = defaults();
+    for (const auto& template_text : {templates.text, templates.html}) {
+        auto out = render(digest, template_text);
+        CHECK(out.find('\x1b') == std::string::npos);
+        CHECK(out.find('\x07') == std::string::npos);
+        CHECK(out.find('\r') == std::string::npos);
+        CHECK(out.find("\nfake line") == std::string::npos);
+        CHECK(out.find("web\\nfake line\\x1b[2J") != std::string::npos);
+    }
+    auto text = render(digest, defaults().text);
+    CHECK(text.find("Backup report for project proj\\nect\n") != std::string::npos);
+    CHECK(text.find("server web\\nfake line\\x1b[2J (srv-a), volume vol\\rume (") != std::string::npos);
+    CHECK(text.find("failed: bad\\x07 reason,") != std::string::npos);
+}
+
 TEST_CASE("UTF-8 names survive rendering byte for byte") {
     auto t = task("a", "p", core::TaskStatus::succeeded, 100);
     t.server_name = "Größe-сервер-服务器-🚀";

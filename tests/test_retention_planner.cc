@@ -242,13 +242,17 @@ TEST_CASE("a volume attached to several tagged servers keeps the longest of thei
     CHECK(c.kept(plan)["b10"].policy_server == 1);
 }
 
-TEST_CASE("an invalid retention value warns with the server and the value and falls back to retention_time") {
+TEST_CASE("an invalid or over-100y retention value warns with the server and the value, retention_time applies") {
     struct Row { const char* value; const char* why; };
     const Row rows[] = {
         {"5x", "invalid duration '5x': unknown unit at 'x' (expected e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
         {"", "invalid duration '': it is empty (expected e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
         {"forever", "invalid duration 'forever': a number must come before 'forever' (expected e.g. 2w3d, 20min or "
                     "1y2mon10d5h30min10s)"},
+        {"100y1s", "it is longer than 100y"},
+        {"99999999999y", "it is longer than 100y"},
+        {"99999999999999y", "invalid duration '99999999999999y': it is too long (expected e.g. 2w3d, 20min or "
+                            "1y2mon10d5h30min10s)"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.value);

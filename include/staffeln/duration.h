@@ -11,6 +11,10 @@
 
 namespace staffeln {
 
+// The longest retention accepted from the config or server metadata: far beyond any sensible
+// setting, and short enough that a clock's time point minus it stays in range.
+inline constexpr std::chrono::seconds kMaxRetention{100LL * 365 * 86400};
+
 // Returns the duration, or invalid_input naming the text and what was expected.
 Result<std::chrono::seconds> parse_duration(std::string_view text);
 

@@ -2,6 +2,7 @@
 
 #include "staffeln/config/database_url.h"
 #include "staffeln/coordination/backend_url.h"
+#include "staffeln/duration.h"
 #include "staffeln/email_address.h"
 
 #include <array>
@@ -15,7 +16,6 @@ constexpr std::string_view kSqlOnly = "staffeln's store is an embedded SQLite fi
 // overflows past 292 years) and are far beyond any sensible setting.
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kMaxPeriod = 365 * kDay;
-constexpr std::int64_t kMaxRetention = 100 * 365 * kDay;
 
 std::string check_status_codes(const std::string& value) {
     std::size_t start = 0;
@@ -68,7 +68,8 @@ const std::array kOptions{
     Option{"conductor", "last_backup_metadata_key", FIELD(std::string, conductor.last_backup_metadata_key)},
     Option{"conductor", "full_backup_depth", FIELD(std::int64_t, conductor.full_backup_depth), 0, 1000},
     Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60, kMaxPeriod},
-    Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time), {}, kMaxRetention},
+    Option{"conductor", "retention_time", FIELD(std::chrono::seconds, conductor.retention_time), {},
+           kMaxRetention.count()},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
     Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
 

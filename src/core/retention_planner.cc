@@ -48,8 +48,10 @@ private:
             VolumePolicy mine{policy_.retention_time, -1, true};
             if (auto value = retention_metadata(server)) {
                 auto parsed = parse_duration(*value);
-                if (parsed.ok()) mine = {*parsed, static_cast<std::int32_t>(s), true};
-                else warn(server, *value, parsed.error().message);
+                if (!parsed.ok()) warn(server, *value, parsed.error().message);
+                else if (*parsed > kMaxRetention)
+                    warn(server, *value, fmt::format("it is longer than {}", format_duration(kMaxRetention)));
+                else mine = {*parsed, static_cast<std::int32_t>(s), true};
             }
             for (const auto& volume_id : server.volume_ids) {
                 auto [it, fresh] = volumes_.try_emplace(volume_id, mine);

@@ -1,5 +1,7 @@
 #include "staffeln/report/render.h"
 
+#include "staffeln/text_safety.h"
+
 #include <fmt/format.h>
 #include <mstch/mstch.hpp>
 
@@ -43,16 +45,18 @@ mstch::map quota_context(const std::optional<core::QuotaLine>& quota) {
     return context;
 }
 
+// The cloud's values with their control characters escaped: a newline in a server name must not
+// add a line to the report, nor an escape code reach the terminal that shows it.
 mstch::map task_context(const FinishedTask& task) {
     return mstch::map{{"task_id", task.id},
-                      {"volume_id", task.volume_id},
-                      {"volume_name", task.volume_name},
-                      {"server_id", task.server_id},
-                      {"server_name", task.server_name},
-                      {"backup_id", task.backup_id},
+                      {"volume_id", escape_control_chars(task.volume_id)},
+                      {"volume_name", escape_control_chars(task.volume_name)},
+                      {"server_id", escape_control_chars(task.server_id)},
+                      {"server_name", escape_control_chars(task.server_name)},
+                      {"backup_id", escape_control_chars(task.backup_id)},
                       {"kind", std::string(core::to_string(task.kind))},
                       {"outcome", std::string(core::to_string(task.status))},
-                      {"reason", task.last_error},
+                      {"reason", escape_control_chars(task.last_error)},
                       {"created_at", format_time(task.created_at)},
                       {"updated_at", format_time(task.updated_at)}};
 }
@@ -91,8 +95,8 @@ nlohmann::json quota_json(const std::optional<core::QuotaLine>& quota) {
 }  // namespace
 
 std::string render(const Digest& digest, const std::string& template_text) {
-    mstch::map context{{"project_id", digest.project_id},
-                       {"project_name", digest.project_name},
+    mstch::map context{{"project_id", escape_control_chars(digest.project_id)},
+                       {"project_name", escape_control_chars(digest.project_name)},
                        {"generated_at", format_time(digest.generated_at)},
                        {"quota", quota_context(digest.quota)},
                        {"succeeded", tasks_context(digest.succeeded)},

@@ -1,6 +1,7 @@
 // Turns a Digest into what people read: HTML and plain text through the Mustache templates
 // (mstch escapes every {{value}} in HTML: & < > " ' /), the mail subject, and JSON for
-// `staffeln report --format json`. Values pass through as UTF-8, byte for byte.
+// `staffeln report --format json`. Values pass through as UTF-8, byte for byte, except that
+// render() escapes the cloud's control characters (text_safety) in the text and the HTML.
 #pragma once
 
 #include "staffeln/report/digest.h"
