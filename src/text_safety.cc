@@ -87,4 +87,11 @@ std::string escape_control_chars(std::string_view text) {
     return out;
 }
 
+void print_line(std::FILE* out, std::string_view line) {
+    std::string text;
+    append_escaped(text, line);
+    text += '\n';
+    std::fwrite(text.data(), 1, text.size(), out);
+}
+
 }  // namespace staffeln

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 
 using namespace staffeln;
@@ -51,4 +52,15 @@ TEST_CASE("append_escaped adds to what the string holds") {
     std::string line = "INFO conductor: ";
     append_escaped(line, "server\nname");
     CHECK(line == "INFO conductor: server\\nname");
+}
+
+TEST_CASE("print_line writes one escaped line, whatever the text carries") {
+    std::FILE* file = std::tmpfile();
+    REQUIRE(file != nullptr);
+    print_line(file, "problem: server web\n\x1b[2Jforged");
+    std::rewind(file);
+    char buffer[128] = {};
+    auto n = std::fread(buffer, 1, sizeof buffer - 1, file);
+    std::fclose(file);
+    CHECK(std::string(buffer, n) == "problem: server web\\n\\x1b[2Jforged\n");
 }

@@ -4,6 +4,7 @@
 // separators), a byte that is not UTF-8 becomes \xNN; everything else is kept. Pure.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,9 @@ std::string escape_control_chars(std::string_view text);
 
 // The same, appended to out: the logger builds its line in one string.
 void append_escaped(std::string& out, std::string_view text);
+
+// Writes line, escaped, and a newline to out: the console's counterpart of the log sink, so a
+// message printed for a person is one line whatever outside text it carries.
+void print_line(std::FILE* out, std::string_view line);
 
 }  // namespace staffeln

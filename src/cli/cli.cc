@@ -39,7 +39,7 @@ std::optional<config::Config> Context::load_config() {
     auto loaded = config::load_config(sources());
     for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
     if (!loaded.ok()) {
-        for (const auto& error : loaded.errors) fmt::print(stderr, "staffeln: {}\n", escape_control_chars(error));
+        for (const auto& error : loaded.errors) print_line(stderr, fmt::format("staffeln: {}", error));
         exit_code = kExitUsage;
         return std::nullopt;
     }

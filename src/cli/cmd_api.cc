@@ -18,7 +18,7 @@ namespace staffeln::cli {
 namespace {
 
 int fail(const std::string& message) {
-    fmt::print(stderr, "staffeln api: {}\n", escape_control_chars(message));
+    print_line(stderr, fmt::format("staffeln api: {}", message));
     return kExitFailed;
 }
 

@@ -21,7 +21,7 @@ using store::Create;
 using store::Database;
 
 int fail(const Error& error) {
-    fmt::print(stderr, "staffeln db-manage: {}\n", escape_control_chars(error.message));
+    print_line(stderr, fmt::format("staffeln db-manage: {}", error.message));
     return kExitFailed;
 }
 
@@ -96,7 +96,7 @@ int run_rebuild(Context& ctx) {
     if (!outcome) return fail(outcome.error().context("rebuilding from Cinder"));
     fmt::print("rebuilt {} from Cinder: {} tagged backup(s) indexed, {} in-flight task(s) adopted from their tags\n",
                db->path().string(), outcome->backups, outcome->tasks);
-    for (const auto& line : outcome->problems) fmt::print("problem: {}\n", escape_control_chars(line));
+    for (const auto& line : outcome->problems) print_line(stdout, fmt::format("problem: {}", line));
     return outcome->problems.empty() ? kExitOk : kExitFailed;
 }
 

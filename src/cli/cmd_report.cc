@@ -93,13 +93,12 @@ Status write_output(const std::string& text, const std::string& path) {
 }
 
 void print_status(const ProjectReport& r) {
-    fmt::print(stderr, "project {} ({}): {}{}{}\n", escape_control_chars(r.digest.project_id),
-               escape_control_chars(r.digest.project_name), report::to_string(r.delivery), r.detail.empty() ? "" : ": ",
-               escape_control_chars(r.detail));
+    print_line(stderr, fmt::format("project {} ({}): {}{}{}", r.digest.project_id, r.digest.project_name,
+                                   report::to_string(r.delivery), r.detail.empty() ? "" : ": ", r.detail));
 }
 
 int fail(const Error& error) {
-    fmt::print(stderr, "staffeln report: {}\n", escape_control_chars(error.message));
+    print_line(stderr, fmt::format("staffeln report: {}", error.message));
     return kExitFailed;
 }
 

@@ -74,7 +74,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         // Scoped: the start plan is not kept through the wait and the settle pass.
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
         if (dry_run) {
-            for (const auto& action : plan.actions) fmt::print(out, "{}\n", escape_control_chars(core::describe(action)));
+            for (const auto& action : plan.actions) print_line(out, core::describe(action));
             return result;
         }
         execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);

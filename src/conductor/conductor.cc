@@ -57,15 +57,14 @@ void print_summary(const BackupCycleResult& backup, const RetentionOutcome& rete
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
-    for (const auto& line : o.problems) fmt::print("problem: {}\n", escape_control_chars(line));
-    for (const auto& line : retention.problems) fmt::print("problem: {}\n", escape_control_chars(line));
-    for (const auto& line : retention.warnings) fmt::print("warning: {}\n", escape_control_chars(line));
-    if (!reports.not_sent.empty()) fmt::print("problem: reports not sent: {}\n", escape_control_chars(reports.not_sent));
+    for (const auto& line : o.problems) print_line(stdout, fmt::format("problem: {}", line));
+    for (const auto& line : retention.problems) print_line(stdout, fmt::format("problem: {}", line));
+    for (const auto& line : retention.warnings) print_line(stdout, fmt::format("warning: {}", line));
+    if (!reports.not_sent.empty()) print_line(stdout, fmt::format("problem: reports not sent: {}", reports.not_sent));
     for (const auto& r : reports.reports) {
         if (r.delivery == report::Delivery::not_due) continue;
-        fmt::print("report for project {} ({}): {}{}{}\n", escape_control_chars(r.digest.project_id),
-                   escape_control_chars(r.digest.project_name), report::to_string(r.delivery),
-                   r.detail.empty() ? "" : ": ", escape_control_chars(r.detail));
+        print_line(stdout, fmt::format("report for project {} ({}): {}{}{}", r.digest.project_id, r.digest.project_name,
+                                       report::to_string(r.delivery), r.detail.empty() ? "" : ": ", r.detail));
     }
 }
 
@@ -281,29 +280,29 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
     SignalWatcher signals(stop);
     auto db = store::Database::open(config.database.path, store::Access::read_write, store::Create::never);
     if (!db) {
-        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(db.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: {}", db.error().message));
         return 1;
     }
     if (auto current = db->require_current(); !current) {
-        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(current.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: {}", current.error().message));
         return 1;
     }
     auto connection = openstack::connect(config);
     if (!connection) {
-        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(connection.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: {}", connection.error().message));
         return 1;
     }
     const auto& credentials = connection->credentials;
     auto& cloud = *connection->cloud;
     if (auto project = cloud.session().own_project_id(); !project) {
-        fmt::print(stderr, "staffeln conductor: cannot authenticate at {} ({}): {}\n", credentials.auth_url,
-                   credentials.source, escape_control_chars(project.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: cannot authenticate at {} ({}): {}", credentials.auth_url,
+                                       credentials.source, project.error().message));
         return 1;
     }
     auto locks = coordination::make_coordinator(config.coordination.backend_url,
                                                 config.database.path.parent_path() / "locks");
     if (!locks) {
-        fmt::print(stderr, "staffeln conductor: {}\n", escape_control_chars(locks.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: {}", locks.error().message));
         return 1;
     }
     log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials.auth_url, credentials.source,

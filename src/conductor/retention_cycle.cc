@@ -151,7 +151,7 @@ RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out)
     outcome.kept = static_cast<int>(plan.keeps.size());
     if (dry_run) {
         auto print = [&](const auto& d) {
-            fmt::print(out, "{}\n", escape_control_chars(core::describe(d, input, ctx.now())));
+            print_line(out, core::describe(d, input, ctx.now()));
         };
         for (const auto& d : plan.deletes) print(d);
         for (const auto& d : plan.keeps) print(d);
