@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
     int projects = argc > 1 ? std::atoi(argv[1]) : 100, servers = argc > 2 ? std::atoi(argv[2]) : 200;
     int volumes = argc > 3 ? std::atoi(argv[3]) : 2, backups = argc > 4 ? std::atoi(argv[4]) : 25;
     json scenario = {{"generate",
-                      {{"projects", projects}, {"servers_per_project", servers}, {"volumes_per_server", volumes},
+                      {{"projects", projects},
+                       {"servers_per_project", servers},
+                       {"volumes_per_server", volumes},
                        {"backups_per_volume", backups}}}};
     sim::Cloud cloud;
     auto start = Clock::now();
@@ -80,11 +82,12 @@ int main(int argc, char** argv) {
     if (!server.start()) return 1;
     httplib::Client client(server.base_url());
     client.set_read_timeout(60, 0);
-    json auth = {{"auth",
-                  {{"identity",
-                    {{"methods", {"password"}},
-                     {"password", {{"user", {{"name", "admin"}, {"domain", {{"id", "default"}}}, {"password", "admin"}}}}}}},
-                   {"scope", {{"project", {{"name", "admin"}, {"domain", {{"id", "default"}}}}}}}}}};
+    json auth = {
+        {"auth",
+         {{"identity",
+           {{"methods", {"password"}},
+            {"password", {{"user", {{"name", "admin"}, {"domain", {{"id", "default"}}}, {"password", "admin"}}}}}}},
+          {"scope", {{"project", {{"name", "admin"}, {"domain", {{"id", "default"}}}}}}}}}};
     auto token = client.Post("/identity/v3/auth/tokens", auth.dump(), "application/json");
     httplib::Headers headers{{"X-Auth-Token", token->get_header_value("X-Subject-Token")},
                              {"OpenStack-API-Version", "volume 3.64, compute 2.67"}};
@@ -96,23 +99,33 @@ int main(int argc, char** argv) {
     std::string b = "/volume/v3/" + admin;
 
     std::vector<Row> rows = {
-        measure(client, "backups/detail all_tenants, first page", b + "/backups/detail?all_tenants=1&limit=1000", headers, "backups"),
-        measure(client, "backups/detail all_tenants, page at the middle", b + "/backups/detail?all_tenants=1&limit=1000&marker=" + middle, headers, "backups"),
-        measure(client, "backups/detail one project", b + "/backups/detail?all_tenants=1&limit=1000&project_id=" + p50, headers, "backups"),
-        measure(client, "backups/detail one volume", b + "/backups/detail?all_tenants=1&limit=1000&volume_id=" + volume, headers, "backups"),
+        measure(client, "backups/detail all_tenants, first page", b + "/backups/detail?all_tenants=1&limit=1000",
+                headers, "backups"),
+        measure(client, "backups/detail all_tenants, page at the middle",
+                b + "/backups/detail?all_tenants=1&limit=1000&marker=" + middle, headers, "backups"),
+        measure(client, "backups/detail one project", b + "/backups/detail?all_tenants=1&limit=1000&project_id=" + p50,
+                headers, "backups"),
+        measure(client, "backups/detail one volume", b + "/backups/detail?all_tenants=1&limit=1000&volume_id=" + volume,
+                headers, "backups"),
         measure(client, "backups (summary) all_tenants", b + "/backups?all_tenants=1&limit=1000", headers, "backups"),
-        measure(client, "volumes/detail all_tenants", b + "/volumes/detail?all_tenants=1&limit=1000", headers, "volumes"),
-        measure(client, "servers/detail all_tenants", "/compute/v2.1/servers/detail?all_tenants=1&limit=1000", headers, "servers"),
-        measure(client, "servers/detail all_tenants, middle", "/compute/v2.1/servers/detail?all_tenants=1&marker=" + middle_server, headers, "servers"),
+        measure(client, "volumes/detail all_tenants", b + "/volumes/detail?all_tenants=1&limit=1000", headers,
+                "volumes"),
+        measure(client, "servers/detail all_tenants", "/compute/v2.1/servers/detail?all_tenants=1&limit=1000", headers,
+                "servers"),
+        measure(client, "servers/detail all_tenants, middle",
+                "/compute/v2.1/servers/detail?all_tenants=1&marker=" + middle_server, headers, "servers"),
     };
-    std::printf("simulated cloud: %zu projects, %zu servers, %zu volumes, %zu backups; loaded in %.0f ms; RSS %ld MiB\n\n",
-                cloud.projects.size(), cloud.all_servers.size(), cloud.all_volumes.size(), cloud.all_backups.size(),
-                load_ms, rss_mib());
-    std::printf("| %-45s | %6s | %9s | %10s | %8s |\n", "request (limit 1000)", "items", "bytes", "median ms", "max ms");
+    std::printf(
+        "simulated cloud: %zu projects, %zu servers, %zu volumes, %zu backups; loaded in %.0f ms; RSS %ld MiB\n\n",
+        cloud.projects.size(), cloud.all_servers.size(), cloud.all_volumes.size(), cloud.all_backups.size(), load_ms,
+        rss_mib());
+    std::printf("| %-45s | %6s | %9s | %10s | %8s |\n", "request (limit 1000)", "items", "bytes", "median ms",
+                "max ms");
     std::printf("|%s|%s|%s|%s|%s|\n", std::string(47, '-').c_str(), std::string(8, '-').c_str(),
                 std::string(11, '-').c_str(), std::string(12, '-').c_str(), std::string(10, '-').c_str());
     for (const Row& r : rows)
-        std::printf("| %-45s | %6zu | %9zu | %10.1f | %8.1f |\n", r.what.c_str(), r.items, r.bytes, r.median_ms, r.max_ms);
+        std::printf("| %-45s | %6zu | %9zu | %10.1f | %8.1f |\n", r.what.c_str(), r.items, r.bytes, r.median_ms,
+                    r.max_ms);
     server.stop();
     return 0;
 }

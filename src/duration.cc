@@ -28,10 +28,9 @@ constexpr std::array<Unit, 7> kUnits{{
 }};
 
 Error bad(std::string_view text, std::string_view why) {
-    return make_error(ErrorKind::invalid_input,
-                      fmt::format("invalid duration '{}': {} (expected e.g. 2w3d, 20min or "
-                                  "1y2mon10d5h30min10s)",
-                                  text, why));
+    return make_error(ErrorKind::invalid_input, fmt::format("invalid duration '{}': {} (expected e.g. 2w3d, 20min or "
+                                                            "1y2mon10d5h30min10s)",
+                                                            text, why));
 }
 
 }  // namespace

@@ -22,10 +22,14 @@ int g_fd = STDERR_FILENO;
 
 const char* name(Level level) {
     switch (level) {
-    case Level::debug: return "DEBUG";
-    case Level::info: return "INFO";
-    case Level::warning: return "WARNING";
-    case Level::error: return "ERROR";
+        case Level::debug:
+            return "DEBUG";
+        case Level::info:
+            return "INFO";
+        case Level::warning:
+            return "WARNING";
+        case Level::error:
+            return "ERROR";
     }
     return "?";
 }
@@ -49,7 +53,8 @@ bool enabled(Level level) { return level >= g_level.load(); }
 
 Status to_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(errno)));
+    if (fd < 0)
+        return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(errno)));
     std::lock_guard lock(g_mutex);
     if (g_fd != STDERR_FILENO) ::close(g_fd);
     g_fd = fd;

@@ -43,8 +43,7 @@ private:
 
 }  // namespace
 
-Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view what,
-                                      std::size_t max_bytes) {
+Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view what, std::size_t max_bytes) {
     const std::string name = escape_control_chars(path.string());
     Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (fd.get() < 0) {
@@ -58,11 +57,11 @@ Result<std::string> read_regular_file(const std::filesystem::path& path, std::st
     if (S_ISDIR(st.st_mode))
         return make_error(ErrorKind::invalid_input, fmt::format("{}: is a directory, expected a {}", name, what));
     if (!S_ISREG(st.st_mode))
-        return make_error(ErrorKind::invalid_input, fmt::format("{}: is {}; only a regular file is read as a {}",
-                                                                name, file_type(st.st_mode), what));
+        return make_error(ErrorKind::invalid_input, fmt::format("{}: is {}; only a regular file is read as a {}", name,
+                                                                file_type(st.st_mode), what));
     auto too_large = [&] {
-        return make_error(ErrorKind::invalid_input, fmt::format("{}: is larger than {}, the limit for a {}",
-                                                                name, size_text(max_bytes), what));
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("{}: is larger than {}, the limit for a {}", name, size_text(max_bytes), what));
     };
     if (static_cast<std::size_t>(st.st_size) > max_bytes) return too_large();
     // The size fstat gave may be stale (a file being written) or 0 (/proc): the limit holds

@@ -15,8 +15,10 @@ bool continuation(std::string_view text, std::size_t at) {
 // surrogates, at most U+10FFFF), or 0 when the byte there does not start one.
 std::size_t utf8_length(std::string_view text, std::size_t at) {
     auto lead = static_cast<unsigned char>(text[at]);
-    std::size_t length = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
-                       : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                         : lead >= 0xE0 && lead <= 0xEF ? 3
+                         : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                        : 0;
     if (length == 0) return 0;
     for (std::size_t i = 1; i < length; ++i)
         if (!continuation(text, at + i)) return 0;
@@ -38,16 +40,24 @@ bool control_sequence(std::string_view sequence) {
 
 std::uint32_t code_point(std::string_view sequence) {
     std::uint32_t value = static_cast<unsigned char>(sequence[0]) & (0x7F >> sequence.size());
-    for (std::size_t i = 1; i < sequence.size(); ++i) value = value << 6 | (static_cast<unsigned char>(sequence[i]) & 0x3F);
+    for (std::size_t i = 1; i < sequence.size(); ++i)
+        value = value << 6 | (static_cast<unsigned char>(sequence[i]) & 0x3F);
     return value;
 }
 
 void append_c0(std::string& out, unsigned char c) {
     switch (c) {
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default: fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
     }
 }
 
@@ -74,8 +84,10 @@ void append_escaped(std::string& out, std::string_view text) {
             continue;
         }
         auto sequence = text.substr(i, length);
-        if (control_sequence(sequence)) fmt::format_to(std::back_inserter(out), "\\u{:04x}", code_point(sequence));
-        else out.append(sequence);
+        if (control_sequence(sequence))
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", code_point(sequence));
+        else
+            out.append(sequence);
         i += length;
     }
 }

@@ -54,8 +54,9 @@ const bool kSigpipeIgnored = (::signal(SIGPIPE, SIG_IGN), true);
 constexpr auto kStoreNoticed = 150ms;
 
 void add_backup(store::Database& db, const std::string& id) {
-    SQLite::Statement insert(db.sql(), "INSERT INTO backups (backup_id, volume_id, project_id, kind, status, created_at, "
-                                       "data_timestamp, updated_at) VALUES (?, 'vol', 'proj', 'full', 'available', 0, 0, 0)");
+    SQLite::Statement insert(db.sql(),
+                             "INSERT INTO backups (backup_id, volume_id, project_id, kind, status, created_at, "
+                             "data_timestamp, updated_at) VALUES (?, 'vol', 'proj', 'full', 'available', 0, 0, 0)");
     insert.bind(1, id);
     insert.exec();
 }
@@ -203,8 +204,8 @@ long rss_kib(pid_t pid, const std::string& field = "VmRSS:") {
 
 // A self-signed certificate and its key made in keys, and the [api] lines that serve HTTPS with them.
 std::string tls_options(const TempDir& keys) {
-    auto made = staffeln::testing::run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                                                "-subj", "/CN=127.0.0.1", "-keyout", (keys / "key.pem").string(),
+    auto made = staffeln::testing::run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                                                "1", "-subj", "/CN=127.0.0.1", "-keyout", (keys / "key.pem").string(),
                                                 "-out", (keys / "cert.pem").string()});
     REQUIRE(made.exit_code == 0);
     return "enabled_ssl = true\nssl_cert_file = " + (keys / "cert.pem").string() +
@@ -223,7 +224,8 @@ public:
                                                 extra_api)
                     .string();
         // No credentials but those given: none from the caller's environment or a clouds.yaml.
-        std::vector<std::string> argv{"/usr/bin/env", "-u", "OS_CLOUD", "-u", "OS_AUTH_URL", "HOME=" + dir_.path().string()};
+        std::vector<std::string> argv{"/usr/bin/env", "-u",          "OS_CLOUD",
+                                      "-u",           "OS_AUTH_URL", "HOME=" + dir_.path().string()};
         for (const auto& [name, value] : env) argv.push_back(name + "=" + value);
         for (const char* arg : {staffeln::testing::kStaffelnBinary, "--config-file"}) argv.emplace_back(arg);
         argv.push_back(conf_);
@@ -311,8 +313,9 @@ TEST_CASE("a request is whole once its head and its body by Content-Length or ch
 
 TEST_CASE("a request framed a byte at a time ends where it does when framed at once") {
     api::FramingLimits limits{64, 256, 100};
-    std::string request = "POST /v1/backup?backup_id=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\nGET /next";
+    std::string request =
+        "POST /v1/backup?backup_id=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\nGET /next";
     auto whole = api::frame_request(request, limits);
     REQUIRE(whole.state == api::Framing::complete);
     api::RequestFramer framer(limits);
@@ -444,12 +447,14 @@ TEST_CASE("the API answers 401 False for an automated backup and 200 True for an
     CHECK(other_get.body == "True");
     CHECK(other_get.raw.find("Content-Type: text/plain\r\n") != std::string::npos);
 
-    std::string form = "rule=%22backup%3Adelete%22&target=%7B%22id%22%3A%20%22x%22%7D&credentials=%7B%22roles%22%3A%20%5B%5D%7D";
+    std::string form =
+        "rule=%22backup%3Adelete%22&target=%7B%22id%22%3A%20%22x%22%7D&credentials=%7B%22roles%22%3A%20%5B%5D%7D";
     std::string json = R"({"rule": "backup:delete", "target": {"id": "x"}, "credentials": {"roles": ["member"]}})";
-    for (auto [type, body] : {std::pair<std::string, std::string>{"application/x-www-form-urlencoded", form},
-                              {"application/json", json}}) {
+    for (auto [type, body] :
+         {std::pair<std::string, std::string>{"application/x-www-form-urlencoded", form}, {"application/json", json}}) {
         CAPTURE(type);
-        for (auto [id, status, answer] : {std::tuple{kProtected, 401, "False"}, std::tuple{kUnprotected, 200, "True"}}) {
+        for (auto [id, status, answer] :
+             {std::tuple{kProtected, 401, "False"}, std::tuple{kUnprotected, 200, "True"}}) {
             auto post = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + id +
                                                  " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type +
                                                  "\r\nContent-Length: " + std::to_string(body.size()) +
@@ -463,9 +468,10 @@ TEST_CASE("the API answers 401 False for an automated backup and 200 True for an
     CHECK(no_body.status == 401);
     CHECK(no_body.body == "False");
     // A form body cannot smuggle another backup_id in.
-    auto smuggled = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kProtected +
-                                             " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                                             "Content-Length: 19\r\nConnection: close\r\n\r\nbackup_id=unrelated");
+    auto smuggled =
+        exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kProtected +
+                                 " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                 "Content-Length: 19\r\nConnection: close\r\n\r\nbackup_id=unrelated");
     CHECK(smuggled.body == "False");
 
     auto log = api.log();
@@ -482,8 +488,8 @@ TEST_CASE("many requests on one keep-alive connection get one answer each") {
     httplib::Client client("127.0.0.1", api.port());
     client.set_keep_alive(true);
     for (int i = 0; i < 200; ++i) {
-        auto r = client.Post(std::string("/v1/backup?backup_id=") + (i % 2 ? kProtected : kUnprotected), "target=%7B%7D",
-                             "application/x-www-form-urlencoded");
+        auto r = client.Post(std::string("/v1/backup?backup_id=") + (i % 2 ? kProtected : kUnprotected),
+                             "target=%7B%7D", "application/x-www-form-urlencoded");
         REQUIRE(r);
         CHECK(r->status == (i % 2 ? 401 : 200));
         CHECK(r->body == (i % 2 ? "False" : "True"));
@@ -515,7 +521,8 @@ TEST_CASE("unknown paths are 404 and wrong methods 405, in plain text") {
     CHECK(del.status == 405);
     CHECK(del.body == "method DELETE not allowed on /v1/backup");
     CHECK(del.raw.find("Allow: GET, HEAD, POST\r\n") != std::string::npos);
-    auto post_health = exchange(api.port(), "POST /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    auto post_health =
+        exchange(api.port(), "POST /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     CHECK(post_health.status == 405);
     CHECK(post_health.raw.find("Allow: GET, HEAD\r\n") != std::string::npos);
     auto nonsense = exchange(api.port(), "BREW /v1/backup HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -532,8 +539,8 @@ TEST_CASE("oversized request lines, headers and bodies are refused with 414, 431
     auto endless_line = exchange(api.port(), "GET /" + std::string(1 << 20, 'a'));
     CHECK(endless_line.status == 414);
 
-    auto big_header = exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') +
-                                               "\r\n\r\n");
+    auto big_header =
+        exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
     CHECK(big_header.status == 431);
     CHECK(big_header.body == "request headers larger than 16384 bytes");
     CHECK(big_header.closed);
@@ -543,9 +550,10 @@ TEST_CASE("oversized request lines, headers and bodies are refused with 414, 431
     CHECK(many_headers.status == 431);
 
     std::string body(100000, 'b');
-    auto big_body = exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kUnprotected +
-                                             " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                                             std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto big_body =
+        exchange(api.port(), std::string("POST /v1/backup?backup_id=") + kUnprotected +
+                                 " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body);
     CHECK(big_body.status == 413);
     CHECK(big_body.body == "request body larger than 65536 bytes");
     std::string chunked = std::string("POST /v1/backup?backup_id=") + kUnprotected +
@@ -656,8 +664,9 @@ TEST_CASE("bare LF line ends, in the head or in a chunk line, are 400 at once") 
     auto header = exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\n\r\n", 3s);
     CHECK(header.status == 400);
     CHECK(header.closed);
-    auto chunk = exchange(api.port(),
-                          "POST /v1/backup?backup_id=a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 3s);
+    auto chunk =
+        exchange(api.port(),
+                 "POST /v1/backup?backup_id=a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 3s);
     CHECK(chunk.status == 400);
     CHECK(chunk.closed);
     auto fine = exchange(api.port(), get("/v1/health"), 3s);
@@ -669,8 +678,10 @@ TEST_CASE("bare LF line ends, in the head or in a chunk line, are 400 at once") 
 TEST_CASE("a header line up to 8 KiB is served, a longer one is 431 naming the line limit") {
     RunningApi api;
     auto with_header = [&](size_t value_bytes) {
-        return exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(value_bytes, 'h') +
-                                        "\r\nConnection: close\r\n\r\n", 3s);
+        return exchange(api.port(),
+                        "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(value_bytes, 'h') +
+                            "\r\nConnection: close\r\n\r\n",
+                        3s);
     };
     auto largest = with_header(8192 - std::string("X-Big: \r\n").size());
     CHECK(largest.status == 200);
@@ -776,7 +787,8 @@ TEST_CASE("a store that goes missing or corrupt after start makes every answer F
     std::filesystem::create_directory(saved);
     for (const char* suffix : {"", "-wal", "-shm"}) {
         auto file = api.db_path().string() + suffix;
-        if (std::filesystem::exists(file)) std::filesystem::rename(file, saved / (api.db_path().filename().string() + suffix));
+        if (std::filesystem::exists(file))
+            std::filesystem::rename(file, saved / (api.db_path().filename().string() + suffix));
     }
     std::this_thread::sleep_for(kStoreNoticed);
     for (int i = 0; i < 5; ++i) {  // several connections, so several worker threads answer
@@ -821,16 +833,17 @@ TEST_CASE("answers follow the store while the conductor writes to it") {
 TEST_CASE("staffeln api refuses to start on a store whose schema is not current, saying what to run") {
     TempDir dir;
     auto db = dir.write("staffeln.db", "");
-    auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() +
-                                               "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(free_port()) + "\n");
+    auto conf =
+        dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() +
+                                       "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(free_port()) + "\n");
     auto r = staffeln::testing::run_staffeln({"--config-file", conf.string(), "api"});
     CHECK(r.exit_code == 1);
     CHECK(r.err == "staffeln api: database " + db.string() + " has no schema yet: run `staffeln db-manage upgrade`\n");
     std::filesystem::remove(db);
     auto missing = staffeln::testing::run_staffeln({"--config-file", conf.string(), "api"});
     CHECK(missing.exit_code == 1);
-    CHECK(missing.err == "staffeln api: database " + db.string() +
-                             " does not exist: run `staffeln db-manage upgrade` to create it\n");
+    CHECK(missing.err ==
+          "staffeln api: database " + db.string() + " does not exist: run `staffeln db-manage upgrade` to create it\n");
 }
 
 TEST_CASE("staffeln api names the unreadable certificate or key, and the port in use, at start-up") {
@@ -839,8 +852,9 @@ TEST_CASE("staffeln api names the unreadable certificate or key, and the port in
     int port = free_port();
     auto base = "[database]\nconnection = sqlite:///" + (dir / "staffeln.db").string() +
                 "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(port) + "\n";
-    auto no_cert = dir.write("no_cert.conf", base + "enabled_ssl = true\nssl_cert_file = " + (dir / "cert.pem").string() +
-                                                  "\nssl_key_file = " + (dir / "key.pem").string() + "\n");
+    auto no_cert =
+        dir.write("no_cert.conf", base + "enabled_ssl = true\nssl_cert_file = " + (dir / "cert.pem").string() +
+                                      "\nssl_key_file = " + (dir / "key.pem").string() + "\n");
     auto r = staffeln::testing::run_staffeln({"--config-file", no_cert.string(), "api"});
     CHECK(r.exit_code == 1);
     CHECK(r.err == "staffeln api: [api] ssl_cert_file: " + (dir / "cert.pem").string() +
@@ -863,7 +877,8 @@ TEST_CASE("staffeln api names the unreadable certificate or key, and the port in
     auto in_use = staffeln::testing::run_staffeln({"--config-file", plain.string(), "api"});
     ::close(taken);
     CHECK(in_use.exit_code == 1);
-    CHECK(in_use.err == "staffeln api: cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use\n");
+    CHECK(in_use.err ==
+          "staffeln api: cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use\n");
 }
 
 TEST_CASE("with enabled_ssl the same answers come over HTTPS") {
@@ -893,8 +908,8 @@ TEST_CASE("with enabled_ssl the same answers come over HTTPS") {
     CHECK(big_header->status == 431);
     httplib::SSLClient third("127.0.0.1", api.port());
     third.enable_server_certificate_verification(false);
-    auto big_body = third.Post(std::string("/v1/backup?backup_id=") + kUnprotected, std::string(100000, 'b'),
-                               "application/json");
+    auto big_body =
+        third.Post(std::string("/v1/backup?backup_id=") + kUnprotected, std::string(100000, 'b'), "application/json");
     if (big_body) CHECK(big_body->status == 413);  // or the connection is cut while the client still sends
     auto plain = exchange(api.port(), get("/v1/health"), 2s);
     CHECK(plain.status != 200);
@@ -914,7 +929,8 @@ TEST_CASE("100,000 requests, on kept-alive and on fresh connections, leave open 
                     bool ours = (i + c) % 2 == 0;
                     auto r = client.Get(std::string("/v1/backup?backup_id=") + (ours ? kProtected : kUnprotected));
                     if (!r || r->body != (ours ? "False" : "True")) {
-                        if (wrong++ == 0) MESSAGE("first wrong answer: " << (r ? r->body : httplib::to_string(r.error())));
+                        if (wrong++ == 0)
+                            MESSAGE("first wrong answer: " << (r ? r->body : httplib::to_string(r.error())));
                     }
                 }
                 return wrong;
@@ -1043,7 +1059,8 @@ long backup_gets(simtest::Harness& sim) {
 
 }  // namespace
 
-TEST_CASE("a standby's API asks Cinder about a backup its store does not know, caches it, and fails closed without Cinder") {
+TEST_CASE(
+    "a standby's API asks Cinder about a backup its store does not know, caches it, and fails closed without Cinder") {
     simtest::Harness sim(scenario_with_tagged_backup());
     RunningApi api({kProtected}, "", simtest::admin_os_env(sim.server->base_url()));
     sim.call("DELETE", "/_sim/counters");
@@ -1061,7 +1078,8 @@ TEST_CASE("a standby's API asks Cinder about a backup its store does not know, c
     // A slow Cinder holds only the connection that waits on it: the event loops answer the others.
     REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
                 .status == 201);
-    auto slow = std::async(std::launch::async, [&] { return answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000001"); });
+    auto slow =
+        std::async(std::launch::async, [&] { return answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000001"); });
     std::this_thread::sleep_for(200ms);
     for (int i = 0; i < 20; ++i) {
         auto start = SteadyClock::now();
@@ -1084,7 +1102,8 @@ TEST_CASE("a standby's API asks Cinder about a backup its store does not know, c
     CHECK(api.stop() == 0);
 }
 
-TEST_CASE("an API without usable credentials starts, says once that Cinder lookups are off, and answers from the store") {
+TEST_CASE(
+    "an API without usable credentials starts, says once that Cinder lookups are off, and answers from the store") {
     RunningApi api({kProtected});
     CHECK(answer_of(api.port(), kProtected) == "401 False");
     CHECK(answer_of(api.port(), kNowhere) == "200 True");
@@ -1104,7 +1123,8 @@ TEST_CASE("an API whose credentials Cinder refuses answers False for what its st
     CHECK(answer_of(api.port(), kUntaggedInCinder) == "401 False");
     CHECK(answer_of(api.port(), kProtected) == "401 False");
     auto log = api.log();
-    auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder + ": not in the store, and Cinder could not say: ");
+    auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder +
+                         ": not in the store, and Cinder could not say: ");
     REQUIRE_MESSAGE(line != std::string::npos, log);
     MESSAGE(log.substr(line, log.find('\n', line) - line));
     CHECK(log.find("wrong") == std::string::npos);  // the password is never logged
@@ -1130,7 +1150,9 @@ TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once,
 
     REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
                 .status == 201);
-    auto ask = [&](const char* id) { return std::async(std::launch::async, [&, id] { return answer_of(options.port, id); }); };
+    auto ask = [&](const char* id) {
+        return std::async(std::launch::async, [&, id] { return answer_of(options.port, id); });
+    };
     auto asked = ask("aaaaaaaa-0000-4000-8000-000000000011");  // taken by the one lookup thread
     std::this_thread::sleep_for(200ms);
     auto queued = ask("aaaaaaaa-0000-4000-8000-000000000012");  // waits in the queue of one

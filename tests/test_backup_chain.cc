@@ -18,7 +18,7 @@ ChainNode node(std::string_view id, int t, bool incremental, std::string_view st
 }  // namespace
 
 TEST_CASE("the worked example of the chain header: parents are the previous possible parent by data time") {
-    std::vector<ChainNode> nodes{node("F1", 1, false), node("I1", 2, true), node("U", 3, true),
+    std::vector<ChainNode> nodes{node("F1", 1, false),        node("I1", 2, true),  node("U", 3, true),
                                  node("E", 4, true, "error"), node("F2", 5, false), node("I2", 6, true)};
     auto parent = infer_parents(nodes);
     CHECK(parent == std::vector<std::size_t>{kNoParent, 0, 1, 2, kNoParent, 4});

@@ -60,16 +60,20 @@ TEST_CASE("cutting counts characters and never splits a multi-byte UTF-8 charact
 }
 
 TEST_CASE("utf8_prefix keeps whole characters and counts a stray byte as one") {
-    struct Row { std::string text; std::size_t max; std::string expected; };
+    struct Row {
+        std::string text;
+        std::size_t max;
+        std::string expected;
+    };
     const Row rows[] = {
         {"abc", 2, "ab"},
         {"abc", 5, "abc"},
         {"", 3, ""},
         {"a\xC3\xA9z", 2, "a\xC3\xA9"},
         {"\xE2\x98\x83\xE2\x98\x83", 1, "\xE2\x98\x83"},
-        {"\xFF\xFEx", 2, "\xFF\xFE"},          // invalid lead bytes
-        {"\xC3x", 1, "\xC3"},                 // truncated sequence: one stray byte
-        {"ab\xE2\x98", 3, "ab\xE2"},          // sequence cut at the end of the text
+        {"\xFF\xFEx", 2, "\xFF\xFE"},  // invalid lead bytes
+        {"\xC3x", 1, "\xC3"},          // truncated sequence: one stray byte
+        {"ab\xE2\x98", 3, "ab\xE2"},   // sequence cut at the end of the text
         {"abc", 0, ""},
     };
     for (const auto& row : rows) {

@@ -159,7 +159,10 @@ TEST_CASE("a tagged server's attached volumes each get a create, named and force
 }
 
 TEST_CASE("only servers whose backup metadata key is true in any letter case are backed up") {
-    struct Row { const char* value; bool backed_up; };
+    struct Row {
+        const char* value;
+        bool backed_up;
+    };
     const Row rows[] = {{"true", true}, {"True", true}, {"TRUE", true}, {"false", false},
                         {"yes", false}, {"1", false},   {"", false},    {" true", false}};
     for (const auto& row : rows) {
@@ -204,7 +207,8 @@ TEST_CASE("a volume in a status other than available or in-use gets a failed tas
         CHECK(plan.actions.size() == 1);
         CHECK(fails[0].task_id == "t1");
         CHECK(fails[0].volume_id == "v1");
-        CHECK(fails[0].reason == std::string("volume v1 is '") + status + "'; only available or in-use volumes are backed up");
+        CHECK(fails[0].reason ==
+              std::string("volume v1 is '") + status + "'; only available or in-use volumes are backed up");
     }
 }
 
@@ -232,7 +236,11 @@ TEST_CASE("a volume carrying the skip flag is skipped with the reason, whatever 
 }
 
 TEST_CASE("a volume with a staffeln backup newer than backup_min_interval is skipped") {
-    struct Row { long long interval_h; long long age_h; bool skipped; };
+    struct Row {
+        long long interval_h;
+        long long age_h;
+        bool skipped;
+    };
     const Row rows[] = {{0, 0, false}, {24, 1, true}, {24, 23, true}, {24, 24, false}, {24, 48, false}, {1, 0, true}};
     for (const auto& row : rows) {
         CAPTURE(row.interval_h);
@@ -251,8 +259,7 @@ TEST_CASE("a volume with a staffeln backup newer than backup_min_interval is ski
     w.volume("v1");
     w.server("a", {"v1"});
     w.backup("old", "v1", "t0", false, kT0 - hours(3));
-    CHECK(all<SkipVolume>(w.plan())[0].reason ==
-          "staffeln backup old was made 3h ago, within backup_min_interval 1d");
+    CHECK(all<SkipVolume>(w.plan())[0].reason == "staffeln backup old was made 3h ago, within backup_min_interval 1d");
 }
 
 TEST_CASE("the min interval counts only staffeln's available backups, not a user's or a failed one") {
@@ -280,7 +287,10 @@ TEST_CASE("a volume whose staffeln backup is still creating is skipped as in fli
 }
 
 TEST_CASE("full_backup_depth gives a full, then that many incrementals, then a full again") {
-    struct Row { int depth; const char* pattern; };
+    struct Row {
+        int depth;
+        const char* pattern;
+    };
     const Row rows[] = {
         {0, "FFFFFFFFFFFF"}, {1, "FIFIFIFIFIFI"}, {2, "FIIFIIFIIFII"}, {4, "FIIIIFIIIIFI"}, {20, "FIIIIIIIIIII"},
     };
@@ -495,8 +505,9 @@ TEST_CASE("a pending task superseded by another node's tagged backup of its volu
     auto* closed = std::get_if<FailTask>(&plan.actions[0]);  // before the adoption opens a task for v1
     REQUIRE(closed);
     CHECK(closed->task_id == "mine");
-    CHECK(closed->reason == "superseded: backup theirs of task their-task backed volume v1 up while this task's create "
-                            "never reached Cinder");
+    CHECK(closed->reason ==
+          "superseded: backup theirs of task their-task backed volume v1 up while this task's create "
+          "never reached Cinder");
     auto* adopt = std::get_if<AdoptBackup>(&plan.actions[1]);
     REQUIRE(adopt);
     CHECK(adopt->task_id == "their-task");
@@ -599,7 +610,8 @@ TEST_CASE("in-flight tasks are completed, failed, cancelled or left waiting by t
         {"available", 10, "complete", "backup b1 is available", ""},
         {"error", 10, "fail", "Cinder set backup b1 to error: disk full", "b1"},
         {"creating", 4, "wait", "", ""},
-        {"creating", 6, "cancel", "backup b1 is still creating 6min after the task started, past backup_cycle_timeout 5min", ""},
+        {"creating", 6, "cancel",
+         "backup b1 is still creating 6min after the task started, past backup_cycle_timeout 5min", ""},
         {"deleting", 2, "fail", "backup b1 went to status 'deleting' before it was available", ""},
         {"gone", 2, "fail", "backup b1 is no longer in Cinder", ""},
     };
@@ -670,7 +682,10 @@ TEST_CASE("two pending tasks for one volume: the oldest is retried, the other cl
 }
 
 TEST_CASE("a pending task is failed, not retried, when its volume can no longer be backed up") {
-    struct Row { const char* case_name; const char* reason; };
+    struct Row {
+        const char* case_name;
+        const char* reason;
+    };
     const Row rows[] = {
         {"untagged", "volume v1 is no longer attached to a server that wants backups"},
         {"vanished", "volume v1 attached to server a is not in Cinder's listing"},
@@ -704,8 +719,8 @@ TEST_CASE("the settle scope is the cycle's plan without creates, retries, skips 
         w.volume(v);
     w.volume("v-broken", "error");
     w.snap.volumes["v-skip"].metadata["skip-volume-backup"] = "true";
-    w.server("a", {"v-new", "v-skip", "v-busy", "v-retry", "v-done", "v-err", "v-slow", "v-adopt", "v-dup",
-                   "v-broken", "v-gone"});
+    w.server("a", {"v-new", "v-skip", "v-busy", "v-retry", "v-done", "v-err", "v-slow", "v-adopt", "v-dup", "v-broken",
+                   "v-gone"});
     w.backup("user-1", "v-new", "", false, kT0 - hours(30));
     w.backup("b-busy", "v-busy", "t-busy", false, kT0 - minutes(2), "creating");
     w.task("t-busy", "v-busy", TaskStatus::in_flight, "b-busy", kT0 - minutes(2));
@@ -755,9 +770,11 @@ TEST_CASE("describe gives one line per action for dry runs") {
     w.server("a", {"v1", "v2"});
     auto plan = w.plan();
     REQUIRE(plan.actions.size() == 2);
-    CHECK(describe(plan.actions[0]) == "create full backup a_disk-v1_1763785360 of volume v1 (project p1, server srv-a): "
-                                       "full_backup_depth is 0: every backup is full");
-    CHECK(describe(plan.actions[1]) == "skip volume v2: volume metadata skip-volume-backup=true asks staffeln to skip it");
+    CHECK(describe(plan.actions[0]) ==
+          "create full backup a_disk-v1_1763785360 of volume v1 (project p1, server srv-a): "
+          "full_backup_depth is 0: every backup is full");
+    CHECK(describe(plan.actions[1]) ==
+          "skip volume v2: volume metadata skip-volume-backup=true asks staffeln to skip it");
 }
 
 // The crash model: each create either lands and is recorded, lands but the answer is lost
@@ -806,7 +823,8 @@ TEST_CASE("over many cycles with crashes at every step, no volume has two in fli
         }
         BackupPlan rest;
         for (const auto& a : plan.actions)
-            if (!std::holds_alternative<CreateBackup>(a) && !std::holds_alternative<RetryCreate>(a)) rest.actions.push_back(a);
+            if (!std::holds_alternative<CreateBackup>(a) && !std::holds_alternative<RetryCreate>(a))
+                rest.actions.push_back(a);
         w.apply(rest);
         for (auto& b : w.snap.backups)
             if (b.status == "creating" && rng() % 2) b.status = "available";

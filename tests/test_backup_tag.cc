@@ -18,7 +18,10 @@ Backup with(std::string description, Metadata metadata = {}) {
 }  // namespace
 
 TEST_CASE("backup metadata is used from volume microversion 3.43 on, the description below it") {
-    struct Row { int major, minor; TagForm form; };
+    struct Row {
+        int major, minor;
+        TagForm form;
+    };
     const Row rows[] = {
         {3, 0, TagForm::description}, {3, 42, TagForm::description}, {3, 43, TagForm::metadata},
         {3, 70, TagForm::metadata},   {4, 0, TagForm::metadata},     {2, 99, TagForm::description},
@@ -52,12 +55,15 @@ TEST_CASE("a tag written in either form reads back as the same task id") {
 }
 
 TEST_CASE("backups without a valid staffeln tag are not staffeln's") {
-    struct Row { const char* description; Metadata metadata; };
+    struct Row {
+        const char* description;
+        Metadata metadata;
+    };
     const Row rows[] = {
         {"", {}},
         {"my manual backup", {}},
-        {"Backup by staffeln", {}},                     // upstream's text alone proves nothing
-        {"staffeln:task=", {}},                         // marker without an id
+        {"Backup by staffeln", {}},  // upstream's text alone proves nothing
+        {"staffeln:task=", {}},      // marker without an id
         {"staffeln:task= abc", {}},
         {"", {{"staffeln:task", ""}}},
         {"", {{"staffeln:task", "has space"}}},

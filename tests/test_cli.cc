@@ -14,7 +14,8 @@ using staffeln::testing::TempDir;
 namespace {
 
 std::string sqlite_config(const TempDir& dir) {
-    std::string text = staffeln::testing::read_file(std::filesystem::path(staffeln::testing::kSharedDir) / "upstream" / "staffeln.conf");
+    std::string text = staffeln::testing::read_file(std::filesystem::path(staffeln::testing::kSharedDir) / "upstream" /
+                                                    "staffeln.conf");
     auto at = text.find("connection = ");
     text.replace(at, text.find('\n', at) - at, "connection = sqlite:///" + (dir / "staffeln.db").string());
     return dir.write("staffeln.conf", text).string();
@@ -69,7 +70,8 @@ TEST_CASE("upstream's sample unchanged exits 2 naming its MySQL line") {
     auto r = run_staffeln({"--config-file", sample, "config", "show"});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
-    CHECK(r.err.find("staffeln: " + sample + ":17: [database] connection = mysql+pymysql://root:***@localhost:3306/staffeln: "
+    CHECK(r.err.find("staffeln: " + sample +
+                     ":17: [database] connection = mysql+pymysql://root:***@localhost:3306/staffeln: "
                      "unsupported database URL (mysql+pymysql)") != std::string::npos);
     CHECK(r.err.find("password") == std::string::npos);
 }
@@ -79,7 +81,8 @@ TEST_CASE("a bad value in any file exits 2 before any command runs") {
     auto bad = dir.write("bad.conf", "[conductor]\nbackup_service_period = 10\n").string();
     auto r = run_staffeln({"--config-file", bad, "db-manage", "create_schema"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "staffeln: " + bad + ":2: [conductor] backup_service_period = 10: expected an integer from 60 to 31536000\n");
+    CHECK(r.err ==
+          "staffeln: " + bad + ":2: [conductor] backup_service_period = 10: expected an integer from 60 to 31536000\n");
     CHECK_FALSE(std::filesystem::exists(dir / "staffeln.db"));
 }
 
@@ -88,7 +91,8 @@ TEST_CASE("db-manage create_schema then version on a new file") {
     auto conf = sqlite_config(dir);
     auto version_before = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version_before.exit_code == 1);
-    CHECK(version_before.err.find("does not exist: run `staffeln db-manage upgrade` to create it") != std::string::npos);
+    CHECK(version_before.err.find("does not exist: run `staffeln db-manage upgrade` to create it") !=
+          std::string::npos);
 
     auto created = run_staffeln({"--config-file", conf, "db-manage", "create_schema"});
     CHECK(created.exit_code == 0);
@@ -119,7 +123,8 @@ TEST_CASE("a FIFO or /dev/zero as --config-file exits 2 naming it, without block
     CHECK(r.err == "staffeln: " + fifo.string() + ": is a FIFO; only a regular file is read as a configuration file\n");
     auto zero = run_staffeln({"--config-file", "/dev/zero", "config", "show"});
     CHECK(zero.exit_code == 2);
-    CHECK(zero.err == "staffeln: /dev/zero: is a character device; only a regular file is read as a configuration file\n");
+    CHECK(zero.err ==
+          "staffeln: /dev/zero: is a character device; only a regular file is read as a configuration file\n");
 }
 
 TEST_CASE("a line before any section is reported by its option name, never its value") {
@@ -135,12 +140,14 @@ TEST_CASE("a semantic configuration error exits 2 naming file, line and option, 
     auto conf = dir.write("staffeln.conf", "[api]\nenabled_ssl = true\n").string();
     auto r = run_staffeln({"--config-file", conf, "config", "show"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "staffeln: " + conf + ":2: [api] enabled_ssl = true: needs [api] ssl_cert_file and [api] ssl_key_file\n");
+    CHECK(r.err ==
+          "staffeln: " + conf + ":2: [api] enabled_ssl = true: needs [api] ssl_cert_file and [api] ssl_key_file\n");
 }
 
 TEST_CASE("config show and its errors never print the password of a backend_url") {
     TempDir dir;
-    auto conf = dir.write("staffeln.conf", "[coordination]\nbackend_url = etcd3+http://user:secret@etcd:2379\n").string();
+    auto conf =
+        dir.write("staffeln.conf", "[coordination]\nbackend_url = etcd3+http://user:secret@etcd:2379\n").string();
     auto r = run_staffeln({"--config-file", conf, "config", "show"});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("backend_url = etcd3+http://user:***@etcd:2379: ") != std::string::npos);
@@ -154,7 +161,8 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() + "\n").string();
     auto files = [&] {
         std::vector<std::string> names;
-        for (const auto& entry : std::filesystem::directory_iterator(dir.path())) names.push_back(entry.path().filename());
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+            names.push_back(entry.path().filename());
         std::sort(names.begin(), names.end());
         return names;
     };

@@ -171,7 +171,8 @@ TEST_CASE("a user's newest manual backup makes staffeln take a full backup and n
 
     CHECK(kinds(chain_of(rig, d::kWebRoot)) == "FFI");
     CHECK(kinds(chain_of(rig, d::kWebData)) == "FII");
-    for (const char* user_backup : {d::kManualBackup, manual.c_str()}) CHECK(rig.backup(user_backup)["dependents"] == 0);
+    for (const char* user_backup : {d::kManualBackup, manual.c_str()})
+        CHECK(rig.backup(user_backup)["dependents"] == 0);
     std::set<std::string> ours;
     for (const auto& b : rig.staffeln_backups()) ours.insert(b["id"].get<std::string>());
     for (const auto& b : rig.staffeln_backups())
@@ -227,7 +228,8 @@ TEST_CASE("a volume in error status gets a failed task with the reason, and the 
     auto result = rig.backup_cycle();
     CHECK(result.outcome.succeeded == 3);
     CHECK(result.outcome.failed == 1);
-    std::string why = std::string("volume ") + d::kWebData + " is 'error'; only available or in-use volumes are backed up";
+    std::string why =
+        std::string("volume ") + d::kWebData + " is 'error'; only available or in-use volumes are backed up";
     CHECK_MESSAGE(contains_line(result.outcome.problems, why), all_of(result.outcome.problems));
     auto tasks = rig.tasks();
     auto* failed = task_of_volume(tasks, d::kWebData);
@@ -249,13 +251,14 @@ TEST_CASE("a volume attached to a tagged server but missing from Cinder gets a f
     auto* failed = task_of_volume(tasks, d::kWebData);
     REQUIRE(failed != nullptr);
     CHECK(failed->status == core::TaskStatus::failed);
-    CHECK(failed->last_error == std::string("volume ") + d::kWebData +
-                                    " attached to server web-1 is not in Cinder's listing");
+    CHECK(failed->last_error ==
+          std::string("volume ") + d::kWebData + " attached to server web-1 is not in Cinder's listing");
 }
 
 TEST_CASE("a project answering 403 to the create is logged and recorded, the rest goes on, and it is retried") {
     ConductorRig rig;
-    rig.fault({{"method", "POST"}, {"path_prefix", std::string("/volume/v3/") + d::kProdProject + "/backups"},
+    rig.fault({{"method", "POST"},
+               {"path_prefix", std::string("/volume/v3/") + d::kProdProject + "/backups"},
                {"status", 403}});
     auto result = rig.backup_cycle();
     CHECK(result.outcome.succeeded == 3);
@@ -335,8 +338,10 @@ TEST_CASE("Cinder's no-parent refusal of an incremental makes the same task a fu
     // The full disappears after staffeln listed it but before Cinder sees the incremental.
     ConductorRig::next_second();
     rig.reset_counters();
-    rig.fault({{"method", "POST"}, {"path_prefix", std::string("/volume/v3/") + d::kProdProject + "/backups"},
-               {"latency_ms", 1500}, {"count", 1}});
+    rig.fault({{"method", "POST"},
+               {"path_prefix", std::string("/volume/v3/") + d::kProdProject + "/backups"},
+               {"latency_ms", 1500},
+               {"count", 1}});
     auto cycle = std::async(std::launch::async, [&] { return rig.backup_cycle(); });
     for (int i = 0; i < 100 && !rig.counters()["requests"].contains("POST /volume/v3/{project_id}/backups"); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -411,7 +416,8 @@ TEST_CASE("every backup staffeln creates carries its task's tag") {
 
 TEST_CASE("one backup cycle's requests are listings, creates, metadata updates and polls, never a GET per volume") {
     ConductorRig rig;
-    REQUIRE(ConductorRig::on_own_thread([&] { return rig.cloud.session().own_project_id(); }).ok());  // authenticate first
+    REQUIRE(
+        ConductorRig::on_own_thread([&] { return rig.cloud.session().own_project_id(); }).ok());  // authenticate first
     rig.reset_counters();
     auto result = rig.backup_cycle();
     REQUIRE(result.outcome.succeeded == 4);
@@ -425,7 +431,7 @@ TEST_CASE("one backup cycle's requests are listings, creates, metadata updates a
     int backup_listings = count("GET /volume/v3/{project_id}/backups/detail");
     CHECK(backup_listings >= 3);  // before the creates, at least one poll, after settling
     int tokens = count("POST /identity/v3/auth/tokens");
-    CHECK(tokens <= 2);  // one per project the creates run in
+    CHECK(tokens <= 2);                                                 // one per project the creates run in
     int discovery = count("GET /volume") + count("GET /compute/v2.1");  // microversions, once per service
     CHECK(requests.size() <= 8);
     int total = rig.counters()["total"];
@@ -480,14 +486,16 @@ TEST_CASE("staffeln conductor --once exits non-zero when a due report could not 
     int port = staffeln::testing::free_port();
     std::ofstream(conf, std::ios::app) << fmt::format(
         "[notification]\nreceiver = ops@example.org\nsender_email = staffeln@example.org\n"
-        "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n", port);
+        "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n",
+        port);
     auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
     INFO(run.out, run.err);
     CHECK(run.exit_code == 1);
     CHECK(run.out.find("backup cycle: 4 started, 4 succeeded, 0 failed") != std::string::npos);
     CHECK(run.out.find("problem:") == std::string::npos);
     auto refused = fmt::format(": failed: SMTP server 127.0.0.1:{}: connection refused", port);
-    CHECK(run.out.find(std::string("report for project ") + d::kDemoProject + " (demo)" + refused) != std::string::npos);
+    CHECK(run.out.find(std::string("report for project ") + d::kDemoProject + " (demo)" + refused) !=
+          std::string::npos);
     CHECK(run.err.find("not delivered, its tasks are kept for the next try") != std::string::npos);
     CHECK(rig.tasks().size() == 4);
 }
@@ -511,7 +519,8 @@ TEST_CASE("a server name or a Cinder reason with a line break and escape codes c
     const std::regex log_line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR) [a-z]+: .*)");
     std::istringstream err(run.err);
     for (std::string line; std::getline(err, line);) CHECK_MESSAGE(std::regex_match(line, log_line), line);
-    const std::regex summary_line(R"((backup cycle|retention|problem|warning|report for project [0-9a-f]+ \(\w+\)): .*)");
+    const std::regex summary_line(
+        R"((backup cycle|retention|problem|warning|report for project [0-9a-f]+ \(\w+\)): .*)");
     std::istringstream out(run.out);
     for (std::string line; std::getline(out, line);) CHECK_MESSAGE(std::regex_match(line, summary_line), line);
     for (const auto& text : {run.out, run.err}) {
@@ -531,8 +540,8 @@ TEST_CASE("staffeln conductor without credentials says what is missing in one li
     ConductorRig rig;
     auto conf = rig.write_conf();
     TempDir home;
-    auto none = run_process(isolated(home, {}, {"--config-file", conf.string(), "conductor", "--once"}),
-                            {}, seconds(20));
+    auto none =
+        run_process(isolated(home, {}, {"--config-file", conf.string(), "conductor", "--once"}), {}, seconds(20));
     INFO(none.out, none.err);
     CHECK(none.exit_code != 0);
     CHECK(count_lines(none.err) == 1);
@@ -541,8 +550,8 @@ TEST_CASE("staffeln conductor without credentials says what is missing in one li
 
     auto env = rig.os_env();
     env["OS_PASSWORD"] = "wrong";
-    auto refused = run_process(isolated(home, env, {"--config-file", conf.string(), "conductor", "--once"}), {},
-                               seconds(20));
+    auto refused =
+        run_process(isolated(home, env, {"--config-file", conf.string(), "conductor", "--once"}), {}, seconds(20));
     INFO(refused.out, refused.err);
     CHECK(refused.exit_code != 0);
     CHECK(count_lines(refused.err) == 1);
@@ -630,13 +639,19 @@ TEST_CASE("SIGHUP re-reads the configuration: a new backup_metadata_key and back
 
     conf_with(rig, "backup_metadata_key = __staffeln_backup\nbackup_service_period = 60");
     REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
-    CHECK_MESSAGE(eventually([&] {
-        return log_has(rig, "configuration reloaded: [conductor] backup_service_period = 60 (was 3600)") &&
-               log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __staffeln_backup (was "
-                            "__no_server_has_it)");
-    }, seconds(10)), read_file(rig.dir / "log"));
+    CHECK_MESSAGE(
+        eventually(
+            [&] {
+                return log_has(rig, "configuration reloaded: [conductor] backup_service_period = 60 (was 3600)") &&
+                       log_has(rig,
+                               "configuration reloaded: [conductor] backup_metadata_key = __staffeln_backup (was "
+                               "__no_server_has_it)");
+            },
+            seconds(10)),
+        read_file(rig.dir / "log"));
     // The next cycle comes 60 s after the first one ended, not 3600 s, and takes the tagged servers.
-    CHECK_MESSAGE(eventually([&] { return rig.staffeln_backups().size() == 4; }, seconds(90)), read_file(rig.dir / "log"));
+    CHECK_MESSAGE(eventually([&] { return rig.staffeln_backups().size() == 4; }, seconds(90)),
+                  read_file(rig.dir / "log"));
     for (const auto& b : rig.staffeln_backups()) CHECK(kTaggedVolumes.contains(b["volume_id"].get<std::string>()));
     CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }
@@ -661,9 +676,14 @@ TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the con
     // The next good reload names the value before the bad file's as the one in effect.
     conf_with(rig, "backup_metadata_key = __after\nbackup_service_period = 3600");
     REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
-    CHECK_MESSAGE(eventually([&] {
-        return log_has(rig, "configuration reloaded: [conductor] backup_metadata_key = __after (was __staffeln_backup)");
-    }, seconds(10)), read_file(rig.dir / "log"));
+    CHECK_MESSAGE(
+        eventually(
+            [&] {
+                return log_has(
+                    rig, "configuration reloaded: [conductor] backup_metadata_key = __after (was __staffeln_backup)");
+            },
+            seconds(10)),
+        read_file(rig.dir / "log"));
     CHECK_FALSE(log_has(rig, "__half_applied (was"));
     CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }
@@ -676,9 +696,13 @@ TEST_CASE("SIGHUP with a FIFO in place of the configuration file refuses it at o
     std::filesystem::remove(conf);
     REQUIRE(::mkfifo(conf.c_str(), 0600) == 0);
     REQUIRE(::kill(daemon.process.pid(), SIGHUP) == 0);
-    CHECK_MESSAGE(eventually([&] {
-        return log_has(rig, conf.string() + ": is a FIFO; only a regular file is read as a configuration file") &&
-               log_has(rig, "configuration not reloaded");
-    }, seconds(10)), read_file(rig.dir / "log"));
+    CHECK_MESSAGE(eventually(
+                      [&] {
+                          return log_has(rig, conf.string() +
+                                                  ": is a FIFO; only a regular file is read as a configuration file") &&
+                                 log_has(rig, "configuration not reloaded");
+                      },
+                      seconds(10)),
+                  read_file(rig.dir / "log"));
     CHECK(daemon.process.stop(SIGTERM, seconds(15)) == 0);
 }

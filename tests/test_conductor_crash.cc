@@ -38,9 +38,9 @@ struct TaskRow {
 
 // What the cloud and the store hold at one moment.
 struct Observed {
-    std::vector<json> staffeln_backups;      // tagged, not being deleted
-    std::map<std::string, std::string> tag;  // backup id -> task id
-    std::map<std::string, TaskRow> tasks;    // by task id
+    std::vector<json> staffeln_backups;          // tagged, not being deleted
+    std::map<std::string, std::string> tag;      // backup id -> task id
+    std::map<std::string, TaskRow> tasks;        // by task id
     std::map<std::string, std::string> indexed;  // the store's backups table: backup id -> task id
     int deleted_duplicates = 0;                  // tagged backups being deleted
 
@@ -64,13 +64,17 @@ class CrashRig {
 public:
     CrashRig(double backup_create_seconds, int backup_workers) : sim_(scenario(backup_create_seconds)) {
         db_path_ = dir_ / "staffeln.db";
-        config_ = dir_.write("staffeln.conf", "[conductor]\n"
-                                              "backup_metadata_key = __staffeln_backup\n"
-                                              "backup_min_interval = 3600\n"
-                                              "backup_workers = " + std::to_string(backup_workers) + "\n"
-                                              "backup_cycle_timout = 5min\n"
-                                              "[database]\n"
-                                              "connection = sqlite:///" + db_path_.string() + "\n");
+        config_ = dir_.write("staffeln.conf",
+                             "[conductor]\n"
+                             "backup_metadata_key = __staffeln_backup\n"
+                             "backup_min_interval = 3600\n"
+                             "backup_workers = " +
+                                 std::to_string(backup_workers) +
+                                 "\n"
+                                 "backup_cycle_timout = 5min\n"
+                                 "[database]\n"
+                                 "connection = sqlite:///" +
+                                 db_path_.string() + "\n");
         env_ = simtest::admin_os_env(sim_.server->base_url());
         auto upgraded = staffeln("db-manage", "upgrade", "");
         REQUIRE_MESSAGE(upgraded.exit_code == 0, upgraded.err);
@@ -93,12 +97,12 @@ public:
             seen.staffeln_backups.push_back(b);
         }
         auto db = staffeln::store::Database::open(db_path_, staffeln::store::Access::read_only,
-                                                 staffeln::store::Create::never);
+                                                  staffeln::store::Create::never);
         REQUIRE(db.ok());
         SQLite::Statement tasks(db->sql(), "SELECT id, volume_id, status, coalesce(backup_id, '') FROM tasks");
         while (tasks.executeStep())
-            seen.tasks[tasks.getColumn(0).getString()] = {tasks.getColumn(1).getString(), tasks.getColumn(2).getString(),
-                                                          tasks.getColumn(3).getString()};
+            seen.tasks[tasks.getColumn(0).getString()] = {
+                tasks.getColumn(1).getString(), tasks.getColumn(2).getString(), tasks.getColumn(3).getString()};
         SQLite::Statement backups(db->sql(), "SELECT backup_id, task_id FROM backups");
         while (backups.executeStep()) seen.indexed[backups.getColumn(0).getString()] = backups.getColumn(1).getString();
         return seen;
@@ -121,7 +125,8 @@ private:
     Finished staffeln(const std::string& command, const std::string& arg, const std::string& failpoint) {
         auto env = env_;
         env["STAFFELN_FAILPOINT"] = failpoint;
-        return staffeln::testing::run_process({staffeln::testing::kStaffelnBinary, "--config-file", config_.string(), command, arg}, env);
+        return staffeln::testing::run_process(
+            {staffeln::testing::kStaffelnBinary, "--config-file", config_.string(), command, arg}, env);
     }
 
     const std::string& admin_token() {

@@ -26,13 +26,18 @@ hours days(int n) { return hours(24 * n); }
 
 // A backup as staffeln leaves it in Cinder: tagged with a task id.
 json ours(const std::string& id, const std::string& volume, hours age, bool incremental = false) {
-    return {{"id", id},        {"volume", volume},           {"name", id},
-            {"user", "admin"}, {"created_at", ago(age)},     {"incremental", incremental},
-            {"description", "Backup by staffeln"},           {"metadata", {{"staffeln:task", "task-" + id}}}};
+    return {{"id", id},
+            {"volume", volume},
+            {"name", id},
+            {"user", "admin"},
+            {"created_at", ago(age)},
+            {"incremental", incremental},
+            {"description", "Backup by staffeln"},
+            {"metadata", {{"staffeln:task", "task-" + id}}}};
 }
 
 json users(const std::string& id, const std::string& volume, hours age, bool incremental = false) {
-    return {{"id", id},       {"volume", volume},        {"name", id},
+    return {{"id", id},       {"volume", volume},       {"name", id},
             {"user", "demo"}, {"created_at", ago(age)}, {"incremental", incremental}};
 }
 
@@ -118,7 +123,7 @@ TEST_CASE("per-server retention metadata decides, and an invalid value warns nam
                                   ours(kI1, d::kDbRoot, days(10)), ours(kI2, d::kDbRoot, days(5)),
                                   ours(kF3, d::kDbRoot, hours(1)), ours(kU1, d::kApiRoot, days(5)),
                                   ours("00000000-0000-4000-8000-0000000000f4", d::kApiRoot, hours(1))});
-    scenario["servers"][0]["metadata"]["__staffeln_retention"] = "2w";    // web-1
+    scenario["servers"][0]["metadata"]["__staffeln_retention"] = "2w";       // web-1
     scenario["servers"][3]["metadata"]["__staffeln_retention"] = "forever";  // api-1; db-1 has 7d
     ConductorRig rig(scenario);
     rig.config.conductor.retention_time = days(3);
@@ -132,16 +137,16 @@ TEST_CASE("per-server retention metadata decides, and an invalid value warns nam
 
     CHECK(ids_of(rig.staffeln_backups(d::kWebData)).contains(kF1));  // 10d < 2w
     auto db = ids_of(rig.staffeln_backups(d::kDbRoot));
-    CHECK_FALSE(db.contains(kI1));                                     // 10d > 7d
-    CHECK(db.contains(kI2));                                           // 5d < 7d
+    CHECK_FALSE(db.contains(kI1));                                         // 10d > 7d
+    CHECK(db.contains(kI2));                                               // 5d < 7d
     CHECK_FALSE(ids_of(rig.staffeln_backups(d::kApiRoot)).contains(kU1));  // 5d > 3d, the fallback
     CHECK(outcome.deleted == 2);
 }
 
 TEST_CASE("retention never deletes a user's backup of a volume staffeln backs up, nor what it depends on") {
     // demo.json's manual backup of web-1-root (12 days old) is older than all of these.
-    ConductorRig rig(with_backups({ours(kF1, d::kWebRoot, days(6)), users(kU1, d::kWebRoot, days(5), true),
-                                   ours(kF2, d::kWebRoot, days(1))}));
+    ConductorRig rig(with_backups(
+        {ours(kF1, d::kWebRoot, days(6)), users(kU1, d::kWebRoot, days(5), true), ours(kF2, d::kWebRoot, days(1))}));
     rig.config.conductor.retention_time = hours(12);
     for (int cycle = 0; cycle < 2; ++cycle) {
         auto outcome = rig.retention_cycle();
@@ -218,8 +223,10 @@ TEST_CASE("retention deletes the backups of failed and cancelled tasks whose fir
     // Cancelled: still creating past backup_cycle_timeout, and the force-delete refused once.
     rig.sim_config({{"backup_error_rate", 0.0}, {"backup_create_seconds", 600}});
     rig.config.conductor.backup_cycle_timeout = seconds(1);
-    rig.fault({{"method", "POST"}, {"path_prefix", "/volume/v3/a2425abc42da456eae8e8d8ac24de1f7/backups/"},
-               {"status", 500}, {"count", 4}});
+    rig.fault({{"method", "POST"},
+               {"path_prefix", "/volume/v3/a2425abc42da456eae8e8d8ac24de1f7/backups/"},
+               {"status", 500},
+               {"count", 4}});
     auto cancelled = rig.backup_cycle();
     REQUIRE(cancelled.outcome.cancelled == 4);
     REQUIRE(rig.staffeln_backups().size() == 4);

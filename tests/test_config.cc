@@ -48,7 +48,8 @@ TEST_CASE("upstream's sample config loads once its MySQL connection is replaced 
     CHECK(c.full_backup_depth == 4);
     CHECK(loaded.config.database.path == "/var/lib/staffeln/staffeln.db");
     CHECK(loaded.warnings.size() == 3);  // backend, tooz_connection, mysql_engine: accepted, ignored
-    CHECK(loaded.warnings[0].ends_with(":16: [database] backend: ignored: staffeln's store is an embedded SQLite file"));
+    CHECK(
+        loaded.warnings[0].ends_with(":16: [database] backend: ignored: staffeln's store is an embedded SQLite file"));
 }
 
 TEST_CASE("upstream's MySQL connection is refused with what to write instead, and its password is not shown") {
@@ -90,7 +91,8 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         const char* expected;
     };
     const Row rows[] = {
-        {"backup_service_period = 30", "[conductor] backup_service_period = 30: expected an integer from 60 to 31536000"},
+        {"backup_service_period = 30",
+         "[conductor] backup_service_period = 30: expected an integer from 60 to 31536000"},
         {"backup_workers = many", "[conductor] backup_workers = many: expected an integer from 1 to 1000"},
         {"report_period = 12.5", "[conductor] report_period = 12.5: expected an integer from 600 to 31536000"},
         {"full_backup_depth = -1", "[conductor] full_backup_depth = -1: expected an integer from 0 to 1000"},
@@ -155,10 +157,12 @@ TEST_CASE("every bad line of every file is reported before the load fails") {
     REQUIRE(loaded.errors.size() == 5);
     CHECK(loaded.errors[0] == file + ":3: malformed line (expected key = value)");
     CHECK(loaded.errors[1] == file + ":8: malformed section header (expected [name])");
-    CHECK(loaded.errors[2] == file + ":2: [DEFAULT] debug = perhaps: expected a boolean (true/false, yes/no, on/off, 1/0)");
+    CHECK(loaded.errors[2] ==
+          file + ":2: [DEFAULT] debug = perhaps: expected a boolean (true/false, yes/no, on/off, 1/0)");
     CHECK(loaded.errors[3] == file + ":5: [api] port = 70000: expected an integer from 1 to 65535");
-    CHECK(loaded.errors[4] == file + ":7: [openstack] skip_retry_codes = 404, teapot: expected a comma-separated "
-                                     "list of HTTP status codes (100-599), got 'teapot'");
+    CHECK(loaded.errors[4] == file +
+                                  ":7: [openstack] skip_retry_codes = 404, teapot: expected a comma-separated "
+                                  "list of HTTP status codes (100-599), got 'teapot'");
 }
 
 TEST_CASE("a line that cannot be read is not quoted, and control characters in messages are escaped") {
@@ -177,7 +181,8 @@ TEST_CASE("a line that cannot be read is not quoted, and control characters in m
     CHECK(loaded.errors[0] == file + ":1: option 'sender_pwd' comes before any [section] header");
     CHECK(loaded.errors[1] == file + ":3: malformed line (expected key = value)");
     CHECK(loaded.errors[2] == file + ":4: malformed section header (expected [name])");
-    CHECK(loaded.errors[3] == file + ":6: [conductor] backup_workers = \\x1b[31mmany: expected an integer from 1 to 1000");
+    CHECK(loaded.errors[3] ==
+          file + ":6: [conductor] backup_workers = \\x1b[31mmany: expected an integer from 1 to 1000");
     REQUIRE(loaded.warnings.size() == 2);
     CHECK(loaded.warnings[0] == file + ":8: unknown section [x\\x1by] (ignored)");
     CHECK(loaded.warnings[1] == file + ":7: [conductor] back\\x1bup: unknown option (ignored)");
@@ -216,9 +221,11 @@ TEST_CASE("semantic errors name file, line and option: TLS without its files, a 
         CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + row.expected);
     }
     TempDir dir;
-    CHECK(load_text(dir, "[api]\nenabled_ssl = true\nssl_cert_file = /c.pem\nssl_key_file = /k.pem\n"
-                         "[coordination]\nbackend_url = etcd3+https://h:2379?timeout=5\n"
-                         "[notification]\nsender_email = staffeln@example.org\n").ok());
+    CHECK(load_text(dir,
+                    "[api]\nenabled_ssl = true\nssl_cert_file = /c.pem\nssl_key_file = /k.pem\n"
+                    "[coordination]\nbackend_url = etcd3+https://h:2379?timeout=5\n"
+                    "[notification]\nsender_email = staffeln@example.org\n")
+              .ok());
 }
 
 TEST_CASE("unknown sections and options are warnings, as oslo.config ignores them") {
@@ -240,7 +247,8 @@ TEST_CASE("a file that cannot be read is an error naming it") {
 
     auto missing = load_config({{dir / "nope.conf"}, {}, false});
     REQUIRE(missing.errors.size() == 1);
-    CHECK(missing.errors[0] == (dir / "nope.conf").string() + ": cannot read configuration file: No such file or directory");
+    CHECK(missing.errors[0] ==
+          (dir / "nope.conf").string() + ": cannot read configuration file: No such file or directory");
 
     auto missing_default = load_config({{dir / "nope.conf"}, {}, true});
     CHECK(missing_default.ok());
@@ -260,7 +268,8 @@ TEST_CASE("only regular files of at most 1 MiB are read, and a FIFO or device is
 
     auto from_zero = load_config({{"/dev/zero"}, {}, false});
     REQUIRE(from_zero.errors.size() == 1);
-    CHECK(from_zero.errors[0] == "/dev/zero: is a character device; only a regular file is read as a configuration file");
+    CHECK(from_zero.errors[0] ==
+          "/dev/zero: is a character device; only a regular file is read as a configuration file");
 
     std::string comments(1024 * 1024 - 12, '#');
     auto at_limit = dir.write("limit.conf", "[conductor]\n" + comments);
@@ -380,11 +389,16 @@ TEST_CASE("a reload keeps every option of a section read at start only, and only
         std::visit(
             [&](auto target) {
                 using T = decltype(target);
-                if constexpr (std::is_same_v<T, bool& (*)(Config&)>) target(fresh) = !target(fresh);
-                else if constexpr (std::is_same_v<T, std::int64_t& (*)(Config&)>) target(fresh) += 1;
-                else if constexpr (std::is_same_v<T, std::string& (*)(Config&)>) target(fresh) += "-new";
-                else if constexpr (std::is_same_v<T, std::vector<std::string>& (*)(Config&)>) target(fresh).push_back("x");
-                else if constexpr (std::is_same_v<T, std::chrono::seconds& (*)(Config&)>) target(fresh) += std::chrono::seconds(1);
+                if constexpr (std::is_same_v<T, bool& (*)(Config&)>)
+                    target(fresh) = !target(fresh);
+                else if constexpr (std::is_same_v<T, std::int64_t& (*)(Config&)>)
+                    target(fresh) += 1;
+                else if constexpr (std::is_same_v<T, std::string& (*)(Config&)>)
+                    target(fresh) += "-new";
+                else if constexpr (std::is_same_v<T, std::vector<std::string>& (*)(Config&)>)
+                    target(fresh).push_back("x");
+                else if constexpr (std::is_same_v<T, std::chrono::seconds& (*)(Config&)>)
+                    target(fresh) += std::chrono::seconds(1);
             },
             option.target);
     }
@@ -396,8 +410,10 @@ TEST_CASE("a reload keeps every option of a section read at start only, and only
         CAPTURE(change.section);
         CAPTURE(change.name);
         CHECK(change.waits_for_restart == read_at_start_only(change.section));
-        if (change.waits_for_restart) CHECK(option_value(fresh, *option) == option_value(running, *option));
-        else CHECK(option_value(fresh, *option) != option_value(running, *option));
+        if (change.waits_for_restart)
+            CHECK(option_value(fresh, *option) == option_value(running, *option));
+        else
+            CHECK(option_value(fresh, *option) != option_value(running, *option));
     }
     for (auto section : {"database", "coordination", "openstack", "api"}) CHECK(read_at_start_only(section));
     for (auto section : {"DEFAULT", "conductor", "notification"}) CHECK_FALSE(read_at_start_only(section));

@@ -6,10 +6,19 @@ using namespace staffeln;
 using std::chrono::seconds;
 
 TEST_CASE("durations in upstream's grammar parse to seconds") {
-    struct Row { const char* text; long long secs; };
+    struct Row {
+        const char* text;
+        long long secs;
+    };
     const Row rows[] = {
-        {"0s", 0},          {"20min", 1200},   {"5min", 300},        {"2w3d", 17 * 86400},
-        {"1y", 365 * 86400}, {"2mon", 60 * 86400}, {"12h", 43200},     {"90s", 90},
+        {"0s", 0},
+        {"20min", 1200},
+        {"5min", 300},
+        {"2w3d", 17 * 86400},
+        {"1y", 365 * 86400},
+        {"2mon", 60 * 86400},
+        {"12h", 43200},
+        {"90s", 90},
         {"1y2mon10d5h30min10s", 365 * 86400 + 60 * 86400 + 10 * 86400 + 5 * 3600 + 30 * 60 + 10},
         {"1d1s", 86401},
     };
@@ -22,7 +31,10 @@ TEST_CASE("durations in upstream's grammar parse to seconds") {
 }
 
 TEST_CASE("malformed durations are refused with the text and the reason") {
-    struct Row { const char* text; const char* why; };
+    struct Row {
+        const char* text;
+        const char* why;
+    };
     const Row rows[] = {
         {"", "it is empty"},
         {"20", "the last number has no unit"},

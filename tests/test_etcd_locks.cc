@@ -54,8 +54,9 @@ TEST_CASE("an etcd URL gives its endpoints, TLS files and lease TTL as tooz spel
     CHECK(plain->lease_ttl == 30s);
     CHECK(plain->request_timeout == 30s);
 
-    auto tls = parse_etcd_url("etcd3+https://etcd:2379?ca_cert=/etc/ssl/ca.pem&cert_cert=/etc/c%2Bd.pem"
-                              "&cert_key=/etc/k.pem&timeout=5&lock_timeout=20&api_version=v3beta");
+    auto tls = parse_etcd_url(
+        "etcd3+https://etcd:2379?ca_cert=/etc/ssl/ca.pem&cert_cert=/etc/c%2Bd.pem"
+        "&cert_key=/etc/k.pem&timeout=5&lock_timeout=20&api_version=v3beta");
     REQUIRE(tls.ok());
     CHECK(tls->endpoints == std::vector<std::string>{"https://etcd:2379/v3beta"});
     CHECK(tls->tls.cacert == "/etc/ssl/ca.pem");
@@ -86,8 +87,9 @@ TEST_CASE("a bad etcd URL is invalid_input saying what is wrong without quoting 
               "a user and password in the URL are not supported (staffeln does not log in to etcd)");
     auto unknown = make_coordinator("zookeeper://user:secret@h:2181", "/tmp");
     REQUIRE_FALSE(unknown.ok());
-    CHECK(unknown.error().message == "[coordination] backend_url: scheme zookeeper is not supported: use "
-                                     "file:///var/lib/staffeln/locks or etcd3+http://HOST:2379");
+    CHECK(unknown.error().message ==
+          "[coordination] backend_url: scheme zookeeper is not supported: use "
+          "file:///var/lib/staffeln/locks or etcd3+http://HOST:2379");
 }
 
 TEST_CASE("a lease is trusted for its TTL less a quarter, renewed every quarter, each request bounded by it") {
@@ -161,8 +163,9 @@ TEST_CASE("a holder that stops renewing stops trusting its lock before another t
     auto took = time_to_take(*other, "puller", 10s, &taken);
     REQUIRE(took.has_value());
     MESSAGE("held() false after ", std::chrono::duration_cast<std::chrono::milliseconds>(distrusted_after).count(),
-            " ms; taken over after ", took->count() + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                         distrusted_after).count(), " ms (TTL 2 s)");
+            " ms; taken over after ",
+            took->count() + std::chrono::duration_cast<std::chrono::milliseconds>(distrusted_after).count(),
+            " ms (TTL 2 s)");
     CHECK(distrusted_after < 2s);
     CHECK(*took > 0ms);
     CHECK(taken->held());
@@ -245,9 +248,8 @@ TEST_CASE("an unreachable etcd or a wrong api_version is an error naming the end
 TEST_CASE("a second endpoint is used when the first cannot be reached") {
     EtcdServer etcd;
     int dead = staffeln::testing::free_port();
-    auto locks = make_coordinator(fmt::format("etcd3+http://127.0.0.1:{},127.0.0.1:{}?lock_timeout=2", dead,
-                                              etcd.port()),
-                                  "/nonexistent");
+    auto locks = make_coordinator(
+        fmt::format("etcd3+http://127.0.0.1:{},127.0.0.1:{}?lock_timeout=2", dead, etcd.port()), "/nonexistent");
     REQUIRE(locks.ok());
     auto lock = (*locks)->try_lock("puller");
     REQUIRE(lock.ok());

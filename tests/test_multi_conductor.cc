@@ -69,11 +69,20 @@ public:
                                   "retention_metadata_key = __staffeln_retention\nbackup_cycle_timout = 5min\n"
                                   "backup_service_period = 60\nretention_service_period = 60\n"
                                   "[database]\nconnection = sqlite:///"
-                               << (home_ / "staffeln.db").string() << "\n[coordination]\nbackend_url = "
-                               << backend_url << "\n" << extra_config;
-        env_ = {"/usr/bin/env", "-u", "OS_CLOUD", "OS_AUTH_URL=" + auth_url, "OS_USERNAME=admin",
-                "OS_PASSWORD=admin-secret", "OS_PROJECT_NAME=admin", "OS_USER_DOMAIN_NAME=Default",
-                "OS_PROJECT_DOMAIN_NAME=Default", "OS_REGION_NAME=RegionOne", "OS_INTERFACE=public"};
+                               << (home_ / "staffeln.db").string() << "\n[coordination]\nbackend_url = " << backend_url
+                               << "\n"
+                               << extra_config;
+        env_ = {"/usr/bin/env",
+                "-u",
+                "OS_CLOUD",
+                "OS_AUTH_URL=" + auth_url,
+                "OS_USERNAME=admin",
+                "OS_PASSWORD=admin-secret",
+                "OS_PROJECT_NAME=admin",
+                "OS_USER_DOMAIN_NAME=Default",
+                "OS_PROJECT_DOMAIN_NAME=Default",
+                "OS_REGION_NAME=RegionOne",
+                "OS_INTERFACE=public"};
         auto made = staffeln::testing::run_staffeln({"--config-file", config_, "db-manage", "upgrade"});
         REQUIRE_MESSAGE(made.exit_code == 0, made.err);
     }
@@ -108,9 +117,12 @@ public:
             auto space = line.find(' ');
             if (space == std::string::npos) continue;
             std::string what;
-            if (line.find("holding the puller role") != std::string::npos) what = "holds";
-            else if (line.find("released the puller role") != std::string::npos) what = "released";
-            else if (line.find("lost the puller role") != std::string::npos) what = "lost";
+            if (line.find("holding the puller role") != std::string::npos)
+                what = "holds";
+            else if (line.find("released the puller role") != std::string::npos)
+                what = "released";
+            else if (line.find("lost the puller role") != std::string::npos)
+                what = "lost";
             else if (line.find(" backup ") != std::string::npos &&
                      (line.find(": started ") != std::string::npos || line.find(": retried ") != std::string::npos))
                 what = "acted";
@@ -187,8 +199,7 @@ std::vector<Event> timed_by_cinder(std::vector<Event> events, simtest::Harness& 
     std::map<std::string, SysTime> created;
     {
         std::lock_guard lock(sim.cloud.mutex);
-        for (const auto& b : sim.cloud.backups)
-            created[b.id] = SysTime(std::chrono::microseconds(b.created));
+        for (const auto& b : sim.cloud.backups) created[b.id] = SysTime(std::chrono::microseconds(b.created));
     }
     for (auto& e : events) {
         if (e.what != "acted") continue;
@@ -212,7 +223,8 @@ void check_one_actor_at_a_time(const std::vector<Event>& events, const std::map<
     };
     std::string text;
     for (const auto& e : events)
-        text += fmt::format("{:%H:%M:%S} {} {}{}\n", e.at, e.node, e.what, stopped_then(e) ? " (while it was stopped)" : "");
+        text += fmt::format("{:%H:%M:%S} {} {}{}\n", e.at, e.node, e.what,
+                            stopped_then(e) ? " (while it was stopped)" : "");
     MESSAGE("who held the puller role and acted when:\n", text);
     std::optional<std::string> holder;
     SysTime holder_since{};
@@ -378,8 +390,9 @@ TEST_CASE("a conductor started while etcd is down stands by, says so once, and t
     auto said = log.find("standing by for the puller role");
     if (said != std::string::npos) MESSAGE(log.substr(said, log.find('\n', said) - said));
     CHECK(count("holding the puller role") == 0);
-    CHECK(backups_per_volume(sim) == std::map<std::string, int>{{kTargetVolumes[0], 0}, {kTargetVolumes[1], 0},
-                                                                 {kTargetVolumes[2], 0}, {kTargetVolumes[3], 0}});
+    CHECK(backups_per_volume(sim) ==
+          std::map<std::string, int>{
+              {kTargetVolumes[0], 0}, {kTargetVolumes[1], 0}, {kTargetVolumes[2], 0}, {kTargetVolumes[3], 0}});
 
     auto started = std::chrono::system_clock::now();
     etcd.start();
@@ -417,14 +430,16 @@ TEST_CASE("a lost database is rebuilt from Cinder's tags: every automated backup
     CHECK(count("tasks WHERE reported = 0") == 0);  // the cycle's report went to the log
     CHECK(count("backups") == 4);
 
-    Spawned api({staffeln::testing::kStaffelnBinary, "--config-file", (node.home() / "staffeln.conf").string(), "api"}, dir / "api.log");
+    Spawned api({staffeln::testing::kStaffelnBinary, "--config-file", (node.home() / "staffeln.conf").string(), "api"},
+                dir / "api.log");
     httplib::Client client("127.0.0.1", api_port);
     client.set_connection_timeout(2, 0);
     auto answers = [&] {
         std::map<std::string, std::string> out;
         for (const auto& id : automated)
             if (auto r = client.Get("/v1/backup?backup_id=" + id)) out[id] = std::to_string(r->status) + " " + r->body;
-        if (auto r = client.Get("/v1/backup?backup_id=" + kManualBackup)) out[kManualBackup] = std::to_string(r->status) + " " + r->body;
+        if (auto r = client.Get("/v1/backup?backup_id=" + kManualBackup))
+            out[kManualBackup] = std::to_string(r->status) + " " + r->body;
         return out;
     };
     auto until = std::chrono::steady_clock::now() + 10s;

@@ -27,14 +27,22 @@ struct TempDir {
 };
 
 const Environment openrc{
-    {"OS_AUTH_URL", "http://127.0.0.1:5000/v3"}, {"OS_USERNAME", "admin"},         {"OS_PASSWORD", "s3cret"},
-    {"OS_PROJECT_NAME", "admin"},                {"OS_USER_DOMAIN_NAME", "Default"}, {"OS_PROJECT_DOMAIN_NAME", "Default"},
-    {"OS_REGION_NAME", "RegionOne"},             {"OS_INTERFACE", "internal"},      {"OS_CACERT", "/etc/ssl/ca.pem"},
+    {"OS_AUTH_URL", "http://127.0.0.1:5000/v3"},
+    {"OS_USERNAME", "admin"},
+    {"OS_PASSWORD", "s3cret"},
+    {"OS_PROJECT_NAME", "admin"},
+    {"OS_USER_DOMAIN_NAME", "Default"},
+    {"OS_PROJECT_DOMAIN_NAME", "Default"},
+    {"OS_REGION_NAME", "RegionOne"},
+    {"OS_INTERFACE", "internal"},
+    {"OS_CACERT", "/etc/ssl/ca.pem"},
 };
 
 Environment with(Environment env, const std::string& name, const std::string& value) {
-    if (value.empty()) env.erase(name);
-    else env[name] = value;
+    if (value.empty())
+        env.erase(name);
+    else
+        env[name] = value;
     return env;
 }
 
@@ -58,9 +66,15 @@ TEST_CASE("an openrc's OS_* variables become password credentials") {
 }
 
 TEST_CASE("OS_TENANT_NAME, OS_DEFAULT_DOMAIN, OS_INSECURE and publicURL are understood as openstacksdk does") {
-    Environment env{{"OS_AUTH_URL", "https://keystone:5000"}, {"OS_USER_ID", "u1"}, {"OS_PASSWORD", "p"},
-                    {"OS_TENANT_NAME", "demo"}, {"OS_DEFAULT_DOMAIN", "d7"}, {"OS_INSECURE", "true"},
-                    {"OS_ENDPOINT_TYPE", "publicURL"}, {"OS_CERT", "/c.pem"}, {"OS_KEY", "/k.pem"}};
+    Environment env{{"OS_AUTH_URL", "https://keystone:5000"},
+                    {"OS_USER_ID", "u1"},
+                    {"OS_PASSWORD", "p"},
+                    {"OS_TENANT_NAME", "demo"},
+                    {"OS_DEFAULT_DOMAIN", "d7"},
+                    {"OS_INSECURE", "true"},
+                    {"OS_ENDPOINT_TYPE", "publicURL"},
+                    {"OS_CERT", "/c.pem"},
+                    {"OS_KEY", "/k.pem"}};
     auto c = credentials_from_environment(env);
     REQUIRE(c.ok());
     CHECK(c->user_id == "u1");
@@ -83,8 +97,10 @@ TEST_CASE("without any domain, user and project names resolve in the default dom
 }
 
 TEST_CASE("application credentials come by id and secret, or by name with a user") {
-    Environment env{{"OS_AUTH_URL", "http://k"}, {"OS_AUTH_TYPE", "v3applicationcredential"},
-                    {"OS_APPLICATION_CREDENTIAL_ID", "ac1"}, {"OS_APPLICATION_CREDENTIAL_SECRET", "sh"}};
+    Environment env{{"OS_AUTH_URL", "http://k"},
+                    {"OS_AUTH_TYPE", "v3applicationcredential"},
+                    {"OS_APPLICATION_CREDENTIAL_ID", "ac1"},
+                    {"OS_APPLICATION_CREDENTIAL_SECRET", "sh"}};
     auto c = credentials_from_environment(env);
     REQUIRE(c.ok());
     CHECK(c->auth_type == AuthType::application_credential);
@@ -95,14 +111,16 @@ TEST_CASE("application credentials come by id and secret, or by name with a user
     env["OS_APPLICATION_CREDENTIAL_NAME"] = "backup";
     auto no_user = credentials_from_environment(env);
     REQUIRE_FALSE(no_user.ok());
-    CHECK(no_user.error().message ==
-          "environment: OS_APPLICATION_CREDENTIAL_NAME needs OS_USERNAME or OS_USER_ID");
+    CHECK(no_user.error().message == "environment: OS_APPLICATION_CREDENTIAL_NAME needs OS_USERNAME or OS_USER_ID");
     env["OS_USERNAME"] = "staffeln";
     CHECK(credentials_from_environment(env).ok());
 }
 
 TEST_CASE("incomplete or wrong variables are refused naming the variable") {
-    struct Row { Environment env; const char* message; };
+    struct Row {
+        Environment env;
+        const char* message;
+    };
     const Row rows[] = {
         {with(openrc, "OS_AUTH_URL", ""), "environment: OS_AUTH_URL is not set"},
         {with(openrc, "OS_PASSWORD", ""), "environment: OS_PASSWORD is not set"},
@@ -111,8 +129,10 @@ TEST_CASE("incomplete or wrong variables are refused naming the variable") {
          "environment: OS_PROJECT_NAME or OS_PROJECT_ID is not set (staffeln needs a project-scoped token)"},
         {with(openrc, "OS_AUTH_TYPE", "v2token"),
          "environment: OS_AUTH_TYPE 'v2token' is not supported (use password, v3password or v3applicationcredential)"},
-        {with(openrc, "OS_INTERFACE", "private"), "environment: OS_INTERFACE 'private' must be public, internal or admin"},
-        {with(openrc, "OS_AUTH_TYPE", "v3applicationcredential"), "environment: OS_APPLICATION_CREDENTIAL_SECRET is not set"},
+        {with(openrc, "OS_INTERFACE", "private"),
+         "environment: OS_INTERFACE 'private' must be public, internal or admin"},
+        {with(openrc, "OS_AUTH_TYPE", "v3applicationcredential"),
+         "environment: OS_APPLICATION_CREDENTIAL_SECRET is not set"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.message);
@@ -177,7 +197,8 @@ TEST_CASE("OS_CLIENT_CONFIG_FILE is searched before the standard places") {
 
 TEST_CASE("clouds.yaml problems are reported with the file and the cloud") {
     TempDir dir;
-    const auto good = dir.write("clouds.yaml", "clouds:\n  one:\n    auth:\n      auth_url: http://k\n      username: u\n");
+    const auto good =
+        dir.write("clouds.yaml", "clouds:\n  one:\n    auth:\n      auth_url: http://k\n      username: u\n");
     const auto broken = dir.write("broken/clouds.yaml", "clouds: [unclosed\n");
 
     auto missing_cloud = credentials_from_clouds_yaml("two", {good});

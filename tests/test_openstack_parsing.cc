@@ -58,8 +58,10 @@ TEST_CASE("client errors and skip_retry_codes are never retried") {
 }
 
 TEST_CASE("a create that may have reached the server is never retried") {
-    CHECK(retry_delay(policy, transport(ErrorKind::timeout, false), Idempotency::not_idempotent, 1, milliseconds(0), 0.0));
-    CHECK_FALSE(retry_delay(policy, transport(ErrorKind::timeout, true), Idempotency::not_idempotent, 1, milliseconds(0), 0.0));
+    CHECK(retry_delay(policy, transport(ErrorKind::timeout, false), Idempotency::not_idempotent, 1, milliseconds(0),
+                      0.0));
+    CHECK_FALSE(
+        retry_delay(policy, transport(ErrorKind::timeout, true), Idempotency::not_idempotent, 1, milliseconds(0), 0.0));
     CHECK(may_have_been_applied(transport(ErrorKind::unavailable, true), Idempotency::not_idempotent));
     CHECK_FALSE(may_have_been_applied(transport(ErrorKind::unavailable, true), Idempotency::idempotent));
     CHECK(may_have_been_applied(status(500), Idempotency::not_idempotent));
@@ -68,7 +70,8 @@ TEST_CASE("a create that may have reached the server is never retried") {
     CHECK_FALSE(may_have_been_applied(status(429), Idempotency::not_idempotent));
     CHECK(retry_delay(policy, status(503), Idempotency::not_idempotent, 1, milliseconds(0), 0.0));
     CHECK(retry_delay(policy, transport(ErrorKind::timeout, true), Idempotency::idempotent, 1, milliseconds(0), 0.0));
-    CHECK_FALSE(retry_delay(policy, transport(ErrorKind::invalid_input, false), Idempotency::idempotent, 1, milliseconds(0), 0.0));
+    CHECK_FALSE(retry_delay(policy, transport(ErrorKind::invalid_input, false), Idempotency::idempotent, 1,
+                            milliseconds(0), 0.0));
 }
 
 TEST_CASE("Retry-After is read in seconds, dates and garbage fall back to backoff") {
@@ -95,7 +98,8 @@ TEST_CASE("OpenStack's timestamps parse to UTC seconds") {
 }
 
 TEST_CASE("version documents as Cinder and Nova send them give the microversion range") {
-    const char* cinder = R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.70", "min_version": "3.0"}]})";
+    const char* cinder =
+        R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.70", "min_version": "3.0"}]})";
     auto range = parse_version_document(cinder, "v3");
     REQUIRE(range.ok());
     CHECK(range->min == Microversion{3, 0});
@@ -110,7 +114,8 @@ TEST_CASE("version documents as Cinder and Nova send them give the microversion 
     auto nova = parse_version_document(nova_root, "v2.1");
     REQUIRE(nova.ok());
     CHECK(nova->max == Microversion{2, 93});
-    auto nova_v21 = parse_version_document(R"({"version": {"id": "v2.1", "version": "2.93", "min_version": "2.1"}})", "v2.1");
+    auto nova_v21 =
+        parse_version_document(R"({"version": {"id": "v2.1", "version": "2.93", "min_version": "2.1"}})", "v2.1");
     REQUIRE(nova_v21.ok());
     CHECK(nova_v21->min == Microversion{2, 1});
 
@@ -120,7 +125,9 @@ TEST_CASE("version documents as Cinder and Nova send them give the microversion 
 }
 
 TEST_CASE("the catalog gives the endpoint by type, interface and region, Cinder's per project") {
-    Catalog catalog({{"compute", "nova", {{"public", "RegionOne", "http://n/v2.1/"}, {"internal", "RegionOne", "http://n-int/v2.1"}}},
+    Catalog catalog({{"compute",
+                      "nova",
+                      {{"public", "RegionOne", "http://n/v2.1/"}, {"internal", "RegionOne", "http://n-int/v2.1"}}},
                      {"volumev3", "cinderv3", {{"public", "RegionOne", "http://c/v3/adminp"}}},
                      {"block-storage", "block-storage", {{"public", "RegionTwo", "http://c2/v3/adminp"}}}});
     CHECK(*catalog.endpoint({"compute"}, "public", "") == "http://n/v2.1");
@@ -138,17 +145,25 @@ TEST_CASE("the catalog gives the endpoint by type, interface and region, Cinder'
 }
 
 TEST_CASE("fault bodies of every service give their own message, kind and request id") {
-    struct Row { int status; const char* body; ErrorKind kind; const char* message; };
+    struct Row {
+        int status;
+        const char* body;
+        ErrorKind kind;
+        const char* message;
+    };
     const Row rows[] = {
         {404, R"({"itemNotFound": {"code": 404, "message": "Backup x could not be found."}})", ErrorKind::not_found,
          "Backup x could not be found."},
-        {400, R"({"badRequest": {"code": 400, "message": "Invalid backup: Incremental backups exist for this backup."}})",
+        {400,
+         R"({"badRequest": {"code": 400, "message": "Invalid backup: Incremental backups exist for this backup."}})",
          ErrorKind::conflict, "Invalid backup: Incremental backups exist for this backup."},
         {400, R"({"badRequest": {"code": 400, "message": "Invalid filters metadata are found in query options."}})",
          ErrorKind::invalid_input, "Invalid filters metadata are found in query options."},
-        {401, R"({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})",
+        {401,
+         R"({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})",
          ErrorKind::unauthorized, "The request you have made requires authentication."},
-        {403, R"({"forbidden": {"code": 403, "message": "Policy doesn't allow backup:export-import to be performed."}})",
+        {403,
+         R"({"forbidden": {"code": 403, "message": "Policy doesn't allow backup:export-import to be performed."}})",
          ErrorKind::forbidden, "Policy doesn't allow backup:export-import to be performed."},
         {503, "<html>Service Unavailable</html>\n", ErrorKind::unavailable, "<html>Service Unavailable</html>"},
         {500, "", ErrorKind::unavailable, "no message"},
@@ -187,23 +202,27 @@ TEST_CASE("Keystone requests carry password or application credential and the wa
     c.application_credential_secret = "sec";
     auto app = token_request(c, "");
     REQUIRE(app.ok());
-    CHECK(Json::parse(app->body)["auth"] ==
-          Json{{"identity", {{"methods", {"application_credential"}}, {"application_credential", {{"id", "ac"}, {"secret", "sec"}}}}}});
+    CHECK(Json::parse(app->body)["auth"] == Json{{"identity",
+                                                  {{"methods", {"application_credential"}},
+                                                   {"application_credential", {{"id", "ac"}, {"secret", "sec"}}}}}});
     CHECK(token_request(c, "p2").error().kind == ErrorKind::invalid_input);
 }
 
 TEST_CASE("a wrongly typed or missing field names the call and the field") {
     auto parse = [](const std::string& body) {
-        return parse_response("cinder GET /backups/detail", body, [](const Json& j) {
-            return string_field(object_field(j, "backup"), "status");
-        });
+        return parse_response("cinder GET /backups/detail", body,
+                              [](const Json& j) { return string_field(object_field(j, "backup"), "status"); });
     };
     CHECK(parse(R"({"backup": {"status": "available"}})").value() == "available");
     CHECK(parse(R"({"backup": {"status": 3}})").error().message ==
           "cinder GET /backups/detail: response field 'status' is not a string");
-    CHECK(parse(R"({"backup": {}})").error().message == "cinder GET /backups/detail: response field 'status' is missing");
-    CHECK(parse(R"({"backups": []})").error().message == "cinder GET /backups/detail: response field 'backup' is missing");
-    CHECK(parse("not json").error().message.starts_with("cinder GET /backups/detail: response is not the expected JSON: "));
+    CHECK(parse(R"({"backup": {}})").error().message ==
+          "cinder GET /backups/detail: response field 'status' is missing");
+    CHECK(parse(R"({"backups": []})").error().message ==
+          "cinder GET /backups/detail: response field 'backup' is missing");
+    CHECK(parse("not json")
+              .error()
+              .message.starts_with("cinder GET /backups/detail: response is not the expected JSON: "));
     CHECK(parse("[1]").error().kind == ErrorKind::invalid_input);
 }
 

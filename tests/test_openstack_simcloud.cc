@@ -40,7 +40,9 @@ Json scenario() {
     Json servers = Json::array();
     for (int i = 0; i < 8; ++i) {
         Json volumes = Json::array({{{"name", "vol-" + std::to_string(i)}, {"size", 2}}});
-        if (i == 0) volumes = Json::array({{{"id", in_use_volume}, {"name", "root"}, {"size", 1}}, {{"name", "data"}, {"size", 3}}});
+        if (i == 0)
+            volumes =
+                Json::array({{{"id", in_use_volume}, {"name", "root"}, {"size", 1}}, {{"name", "data"}, {"size", 3}}});
         servers.push_back({{"name", "vm-" + std::to_string(i)},
                            {"project", i < 5 ? "demo" : "other"},
                            {"metadata", {{"__staffeln_backup", i % 2 == 0 ? "true" : "false"}}},
@@ -48,21 +50,29 @@ Json scenario() {
     }
     return {
         {"settings", {{"backup_create_seconds", 30}, {"backup_delete_seconds", 30}}},
-        {"projects", {{{"id", admin_project}, {"name", "admin"}},
-                      {{"id", demo_project}, {"name", "demo"}, {"quota", {{"backups", 50}, {"backup_gigabytes", 500}}}},
-                      {{"id", other_project}, {"name", "other"}}}},
-        {"users", {{{"name", "admin"}, {"password", "admin-pw"}, {"email", "admin@example.org"}, {"roles", {{"*", {"admin"}}}}},
-                   {{"id", "2ef08c540f374ac68114b3843daa70e5"}, {"name", "demo"}, {"password", "demo-pw"},
-                    {"email", "demo@example.org"}, {"roles", {{"demo", {"member", "reader"}}}}}}},
-        {"application_credentials", {{{"id", "ac0001"}, {"name", "staffeln"}, {"secret", "ac-secret"}, {"user", "admin"},
-                                      {"project", "admin"}}}},
+        {"projects",
+         {{{"id", admin_project}, {"name", "admin"}},
+          {{"id", demo_project}, {"name", "demo"}, {"quota", {{"backups", 50}, {"backup_gigabytes", 500}}}},
+          {{"id", other_project}, {"name", "other"}}}},
+        {"users",
+         {{{"name", "admin"}, {"password", "admin-pw"}, {"email", "admin@example.org"}, {"roles", {{"*", {"admin"}}}}},
+          {{"id", "2ef08c540f374ac68114b3843daa70e5"},
+           {"name", "demo"},
+           {"password", "demo-pw"},
+           {"email", "demo@example.org"},
+           {"roles", {{"demo", {"member", "reader"}}}}}}},
+        {"application_credentials",
+         {{{"id", "ac0001"}, {"name", "staffeln"}, {"secret", "ac-secret"}, {"user", "admin"}, {"project", "admin"}}}},
         {"servers", servers},
         {"volumes", {{{"id", spare_volume}, {"name", "spare"}, {"project", "demo"}, {"size", 1}}}},
-        {"backups", {{{"volume", in_use_volume}, {"name", "full"}, {"created_at", "2026-11-20T03:00:00Z"},
-                      {"metadata", {{"staffeln:task", "t-1"}}}},
-                     {{"volume", in_use_volume}, {"name", "incr"}, {"incremental", true}, {"created_at", "2026-11-21T03:00:00Z"}},
-                     {{"volume", "spare"}, {"name", "spare-1"}, {"created_at", "2026-11-21T04:00:00Z"}},
-                     {{"volume", "spare"}, {"name", "spare-2"}, {"status", "error"}, {"created_at", "2026-11-21T05:00:00Z"}}}},
+        {"backups",
+         {{{"volume", in_use_volume},
+           {"name", "full"},
+           {"created_at", "2026-11-20T03:00:00Z"},
+           {"metadata", {{"staffeln:task", "t-1"}}}},
+          {{"volume", in_use_volume}, {"name", "incr"}, {"incremental", true}, {"created_at", "2026-11-21T03:00:00Z"}},
+          {{"volume", "spare"}, {"name", "spare-1"}, {"created_at", "2026-11-21T04:00:00Z"}},
+          {{"volume", "spare"}, {"name", "spare-2"}, {"status", "error"}, {"created_at", "2026-11-21T05:00:00Z"}}}},
     };
 }
 
@@ -79,7 +89,8 @@ public:
     ~SimCloud() {
         ::kill(pid_, SIGTERM);
         int status = 0;
-        for (int i = 0; i < 30 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(milliseconds(10));
+        for (int i = 0; i < 30 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i)
+            std::this_thread::sleep_for(milliseconds(10));
         if (::waitpid(pid_, &status, WNOHANG) == 0) {
             ::kill(pid_, SIGKILL);
             ::waitpid(pid_, &status, 0);
@@ -108,7 +119,9 @@ public:
     // The control API under /_sim/.
     Json control(const std::string& method, const std::string& path, const Json& body = nullptr) const {
         Transport transport(TransportOptions{});
-        auto response = transport.perform({method, base_ + "/_sim" + path, {{"Content-Type", "application/json"}},
+        auto response = transport.perform({method,
+                                           base_ + "/_sim" + path,
+                                           {{"Content-Type", "application/json"}},
                                            body.is_null() ? "" : body.dump()});
         REQUIRE(response.ok());
         REQUIRE(response->status < 300);
@@ -128,11 +141,14 @@ private:
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-        posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0600);
         posix_spawn_file_actions_addclose(&actions, out[0]);
         const std::string scenario_path = (dir_ / "scenario.json").string();
-        const char* argv[] = {staffeln::testing::kSimcloudBinary, "--scenario", scenario_path.c_str(), "--port", "0", nullptr};
-        REQUIRE(posix_spawn(&pid_, staffeln::testing::kSimcloudBinary, &actions, nullptr, const_cast<char**>(argv), environ) == 0);
+        const char* argv[] = {
+            staffeln::testing::kSimcloudBinary, "--scenario", scenario_path.c_str(), "--port", "0", nullptr};
+        REQUIRE(posix_spawn(&pid_, staffeln::testing::kSimcloudBinary, &actions, nullptr, const_cast<char**>(argv),
+                            environ) == 0);
         posix_spawn_file_actions_destroy(&actions);
         ::close(out[1]);
         FILE* stdout_of_sim = ::fdopen(out[0], "r");
@@ -253,7 +269,8 @@ TEST_CASE("Cinder: for_each_backup hands over every backup of every page, one pa
     SimCloud sim;
     Cloud cloud(sim.admin(), quick_retries());
     std::vector<Backup> streamed;
-    Status listed = cloud.cinder().for_each_backup({true, "", "", "", 1}, [&](Backup&& b) { streamed.push_back(std::move(b)); });
+    Status listed =
+        cloud.cinder().for_each_backup({true, "", "", "", 1}, [&](Backup&& b) { streamed.push_back(std::move(b)); });
     REQUIRE(listed.ok());
     CHECK(names_of(streamed) == std::vector<std::string>{"full", "incr", "spare-1", "spare-2"});
     CHECK(sim.count("GET /volume/v3/{project_id}/backups/detail") >= 4);  // a page of one per backup
@@ -268,8 +285,8 @@ TEST_CASE("Cinder: for_each_backup hands over every backup of every page, one pa
 TEST_CASE("Cinder: a backup is created in the volume's project with that project's token") {
     SimCloud sim;
     Cloud cloud(sim.admin(), quick_retries());
-    BackupRequest request{demo_project, spare_volume, "staffeln-1", "Backup by staffeln", false, false, "",
-                          {{"staffeln:task", "t-2"}}};
+    BackupRequest request{demo_project, spare_volume, "staffeln-1", "Backup by staffeln",
+                          false,        false,        "",           {{"staffeln:task", "t-2"}}};
     auto id = cloud.cinder().create_backup(request);
     REQUIRE(id.ok());
     auto created = cloud.cinder().get_backup(*id);
@@ -289,7 +306,8 @@ TEST_CASE("Cinder: a backup is created in the volume's project with that project
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::conflict);
     CHECK(refused.error().http_status == 400);
-    CHECK(refused.error().message.ends_with("HTTP 400: Invalid volume: Backing up an in-use volume must use the force flag."));
+    CHECK(refused.error().message.ends_with(
+        "HTTP 400: Invalid volume: Backing up an in-use volume must use the force flag."));
     CHECK_FALSE(refused.error().request_id.empty());
     in_use.force = true;
     auto incremental = cloud.cinder().create_backup(in_use);
@@ -370,7 +388,8 @@ TEST_CASE("a member's token is forbidden what needs admin, and bad passwords are
     auto denied = intruder.keystone().list_projects();
     REQUIRE_FALSE(denied.ok());
     CHECK(denied.error().kind == ErrorKind::unauthorized);
-    CHECK(denied.error().message.starts_with("authenticating with simcloud: POST " + sim.base() + "/identity/v3/auth/tokens: HTTP 401: "));
+    CHECK(denied.error().message.starts_with("authenticating with simcloud: POST " + sim.base() +
+                                             "/identity/v3/auth/tokens: HTTP 401: "));
 }
 
 TEST_CASE("application credentials authenticate, and cannot act in another project") {
@@ -422,7 +441,11 @@ TEST_CASE("injected 5xx answers are retried, and retries stop at retry_timeout")
     REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());  // tokens and versions first: faults hit the lists only
     REQUIRE(cloud.cinder().supports_backup_metadata().ok());
     sim.control("DELETE", "/counters");
-    sim.fault({{"method", "GET"}, {"path_prefix", "/compute/v2.1/servers"}, {"status", 503}, {"retry_after", 0}, {"count", 2}});
+    sim.fault({{"method", "GET"},
+               {"path_prefix", "/compute/v2.1/servers"},
+               {"status", 503},
+               {"retry_after", 0},
+               {"count", 2}});
     REQUIRE(cloud.nova().list_servers({true, "", 1000}).ok());
     CHECK(sim.count("GET /compute/v2.1/servers/detail") == 3);
 
@@ -457,7 +480,8 @@ TEST_CASE("a create whose answer is lost is not sent again, and is found by its 
     Cloud cloud(sim.admin(), quick_retries(), milliseconds(1000), milliseconds(400));
     REQUIRE(cloud.cinder().supports_backup_metadata().ok());
     sim.fault({{"method", "POST"}, {"path_prefix", "/volume"}, {"latency_ms", 900}, {"count", 1}});
-    auto lost = cloud.cinder().create_backup({demo_project, spare_volume, "lost", "", false, false, "", {{"staffeln:task", "t-9"}}});
+    auto lost = cloud.cinder().create_backup(
+        {demo_project, spare_volume, "lost", "", false, false, "", {{"staffeln:task", "t-9"}}});
     REQUIRE_FALSE(lost.ok());
     CHECK(lost.error().kind == ErrorKind::timeout);
     CHECK(lost.error().maybe_applied);

@@ -27,8 +27,10 @@ class LoopbackServer {
 public:
     // Without keep_alive each answer closes its connection, so stop() need not wait out an idle one.
     explicit LoopbackServer(const std::function<void(httplib::Server&)>& routes, bool keep_alive = false) {
-        if (keep_alive) server_.set_keep_alive_timeout(1);
-        else server_.set_keep_alive_max_count(1);
+        if (keep_alive)
+            server_.set_keep_alive_timeout(1);
+        else
+            server_.set_keep_alive_max_count(1);
         routes(server_);
         port_ = server_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -105,15 +107,17 @@ TEST_CASE("a refused connection is an unavailable error naming the URL") {
 TEST_CASE("headers, body and status travel both ways, and one thread reuses its connection") {
     std::set<int> client_ports;
     std::mutex mutex;
-    LoopbackServer server([&](httplib::Server& s) {
-        s.Put("/echo", [&](const httplib::Request& req, httplib::Response& res) {
-            std::lock_guard lock(mutex);
-            client_ports.insert(req.remote_port);
-            res.status = 202;
-            res.set_header("X-OpenStack-Request-Id", "req-42");
-            res.set_content(req.get_header_value("X-Test") + ":" + req.body, "text/plain");
-        });
-    }, true);
+    LoopbackServer server(
+        [&](httplib::Server& s) {
+            s.Put("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+                std::lock_guard lock(mutex);
+                client_ports.insert(req.remote_port);
+                res.status = 202;
+                res.set_header("X-OpenStack-Request-Id", "req-42");
+                res.set_content(req.get_header_value("X-Test") + ":" + req.body, "text/plain");
+            });
+        },
+        true);
     Transport transport(TransportOptions{});
     for (int i = 0; i < 3; ++i) {
         auto response = transport.perform({"PUT", server.url("/echo"), {{"X-Test", "t"}}, "payload"});
@@ -194,7 +198,8 @@ TEST_CASE("skipped codes and other client errors are answered at once") {
     for (int code : {404, 400, 403, 502}) {
         CAPTURE(code);
         calls = 0;
-        auto response = session.send({"GET", server.url("/status/" + std::to_string(code)), {}, {}}, Idempotency::idempotent);
+        auto response =
+            session.send({"GET", server.url("/status/" + std::to_string(code)), {}, {}}, Idempotency::idempotent);
         REQUIRE(response.ok());
         CHECK(response->status == code);
         CHECK(calls == 1);
@@ -250,9 +255,10 @@ struct SelfSigned {
         std::filesystem::create_directories(dir);
         cert = dir / "cert.pem";
         key = dir / "key.pem";
-        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + key.string() + " -out " +
-                                    cert.string() + " 2>/dev/null";
+        const std::string command =
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+            "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+            key.string() + " -out " + cert.string() + " 2>/dev/null";
         REQUIRE(std::system(command.c_str()) == 0);
     }
     ~SelfSigned() { std::filesystem::remove_all(dir); }
@@ -265,11 +271,15 @@ TEST_CASE("TLS: the CA bundle, insecure and a client certificate reach libcurl")
     // The server trusts its own certificate as the only client CA, so the client presents the same pair.
     httplib::SSLServer server(tls.cert.c_str(), tls.key.c_str(), tls.cert.c_str());
     server.set_keep_alive_max_count(1);
-    server.Get("/v3", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+    server.Get("/v3",
+               [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
     const int port = server.bind_to_any_port("127.0.0.1");
     std::thread thread([&] { server.listen_after_bind(); });
     const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v3";
-    auto get = [&](TlsOptions options) { return Transport(TransportOptions{milliseconds(10000), milliseconds(20000), options}).perform({"GET", url, {}, {}}); };
+    auto get = [&](TlsOptions options) {
+        return Transport(TransportOptions{milliseconds(10000), milliseconds(20000), options})
+            .perform({"GET", url, {}, {}});
+    };
 
     auto unknown_ca = get({"", false, tls.cert.string(), tls.key.string()});
     REQUIRE_FALSE(unknown_ca.ok());
@@ -301,7 +311,8 @@ TEST_CASE("an unreachable Keystone is an unavailable error naming its URL once r
     auto project = session.own_project_id();
     REQUIRE_FALSE(project.ok());
     CHECK(project.error().kind == ErrorKind::unavailable);
-    CHECK(project.error().message.starts_with("authenticating with environment: POST " + credentials.auth_url + "/v3/auth/tokens: "));
+    CHECK(project.error().message.starts_with("authenticating with environment: POST " + credentials.auth_url +
+                                              "/v3/auth/tokens: "));
     CHECK(steady_clock::now() - start >= milliseconds(600));
 }
 
@@ -313,18 +324,24 @@ TEST_CASE("below volume 3.43 backups are created without metadata, and asking fo
     LoopbackServer server([&](httplib::Server& s) {
         s.Post("/identity/v3/auth/tokens", [&](const httplib::Request&, httplib::Response& res) {
             const std::string cinder = "http://127.0.0.1:" + std::to_string(port) + "/volume/v3/p1";
-            const Json token{{"token", {{"expires_at", "2099-01-01T00:00:00.000000Z"}, {"user", {{"id", "u1"}}},
-                                        {"project", {{"id", "p1"}}},
-                                        {"catalog", {{{"type", "block-storage"}, {"name", "cinder"},
-                                                      {"endpoints", {{{"interface", "public"}, {"region_id", "RegionOne"}, {"url", cinder}}}}}}}}}};
+            const Json token{
+                {"token",
+                 {{"expires_at", "2099-01-01T00:00:00.000000Z"},
+                  {"user", {{"id", "u1"}}},
+                  {"project", {{"id", "p1"}}},
+                  {"catalog",
+                   {{{"type", "block-storage"},
+                     {"name", "cinder"},
+                     {"endpoints", {{{"interface", "public"}, {"region_id", "RegionOne"}, {"url", cinder}}}}}}}}}};
             res.status = 201;
             res.set_header("X-Subject-Token", "tok");
             res.set_content(token.dump(), "application/json");
         });
         s.Get("/volume/", [](const httplib::Request&, httplib::Response& res) {
             res.status = 300;
-            res.set_content(R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.42", "min_version": "3.0"}]})",
-                            "application/json");
+            res.set_content(
+                R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.42", "min_version": "3.0"}]})",
+                "application/json");
         });
         s.Post("/volume/v3/p1/backups", [&](const httplib::Request& req, httplib::Response& res) {
             ++creates;
@@ -346,8 +363,9 @@ TEST_CASE("below volume 3.43 backups are created without metadata, and asking fo
     auto tagged = cloud.cinder().create_backup({"", "v1", "n", "", false, false, "", {{"staffeln:task", "t"}}});
     REQUIRE_FALSE(tagged.ok());
     CHECK(tagged.error().kind == ErrorKind::invalid_input);
-    CHECK(tagged.error().message == "cinder POST /backups for volume v1: backup metadata needs volume microversion "
-                                    "3.43, which this cloud does not offer");
+    CHECK(tagged.error().message ==
+          "cinder POST /backups for volume v1: backup metadata needs volume microversion "
+          "3.43, which this cloud does not offer");
     CHECK(creates == 0);
 
     auto plain = cloud.cinder().create_backup({"", "v1", "n", "staffeln:task=t", false, false, "", {}});
@@ -375,6 +393,7 @@ TEST_CASE("under a send guard that refuses, a request is never sent: conflict, n
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::conflict);
     CHECK_FALSE(refused.error().maybe_applied);
-    CHECK(refused.error().message == "POST " + server.url("/backups") + ": not sent: the lock it needs is no longer held");
+    CHECK(refused.error().message ==
+          "POST " + server.url("/backups") + ": not sent: the lock it needs is no longer held");
     CHECK(received == 1);
 }

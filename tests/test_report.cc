@@ -44,9 +44,10 @@ Templates defaults() {
 }  // namespace
 
 TEST_CASE("a digest keeps its project's tasks, successes and failures apart, oldest first") {
-    std::vector<FinishedTask> tasks{task("b", "p1", core::TaskStatus::succeeded, 200), task("a", "p1", core::TaskStatus::succeeded, 100),
-                                    task("c", "p1", core::TaskStatus::failed, 150), task("d", "p1", core::TaskStatus::cancelled, 120),
-                                    task("e", "p2", core::TaskStatus::succeeded, 100)};
+    std::vector<FinishedTask> tasks{
+        task("b", "p1", core::TaskStatus::succeeded, 200), task("a", "p1", core::TaskStatus::succeeded, 100),
+        task("c", "p1", core::TaskStatus::failed, 150), task("d", "p1", core::TaskStatus::cancelled, 120),
+        task("e", "p2", core::TaskStatus::succeeded, 100)};
     auto digest = build_digest("p1", "Project One", tasks, QuotaUsage{100, 10, 0}, at(1000));
     REQUIRE(digest.succeeded.size() == 2);
     CHECK(digest.succeeded[0].id == "a");
@@ -65,13 +66,15 @@ TEST_CASE("the report shows the quota level the core computed, and unknown when 
         const char* level;
         const char* line;
     };
-    for (const auto& row : {Row{{100, 40, 0}, "ok", "usage: 40.0 % (ok)"}, Row{{100, 40, 11}, "warning", "usage: 51.0 % (warning)"},
-                            Row{{100, 79, 2}, "critical", "usage: 81.0 % (critical)"}}) {
+    for (const auto& row :
+         {Row{{100, 40, 0}, "ok", "usage: 40.0 % (ok)"}, Row{{100, 40, 11}, "warning", "usage: 51.0 % (warning)"},
+          Row{{100, 79, 2}, "critical", "usage: 81.0 % (critical)"}}) {
         CAPTURE(row.level);
         auto digest = build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, row.usage, at(9));
         CHECK(quota_level(digest.quota) == row.level);
         CHECK(render(digest, defaults().text).find(row.line) != std::string::npos);
-        CHECK(render(digest, defaults().html).find(fmt::format("<p class=\"quota-{}\">", row.level)) != std::string::npos);
+        CHECK(render(digest, defaults().html).find(fmt::format("<p class=\"quota-{}\">", row.level)) !=
+              std::string::npos);
         CHECK(to_json(digest)["quota"]["level"] == row.level);
     }
     auto unknown = build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, std::nullopt, at(9));
@@ -85,8 +88,9 @@ TEST_CASE("a quota limit of -1 or 0 is unlimited and never divided by") {
         auto digest = build_digest("p", "p", {}, QuotaUsage{limit, 500, 20}, at(9));
         CHECK(quota_level(digest.quota) == "unlimited");
         CHECK_FALSE(to_json(digest)["quota"].contains("usage_percent"));
-        auto text = render(build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, QuotaUsage{limit, 500, 20}, at(9)),
-                           defaults().text);
+        auto text = render(
+            build_digest("p", "p", {task("a", "p", core::TaskStatus::succeeded, 1)}, QuotaUsage{limit, 500, 20}, at(9)),
+            defaults().text);
         CHECK(text.find("Limit: unlimited, in use: 500 GB, reserved: 20 GB") != std::string::npos);
         CHECK(text.find("inf") == std::string::npos);
         CHECK(text.find("nan") == std::string::npos);
@@ -110,14 +114,16 @@ TEST_CASE("recipients: the project name at project_receiver_domain when no recei
     CHECK(r.addresses == std::vector<std::string>{"acme-prod@customers.example.com"});
     auto bad = choose_recipients(policy, "Acme <prod>", {});
     CHECK(bad.addresses.empty());
-    CHECK(bad.skip_reason == "project name 'Acme <prod>' with [notification] project_receiver_domain "
-                             "'customers.example.com' does not make an e-mail address");
+    CHECK(bad.skip_reason ==
+          "project name 'Acme <prod>' with [notification] project_receiver_domain "
+          "'customers.example.com' does not make an e-mail address");
 }
 
 TEST_CASE("recipients: the members' e-mail addresses when neither receiver nor domain is set") {
     RecipientPolicy policy;
     CHECK(needs_member_emails(policy));
-    auto r = choose_recipients(policy, "proj", {"zoe@example.net", "", "bad address", "al@example.net", "zoe@example.net"});
+    auto r =
+        choose_recipients(policy, "proj", {"zoe@example.net", "", "bad address", "al@example.net", "zoe@example.net"});
     CHECK(r.source == RecipientSource::project_members);
     CHECK(r.addresses == std::vector<std::string>{"al@example.net", "zoe@example.net"});
 }
@@ -126,8 +132,9 @@ TEST_CASE("recipients: no address at all skips the project this time with the re
     auto r = choose_recipients(RecipientPolicy{}, "proj", {});
     CHECK(r.addresses.empty());
     CHECK(r.source == RecipientSource::none);
-    CHECK(r.skip_reason == "no [notification] receiver or project_receiver_domain is set and no member of the "
-                           "project has an e-mail address");
+    CHECK(r.skip_reason ==
+          "no [notification] receiver or project_receiver_domain is set and no member of the "
+          "project has an e-mail address");
     auto injected = choose_recipients(RecipientPolicy{{"ops@example.org\r\nBcc: x@evil.example"}, ""}, "p", {});
     CHECK(injected.addresses.empty());
 }
@@ -140,9 +147,7 @@ TEST_CASE("a report is due when none went out within report_period") {
     CHECK(purge_timestamps_before(now, 3600s) == at(100'000 - 36'000));
 }
 
-TEST_CASE("the built-in templates are valid Mustache") {
-    CHECK(load_templates("").ok());
-}
+TEST_CASE("the built-in templates are valid Mustache") { CHECK(load_templates("").ok()); }
 
 TEST_CASE("malformed templates are refused with their line") {
     struct Row {
@@ -154,10 +159,12 @@ TEST_CASE("malformed templates are refused with their line") {
              Row{"{{/x}}", "report template t.html:1: {{/x}} closes a section that was never opened"},
              Row{"{{#a}}\n{{/b}}", "report template t.html:2: {{/b}} closes section 'a'"},
              Row{"x\ny {{name", "report template t.html:2: tag opened with {{ is never closed"},
-             Row{"{{{server_name}}}", "report template t.html:1: unescaped tag for 'server_name' would insert cloud "
-                                      "values as HTML; use {{server_name}}"},
-             Row{"{{& reason}}", "report template t.html:1: unescaped tag for 'reason' would insert cloud values as "
-                                 "HTML; use {{reason}}"},
+             Row{"{{{server_name}}}",
+                 "report template t.html:1: unescaped tag for 'server_name' would insert cloud "
+                 "values as HTML; use {{server_name}}"},
+             Row{"{{& reason}}",
+                 "report template t.html:1: unescaped tag for 'reason' would insert cloud values as "
+                 "HTML; use {{reason}}"},
              Row{"{{> footer}}", "report template t.html:1: partials ({{>footer}}) are not supported"},
              Row{"{{=<% %>=}}", "report template t.html:1: changing the delimiters is not supported"},
              Row{" \n", "report template t.html is empty"},
@@ -225,32 +232,42 @@ TEST_CASE("the text report lists backups with kind, ids and times, and quota wit
     auto digest = build_digest("p", "proj", {ok}, QuotaUsage{200, 150, 20}, at(1'763'790'000));
     auto text = render(digest, defaults().text);
     CHECK(text.find("Limit: 200 GB, in use: 150 GB, reserved: 20 GB, usage: 85.0 % (critical)") != std::string::npos);
-    CHECK(text.find("- server server a (srv-a), volume volume a (vol-a)\n"
-                    "  backup bak-a, incremental, started 2025-11-22 04:32:20 UTC, finished 2025-11-22 04:33:20 UTC\n") !=
-          std::string::npos);
+    CHECK(
+        text.find("- server server a (srv-a), volume volume a (vol-a)\n"
+                  "  backup bak-a, incremental, started 2025-11-22 04:32:20 UTC, finished 2025-11-22 04:33:20 UTC\n") !=
+        std::string::npos);
     CHECK(text.find("Failed backups (0)\n  None.\n") != std::string::npos);
     CHECK(render(digest, defaults().html).find("<p class=\"quota-critical\">") != std::string::npos);
 }
 
 TEST_CASE("a MIME message is multipart/alternative, CRLF only, base64 lines of 76") {
-    MailMessage mail{"staffeln@example.org", {"a@example.org", "b@example.org"}, "Backup report", std::string(300, 'x') + "\nline2\n",
-                     "<p>hi</p>", at(1'763'786'000), "<id123@example.org>"};
+    MailMessage mail{"staffeln@example.org",
+                     {"a@example.org", "b@example.org"},
+                     "Backup report",
+                     std::string(300, 'x') + "\nline2\n",
+                     "<p>hi</p>",
+                     at(1'763'786'000),
+                     "<id123@example.org>"};
     auto mime = compose_mime(mail);
     CHECK(mime.find("From: Staffeln <staffeln@example.org>\r\n") == 0);
     CHECK(mime.find("\r\nTo: a@example.org,\r\n b@example.org\r\n") != std::string::npos);
     CHECK(mime.find("\r\nSubject: Backup report\r\n") != std::string::npos);
     CHECK(mime.find("\r\nDate: Sat, 22 Nov 2025 04:33:20 +0000\r\n") != std::string::npos);
     CHECK(mime.find("\r\nMessage-ID: <id123@example.org>\r\n") != std::string::npos);
-    CHECK(mime.find("Content-Type: multipart/alternative;\r\n boundary=\"=_staffeln_id123exampleorg\"\r\n") != std::string::npos);
-    CHECK(mime.find("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n") != std::string::npos);
-    CHECK(mime.find("Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n") != std::string::npos);
+    CHECK(mime.find("Content-Type: multipart/alternative;\r\n boundary=\"=_staffeln_id123exampleorg\"\r\n") !=
+          std::string::npos);
+    CHECK(mime.find("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n") !=
+          std::string::npos);
+    CHECK(mime.find("Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n") !=
+          std::string::npos);
     CHECK(mime.ends_with("\r\n--=_staffeln_id123exampleorg--\r\n"));
     std::size_t longest = 0;
     for (std::size_t start = 0, end; (end = mime.find("\r\n", start)) != std::string::npos; start = end + 2)
         longest = std::max(longest, end - start);
     CHECK(longest <= 78);
     auto without_crlf = mime;
-    for (auto p = without_crlf.find("\r\n"); p != std::string::npos; p = without_crlf.find("\r\n", p)) without_crlf.erase(p, 2);
+    for (auto p = without_crlf.find("\r\n"); p != std::string::npos; p = without_crlf.find("\r\n", p))
+        without_crlf.erase(p, 2);
     CHECK(without_crlf.find('\n') == std::string::npos);
     CHECK(without_crlf.find('\r') == std::string::npos);
 }
@@ -293,14 +310,16 @@ TEST_CASE("a 10,000-character project name gives a Subject of bounded length in 
     auto subject = subject_for(digest);
     CHECK(subject == "Staffeln backup report: " + std::string(199, 'x') + "\u2026 (36c9253a0e304fb4ab70dcd8b616c0f9)");
     digest.project_name = std::string(9'999, 'y') + "\u00e4";
-    CHECK(subject_for(digest) == "Staffeln backup report: " + std::string(199, 'y') + "\u2026 (36c9253a0e304fb4ab70dcd8b616c0f9)");
+    CHECK(subject_for(digest) ==
+          "Staffeln backup report: " + std::string(199, 'y') + "\u2026 (36c9253a0e304fb4ab70dcd8b616c0f9)");
     digest.project_name = std::string(200, 'z');
-    CHECK(subject_for(digest) == "Staffeln backup report: " + std::string(200, 'z') + " (36c9253a0e304fb4ab70dcd8b616c0f9)");
+    CHECK(subject_for(digest) ==
+          "Staffeln backup report: " + std::string(200, 'z') + " (36c9253a0e304fb4ab70dcd8b616c0f9)");
 
     for (const auto& name : {std::string(10'000, 'x'), std::string(5'000, 'a') + " " + std::string(5'000, 'b')}) {
         digest.project_name = name;
-        MailMessage mail{"staffeln@example.org", {"a@example.org"}, subject_for(digest), "text", "<p>html</p>",
-                         at(1'763'786'000), "<id123@example.org>"};
+        MailMessage mail{"staffeln@example.org", {"a@example.org"}, subject_for(digest),  "text",
+                         "<p>html</p>",          at(1'763'786'000), "<id123@example.org>"};
         auto mime = compose_mime(mail);
         auto header = mime.substr(0, mime.find("\r\n\r\n"));
         auto from = header.find("\r\nSubject: ") + 2;

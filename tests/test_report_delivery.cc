@@ -61,8 +61,15 @@ ReportSettings smtp_settings(const SmtpServer& server) {
 }
 
 void fill_store(store::Database& db) {
-    insert_task(db, {.id = "t1", .project_id = "p1", .server_name = "<script>alert(1)</script>", .volume_name = "Größe-данные-数据"});
-    insert_task(db, {.id = "t2", .project_id = "p1", .status = "failed", .kind = "incremental", .last_error = "Cinder: <quota> exceeded"});
+    insert_task(db, {.id = "t1",
+                     .project_id = "p1",
+                     .server_name = "<script>alert(1)</script>",
+                     .volume_name = "Größe-данные-数据"});
+    insert_task(db, {.id = "t2",
+                     .project_id = "p1",
+                     .status = "failed",
+                     .kind = "incremental",
+                     .last_error = "Cinder: <quota> exceeded"});
     insert_task(db, {.id = "t3", .project_id = "p2", .status = "succeeded"});
 }
 
@@ -74,9 +81,10 @@ std::string config_file(const TempDir& dir, const std::string& notification) {
 }
 
 std::string smtp_notification(const SmtpServer& server, const std::string& password, const std::string& receiver) {
-    return fmt::format("receiver = {}\nsender_email = {}\nsender_pwd = {}\nsmtp_server_domain = 127.0.0.1\n"
-                       "smtp_server_port = {}\nsmtp_ca_file = {}\n",
-                       receiver, kUser, password, server.port(), server.ca_file().string());
+    return fmt::format(
+        "receiver = {}\nsender_email = {}\nsender_pwd = {}\nsmtp_server_domain = 127.0.0.1\n"
+        "smtp_server_port = {}\nsmtp_ca_file = {}\n",
+        receiver, kUser, password, server.port(), server.ca_file().string());
 }
 
 }  // namespace
@@ -124,7 +132,8 @@ TEST_CASE("a report goes through a real SMTP server with STARTTLS and AUTH, esca
     CHECK(html.find("Cinder: &lt;quota&gt; exceeded") != std::string::npos);
     CHECK(html.find("Größe-данные-数据") != std::string::npos);
     CHECK(html.find("<p class=\"quota-warning\">") != std::string::npos);
-    CHECK(text.find("server <script>alert(1)</script> (srv-t1), volume Größe-данные-数据 (vol-t1)") != std::string::npos);
+    CHECK(text.find("server <script>alert(1)</script> (srv-t1), volume Größe-данные-数据 (vol-t1)") !=
+          std::string::npos);
     CHECK(text.find("Limit: 100 GB, in use: 60 GB, reserved: 5 GB, usage: 65.0 % (warning)") != std::string::npos);
     CHECK(text.find("failed: Cinder: <quota> exceeded") != std::string::npos);
     CHECK(mail[1]["parts"]["text/plain"]["text"].get<std::string>().find("Limit: unlimited, in use: 7 GB") !=
@@ -152,14 +161,16 @@ TEST_CASE("without receiver or domain the report goes to the project's members, 
     CHECK((*reports)[0].delivery == Delivery::sent);
     CHECK((*reports)[0].recipients.source == RecipientSource::project_members);
     CHECK((*reports)[1].delivery == Delivery::skipped);
-    CHECK((*reports)[1].detail == "no [notification] receiver or project_receiver_domain is set and no member of the "
-                                  "project has an e-mail address");
+    CHECK((*reports)[1].detail ==
+          "no [notification] receiver or project_receiver_domain is set and no member of the "
+          "project has an e-mail address");
     auto mail = server.messages();
     REQUIRE(mail.size() == 1);
     CHECK(mail[0]["rcpt_tos"] == nlohmann::json::array({"alice@example.net", "carol@example.net"}));
     CHECK(mail[0]["tls"] == true);
     CHECK(mail[0]["authenticated"] == false);
-    CHECK(mail[0]["parts"]["text/plain"]["text"].get<std::string>().find("Quota usage is not known.") != std::string::npos);
+    CHECK(mail[0]["parts"]["text/plain"]["text"].get<std::string>().find("Quota usage is not known.") !=
+          std::string::npos);
     CHECK(unreported_tasks(db, "p2")->size() == 1);
     CHECK(unreported_tasks(db, "p1")->empty());
 }
@@ -250,8 +261,9 @@ TEST_CASE("an SMTP server that refuses leaves every task in the store and the lo
     };
     std::vector<Row> rows{
         {"connection refused",
-         fmt::format("receiver = ops@example.org\nsender_email = {}\nsmtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n",
-                     kUser, testing::free_port()),
+         fmt::format(
+             "receiver = ops@example.org\nsender_email = {}\nsmtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n",
+             kUser, testing::free_port()),
          "connection refused"},
         {"auth failed", smtp_notification(server, "wrong-password", "ops@example.org"),
          "authentication failed for staffeln@example.org"},
@@ -267,7 +279,8 @@ TEST_CASE("an SMTP server that refuses leaves every task in the store and the lo
         }
         auto r = run_staffeln({"--config-file", config_file(dir, row.notification), "report"});
         CHECK(r.exit_code == 1);
-        CHECK(r.err.find("not delivered, its tasks are kept for the next try: SMTP server 127.0.0.1:") != std::string::npos);
+        CHECK(r.err.find("not delivered, its tasks are kept for the next try: SMTP server 127.0.0.1:") !=
+              std::string::npos);
         CHECK(r.err.find(row.reason) != std::string::npos);
         CHECK(r.err.find("wrong-password") == std::string::npos);
         CHECK(r.err.find(kPassword) == std::string::npos);
@@ -349,8 +362,8 @@ TEST_CASE("an SMTP server whose certificate is not trusted gets nothing") {
     settings.smtp.ca_file.clear();  // the system's CAs do not know the test's self-signed certificate
     auto sent = send_mail(settings.smtp, {"ops@example.org"}, "Subject: x\r\n\r\nx\r\n");
     REQUIRE_FALSE(sent.ok());
-    CHECK(sent.error().message.find(fmt::format("SMTP server 127.0.0.1:{}: its TLS certificate is not trusted (",
-                                                server.port())) == 0);
+    CHECK(sent.error().message.find(
+              fmt::format("SMTP server 127.0.0.1:{}: its TLS certificate is not trusted (", server.port())) == 0);
     CHECK(server.messages().empty());
 }
 

@@ -19,11 +19,18 @@ TaskRecord record(std::string id, std::string project, TaskStatus status, std::s
 }  // namespace
 
 TEST_CASE("quota usage is coloured at 50 and 80 percent, counting reserved as used") {
-    struct Row { std::int64_t limit, in_use, reserved; QuotaLevel level; double ratio; };
+    struct Row {
+        std::int64_t limit, in_use, reserved;
+        QuotaLevel level;
+        double ratio;
+    };
     const Row rows[] = {
-        {10, 0, 0, QuotaLevel::ok, 0.0},       {10, 4, 0, QuotaLevel::ok, 0.4},
-        {10, 5, 0, QuotaLevel::warning, 0.5},  {10, 7, 0, QuotaLevel::warning, 0.7},
-        {10, 7, 1, QuotaLevel::critical, 0.8}, {10, 12, 0, QuotaLevel::critical, 1.2},
+        {10, 0, 0, QuotaLevel::ok, 0.0},
+        {10, 4, 0, QuotaLevel::ok, 0.4},
+        {10, 5, 0, QuotaLevel::warning, 0.5},
+        {10, 7, 0, QuotaLevel::warning, 0.7},
+        {10, 7, 1, QuotaLevel::critical, 0.8},
+        {10, 12, 0, QuotaLevel::critical, 1.2},
         {1000, 799, 0, QuotaLevel::warning, 0.799},
     };
     for (const auto& row : rows) {

@@ -18,7 +18,8 @@ namespace {
 TimePoint at(std::int64_t unix_seconds) { return TimePoint(std::chrono::seconds(unix_seconds)); }
 
 void insert_timestamp(store::Database& db, const std::string& project, std::int64_t created_at) {
-    SQLite::Statement insert(db.sql(), "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, 'x', ?2)");
+    SQLite::Statement insert(db.sql(),
+                             "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, 'x', ?2)");
     insert.bind(1, project);
     insert.bind(2, created_at);
     insert.exec();
@@ -74,7 +75,7 @@ TEST_CASE("a delivery marks exactly the reported tasks and records a timestamp i
     insert_task(db, {.id = "b", .project_id = "p1", .status = "failed"});
     insert_task(db, {.id = "later", .project_id = "p1"});  // finished after the report was rendered
     insert_task(db, {.id = "other", .project_id = "p2"});
-    insert_timestamp(db, "p2", 100);   // older than ten periods
+    insert_timestamp(db, "p2", 100);  // older than ten periods
     insert_timestamp(db, "p2", 9000);
     auto done = record_delivery(db, {"p1", {"a", "b", "other"}, "staffeln@example.org", at(10'000), at(1000)});
     REQUIRE(done.ok());
@@ -84,10 +85,12 @@ TEST_CASE("a delivery marks exactly the reported tasks and records a timestamp i
     CHECK((*left)[1].id == "other");
     // "a" keeps its record while its backup exists (the planner knows the backup's tag by it);
     // "b" has no backup and goes.
-    CHECK(db.sql().execAndGet("SELECT group_concat(id || ':' || reported) FROM tasks WHERE id IN ('a', 'b')").getString() ==
-          "a:1");
+    CHECK(db.sql()
+              .execAndGet("SELECT group_concat(id || ':' || reported) FROM tasks WHERE id IN ('a', 'b')")
+              .getString() == "a:1");
     CHECK(testing::count_rows(db, "report_timestamps") == 2);
-    SQLite::Statement stamp(db.sql(), "SELECT project_id, sender, created_at FROM report_timestamps ORDER BY created_at DESC");
+    SQLite::Statement stamp(db.sql(),
+                            "SELECT project_id, sender, created_at FROM report_timestamps ORDER BY created_at DESC");
     REQUIRE(stamp.executeStep());
     CHECK(stamp.getColumn(0).getString() == "p1");
     CHECK(stamp.getColumn(1).getString() == "staffeln@example.org");
@@ -98,7 +101,8 @@ TEST_CASE("a delivery that cannot be recorded changes nothing") {
     TempDir dir;
     auto db = testing::new_store(dir / "s.db");
     insert_task(db, {.id = "a", .project_id = "p1"});
-    db.sql().exec("CREATE TRIGGER refuse BEFORE INSERT ON report_timestamps BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    db.sql().exec(
+        "CREATE TRIGGER refuse BEFORE INSERT ON report_timestamps BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     auto done = record_delivery(db, {"p1", {"a"}, "s@example.org", at(10'000), at(0)});
     REQUIRE_FALSE(done.ok());
     CHECK(done.error().kind == ErrorKind::io);

@@ -12,9 +12,7 @@ using std::chrono::seconds;
 
 namespace {
 
-TimePoint day(int d) {
-    return TimePoint{seconds(std::int64_t{1'700'000'000} + std::int64_t{d} * 86400)};
-}
+TimePoint day(int d) { return TimePoint{seconds(std::int64_t{1'700'000'000} + std::int64_t{d} * 86400)}; }
 
 constexpr std::chrono::seconds kWeek{7 * 86400};
 
@@ -145,7 +143,8 @@ TEST_CASE("an expired backup is deleted with its age and the policy that expired
     auto plan = c.plan();
     REQUIRE(c.deleted(plan) == Ids{"b1"});
     CHECK(plan.deletes[0].reason == RetentionReason::expired);
-    CHECK(c.text(plan, "b1") == "delete backup b1 of volume v (wave 0): age 2w5d exceeds retention 1w (retention_time)");
+    CHECK(c.text(plan, "b1") ==
+          "delete backup b1 of volume v (wave 0): age 2w5d exceeds retention 1w (retention_time)");
 }
 
 TEST_CASE("a backup is expired only when strictly older than its retention") {
@@ -173,8 +172,9 @@ TEST_CASE("retention keeps a full backup that a kept incremental still needs") {
     CHECK(c.id({kept["I1"].related}) == "I2");
     CHECK(kept["F"].reason == RetentionReason::needed_by_kept);
     CHECK(c.id({kept["F"].related}) == "I1");
-    CHECK(c.text(plan, "F") ==
-          "keep backup F of volume v: age 2w5d exceeds retention 1w (retention_time), but kept backup I1 depends on it");
+    CHECK(
+        c.text(plan, "F") ==
+        "keep backup F of volume v: age 2w5d exceeds retention 1w (retention_time), but kept backup I1 depends on it");
 }
 
 TEST_CASE("expired chains of every depth go newest first, each parent one wave after its child") {
@@ -197,8 +197,14 @@ TEST_CASE("expired chains of every depth go newest first, each parent one wave a
 TEST_CASE("several chains of one volume: an expired chain goes, a fresh one stays") {
     Cloud c;
     c.server("web", {"v"}, false);
-    for (auto [id, incr, d] : {std::tuple{"F1", false, 1}, {"I11", true, 2}, {"I12", true, 3}, {"F2", false, 10},
-                               {"I21", true, 11}, {"I22", true, 14}, {"F3", false, 15}, {"I31", true, 16}})
+    for (auto [id, incr, d] : {std::tuple{"F1", false, 1},
+                               {"I11", true, 2},
+                               {"I12", true, 3},
+                               {"F2", false, 10},
+                               {"I21", true, 11},
+                               {"I22", true, 14},
+                               {"F3", false, 15},
+                               {"I31", true, 16}})
         c.backup(id, "v", true, incr, d);
     auto plan = c.plan();
     CHECK(c.deleted(plan) == Ids{"I12", "I11", "F1"});
@@ -243,16 +249,21 @@ TEST_CASE("a volume attached to several tagged servers keeps the longest of thei
 }
 
 TEST_CASE("an invalid or over-100y retention value warns with the server and the value, retention_time applies") {
-    struct Row { const char* value; const char* why; };
+    struct Row {
+        const char* value;
+        const char* why;
+    };
     const Row rows[] = {
         {"5x", "invalid duration '5x': unknown unit at 'x' (expected e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
         {"", "invalid duration '': it is empty (expected e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
-        {"forever", "invalid duration 'forever': a number must come before 'forever' (expected e.g. 2w3d, 20min or "
-                    "1y2mon10d5h30min10s)"},
+        {"forever",
+         "invalid duration 'forever': a number must come before 'forever' (expected e.g. 2w3d, 20min or "
+         "1y2mon10d5h30min10s)"},
         {"100y1s", "it is longer than 100y"},
         {"99999999999y", "it is longer than 100y"},
-        {"99999999999999y", "invalid duration '99999999999999y': it is too long (expected e.g. 2w3d, 20min or "
-                            "1y2mon10d5h30min10s)"},
+        {"99999999999999y",
+         "invalid duration '99999999999999y': it is too long (expected e.g. 2w3d, 20min or "
+         "1y2mon10d5h30min10s)"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.value);
@@ -265,8 +276,9 @@ TEST_CASE("an invalid or over-100y retention value warns with the server and the
         CHECK(plan.warnings[0].server_id == "srv-web");
         CHECK(plan.warnings[0].server_name == "web");
         CHECK(plan.warnings[0].value == row.value);
-        CHECK(plan.warnings[0].message == std::string("server web (srv-web): retention metadata __staffeln_retention='") +
-                                              row.value + "' is ignored (" + row.why + "); using retention_time 1w");
+        CHECK(plan.warnings[0].message ==
+              std::string("server web (srv-web): retention metadata __staffeln_retention='") + row.value +
+                  "' is ignored (" + row.why + "); using retention_time 1w");
         CHECK(c.deleted(plan) == Ids{"b10"});
         CHECK(plan.deletes[0].policy_server == -1);
     }
@@ -311,7 +323,7 @@ TEST_CASE("untagged and deleted servers' volumes expire by retention_time with n
     Cloud c;
     c.server("untagged", {"v-untagged"}, false, "1y");  // its metadata no longer counts
     c.backup("u1", "v-untagged", true, false, 10);
-    c.backup("d1", "v-deleted", true, false, 10);       // no server lists this volume any more
+    c.backup("d1", "v-deleted", true, false, 10);  // no server lists this volume any more
     c.backup("d-fresh", "v-deleted", true, false, 18);
     auto plan = c.plan();
     CHECK(c.deleted(plan) == Ids{"u1", "d1"});
@@ -375,7 +387,8 @@ TEST_CASE("backups of failed and cancelled tasks are deleted, a creating one by 
     CHECK(c.deleted(plan) == Ids{"failed", "cancelled"});
     CHECK(c.decision(plan, "cancelled").force);
     CHECK_FALSE(c.decision(plan, "failed").force);
-    CHECK(c.text(plan, "cancelled") == "delete backup cancelled of volume v (wave 0, force): backup of cancelled task t-c");
+    CHECK(c.text(plan, "cancelled") ==
+          "delete backup cancelled of volume v (wave 0, force): backup of cancelled task t-c");
     CHECK(c.text(plan, "failed") == "delete backup failed of volume v (wave 0): backup of failed task t-f");
     CHECK(plan.gone.empty());
 }
@@ -419,7 +432,8 @@ TEST_CASE("expired backups in a status Cinder cannot delete now are kept and ret
     c.policy.safety_floor = false;
     c.server("web", {"v"});
     c.backup("b", "v", true, false, 1, "restoring");
-    CHECK(c.text(c.plan(), "b") == "keep backup b of volume v: status restoring forbids a delete now; retried next cycle");
+    CHECK(c.text(c.plan(), "b") ==
+          "keep backup b of volume v: status restoring forbids a delete now; retried next cycle");
 }
 
 TEST_CASE("a backup Cinder says has dependents that the listing does not show is kept") {
@@ -430,7 +444,8 @@ TEST_CASE("a backup Cinder says has dependents that the listing does not show is
     auto plan = c.plan();
     CHECK(c.deleted(plan).empty());
     CHECK(c.kept(plan)["b"].reason == RetentionReason::dependents_unseen);
-    CHECK(c.text(plan, "b") == "keep backup b of volume v: Cinder reports dependent backups that its listing does not show");
+    CHECK(c.text(plan, "b") ==
+          "keep backup b of volume v: Cinder reports dependent backups that its listing does not show");
 }
 
 TEST_CASE("chains are per volume and project: another project's incremental does not hold our full") {
@@ -450,7 +465,8 @@ TEST_CASE("over many cycles retention never asks Cinder to delete a backup that 
     for (int today = 1; today <= 60; ++today) {
         c.now = day(today);
         bool incremental = today % 4 != 1;  // a full every 4 days, like full_backup_depth 3
-        for (const char* v : {"v1", "v2"}) c.backup(std::string(v) + "-" + std::to_string(today), v, true, incremental, today);
+        for (const char* v : {"v1", "v2"})
+            c.backup(std::string(v) + "-" + std::to_string(today), v, true, incremental, today);
         auto plan = c.plan();
         std::uint32_t wave = 0;
         for (bool progress = true; progress; ++wave) {

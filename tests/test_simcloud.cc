@@ -23,9 +23,9 @@ using namespace simtest;
 
 namespace {
 
-const std::string kDemoVolRoot = demo::kWebRoot;                          // in-use
-const std::string kDetached = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";      // detached-archive
-const std::string kProdVolume = demo::kApiRoot;                            // in project prod
+const std::string kDemoVolRoot = demo::kWebRoot;                       // in-use
+const std::string kDetached = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";  // detached-archive
+const std::string kProdVolume = demo::kApiRoot;                        // in project prod
 
 json fast_demo() {
     json s = demo_scenario();
@@ -34,7 +34,9 @@ json fast_demo() {
     return s;
 }
 
-std::string backups_url(Harness& h, const std::string& project) { return "/volume/v3/" + h.project_id(project) + "/backups"; }
+std::string backups_url(Harness& h, const std::string& project) {
+    return "/volume/v3/" + h.project_id(project) + "/backups";
+}
 
 Answer create_backup(Harness& h, const std::string& token, const std::string& project, json backup,
                      const std::string& version = "volume 3.64") {
@@ -43,7 +45,9 @@ Answer create_backup(Harness& h, const std::string& token, const std::string& pr
 
 json generated(int projects, int servers, int volumes, int backups) {
     json s = demo_scenario();
-    s["generate"] = {{"projects", projects}, {"servers_per_project", servers}, {"volumes_per_server", volumes},
+    s["generate"] = {{"projects", projects},
+                     {"servers_per_project", servers},
+                     {"volumes_per_server", volumes},
                      {"backups_per_volume", backups}};
     return s;
 }
@@ -88,8 +92,11 @@ TEST_CASE("keystone issues scoped, unscoped and application-credential tokens an
     std::string demo = h.token("demo", "demo-secret", "demo");
     CHECK(demo.size() > 100);
 
-    json unscoped = {{"auth", {{"identity", {{"methods", {"password"}},
-                                             {"password", {{"user", {{"id", "2ef08c540f374ac68114b3843daa70e5"}, {"password", "demo-secret"}}}}}}}}}};
+    json unscoped = {
+        {"auth",
+         {{"identity",
+           {{"methods", {"password"}},
+            {"password", {{"user", {{"id", "2ef08c540f374ac68114b3843daa70e5"}, {"password", "demo-secret"}}}}}}}}}};
     Answer u = h.call("POST", "/identity/v3/auth/tokens", "", "", unscoped.dump());
     CHECK(u.status == 201);
     CHECK_FALSE(u.body["token"].contains("catalog"));
@@ -98,21 +105,33 @@ TEST_CASE("keystone issues scoped, unscoped and application-credential tokens an
     wrong["auth"]["identity"]["password"]["user"]["password"] = "nope";
     Answer w = h.call("POST", "/identity/v3/auth/tokens", "", "", wrong.dump());
     CHECK(w.status == 401);
-    CHECK(w.body == json::parse(R"({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})"));
+    CHECK(
+        w.body ==
+        json::parse(
+            R"({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})"));
 
-    json by_id = {{"auth", {{"identity", {{"methods", {"application_credential"}},
-                                          {"application_credential", {{"id", "0f9e8d7c6b5a49382716afbecd0123ab"}, {"secret", "staffeln-app-secret"}}}}}}}};
+    json by_id = {{"auth",
+                   {{"identity",
+                     {{"methods", {"application_credential"}},
+                      {"application_credential",
+                       {{"id", "0f9e8d7c6b5a49382716afbecd0123ab"}, {"secret", "staffeln-app-secret"}}}}}}}};
     Answer a = h.call("POST", "/identity/v3/auth/tokens", "", "", by_id.dump());
     CHECK(a.status == 201);
     CHECK(a.body["token"]["project"]["name"] == "admin");
-    json by_name = {{"auth", {{"identity", {{"methods", {"application_credential"}},
-                                            {"application_credential", {{"name", "staffeln"}, {"secret", "staffeln-app-secret"},
-                                                                        {"user", {{"name", "admin"}, {"domain", {{"id", "default"}}}}}}}}}}}};
+    json by_name = {{"auth",
+                     {{"identity",
+                       {{"methods", {"application_credential"}},
+                        {"application_credential",
+                         {{"name", "staffeln"},
+                          {"secret", "staffeln-app-secret"},
+                          {"user", {{"name", "admin"}, {"domain", {{"id", "default"}}}}}}}}}}}};
     CHECK(h.call("POST", "/identity/v3/auth/tokens", "", "", by_name.dump()).status == 201);
     by_name["auth"]["identity"]["application_credential"]["secret"] = "wrong";
     CHECK(h.call("POST", "/identity/v3/auth/tokens", "", "", by_name.dump()).status == 401);
 
-    json no_role = {{"auth", {{"identity", unscoped["auth"]["identity"]}, {"scope", {{"project", {{"name", "prod"}, {"domain", {{"name", "Default"}}}}}}}}}};
+    json no_role = {{"auth",
+                     {{"identity", unscoped["auth"]["identity"]},
+                      {"scope", {{"project", {{"name", "prod"}, {"domain", {{"name", "Default"}}}}}}}}}};
     CHECK(h.call("POST", "/identity/v3/auth/tokens", "", "", no_role.dump()).status == 401);
 }
 
@@ -140,17 +159,21 @@ TEST_CASE("keystone lists projects and role assignments for admins only, and sho
     std::string admin = h.token("admin", "admin-secret", "admin");
     Answer denied = h.call("GET", "/identity/v3/projects", demo);
     CHECK(denied.status == 403);
-    CHECK(denied.body["error"]["message"] == "You are not authorized to perform the requested action: identity:list_projects.");
+    CHECK(denied.body["error"]["message"] ==
+          "You are not authorized to perform the requested action: identity:list_projects.");
     CHECK(h.call("GET", "/identity/v3/projects", admin).body["projects"].size() == 3);
     CHECK(h.call("GET", "/identity/v3/role_assignments?scope.project.id=" + h.project_id("prod"), demo).status == 403);
-    Answer roles = h.call("GET", "/identity/v3/role_assignments?scope.project.id=" + h.project_id("prod") + "&include_names", admin);
+    Answer roles = h.call(
+        "GET", "/identity/v3/role_assignments?scope.project.id=" + h.project_id("prod") + "&include_names", admin);
     std::set<std::string> names;
-    for (const json& r : roles.body["role_assignments"]) names.insert(r["user"]["name"].get<std::string>() + ":" + r["role"]["name"].get<std::string>());
+    for (const json& r : roles.body["role_assignments"])
+        names.insert(r["user"]["name"].get<std::string>() + ":" + r["role"]["name"].get<std::string>());
     CHECK(names == std::set<std::string>{"admin:admin", "alice:member", "bob:reader"});
     Answer alice = h.call("GET", "/identity/v3/users/7c0a3e5f1b2d4c6e8f9a0b1c2d3e4f5a", admin);
     CHECK(alice.body["user"]["email"] == "alice@example.org");
     CHECK(h.call("GET", "/identity/v3/users/7c0a3e5f1b2d4c6e8f9a0b1c2d3e4f5a", demo).status == 403);
-    CHECK(h.call("GET", "/identity/v3/users/2ef08c540f374ac68114b3843daa70e5", demo).body["user"]["email"] == "demo@example.org");
+    CHECK(h.call("GET", "/identity/v3/users/2ef08c540f374ac68114b3843daa70e5", demo).body["user"]["email"] ==
+          "demo@example.org");
 }
 
 TEST_CASE("nova lists other projects' servers only for admins with all_tenants, project_id only with it") {
@@ -159,10 +182,13 @@ TEST_CASE("nova lists other projects' servers only for admins with all_tenants, 
     std::string admin = h.token("admin", "admin-secret", "admin");
     Answer denied = h.call("GET", "/compute/v2.1/servers/detail?all_tenants=1", demo);
     CHECK(denied.status == 403);
-    CHECK(denied.body["forbidden"]["message"] == "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed.");
+    CHECK(denied.body["forbidden"]["message"] ==
+          "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed.");
     CHECK(h.call("GET", "/compute/v2.1/servers/detail", demo).body["servers"].size() == 3);
     CHECK(h.call("GET", "/compute/v2.1/servers/detail", admin).body["servers"].size() == 0);
-    CHECK(h.call("GET", "/compute/v2.1/servers/detail?project_id=" + h.project_id("prod"), admin).body["servers"].size() == 0);
+    CHECK(h.call("GET", "/compute/v2.1/servers/detail?project_id=" + h.project_id("prod"), admin)
+              .body["servers"]
+              .size() == 0);
     CHECK(h.call("GET", "/compute/v2.1/servers/detail?all_tenants=1", admin).body["servers"].size() == 5);
     Answer prod = h.call("GET", "/compute/v2.1/servers/detail?all_tenants=1&project_id=" + h.project_id("prod"), admin);
     REQUIRE(prod.body["servers"].size() == 2);
@@ -191,16 +217,21 @@ TEST_CASE("nova shows attached volumes per microversion and updates server metad
     std::string demo = h.token("demo", "demo-secret", "demo");
     std::string server = "/compute/v2.1/servers/3f44cd31-d8f6-485d-8081-7407c39f6037";
     json v21 = h.call("GET", server, demo).body["server"]["os-extended-volumes:volumes_attached"];
-    CHECK(v21 == json::parse(R"([{"id": "a73168ec-1e3d-4752-8498-b225ebff3cb5"}, {"id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6"}])"));
+    CHECK(v21 ==
+          json::parse(
+              R"([{"id": "a73168ec-1e3d-4752-8498-b225ebff3cb5"}, {"id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6"}])"));
     Answer v289 = h.call("GET", server, demo, "compute 2.89");
     CHECK(v289.header("OpenStack-API-Version") == "compute 2.89");
     CHECK(v289.body["server"]["os-extended-volumes:volumes_attached"][0]["delete_on_termination"] == false);
     CHECK(h.call("GET", server, demo, "compute 2.94").status == 406);
 
-    CHECK(h.call("POST", server + "/metadata", demo, "", R"({"metadata": {"__staffeln_last_backup": "x"}})").body["metadata"].size() == 2);
+    CHECK(h.call("POST", server + "/metadata", demo, "", R"({"metadata": {"__staffeln_last_backup": "x"}})")
+              .body["metadata"]
+              .size() == 2);
     Answer put = h.call("PUT", server + "/metadata", demo, "", R"({"metadata": {"tier": "gold"}})");
     CHECK(put.body == json::parse(R"({"metadata": {"tier": "gold"}})"));
-    Answer one = h.call("PUT", server + "/metadata/__staffeln_retention", demo, "", R"({"meta": {"__staffeln_retention": "7d"}})");
+    Answer one = h.call("PUT", server + "/metadata/__staffeln_retention", demo, "",
+                        R"({"meta": {"__staffeln_retention": "7d"}})");
     CHECK(one.body == json::parse(R"({"meta": {"__staffeln_retention": "7d"}})"));
     CHECK(h.call("PUT", server + "/metadata/a", demo, "", R"({"meta": {"b": "1"}})").status == 400);
     CHECK(h.call("GET", server + "/metadata", demo).body["metadata"].size() == 2);
@@ -216,7 +247,8 @@ TEST_CASE("cinder pages backups across pages with backups_links, and filters by 
     CHECK(pages == 9);
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
     std::string project = h.cloud.projects[*h.cloud.project("gen-project-0001")].id;
-    auto mine = all_pages(h, base + "/detail?all_tenants=1&limit=10&project_id=" + project, admin, "backups", "volume 3.64", &pages);
+    auto mine = all_pages(h, base + "/detail?all_tenants=1&limit=10&project_id=" + project, admin, "backups",
+                          "volume 3.64", &pages);
     CHECK(mine.size() == 30);
     CHECK(pages == 4);  // 10, 10, 10 and the empty page a full page's next link leads to
     const std::string& volume_id = h.cloud.backups[*h.cloud.backup(mine[0])].volume_id;
@@ -225,7 +257,8 @@ TEST_CASE("cinder pages backups across pages with backups_links, and filters by 
     CHECK(by_volume.body["backups"][0]["os-backup-project-attr:project_id"] == project);
     Answer unknown = h.call("GET", base + "/detail?marker=00000000-0000-0000-0000-000000000000", admin);
     CHECK(unknown.status == 404);
-    Answer volumes = h.call("GET", "/volume/v3/" + project + "/volumes/detail?all_tenants=1&limit=5", admin, "volume 3.64");
+    Answer volumes =
+        h.call("GET", "/volume/v3/" + project + "/volumes/detail?all_tenants=1&limit=5", admin, "volume 3.64");
     CHECK(volumes.body["volumes"].size() == 5);
     CHECK(volumes.body.contains("volumes_links"));
 }
@@ -237,10 +270,12 @@ TEST_CASE("cinder scopes non-admin lists to the token's project and rejects unli
     create_backup(h, admin, "demo", {{"volume_id", kDetached}});
     CHECK(h.call("GET", backups_url(h, "prod") + "/detail?all_tenants=1", alice).body["backups"].size() == 0);
     CHECK(h.call("GET", backups_url(h, "admin") + "/detail?all_tenants=1", admin).body["backups"].size() == 2);
-    Answer filtered = h.call("GET", backups_url(h, "prod") + "/detail?metadata=%7B%22a%22%3A%22b%22%7D", alice, "volume 3.43");
+    Answer filtered =
+        h.call("GET", backups_url(h, "prod") + "/detail?metadata=%7B%22a%22%3A%22b%22%7D", alice, "volume 3.43");
     CHECK(filtered.status == 400);
     CHECK(filtered.body["badRequest"]["message"] == "Invalid filters metadata are found in query options.");
-    CHECK(h.call("GET", backups_url(h, "prod") + "/detail?metadata=%7B%22a%22%3A%22b%22%7D", alice, "volume 3.32").status == 200);
+    CHECK(h.call("GET", backups_url(h, "prod") + "/detail?metadata=%7B%22a%22%3A%22b%22%7D", alice, "volume 3.32")
+              .status == 200);
 }
 
 TEST_CASE("a project token cannot back up another project's volume, admin's backup belongs to admin's project") {
@@ -254,7 +289,8 @@ TEST_CASE("a project token cannot back up another project's volume, admin's back
     CHECK(mine.status == 202);
     Answer by_admin = create_backup(h, admin, "admin", {{"volume_id", kDetached}});
     REQUIRE(by_admin.status == 202);
-    Answer shown = h.call("GET", backups_url(h, "admin") + "/" + by_admin.body["backup"]["id"].get<std::string>(), admin, "volume 3.64");
+    Answer shown = h.call("GET", backups_url(h, "admin") + "/" + by_admin.body["backup"]["id"].get<std::string>(),
+                          admin, "volume 3.64");
     CHECK(shown.body["backup"]["os-backup-project-attr:project_id"] == h.project_id("admin"));
 }
 
@@ -275,13 +311,16 @@ TEST_CASE("backups go creating to available, the volume is backing-up meanwhile,
     Answer busy = create_backup(h, demo, "demo", {{"volume_id", kDetached}});
     CHECK(busy.status == 400);
     CHECK(busy.body["badRequest"]["message"] ==
-          "Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"backing-up\".");
+          "Invalid volume: Volume to be backed up must be available or in-use, but the current status is "
+          "\"backing-up\".");
     CHECK(h.call("GET", quota, demo).body["quota_set"]["backups"]["in_use"] == 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     json done = h.call("GET", backups_url(h, "demo") + "/" + id, demo).body["backup"];
     CHECK(done["status"] == "available");
     CHECK(done["container"] == id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id);
-    CHECK(h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDetached, demo).body["volume"]["status"] == "available");
+    CHECK(
+        h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDetached, demo).body["volume"]["status"] ==
+        "available");
 }
 
 // As the real Cinder zed answered in tests/e2e (README: "Over the backups quota").
@@ -293,7 +332,8 @@ TEST_CASE("a backup over quota is 413 overLimit named after Cinder's exception, 
         s["projects"][1]["quota"][limit] = 0;
         Harness h(s);
         std::string demo = h.token("demo", "demo-secret", "demo");
-        std::string quota = "/volume/v3/" + h.project_id("demo") + "/os-quota-sets/" + h.project_id("demo") + "?usage=True";
+        std::string quota =
+            "/volume/v3/" + h.project_id("demo") + "/os-quota-sets/" + h.project_id("demo") + "?usage=True";
         json used = h.call("GET", quota, demo).body["quota_set"];
         Answer over = create_backup(h, demo, "demo", {{"volume_id", kDetached}});
         CHECK(over.status == 413);
@@ -301,9 +341,10 @@ TEST_CASE("a backup over quota is 413 overLimit named after Cinder's exception, 
         std::string message =
             std::string(limit) == "backups"
                 ? "BackupLimitExceeded: Maximum number of backups allowed (0) exceeded"
-                : fmt::format("VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes "
-                              "quota. Requested 1G, quota is 0G and {}G has been consumed.",
-                              used["backup_gigabytes"]["in_use"].get<int>());
+                : fmt::format(
+                      "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes "
+                      "quota. Requested 1G, quota is 0G and {}G has been consumed.",
+                      used["backup_gigabytes"]["in_use"].get<int>());
         CHECK(over.body == json{{"overLimit", {{"code", 413}, {"message", message}, {"retryAfter", "0"}}}});
     }
 }
@@ -333,7 +374,8 @@ TEST_CASE("an incremental backup needs an available backup of the volume in the 
     Answer pending = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}});
     CHECK(pending.status == 400);  // the volume is backing-up
     h.call("POST", "/_sim/settle");
-    std::string incr = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}}).body["backup"]["id"];
+    std::string incr =
+        create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}}).body["backup"]["id"];
     json state = h.call("GET", "/_sim/backups/" + incr).body["backup"];
     CHECK(state["parent_id"] == full);
     CHECK(state["is_incremental"] == true);
@@ -342,8 +384,10 @@ TEST_CASE("an incremental backup needs an available backup of the volume in the 
     h.call("PATCH", "/_sim/backups/" + incr, "", "", R"({"status": "error"})");
     Answer newest_failed = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}});
     CHECK(newest_failed.status == 400);
-    CHECK(newest_failed.body["badRequest"]["message"] == "Invalid backup: The parent backup must be available for incremental backup.");
-    CHECK(h.call("DELETE", backups_url(h, "demo") + "/" + full, demo).status == 400);  // the failed child still depends on it
+    CHECK(newest_failed.body["badRequest"]["message"] ==
+          "Invalid backup: The parent backup must be available for incremental backup.");
+    CHECK(h.call("DELETE", backups_url(h, "demo") + "/" + full, demo).status ==
+          400);  // the failed child still depends on it
 }
 
 TEST_CASE("a backup from a snapshot leaves the volume alone and must name the snapshot's volume") {
@@ -358,8 +402,10 @@ TEST_CASE("a backup from a snapshot leaves the volume alone and must name the sn
           "Invalid volume: Volume " + kDetached + " does not match with snapshot.volume_id " + kDemoVolRoot + ".");
     Answer ok = create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}});
     REQUIRE(ok.status == 202);  // in-use, yet no force needed: the snapshot is what is read
-    CHECK(h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDemoVolRoot, demo).body["volume"]["status"] == "in-use");
-    CHECK(create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}}).status == 400);  // backing-up
+    CHECK(h.call("GET", "/volume/v3/" + h.project_id("demo") + "/volumes/" + kDemoVolRoot, demo)
+              .body["volume"]["status"] == "in-use");
+    CHECK(create_backup(h, demo, "demo", {{"volume_id", kDemoVolRoot}, {"snapshot_id", snap}}).status ==
+          400);  // backing-up
 }
 
 TEST_CASE("a backup with incrementals cannot be deleted, deleted backups go away and then 404") {
@@ -370,11 +416,15 @@ TEST_CASE("a backup with incrementals cannot be deleted, deleted backups go away
     CHECK(creating.status == 400);
     CHECK(creating.body["badRequest"]["message"] == "Invalid backup: Backup status must be available or error");
     h.call("POST", "/_sim/settle");
-    std::string incr = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}}).body["backup"]["id"];
+    std::string incr =
+        create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"incremental", true}}).body["backup"]["id"];
     h.call("POST", "/_sim/settle");
     Answer blocked = h.call("DELETE", backups_url(h, "demo") + "/" + full, demo);
     CHECK(blocked.status == 400);
-    CHECK(blocked.body == json::parse(R"({"badRequest": {"code": 400, "message": "Invalid backup: Incremental backups exist for this backup."}})"));
+    CHECK(
+        blocked.body ==
+        json::parse(
+            R"({"badRequest": {"code": 400, "message": "Invalid backup: Incremental backups exist for this backup."}})"));
     CHECK(h.call("DELETE", backups_url(h, "demo") + "/" + incr, demo).status == 202);
     CHECK(h.call("GET", backups_url(h, "demo") + "/" + incr, demo).body["backup"]["status"] == "deleting");
     h.call("POST", "/_sim/settle");
@@ -395,12 +445,17 @@ TEST_CASE("backup metadata is rejected below 3.43, kept and shown from 3.43, and
           "Invalid input for field/attribute backup. Value: {'volume_id': '" + kDetached +
               "', 'metadata': {'k': 'v'}}. Additional properties are not allowed ('metadata' was unexpected)");
     CHECK(create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"colour", "red"}}).status == 400);
-    std::string id = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"metadata", {{"staffeln:task", "t1"}}}}, "volume 3.43")
+    std::string id = create_backup(h, demo, "demo", {{"volume_id", kDetached}, {"metadata", {{"staffeln:task", "t1"}}}},
+                                   "volume 3.43")
                          .body["backup"]["id"];
-    CHECK(h.call("GET", backups_url(h, "demo") + "/" + id, demo, "volume 3.43").body["backup"]["metadata"]["staffeln:task"] == "t1");
-    CHECK_FALSE(h.call("GET", backups_url(h, "demo") + "/" + id, demo, "volume 3.42").body["backup"].contains("metadata"));
+    CHECK(h.call("GET", backups_url(h, "demo") + "/" + id, demo, "volume 3.43")
+              .body["backup"]["metadata"]["staffeln:task"] == "t1");
+    CHECK_FALSE(
+        h.call("GET", backups_url(h, "demo") + "/" + id, demo, "volume 3.42").body["backup"].contains("metadata"));
     std::string admin = h.token("admin", "admin-secret", "admin");
-    Answer found = h.call("GET", backups_url(h, "admin") + "/detail?all_tenants=1&metadata=%7B%22staffeln%3Atask%22%3A%22t1%22%7D", admin, "volume 3.43");
+    Answer found =
+        h.call("GET", backups_url(h, "admin") + "/detail?all_tenants=1&metadata=%7B%22staffeln%3Atask%22%3A%22t1%22%7D",
+               admin, "volume 3.43");
     REQUIRE(found.body["backups"].size() == 1);
     CHECK(found.body["backups"][0]["id"] == id);
 }
@@ -443,14 +498,17 @@ TEST_CASE("quota sets report limits and usage, plain without usage, and are the 
     json usage = h.call("GET", base + "?usage=True", alice).body["quota_set"];
     CHECK(usage["backups"] == json::parse(R"({"limit": 10, "in_use": 2, "reserved": 0})"));
     CHECK(usage["backup_gigabytes"]["in_use"] == 2);
-    CHECK(h.call("GET", "/volume/v3/" + h.project_id("prod") + "/os-quota-sets/" + h.project_id("demo"), alice).status == 403);
+    CHECK(
+        h.call("GET", "/volume/v3/" + h.project_id("prod") + "/os-quota-sets/" + h.project_id("demo"), alice).status ==
+        403);
 }
 
 TEST_CASE("injected faults answer with the status, Retry-After, latency, dropped connections and expiry") {
     Harness h(demo_scenario());
     std::string demo = h.token("demo", "demo-secret", "demo");
     std::string list = backups_url(h, "demo") + "/detail";
-    Answer rule = h.call("POST", "/_sim/faults", "", "", R"({"method": "GET", "path_prefix": "/volume", "status": 503, "retry_after": 7, "count": 2})");
+    Answer rule = h.call("POST", "/_sim/faults", "", "",
+                         R"({"method": "GET", "path_prefix": "/volume", "status": 503, "retry_after": 7, "count": 2})");
     CHECK(rule.status == 201);
     Answer first = h.call("GET", list, demo);
     CHECK(first.status == 503);
@@ -492,7 +550,8 @@ TEST_CASE("counters count requests by method and normalised path, and reset") {
     std::string demo = h.token("demo", "demo-secret", "demo");
     h.call("GET", backups_url(h, "demo") + "/detail?limit=5", demo);
     h.call("GET", backups_url(h, "demo") + "/4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", demo);
-    h.call("PUT", "/compute/v2.1/servers/3f44cd31-d8f6-485d-8081-7407c39f6037/metadata/k", demo, "", R"({"meta": {"k": "v"}})");
+    h.call("PUT", "/compute/v2.1/servers/3f44cd31-d8f6-485d-8081-7407c39f6037/metadata/k", demo, "",
+           R"({"meta": {"k": "v"}})");
     json c = h.call("GET", "/_sim/counters").body;
     CHECK(c["total"] == 4);
     CHECK(c["requests"]["POST /identity/v3/auth/tokens"] == 1);
@@ -511,7 +570,8 @@ TEST_CASE("the control API shows backups with internals and deletes one behind s
     REQUIRE(listed.size() == 1);
     CHECK(listed[0]["project_id"] == h.project_id("demo"));
     CHECK(h.call("GET", "/_sim/state").body["backups_by_status"]["available"] == 1);
-    CHECK(h.call("PATCH", "/_sim/backups/" + id, "", "", R"({"status": "error", "fail_reason": "x"})").body["backup"]["status"] == "error");
+    CHECK(h.call("PATCH", "/_sim/backups/" + id, "", "", R"({"status": "error", "fail_reason": "x"})")
+              .body["backup"]["status"] == "error");
     CHECK(h.call("DELETE", "/_sim/backups/" + id).status == 204);
     CHECK(h.call("GET", backups_url(h, "demo") + "/" + id, demo).status == 404);
     CHECK(h.call("GET", "/_sim/state").body["backups"] == 0);
@@ -538,8 +598,8 @@ TEST_CASE("the binary prints its URL, writes 0600 openrc and clouds.yaml, serves
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         std::string scenario = std::string(staffeln::testing::kSourceDir) + "/tests/fixtures/simcloud/demo.json";
-        execl(staffeln::testing::kSimcloudBinary, "staffeln-simcloud", "--scenario", scenario.c_str(), "--port", "0", "--openrc",
-              openrc.c_str(), "--clouds-yaml", clouds.c_str(), static_cast<char*>(nullptr));
+        execl(staffeln::testing::kSimcloudBinary, "staffeln-simcloud", "--scenario", scenario.c_str(), "--port", "0",
+              "--openrc", openrc.c_str(), "--clouds-yaml", clouds.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     close(out[1]);

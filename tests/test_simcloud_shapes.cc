@@ -43,7 +43,7 @@ json recorded_cloud() {
 
 struct Recorded {
     std::string heading, method, port, path, version;
-    std::string request;   // body text, empty when none
+    std::string request;  // body text, empty when none
     int status = 0;
     json headers;          // recorded response headers
     std::string response;  // body text, empty when none
@@ -73,7 +73,8 @@ std::string block_after(const std::vector<std::string>& lines, size_t& i) {
 }
 
 std::vector<Recorded> recorded_calls(const std::vector<std::string>& lines) {
-    static const std::regex call(R"(^`(GET|POST|PUT|DELETE) :(\d+)([^`]*)`\s*(?:`OpenStack-API-Version: ([^`]+)`)?\s*$)");
+    static const std::regex call(
+        R"(^`(GET|POST|PUT|DELETE) :(\d+)([^`]*)`\s*(?:`OpenStack-API-Version: ([^`]+)`)?\s*$)");
     static const std::regex response(R"(^response: \*\*HTTP (\d+)\*\* \([^)]*\) ?(.*)$)");
     std::vector<Recorded> out;
     std::string heading;
@@ -116,8 +117,10 @@ void compare(const json& rec, const json& sim, const std::string& path, bool sub
     }
     if (rec.is_object()) {
         for (const auto& [k, v] : rec.items()) {
-            if (!sim.contains(k)) out.push_back(path + "." + k + ": missing in the simulation");
-            else compare(v, sim[k], path + "." + k, subset, out);
+            if (!sim.contains(k))
+                out.push_back(path + "." + k + ": missing in the simulation");
+            else
+                compare(v, sim[k], path + "." + k, subset, out);
         }
         if (!subset)
             for (const auto& [k, v] : sim.items())
@@ -138,8 +141,10 @@ void compare(const json& rec, const json& sim, const std::string& path, bool sub
 std::string encoded(const std::string& path) {
     std::string out;
     for (char c : path) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || std::string("/?&=-_.~:").find(c) != std::string::npos) out += c;
-        else out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        if (std::isalnum(static_cast<unsigned char>(c)) || std::string("/?&=-_.~:").find(c) != std::string::npos)
+            out += c;
+        else
+            out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
     }
     return out;
 }
@@ -152,10 +157,17 @@ std::string joined(const std::vector<std::string>& items) {
 
 // Calls the recording made with setup the simulation does not offer (flavors, volume and server
 // creation, snapshots, attachments, services) or that belong to other services.
-const std::set<std::string> kSkipped = {
-    "GET / placement", "list flavors (admin)", "create flavor (admin)", "create 1 GiB volume", "mark bootable",
-    "boot server from volume, networks=none, with metadata", "volume attachments API (3.27+)",
-    "create snapshot of volume 2", "services (admin)", "compute services (admin)", "cinder limits (demo)"};
+const std::set<std::string> kSkipped = {"GET / placement",
+                                        "list flavors (admin)",
+                                        "create flavor (admin)",
+                                        "create 1 GiB volume",
+                                        "mark bootable",
+                                        "boot server from volume, networks=none, with metadata",
+                                        "volume attachments API (3.27+)",
+                                        "create snapshot of volume 2",
+                                        "services (admin)",
+                                        "compute services (admin)",
+                                        "cinder limits (demo)"};
 
 const std::set<std::string> kByAdmin = {"list projects", "role assignments of demo project (include_names)",
                                         "get demo user (has email)"};
@@ -220,7 +232,8 @@ private:
     std::string import_body(const std::string& request) const {
         if (request.find("backup-record") == std::string::npos) return request;
         json body = json::parse(request);
-        json record = json::parse(*staffeln::sim::base64_decode(body["backup-record"]["backup_url"].get<std::string>()));
+        json record =
+            json::parse(*staffeln::sim::base64_decode(body["backup-record"]["backup_url"].get<std::string>()));
         auto it = exports_.find(substitute(record["id"].get<std::string>()));
         REQUIRE_MESSAGE(it != exports_.end(), "no simulated export for " << record["id"]);
         return it->second.dump();
@@ -268,7 +281,9 @@ TEST_CASE("a project-scoped token has the recorded token and catalog shape") {
 
     Harness h(recorded_cloud());
     json auth = {{"auth",
-                  {{"identity", {{"methods", {"password"}}, {"password", {{"user", {{"id", "2ef08c540f374ac68114b3843daa70e5"}, {"password", "pw"}}}}}}},
+                  {{"identity",
+                    {{"methods", {"password"}},
+                     {"password", {{"user", {{"id", "2ef08c540f374ac68114b3843daa70e5"}, {"password", "pw"}}}}}}},
                    {"scope", {{"project", {{"id", kDemoProject}}}}}}}};
     Answer a = h.call("POST", "/identity/v3/auth/tokens", "", "", auth.dump());
     REQUIRE(a.status == 201);
@@ -278,8 +293,10 @@ TEST_CASE("a project-scoped token has the recorded token and catalog shape") {
         auto found = std::find_if(a.body["token"]["catalog"].begin(), a.body["token"]["catalog"].end(),
                                   [&](const json& e) { return e["type"] == entry["type"]; });
         if (entry["type"] == "network" || entry["type"] == "placement") continue;
-        if (found == a.body["token"]["catalog"].end()) diffs.push_back("catalog: no " + entry["type"].get<std::string>());
-        else compare(entry, *found, "catalog." + entry["type"].get<std::string>(), false, diffs);
+        if (found == a.body["token"]["catalog"].end())
+            diffs.push_back("catalog: no " + entry["type"].get<std::string>());
+        else
+            compare(entry, *found, "catalog." + entry["type"].get<std::string>(), false, diffs);
     }
     CHECK_MESSAGE(diffs.empty(), "shape differences:" << joined(diffs));
     for (const json& entry : a.body["token"]["catalog"])

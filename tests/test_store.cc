@@ -15,8 +15,9 @@ namespace {
 // The schema as SQLite stores it, for comparing two databases.
 std::string schema_of(Database& db) {
     std::string out;
-    SQLite::Statement q(db.sql(), "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-                                  "ORDER BY type, name");
+    SQLite::Statement q(db.sql(),
+                        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                        "ORDER BY type, name");
     while (q.executeStep()) out += q.getColumn(0).getString() + " " + q.getColumn(1).getString() + "\n";
     return out;
 }
@@ -71,8 +72,9 @@ TEST_CASE("the store refuses a schema it does not know, saying which command to 
     REQUIRE(db->create_schema().ok());
     db->sql().exec("PRAGMA user_version = 99");
     CHECK(db->require_current().error().message ==
-          "database " + path + " is at schema version 99, newer than this staffeln knows (1): it was migrated by a "
-                               "newer staffeln; run that version");
+          "database " + path +
+              " is at schema version 99, newer than this staffeln knows (1): it was migrated by a "
+              "newer staffeln; run that version");
     CHECK_FALSE(db->upgrade(head_version()).ok());
 }
 
@@ -83,9 +85,10 @@ TEST_CASE("a file that is not SQLite is refused and left byte for byte as it was
     auto db = Database::open(path, Access::read_write, Create::if_missing);
     REQUIRE_FALSE(db.ok());
     CHECK(db.error().kind == ErrorKind::corrupt);
-    CHECK(db.error().message == path.string() + " is not an SQLite database (its header is not SQLite's); staffeln "
-                                                "left it untouched: point [database] connection at another file or "
-                                                "move this one away");
+    CHECK(db.error().message == path.string() +
+                                    " is not an SQLite database (its header is not SQLite's); staffeln "
+                                    "left it untouched: point [database] connection at another file or "
+                                    "move this one away");
     CHECK(testing::read_file(path) == content);
     CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
 }
@@ -131,8 +134,9 @@ TEST_CASE("the schema keeps at most one backup in flight per volume") {
     REQUIRE(db.ok());
     REQUIRE(db->create_schema().ok());
     auto insert = [&](const char* id, const char* status) {
-        SQLite::Statement q(db->sql(), "INSERT INTO tasks (id, volume_id, project_id, kind, status, created_at, "
-                                       "updated_at) VALUES (?, 'vol-1', 'p1', 'full', ?, 0, 0)");
+        SQLite::Statement q(db->sql(),
+                            "INSERT INTO tasks (id, volume_id, project_id, kind, status, created_at, "
+                            "updated_at) VALUES (?, 'vol-1', 'p1', 'full', ?, 0, 0)");
         q.bind(1, id);
         q.bind(2, status);
         return guarded("insert", [&] { q.exec(); });

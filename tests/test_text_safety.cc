@@ -33,17 +33,19 @@ TEST_CASE("every other C0 control, NUL and DEL become \\xNN") {
 }
 
 TEST_CASE("C1 controls and the Unicode line separators become \\uNNNN") {
-    CHECK(escape_control_chars("a\xc2\x85z") == "a\\u0085z");          // NEXT LINE
-    CHECK(escape_control_chars("\xc2\x9b" "31m") == "\\u009b31m");     // CSI
+    CHECK(escape_control_chars("a\xc2\x85z") == "a\\u0085z");  // NEXT LINE
+    CHECK(escape_control_chars("\xc2\x9b"
+                               "31m") == "\\u009b31m");                                   // CSI
     CHECK(escape_control_chars("\xc2\x80\xc2\x9f\xc2\xa0") == "\\u0080\\u009f\xc2\xa0");  // NBSP is kept
     CHECK(escape_control_chars("a\xe2\x80\xa8z\xe2\x80\xa9") == "a\\u2028z\\u2029");
 }
 
 TEST_CASE("bytes that are not UTF-8 become \\xNN, so that no C1 byte reaches a terminal raw") {
-    CHECK(escape_control_chars("\x9b" "31m") == "\\x9b31m");
+    CHECK(escape_control_chars("\x9b"
+                               "31m") == "\\x9b31m");
     CHECK(escape_control_chars("a\xff\xfe") == "a\\xff\\xfe");
     CHECK(escape_control_chars("\xc3") == "\\xc3");                    // truncated sequence
-    CHECK(escape_control_chars("\xc0\xaf") == "\\xc0\\xaf");            // overlong '/'
+    CHECK(escape_control_chars("\xc0\xaf") == "\\xc0\\xaf");           // overlong '/'
     CHECK(escape_control_chars("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
     CHECK(escape_control_chars("\xe2\x82") == "\\xe2\\x82");
 }

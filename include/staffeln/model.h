@@ -25,16 +25,16 @@ struct Server {
     std::string id;
     std::string name;
     std::string project_id;
-    std::string status;                 // Nova's, e.g. ACTIVE, SHUTOFF
+    std::string status;  // Nova's, e.g. ACTIVE, SHUTOFF
     Metadata metadata;
     std::vector<std::string> volume_ids;  // os-extended-volumes:volumes_attached, in Nova's order
 };
 
 struct Volume {
     std::string id;
-    std::string name;                   // may be empty: Cinder allows unnamed volumes
-    std::string project_id;             // os-vol-tenant-attr:tenant_id
-    std::string status;                 // available, in-use, error, ...
+    std::string name;        // may be empty: Cinder allows unnamed volumes
+    std::string project_id;  // os-vol-tenant-attr:tenant_id
+    std::string status;      // available, in-use, error, ...
     std::int64_t size_gb = 0;
     Metadata metadata;
 };
@@ -43,21 +43,21 @@ struct Backup {
     std::string id;
     std::string name;
     std::string description;
-    std::string project_id;             // os-backup-project-attr:project_id (admin view)
+    std::string project_id;  // os-backup-project-attr:project_id (admin view)
     std::string volume_id;
-    std::string status;                 // creating, available, deleting, error, restoring, ...
+    std::string status;  // creating, available, deleting, error, restoring, ...
     std::string fail_reason;
     bool is_incremental = false;
     bool has_dependent_backups = false;
     TimePoint created_at{};
-    TimePoint data_timestamp{};         // what Cinder orders incremental parents by
+    TimePoint data_timestamp{};  // what Cinder orders incremental parents by
     std::int64_t size_gb = 0;
     std::string snapshot_id;
-    Metadata metadata;                  // empty below volume microversion 3.43
+    Metadata metadata;  // empty below volume microversion 3.43
 };
 
 struct QuotaUsage {
-    std::int64_t limit = -1;            // -1 (or 0) means unlimited
+    std::int64_t limit = -1;  // -1 (or 0) means unlimited
     std::int64_t in_use = 0;
     std::int64_t reserved = 0;
 };

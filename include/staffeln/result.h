@@ -12,13 +12,13 @@ namespace staffeln {
 enum class ErrorKind {
     invalid_input,  // config, CLI flag, request or response that is malformed
     not_found,
-    conflict,       // state forbids it now (e.g. Cinder 400 "Incremental backups exist")
-    unauthorized,   // 401: credentials missing, wrong or expired
-    forbidden,      // 403: authenticated but not allowed
-    unavailable,    // connection refused, 5xx, 429, lock held elsewhere
+    conflict,      // state forbids it now (e.g. Cinder 400 "Incremental backups exist")
+    unauthorized,  // 401: credentials missing, wrong or expired
+    forbidden,     // 403: authenticated but not allowed
+    unavailable,   // connection refused, 5xx, 429, lock held elsewhere
     timeout,
-    io,             // local file system or database
-    corrupt,        // stored state that cannot be read
+    io,       // local file system or database
+    corrupt,  // stored state that cannot be read
     internal,
 };
 
@@ -27,8 +27,8 @@ const char* to_string(ErrorKind kind);
 struct Error {
     ErrorKind kind = ErrorKind::internal;
     std::string message;
-    int http_status = 0;       // set by the OpenStack client
-    std::string request_id;    // X-OpenStack-Request-Id, when the cloud sent one
+    int http_status = 0;         // set by the OpenStack client
+    std::string request_id;      // X-OpenStack-Request-Id, when the cloud sent one
     bool maybe_applied = false;  // a create that failed after it was sent: reconcile, never resend
 
     // Prefixes context ("loading /etc/staffeln/staffeln.conf: ") and returns *this.
@@ -38,9 +38,7 @@ struct Error {
     }
 };
 
-inline Error make_error(ErrorKind kind, std::string message) {
-    return Error{kind, std::move(message), 0, {}};
-}
+inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message), 0, {}}; }
 
 template <class T>
 class [[nodiscard]] Result {

@@ -34,30 +34,39 @@ CinderFinding finding_of(const Result<Backup>& fetched) {
 
 Verdict verdict_of(CinderFinding finding) {
     switch (finding) {
-    case CinderFinding::not_staffelns:
-    case CinderFinding::no_such_backup: return Verdict::allow;
-    case CinderFinding::staffelns:
-    case CinderFinding::unknown: return Verdict::deny;
+        case CinderFinding::not_staffelns:
+        case CinderFinding::no_such_backup:
+            return Verdict::allow;
+        case CinderFinding::staffelns:
+        case CinderFinding::unknown:
+            return Verdict::deny;
     }
     return Verdict::deny;
 }
 
 std::chrono::seconds cache_lifetime(CinderFinding finding, const CacheLifetimes& lifetimes) {
     switch (finding) {
-    case CinderFinding::staffelns: return lifetimes.staffelns;
-    case CinderFinding::not_staffelns:
-    case CinderFinding::no_such_backup: return lifetimes.others;
-    case CinderFinding::unknown: return std::chrono::seconds(0);
+        case CinderFinding::staffelns:
+            return lifetimes.staffelns;
+        case CinderFinding::not_staffelns:
+        case CinderFinding::no_such_backup:
+            return lifetimes.others;
+        case CinderFinding::unknown:
+            return std::chrono::seconds(0);
     }
     return std::chrono::seconds(0);
 }
 
 const char* to_string(CinderFinding finding) {
     switch (finding) {
-    case CinderFinding::staffelns: return "tagged by staffeln";
-    case CinderFinding::not_staffelns: return "not tagged by staffeln";
-    case CinderFinding::no_such_backup: return "no such backup";
-    case CinderFinding::unknown: return "unknown";
+        case CinderFinding::staffelns:
+            return "tagged by staffeln";
+        case CinderFinding::not_staffelns:
+            return "not tagged by staffeln";
+        case CinderFinding::no_such_backup:
+            return "no such backup";
+        case CinderFinding::unknown:
+            return "unknown";
     }
     return "unknown";
 }

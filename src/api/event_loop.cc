@@ -85,8 +85,9 @@ Io transmit(int fd, SSL* ssl, const char* data, std::size_t size, std::size_t& s
 }
 
 std::string plain_response(int status, const char* reason, const std::string& body) {
-    return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                       status, reason, body.size(), body);
+    return fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
+        reason, body.size(), body);
 }
 
 }  // namespace
@@ -106,13 +107,13 @@ struct EventLoops::Conn {
     std::string in;
     RequestFramer framer;  // where the first request in `in` ends, found so far
     std::string out;
-    bool handshaking;             // TLS: the handshake is under way, driven by epoll events
-    bool broken = false;          // TLS: failed; no close_notify
-    bool in_request = false;      // some bytes of a request have come
+    bool handshaking;         // TLS: the handshake is under way, driven by epoll events
+    bool broken = false;      // TLS: failed; no close_notify
+    bool in_request = false;  // some bytes of a request have come
     bool close_after_send = false;
-    bool finished = false;        // answered what it will: the loop closes it
+    bool finished = false;  // answered what it will: the loop closes it
     bool want_write = false;
-    bool pending = false;  // a deferred answer is being computed; nothing else is read or answered
+    bool pending = false;      // a deferred answer is being computed; nothing else is read or answered
     bool backlog = false;      // whole requests may wait in `in` beyond a turn's share
     bool peer_closed = false;  // the client sends no more: close once what came is answered
     std::size_t served = 0;
@@ -226,12 +227,15 @@ void EventLoops::run(Loop& loop) {
                 deferred_done = true;
                 continue;
             }
-            if (c->handshaking) handshake(loop, *c);
+            if (c->handshaking)
+                handshake(loop, *c);
             else if (c->pending) {  // only earlier answers still to send; the rest waits for it
                 if (events[i].events & EPOLLOUT) flush(loop, *c);
                 continue;
-            } else if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(loop, *c);
-            else if (events[i].events & EPOLLOUT) on_writable(loop, *c);
+            } else if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                on_readable(loop, *c);
+            else if (events[i].events & EPOLLOUT)
+                on_writable(loop, *c);
             if (c->finished) close(loop, c);
         }
         // After the batch: finishing a deferred answer may close its connection, and a later
@@ -333,40 +337,45 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
             ++answered;
         }
         switch (frame.state) {
-        case Framing::complete: {
-            bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
-            auto request = std::string_view(c.in).substr(used, frame.length);
-            auto end = answer_(Exchange{request, c.out, c.request_start, c.remote_ip, last});
-            if (end == AnswerEnd::defer) {
-                defer(loop, c, request, last);
+            case Framing::complete: {
+                bool last = c.served + 1 >= limits_.keep_alive_requests || stopping_;
+                auto request = std::string_view(c.in).substr(used, frame.length);
+                auto end = answer_(Exchange{request, c.out, c.request_start, c.remote_ip, last});
+                if (end == AnswerEnd::defer) {
+                    defer(loop, c, request, last);
+                    used += frame.length;
+                    break;
+                }
                 used += frame.length;
+                ++c.served;
+                if (end == AnswerEnd::close || last) c.close_after_send = true;
+                c.request_start = Clock::now();
                 break;
             }
-            used += frame.length;
-            ++c.served;
-            if (end == AnswerEnd::close || last) c.close_after_send = true;
-            c.request_start = Clock::now();
-            break;
-        }
-        case Framing::uri_too_long:
-            refuse(c, 414, "URI Too Long", fmt::format("request line longer than {} bytes", limits_.request_line_bytes));
-            break;
-        case Framing::header_line_too_long:
-            refuse(c, 431, "Request Header Fields Too Large",
-                   fmt::format("header line longer than {} bytes", framing_.header_line_bytes));
-            break;
-        case Framing::head_too_large:
-            refuse(c, 431, "Request Header Fields Too Large",
-                   fmt::format("request headers larger than {} bytes", limits_.head_bytes));
-            break;
-        case Framing::body_too_large:
-            refuse(c, 413, "Payload Too Large", fmt::format("request body larger than {} bytes", limits_.body_bytes));
-            break;
-        case Framing::chunk_framing_too_large:
-            refuse(c, 413, "Payload Too Large", fmt::format("chunk framing larger than {} bytes", limits_.body_bytes));
-            break;
-        case Framing::bad:
-        case Framing::incomplete: refuse(c, 400, "Bad Request", "bad request framing"); break;
+            case Framing::uri_too_long:
+                refuse(c, 414, "URI Too Long",
+                       fmt::format("request line longer than {} bytes", limits_.request_line_bytes));
+                break;
+            case Framing::header_line_too_long:
+                refuse(c, 431, "Request Header Fields Too Large",
+                       fmt::format("header line longer than {} bytes", framing_.header_line_bytes));
+                break;
+            case Framing::head_too_large:
+                refuse(c, 431, "Request Header Fields Too Large",
+                       fmt::format("request headers larger than {} bytes", limits_.head_bytes));
+                break;
+            case Framing::body_too_large:
+                refuse(c, 413, "Payload Too Large",
+                       fmt::format("request body larger than {} bytes", limits_.body_bytes));
+                break;
+            case Framing::chunk_framing_too_large:
+                refuse(c, 413, "Payload Too Large",
+                       fmt::format("chunk framing larger than {} bytes", limits_.body_bytes));
+                break;
+            case Framing::bad:
+            case Framing::incomplete:
+                refuse(c, 400, "Bad Request", "bad request framing");
+                break;
         }
     }
     c.in.erase(0, used);
@@ -377,19 +386,19 @@ void EventLoops::answer_buffered(Loop& loop, Conn& c) {
 void EventLoops::defer(Loop& loop, Conn& c, std::string_view request, bool last) {
     c.pending = true;
     rearm(loop, c);
-    lookups_->enqueue([this, &loop, conn = &c, request = std::string(request), ip = c.remote_ip,
-                       started = c.request_start, last] {
-        Deferred done{conn};
-        if (!stopping_) {
-            auto blocking = WorkerPool::overloaded() ? Blocking::overloaded : Blocking::allowed;
-            auto end = answer_(Exchange{request, done.out, started, ip, last, blocking});
-            done.close = end != AnswerEnd::keep_open || last;
-        }
-        std::lock_guard lock(loop.mutex);
-        loop.done.push_back(std::move(done));
-        std::uint64_t one = 1;
-        (void)::write(loop.wake_fd, &one, sizeof one);
-    });
+    lookups_->enqueue(
+        [this, &loop, conn = &c, request = std::string(request), ip = c.remote_ip, started = c.request_start, last] {
+            Deferred done{conn};
+            if (!stopping_) {
+                auto blocking = WorkerPool::overloaded() ? Blocking::overloaded : Blocking::allowed;
+                auto end = answer_(Exchange{request, done.out, started, ip, last, blocking});
+                done.close = end != AnswerEnd::keep_open || last;
+            }
+            std::lock_guard lock(loop.mutex);
+            loop.done.push_back(std::move(done));
+            std::uint64_t one = 1;
+            (void)::write(loop.wake_fd, &one, sizeof one);
+        });
 }
 
 // On the loop thread: each deferred answer goes out, and its connection reads and answers again.
@@ -478,8 +487,8 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
         for (auto* c : loop.conns) {
             if (c->pending && !stopping_) continue;  // its lookup is bounded by the Cinder timeout
             bool sending = !c->out.empty();
-            bool late = c->handshaking ? now - c->last_activity > limits_.read_timeout
-                        : sending ? now - c->send_start > limits_.write_timeout
+            bool late = c->handshaking  ? now - c->last_activity > limits_.read_timeout
+                        : sending       ? now - c->send_start > limits_.write_timeout
                         : c->in_request ? now - c->request_start > limits_.request_timeout ||
                                               now - c->last_read > limits_.read_timeout
                                         : now - c->last_activity > limits_.keep_alive_timeout;
@@ -490,8 +499,9 @@ void EventLoops::sweep(Loop& loop, Clock::time_point now) {
         if (c->out.empty() && c->in_request) {
             bool too_long = now - c->request_start > limits_.request_timeout;
             refuse(*c, 408, "Request Timeout",
-                   too_long ? fmt::format("request not complete within {} ms", limits_.request_timeout.count())
-                            : fmt::format("no data for {} ms in the middle of a request", limits_.read_timeout.count()));
+                   too_long
+                       ? fmt::format("request not complete within {} ms", limits_.request_timeout.count())
+                       : fmt::format("no data for {} ms in the middle of a request", limits_.read_timeout.count()));
             std::size_t sent = 0;
             (void)transmit(c->fd, c->ssl, c->out.data(), c->out.size(), sent);
         }

@@ -23,10 +23,9 @@ std::optional<std::size_t> parse_number(std::string_view s, int base) {
     if (s.empty() || s.size() > 15) return std::nullopt;
     std::size_t value = 0;
     for (char c : s) {
-        int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                    : base == 16 && std::isxdigit(static_cast<unsigned char>(c))
-                        ? std::tolower(c) - 'a' + 10
-                        : -1;
+        int digit = std::isdigit(static_cast<unsigned char>(c))                  ? c - '0'
+                    : base == 16 && std::isxdigit(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10
+                                                                                 : -1;
         if (digit < 0) return std::nullopt;
         value = value * static_cast<std::size_t>(base) + static_cast<std::size_t>(digit);
     }
@@ -56,28 +55,34 @@ Frame RequestFramer::next(std::string_view received) {
     for (;;) {
         std::optional<Frame> step;
         switch (stage_) {
-        case Stage::request_line: {
-            std::string_view line;
-            std::size_t end = 0;
-            auto got = next_line(received, limits_.request_line_bytes, line, end);
-            if (got == Line::partial) return Frame{};
-            if (got == Line::too_long) return Frame{Framing::uri_too_long, 0};
-            if (got == Line::bare_lf) return Frame{Framing::bad, 0};
-            stage_ = Stage::headers;
-            continue;
-        }
-        case Stage::headers: step = head_line(received); break;
-        case Stage::fixed_body:
-            return received.size() < body_end_ ? Frame{} : Frame{Framing::complete, body_end_};
-        case Stage::chunk_size: step = chunk_size_line(received); break;
-        case Stage::chunk_data:
-            if (received.size() < pos_ + chunk_left_ + 2) return {};
-            if (received.substr(pos_ + chunk_left_, 2) != "\r\n") return Frame{Framing::bad, 0};
-            pos_ = scanned_ = pos_ + chunk_left_ + 2;
-            framing_ += 2;
-            stage_ = Stage::chunk_size;
-            continue;
-        case Stage::trailers: step = trailer_line(received); break;
+            case Stage::request_line: {
+                std::string_view line;
+                std::size_t end = 0;
+                auto got = next_line(received, limits_.request_line_bytes, line, end);
+                if (got == Line::partial) return Frame{};
+                if (got == Line::too_long) return Frame{Framing::uri_too_long, 0};
+                if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+                stage_ = Stage::headers;
+                continue;
+            }
+            case Stage::headers:
+                step = head_line(received);
+                break;
+            case Stage::fixed_body:
+                return received.size() < body_end_ ? Frame{} : Frame{Framing::complete, body_end_};
+            case Stage::chunk_size:
+                step = chunk_size_line(received);
+                break;
+            case Stage::chunk_data:
+                if (received.size() < pos_ + chunk_left_ + 2) return {};
+                if (received.substr(pos_ + chunk_left_, 2) != "\r\n") return Frame{Framing::bad, 0};
+                pos_ = scanned_ = pos_ + chunk_left_ + 2;
+                framing_ += 2;
+                stage_ = Stage::chunk_size;
+                continue;
+            case Stage::trailers:
+                step = trailer_line(received);
+                break;
         }
         if (step) return *step;
     }

@@ -63,13 +63,20 @@ std::string loggable(std::string_view text) {
 
 std::string error_text(int status, const httplib::Request& req, const Limits& limits) {
     switch (status) {
-    case 400: return "bad request";
-    case 404: return fmt::format("no such resource: {}", loggable(req.path));
-    case 405: return fmt::format("method {} not allowed on {}", loggable(req.method), req.path);
-    case 413: return fmt::format("request body larger than {} bytes", limits.body_bytes);
-    case 414: return fmt::format("request line longer than {} bytes", limits.request_line_bytes);
-    case 416: return "bad Range header";
-    default: return fmt::format("error {}", status);
+        case 400:
+            return "bad request";
+        case 404:
+            return fmt::format("no such resource: {}", loggable(req.path));
+        case 405:
+            return fmt::format("method {} not allowed on {}", loggable(req.method), req.path);
+        case 413:
+            return fmt::format("request body larger than {} bytes", limits.body_bytes);
+        case 414:
+            return fmt::format("request line longer than {} bytes", limits.request_line_bytes);
+        case 416:
+            return "bad Range header";
+        default:
+            return fmt::format("error {}", status);
     }
 }
 
@@ -115,7 +122,8 @@ Status HttpServer::bind() {
     });
     set_payload_max_length(options_.limits.body_bytes);
     set_keep_alive_max_count(options_.limits.keep_alive_requests);
-    set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
+    set_keep_alive_timeout(
+        std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
     new_task_queue = [this]() -> httplib::TaskQueue* {
         auto limits = options_.limits;
         if (!options_.cinder) limits.lookup_threads = 0;  // nothing is ever deferred
@@ -126,8 +134,9 @@ Status HttpServer::bind() {
     add_routes();
     errno = 0;
     if (!bind_to_port(options_.host, options_.port))
-        return make_error(ErrorKind::unavailable, fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port,
-                                                              errno ? std::strerror(errno) : "address not usable"));
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port,
+                                      errno ? std::strerror(errno) : "address not usable"));
     // httplib listens with a backlog of 5; a burst of clients must not wait for SYN retries.
     ::listen(svr_sock_, kListenBacklog);
     return {};
@@ -140,7 +149,8 @@ Status HttpServer::run() {
         log::info("api", "backups the store does not know are looked up in Cinder at {}", options_.cinder->describe());
     bool clean = listen_after_bind();
     if (!clean && running())
-        return make_error(ErrorKind::unavailable, fmt::format("accepting on {}:{} failed", options_.host, options_.port));
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("accepting on {}:{} failed", options_.host, options_.port));
     log::info("api", "stopped");
     return {};
 }
@@ -152,7 +162,7 @@ void HttpServer::add_routes() {
         // depends on the backup id alone, and credentials must not linger in memory.
         auto drop = [](const char*, size_t) { return true; };
         bool read = req.is_multipart_form_data() ? body([](const httplib::MultipartFormData&) { return true; }, drop)
-                                                  : body(drop);
+                                                 : body(drop);
         if (!read) {
             if (res.status == -1) res.status = 400;
             return;
@@ -181,8 +191,7 @@ void HttpServer::add_routes() {
             std::rethrow_exception(error);
         } catch (const std::exception& e) {
             what = e.what();
-        } catch (...) {
-        }
+        } catch (...) {}
         log::error("api", "{} {}: {}", loggable(req.method), loggable(req.path), what);
         res.status = 500;
         res.set_content("internal error", kTextPlain);
@@ -201,9 +210,15 @@ void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& r
     if (!automated) log::warning("api", "answering False for backup {}: {}", loggable(*id), automated.error().message);
     std::optional<Verdict> verdict;
     switch (after_store(automated, options_.cinder != nullptr, *id)) {
-    case StoreStep::allow: verdict = Verdict::allow; break;
-    case StoreStep::deny: verdict = Verdict::deny; break;
-    case StoreStep::ask_cinder: verdict = ask_cinder(*id); break;
+        case StoreStep::allow:
+            verdict = Verdict::allow;
+            break;
+        case StoreStep::deny:
+            verdict = Verdict::deny;
+            break;
+        case StoreStep::ask_cinder:
+            verdict = ask_cinder(*id);
+            break;
     }
     if (!verdict) return;  // deferred: answered again on a lookup thread
     auto reply = verdict_reply(*verdict);
@@ -245,8 +260,9 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
     if (!reader) {
         // Lookup threads read the store too: they answer a deferred request from the start.
         auto threads = options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
-        auto opened = store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
-                                                         options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
+        auto opened =
+            store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
+                                               options_.limits.store_cache_kib / std::max<size_t>(threads, 1));
         if (!opened) return opened.error();
         reader = std::move(*opened);
     }

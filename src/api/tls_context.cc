@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 
-
 namespace staffeln::api {
 namespace {
 
@@ -40,14 +39,17 @@ Result<TlsContext> load_tls_context(const std::string& cert_file, const std::str
     // renegotiation would make a read wait on a write.
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str()) != 1)
-        return make_error(ErrorKind::invalid_input, fmt::format("[api] ssl_cert_file = {}: not a usable PEM certificate: {}",
-                                                                cert_file, openssl_reason()));
+        return make_error(
+            ErrorKind::invalid_input,
+            fmt::format("[api] ssl_cert_file = {}: not a usable PEM certificate: {}", cert_file, openssl_reason()));
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-        return make_error(ErrorKind::invalid_input, fmt::format("[api] ssl_key_file = {}: not a usable PEM private key: {}",
-                                                                key_file, openssl_reason()));
+        return make_error(
+            ErrorKind::invalid_input,
+            fmt::format("[api] ssl_key_file = {}: not a usable PEM private key: {}", key_file, openssl_reason()));
     if (SSL_CTX_check_private_key(ctx.get()) != 1)
-        return make_error(ErrorKind::invalid_input,
-                          fmt::format("[api] ssl_key_file = {} does not match ssl_cert_file = {}", key_file, cert_file));
+        return make_error(
+            ErrorKind::invalid_input,
+            fmt::format("[api] ssl_key_file = {} does not match ssl_cert_file = {}", key_file, cert_file));
     return ctx;
 }
 

@@ -85,13 +85,14 @@ int run_rebuild(Context& ctx) {
     if (auto done = db->upgrade(store::head_version()); !done) return fail(done.error());
     auto connection = openstack::connect(*config);
     if (!connection) return fail(connection.error());
-    auto locks = coordination::make_coordinator(config->coordination.backend_url,
-                                                config->database.path.parent_path() / "locks");
+    auto locks =
+        coordination::make_coordinator(config->coordination.backend_url, config->database.path.parent_path() / "locks");
     if (!locks) return fail(locks.error());
     conductor::StopSignal stop;
     std::mutex db_mutex;
-    conductor::Context rebuild{*config, *connection->cloud, *db, db_mutex, **locks, stop,
-                               [] { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }};
+    conductor::Context rebuild{*config, *connection->cloud, *db, db_mutex, **locks, stop, [] {
+                                   return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+                               }};
     auto outcome = conductor::rebuild_store(rebuild);
     if (!outcome) return fail(outcome.error().context("rebuilding from Cinder"));
     fmt::print("rebuilt {} from Cinder: {} tagged backup(s) indexed, {} in-flight task(s) adopted from their tags\n",

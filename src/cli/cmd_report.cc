@@ -44,8 +44,9 @@ struct Inputs {
 Inputs report_inputs(const config::Config& config) {
     auto connection = openstack::connect(config);
     if (!connection) {
-        log::warning("report", "no cloud credentials ({}): project names are their ids, quotas unknown, members' "
-                               "addresses unknown",
+        log::warning("report",
+                     "no cloud credentials ({}): project names are their ids, quotas unknown, members' "
+                     "addresses unknown",
                      connection.error().message);
         return {nullptr, std::make_unique<report::StoreOnlyInputs>()};
     }
@@ -116,7 +117,8 @@ int run_report(Context& ctx, const ReportArgs& args) {
     if (!reports) return fail(reports.error());
     if (reports->empty()) fmt::print(stderr, "no finished backup tasks to report\n");
     for (const auto& r : *reports) print_status(r);
-    if (auto written = write_output(document(*reports, args.format), args.output); !written) return fail(written.error());
+    if (auto written = write_output(document(*reports, args.format), args.output); !written)
+        return fail(written.error());
     bool all_went = std::all_of(reports->begin(), reports->end(), [&](const ProjectReport& r) {
         return r.delivery != Delivery::failed && (args.dry_run || r.delivery != Delivery::skipped);
     });

@@ -44,8 +44,10 @@ InFlight in_flight(Context& ctx) {
 // past backup_cycle_timeout, so stopping at the deadline would leave it for the next cycle.
 void wait_for_backups(Context& ctx) {
     InFlight waiting = in_flight(ctx);
-    auto waited = wait_until_not_listed(ctx, {.status = "creating", .ids = std::move(waiting.backup_ids),
-                                              .deadline = waiting.deadline, .round_failpoint = "backup.wait.round"});
+    auto waited = wait_until_not_listed(ctx, {.status = "creating",
+                                              .ids = std::move(waiting.backup_ids),
+                                              .deadline = waiting.deadline,
+                                              .round_failpoint = "backup.wait.round"});
     log::info(kLog, "waited {} rounds for backups; {} still creating", waited.rounds, waited.still_listed.size());
 }
 

@@ -51,8 +51,9 @@ public:
         complete(completes);
         if (creates.empty()) return;
         tag_form_ = negotiate_tag_form();
-        for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
-                         [&](std::size_t i) { create(*creates[i], retried[i]); }, ctx_.stop.flag());
+        for_each_bounded(
+            static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
+            [&](std::size_t i) { create(*creates[i], retried[i]); }, ctx_.stop.flag());
     }
 
 private:
@@ -65,8 +66,9 @@ private:
     core::TagForm negotiate_tag_form() {
         auto metadata = ctx_.cloud.cinder().supports_backup_metadata();
         if (metadata && *metadata) return core::TagForm::metadata;
-        if (!metadata) log::warning(kLog, "cannot read Cinder's microversion ({}); tagging backups in their description",
-                                    metadata.error().message);
+        if (!metadata)
+            log::warning(kLog, "cannot read Cinder's microversion ({}); tagging backups in their description",
+                         metadata.error().message);
         return core::TagForm::description;
     }
 
@@ -116,8 +118,8 @@ private:
         }
         TimePoint now = ctx_.now();
         if (!existing_task) {
-            core::TaskRecord task{c.task_id, c.volume_id, c.project_id, c.server_id, "", c.kind, TaskStatus::pending,
-                                  now, ""};
+            core::TaskRecord task{c.task_id, c.volume_id,         c.project_id, c.server_id, "",
+                                  c.kind,    TaskStatus::pending, now,          ""};
             store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name};
             auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
             if (!written) {
@@ -126,15 +128,17 @@ private:
             }
         }
         if (!(*lock)->held() || !ctx_.role_held()) {
-            problem(fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the "
-                                "create",
-                                c.volume_id));
+            problem(
+                fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the "
+                            "create",
+                            c.volume_id));
             return;
         }
         failpoint::hit("backup.create.before_call");
         auto tag = core::tag_fields(c.task_id, tag_form_);
-        openstack::BackupRequest request{c.project_id, c.volume_id, c.name, tag.description,
-                                         c.kind == core::BackupKind::incremental, c.force, "", tag.metadata};
+        openstack::BackupRequest request{
+            c.project_id, c.volume_id, c.name,      tag.description, c.kind == core::BackupKind::incremental,
+            c.force,      "",          tag.metadata};
         openstack::SendGuard guard([&] { return (*lock)->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
         auto kind = c.kind;
@@ -152,11 +156,14 @@ private:
         failpoint::hit("backup.create.after_call");
         now = ctx_.now();
         if (backup_id) {
-            auto recorded = with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, kind); });
+            auto recorded =
+                with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, kind); });
             failpoint::hit("backup.record.after_commit");
-            if (!recorded) problem(fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
-                                               "reconciliation adopts it by its tag",
-                                               *backup_id, c.volume_id, recorded.error().message));
+            if (!recorded)
+                problem(
+                    fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
+                                "reconciliation adopts it by its tag",
+                                *backup_id, c.volume_id, recorded.error().message));
             log::info(kLog, "{} {} backup {} of volume {} in project {} ({})", existing_task ? "retried" : "started",
                       core::to_string(kind), *backup_id, c.volume_id, c.project_id, kind_reason);
             std::lock_guard counting(outcome_mutex_);
@@ -164,10 +171,10 @@ private:
             return;
         }
         const Error& e = backup_id.error();
-        std::string why = e.maybe_applied
-                              ? fmt::format("the create may have reached Cinder ({}); it is reconciled by its tag",
-                                            e.message)
-                              : e.message;
+        std::string why =
+            e.maybe_applied
+                ? fmt::format("the create may have reached Cinder ({}); it is reconciled by its tag", e.message)
+                : e.message;
         auto noted = with_store([&](store::TaskStore& s) { return s.note_attempt_failed(c.task_id, why, now); });
         if (!noted) log::error(kLog, "{}", noted.error().message);
         problem(fmt::format("backup of volume {} in project {} failed to start: {}", c.volume_id, c.project_id, why));
@@ -180,8 +187,8 @@ private:
 
     void apply(const core::FailVolume& a) {
         TimePoint now = ctx_.now();
-        core::TaskRecord task{a.task_id, a.volume_id, a.project_id, a.server_id, "", core::BackupKind::full,
-                              TaskStatus::failed, now, a.reason};
+        core::TaskRecord task{a.task_id,          a.volume_id, a.project_id, a.server_id, "", core::BackupKind::full,
+                              TaskStatus::failed, now,         a.reason};
         store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
         auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
         if (!written) log::error(kLog, "{}", written.error().message);
@@ -193,8 +200,8 @@ private:
         TimePoint now = ctx_.now();
         auto adopted = with_store([&](store::TaskStore& s) -> Status {
             if (!a.known_task) {
-                core::TaskRecord task{a.task_id, a.volume_id, a.project_id, a.server_id, "", a.kind,
-                                      TaskStatus::pending, a.created_at, ""};
+                core::TaskRecord task{a.task_id, a.volume_id,         a.project_id, a.server_id, "",
+                                      a.kind,    TaskStatus::pending, a.created_at, ""};
                 store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
                 if (auto written = s.insert(task, labels, now); !written) return written;
             }
@@ -229,16 +236,20 @@ private:
         std::vector<const std::string*> ids;
         for (const auto& id : server_ids) ids.push_back(&id);
         std::atomic<bool> role_lost{false};
-        for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.backup_workers), ids.size(), [&](std::size_t i) {
-            if (!ctx_.role_held()) {
-                if (!role_lost.exchange(true)) log::warning(kLog, "last-backup stamps not set: the puller role was lost");
-                return;
-            }
-            failpoint::hit("backup.stamp.before");
-            auto set = ctx_.cloud.nova().set_server_metadata(*ids[i], key, stamp);
-            failpoint::hit("backup.stamp.after");
-            if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, *ids[i], set.error().message);
-        }, ctx_.stop.flag());
+        for_each_bounded(
+            static_cast<std::size_t>(ctx_.config.conductor.backup_workers), ids.size(),
+            [&](std::size_t i) {
+                if (!ctx_.role_held()) {
+                    if (!role_lost.exchange(true))
+                        log::warning(kLog, "last-backup stamps not set: the puller role was lost");
+                    return;
+                }
+                failpoint::hit("backup.stamp.before");
+                auto set = ctx_.cloud.nova().set_server_metadata(*ids[i], key, stamp);
+                failpoint::hit("backup.stamp.after");
+                if (!set) log::warning(kLog, "cannot set {} on server {}: {}", key, *ids[i], set.error().message);
+            },
+            ctx_.stop.flag());
     }
 
     // Every success of a pass in one transaction: a commit each took 7 s for 20,000 tasks, all
@@ -304,7 +315,8 @@ private:
     // retention tries again next cycle.
     void delete_backup(const std::string& backup_id, const std::string& project_id, bool force) {
         if (!ctx_.role_held()) {
-            problem(fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
+            problem(
+                fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
             return;
         }
         openstack::SendGuard guard([this] { return ctx_.role_held(); });

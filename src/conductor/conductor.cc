@@ -31,9 +31,8 @@ struct ReportPass {
 
     // A report that was due and did not go out: --once says so in its exit code.
     bool failed() const {
-        return !not_sent.empty() || std::any_of(reports.begin(), reports.end(), [](const auto& r) {
-                   return r.delivery == report::Delivery::failed;
-               });
+        return !not_sent.empty() || std::any_of(reports.begin(), reports.end(),
+                                                [](const auto& r) { return r.delivery == report::Delivery::failed; });
     }
 };
 
@@ -109,8 +108,10 @@ struct Role {
         if (!lock) return;
         bool trusted = lock->held();
         lock.reset();
-        if (trusted) log::info(kLog, "released the {} role", name);
-        else log::warning(kLog, "lost the {} role (the lock can no longer be trusted)", name);
+        if (trusted)
+            log::info(kLog, "released the {} role", name);
+        else
+            log::warning(kLog, "lost the {} role (the lock can no longer be trusted)", name);
     }
 };
 
@@ -299,8 +300,8 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
                                        credentials.source, project.error().message));
         return 1;
     }
-    auto locks = coordination::make_coordinator(config.coordination.backend_url,
-                                                config.database.path.parent_path() / "locks");
+    auto locks =
+        coordination::make_coordinator(config.coordination.backend_url, config.database.path.parent_path() / "locks");
     if (!locks) {
         print_line(stderr, fmt::format("staffeln conductor: {}", locks.error().message));
         return 1;

@@ -40,7 +40,8 @@ std::vector<core::TaskRecord> closed_with_backup(std::vector<core::TaskRecord> t
 
 // Waits until none of ids is listed as deleting any more (gone, or failed to delete).
 void wait_until_deleted(Context& ctx, std::set<std::string> ids) {
-    wait_until_not_listed(ctx, {.status = "deleting", .ids = std::move(ids),
+    wait_until_not_listed(ctx, {.status = "deleting",
+                                .ids = std::move(ids),
                                 .deadline = ctx.now() + ctx.config.conductor.backup_cycle_timeout});
 }
 
@@ -58,14 +59,15 @@ public:
                 if (d.wave == wave) batch.push_back(&d);
             std::set<std::string> issued;
             std::mutex issued_mutex;
-            for_each_bounded(static_cast<std::size_t>(ctx_.config.conductor.rotation_workers), batch.size(),
-                             [&](std::size_t i) {
-                                 if (remove(*batch[i])) {
-                                     std::lock_guard lock(issued_mutex);
-                                     issued.insert(input_.backups[batch[i]->backup].id);
-                                 }
-                             },
-                             ctx_.stop.flag());
+            for_each_bounded(
+                static_cast<std::size_t>(ctx_.config.conductor.rotation_workers), batch.size(),
+                [&](std::size_t i) {
+                    if (remove(*batch[i])) {
+                        std::lock_guard lock(issued_mutex);
+                        issued.insert(input_.backups[batch[i]->backup].id);
+                    }
+                },
+                ctx_.stop.flag());
             wait_until_deleted(ctx_, std::move(issued));
         }
     }
@@ -86,8 +88,8 @@ private:
                                  : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
         std::lock_guard lock(mutex_);
         if (!deleted && deleted.error().kind != ErrorKind::not_found) {
-            std::string line = fmt::format("cannot delete backup {} of volume {} yet: {}; retried next cycle", backup.id,
-                                           group.volume_id, deleted.error().message);
+            std::string line = fmt::format("cannot delete backup {} of volume {} yet: {}; retried next cycle",
+                                           backup.id, group.volume_id, deleted.error().message);
             log::warning(kLog, "{}", line);
             outcome_.problems.push_back(std::move(line));
             return false;
@@ -150,9 +152,7 @@ RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out)
     }
     outcome.kept = static_cast<int>(plan.keeps.size());
     if (dry_run) {
-        auto print = [&](const auto& d) {
-            print_line(out, core::describe(d, input, ctx.now()));
-        };
+        auto print = [&](const auto& d) { print_line(out, core::describe(d, input, ctx.now())); };
         for (const auto& d : plan.deletes) print(d);
         for (const auto& d : plan.keeps) print(d);
         return outcome;

@@ -13,7 +13,8 @@ WaitOutcome wait_until_not_listed(Context& ctx, StatusWait wait) {
         auto listed = ctx.cloud.cinder().list_backups({.status = wait.status});
         ++rounds;
         if (!listed) {
-            log::warning("conductor", "cannot check {} backups ({}); trying again", wait.status, listed.error().message);
+            log::warning("conductor", "cannot check {} backups ({}); trying again", wait.status,
+                         listed.error().message);
             continue;
         }
         std::set<std::string> still;

@@ -65,9 +65,12 @@ std::string assign(const Option& option, const std::string& value, Config& confi
         std::string operator()(Ignored) const { return {}; }
         std::string operator()(bool& (*field)(Config&)) const {
             auto v = lower(value);
-            if (v == "true" || v == "yes" || v == "on" || v == "1") field(config) = true;
-            else if (v == "false" || v == "no" || v == "off" || v == "0") field(config) = false;
-            else return "expected a boolean (true/false, yes/no, on/off, 1/0)";
+            if (v == "true" || v == "yes" || v == "on" || v == "1")
+                field(config) = true;
+            else if (v == "false" || v == "no" || v == "off" || v == "0")
+                field(config) = false;
+            else
+                return "expected a boolean (true/false, yes/no, on/off, 1/0)";
             return {};
         }
         std::string operator()(std::int64_t& (*field)(Config&)) const {
@@ -105,9 +108,12 @@ using SetAt = std::map<const Option*, std::string>;
 
 std::string shown_value(const Option& option, const std::string& value) {
     switch (option.secrecy) {
-    case Secrecy::none: return value;
-    case Secrecy::whole: return value.empty() ? value : "***";
-    case Secrecy::url_auth: return mask_url_password(value);
+        case Secrecy::none:
+            return value;
+        case Secrecy::whole:
+            return value.empty() ? value : "***";
+        case Secrecy::url_auth:
+            return mask_url_password(value);
     }
     return value;
 }
@@ -120,11 +126,13 @@ void apply_file(const fs::path& file, const std::string& text, LoadResult& out, 
     for (const auto& error : ini.errors) out.errors.push_back(fmt::format("{}:{}", name, error));
     for (const auto& [section, line] : ini.sections)
         if (!is_known_section(section))
-            out.warnings.push_back(fmt::format("{}:{}: unknown section [{}] (ignored)", name, line, escape_control_chars(section)));
+            out.warnings.push_back(
+                fmt::format("{}:{}: unknown section [{}] (ignored)", name, line, escape_control_chars(section)));
     for (const auto& entry : ini.entries) {
         if (!is_known_section(entry.section)) continue;
         const Option* option = find_option(entry.section, entry.key);
-        std::string where = fmt::format("{}:{}: [{}] {}", name, entry.line, entry.section, escape_control_chars(entry.key));
+        std::string where =
+            fmt::format("{}:{}: [{}] {}", name, entry.line, entry.section, escape_control_chars(entry.key));
         if (!option) {
             out.warnings.push_back(where + ": unknown option (ignored)");
             continue;
@@ -134,8 +142,9 @@ void apply_file(const fs::path& file, const std::string& text, LoadResult& out, 
             continue;
         }
         if (auto why = assign(*option, entry.value, out.config); !why.empty())
-            out.errors.push_back(
-                fmt::format("{} = {}: {}", where, escape_control_chars(shown_value(*option, entry.value)), escape_control_chars(why)));
+            out.errors.push_back(fmt::format("{} = {}: {}", where,
+                                             escape_control_chars(shown_value(*option, entry.value)),
+                                             escape_control_chars(why)));
         else
             set_at[option] = fmt::format("{}:{}", name, entry.line);
     }
@@ -174,7 +183,7 @@ void derive_database_path(LoadResult& out) {
     auto& db = out.config.database;
     if (db.connection.empty()) {
         fs::path state = out.config.defaults.state_path.empty() ? fs::path("/var/lib/staffeln")
-                                                                 : fs::path(out.config.defaults.state_path);
+                                                                : fs::path(out.config.defaults.state_path);
         db.path = state / "staffeln.db";
         db.connection = "sqlite:///" + db.path.string();
         return;
@@ -219,9 +228,7 @@ std::string option_value(const Config& config, const Option& option) {
         std::string operator()(std::vector<std::string>& (*field)(Config&)) const {
             return fmt::format("{}", fmt::join(field(mut()), ","));
         }
-        std::string operator()(std::chrono::seconds& (*field)(Config&)) const {
-            return format_duration(field(mut()));
-        }
+        std::string operator()(std::chrono::seconds& (*field)(Config&)) const { return format_duration(field(mut())); }
         // The table's accessors take a mutable Config; printing only reads through them.
         Config& mut() const { return const_cast<Config&>(config); }
     };

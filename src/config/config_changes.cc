@@ -10,8 +10,8 @@ std::vector<OptionChange> config_changes(const Config& before, const Config& aft
         if (std::holds_alternative<Ignored>(option.target)) continue;
         if (option.section == "conductor" && option.name == "backup_cycle_timeout") continue;  // alias
         if (option_value(before, option) == option_value(after, option)) continue;
-        out.push_back({option.section, option.name, shown_option_value(before, option), shown_option_value(after, option),
-                       read_at_start_only(option.section)});
+        out.push_back({option.section, option.name, shown_option_value(before, option),
+                       shown_option_value(after, option), read_at_start_only(option.section)});
     }
     return out;
 }

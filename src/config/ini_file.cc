@@ -62,8 +62,8 @@ IniFile parse_ini(std::string_view text) {
                                              escape_control_chars(trim(line.substr(0, sep)))));
             continue;
         }
-        out.entries.push_back({section, std::string(trim(line.substr(0, sep))),
-                               unquote(trim(line.substr(sep + 1))), number});
+        out.entries.push_back(
+            {section, std::string(trim(line.substr(0, sep))), unquote(trim(line.substr(sep + 1))), number});
         can_continue = true;
     }
     return out;

@@ -9,11 +9,16 @@ constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 ErrorKind kind_of_grpc_code(int code) {
     switch (code) {
-    case 3: return ErrorKind::invalid_input;
-    case 5: return ErrorKind::not_found;
-    case 7: return ErrorKind::forbidden;
-    case 16: return ErrorKind::unauthorized;
-    default: return ErrorKind::unavailable;
+        case 3:
+            return ErrorKind::invalid_input;
+        case 5:
+            return ErrorKind::not_found;
+        case 7:
+            return ErrorKind::forbidden;
+        case 16:
+            return ErrorKind::unauthorized;
+        default:
+            return ErrorKind::unavailable;
     }
 }
 

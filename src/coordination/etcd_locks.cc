@@ -71,8 +71,7 @@ public:
     ~EtcdLock() override {
         // Deleted only while still ours: after a lost lease the key may be someone else's now.
         const std::string key64 = base64_encode(key_);
-        json txn{{"compare",
-                  {{{"target", "CREATE"}, {"key", key64}, {"create_revision", std::to_string(revision_)}}}},
+        json txn{{"compare", {{{"target", "CREATE"}, {"key", key64}, {"create_revision", std::to_string(revision_)}}}},
                  {"success", {{{"request_delete_range", {{"key", key64}}}}}}};
         if (auto done = session_->gateway.call("kv/txn", txn, Idempotent::yes); !done)
             log::warning(kLog, "lock {} not released at once ({}); it goes when the lease expires", key_,
@@ -206,8 +205,9 @@ Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
     const std::string key = std::string(kPrefix) + name;
     const std::string key64 = base64_encode(key);
     json txn{{"compare", {{{"target", "CREATE"}, {"key", key64}, {"create_revision", "0"}}}},
-             {"success", {{{"request_put", {{"key", key64}, {"value", base64_encode(session_->holder)},
-                                             {"lease", std::to_string(*lease)}}}}}},
+             {"success",
+              {{{"request_put",
+                 {{"key", key64}, {"value", base64_encode(session_->holder)}, {"lease", std::to_string(*lease)}}}}}},
              {"failure", {{{"request_range", {{"key", key64}}}}}}};
     auto answer = session_->gateway.call("kv/txn", txn, Idempotent::no);
     if (!answer || !answer->value("succeeded", false)) {

@@ -81,8 +81,7 @@ bool is_etcd_url(const std::string& url) { return url.starts_with("etcd3+"); }
 
 Result<EtcdSettings> parse_etcd_url(const std::string& url) {
     bool tls = url.starts_with(kTls);
-    if (!tls && !url.starts_with(kPlain))
-        return bad("use etcd3+http://HOST:2379 or etcd3+https://HOST:2379");
+    if (!tls && !url.starts_with(kPlain)) return bad("use etcd3+http://HOST:2379 or etcd3+https://HOST:2379");
     std::string_view rest = std::string_view(url).substr(tls ? kTls.size() : kPlain.size());
     auto query_at = rest.find('?');
     std::string_view hosts = rest.substr(0, query_at);
@@ -105,9 +104,12 @@ Result<EtcdSettings> parse_etcd_url(const std::string& url) {
     std::string api_version = "v3";
     bool lease_ttl_given = false;
     for (const auto& [name, value] : options) {
-        if (name == "ca_cert") settings.tls.cacert = value;
-        else if (name == "cert_cert") settings.tls.cert = value;
-        else if (name == "cert_key") settings.tls.key = value;
+        if (name == "ca_cert")
+            settings.tls.cacert = value;
+        else if (name == "cert_cert")
+            settings.tls.cert = value;
+        else if (name == "cert_key")
+            settings.tls.key = value;
         else if (name == "api_version") {
             if (value != "v3" && value != "v3beta" && value != "v3alpha")
                 return bad(fmt::format("api_version={} is not v3, v3beta or v3alpha", value));
@@ -118,15 +120,16 @@ Result<EtcdSettings> parse_etcd_url(const std::string& url) {
             (name == "timeout" ? settings.request_timeout : settings.lease_ttl) = *s;
             lease_ttl_given = lease_ttl_given || name == "lock_timeout";
         } else {
-            return bad(fmt::format("unknown option '{}' (known: ca_cert, cert_cert, cert_key, timeout, "
-                                        "lock_timeout, api_version)", name));
+            return bad(
+                fmt::format("unknown option '{}' (known: ca_cert, cert_cert, cert_key, timeout, "
+                            "lock_timeout, api_version)",
+                            name));
         }
     }
     if (!lease_ttl_given) settings.lease_ttl = settings.request_timeout;
     if (!tls && (!settings.tls.cacert.empty() || !settings.tls.cert.empty() || !settings.tls.key.empty()))
         return bad("TLS options need etcd3+https://");
-    if (settings.tls.cert.empty() != settings.tls.key.empty())
-        return bad("cert_cert and cert_key go together");
+    if (settings.tls.cert.empty() != settings.tls.key.empty()) return bad("cert_cert and cert_key go together");
     for (const auto& hostport : split(hosts, ',')) {
         auto base = endpoint(hostport, tls, api_version);
         if (!base) return base.error();

@@ -39,7 +39,8 @@ bool valid_name(const std::string& name) {
 
 // True when fd still is the file at path (not unlinked or replaced since it was opened).
 bool still_linked(int fd, const fs::path& path) {
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd, &by_fd) != 0 || ::stat(path.c_str(), &by_path) != 0) return false;
     return by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev;
 }
@@ -50,8 +51,8 @@ Result<std::unique_ptr<FileLocks>> FileLocks::open(const fs::path& dir) {
     std::error_code ec;
     if (!fs::exists(dir, ec)) {
         if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            return make_error(ErrorKind::io, fmt::format("cannot create lock directory {}: {}", dir.string(),
-                                                         std::strerror(errno)));
+            return make_error(ErrorKind::io,
+                              fmt::format("cannot create lock directory {}: {}", dir.string(), std::strerror(errno)));
     } else if (!fs::is_directory(dir, ec)) {
         return make_error(ErrorKind::io, fmt::format("lock directory {} is not a directory", dir.string()));
     }
@@ -59,13 +60,13 @@ Result<std::unique_ptr<FileLocks>> FileLocks::open(const fs::path& dir) {
 }
 
 Result<std::unique_ptr<Lock>> FileLocks::try_lock(const std::string& name) {
-    if (!valid_name(name))
-        return make_error(ErrorKind::invalid_input, fmt::format("invalid lock name '{}'", name));
+    if (!valid_name(name)) return make_error(ErrorKind::invalid_input, fmt::format("invalid lock name '{}'", name));
     fs::path path = dir_ / (name + ".lock");
     for (int attempt = 0; attempt < 10; ++attempt) {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
-            return make_error(ErrorKind::io, fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
+            return make_error(ErrorKind::io,
+                              fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int err = errno;
             ::close(fd);

@@ -8,9 +8,7 @@ bool comes_before(const ChainNode& a, const ChainNode& b) {
     return std::tie(a.data_timestamp, a.created_at, a.id) < std::tie(b.data_timestamp, b.created_at, b.id);
 }
 
-bool can_be_parent(std::string_view status) {
-    return status != "error" && status != "creating";
-}
+bool can_be_parent(std::string_view status) { return status != "error" && status != "creating"; }
 
 std::vector<std::size_t> infer_parents(std::span<const ChainNode> ordered) {
     std::vector<std::size_t> parent(ordered.size(), kNoParent);

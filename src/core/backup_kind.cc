@@ -11,9 +11,7 @@
 namespace staffeln::core {
 namespace {
 
-KindDecision full(std::string reason) {
-    return {BackupKind::full, std::move(reason), {}};
-}
+KindDecision full(std::string reason) { return {BackupKind::full, std::move(reason), {}}; }
 
 struct OrderedBackups {
     std::vector<const Backup*> backups;
@@ -49,16 +47,17 @@ KindDecision decide_kind(std::span<const Backup* const> volume_backups, int full
     if (newest == kNoParent) return full("no available backup of this volume to build on");
     const Backup& parent = *chain.backups[newest];
     if (!made_by_staffeln(parent))
-        return full(fmt::format("the newest available backup {} was not made by staffeln and Cinder would "
-                                "make it the parent",
-                                parent.id));
+        return full(
+            fmt::format("the newest available backup {} was not made by staffeln and Cinder would "
+                        "make it the parent",
+                        parent.id));
     int incrementals = 0;
     std::size_t at = newest;
     for (; chain.backups[at]->is_incremental; ++incrementals) {
         at = chain.parent[at];
         if (at == kNoParent)
-            return full(fmt::format("the chain under backup {} is incomplete: its full backup is not in Cinder",
-                                    parent.id));
+            return full(
+                fmt::format("the chain under backup {} is incomplete: its full backup is not in Cinder", parent.id));
         if (!made_by_staffeln(*chain.backups[at]))
             return full(fmt::format("the chain under backup {} includes backup {}, not made by staffeln", parent.id,
                                     chain.backups[at]->id));

@@ -26,8 +26,8 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_chars) {
 std::string backup_name(const Server& server, const Volume& volume, TimePoint now) {
     std::string_view instance = server.name.empty() ? server.id : server.name;
     std::string_view disk = volume.name.empty() ? volume.id : volume.name;
-    auto whole = fmt::format("{}_{}_{}", utf8_prefix(instance, kMaxNamePartChars),
-                             utf8_prefix(disk, kMaxNamePartChars), now.time_since_epoch().count());
+    auto whole = fmt::format("{}_{}_{}", utf8_prefix(instance, kMaxNamePartChars), utf8_prefix(disk, kMaxNamePartChars),
+                             now.time_since_epoch().count());
     return std::string(utf8_prefix(whole, kMaxBackupNameChars));
 }
 

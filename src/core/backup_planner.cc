@@ -35,9 +35,7 @@ struct ByVolume {
     bool operator()(std::string_view id, const Backup* b) const { return id < b->volume_id; }
 };
 
-bool is_open(TaskStatus s) {
-    return s == TaskStatus::pending || s == TaskStatus::in_flight;
-}
+bool is_open(TaskStatus s) { return s == TaskStatus::pending || s == TaskStatus::in_flight; }
 
 std::string age_text(TimePoint from, TimePoint now) {
     return format_duration(std::chrono::duration_cast<seconds>(now - from));
@@ -101,14 +99,16 @@ private:
         if (record && !is_open(record->status)) {
             for (auto* b : list)
                 if (b->id != record->backup_id)
-                    delete_duplicate(task_id, *b, fmt::format("task {} is already {}", task_id, to_string(record->status)));
+                    delete_duplicate(task_id, *b,
+                                     fmt::format("task {} is already {}", task_id, to_string(record->status)));
             return;
         }
         const Backup* keeper = list.front();
         for (auto* b : list)
             if (record && b->id == record->backup_id) keeper = b;
         for (auto* b : list)
-            if (b != keeper) delete_duplicate(task_id, *b, fmt::format("task {} already owns backup {}", task_id, keeper->id));
+            if (b != keeper)
+                delete_duplicate(task_id, *b, fmt::format("task {} already owns backup {}", task_id, keeper->id));
         if (!record) supersede_unsent(task_id, *keeper);
         if (!record || record->backup_id != keeper->id) adopt(task_id, record, *keeper);
         adopted_[task_id] = keeper;
@@ -128,25 +128,28 @@ private:
             // A backup older than the task was in Cinder's listing when the task was planned.
             if (keeper.created_at < t->created_at) continue;
             if (tagged_.contains(t->task_id) || !superseded_.insert(t->task_id).second) continue;
-            plan_.actions.push_back(FailTask{t->task_id, "",
-                                             fmt::format("superseded: backup {} of task {} backed volume {} up while this "
-                                                         "task's create never reached Cinder",
-                                                         keeper.id, task_id, keeper.volume_id)});
+            plan_.actions.push_back(
+                FailTask{t->task_id, "",
+                         fmt::format("superseded: backup {} of task {} backed volume {} up while this "
+                                     "task's create never reached Cinder",
+                                     keeper.id, task_id, keeper.volume_id)});
         }
     }
 
     void delete_duplicate(std::string_view task_id, const Backup& b, std::string why) {
-        plan_.actions.push_back(DeleteDuplicate{std::string(task_id), b.id, fmt::format("backup {} also carries the tag of task {}, "
-                                                                            "but {}", b.id, task_id, why)});
+        plan_.actions.push_back(DeleteDuplicate{std::string(task_id), b.id,
+                                                fmt::format("backup {} also carries the tag of task {}, "
+                                                            "but {}",
+                                                            b.id, task_id, why)});
     }
 
     void adopt(std::string_view task_id, const TaskRecord* record, const Backup& b) {
-        std::string why = !record ? fmt::format("backup {} carries task {}'s tag but the store has no such task", b.id, task_id)
-                          : record->backup_id.empty()
-                              ? fmt::format("the create of task {} reached Cinder as backup {} but was not recorded",
-                                            task_id, b.id)
-                              : fmt::format("task {} recorded backup {} but Cinder holds backup {} with its tag", task_id,
-                                            record->backup_id, b.id);
+        std::string why =
+            !record ? fmt::format("backup {} carries task {}'s tag but the store has no such task", b.id, task_id)
+            : record->backup_id.empty()
+                ? fmt::format("the create of task {} reached Cinder as backup {} but was not recorded", task_id, b.id)
+                : fmt::format("task {} recorded backup {} but Cinder holds backup {} with its tag", task_id,
+                              record->backup_id, b.id);
         plan_.actions.push_back(AdoptBackup{std::string(task_id), record != nullptr, b.id, b.volume_id, b.project_id,
                                             record ? record->server_id : server_of(b.volume_id),
                                             b.is_incremental ? BackupKind::incremental : BackupKind::full, b.created_at,
@@ -185,29 +188,33 @@ private:
         if (!task.record->backup_id.empty())
             return fail_task(task, "", fmt::format("backup {} is no longer in Cinder", task.record->backup_id));
         if (now_ - task.created_at > policy_.backup_cycle_timeout) {
-            std::string last = task.record->last_error.empty() ? "" : fmt::format(" (last error: {})", task.record->last_error);
-            return fail_task(task, "", fmt::format("the create did not reach Cinder within backup_cycle_timeout {}{}",
-                                                   format_duration(policy_.backup_cycle_timeout), last));
+            std::string last =
+                task.record->last_error.empty() ? "" : fmt::format(" (last error: {})", task.record->last_error);
+            return fail_task(task, "",
+                             fmt::format("the create did not reach Cinder within backup_cycle_timeout {}{}",
+                                         format_duration(policy_.backup_cycle_timeout), last));
         }
         pending_by_volume_[task.volume_id].push_back(task.record);
     }
 
     void settle_with_backup(const OpenTask& task, const Backup& b, const std::string& server_id) {
         if (b.status == "available")
-            return plan_.actions.push_back(CompleteTask{task.task_id, b.id, server_id,
-                                                        fmt::format("backup {} is available", b.id)});
+            return plan_.actions.push_back(
+                CompleteTask{task.task_id, b.id, server_id, fmt::format("backup {} is available", b.id)});
         if (b.status == "error")
-            return fail_task(task, b.id, fmt::format("Cinder set backup {} to error: {}", b.id,
-                                                     b.fail_reason.empty() ? "no reason given" : b.fail_reason));
+            return fail_task(task, b.id,
+                             fmt::format("Cinder set backup {} to error: {}", b.id,
+                                         b.fail_reason.empty() ? "no reason given" : b.fail_reason));
         if (b.status != "creating")
-            return fail_task(task, "", fmt::format("backup {} went to status '{}' before it was available", b.id, b.status));
+            return fail_task(task, "",
+                             fmt::format("backup {} went to status '{}' before it was available", b.id, b.status));
         busy_.emplace(b.volume_id, &b);
         if (now_ - task.created_at > policy_.backup_cycle_timeout)
-            plan_.actions.push_back(CancelTask{task.task_id, b.id,
-                                               fmt::format("backup {} is still creating {} after the task started, past "
-                                                           "backup_cycle_timeout {}",
-                                                           b.id, age_text(task.created_at, now_),
-                                                           format_duration(policy_.backup_cycle_timeout))});
+            plan_.actions.push_back(CancelTask{
+                task.task_id, b.id,
+                fmt::format("backup {} is still creating {} after the task started, past "
+                            "backup_cycle_timeout {}",
+                            b.id, age_text(task.created_at, now_), format_duration(policy_.backup_cycle_timeout))});
     }
 
     void fail_task(const OpenTask& task, std::string delete_id, std::string reason) {
@@ -242,9 +249,9 @@ private:
         auto pending = take_pending(volume_id);
         auto vol = snap_.volumes.find(volume_id);
         if (vol == snap_.volumes.end())
-            return fail_volume(server, volume_id, server.project_id, pending,
-                               fmt::format("volume {} attached to server {} is not in Cinder's listing", volume_id,
-                                           server.name));
+            return fail_volume(
+                server, volume_id, server.project_id, pending,
+                fmt::format("volume {} attached to server {} is not in Cinder's listing", volume_id, server.name));
         const Volume& v = vol->second;
         const std::string project = v.project_id.empty() ? server.project_id : v.project_id;
         if (auto busy = busy_.find(volume_id); busy != busy_.end()) {
@@ -259,9 +266,9 @@ private:
             return skip(server, v, project, SkipReason::skip_flag, reason);
         }
         if (v.status != "available" && v.status != "in-use")
-            return fail_volume(server, volume_id, project, pending,
-                               fmt::format("volume {} is '{}'; only available or in-use volumes are backed up", v.id,
-                                           v.status));
+            return fail_volume(
+                server, volume_id, project, pending,
+                fmt::format("volume {} is '{}'; only available or in-use volumes are backed up", v.id, v.status));
         if (!pending.empty()) return retry(server, v, project, pending);
         if (!volumes_too_) return;
         if (auto recent = recent_backup(volume_id))
@@ -291,7 +298,7 @@ private:
         if (!volumes_too_) return;
         bool no_parent = is_no_parent_error(first.last_error);
         auto create = make_create(first.task_id, server, v, project, no_parent);
-        auto reason = no_parent ? std::string(kNoParentReason)
+        auto reason = no_parent                  ? std::string(kNoParentReason)
                       : first.last_error.empty() ? std::string("the create was not confirmed by Cinder")
                                                  : fmt::format("the create failed: {}", first.last_error);
         plan_.actions.push_back(RetryCreate{std::move(create), std::move(reason)});
@@ -316,16 +323,25 @@ private:
         std::vector<const Backup*> same_project;
         for (auto* b : backups_of(v.id))
             if (b->project_id == project) same_project.push_back(b);
-        KindDecision kind = force_full ? KindDecision{BackupKind::full,
-                                                      fmt::format("{}: retrying as a full backup", kNoParentReason), {}}
-                                       : decide_kind(same_project, policy_.full_backup_depth);
-        return CreateBackup{std::move(task_id), v.id, project, server.id, backup_name(server, v, now_), kind.kind,
-                            v.status == "in-use", std::move(kind.reason), std::move(kind.parent_id)};
+        KindDecision kind =
+            force_full
+                ? KindDecision{BackupKind::full, fmt::format("{}: retrying as a full backup", kNoParentReason), {}}
+                : decide_kind(same_project, policy_.full_backup_depth);
+        return CreateBackup{std::move(task_id),
+                            v.id,
+                            project,
+                            server.id,
+                            backup_name(server, v, now_),
+                            kind.kind,
+                            v.status == "in-use",
+                            std::move(kind.reason),
+                            std::move(kind.parent_id)};
     }
 
     void fail_unattached_pending() {
         for (auto& [volume_id, pending] : pending_by_volume_)
-            fail_pending(pending, fmt::format("volume {} is no longer attached to a server that wants backups", volume_id));
+            fail_pending(pending,
+                         fmt::format("volume {} is no longer attached to a server that wants backups", volume_id));
     }
 
     const BackupSnapshot& snap_;
@@ -337,12 +353,12 @@ private:
 
     std::unordered_map<std::string_view, const TaskRecord*> tasks_by_id_;
     std::unordered_map<std::string_view, const Server*> server_of_volume_;  // tagged servers first
-    std::vector<std::optional<std::string_view>> tags_;  // parallel to snap_.backups
+    std::vector<std::optional<std::string_view>> tags_;                     // parallel to snap_.backups
     std::unordered_map<std::string_view, const Backup*> by_id_;
     // Sorted by volume id, PlanScope::cycle only: a map of vectors took 2 MB at 20,000 volumes.
     std::vector<const Backup*> by_volume_;
     std::unordered_map<std::string_view, std::vector<const Backup*>> tagged_;  // keyed by tags_
-    std::unordered_map<std::string_view, const Backup*> busy_;  // volumes with a staffeln backup creating
+    std::unordered_map<std::string_view, const Backup*> busy_;     // volumes with a staffeln backup creating
     std::unordered_map<std::string_view, const Backup*> adopted_;  // task id (a view of tags_) -> the backup it keeps
     std::map<std::string, std::vector<const TaskRecord*>> pending_by_volume_;  // ordered: deterministic output
     std::unordered_map<std::string_view, std::vector<const TaskRecord*>> unsent_by_volume_;  // open, no backup id
@@ -383,11 +399,15 @@ std::string describe(const BackupAction& action) {
             },
             [](const SkipVolume& a) { return fmt::format("skip volume {}: {}", a.volume_id, a.reason); },
             [](const FailVolume& a) { return fmt::format("fail volume {}: {}", a.volume_id, a.reason); },
-            [](const AdoptBackup& a) { return fmt::format("adopt backup {} into task {}: {}", a.backup_id, a.task_id, a.reason); },
+            [](const AdoptBackup& a) {
+                return fmt::format("adopt backup {} into task {}: {}", a.backup_id, a.task_id, a.reason);
+            },
             [](const CompleteTask& a) { return fmt::format("complete task {}: {}", a.task_id, a.reason); },
             [](const FailTask& a) { return fmt::format("fail task {}: {}", a.task_id, a.reason); },
             [](const CancelTask& a) { return fmt::format("cancel task {}: {}", a.task_id, a.reason); },
-            [](const DeleteDuplicate& a) { return fmt::format("delete duplicate backup {}: {}", a.backup_id, a.reason); },
+            [](const DeleteDuplicate& a) {
+                return fmt::format("delete duplicate backup {}: {}", a.backup_id, a.reason);
+            },
         },
         action);
 }

@@ -7,9 +7,7 @@ namespace {
 
 constexpr std::string_view kDescription = "Backup by staffeln";
 
-bool is_task_id_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-}
+bool is_task_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }
 
 std::optional<std::string_view> from_description(std::string_view description) {
     auto at = description.find(kTaskDescriptionMarker);
@@ -35,8 +33,8 @@ BackupTagFields tag_fields(std::string_view task_id, TagForm form) {
         fields.description = std::string(kDescription);
         fields.metadata.emplace(std::string(kTaskMetadataKey), std::string(task_id));
     } else {
-        fields.description = std::string(kDescription) + " [" + std::string(kTaskDescriptionMarker) +
-                             std::string(task_id) + "]";
+        fields.description =
+            std::string(kDescription) + " [" + std::string(kTaskDescriptionMarker) + std::string(task_id) + "]";
     }
     return fields;
 }
@@ -53,9 +51,7 @@ std::optional<std::string> task_id_of(const Backup& backup) {
     return std::string(*id);
 }
 
-bool made_by_staffeln(const Backup& backup) {
-    return task_id_view(backup).has_value();
-}
+bool made_by_staffeln(const Backup& backup) { return task_id_view(backup).has_value(); }
 
 bool is_valid_task_id(std::string_view task_id) {
     if (task_id.empty() || task_id.size() > kMaxTaskIdLength) return false;

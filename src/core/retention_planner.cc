@@ -25,7 +25,8 @@ struct VolumePolicy {
 
 class RetentionPlanner {
 public:
-    RetentionPlanner(const RetentionInput& in, const RetentionPolicy& p, TimePoint now) : in_(in), policy_(p), now_(now) {}
+    RetentionPlanner(const RetentionInput& in, const RetentionPolicy& p, TimePoint now)
+        : in_(in), policy_(p), now_(now) {}
 
     RetentionPlan run() {
         index_volume_policies();
@@ -48,10 +49,12 @@ private:
             VolumePolicy mine{policy_.retention_time, -1, true};
             if (auto value = retention_metadata(server)) {
                 auto parsed = parse_duration(*value);
-                if (!parsed.ok()) warn(server, *value, parsed.error().message);
+                if (!parsed.ok())
+                    warn(server, *value, parsed.error().message);
                 else if (*parsed > kMaxRetention)
                     warn(server, *value, fmt::format("it is longer than {}", format_duration(kMaxRetention)));
-                else mine = {*parsed, static_cast<std::int32_t>(s), true};
+                else
+                    mine = {*parsed, static_cast<std::int32_t>(s), true};
             }
             for (const auto& volume_id : server.volume_ids) {
                 auto [it, fresh] = volumes_.try_emplace(volume_id, mine);
@@ -149,14 +152,22 @@ private:
         RetentionDecision d{index, RetentionReason::within_retention, false, 0, 0, vp.server, vp.retention};
         auto record = closed_record(i, b);
         if (!b.made_by_staffeln) return keep_silently(members, i);
-        if (b.state == BackupState::deleting) d.reason = RetentionReason::busy;
-        else if (record || b.state == BackupState::error) return decide_failed(members, i, d, record);
-        else if (now_ - b.created_at <= vp.retention) d.reason = RetentionReason::within_retention;
-        else if (floor_[i]) d.reason = RetentionReason::safety_floor;
-        else if (needed_by_[i] != kNone) d.reason = RetentionReason::needed_by_kept;
-        else if (b.state != BackupState::available) d.reason = RetentionReason::busy;
-        else if (b.has_dependent_backups && !has_child_[i]) d.reason = RetentionReason::dependents_unseen;
-        else return remove(i, d, RetentionReason::expired);
+        if (b.state == BackupState::deleting)
+            d.reason = RetentionReason::busy;
+        else if (record || b.state == BackupState::error)
+            return decide_failed(members, i, d, record);
+        else if (now_ - b.created_at <= vp.retention)
+            d.reason = RetentionReason::within_retention;
+        else if (floor_[i])
+            d.reason = RetentionReason::safety_floor;
+        else if (needed_by_[i] != kNone)
+            d.reason = RetentionReason::needed_by_kept;
+        else if (b.state != BackupState::available)
+            d.reason = RetentionReason::busy;
+        else if (b.has_dependent_backups && !has_child_[i])
+            d.reason = RetentionReason::dependents_unseen;
+        else
+            return remove(i, d, RetentionReason::expired);
         keep(members, i, d);
     }
 
@@ -240,12 +251,18 @@ std::string source(const RetentionDecision& d, const RetentionInput& in) {
 
 const char* state_text(BackupState s) {
     switch (s) {
-        case BackupState::available: return "available";
-        case BackupState::creating: return "creating";
-        case BackupState::error: return "error";
-        case BackupState::deleting: return "deleting";
-        case BackupState::restoring: return "restoring";
-        case BackupState::other: return "other";
+        case BackupState::available:
+            return "available";
+        case BackupState::creating:
+            return "creating";
+        case BackupState::error:
+            return "error";
+        case BackupState::deleting:
+            return "deleting";
+        case BackupState::restoring:
+            return "restoring";
+        case BackupState::other:
+            return "other";
     }
     return "other";
 }
@@ -292,14 +309,16 @@ std::string describe(const RetentionDecision& d, const RetentionInput& in, TimeP
         case RetentionReason::within_retention:
             return fmt::format("keep {}: age {} within retention {}", head, age, limit);
         case RetentionReason::safety_floor:
-            return fmt::format("keep {}: safety floor, newest available chain of a volume whose server is still "
-                               "tagged (age {} exceeds retention {})",
-                               head, age, limit);
+            return fmt::format(
+                "keep {}: safety floor, newest available chain of a volume whose server is still "
+                "tagged (age {} exceeds retention {})",
+                head, age, limit);
         case RetentionReason::needed_by_kept:
             return fmt::format("keep {}: age {} exceeds retention {}, but kept backup {} depends on it", head, age,
                                limit, in.backups[d.related].id);
         case RetentionReason::busy:
-            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head, state_text(b.state));
+            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head,
+                               state_text(b.state));
         case RetentionReason::dependents_unseen:
             return fmt::format("keep {}: Cinder reports dependent backups that its listing does not show", head);
     }

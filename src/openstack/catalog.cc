@@ -19,9 +19,8 @@ Result<std::string> Catalog::endpoint(std::initializer_list<std::string_view> ty
     }
     std::string wanted;
     for (std::string_view type : types) wanted += (wanted.empty() ? "" : " or ") + std::string(type);
-    return make_error(ErrorKind::not_found,
-                      fmt::format("no {} endpoint for {} in region '{}' in the service catalog", interface, wanted,
-                                  region.empty() ? "any" : region));
+    return make_error(ErrorKind::not_found, fmt::format("no {} endpoint for {} in region '{}' in the service catalog",
+                                                        interface, wanted, region.empty() ? "any" : region));
 }
 
 std::string for_project(const std::string& url, std::string_view from_project, std::string_view to_project) {

@@ -8,15 +8,27 @@ namespace {
 constexpr Microversion backup_metadata_version{3, 43};
 
 // What parse_volume and parse_backup read.
-constexpr std::string_view kVolumeFields[] = {"id", "name", "os-vol-tenant-attr:tenant_id", "status", "size", "metadata"};
-constexpr std::string_view kBackupFields[] = {"id", "name", "description", "os-backup-project-attr:project_id",
-                                              "volume_id", "status", "fail_reason", "is_incremental",
-                                              "has_dependent_backups", "created_at", "data_timestamp", "size",
-                                              "snapshot_id", "metadata"};
+constexpr std::string_view kVolumeFields[] = {"id",     "name", "os-vol-tenant-attr:tenant_id",
+                                              "status", "size", "metadata"};
+constexpr std::string_view kBackupFields[] = {"id",
+                                              "name",
+                                              "description",
+                                              "os-backup-project-attr:project_id",
+                                              "volume_id",
+                                              "status",
+                                              "fail_reason",
+                                              "is_incremental",
+                                              "has_dependent_backups",
+                                              "created_at",
+                                              "data_timestamp",
+                                              "size",
+                                              "snapshot_id",
+                                              "metadata"};
 
 Volume parse_volume(const Json& v) {
-    return Volume{string_field(v, "id"), optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
-                  string_field(v, "status"), optional_int(v, "size"), metadata_field(v, "metadata")};
+    return Volume{
+        string_field(v, "id"),     optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
+        string_field(v, "status"), optional_int(v, "size"),    metadata_field(v, "metadata")};
 }
 
 Backup parse_backup(const Json& b) {
@@ -52,10 +64,13 @@ Result<std::vector<Volume>> Cinder::list_volumes(const VolumeQuery& query) {
                                                                {"project_id", query.project_id},
                                                                {"limit", std::to_string(query.page_size)}});
     std::vector<Volume> volumes;
-    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "volumes_links",
-                                     "cinder GET /volumes/detail", [&](const Json& page) {
-                                         for (const Json& v : array_field(page, "volumes")) volumes.push_back(parse_volume(v));
-                                     }, {"volumes", kVolumeFields});
+    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent},
+                                     "volumes_links", "cinder GET /volumes/detail",
+                                     [&](const Json& page) {
+                                         for (const Json& v : array_field(page, "volumes"))
+                                             volumes.push_back(parse_volume(v));
+                                     },
+                                     {"volumes", kVolumeFields});
     if (!status) return status.error();
     return volumes;
 }
@@ -74,9 +89,11 @@ Status Cinder::for_each_backup(const BackupQuery& query, const std::function<voi
                                                                {"status", query.status},
                                                                {"limit", std::to_string(query.page_size)}});
     return session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
-                            "cinder GET /backups/detail", [&](const Json& page) {
+                            "cinder GET /backups/detail",
+                            [&](const Json& page) {
                                 for (const Json& b : array_field(page, "backups")) on_backup(parse_backup(b));
-                            }, {"backups", kBackupFields});
+                            },
+                            {"backups", kBackupFields});
 }
 
 Result<bool> Cinder::supports_backup_metadata() {
@@ -108,28 +125,38 @@ Result<std::string> Cinder::create_backup(const BackupRequest& request) {
 }
 
 Result<Backup> Cinder::get_backup(const std::string& backup_id, const std::string& project_id) {
-    auto response = session_.call({Service::block_storage, "GET", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
+    auto response =
+        session_.call({Service::block_storage, "GET", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
     if (!response) return response.error();
     return parse_response("cinder GET /backups/" + backup_id, response->body,
                           [](const Json& body) { return parse_backup(object_field(body, "backup")); });
 }
 
 Status Cinder::delete_backup(const std::string& backup_id, const std::string& project_id) {
-    auto response = session_.call({Service::block_storage, "DELETE", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
+    auto response = session_.call(
+        {Service::block_storage, "DELETE", backup_path(backup_id), {}, project_id, Idempotency::idempotent});
     if (!response) return response.error();
     return {};
 }
 
 Status Cinder::force_delete_backup(const std::string& backup_id) {
-    auto response = session_.call({Service::block_storage, "POST", backup_path(backup_id) + "/action",
-                                   R"({"os-force_delete": {}})", {}, Idempotency::idempotent});
+    auto response = session_.call({Service::block_storage,
+                                   "POST",
+                                   backup_path(backup_id) + "/action",
+                                   R"({"os-force_delete": {}})",
+                                   {},
+                                   Idempotency::idempotent});
     if (!response) return response.error();
     return {};
 }
 
 Result<BackupQuota> Cinder::backup_quota(const std::string& project_id) {
-    auto response = session_.call({Service::block_storage, "GET", "/os-quota-sets/" + percent_encode(project_id) + "?usage=True",
-                                   {}, {}, Idempotency::idempotent});
+    auto response = session_.call({Service::block_storage,
+                                   "GET",
+                                   "/os-quota-sets/" + percent_encode(project_id) + "?usage=True",
+                                   {},
+                                   {},
+                                   Idempotency::idempotent});
     if (!response) return response.error();
     return parse_response("cinder GET /os-quota-sets/" + project_id, response->body, [](const Json& body) {
         const Json& quota_set = object_field(body, "quota_set");
@@ -138,8 +165,8 @@ Result<BackupQuota> Cinder::backup_quota(const std::string& project_id) {
 }
 
 Result<BackupRecord> Cinder::export_record(const std::string& backup_id) {
-    auto response = session_.call({Service::block_storage, "GET", backup_path(backup_id) + "/export_record", {}, {},
-                                   Idempotency::idempotent});
+    auto response = session_.call(
+        {Service::block_storage, "GET", backup_path(backup_id) + "/export_record", {}, {}, Idempotency::idempotent});
     if (!response) return response.error();
     return parse_response("cinder GET /backups/" + backup_id + "/export_record", response->body, [](const Json& body) {
         const Json& record = object_field(body, "backup-record");
@@ -148,9 +175,10 @@ Result<BackupRecord> Cinder::export_record(const std::string& backup_id) {
 }
 
 Result<std::string> Cinder::import_record(const BackupRecord& record) {
-    const Json request{{"backup-record", {{"backup_service", record.backup_service}, {"backup_url", record.backup_url}}}};
-    auto response = session_.call({Service::block_storage, "POST", "/backups/import_record", request.dump(), {},
-                                   Idempotency::not_idempotent});
+    const Json request{
+        {"backup-record", {{"backup_service", record.backup_service}, {"backup_url", record.backup_url}}}};
+    auto response = session_.call(
+        {Service::block_storage, "POST", "/backups/import_record", request.dump(), {}, Idempotency::not_idempotent});
     if (!response) return response.error();
     return parse_response("cinder POST /backups/import_record", response->body,
                           [](const Json& body) { return string_field(object_field(body, "backup"), "id"); });

@@ -9,11 +9,24 @@
 namespace staffeln::openstack {
 namespace {
 
-const char* const auth_keys[] = {
-    "auth_url", "username", "user_id", "password", "project_name", "project_id", "tenant_name", "tenant_id",
-    "user_domain_name", "user_domain_id", "project_domain_name", "project_domain_id", "default_domain",
-    "domain_id", "domain_name", "application_credential_id", "application_credential_name",
-    "application_credential_secret"};
+const char* const auth_keys[] = {"auth_url",
+                                 "username",
+                                 "user_id",
+                                 "password",
+                                 "project_name",
+                                 "project_id",
+                                 "tenant_name",
+                                 "tenant_id",
+                                 "user_domain_name",
+                                 "user_domain_id",
+                                 "project_domain_name",
+                                 "project_domain_id",
+                                 "default_domain",
+                                 "domain_id",
+                                 "domain_name",
+                                 "application_credential_id",
+                                 "application_credential_name",
+                                 "application_credential_secret"};
 
 class Reader {
 public:
@@ -73,8 +86,10 @@ TlsOptions tls_of(const Reader& r) {
     TlsOptions tls{r.get({"cacert"}), truthy(r.get({"insecure"})), r.get({"cert"}), r.get({"key"})};
     // clouds.yaml's verify: false means insecure; a path means a CA bundle.
     if (const std::string verify = r.get({"verify"}); !verify.empty()) {
-        if (verify == "false" || verify == "False") tls.insecure = true;
-        else if (verify != "true" && verify != "True" && tls.cacert.empty()) tls.cacert = verify;
+        if (verify == "false" || verify == "False")
+            tls.insecure = true;
+        else if (verify != "true" && verify != "True" && tls.cacert.empty())
+            tls.cacert = verify;
     }
     return tls;
 }
@@ -89,7 +104,8 @@ void read_identity(const Reader& r, Credentials& c) {
     const std::string fallback_domain = r.get({"default_domain", "domain_id"});
     c.user_domain_name = r.get({"user_domain_name"});
     c.user_domain_id = r.get({"user_domain_id"});
-    if (c.user_domain_name.empty() && c.user_domain_id.empty()) c.user_domain_id = fallback_domain.empty() ? "default" : fallback_domain;
+    if (c.user_domain_name.empty() && c.user_domain_id.empty())
+        c.user_domain_id = fallback_domain.empty() ? "default" : fallback_domain;
     c.project_domain_name = r.get({"project_domain_name"});
     c.project_domain_id = r.get({"project_domain_id"});
     if (c.project_domain_name.empty() && c.project_domain_id.empty())

@@ -55,7 +55,8 @@ Status merge_secure(const std::filesystem::path& clouds_file, const std::string&
 
 }  // namespace
 
-Result<Credentials> credentials_from_clouds_yaml(const std::string& cloud, const std::vector<std::filesystem::path>& paths) {
+Result<Credentials> credentials_from_clouds_yaml(const std::string& cloud,
+                                                 const std::vector<std::filesystem::path>& paths) {
     std::string looked;
     for (const auto& path : paths) {
         std::error_code ec;
@@ -67,7 +68,8 @@ Result<Credentials> credentials_from_clouds_yaml(const std::string& cloud, const
         if (!root) return root.error();
         const YAML::Node node = cloud_node(*root, cloud);
         if (!node || !node.IsMap())
-            return make_error(ErrorKind::invalid_input, fmt::format("cloud '{}' not found in {}", cloud, path.string()));
+            return make_error(ErrorKind::invalid_input,
+                              fmt::format("cloud '{}' not found in {}", cloud, path.string()));
         CloudSettings settings{SettingsSource::clouds_yaml, fmt::format("{} cloud '{}'", path.string(), cloud), {}};
         try {
             flatten(node, settings.values);

@@ -10,19 +10,26 @@ constexpr std::size_t max_quoted_body = 200;
 
 ErrorKind kind_for(int status, const std::string& message) {
     switch (status) {
-    case 400:
-        // Cinder raises InvalidBackup/InvalidVolume for states that forbid the call now
-        // ("Incremental backups exist for this backup.", "must use the force flag.").
-        if (message.starts_with("Invalid backup:") || message.starts_with("Invalid volume:"))
+        case 400:
+            // Cinder raises InvalidBackup/InvalidVolume for states that forbid the call now
+            // ("Incremental backups exist for this backup.", "must use the force flag.").
+            if (message.starts_with("Invalid backup:") || message.starts_with("Invalid volume:"))
+                return ErrorKind::conflict;
+            return ErrorKind::invalid_input;
+        case 401:
+            return ErrorKind::unauthorized;
+        case 403:
+            return ErrorKind::forbidden;
+        case 404:
+            return ErrorKind::not_found;
+        case 409:
             return ErrorKind::conflict;
-        return ErrorKind::invalid_input;
-    case 401: return ErrorKind::unauthorized;
-    case 403: return ErrorKind::forbidden;
-    case 404: return ErrorKind::not_found;
-    case 409: return ErrorKind::conflict;
-    case 408: return ErrorKind::timeout;
-    case 429: return ErrorKind::unavailable;
-    default: return status >= 500 ? ErrorKind::unavailable : ErrorKind::invalid_input;
+        case 408:
+            return ErrorKind::timeout;
+        case 429:
+            return ErrorKind::unavailable;
+        default:
+            return status >= 500 ? ErrorKind::unavailable : ErrorKind::invalid_input;
     }
 }
 
@@ -33,8 +40,7 @@ std::string fault_message(const std::string& body) {
     if (json.is_object()) {
         if (json.contains("message") && json["message"].is_string()) return json["message"];
         for (const auto& [name, fault] : json.items()) {
-            if (fault.is_object() && fault.contains("message") && fault["message"].is_string())
-                return fault["message"];
+            if (fault.is_object() && fault.contains("message") && fault["message"].is_string()) return fault["message"];
         }
     }
     std::string text = body.substr(0, max_quoted_body);

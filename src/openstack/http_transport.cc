@@ -64,28 +64,29 @@ CURL* thread_handle() {
 }
 
 // The one place where libcurl's codes become staffeln errors.
-Error error_from_curl(CURLcode code, const HttpRequest& request, const TransportOptions& options,
-                      const char* detail, bool request_sent) {
+Error error_from_curl(CURLcode code, const HttpRequest& request, const TransportOptions& options, const char* detail,
+                      bool request_sent) {
     const std::string where = fmt::format("{} {}", request.method, request.url);
     const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
     Error error;
     switch (code) {
-    case CURLE_ABORTED_BY_CALLBACK:
-        return make_error(ErrorKind::conflict, fmt::format("{}: not sent: the lock it needs is no longer held", where));
-    case CURLE_OPERATION_TIMEDOUT:
-        error = make_error(ErrorKind::timeout, fmt::format("{}: no answer within {} ms ({})", where,
-                                                           options.total_timeout.count(), why));
-        break;
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_PEER_FAILED_VERIFICATION:
-        error = make_error(ErrorKind::invalid_input, fmt::format("{}: {}", where, why));
-        break;
-    default:
-        error = make_error(ErrorKind::unavailable, fmt::format("{}: {}", where, why));
-        break;
+        case CURLE_ABORTED_BY_CALLBACK:
+            return make_error(ErrorKind::conflict,
+                              fmt::format("{}: not sent: the lock it needs is no longer held", where));
+        case CURLE_OPERATION_TIMEDOUT:
+            error = make_error(ErrorKind::timeout, fmt::format("{}: no answer within {} ms ({})", where,
+                                                               options.total_timeout.count(), why));
+            break;
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_PEER_FAILED_VERIFICATION:
+            error = make_error(ErrorKind::invalid_input, fmt::format("{}: {}", where, why));
+            break;
+        default:
+            error = make_error(ErrorKind::unavailable, fmt::format("{}: {}", where, why));
+            break;
     }
     error.maybe_applied = request_sent;
     return error;
@@ -173,8 +174,8 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request) const {
 
     const CURLcode code = curl_easy_perform(curl);
     if (sink.too_large)
-        return make_error(ErrorKind::invalid_input, fmt::format("{} {}: response larger than {} bytes",
-                                                                request.method, request.url, max_response_bytes));
+        return make_error(ErrorKind::invalid_input, fmt::format("{} {}: response larger than {} bytes", request.method,
+                                                                request.url, max_response_bytes));
     if (code != CURLE_OK) {
         long sent_bytes = 0;
         curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent_bytes);

@@ -19,9 +19,12 @@ Json password_auth(const Credentials& c, const std::string& project_id) {
     Json user = user_of(c);
     user["password"] = c.password;
     Json project;
-    if (!project_id.empty()) project = {{"id", project_id}};
-    else if (!c.project_id.empty()) project = {{"id", c.project_id}};
-    else project = {{"name", c.project_name}, {"domain", domain_of(c.project_domain_name, c.project_domain_id)}};
+    if (!project_id.empty())
+        project = {{"id", project_id}};
+    else if (!c.project_id.empty())
+        project = {{"id", c.project_id}};
+    else
+        project = {{"name", c.project_name}, {"domain", domain_of(c.project_domain_name, c.project_domain_id)}};
     return {{"auth",
              {{"identity", {{"methods", {"password"}}, {"password", {{"user", user}}}}},
               {"scope", {{"project", project}}}}}};
@@ -35,7 +38,8 @@ Json application_credential_auth(const Credentials& c) {
         credential["name"] = c.application_credential_name;
         credential["user"] = user_of(c);
     }
-    return {{"auth", {{"identity", {{"methods", {"application_credential"}}, {"application_credential", credential}}}}}};
+    return {
+        {"auth", {{"identity", {{"methods", {"application_credential"}}, {"application_credential", credential}}}}}};
 }
 
 CatalogService parse_service(const Json& service) {
@@ -85,14 +89,17 @@ Result<HttpRequest> token_request(const Credentials& credentials, const std::str
     } else {
         body = password_auth(credentials, project_id);
     }
-    return HttpRequest{"POST", identity_v3_url(credentials.auth_url) + "/auth/tokens",
-                       {{"Content-Type", "application/json"}, {"Accept", "application/json"}}, body.dump()};
+    return HttpRequest{"POST",
+                       identity_v3_url(credentials.auth_url) + "/auth/tokens",
+                       {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
+                       body.dump()};
 }
 
 Result<Token> parse_token_response(const HttpResponse& response) {
     std::string value = response.header("x-subject-token");
     if (value.empty())
-        return make_error(ErrorKind::invalid_input, "keystone POST /v3/auth/tokens: response has no X-Subject-Token header");
+        return make_error(ErrorKind::invalid_input,
+                          "keystone POST /v3/auth/tokens: response has no X-Subject-Token header");
     return parse_response("keystone POST /v3/auth/tokens", response.body,
                           [&](const Json& body) { return parse_token(body, std::move(value)); });
 }

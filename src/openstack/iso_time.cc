@@ -42,7 +42,8 @@ std::optional<TimePoint> parse_iso_time(std::string_view text) {
         while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
     }
     const auto offset = zone_offset(text.substr(pos));
-    const std::chrono::year_month_day date{std::chrono::year(*year), std::chrono::month(*month), std::chrono::day(*day)};
+    const std::chrono::year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
+                                           std::chrono::day(*day)};
     if (!offset || !date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
     const auto local = std::chrono::sys_days(date) + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
                        std::chrono::seconds(*second);

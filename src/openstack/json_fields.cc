@@ -89,7 +89,8 @@ Json::parser_callback_t keep_only(ItemFields keep) {
         if (event != Json::parse_event_t::key) return true;
         if (depth == 1) in_items = parsed.is_string() && parsed.get_ref<const std::string&>() == keep.array;
         if (depth != 3 || !in_items || !parsed.is_string()) return true;
-        return std::find(keep.fields.begin(), keep.fields.end(), parsed.get_ref<const std::string&>()) != keep.fields.end();
+        return std::find(keep.fields.begin(), keep.fields.end(), parsed.get_ref<const std::string&>()) !=
+               keep.fields.end();
     };
 }
 

@@ -31,7 +31,8 @@ Result<std::vector<Project>> Keystone::list_projects() {
 
 Result<std::vector<RoleAssignment>> Keystone::role_assignments(const std::string& project_id) {
     std::vector<RoleAssignment> assignments;
-    const std::string path = "/role_assignments" + query_string({{"scope.project.id", project_id}, {"include_names", "1"}});
+    const std::string path =
+        "/role_assignments" + query_string({{"scope.project.id", project_id}, {"include_names", "1"}});
     const ServiceRequest request{Service::identity, "GET", path, {}, {}, Idempotency::idempotent};
     Status status = session_.get_all(request, "links", "keystone GET /v3/role_assignments", [&](const Json& page) {
         for (const Json& a : array_field(page, "role_assignments"))
@@ -42,7 +43,8 @@ Result<std::vector<RoleAssignment>> Keystone::role_assignments(const std::string
 }
 
 Result<User> Keystone::get_user(const std::string& user_id) {
-    auto response = session_.call({Service::identity, "GET", "/users/" + percent_encode(user_id), {}, {}, Idempotency::idempotent});
+    auto response =
+        session_.call({Service::identity, "GET", "/users/" + percent_encode(user_id), {}, {}, Idempotency::idempotent});
     if (!response) return response.error();
     return parse_response("keystone GET /v3/users/" + user_id, response->body, [](const Json& body) {
         const Json& user = object_field(body, "user");

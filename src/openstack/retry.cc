@@ -46,8 +46,7 @@ std::optional<Millis> parse_retry_after(std::string_view value) {
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
     long long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0 || seconds > 86'400)
-        return std::nullopt;
+    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0 || seconds > 86'400) return std::nullopt;
     return Millis(seconds * 1000);
 }
 

@@ -38,19 +38,25 @@ std::string describe(const Result<HttpResponse>& result) {
 
 const char* service_name(Service service) {
     switch (service) {
-    case Service::identity: return "keystone";
-    case Service::compute: return "nova";
-    case Service::block_storage: return "cinder";
+        case Service::identity:
+            return "keystone";
+        case Service::compute:
+            return "nova";
+        case Service::block_storage:
+            return "cinder";
     }
     return "?";
 }
 
 std::vector<Microversion> wanted_versions(Service service) {
     switch (service) {
-    case Service::compute: return {{2, 1}};
-    // 3.43 adds backup metadata, 3.64 encryption_key_id and more detail; 3.0 is the fallback.
-    case Service::block_storage: return {{3, 0}, {3, 43}, {3, 64}};
-    case Service::identity: return {};
+        case Service::compute:
+            return {{2, 1}};
+        // 3.43 adds backup metadata, 3.64 encryption_key_id and more detail; 3.0 is the fallback.
+        case Service::block_storage:
+            return {{3, 0}, {3, 43}, {3, 64}};
+        case Service::identity:
+            return {};
     }
     return {};
 }
@@ -117,7 +123,8 @@ Result<HttpResponse> Session::call(const ServiceRequest& request) {
         }
         if (response->status < 400) return response;
         Error error = error_from_response(*http, *response);
-        error.maybe_applied = may_have_been_applied(AttemptOutcome{response->status, {}, true, {}}, request.idempotency);
+        error.maybe_applied =
+            may_have_been_applied(AttemptOutcome{response->status, {}, true, {}}, request.idempotency);
         return error;
     }
 }
@@ -129,11 +136,15 @@ Result<HttpRequest> Session::build(const ServiceRequest& request) {
     if (!version) return version.error();
     auto scoped = token(request.project_id);
     if (!scoped) return scoped.error();
-    HttpRequest http{request.method, *base + request.path, {{"X-Auth-Token", scoped->value}, {"Accept", "application/json"}}, request.body};
+    HttpRequest http{request.method,
+                     *base + request.path,
+                     {{"X-Auth-Token", scoped->value}, {"Accept", "application/json"}},
+                     request.body};
     if (!request.body.empty()) http.headers.emplace_back("Content-Type", "application/json");
     if (*version)
-        http.headers.emplace_back("OpenStack-API-Version", fmt::format("{} {}", request.service == Service::compute ? "compute" : "volume",
-                                                                       (*version)->str()));
+        http.headers.emplace_back(
+            "OpenStack-API-Version",
+            fmt::format("{} {}", request.service == Service::compute ? "compute" : "volume", (*version)->str()));
     return http;
 }
 
@@ -144,17 +155,22 @@ Status Session::get_all(const ServiceRequest& request, std::string_view links_ke
         auto response = call(page_request);
         if (!response) return response.error();
         std::optional<std::string> next;
-        auto parsed = parse_response(call_name, response->body, [&](const Json& page) {
-            on_page(page);
-            next = next_link(page, links_key);
-            return true;
-        }, keep);
+        auto parsed = parse_response(
+            call_name, response->body,
+            [&](const Json& page) {
+                on_page(page);
+                next = next_link(page, links_key);
+                return true;
+            },
+            keep);
         if (!parsed) return parsed.error();
         if (!next) return {};
         const auto query = next->find('?');
-        const std::string next_path = without_query(request.path) + (query == std::string::npos ? "" : next->substr(query));
+        const std::string next_path =
+            without_query(request.path) + (query == std::string::npos ? "" : next->substr(query));
         if (query == std::string::npos || next_path == page_request.path)
-            return make_error(ErrorKind::invalid_input, fmt::format("{}: next link '{}' does not advance", call_name, *next));
+            return make_error(ErrorKind::invalid_input,
+                              fmt::format("{}: next link '{}' does not advance", call_name, *next));
         page_request.path = next_path;
     }
 }
@@ -165,16 +181,17 @@ Result<std::string> Session::endpoint(Service service, const std::string& projec
     const std::string& interface = credentials_.interface;
     const std::string& region = credentials_.region_name;
     switch (service) {
-    case Service::identity: {
-        auto url = own->catalog.endpoint({"identity"}, interface, region);
-        return url ? url : Result<std::string>(identity_v3_url(credentials_.auth_url));
-    }
-    case Service::compute: return own->catalog.endpoint({"compute"}, interface, region);
-    case Service::block_storage: {
-        auto url = own->catalog.endpoint({"block-storage", "volumev3"}, interface, region);
-        if (!url || project_id.empty()) return url;
-        return for_project(*url, own->project_id, project_id);
-    }
+        case Service::identity: {
+            auto url = own->catalog.endpoint({"identity"}, interface, region);
+            return url ? url : Result<std::string>(identity_v3_url(credentials_.auth_url));
+        }
+        case Service::compute:
+            return own->catalog.endpoint({"compute"}, interface, region);
+        case Service::block_storage: {
+            auto url = own->catalog.endpoint({"block-storage", "volumev3"}, interface, region);
+            if (!url || project_id.empty()) return url;
+            return for_project(*url, own->project_id, project_id);
+        }
     }
     return make_error(ErrorKind::internal, "unknown service");
 }
@@ -246,7 +263,8 @@ void Session::forget_token(const std::string& project_id) {
     tokens_.erase(project_id);
     if (project_id.empty()) return;
     // The project may be the own scope, whose token lives under "".
-    if (auto own = tokens_.find(""); own != tokens_.end() && own->second.token.project_id == project_id) tokens_.erase(own);
+    if (auto own = tokens_.find(""); own != tokens_.end() && own->second.token.project_id == project_id)
+        tokens_.erase(own);
 }
 
 }  // namespace staffeln::openstack

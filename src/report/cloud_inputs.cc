@@ -18,8 +18,11 @@ Result<ProjectFacts> CloudInputs::project(const std::string& project_id) {
     if (auto found = names_->find(project_id); found != names_->end() && !found->second.empty())
         facts.name = found->second;
     auto quota = cloud_.cinder().backup_quota(project_id);
-    if (quota) facts.backup_quota = quota->gigabytes;
-    else log::warning("report", "backup quota of project {} unknown for its report: {}", project_id, quota.error().message);
+    if (quota)
+        facts.backup_quota = quota->gigabytes;
+    else
+        log::warning("report", "backup quota of project {} unknown for its report: {}", project_id,
+                     quota.error().message);
     return facts;
 }
 

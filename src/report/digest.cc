@@ -9,8 +9,7 @@
 namespace staffeln::report {
 
 Digest build_digest(const std::string& project_id, const std::string& project_name,
-                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota,
-                    TimePoint now) {
+                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now) {
     Digest digest{project_id, project_name, now, std::nullopt, {}, {}, {}};
     if (quota) digest.quota = core::quota_line(*quota);
     for (const auto& task : tasks) {
@@ -30,10 +29,14 @@ Digest build_digest(const std::string& project_id, const std::string& project_na
 std::string quota_level(const std::optional<core::QuotaLine>& quota) {
     if (!quota) return "unknown";
     switch (quota->level) {
-        case core::QuotaLevel::unlimited: return "unlimited";
-        case core::QuotaLevel::ok: return "ok";
-        case core::QuotaLevel::warning: return "warning";
-        case core::QuotaLevel::critical: return "critical";
+        case core::QuotaLevel::unlimited:
+            return "unlimited";
+        case core::QuotaLevel::ok:
+            return "ok";
+        case core::QuotaLevel::warning:
+            return "warning";
+        case core::QuotaLevel::critical:
+            return "critical";
     }
     return "unknown";
 }

@@ -46,8 +46,10 @@ std::string crlf_lines(std::string_view text) {
     out.reserve(text.size() + text.size() / 40);
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-        if (text[i] == '\r' || text[i] == '\n') out += "\r\n";
-        else out += text[i];
+        if (text[i] == '\r' || text[i] == '\n')
+            out += "\r\n";
+        else
+            out += text[i];
     }
     return out;
 }
@@ -61,9 +63,7 @@ std::size_t word_end(std::string_view s, std::size_t start) {
 
 // Where a folded line may start: a space that the next word follows (a line of spaces alone is
 // not allowed, RFC 5322 3.2.2).
-bool fold_point(std::string_view s, std::size_t at) {
-    return s[at] == ' ' && at + 1 < s.size() && s[at + 1] != ' ';
-}
+bool fold_point(std::string_view s, std::size_t at) { return s[at] == ' ' && at + 1 < s.size() && s[at + 1] != ' '; }
 
 // The subject folded before spaces (RFC 5322 2.2.3) so that every line fits kHeaderLineChars;
 // nothing when a run without spaces is too long for one line.
@@ -91,8 +91,8 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 }
 
 std::string part(std::string_view subtype, std::string_view body) {
-    return fmt::format("Content-Type: text/{}; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
-                       subtype, base64_lines(crlf_lines(body)));
+    return fmt::format("Content-Type: text/{}; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}", subtype,
+                       base64_lines(crlf_lines(body)));
 }
 
 // A boundary made of '=' and '_' never occurs in base64 text or in our headers.

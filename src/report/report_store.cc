@@ -105,8 +105,8 @@ Status record_delivery(store::Database& db, const Delivered& delivered) {
                     q->reset();
                 }
             }
-            SQLite::Statement stamp(db.sql(),
-                                    "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, ?2, ?3)");
+            SQLite::Statement stamp(
+                db.sql(), "INSERT INTO report_timestamps (project_id, sender, created_at) VALUES (?1, ?2, ?3)");
             stamp.bind(1, delivered.project_id);
             stamp.bind(2, delivered.sender);
             stamp.bind(3, unix_seconds(delivered.at));

@@ -41,7 +41,8 @@ std::string new_message_id(const std::string& sender) {
     std::random_device entropy;
     std::uniform_int_distribution<std::uint64_t> any;
     auto domain = sender.substr(sender.find('@') + 1);
-    return fmt::format("<staffeln.{:016x}{:016x}@{}>", any(entropy), any(entropy), domain.empty() ? "localhost" : domain);
+    return fmt::format("<staffeln.{:016x}{:016x}@{}>", any(entropy), any(entropy),
+                       domain.empty() ? "localhost" : domain);
 }
 
 ProjectReport finish(ProjectReport report, Delivery delivery, std::string why) {
@@ -76,7 +77,12 @@ Status deliver(const ProjectReport& report, const ReportSettings& settings, Time
             log::info("report", "{} | {}", report.digest.project_id, std::string_view(line.begin(), line.end()));
         return {};
     }
-    MailMessage mail{settings.smtp.sender, report.recipients.addresses, report.subject, report.text, report.html, now,
+    MailMessage mail{settings.smtp.sender,
+                     report.recipients.addresses,
+                     report.subject,
+                     report.text,
+                     report.html,
+                     now,
                      new_message_id(settings.smtp.sender)};
     return send_mail(settings.smtp, report.recipients.addresses, compose_mime(mail));
 }
@@ -99,9 +105,10 @@ ProjectReport deliver_and_record(Pass& pass, ProjectReport report) {
         return finish(std::move(report), Delivery::failed, recorded.error().message);
     }
     report.delivery = logged ? Delivery::logged : Delivery::sent;
-    report.detail = logged ? "written to the log" : fmt::format("sent to {}", fmt::join(report.recipients.addresses, ", "));
-    log::info("report", "report for project {} {} (tasks reported: {})", report.digest.project_id,
-              report.detail, report.digest.task_ids.size());
+    report.detail =
+        logged ? "written to the log" : fmt::format("sent to {}", fmt::join(report.recipients.addresses, ", "));
+    log::info("report", "report for project {} {} (tasks reported: {})", report.digest.project_id, report.detail,
+              report.digest.task_ids.size());
     return report;
 }
 
@@ -112,8 +119,7 @@ ProjectReport report_project(Pass& pass, const std::string& project_id, const st
     if (!last) return finish(std::move(report), Delivery::skipped, last.error().message);
     report.last_report = *last;
     if (pass.options.only_due && !is_report_due(*last, pass.now, pass.settings.period))
-        return finish(std::move(report), Delivery::not_due,
-                    fmt::format("last report at {}", format_time(**last)));
+        return finish(std::move(report), Delivery::not_due, fmt::format("last report at {}", format_time(**last)));
     auto facts = pass.inputs.project(project_id);
     if (!facts) {
         log::warning("report", "report for project {} skipped this time: {}", project_id, facts.error().message);
@@ -129,9 +135,9 @@ ProjectReport report_project(Pass& pass, const std::string& project_id, const st
     }
     if (pass.options.dry_run)
         return finish(std::move(report), Delivery::dry_run,
-                    pass.settings.smtp.sender.empty()
-                        ? "would be written to the log: [notification] sender_email is not set"
-                        : fmt::format("would be sent to {}", fmt::join(report.recipients.addresses, ", ")));
+                      pass.settings.smtp.sender.empty()
+                          ? "would be written to the log: [notification] sender_email is not set"
+                          : fmt::format("would be sent to {}", fmt::join(report.recipients.addresses, ", ")));
     return deliver_and_record(pass, std::move(report));
 }
 
@@ -154,8 +160,9 @@ ReportSettings report_settings(const config::Config& config) {
 Result<std::vector<ProjectReport>> run_reports(store::Database& db, const ReportSettings& settings,
                                                ReportInputs& inputs, TimePoint now, const RunOptions& options) {
     if (!settings.smtp.sender.empty() && !is_plain_address(settings.smtp.sender))
-        return make_error(ErrorKind::invalid_input,
-                          fmt::format("[notification] sender_email '{}' is not an e-mail address", settings.smtp.sender));
+        return make_error(
+            ErrorKind::invalid_input,
+            fmt::format("[notification] sender_email '{}' is not an e-mail address", settings.smtp.sender));
     auto templates = load_templates(settings.template_file);
     if (!templates) return templates.error();
     auto projects = unreported_projects(db, options.project_id);
@@ -182,12 +189,18 @@ Result<std::vector<ProjectReport>> run_reports(store::Database& db, const Report
 
 const char* to_string(Delivery delivery) {
     switch (delivery) {
-        case Delivery::not_due: return "not due";
-        case Delivery::skipped: return "skipped";
-        case Delivery::dry_run: return "dry run";
-        case Delivery::sent: return "sent";
-        case Delivery::logged: return "logged";
-        case Delivery::failed: return "failed";
+        case Delivery::not_due:
+            return "not due";
+        case Delivery::skipped:
+            return "skipped";
+        case Delivery::dry_run:
+            return "dry run";
+        case Delivery::sent:
+            return "sent";
+        case Delivery::logged:
+            return "logged";
+        case Delivery::failed:
+            return "failed";
     }
     return "failed";
 }

@@ -37,7 +37,8 @@ Error classify(CURLcode code, const std::string& detail, long smtp_code, const S
             return make_error(ErrorKind::unavailable, fmt::format("{}: connection refused ({})", where, why));
         case CURLE_COULDNT_RESOLVE_HOST:
             return make_error(ErrorKind::unavailable, fmt::format("{}: host not found ({})", where, why));
-        case CURLE_OPERATION_TIMEDOUT: return make_error(ErrorKind::timeout, fmt::format("{}: timed out ({})", where, why));
+        case CURLE_OPERATION_TIMEDOUT:
+            return make_error(ErrorKind::timeout, fmt::format("{}: timed out ({})", where, why));
         case CURLE_LOGIN_DENIED:
             return make_error(ErrorKind::unauthorized,
                               fmt::format("{}: authentication failed for {} ({})", where, s.sender, why));
@@ -53,7 +54,8 @@ Error classify(CURLcode code, const std::string& detail, long smtp_code, const S
                               fmt::format("{}: the server does not offer STARTTLS, and the password is only sent over "
                                           "TLS ({})",
                                           where, why));
-        default: break;
+        default:
+            break;
     }
     if (why.rfind("RCPT failed", 0) == 0)
         return make_error(ErrorKind::forbidden,
@@ -72,8 +74,8 @@ void set_transport(CURL* curl, const SmtpSettings& s, const std::string& url, ch
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(s.total_timeout.count()));
     bool authenticating = !s.sender.empty() && !s.password.empty();
     if (s.port != kImplicitTlsPort)
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, authenticating ? static_cast<long>(CURLUSESSL_ALL)
-                                                               : static_cast<long>(CURLUSESSL_TRY));
+        curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                         authenticating ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
     if (!s.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, s.ca_file.c_str());
     if (authenticating) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, s.sender.c_str());

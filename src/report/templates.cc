@@ -12,9 +12,9 @@ namespace staffeln::report {
 namespace {
 
 struct Tag {
-    char sigil;          // '#', '^', '/', '!', '>', '=', '{', '&', or 0 for a plain variable
+    char sigil;  // '#', '^', '/', '!', '>', '=', '{', '&', or 0 for a plain variable
     std::string name;
-    std::size_t end;     // just past the closing braces
+    std::size_t end;  // just past the closing braces
 };
 
 std::string trim(std::string_view s) {
@@ -49,7 +49,9 @@ Status check_tag(const Tag& tag, std::vector<std::string>& open_sections, std::s
                  std::string_view origin, std::size_t at, Markup markup) {
     switch (tag.sigil) {
         case '#':
-        case '^': open_sections.push_back(tag.name); return {};
+        case '^':
+            open_sections.push_back(tag.name);
+            return {};
         case '/':
             if (open_sections.empty() || open_sections.back() != tag.name)
                 return malformed(text, origin, at,
@@ -58,8 +60,10 @@ Status check_tag(const Tag& tag, std::vector<std::string>& open_sections, std::s
                                      : fmt::format("{{{{/{}}}}} closes section '{}'", tag.name, open_sections.back()));
             open_sections.pop_back();
             return {};
-        case '>': return malformed(text, origin, at, fmt::format("partials ({{{{>{}}}}}) are not supported", tag.name));
-        case '=': return malformed(text, origin, at, "changing the delimiters is not supported");
+        case '>':
+            return malformed(text, origin, at, fmt::format("partials ({{{{>{}}}}}) are not supported", tag.name));
+        case '=':
+            return malformed(text, origin, at, "changing the delimiters is not supported");
         case '{':
         case '&':
             if (markup == Markup::html)
@@ -68,7 +72,8 @@ Status check_tag(const Tag& tag, std::vector<std::string>& open_sections, std::s
                                              "{{{{{}}}}}",
                                              tag.name, tag.name));
             return {};
-        default: return {};
+        default:
+            return {};
     }
 }
 
@@ -81,7 +86,8 @@ Result<std::string> read_template_file(const std::string& path) {
 }  // namespace
 
 Status validate_template(std::string_view text, std::string_view origin, Markup markup) {
-    if (trim(text).empty()) return make_error(ErrorKind::invalid_input, fmt::format("report template {} is empty", origin));
+    if (trim(text).empty())
+        return make_error(ErrorKind::invalid_input, fmt::format("report template {} is empty", origin));
     std::vector<std::string> open_sections;
     for (auto at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", at)) {
         auto tag = read_tag(text, at);

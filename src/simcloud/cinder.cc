@@ -28,22 +28,33 @@ struct Ctx {
 };
 
 json version_document(const std::string& base) {
-    return {{"id", "v3.0"},
-            {"status", "CURRENT"},
-            {"version", to_string(kMax)},
-            {"min_version", to_string(kMin)},
-            {"updated", "2022-08-31T00:00:00Z"},
-            {"links", json::array({{{"rel", "describedby"}, {"type", "text/html"}, {"href", "https://docs.openstack.org/"}},
-                                   {{"rel", "self"}, {"href", base + "/volume/v3/"}}})},
-            {"media-types", json::array({{{"base", "application/json"},
-                                          {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
+    return {
+        {"id", "v3.0"},
+        {"status", "CURRENT"},
+        {"version", to_string(kMax)},
+        {"min_version", to_string(kMin)},
+        {"updated", "2022-08-31T00:00:00Z"},
+        {"links", json::array({{{"rel", "describedby"}, {"type", "text/html"}, {"href", "https://docs.openstack.org/"}},
+                               {{"rel", "self"}, {"href", base + "/volume/v3/"}}})},
+        {"media-types",
+         json::array({{{"base", "application/json"}, {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
 }
 
 void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id) {
     const std::string& base = c.call.base_url;
     w.begin_array();
-    w.begin_object().key("rel").str("self").key("href").str_parts({base, "/volume/v3/", c.url_project, "/", collection, "/", id}).end_object();
-    w.begin_object().key("rel").str("bookmark").key("href").str_parts({base, "/volume/", c.url_project, "/", collection, "/", id}).end_object();
+    w.begin_object()
+        .key("rel")
+        .str("self")
+        .key("href")
+        .str_parts({base, "/volume/v3/", c.url_project, "/", collection, "/", id})
+        .end_object();
+    w.begin_object()
+        .key("rel")
+        .str("bookmark")
+        .key("href")
+        .str_parts({base, "/volume/", c.url_project, "/", collection, "/", id})
+        .end_object();
     w.end_array();
 }
 
@@ -64,18 +75,26 @@ void write_volume(JsonOut& w, const Ctx& c, const Volume& v) {
     w.key("multiattach").boolean(false).key("attachments").begin_array();
     if (v.server)
         w.begin_object()
-            .key("id").str(v.id)
-            .key("attachment_id").str(v.attachment_id)
-            .key("volume_id").str(v.id)
-            .key("server_id").str(c.cloud.servers[*v.server].id)
-            .key("host_name").null()
-            .key("device").str(v.device)
-            .key("attached_at").str(cinder_time(v.created))
+            .key("id")
+            .str(v.id)
+            .key("attachment_id")
+            .str(v.attachment_id)
+            .key("volume_id")
+            .str(v.id)
+            .key("server_id")
+            .str(c.cloud.servers[*v.server].id)
+            .key("host_name")
+            .null()
+            .key("device")
+            .str(v.device)
+            .key("attached_at")
+            .str(cinder_time(v.created))
             .end_object();
     w.end_array();
     w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
     if (c.at(13)) w.key("group_id").null();
-    if (c.at(48)) w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+    if (c.at(48))
+        w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
     if (c.at(63)) w.key("volume_type_id").str("2c320a4e-2fb6-40a0-a1ee-a85beabca850");
     if (c.caller.is_admin) {
         w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
@@ -95,8 +114,10 @@ void write_backup(JsonOut& w, const Ctx& c, const Backup& b) {
     w.key("id").str(b.id).key("status").str(to_string(b.status)).key("size").num(b.size);
     w.key("object_count").num(b.object_count).key("availability_zone").opt(b.availability_zone);
     w.key("container");
-    if (b.status == BackupStatus::creating) w.null();
-    else w.str_parts({std::string_view(b.id).substr(0, 2), "/", std::string_view(b.id).substr(2, 2), "/", b.id});
+    if (b.status == BackupStatus::creating)
+        w.null();
+    else
+        w.str_parts({std::string_view(b.id).substr(0, 2), "/", std::string_view(b.id).substr(2, 2), "/", b.id});
     w.key("created_at").str(cinder_time(b.created)).key("updated_at").str(cinder_time(b.updated));
     w.key("name").opt(b.name).key("description").opt(b.description).key("fail_reason").opt(b.fail_reason);
     w.key("volume_id").str(b.volume_id).key("links");
@@ -204,8 +225,10 @@ Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<
     for (; it != index.end() && count < page->limit; ++it) {
         const Item& item = items[*it];
         if (!keep(item)) continue;
-        if (detail) render(w, item);
-        else write_summary(w, c, collection, item.id, name_of(item));
+        if (detail)
+            render(w, item);
+        else
+            write_summary(w, c, collection, item.id, name_of(item));
         last = &item.id;
         ++count;
     }
@@ -214,7 +237,8 @@ Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<
     if (max_items > 0 && count == max_items)
         w.key(std::string(collection) + "_links")
             .raw(next_links(c.call,
-                            fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection, detail ? "/detail" : ""),
+                            fmt::format("{}/volume/v3/{}/{}{}", c.call.base_url, c.url_project, collection,
+                                        detail ? "/detail" : ""),
                             *last));
     w.end_object();
     return text_reply(200, std::move(w.text()));
@@ -255,17 +279,22 @@ Reply list_volumes(const Ctx& c, bool detail) {
     std::optional<Meta> meta;
     if (f.count("metadata") && !(meta = parse_meta_filter(f.at("metadata"))))
         return fault(400, "Invalid input received: metadata filter must be a JSON object");
-    auto get = [&](const char* k) { auto it = f.find(k); return it == f.end() ? std::optional<std::string>() : it->second; };
+    auto get = [&](const char* k) {
+        auto it = f.find(k);
+        return it == f.end() ? std::optional<std::string>() : it->second;
+    };
     auto name = get("name"), status = get("status");
-    const auto& index = scope_index(c.cloud.volumes_by_project, c.cloud.all_volumes, wanted_project ? wanted_project : scope);
+    const auto& index =
+        scope_index(c.cloud.volumes_by_project, c.cloud.all_volumes, wanted_project ? wanted_project : scope);
     auto keep = [&](const Volume& v) {
         if (impossible || (scope && v.project != *scope)) return false;
         if ((name && v.name != *name) || (status && v.status != *status)) return false;
         return !meta || meta_matches(v.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, index, c.cloud.volumes, "volumes", detail, keep, [&](JsonOut& w, const Volume& v) { write_volume(w, c, v); },
-                     "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
+    return list_page(
+        c, index, c.cloud.volumes, "volumes", detail, keep, [&](JsonOut& w, const Volume& v) { write_volume(w, c, v); },
+        "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
 }
 
 Reply list_backups(const Ctx& c, bool detail) {
@@ -278,7 +307,10 @@ Reply list_backups(const Ctx& c, bool detail) {
     std::optional<Meta> meta;
     if (f.count("metadata") && c.at(43) && !(meta = parse_meta_filter(f.at("metadata"))))
         return fault(400, "Invalid input received: metadata filter must be a JSON object");
-    auto get = [&](const char* k) { auto it = f.find(k); return it == f.end() ? std::optional<std::string>() : it->second; };
+    auto get = [&](const char* k) {
+        auto it = f.find(k);
+        return it == f.end() ? std::optional<std::string>() : it->second;
+    };
     auto name = get("name"), status = get("status"), volume_id = get("volume_id");
     std::optional<Handle> narrow = wanted_project ? wanted_project : scope;
     static const OrderedIndex<Backup> kEmpty{NewestFirst<Backup>{nullptr}};
@@ -288,13 +320,16 @@ Reply list_backups(const Ctx& c, bool detail) {
         index = it == c.cloud.backups_by_volume.end() ? &kEmpty : &it->second;
     }
     auto keep = [&](const Backup& b) {
-        if (impossible || (scope && b.project != *scope) || (wanted_project && b.project != *wanted_project)) return false;
+        if (impossible || (scope && b.project != *scope) || (wanted_project && b.project != *wanted_project))
+            return false;
         if ((name && b.name != *name) || (status && *status != to_string(b.status))) return false;
         return !meta || meta_matches(b.metadata, *meta);
     };
     auto marker = c.call.param("marker");
-    return list_page(c, *index, c.cloud.backups, "backups", detail, keep, [&](JsonOut& w, const Backup& b) { write_backup(w, c, b); },
-                     "Backup", marker ? c.cloud.backup(*marker) : std::nullopt);
+    return list_page(
+        c, *index, c.cloud.backups, "backups", detail, keep,
+        [&](JsonOut& w, const Backup& b) { write_backup(w, c, b); }, "Backup",
+        marker ? c.cloud.backup(*marker) : std::nullopt);
 }
 
 // ---- backup create -------------------------------------------------------------------
@@ -327,8 +362,10 @@ std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_js
     const auto& b = body["backup"];
     std::string value = python_repr(b);
     if (!b.is_object())
-        return fmt::format("Invalid input for field/attribute backup. Value: {}. {} is not of type 'object'", value, value);
-    std::vector<std::string> allowed = {"volume_id", "container", "description", "incremental", "force", "name", "snapshot_id"};
+        return fmt::format("Invalid input for field/attribute backup. Value: {}. {} is not of type 'object'", value,
+                           value);
+    std::vector<std::string> allowed = {"volume_id", "container", "description", "incremental",
+                                        "force",     "name",      "snapshot_id"};
     if (c.at(43)) allowed.push_back("metadata");
     if (c.at(51)) allowed.push_back("availability_zone");
     std::vector<std::string> unexpected;
@@ -337,11 +374,14 @@ std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_js
     if (!unexpected.empty()) {
         std::string list;
         for (const auto& u : unexpected) list += (list.empty() ? "" : ", ") + u;
-        return fmt::format("Invalid input for field/attribute backup. Value: {}. Additional properties are not allowed ({} {} unexpected)",
-                           value, list, unexpected.size() == 1 ? "was" : "were");
+        return fmt::format(
+            "Invalid input for field/attribute backup. Value: {}. Additional properties are not allowed ({} {} "
+            "unexpected)",
+            value, list, unexpected.size() == 1 ? "was" : "were");
     }
     if (!b.contains("volume_id"))
-        return fmt::format("Invalid input for field/attribute backup. Value: {}. 'volume_id' is a required property", value);
+        return fmt::format("Invalid input for field/attribute backup. Value: {}. 'volume_id' is a required property",
+                           value);
     for (const char* key : {"volume_id", "snapshot_id"}) {
         if (!b.contains(key)) continue;
         const auto& v = b[key];
@@ -352,8 +392,8 @@ std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_js
     for (const char* key : {"name", "description", "container", "availability_zone"}) {
         if (!b.contains(key) || b[key].is_null()) continue;
         if (!b[key].is_string() || b[key].get<std::string>().size() > 255)
-            return fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not of type 'string', 'null'", key,
-                               python_repr(b[key]), python_repr(b[key]));
+            return fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not of type 'string', 'null'",
+                               key, python_repr(b[key]), python_repr(b[key]));
     }
     for (const char* key : {"incremental", "force"})
         if (b.contains(key) && !cinder_bool(b[key]))
@@ -374,8 +414,9 @@ std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_js
 // Cinder's QuotaError: a "safe" exception, so the message is prefixed with its class name
 // (cinder/api/middleware/fault.py), and its Retry-After of 0 goes in the header and the body.
 Reply over_quota(std::string_view exception, const std::string& message) {
-    Reply r = json_reply(413, {{"overLimit", {{"code", 413}, {"message", fmt::format("{}: {}", exception, message)},
-                                              {"retryAfter", "0"}}}});
+    Reply r = json_reply(
+        413,
+        {{"overLimit", {{"code", 413}, {"message", fmt::format("{}: {}", exception, message)}, {"retryAfter", "0"}}}});
     r.headers.emplace_back("Retry-After", "0");
     return r;
 }
@@ -385,10 +426,11 @@ std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
         return over_quota("BackupLimitExceeded",
                           fmt::format("Maximum number of backups allowed ({}) exceeded", p.quota.backups));
     if (p.quota.backup_gigabytes >= 0 && p.usage.backup_gigabytes + size > p.quota.backup_gigabytes)
-        return over_quota("VolumeBackupSizeExceedsAvailableQuota",
-                          fmt::format("Requested backup exceeds allowed Backup gigabytes quota. Requested {}G, quota is "
-                                      "{}G and {}G has been consumed.",
-                                      size, p.quota.backup_gigabytes, p.usage.backup_gigabytes));
+        return over_quota(
+            "VolumeBackupSizeExceedsAvailableQuota",
+            fmt::format("Requested backup exceeds allowed Backup gigabytes quota. Requested {}G, quota is "
+                        "{}G and {}G has been consumed.",
+                        size, p.quota.backup_gigabytes, p.usage.backup_gigabytes));
     return std::nullopt;
 }
 
@@ -419,20 +461,23 @@ std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, 
         std::string snapshot_id = req["snapshot_id"].get<std::string>();
         auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
                                   [&](const Snapshot& s) { return s.id == snapshot_id; });
-        if (found == c.cloud.snapshots.end()) return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
+        if (found == c.cloud.snapshots.end())
+            return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
         if (found->volume_id != volume.id)
-            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.", volume.id,
-                                          found->volume_id));
+            return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.",
+                                          volume.id, found->volume_id));
         if (found->status != "available")
-            return fault(400, fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
-                                          "status is \"{}\".",
-                                          found->status));
+            return fault(400,
+                         fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
+                                     "status is \"{}\".",
+                                     found->status));
         return &*found;
     }
     if (volume.status != "available" && volume.status != "in-use")
-        return fault(400, fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
-                                      "status is \"{}\".",
-                                      volume.status));
+        return fault(400,
+                     fmt::format("Invalid volume: Volume to be backed up must be available or in-use, but the current "
+                                 "status is \"{}\".",
+                                 volume.status));
     if (volume.status == "in-use" && !(req.contains("force") && *cinder_bool(req["force"])))
         return fault(400, "Invalid volume: Backing up an in-use volume must use the force flag.");
     return static_cast<Snapshot*>(nullptr);
@@ -444,7 +489,8 @@ Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_js
     b.project = *c.caller.project;
     b.user = c.caller.user;
     if (req.contains("name") && req["name"].is_string()) b.name = req["name"].get<std::string>();
-    if (req.contains("description") && req["description"].is_string()) b.description = req["description"].get<std::string>();
+    if (req.contains("description") && req["description"].is_string())
+        b.description = req["description"].get<std::string>();
     if (req.contains("availability_zone") && req["availability_zone"].is_string())
         b.availability_zone = req["availability_zone"].get<std::string>();
     if (req.contains("metadata"))
@@ -524,7 +570,8 @@ Reply delete_backup(Ctx& c, Handle h) {
     const Backup& b = c.cloud.backups[h];
     if (b.status != BackupStatus::available && b.status != BackupStatus::error)
         return fault(400, "Invalid backup: Backup status must be available or error");
-    if (has_dependents_in_caller_project(c, h)) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+    if (has_dependents_in_caller_project(c, h))
+        return fault(400, "Invalid backup: Incremental backups exist for this backup.");
     start_delete(c, h);
     return empty_reply(202);
 }
@@ -534,15 +581,19 @@ Reply backup_action(Ctx& c, Handle h) {
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || body.empty()) return fault(400, "Malformed request body");
     if (body.contains("os-force_delete")) {
-        if (c.cloud.backups[h].dependents > 0) return fault(400, "Invalid backup: Incremental backups exist for this backup.");
+        if (c.cloud.backups[h].dependents > 0)
+            return fault(400, "Invalid backup: Incremental backups exist for this backup.");
         start_delete(c, h);
         return empty_reply(202);
     }
     if (body.contains("os-reset_status") && body["os-reset_status"].contains("status")) {
         std::string status = body["os-reset_status"].value("status", "");
-        if (status == "available") c.cloud.set_status(h, BackupStatus::available, c.call.now);
-        else if (status == "error") c.cloud.set_status(h, BackupStatus::error, c.call.now);
-        else return fault(400, fmt::format("Invalid input received: Invalid status: {}", status));
+        if (status == "available")
+            c.cloud.set_status(h, BackupStatus::available, c.call.now);
+        else if (status == "error")
+            c.cloud.set_status(h, BackupStatus::error, c.call.now);
+        else
+            return fault(400, fmt::format("Invalid input received: Invalid status: {}", status));
         return empty_reply(202);
     }
     return fault(400, "There is no such action: " + body.begin().key());
@@ -554,7 +605,8 @@ Reply export_record(const Ctx& c, const std::string& id) {
     if (!h) return backup_not_found(id);
     const Backup& b = c.cloud.backups[*h];
     if (b.status != BackupStatus::available)
-        return fault(400, fmt::format("Invalid backup: Backup status must be available and not {}.", to_string(b.status)));
+        return fault(400,
+                     fmt::format("Invalid backup: Backup status must be available and not {}.", to_string(b.status)));
     json record = {{"driver_info", json::object()},
                    {"id", b.id},
                    {"user_id", c.cloud.users[b.user].id},
@@ -579,7 +631,8 @@ Reply export_record(const Ctx& c, const std::string& id) {
                    {"updated_at", nova_time(b.updated)},
                    {"deleted_at", nullptr},
                    {"deleted", false}};
-    return json_reply(200, {{"backup-record", {{"backup_service", kBackupService}, {"backup_url", base64_encode(record.dump())}}}});
+    return json_reply(
+        200, {{"backup-record", {{"backup_service", kBackupService}, {"backup_url", base64_encode(record.dump())}}}});
 }
 
 Reply import_record(const Ctx& c) {
@@ -599,7 +652,8 @@ Reply import_record(const Ctx& c) {
     b.volume_id = record.value("volume_id", "");
     b.project = *c.caller.project;
     b.user = c.caller.user;
-    if (record.contains("display_name") && record["display_name"].is_string()) b.name = record["display_name"].get<std::string>();
+    if (record.contains("display_name") && record["display_name"].is_string())
+        b.name = record["display_name"].get<std::string>();
     if (record.contains("display_description") && record["display_description"].is_string())
         b.description = record["display_description"].get<std::string>();
     b.size = record.value("size", 1);
@@ -681,7 +735,8 @@ Reply route_backups(Ctx& c) {
     } else if (s.size() >= 4) {
         auto h = visible_backup(c, s[3]);
         if (!h) return backup_not_found(s[3]);
-        if (s.size() == 4 && m == "GET") return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
+        if (s.size() == 4 && m == "GET")
+            return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
     }

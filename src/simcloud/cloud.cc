@@ -24,10 +24,14 @@ OrderedIndex<Item>& index_for(std::unordered_map<Handle, OrderedIndex<Item>>& ma
 
 const char* to_string(BackupStatus s) {
     switch (s) {
-    case BackupStatus::creating: return "creating";
-    case BackupStatus::available: return "available";
-    case BackupStatus::deleting: return "deleting";
-    case BackupStatus::error: return "error";
+        case BackupStatus::creating:
+            return "creating";
+        case BackupStatus::available:
+            return "available";
+        case BackupStatus::deleting:
+            return "deleting";
+        case BackupStatus::error:
+            return "error";
     }
     return "error";
 }

@@ -25,30 +25,38 @@ using Meta = std::map<std::string, std::string>;
 struct Settings {
     std::string region = "RegionOne";
     double token_lifetime_s = 3600;
-    double backup_create_s = 2;      // creating -> available (or error)
-    double backup_delete_s = 1;      // deleting -> gone
-    double backup_error_rate = 0;    // share of creates that end in error
+    double backup_create_s = 2;    // creating -> available (or error)
+    double backup_delete_s = 1;    // deleting -> gone
+    double backup_error_rate = 0;  // share of creates that end in error
     std::string backup_fail_reason = "Simulated backup failure";
 };
 
-struct Quota {                       // limits; -1 is unlimited, as in Cinder
-    std::int64_t volumes = 10, gigabytes = 1000, snapshots = 10, backups = 10, backup_gigabytes = 1000,
-                 groups = 10, per_volume_gigabytes = -1;
+struct Quota {  // limits; -1 is unlimited, as in Cinder
+    std::int64_t volumes = 10, gigabytes = 1000, snapshots = 10, backups = 10, backup_gigabytes = 1000, groups = 10,
+                 per_volume_gigabytes = -1;
 };
 
 struct Usage {
     std::int64_t volumes = 0, gigabytes = 0, backups = 0, backup_gigabytes = 0;
 };
 
-struct Domain { std::string id, name; };
-struct Role { std::string id, name; };
+struct Domain {
+    std::string id, name;
+};
+struct Role {
+    std::string id, name;
+};
 struct Project {
     std::string id, name, domain_id, description;
     Quota quota;
     Usage usage;
 };
-struct User { std::string id, name, domain_id, password, email, default_project_id; };
-struct Assignment { Handle user, project, role; };
+struct User {
+    std::string id, name, domain_id, password, email, default_project_id;
+};
+struct Assignment {
+    Handle user, project, role;
+};
 struct AppCredential {
     std::string id, name, secret;
     Handle user, project;
@@ -59,7 +67,7 @@ struct Server {
     Handle project = 0, user = 0;
     Micros created = 0, updated = 0;
     Meta metadata;
-    std::vector<Handle> volumes;     // attached, in attachment order
+    std::vector<Handle> volumes;  // attached, in attachment order
     std::string status = "ACTIVE";
     int instance_number = 0;
 };
@@ -77,7 +85,10 @@ struct Volume {
     bool bootable = false;
 };
 
-struct Snapshot { std::string id, volume_id, status = "available"; Micros created = 0; };
+struct Snapshot {
+    std::string id, volume_id, status = "available";
+    Micros created = 0;
+};
 
 enum class BackupStatus { creating, available, deleting, error };
 const char* to_string(BackupStatus s);
@@ -100,7 +111,7 @@ struct Backup {
 struct Token {
     Handle user = 0;
     std::optional<Handle> project;
-    std::vector<Handle> roles;       // effective (implied roles expanded)
+    std::vector<Handle> roles;  // effective (implied roles expanded)
     std::vector<std::string> methods;
     Micros issued = 0, expires = 0;
     std::string audit_id;
@@ -162,7 +173,7 @@ public:
 
     Handle add_project(Project p);
     Handle add_user(User u);
-    Handle add_role(const std::string& name);   // returns the existing role of that name if any
+    Handle add_role(const std::string& name);  // returns the existing role of that name if any
     Handle add_server(Server s);
     Handle add_volume(Volume v);
     void attach(Handle volume, Handle server, const std::string& device);

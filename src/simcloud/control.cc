@@ -9,7 +9,8 @@ namespace {
 
 bool looks_like_id(const std::string& s) {
     if (s.size() == 36 && s[8] == '-' && s[13] == '-') return true;
-    return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    return s.size() == 32 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 std::vector<std::string> split(const std::string& path) {
@@ -44,8 +45,8 @@ std::optional<FaultRule> parse_rule(const json& j, std::string& why) {
         why = "a fault is a JSON object";
         return std::nullopt;
     }
-    static const std::vector<std::string> known = {"method", "path_prefix", "latency_ms", "error_rate", "status",
-                                                    "retry_after", "drop_rate", "expire_token", "count"};
+    static const std::vector<std::string> known = {"method",      "path_prefix", "latency_ms",   "error_rate", "status",
+                                                   "retry_after", "drop_rate",   "expire_token", "count"};
     for (const auto& [k, v] : j.items())
         if (std::find(known.begin(), known.end(), k) == known.end()) {
             why = "unknown fault field '" + k + "'";
@@ -142,12 +143,18 @@ Reply update_settings(Cloud& cloud, const json& body) {
     Settings s = cloud.settings;
     try {
         for (const auto& [k, v] : body.items()) {
-            if (k == "backup_create_seconds") s.backup_create_s = v.get<double>();
-            else if (k == "backup_delete_seconds") s.backup_delete_s = v.get<double>();
-            else if (k == "backup_error_rate") s.backup_error_rate = v.get<double>();
-            else if (k == "backup_fail_reason") s.backup_fail_reason = v.get<std::string>();
-            else if (k == "token_lifetime_seconds") s.token_lifetime_s = v.get<double>();
-            else return json_reply(400, {{"error", "unknown setting '" + k + "'"}});
+            if (k == "backup_create_seconds")
+                s.backup_create_s = v.get<double>();
+            else if (k == "backup_delete_seconds")
+                s.backup_delete_s = v.get<double>();
+            else if (k == "backup_error_rate")
+                s.backup_error_rate = v.get<double>();
+            else if (k == "backup_fail_reason")
+                s.backup_fail_reason = v.get<std::string>();
+            else if (k == "token_lifetime_seconds")
+                s.token_lifetime_s = v.get<double>();
+            else
+                return json_reply(400, {{"error", "unknown setting '" + k + "'"}});
         }
     } catch (const json::exception& e) {
         return json_reply(400, {{"error", std::string("malformed setting: ") + e.what()}});
@@ -169,10 +176,14 @@ Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) {
         json body = json::parse(call.req.body, nullptr, false);
         std::string status = body.is_object() ? body.value("status", "") : "";
         Backup& b = cloud.backups[*h];
-        if (status == "available") cloud.set_status(*h, BackupStatus::available, call.now);
-        else if (status == "error") cloud.set_status(*h, BackupStatus::error, call.now);
-        else return json_reply(400, {{"error", "status must be available or error"}});
-        if (body.contains("fail_reason") && body["fail_reason"].is_string()) b.fail_reason = body["fail_reason"].get<std::string>();
+        if (status == "available")
+            cloud.set_status(*h, BackupStatus::available, call.now);
+        else if (status == "error")
+            cloud.set_status(*h, BackupStatus::error, call.now);
+        else
+            return json_reply(400, {{"error", "status must be available or error"}});
+        if (body.contains("fail_reason") && body["fail_reason"].is_string())
+            b.fail_reason = body["fail_reason"].get<std::string>();
         return json_reply(200, {{"backup", backup_state(cloud, b)}});
     }
     return json_reply(405, {{"error", "method not allowed"}});
@@ -205,7 +216,8 @@ Reply state_api(Cloud& cloud, const Call& call) {
         return summary(cloud);
     }
     if (s[0] == "config" && m == "GET") return json_reply(200, settings_json(cloud.settings));
-    if (s[0] == "config" && (m == "PUT" || m == "PATCH")) return update_settings(cloud, json::parse(call.req.body, nullptr, false));
+    if (s[0] == "config" && (m == "PUT" || m == "PATCH"))
+        return update_settings(cloud, json::parse(call.req.body, nullptr, false));
     if (s[0] == "tokens" && s.size() == 2 && s[1] == "expire" && m == "POST") return expire_tokens(cloud, call);
     if (s[0] == "backups" && s.size() == 1 && m == "GET") return list_backup_state(cloud, call);
     if (s[0] == "backups" && s.size() == 2) return backup_control(cloud, call, s[1]);
@@ -237,9 +249,12 @@ std::string normalise_path(const std::string& method, const std::string& path) {
     std::string out = method + " ";
     for (size_t i = 0; i < segs.size(); ++i) {
         std::string seg = segs[i];
-        if (i == 2 && segs[0] == "volume" && segs[1] == "v3") seg = "{project_id}";
-        else if (i > 0 && segs[i - 1] == "metadata") seg = "{key}";
-        else if (looks_like_id(seg)) seg = "{id}";
+        if (i == 2 && segs[0] == "volume" && segs[1] == "v3")
+            seg = "{project_id}";
+        else if (i > 0 && segs[i - 1] == "metadata")
+            seg = "{key}";
+        else if (looks_like_id(seg))
+            seg = "{id}";
         out += "/" + seg;
     }
     return segs.empty() ? out + "/" : out;
@@ -302,7 +317,8 @@ Reply Control::faults(const Call& call) {
 
 Reply Control::counters(const Call& call) {
     std::lock_guard lock(mutex_);
-    if (call.req.method == "DELETE" || (call.req.method == "POST" && call.segs.size() == 2 && call.segs[1] == "reset")) {
+    if (call.req.method == "DELETE" ||
+        (call.req.method == "POST" && call.segs.size() == 2 && call.segs[1] == "reset")) {
         counts_.clear();
         total_ = 0;
         return empty_reply(204);

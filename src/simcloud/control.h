@@ -17,15 +17,15 @@ namespace staffeln::sim {
 
 struct FaultRule {
     int id = 0;
-    std::string method;              // empty: any
-    std::string path_prefix;         // empty: any
+    std::string method;       // empty: any
+    std::string path_prefix;  // empty: any
     double latency_ms = 0;
-    double error_rate = 0;           // share of matching requests answered with `status`
+    double error_rate = 0;  // share of matching requests answered with `status`
     int status = 500;
-    int retry_after_s = 1;           // sent with 429 and 503
-    double drop_rate = 0;            // share of matching requests whose connection is closed unanswered
-    bool expire_token = false;       // the token presented is expired before the request is served
-    std::optional<long> remaining;   // matching requests left; the rule goes away at 0
+    int retry_after_s = 1;          // sent with 429 and 503
+    double drop_rate = 0;           // share of matching requests whose connection is closed unanswered
+    bool expire_token = false;      // the token presented is expired before the request is served
+    std::optional<long> remaining;  // matching requests left; the rule goes away at 0
 };
 
 struct FaultDecision {

@@ -36,18 +36,30 @@ Reply empty_reply(int status) {
 
 std::string fault_name(int status) {
     switch (status) {
-    case 400: return "badRequest";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "itemNotFound";
-    case 405: return "badMethod";
-    case 409: return "conflictingRequest";
-    case 413: return "overLimit";
-    case 415: return "badMediaType";
-    case 429: return "overLimit";
-    case 501: return "notImplemented";
-    case 503: return "serviceUnavailable";
-    default: return "computeFault";
+        case 400:
+            return "badRequest";
+        case 401:
+            return "unauthorized";
+        case 403:
+            return "forbidden";
+        case 404:
+            return "itemNotFound";
+        case 405:
+            return "badMethod";
+        case 409:
+            return "conflictingRequest";
+        case 413:
+            return "overLimit";
+        case 415:
+            return "badMediaType";
+        case 429:
+            return "overLimit";
+        case 501:
+            return "notImplemented";
+        case 503:
+            return "serviceUnavailable";
+        default:
+            return "computeFault";
     }
 }
 
@@ -56,7 +68,7 @@ Reply fault(int status, const std::string& message) {
 }
 
 Reply keystone_error(int status, const std::string& message) {
-    std::string title = status == 401 ? "Unauthorized"
+    std::string title = status == 401   ? "Unauthorized"
                         : status == 403 ? "Forbidden"
                         : status == 404 ? "Not Found"
                         : status == 400 ? "Bad Request"
@@ -101,7 +113,8 @@ std::optional<std::string> requested(const httplib::Request& req, const std::str
         size_t start = 0;
         while (start <= value.size()) {
             size_t comma = value.find(',', start);
-            std::string item = trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            std::string item =
+                trim(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
             auto space = item.find(' ');
             if (space != std::string::npos && item.substr(0, space) == service) return trim(item.substr(space + 1));
             if (comma == std::string::npos) break;
@@ -121,8 +134,9 @@ std::variant<Version, Reply> negotiate(const httplib::Request& req, const std::s
     if (*asked == "latest") return max;
     auto v = parse_version(*asked);
     if (!v)
-        return fault(400, fmt::format("API Version String {} is of invalid format. Must be of format MajorNum.MinorNum.",
-                                      *asked));
+        return fault(
+            400,
+            fmt::format("API Version String {} is of invalid format. Must be of format MajorNum.MinorNum.", *asked));
     if (*v < min || max < *v)
         return fault(406, fmt::format("Version {} is not supported by the API. Minimum is {} and maximum is {}.",
                                       *asked, to_string(min), to_string(max)));
@@ -156,8 +170,8 @@ json next_links(const Call& call, const std::string& collection_url, const std::
     std::string query;
     for (const auto& [key, value] : call.req.params) {
         if (key == "marker") continue;
-        query += fmt::format("{}={}&", httplib::detail::encode_query_param(key),
-                             httplib::detail::encode_query_param(value));
+        query +=
+            fmt::format("{}={}&", httplib::detail::encode_query_param(key), httplib::detail::encode_query_param(value));
     }
     query += "marker=" + last_id;
     return json::array({{{"rel", "next"}, {"href", collection_url + "?" + query}}});
@@ -165,31 +179,34 @@ json next_links(const Call& call, const std::string& collection_url, const std::
 
 std::string python_repr(const nlohmann::ordered_json& value) {
     switch (value.type()) {
-    case nlohmann::ordered_json::value_t::null: return "None";
-    case nlohmann::ordered_json::value_t::boolean: return value.get<bool>() ? "True" : "False";
-    case nlohmann::ordered_json::value_t::string: {
-        std::string out = "'";
-        for (char c : value.get<std::string>()) {
-            if (c == '\'' || c == '\\') out.push_back('\\');
-            out.push_back(c);
+        case nlohmann::ordered_json::value_t::null:
+            return "None";
+        case nlohmann::ordered_json::value_t::boolean:
+            return value.get<bool>() ? "True" : "False";
+        case nlohmann::ordered_json::value_t::string: {
+            std::string out = "'";
+            for (char c : value.get<std::string>()) {
+                if (c == '\'' || c == '\\') out.push_back('\\');
+                out.push_back(c);
+            }
+            return out + "'";
         }
-        return out + "'";
-    }
-    case nlohmann::ordered_json::value_t::array: {
-        std::string out = "[";
-        for (size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + python_repr(value[i]);
-        return out + "]";
-    }
-    case nlohmann::ordered_json::value_t::object: {
-        std::string out = "{";
-        bool first = true;
-        for (const auto& [k, v] : value.items()) {
-            out += (first ? "'" : ", '") + k + "': " + python_repr(v);
-            first = false;
+        case nlohmann::ordered_json::value_t::array: {
+            std::string out = "[";
+            for (size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + python_repr(value[i]);
+            return out + "]";
         }
-        return out + "}";
-    }
-    default: return value.dump();
+        case nlohmann::ordered_json::value_t::object: {
+            std::string out = "{";
+            bool first = true;
+            for (const auto& [k, v] : value.items()) {
+                out += (first ? "'" : ", '") + k + "': " + python_repr(v);
+                first = false;
+            }
+            return out + "}";
+        }
+        default:
+            return value.dump();
     }
 }
 

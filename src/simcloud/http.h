@@ -20,8 +20,8 @@ using nlohmann::json;
 
 struct Call {
     const httplib::Request& req;
-    std::vector<std::string> segs;   // path segments after the service prefix
-    std::string base_url;            // http://127.0.0.1:PORT
+    std::vector<std::string> segs;  // path segments after the service prefix
+    std::string base_url;           // http://127.0.0.1:PORT
     Micros now = 0;
 
     std::optional<std::string> param(const std::string& key) const;
@@ -43,7 +43,9 @@ std::string fault_name(int status);
 Reply keystone_error(int status, const std::string& message);
 Reply unauthorized();
 
-struct Version { int major = 0, minor = 0; };
+struct Version {
+    int major = 0, minor = 0;
+};
 bool operator<(Version a, Version b);
 bool operator>=(Version a, Version b);
 std::string to_string(Version v);
@@ -62,7 +64,7 @@ std::variant<Caller, Reply> authenticate(Cloud& cloud, const httplib::Request& r
 
 struct Page {
     size_t limit = 1000;
-    bool limited = false;            // the caller sent limit=
+    bool limited = false;  // the caller sent limit=
     std::optional<std::string> marker;
 };
 // limit/marker as Nova and Cinder read them; max 1000. nullopt when limit is not a number >= 0.

@@ -18,16 +18,32 @@ void JsonOut::separate() {
 void JsonOut::escaped(std::string_view s) {
     for (char c : s) {
         switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) out_ += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-            else out_.push_back(c);
+            case '"':
+                out_ += "\\\"";
+                break;
+            case '\\':
+                out_ += "\\\\";
+                break;
+            case '\n':
+                out_ += "\\n";
+                break;
+            case '\r':
+                out_ += "\\r";
+                break;
+            case '\t':
+                out_ += "\\t";
+                break;
+            case '\b':
+                out_ += "\\b";
+                break;
+            case '\f':
+                out_ += "\\f";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20)
+                    out_ += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+                else
+                    out_.push_back(c);
         }
     }
 }

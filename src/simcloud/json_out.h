@@ -26,7 +26,7 @@ public:
     JsonOut& num(std::int64_t n);
     JsonOut& boolean(bool b);
     JsonOut& null();
-    JsonOut& raw(const nlohmann::json& value);          // any small value
+    JsonOut& raw(const nlohmann::json& value);  // any small value
     JsonOut& object(const std::map<std::string, std::string>& map);
     // Pieces of one string value, for URLs built from parts without a temporary.
     JsonOut& str_parts(std::initializer_list<std::string_view> parts);

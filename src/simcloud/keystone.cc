@@ -133,8 +133,8 @@ Reply authenticate_password(Cloud& cloud, const Call& call, const json& identity
 Reply authenticate_app_credential(Cloud& cloud, const Call& call, const json& identity) {
     const json& ref = identity["application_credential"];
     if (!ref.is_object() || !ref.contains("secret"))
-        return keystone_error(400,
-                              "Invalid input for field 'identity/application_credential': 'secret' is a required property");
+        return keystone_error(
+            400, "Invalid input for field 'identity/application_credential': 'secret' is a required property");
     const AppCredential* found = nullptr;
     for (const AppCredential& ac : cloud.app_credentials) {
         if (ref.contains("id")) {
@@ -232,17 +232,14 @@ Reply list_projects(Cloud& cloud, const Call& call, const Caller& caller) {
 
 Reply get_project(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) {
     auto p = cloud.project(id);
-    if (!caller.is_admin && !(p && caller.project == p))
-        return forbidden("identity:get_project");
-    if (!p || cloud.projects[*p].id != id)
-        return keystone_error(404, fmt::format("Could not find project: {}.", id));
+    if (!caller.is_admin && !(p && caller.project == p)) return forbidden("identity:get_project");
+    if (!p || cloud.projects[*p].id != id) return keystone_error(404, fmt::format("Could not find project: {}.", id));
     return json_reply(200, {{"project", project_json(cloud.projects[*p], call.base_url)}});
 }
 
 Reply get_user(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) {
     auto u = cloud.user(id);
-    if (!caller.is_admin && !(u && caller.user == *u))
-        return forbidden("identity:get_user");
+    if (!caller.is_admin && !(u && caller.user == *u)) return forbidden("identity:get_user");
     if (!u || cloud.users[*u].id != id) return keystone_error(404, fmt::format("Could not find user: {}.", id));
     const User& user = cloud.users[*u];
     json body = {{"id", user.id},
@@ -279,12 +276,12 @@ Reply list_role_assignments(Cloud& cloud, const Call& call, const Caller& caller
             user["domain"] = domain_ref(cloud, u.domain_id);
             role["name"] = r.name;
         }
-        items.push_back(
-            {{"links",
-              {{"assignment", fmt::format("{}/identity/v3/projects/{}/users/{}/roles/{}", call.base_url, p.id, u.id, r.id)}}},
-             {"scope", {{"project", project}}},
-             {"user", user},
-             {"role", role}});
+        items.push_back({{"links",
+                          {{"assignment", fmt::format("{}/identity/v3/projects/{}/users/{}/roles/{}", call.base_url,
+                                                      p.id, u.id, r.id)}}},
+                         {"scope", {{"project", project}}},
+                         {"user", user},
+                         {"role", role}});
     }
     return json_reply(200, {{"role_assignments", items}, {"links", list_links(call)}});
 }
@@ -314,7 +311,11 @@ Reply authenticated(Cloud& cloud, const Call& call) {
 }  // namespace
 
 json catalog(const Cloud& cloud, const std::string& base, const std::string& project_id) {
-    struct Service { const char* type; const char* name; std::string url; };
+    struct Service {
+        const char* type;
+        const char* name;
+        std::string url;
+    };
     const Service services[] = {{"identity", "keystone", base + "/identity/v3"},
                                 {"compute", "nova", base + "/compute/v2.1"},
                                 {"block-storage", "block-storage", base + "/volume/v3/" + project_id},

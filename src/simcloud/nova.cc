@@ -48,8 +48,18 @@ Reply versions(const Call& call) {
 
 void write_links(JsonOut& w, const Call& call, const std::string& id) {
     w.begin_array();
-    w.begin_object().key("rel").str("self").key("href").str_parts({call.base_url, "/compute/v2.1/servers/", id}).end_object();
-    w.begin_object().key("rel").str("bookmark").key("href").str_parts({call.base_url, "/compute/servers/", id}).end_object();
+    w.begin_object()
+        .key("rel")
+        .str("self")
+        .key("href")
+        .str_parts({call.base_url, "/compute/v2.1/servers/", id})
+        .end_object();
+    w.begin_object()
+        .key("rel")
+        .str("bookmark")
+        .key("href")
+        .str_parts({call.base_url, "/compute/servers/", id})
+        .end_object();
     w.end_array();
 }
 
@@ -85,7 +95,12 @@ void write_flavor(JsonOut& w, const Ctx& c) {
     }
     const char* id = "b0a1c2d3-0000-4000-8000-000000000001";
     w.begin_object().key("id").str(id).key("links").begin_array();
-    w.begin_object().key("rel").str("bookmark").key("href").str_parts({c.call.base_url, "/compute/flavors/", id}).end_object();
+    w.begin_object()
+        .key("rel")
+        .str("bookmark")
+        .key("href")
+        .str_parts({c.call.base_url, "/compute/flavors/", id})
+        .end_object();
     w.end_array().end_object();
 }
 
@@ -156,8 +171,9 @@ Reply list_servers(const Ctx& c, bool detail) {
         return fault(403, fmt::format("Policy doesn't allow os_compute_api:servers:{}:get_all_tenants to be performed.",
                                       detail ? "detail" : "index"));
     auto page = page_params(call, true);
-    if (!page) return fault(400, fmt::format("Invalid input for query parameters limit. Value: {}.",
-                                             call.param("limit").value_or("")));
+    if (!page)
+        return fault(
+            400, fmt::format("Invalid input for query parameters limit. Value: {}.", call.param("limit").value_or("")));
     auto index = servers_in_scope(c, all_tenants);
     if (!index) return json_reply(200, {{"servers", json::array()}});
     auto it = (*index)->begin();
@@ -188,7 +204,8 @@ Reply list_servers(const Ctx& c, bool detail) {
     w.end_array();
     if (page->limit > 0 && count == page->limit)
         w.key("servers_links")
-            .raw(next_links(call, fmt::format("{}/compute/v2.1/servers{}", call.base_url, detail ? "/detail" : ""), *last));
+            .raw(next_links(call, fmt::format("{}/compute/v2.1/servers{}", call.base_url, detail ? "/detail" : ""),
+                            *last));
     w.end_object();
     return text_reply(200, std::move(w.text()));
 }
@@ -204,14 +221,17 @@ Reply not_found(const std::string& id) { return fault(404, fmt::format("Instance
 
 std::optional<std::string> invalid_metadata(const json& meta) {
     if (!meta.is_object())
-        return fmt::format("Invalid input for field/attribute metadata. Value: {0}. {0} is not of type 'object'", meta.dump());
+        return fmt::format("Invalid input for field/attribute metadata. Value: {0}. {0} is not of type 'object'",
+                           meta.dump());
     for (const auto& [k, v] : meta.items()) {
         if (k.empty() || k.size() > 255)
-            return fmt::format("Invalid input for field/attribute metadata. Value: {}. Additional properties are not "
-                               "allowed ('{}' was unexpected)",
-                               meta.dump(), k);
+            return fmt::format(
+                "Invalid input for field/attribute metadata. Value: {}. Additional properties are not "
+                "allowed ('{}' was unexpected)",
+                meta.dump(), k);
         if (!v.is_string() || v.get<std::string>().size() > 255)
-            return fmt::format("Invalid input for field/attribute {0}. Value: {1}. {1} is not of type 'string'", k, v.dump());
+            return fmt::format("Invalid input for field/attribute {0}. Value: {1}. {1} is not of type 'string'", k,
+                               v.dump());
     }
     return std::nullopt;
 }

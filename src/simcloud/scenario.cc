@@ -26,11 +26,13 @@ public:
 
     void load(const json& s) {
         if (!s.is_object()) throw Bad("the scenario is not a JSON object");
-        check_keys(s, "scenario", {"settings", "default_quota", "domains", "projects", "users", "application_credentials",
-                                   "servers", "volumes", "snapshots", "backups", "generate"});
+        check_keys(s, "scenario",
+                   {"settings", "default_quota", "domains", "projects", "users", "application_credentials", "servers",
+                    "volumes", "snapshots", "backups", "generate"});
         if (s.contains("settings")) settings(s["settings"]);
         if (s.contains("default_quota")) default_quota_ = quota(s["default_quota"], Quota{}, "default_quota");
-        for (const json& d : list(s, "domains")) cloud_.domains.push_back({d.at("id").get<std::string>(), d.at("name").get<std::string>()});
+        for (const json& d : list(s, "domains"))
+            cloud_.domains.push_back({d.at("id").get<std::string>(), d.at("name").get<std::string>()});
         each(s, "projects", [&](const json& p, const std::string& where) { project(p, where); });
         each(s, "users", [&](const json& u, const std::string& where) { user(u, where); });
         each(s, "application_credentials", [&](const json& a, const std::string& where) { app_credential(a, where); });
@@ -65,8 +67,9 @@ private:
     }
 
     void settings(const json& s) {
-        check_keys(s, "settings", {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
-                                   "backup_error_rate", "backup_fail_reason", "seed"});
+        check_keys(s, "settings",
+                   {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
+                    "backup_error_rate", "backup_fail_reason", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
@@ -78,7 +81,9 @@ private:
     }
 
     static Quota quota(const json& q, Quota base, const std::string& where) {
-        check_keys(q, where, {"volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes", "groups", "per_volume_gigabytes"});
+        check_keys(
+            q, where,
+            {"volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes", "groups", "per_volume_gigabytes"});
         base.volumes = q.value("volumes", base.volumes);
         base.gigabytes = q.value("gigabytes", base.gigabytes);
         base.snapshots = q.value("snapshots", base.snapshots);
@@ -154,7 +159,8 @@ private:
         out.domain_id = domain_id(u, where);
         out.password = u.value("password", "");
         out.email = u.value("email", "");
-        if (u.contains("default_project")) out.default_project_id = cloud_.projects[project_ref(u, "default_project", where)].id;
+        if (u.contains("default_project"))
+            out.default_project_id = cloud_.projects[project_ref(u, "default_project", where)].id;
         Handle h = cloud_.add_user(std::move(out));
         if (!u.contains("roles")) return;
         if (!u["roles"].is_object()) throw Bad(where + ".roles: must map project names to lists of role names");
@@ -206,7 +212,9 @@ private:
     }
 
     void volume(const json& v, const std::string& where, size_t age_rank, std::optional<std::pair<Handle, size_t>> on) {
-        check_keys(v, where, {"id", "name", "description", "project", "user", "size", "status", "metadata", "created_at", "bootable"});
+        check_keys(
+            v, where,
+            {"id", "name", "description", "project", "user", "size", "status", "metadata", "created_at", "bootable"});
         Volume out;
         out.id = v.value("id", "");
         out.name = v.value("name", "");
@@ -220,7 +228,9 @@ private:
         out.bootable = v.value("bootable", on && on->second == 0);
         Handle h = cloud_.add_volume(std::move(out));
         if (!cloud_.volumes[h].name.empty()) volume_names_[cloud_.volumes[h].name] = h;
-        if (on) cloud_.attach(h, on->first, on->second == 0 ? "/dev/vda" : fmt::format("/dev/vd{}", char('a' + on->second)));
+        if (on)
+            cloud_.attach(h, on->first,
+                          on->second == 0 ? "/dev/vda" : fmt::format("/dev/vd{}", char('a' + on->second)));
     }
 
     Handle volume_ref(const json& o, const std::string& where) {
@@ -242,8 +252,9 @@ private:
     }
 
     void backup(const json& b, const std::string& where, size_t age_rank) {
-        check_keys(b, where, {"id", "volume", "project", "user", "name", "description", "status", "incremental",
-                              "created_at", "metadata", "fail_reason"});
+        check_keys(b, where,
+                   {"id", "volume", "project", "user", "name", "description", "status", "incremental", "created_at",
+                    "metadata", "fail_reason"});
         const Volume& v = cloud_.volumes[volume_ref(b, where)];
         Backup out;
         out.id = b.value("id", "");
@@ -253,9 +264,12 @@ private:
         if (b.contains("name")) out.name = b["name"].get<std::string>();
         if (b.contains("description")) out.description = b["description"].get<std::string>();
         std::string status = b.value("status", "available");
-        if (status == "available") out.status = BackupStatus::available;
-        else if (status == "error") out.status = BackupStatus::error;
-        else throw Bad(fmt::format("{}.status: '{}' is not available or error", where, status));
+        if (status == "available")
+            out.status = BackupStatus::available;
+        else if (status == "error")
+            out.status = BackupStatus::error;
+        else
+            throw Bad(fmt::format("{}.status: '{}' is not available or error", where, status));
         if (b.contains("fail_reason")) out.fail_reason = b["fail_reason"].get<std::string>();
         out.size = v.size;
         out.created = out.updated = out.data_timestamp = created(b, where, age_rank);
@@ -263,7 +277,8 @@ private:
         out.incremental = b.value("incremental", false);
         out.object_count = out.incremental ? 0 : 1;
         if (out.incremental) out.parent = newest_available(out.volume_id, out.project, out.data_timestamp);
-        if (out.incremental && !out.parent) throw Bad(fmt::format("{}: incremental but no earlier available backup of its volume", where));
+        if (out.incremental && !out.parent)
+            throw Bad(fmt::format("{}: incremental but no earlier available backup of its volume", where));
         cloud_.add_backup(std::move(out));
     }
 
@@ -278,8 +293,9 @@ private:
     }
 
     void generate(const json& g) {
-        check_keys(g, "generate", {"projects", "servers_per_project", "untagged_servers_per_project", "volumes_per_server",
-                                   "backups_per_volume", "full_every", "backup_interval_hours", "volume_size"});
+        check_keys(g, "generate",
+                   {"projects", "servers_per_project", "untagged_servers_per_project", "volumes_per_server",
+                    "backups_per_volume", "full_every", "backup_interval_hours", "volume_size"});
         int projects = g.value("projects", 0), tagged = g.value("servers_per_project", 0);
         int untagged = g.value("untagged_servers_per_project", 0), per_server = g.value("volumes_per_server", 1);
         int per_volume = g.value("backups_per_volume", 0), full_every = std::max(1, g.value("full_every", 7));
@@ -290,7 +306,8 @@ private:
         Micros start = now_ - static_cast<Micros>(per_volume + 1) * interval;
         Micros tick = 0;
         for (int p = 0; p < projects; ++p) {
-            Handle ph = cloud_.add_project({"", fmt::format("gen-project-{:04d}", p), "default", "generated", unlimited, {}});
+            Handle ph =
+                cloud_.add_project({"", fmt::format("gen-project-{:04d}", p), "default", "generated", unlimited, {}});
             Handle uh = cloud_.add_user({"", fmt::format("gen-user-{:04d}", p), "default", "password",
                                          fmt::format("gen-user-{:04d}@example.org", p), cloud_.projects[ph].id});
             grant(uh, ph, "member");
@@ -374,7 +391,8 @@ Status load_scenario_file(Cloud& cloud, const std::string& path, Micros now) {
     std::stringstream text;
     text << in.rdbuf();
     json scenario = json::parse(text.str(), nullptr, false);
-    if (scenario.is_discarded()) return make_error(ErrorKind::invalid_input, fmt::format("scenario {}: not valid JSON", path));
+    if (scenario.is_discarded())
+        return make_error(ErrorKind::invalid_input, fmt::format("scenario {}: not valid JSON", path));
     return load_scenario(cloud, scenario, path, now);
 }
 

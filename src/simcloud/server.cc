@@ -61,13 +61,17 @@ void write(const Reply& reply, httplib::Response& res) {
     res.status = reply.status;
     std::string content_type = "application/json";
     for (const auto& [k, v] : reply.headers) {
-        if (k == "Content-Type") content_type = v;
-        else res.set_header(k.c_str(), v);
+        if (k == "Content-Type")
+            content_type = v;
+        else
+            res.set_header(k.c_str(), v);
     }
     if (!reply.body.empty()) res.set_content(reply.body, content_type.c_str());
 }
 
-Reply not_found() { return json_reply(404, {{"error", {{"code", 404}, {"message", "The resource could not be found."}}}}); }
+Reply not_found() {
+    return json_reply(404, {{"error", {{"code", 404}, {"message", "The resource could not be found."}}}});
+}
 
 }  // namespace
 

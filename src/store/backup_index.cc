@@ -46,8 +46,9 @@ Status BackupIndex::remove(const std::string& backup_id) {
 
 Result<std::size_t> BackupIndex::count() {
     std::size_t n = 0;
-    auto read = guarded("cannot count backups in " + db_.path().string(),
-                        [&] { n = static_cast<std::size_t>(db_.sql().execAndGet("SELECT count(*) FROM backups").getInt64()); });
+    auto read = guarded("cannot count backups in " + db_.path().string(), [&] {
+        n = static_cast<std::size_t>(db_.sql().execAndGet("SELECT count(*) FROM backups").getInt64());
+    });
     if (!read) return read.error();
     return n;
 }

@@ -25,7 +25,8 @@ constexpr std::string_view kSqliteHeader{"SQLite format 3\0", 16};
 Status check_existing_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return make_error(ErrorKind::io, fmt::format("cannot read database {}: {}", path.string(), std::strerror(errno)));
+        return make_error(ErrorKind::io,
+                          fmt::format("cannot read database {}: {}", path.string(), std::strerror(errno)));
     std::array<char, 16> header{};
     in.read(header.data(), header.size());
     auto got = static_cast<std::size_t>(in.gcount());
@@ -41,7 +42,8 @@ Status check_existing_file(const fs::path& path) {
 Status create_file_0600(const fs::path& path) {
     int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return make_error(ErrorKind::io, fmt::format("cannot create database {}: {}", path.string(), std::strerror(errno)));
+        return make_error(ErrorKind::io,
+                          fmt::format("cannot create database {}: {}", path.string(), std::strerror(errno)));
     if (fd >= 0) ::close(fd);
     return {};
 }
@@ -54,9 +56,9 @@ Status prepare_file(const fs::path& path, Access access, Create create) {
                                                      path.string(), parent.string()));
     if (fs::exists(path, ec)) return check_existing_file(path);
     if (access == Access::read_only || create == Create::never)
-        return make_error(ErrorKind::not_found,
-                          fmt::format("database {} does not exist: run `staffeln db-manage upgrade` to create it",
-                                      path.string()));
+        return make_error(
+            ErrorKind::not_found,
+            fmt::format("database {} does not exist: run `staffeln db-manage upgrade` to create it", path.string()));
     return create_file_0600(path);
 }
 
@@ -131,15 +133,15 @@ Status Database::upgrade(int target) {
                                       path_.string(), *version, target));
     for (const auto& migration : migrations()) {
         if (migration.version <= *version || migration.version > target) continue;
-        auto applied = guarded(fmt::format("migration {} ({}) of {} failed; the database stays at version {}",
-                                           migration.version, migration.description, path_.string(),
-                                           migration.version - 1),
-                               [&] {
-                                   SQLite::Transaction tx(*db_);
-                                   db_->exec(std::string(migration.sql));
-                                   db_->exec(fmt::format("PRAGMA user_version = {}", migration.version));
-                                   tx.commit();
-                               });
+        auto applied =
+            guarded(fmt::format("migration {} ({}) of {} failed; the database stays at version {}", migration.version,
+                                migration.description, path_.string(), migration.version - 1),
+                    [&] {
+                        SQLite::Transaction tx(*db_);
+                        db_->exec(std::string(migration.sql));
+                        db_->exec(fmt::format("PRAGMA user_version = {}", migration.version));
+                        tx.commit();
+                    });
         if (!applied) return applied;
     }
     return {};
@@ -151,8 +153,9 @@ Status Database::require_current() {
     int head = head_version();
     if (*version == head) return {};
     if (*version == 0)
-        return make_error(ErrorKind::invalid_input,
-                          fmt::format("database {} has no schema yet: run `staffeln db-manage upgrade`", path_.string()));
+        return make_error(
+            ErrorKind::invalid_input,
+            fmt::format("database {} has no schema yet: run `staffeln db-manage upgrade`", path_.string()));
     if (*version < head)
         return make_error(ErrorKind::invalid_input,
                           fmt::format("database {} is at schema version {}, this staffeln needs {}: run `staffeln "

@@ -14,8 +14,10 @@ namespace fs = std::filesystem;
 std::string immutable_uri(const fs::path& path) {
     std::string uri = "file:";
     for (char c : path.string()) {
-        if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
-        else uri += c;
+        if (c == '%' || c == '?' || c == '#')
+            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        else
+            uri += c;
     }
     return uri + "?immutable=1";
 }

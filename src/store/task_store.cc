@@ -15,8 +15,8 @@ using core::TaskStatus;
 std::int64_t unix_seconds(TimePoint t) { return t.time_since_epoch().count(); }
 
 TaskStatus status_from(const std::string& text) {
-    for (auto s : {TaskStatus::pending, TaskStatus::in_flight, TaskStatus::succeeded, TaskStatus::failed,
-                   TaskStatus::cancelled})
+    for (auto s :
+         {TaskStatus::pending, TaskStatus::in_flight, TaskStatus::succeeded, TaskStatus::failed, TaskStatus::cancelled})
         if (text == core::to_string(s)) return s;
     return TaskStatus::failed;  // the schema's CHECK makes this unreachable
 }
@@ -33,8 +33,9 @@ Result<std::vector<core::TaskRecord>> TaskStore::load_all() {
     auto read = guarded("cannot read tasks from " + db_.path().string(), [&] {
         // Reserved: grown by doubling, 20,000 records held up to 13,000 empty ones.
         tasks.reserve(static_cast<std::size_t>(db_.sql().execAndGet("SELECT count(*) FROM tasks").getInt64()));
-        SQLite::Statement q(db_.sql(), "SELECT id, volume_id, project_id, server_id, coalesce(backup_id, ''), kind, "
-                                       "status, created_at, last_error FROM tasks ORDER BY created_at, id");
+        SQLite::Statement q(db_.sql(),
+                            "SELECT id, volume_id, project_id, server_id, coalesce(backup_id, ''), kind, "
+                            "status, created_at, last_error FROM tasks ORDER BY created_at, id");
         while (q.executeStep()) {
             core::TaskRecord t;
             t.task_id = q.getColumn(0).getString();
@@ -84,12 +85,15 @@ Status TaskStore::set_in_flight(const std::string& task_id, const std::string& b
     int changed = 0;
     auto done = guarded(fmt::format("cannot record backup {} of task {}", backup_id, task_id), [&] {
         SQLite::Transaction tx(db_.sql());
-        SQLite::Statement task(db_.sql(), "UPDATE tasks SET status = 'in_flight', backup_id = ?, updated_at = ?, "
-                                          "kind = coalesce(?, kind) WHERE id = ?");
+        SQLite::Statement task(db_.sql(),
+                               "UPDATE tasks SET status = 'in_flight', backup_id = ?, updated_at = ?, "
+                               "kind = coalesce(?, kind) WHERE id = ?");
         task.bind(1, backup_id);
         task.bind(2, unix_seconds(now));
-        if (made) task.bind(3, core::to_string(*made));
-        else task.bind(3);
+        if (made)
+            task.bind(3, core::to_string(*made));
+        else
+            task.bind(3);
         task.bind(4, task_id);
         changed = task.exec();
         // From this commit on the API protects the backup, even before Cinder lists it.
@@ -127,8 +131,9 @@ Status TaskStore::set_status(const std::string& task_id, core::TaskStatus status
 Status TaskStore::note_attempt_failed(const std::string& task_id, const std::string& error, TimePoint now) {
     int changed = 0;
     auto done = guarded(fmt::format("cannot record the failed attempt of task {}", task_id), [&] {
-        SQLite::Statement q(db_.sql(), "UPDATE tasks SET attempts = attempts + 1, last_error = ?, updated_at = ? "
-                                       "WHERE id = ?");
+        SQLite::Statement q(db_.sql(),
+                            "UPDATE tasks SET attempts = attempts + 1, last_error = ?, updated_at = ? "
+                            "WHERE id = ?");
         q.bind(1, error);
         q.bind(2, unix_seconds(now));
         q.bind(3, task_id);

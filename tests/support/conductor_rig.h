@@ -113,7 +113,9 @@ public:
     }
     json backup(const std::string& id) { return sim.call("GET", "/_sim/backups/" + id).body["backup"]; }
 
-    void sim_config(const json& settings) { REQUIRE(sim.call("PUT", "/_sim/config", "", "", settings.dump()).status == 200); }
+    void sim_config(const json& settings) {
+        REQUIRE(sim.call("PUT", "/_sim/config", "", "", settings.dump()).status == 200);
+    }
     void fault(const json& rule) { REQUIRE(sim.call("POST", "/_sim/faults", "", "", rule.dump()).status == 201); }
     void clear_faults() { sim.call("DELETE", "/_sim/faults"); }
     json counters() { return sim.call("GET", "/_sim/counters").body; }
@@ -131,8 +133,8 @@ public:
     }
     void set_server_metadata(const std::string& server_id, const std::string& key, const std::string& value) {
         json body = {{"meta", {{key, value}}}};
-        auto a = sim.call("PUT", "/compute/v2.1/servers/" + server_id + "/metadata/" + key, admin_token(), "",
-                          body.dump());
+        auto a =
+            sim.call("PUT", "/compute/v2.1/servers/" + server_id + "/metadata/" + key, admin_token(), "", body.dump());
         REQUIRE(a.status == 200);
     }
     void delete_server_metadata(const std::string& server_id, const std::string& key) {
@@ -150,17 +152,16 @@ public:
 
     // A staffeln.conf for the real binary: this rig's store, locks and keys, plus conductor_lines.
     std::filesystem::path write_conf(const std::string& conductor_lines = "") const {
-        return dir.write("staffeln.conf", fmt::format("[conductor]\nbackup_metadata_key = __staffeln_backup\n"
-                                                      "retention_metadata_key = __staffeln_retention\n"
-                                                      "backup_min_interval = 0\nbackup_poll_interval = 1\n{}\n[database]\n"
-                                                      "connection = sqlite:///{}\n",
-                                                      conductor_lines, (dir / "staffeln.db").string()));
+        return dir.write("staffeln.conf",
+                         fmt::format("[conductor]\nbackup_metadata_key = __staffeln_backup\n"
+                                     "retention_metadata_key = __staffeln_retention\n"
+                                     "backup_min_interval = 0\nbackup_poll_interval = 1\n{}\n[database]\n"
+                                     "connection = sqlite:///{}\n",
+                                     conductor_lines, (dir / "staffeln.db").string()));
     }
 
     // The OS_* variables an openrc for the admin user sets.
-    std::map<std::string, std::string> os_env() const {
-        return simtest::admin_os_env(sim.server->base_url());
-    }
+    std::map<std::string, std::string> os_env() const { return simtest::admin_os_env(sim.server->base_url()); }
 
     simtest::Harness sim;
     TempDir dir;

@@ -16,8 +16,10 @@ namespace {
 void drain(int fd, std::string& into, bool& open) {
     char buf[4096];
     ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) into.append(buf, static_cast<size_t>(n));
-    else open = false;
+    if (n > 0)
+        into.append(buf, static_cast<size_t>(n));
+    else
+        open = false;
 }
 
 }  // namespace

@@ -16,12 +16,10 @@ struct Finished {
     std::string err;
 };
 
-Finished run_process(const std::vector<std::string>& argv,
-                     const std::map<std::string, std::string>& extra_env = {},
+Finished run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env = {},
                      std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // Runs the built staffeln binary with args.
-Finished run_staffeln(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& extra_env = {});
+Finished run_staffeln(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env = {});
 
 }  // namespace staffeln::testing

@@ -119,11 +119,12 @@ public:
     }
 
     std::string token(const std::string& user, const std::string& password, const std::string& project) {
-        json auth = {{"auth",
-                      {{"identity",
-                        {{"methods", {"password"}},
-                         {"password", {{"user", {{"name", user}, {"domain", {{"name", "Default"}}}, {"password", password}}}}}}},
-                       {"scope", {{"project", {{"name", project}, {"domain", {{"name", "Default"}}}}}}}}}};
+        json auth = {
+            {"auth",
+             {{"identity",
+               {{"methods", {"password"}},
+                {"password", {{"user", {{"name", user}, {"domain", {{"name", "Default"}}}, {"password", password}}}}}}},
+              {"scope", {{"project", {{"name", project}, {"domain", {{"name", "Default"}}}}}}}}}};
         Answer a = call("POST", "/identity/v3/auth/tokens", "", "", auth.dump());
         REQUIRE(a.status == 201);
         return a.header("X-Subject-Token");

@@ -66,10 +66,10 @@ private:
     bool chunked_ = false;
     bool bad_ = false;
     std::optional<std::size_t> content_length_;
-    std::size_t body_end_ = 0;     // fixed body: where the request ends
-    std::size_t chunk_left_ = 0;   // data bytes of the current chunk
-    std::size_t body_ = 0;         // chunk data so far
-    std::size_t framing_ = 0;      // chunk-size lines and CRLFs so far
+    std::size_t body_end_ = 0;    // fixed body: where the request ends
+    std::size_t chunk_left_ = 0;  // data bytes of the current chunk
+    std::size_t body_ = 0;        // chunk data so far
+    std::size_t framing_ = 0;     // chunk-size lines and CRLFs so far
     std::size_t trailers_start_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // `staffeln api`: the HTTP(S) endpoint oslo.policy's http: check calls. GET or POST
 // /v1/backup?backup_id=ID answers from the store, and for ids the store does not know from
-// Cinder's tag (backup_verdict.h); GET /v1/health says whether the store can be read. Every resource is bounded by Limits; stop() may be called from any thread.
+// Cinder's tag (backup_verdict.h); GET /v1/health says whether the store can be read. Every resource is bounded by
+// Limits; stop() may be called from any thread.
 #pragma once
 
 #include "staffeln/api/cinder_lookup.h"
@@ -17,11 +18,11 @@ namespace staffeln::api {
 struct Limits {
     // A few event-loop threads serve every connection, HTTP or HTTPS, up to max_connections.
     std::size_t event_loops = 2;
-    std::size_t max_connections = 512;      // open at once; more get 503 (HTTPS: closed)
-    std::size_t request_line_bytes = 4096;  // longer: 414
-    std::size_t head_bytes = 16384;         // request line and headers; more: 431
-    std::size_t body_bytes = 65536;         // more: 413
-    std::chrono::milliseconds read_timeout{5000};      // between two reads within a request; TLS handshake
+    std::size_t max_connections = 512;             // open at once; more get 503 (HTTPS: closed)
+    std::size_t request_line_bytes = 4096;         // longer: 414
+    std::size_t head_bytes = 16384;                // request line and headers; more: 431
+    std::size_t body_bytes = 65536;                // more: 413
+    std::chrono::milliseconds read_timeout{5000};  // between two reads within a request; TLS handshake
     std::chrono::milliseconds write_timeout{5000};
     std::chrono::milliseconds request_timeout{10000};  // first byte to the whole request: else 408
     std::chrono::milliseconds keep_alive_timeout{5000};

@@ -14,7 +14,7 @@ namespace staffeln::conductor {
 
 struct BackupCycleResult {
     BackupOutcome outcome;
-    bool cloud_readable = true;   // false: the cycle could not read the cloud at all
+    bool cloud_readable = true;  // false: the cycle could not read the cloud at all
 };
 
 // With dry_run, prints the plan (one line per action) to out and changes nothing.

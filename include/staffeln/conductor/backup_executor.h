@@ -20,12 +20,13 @@ struct BackupOutcome {
     int cancelled = 0;
     int skipped = 0;
     int adopted = 0;
-    std::vector<std::string> problems;     // one line each, for the log and --once's summary
+    std::vector<std::string> problems;  // one line each, for the log and --once's summary
 };
 
 enum class Pass {
     start,   // the cycle's first plan: everything, creates included
-    settle,  // after waiting: outcomes of the work in flight only; creates, skips and failed volumes were the start pass's
+    settle,  // after waiting: outcomes of the work in flight only; creates, skips and failed volumes were the start
+             // pass's
 };
 
 void execute_backup_plan(Context& ctx, const core::BackupSnapshot& snapshot, const core::BackupPlan& plan, Pass pass,

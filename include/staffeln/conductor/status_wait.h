@@ -11,10 +11,10 @@
 namespace staffeln::conductor {
 
 struct StatusWait {
-    std::string status;            // the Cinder backup status listed each round
-    std::set<std::string> ids;     // the backups waited for
-    TimePoint deadline{};          // waiting goes on while now <= deadline
-    const char* round_failpoint{}; // a crash point hit before each round, or none
+    std::string status;             // the Cinder backup status listed each round
+    std::set<std::string> ids;      // the backups waited for
+    TimePoint deadline{};           // waiting goes on while now <= deadline
+    const char* round_failpoint{};  // a crash point hit before each round, or none
 };
 
 struct WaitOutcome {

@@ -26,10 +26,10 @@ struct Config {
         std::int64_t backup_min_interval = 1800;
         std::int64_t report_period = 86400;
         std::chrono::seconds backup_cycle_timeout{300};
-        std::string backup_metadata_key;       // empty: every server is backed up
+        std::string backup_metadata_key;  // empty: every server is backed up
         std::string retention_metadata_key;
         std::string skip_volume_metadata_key = "skip-volume-backup";  // on a volume, "true" skips it
-        std::string last_backup_metadata_key = "last-backup-time";     // set on the server after a success
+        std::string last_backup_metadata_key = "last-backup-time";    // set on the server after a success
         std::int64_t full_backup_depth = 2;
         std::int64_t retention_service_period = 1200;
         std::chrono::seconds retention_time{17 * 86400};
@@ -82,9 +82,9 @@ struct LoadResult {
 };
 
 struct Sources {
-    std::vector<std::filesystem::path> files;   // explicit --config-file, in order
-    std::filesystem::path dir;                  // --config-dir, may be empty
-    bool files_are_defaults = false;            // a missing default file is no error
+    std::vector<std::filesystem::path> files;  // explicit --config-file, in order
+    std::filesystem::path dir;                 // --config-dir, may be empty
+    bool files_are_defaults = false;           // a missing default file is no error
 };
 
 LoadResult load_config(const Sources& sources);

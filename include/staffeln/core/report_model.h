@@ -27,13 +27,13 @@ struct QuotaLine {
 QuotaLine quota_line(const QuotaUsage& usage);
 
 struct ProjectQuota {
-    QuotaUsage backups;            // Cinder quota "backups" (a count)
-    QuotaUsage backup_gigabytes;   // Cinder quota "backup_gigabytes"
+    QuotaUsage backups;           // Cinder quota "backups" (a count)
+    QuotaUsage backup_gigabytes;  // Cinder quota "backup_gigabytes"
 };
 
 struct ProjectDigest {
     std::string project_id;
-    std::string project_name;                 // the id when Keystone did not name it
+    std::string project_name;                  // the id when Keystone did not name it
     std::vector<const TaskRecord*> succeeded;  // points into the records passed in
     std::vector<const TaskRecord*> failed;     // failed and cancelled, each with last_error
     std::optional<QuotaLine> backups;

@@ -104,7 +104,7 @@ enum class RetentionReason : std::uint8_t {
 };
 
 struct RetentionDecision {
-    std::uint32_t backup = 0;         // index into RetentionInput::backups
+    std::uint32_t backup = 0;  // index into RetentionInput::backups
     RetentionReason reason = RetentionReason::expired;
     bool force = false;               // delete with os-force_delete (still creating)
     std::uint32_t wave = 0;           // deletes only: see rule 2

@@ -27,13 +27,13 @@ const char* to_string(TaskStatus status);
 struct TaskRecord {
     std::string task_id;
     std::string volume_id;
-    std::string project_id;     // the volume's project: the create runs there
+    std::string project_id;  // the volume's project: the create runs there
     std::string server_id;
-    std::string backup_id;      // empty until Cinder accepted the create
+    std::string backup_id;  // empty until Cinder accepted the create
     BackupKind kind = BackupKind::full;
     TaskStatus status = TaskStatus::pending;
-    TimePoint created_at{};     // when the task was written, before the create call
-    std::string last_error;     // Cinder's or the conductor's last message, empty when none
+    TimePoint created_at{};  // when the task was written, before the create call
+    std::string last_error;  // Cinder's or the conductor's last message, empty when none
 };
 
 // Task ids are made by the shell (e.g. random UUIDs) and handed to the planners through this.

@@ -29,7 +29,7 @@ struct BackupQuery {
 };
 
 struct BackupRequest {
-    std::string project_id;   // the volume's project: created with a token scoped to it
+    std::string project_id;  // the volume's project: created with a token scoped to it
     std::string volume_id;
     std::string name;
     std::string description;

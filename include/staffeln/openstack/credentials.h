@@ -27,7 +27,7 @@ struct Credentials {
     std::string region_name;           // empty: any region
     std::string interface = "public";  // public, internal or admin
     TlsOptions tls;
-    std::string source;                // "environment" or "<path> cloud '<name>'", for messages
+    std::string source;  // "environment" or "<path> cloud '<name>'", for messages
 };
 
 using Environment = std::map<std::string, std::string>;
@@ -42,7 +42,8 @@ std::vector<std::filesystem::path> default_clouds_yaml_paths(const Environment& 
 Result<Credentials> credentials_from_environment(const Environment& env);
 
 // Cloud `cloud` from the first of `paths` that exists (plus secure.yaml in the same directory).
-Result<Credentials> credentials_from_clouds_yaml(const std::string& cloud, const std::vector<std::filesystem::path>& paths);
+Result<Credentials> credentials_from_clouds_yaml(const std::string& cloud,
+                                                 const std::vector<std::filesystem::path>& paths);
 
 // OS_CLOUD selects clouds.yaml (OS_CLIENT_CONFIG_FILE goes first in the search); else OS_AUTH_URL the variables.
 Result<Credentials> load_credentials(const Environment& env, const std::vector<std::filesystem::path>& paths);

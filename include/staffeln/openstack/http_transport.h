@@ -16,10 +16,10 @@
 namespace staffeln::openstack {
 
 struct TlsOptions {
-    std::string cacert;      // CA bundle; empty: the system's
-    bool insecure = false;   // skip server certificate verification
-    std::string cert;        // client certificate (PEM)
-    std::string key;         // its private key
+    std::string cacert;     // CA bundle; empty: the system's
+    bool insecure = false;  // skip server certificate verification
+    std::string cert;       // client certificate (PEM)
+    std::string key;        // its private key
 };
 
 struct TransportOptions {

@@ -22,16 +22,16 @@ struct FieldError {
     std::string problem;  // "is missing", "is not a string", ...
 };
 
-const Json& object_field(const Json& object, std::string_view name);  // a JSON object
-const Json& array_field(const Json& object, std::string_view name);   // a JSON array
-std::string string_field(const Json& object, std::string_view name);  // a string
+const Json& object_field(const Json& object, std::string_view name);     // a JSON object
+const Json& array_field(const Json& object, std::string_view name);      // a JSON array
+std::string string_field(const Json& object, std::string_view name);     // a string
 std::string optional_string(const Json& object, std::string_view name);  // "" when absent or null
 std::int64_t int_field(const Json& object, std::string_view name);
 std::int64_t optional_int(const Json& object, std::string_view name);  // 0 when absent or null
 bool optional_bool(const Json& object, std::string_view name);         // false when absent or null
 Metadata metadata_field(const Json& object, std::string_view name);    // {} when absent or null
 TimePoint time_field(const Json& object, std::string_view name);
-TimePoint optional_time(const Json& object, std::string_view name);     // epoch when absent or null
+TimePoint optional_time(const Json& object, std::string_view name);  // epoch when absent or null
 
 // Of a listing page ({"servers": [{...}, ...], "servers_links": [...]}), the fields a parser
 // reads of each item of `array`; the others (Nova's addresses, flavor, links, ...) are dropped
@@ -46,9 +46,13 @@ Json::parser_callback_t keep_only(ItemFields keep);
 
 // Parses `body` and applies `parse` to it; `call` ("cinder GET /backups/detail") names the call in errors.
 template <class T>
-struct as_result { using type = Result<T>; };
+struct as_result {
+    using type = Result<T>;
+};
 template <class T>
-struct as_result<Result<T>> { using type = Result<T>; };
+struct as_result<Result<T>> {
+    using type = Result<T>;
+};
 
 template <class Parse>
 auto parse_response(std::string_view call, const std::string& body, Parse&& parse, ItemFields keep = {}) ->
@@ -56,9 +60,11 @@ auto parse_response(std::string_view call, const std::string& body, Parse&& pars
     try {
         return parse(keep.fields.empty() ? Json::parse(body) : Json::parse(body, keep_only(keep)));
     } catch (const FieldError& e) {
-        return make_error(ErrorKind::invalid_input, fmt::format("{}: response field '{}' {}", call, e.field, e.problem));
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("{}: response field '{}' {}", call, e.field, e.problem));
     } catch (const Json::exception& e) {
-        return make_error(ErrorKind::invalid_input, fmt::format("{}: response is not the expected JSON: {}", call, e.what()));
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("{}: response is not the expected JSON: {}", call, e.what()));
     }
 }
 

@@ -19,17 +19,17 @@ struct RetryPolicy {
     Millis retry_timeout{300'000};      // no new attempt starts later than this after the first
     Millis max_retry_interval{30'000};  // cap of the exponential backoff
     std::set<int> skip_retry_codes{404};
-    Millis initial_interval{500};       // first backoff step, doubled per failure
+    Millis initial_interval{500};  // first backoff step, doubled per failure
 };
 
 enum class Idempotency { idempotent, not_idempotent };
 
 // What one attempt produced, as the retry rule sees it.
 struct AttemptOutcome {
-    int http_status = 0;                          // 0 when no response came back
-    std::optional<ErrorKind> transport_error;     // set when no response came back
-    bool request_sent = false;                    // the request went out before that failure
-    std::optional<Millis> retry_after;            // from a Retry-After header
+    int http_status = 0;                       // 0 when no response came back
+    std::optional<ErrorKind> transport_error;  // set when no response came back
+    bool request_sent = false;                 // the request went out before that failure
+    std::optional<Millis> retry_after;         // from a Retry-After header
 };
 
 // True when the request failed in a way that may still have changed the server's state.

@@ -42,8 +42,7 @@ struct Digest {
 
 // Keeps only project_id's tasks; a Digest without task_ids means there is nothing to report.
 Digest build_digest(const std::string& project_id, const std::string& project_name,
-                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota,
-                    TimePoint now);
+                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now);
 
 // "unknown", "unlimited", "ok", "warning", "critical"; the HTML colours by "quota-<level>".
 std::string quota_level(const std::optional<core::QuotaLine>& quota);

@@ -29,9 +29,7 @@ public:
 class StoreOnlyInputs final : public ReportInputs {
 public:
     Result<ProjectFacts> project(const std::string& project_id) override { return ProjectFacts{project_id, {}}; }
-    Result<std::vector<std::string>> member_emails(const std::string&) override {
-        return std::vector<std::string>{};
-    }
+    Result<std::vector<std::string>> member_emails(const std::string&) override { return std::vector<std::string>{}; }
 };
 
 }  // namespace staffeln::report

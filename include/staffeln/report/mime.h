@@ -12,13 +12,13 @@
 namespace staffeln::report {
 
 struct MailMessage {
-    std::string from;                 // a plain address (is_plain_address)
-    std::vector<std::string> to;      // plain addresses
-    std::string subject;              // UTF-8
+    std::string from;             // a plain address (is_plain_address)
+    std::vector<std::string> to;  // plain addresses
+    std::string subject;          // UTF-8
     std::string text;
     std::string html;
     TimePoint date{};
-    std::string message_id;           // "<unique@domain>"
+    std::string message_id;  // "<unique@domain>"
 };
 
 std::string compose_mime(const MailMessage& message);

@@ -10,8 +10,8 @@
 namespace staffeln::report {
 
 struct RecipientPolicy {
-    std::vector<std::string> receiver;      // [notification] receiver
-    std::string project_receiver_domain;    // [notification] project_receiver_domain
+    std::vector<std::string> receiver;    // [notification] receiver
+    std::string project_receiver_domain;  // [notification] project_receiver_domain
 };
 
 enum class RecipientSource { receiver, project_domain, project_members, none };
@@ -19,7 +19,7 @@ enum class RecipientSource { receiver, project_domain, project_members, none };
 struct Recipients {
     std::vector<std::string> addresses;  // sorted, without duplicates
     RecipientSource source = RecipientSource::none;
-    std::string skip_reason;             // set exactly when addresses is empty
+    std::string skip_reason;  // set exactly when addresses is empty
 };
 
 // Whether choose_recipients needs the members' addresses (a Keystone call) under this policy.
@@ -27,7 +27,6 @@ bool needs_member_emails(const RecipientPolicy& policy);
 
 Recipients choose_recipients(const RecipientPolicy& policy, const std::string& project_name,
                              const std::vector<std::string>& member_emails);
-
 
 const char* to_string(RecipientSource source);
 

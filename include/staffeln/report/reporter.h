@@ -21,9 +21,9 @@ namespace staffeln::report {
 
 struct ReportSettings {
     RecipientPolicy recipients;
-    SmtpSettings smtp;                 // smtp.sender empty: reports go to the log
+    SmtpSettings smtp;  // smtp.sender empty: reports go to the log
     std::chrono::seconds period{86400};
-    std::string template_file;         // empty: the built-in template
+    std::string template_file;  // empty: the built-in template
 };
 
 ReportSettings report_settings(const config::Config& config);
@@ -32,20 +32,20 @@ enum class Delivery { not_due, skipped, dry_run, sent, logged, failed };
 
 struct ProjectReport {
     Digest digest;
-    Recipients recipients;             // empty for reports that go to the log
+    Recipients recipients;  // empty for reports that go to the log
     std::string subject;
     std::string html;
     std::string text;
     std::optional<TimePoint> last_report;
     Delivery delivery = Delivery::skipped;
-    std::string detail;                // why skipped or failed; where it went otherwise
+    std::string detail;  // why skipped or failed; where it went otherwise
 };
 
 struct RunOptions {
-    bool dry_run = false;              // render and choose recipients; send and write nothing
-    bool only_due = true;              // false: report every project now, whatever report_period says
-    std::string project_id;            // empty: every project
-    bool keep_content = true;          // false: a report keeps its outcome only, not its text and tasks
+    bool dry_run = false;      // render and choose recipients; send and write nothing
+    bool only_due = true;      // false: report every project now, whatever report_period says
+    std::string project_id;    // empty: every project
+    bool keep_content = true;  // false: a report keeps its outcome only, not its text and tasks
 };
 
 // Fails only when the templates or the store cannot be read; per-project problems are in

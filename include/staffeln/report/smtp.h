@@ -16,9 +16,9 @@ namespace staffeln::report {
 struct SmtpSettings {
     std::string host = "localhost";
     long port = 25;
-    std::string sender;      // MAIL FROM, and the AUTH user when password is set
-    std::string password;    // secret
-    std::string ca_file;     // CA bundle to verify the server with; empty: the system's
+    std::string sender;    // MAIL FROM, and the AUTH user when password is set
+    std::string password;  // secret
+    std::string ca_file;   // CA bundle to verify the server with; empty: the system's
     std::chrono::seconds connect_timeout{10};
     std::chrono::seconds total_timeout{60};
 };
