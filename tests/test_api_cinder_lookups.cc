@@ -1,0 +1,159 @@
+// A `staffeln api` with Cinder credentials (a standby's), against the simulated cloud: ids its store
+// does not know are looked up in Cinder, cached, and answered False whenever Cinder cannot say.
+#include "support/backup_rows.h"
+#include "support/ports.h"
+#include "support/raw_http.h"
+#include "support/running_api.h"
+#include "support/simcloud_harness.h"
+#include "support/temp_dir.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace staffeln;
+using namespace staffeln::testing;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kTaggedInCinder = "0b7d9d6e-3c1a-4f2e-8d5b-6a7c8e9f0a1b";
+constexpr const char* kUntaggedInCinder = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f";  // demo.json's manual backup
+constexpr const char* kNowhere = "f0e1d2c3-b4a5-4968-8776-655443322110";
+
+simtest::json scenario_with_tagged_backup() {
+    auto scenario = simtest::demo_scenario();
+    scenario["backups"].push_back({{"id", kTaggedInCinder},
+                                   {"volume", "web-1-root"},
+                                   {"user", "demo"},
+                                   {"name", "web-1_web-1-root_1700000000"},
+                                   {"description", "Backup by staffeln"},
+                                   {"metadata", {{"staffeln:task", "task-on-another-node"}}},
+                                   {"created_at", "2026-11-11T12:00:00Z"}});
+    return scenario;
+}
+
+std::string answer_of(int port, const std::string& id) {
+    auto a = staffeln::testing::exchange(port, get("/v1/backup?backup_id=" + id));
+    return std::to_string(a.status) + " " + a.body;
+}
+
+long backup_gets(simtest::Harness& sim) {
+    auto counts = sim.call("GET", "/_sim/counters").body["requests"];
+    return counts.value("GET /volume/v3/{project_id}/backups/{id}", 0L);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a standby's API asks Cinder about a backup its store does not know, caches it, and fails closed without Cinder") {
+    simtest::Harness sim(scenario_with_tagged_backup());
+    RunningApi api({kProtected}, "", simtest::admin_os_env(sim.server->base_url()));
+    sim.call("DELETE", "/_sim/counters");
+
+    CHECK(answer_of(api.port(), kProtected) == "401 False");  // the store's row: Cinder not asked
+    CHECK(backup_gets(sim) == 0);
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");  // Cinder: 404
+    CHECK(backup_gets(sim) == 3);
+    for (int i = 0; i < 5; ++i) CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
+    CHECK_MESSAGE(backup_gets(sim) == 3, "the cache answered the repeated checks");
+
+    // A slow Cinder holds only the connection that waits on it: the event loops answer the others.
+    REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
+                .status == 201);
+    auto slow =
+        std::async(std::launch::async, [&] { return answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000001"); });
+    std::this_thread::sleep_for(200ms);
+    for (int i = 0; i < 20; ++i) {
+        auto start = SteadyClock::now();
+        CHECK(answer_of(api.port(), kProtected) == "401 False");
+        CHECK(SteadyClock::now() - start < 500ms);
+    }
+    CHECK(slow.wait_for(0s) == std::future_status::timeout);  // still waiting on Cinder
+    CHECK(slow.get() == "200 True");
+    sim.call("DELETE", "/_sim/faults");
+
+    sim.server->stop();
+    CHECK(answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000002") == "401 False");
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");  // cached
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    auto log = api.log();
+    CHECK_MESSAGE(log.find("answering False for backup aaaaaaaa-0000-4000-8000-000000000002: not in the store, and "
+                           "Cinder could not say:") != std::string::npos,
+                  log);
+    CHECK(log.find("looked up in Cinder at " + sim.server->base_url()) != std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE(
+    "an API without usable credentials starts, says once that Cinder lookups are off, and answers from the store") {
+    RunningApi api({kProtected});
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");
+    auto log = api.log();
+    auto first = log.find("Cinder lookups are off (");
+    CHECK_MESSAGE(first != std::string::npos, log);
+    CHECK(log.find("Cinder lookups are off", first + 1) == std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("an API whose credentials Cinder refuses answers False for what its store does not know, saying why") {
+    simtest::Harness sim(simtest::demo_scenario());
+    auto env = simtest::admin_os_env(sim.server->base_url());
+    env["OS_PASSWORD"] = "wrong";
+    RunningApi api({kProtected}, "", env);
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    auto log = api.log();
+    auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder +
+                         ": not in the store, and Cinder could not say: ");
+    REQUIRE_MESSAGE(line != std::string::npos, log);
+    MESSAGE(log.substr(line, log.find('\n', line) - line));
+    CHECK(log.find("wrong") == std::string::npos);  // the password is never logged
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once, without waiting") {
+    simtest::Harness sim(simtest::demo_scenario());
+    TempDir dir;
+    make_store(dir / "staffeln.db", {kProtected});
+    api::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = free_port();
+    options.store = dir / "staffeln.db";
+    options.limits.lookup_threads = 1;
+    options.limits.lookup_queue = 1;
+    options.cinder = std::make_shared<api::CinderLookup>(simtest::admin_credentials(sim.server->base_url()));
+    auto server = api::Server::create(options);
+    REQUIRE_MESSAGE(server.ok(), (server.ok() ? "" : server.error().message));
+    Status served;
+    std::thread serving([&] { served = (*server)->run(); });
+    CHECK(answer_of(options.port, kUntaggedInCinder) == "200 True");  // token and versions fetched
+
+    REQUIRE(sim.call("POST", "/_sim/faults", "", "", R"({"method":"GET","path_prefix":"/volume","latency_ms":1500})")
+                .status == 201);
+    auto ask = [&](const char* id) {
+        return std::async(std::launch::async, [&, id] { return answer_of(options.port, id); });
+    };
+    auto asked = ask("aaaaaaaa-0000-4000-8000-000000000011");  // taken by the one lookup thread
+    std::this_thread::sleep_for(200ms);
+    auto queued = ask("aaaaaaaa-0000-4000-8000-000000000012");  // waits in the queue of one
+    std::this_thread::sleep_for(200ms);
+    auto start = SteadyClock::now();
+    CHECK(answer_of(options.port, "aaaaaaaa-0000-4000-8000-000000000013") == "401 False");
+    CHECK(SteadyClock::now() - start < 500ms);
+    CHECK(asked.get() == "200 True");
+    CHECK(queued.get() == "200 True");
+    (*server)->stop();
+    serving.join();
+    CHECK(served.ok());
+}

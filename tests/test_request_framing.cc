@@ -1,0 +1,74 @@
+// Request framing (api/request_framing.h): where a request ends, and what is refused, pure.
+#include "staffeln/api/request_framing.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace staffeln;
+
+TEST_CASE("backup_id comes from the query only, once, and not empty") {
+    CHECK(*api::backup_id_of("/v1/backup?backup_id=abc") == "abc");
+    CHECK(*api::backup_id_of("/v1/backup?x=1&backup_id=a%2Db") == "a-b");
+    auto missing = api::backup_id_of("/v1/backup");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message == "missing backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id=").error().message ==
+          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id").error().message ==
+          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
+    CHECK(api::backup_id_of("/v1/backup?backup_id=a&backup_id=b").error().message ==
+          "backup_id given 2 times: give it once");
+}
+
+TEST_CASE("a request is whole once its head and its body by Content-Length or chunks have come") {
+    api::FramingLimits limits{64, 256, 100};
+    using api::Framing;
+    auto state = [&](std::string_view text) { return api::frame_request(text, limits).state; };
+    std::string get = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(api::frame_request(get + "GET /next", limits).length == get.size());
+    CHECK(state("GET /v1/health HTTP/1.1\r\nHost: x\r\n") == Framing::incomplete);
+    std::string post = "POST /v1/backup?backup_id=a HTTP/1.1\r\ncontent-length: 5\r\n\r\n";
+    CHECK(state(post + "abc") == Framing::incomplete);
+    CHECK(api::frame_request(post + "abcdeXYZ", limits).length == post.size() + 5);
+    std::string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    CHECK(state(chunked + "3\r\nabc\r\n") == Framing::incomplete);
+    CHECK(api::frame_request(chunked + "3\r\nabc\r\n0\r\n\r\n", limits).length == chunked.size() + 13);
+    CHECK(state(chunked + "40\r\n" + std::string(64, 'x') + "\r\n40\r\n") == Framing::body_too_large);
+    CHECK(state(chunked + "zz\r\n") == Framing::bad);
+    CHECK(state("GET /" + std::string(100, 'a')) == Framing::uri_too_long);
+    CHECK(state("GET / HTTP/1.1\r\nX: " + std::string(300, 'h')) == Framing::head_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n") == Framing::body_too_large);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == Framing::bad);
+    CHECK(state("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") == Framing::bad);
+    CHECK(state("GET / HTTP/1.1\nHost: x\n\n") == Framing::bad);
+    CHECK(state("GET / HTTP/1.1\r\nHost: x\n\r\n") == Framing::bad);
+    CHECK(state(chunked + "3\nabc\r\n0\r\n\r\n") == Framing::bad);
+    CHECK(state(chunked + "3\r\nabc\n0\r\n\r\n") == Framing::bad);
+    api::FramingLimits roomy{64, 20000, 100};
+    CHECK(api::frame_request("GET / HTTP/1.1\r\nX: " + std::string(9000, 'h') + "\r\n\r\n", roomy).state ==
+          Framing::header_line_too_long);
+    std::string one_byte_chunks = chunked;
+    for (int i = 0; i < 30; ++i) one_byte_chunks += "1\r\nx\r\n";
+    CHECK(state(one_byte_chunks) == Framing::chunk_framing_too_large);
+}
+
+TEST_CASE("a request framed a byte at a time ends where it does when framed at once") {
+    api::FramingLimits limits{64, 256, 100};
+    std::string request =
+        "POST /v1/backup?backup_id=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\nGET /next";
+    auto whole = api::frame_request(request, limits);
+    REQUIRE(whole.state == api::Framing::complete);
+    api::RequestFramer framer(limits);
+    api::Frame frame;
+    size_t fed = 0;
+    while (fed < request.size() && frame.state == api::Framing::incomplete)
+        frame = framer.next(std::string_view(request).substr(0, ++fed));
+    CHECK(frame.state == api::Framing::complete);
+    CHECK(frame.length == whole.length);
+    CHECK(fed == whole.length);
+    framer.reset();
+    CHECK(framer.next("GET / HTTP/1.1\r\n\r\n").length == 18);
+}
