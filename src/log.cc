@@ -1,6 +1,7 @@
 #include "staffeln/log.h"
 
 #include "staffeln/text_safety.h"
+#include "staffeln/thread_annotations.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,14 +12,13 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 namespace staffeln::log {
 namespace {
 
 std::atomic<Level> g_level{Level::info};
-std::mutex g_mutex;
-int g_fd = STDERR_FILENO;
+Mutex g_mutex;
+int g_fd GUARDED_BY(g_mutex) = STDERR_FILENO;
 
 const char* name(Level level) {
     switch (level) {
@@ -55,7 +55,7 @@ Status to_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(errno)));
-    std::lock_guard lock(g_mutex);
+    MutexLock lock(g_mutex);
     if (g_fd != STDERR_FILENO) ::close(g_fd);
     g_fd = fd;
     return {};
@@ -69,7 +69,7 @@ void write(Level level, std::string_view component, std::string_view message) {
     line += ": ";
     append_escaped(line, message);
     line += '\n';
-    std::lock_guard lock(g_mutex);
+    MutexLock lock(g_mutex);
     // One write(2) per line keeps lines whole when several processes share the file.
     size_t done = 0;
     while (done < line.size()) {

@@ -1,6 +1,7 @@
 #include "staffeln/api/event_loop.h"
 
 #include "staffeln/log.h"
+#include "staffeln/thread_annotations.h"
 #include "worker_pool.h"
 
 #include <arpa/inet.h>
@@ -136,9 +137,9 @@ struct EventLoops::Loop {
     std::thread thread;
     // Guards conns and done; adopt() adds a connection to both conns and the epoll set under
     // it, so the loop never knows a connection that is not in its epoll set.
-    std::mutex mutex;
-    std::unordered_set<Conn*> conns;
-    std::vector<Deferred> done;
+    Mutex mutex;
+    std::unordered_set<Conn*> conns GUARDED_BY(mutex);
+    std::vector<Deferred> done GUARDED_BY(mutex);
 };
 
 EventLoops::EventLoops(const Limits& limits, Answerer answer, SSL_CTX* tls)
@@ -204,7 +205,7 @@ void EventLoops::adopt(int fd) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.ptr = c;
-    std::lock_guard lock(loop.mutex);
+    MutexLock lock(loop.mutex);
     if (epoll_ctl(loop.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         log::error("api", "cannot watch a new connection from {}: {}", c->remote_ip, std::strerror(errno));
         ::close(fd);
@@ -249,7 +250,7 @@ void EventLoops::run(Loop& loop) {
     }
     std::unordered_set<Conn*> left;
     {
-        std::lock_guard lock(loop.mutex);
+        MutexLock lock(loop.mutex);
         left.swap(loop.conns);
     }
     for (auto* c : left) close(loop, c);
@@ -394,7 +395,7 @@ void EventLoops::defer(Loop& loop, Conn& c, std::string_view request, bool last)
                 auto end = answer_(Exchange{request, done.out, started, ip, last, blocking});
                 done.close = end != AnswerEnd::keep_open || last;
             }
-            std::lock_guard lock(loop.mutex);
+            MutexLock lock(loop.mutex);
             loop.done.push_back(std::move(done));
             std::uint64_t one = 1;
             (void)::write(loop.wake_fd, &one, sizeof one);
@@ -407,7 +408,7 @@ void EventLoops::finish_deferred(Loop& loop) {
     (void)::read(loop.wake_fd, &count, sizeof count);
     std::vector<Deferred> done;
     {
-        std::lock_guard lock(loop.mutex);
+        MutexLock lock(loop.mutex);
         done.swap(loop.done);
     }
     // Once stopping, sweep() closes pending connections too: their answers have nowhere to go.
@@ -483,7 +484,7 @@ void EventLoops::flush(Loop& loop, Conn& c) {
 void EventLoops::sweep(Loop& loop, Clock::time_point now) {
     std::vector<Conn*> expired;
     {
-        std::lock_guard lock(loop.mutex);
+        MutexLock lock(loop.mutex);
         for (auto* c : loop.conns) {
             if (c->pending && !stopping_) continue;  // its lookup is bounded by the Cinder timeout
             bool sending = !c->out.empty();
@@ -521,7 +522,7 @@ void EventLoops::close(Loop& loop, Conn* c) {
     ::shutdown(c->fd, SHUT_RDWR);
     ::close(c->fd);
     {
-        std::lock_guard lock(loop.mutex);
+        MutexLock lock(loop.mutex);
         loop.conns.erase(c);
     }
     delete c;

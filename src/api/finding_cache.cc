@@ -3,7 +3,7 @@
 namespace staffeln::api {
 
 std::optional<CinderFinding> FindingCache::find(const std::string& backup_id, Clock::time_point now) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = entries_.find(backup_id);
     if (it == entries_.end()) return std::nullopt;
     if (now >= it->second.expires) {
@@ -17,7 +17,7 @@ std::optional<CinderFinding> FindingCache::find(const std::string& backup_id, Cl
 
 void FindingCache::put(const std::string& backup_id, CinderFinding finding, Clock::time_point expires) {
     if (capacity_ == 0) return;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (auto it = entries_.find(backup_id); it != entries_.end()) {
         it->second.finding = finding;
         it->second.expires = expires;
@@ -33,7 +33,7 @@ void FindingCache::put(const std::string& backup_id, CinderFinding finding, Cloc
 }
 
 std::size_t FindingCache::size() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return entries_.size();
 }
 

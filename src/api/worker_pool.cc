@@ -16,7 +16,7 @@ WorkerPool::~WorkerPool() { shutdown(); }
 
 void WorkerPool::enqueue(std::function<void()> fn) {
     {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         if (queue_.size() < max_queued_ && !stopping_) {
             queue_.push_back(std::move(fn));
             ready_.notify_one();
@@ -30,7 +30,7 @@ void WorkerPool::enqueue(std::function<void()> fn) {
 
 void WorkerPool::shutdown() {
     {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         if (stopping_ && threads_.empty()) return;
         stopping_ = true;
     }
@@ -46,8 +46,8 @@ void WorkerPool::work() {
     for (;;) {
         std::function<void()> task;
         {
-            std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            MutexLock lock(mutex_);
+            while (!stopping_ && queue_.empty()) ready_.wait(lock);
             // Connections already accepted are still served after shutdown begins.
             if (queue_.empty()) return;
             task = std::move(queue_.front());

@@ -3,13 +3,13 @@
 // once on the enqueuing thread with overloaded() true, so it answers without waiting.
 #pragma once
 
+#include "staffeln/thread_annotations.h"
+
 #include <httplib.h>
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -31,10 +31,10 @@ private:
 
     std::size_t max_queued_;
     std::vector<std::thread> threads_;
-    std::deque<std::function<void()>> queue_;
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    bool stopping_ = false;
+    Mutex mutex_;
+    CondVar ready_;
+    std::deque<std::function<void()>> queue_ GUARDED_BY(mutex_);
+    bool stopping_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace staffeln::api

@@ -197,7 +197,7 @@ Result<std::string> Session::endpoint(Service service, const std::string& projec
 }
 
 Result<std::optional<Microversion>> Session::microversion(Service service) {
-    std::lock_guard lock(versions_mutex_);
+    MutexLock lock(versions_mutex_);
     if (auto it = versions_.find(service); it != versions_.end()) return it->second;
     auto found = discover(service);
     if (found) versions_[service] = *found;
@@ -239,7 +239,7 @@ Result<Token> Session::token(const std::string& project_id) {
 }
 
 Result<Token> Session::cached_token(const std::string& key, const std::string& project_id) {
-    std::lock_guard lock(tokens_mutex_);
+    MutexLock lock(tokens_mutex_);
     const auto now = Clock::now();
     if (auto it = tokens_.find(key); it != tokens_.end() && now < it->second.renew_at) return it->second.token;
     auto request = token_request(credentials_, project_id);
@@ -259,7 +259,7 @@ Result<Token> Session::cached_token(const std::string& key, const std::string& p
 }
 
 void Session::forget_token(const std::string& project_id) {
-    std::lock_guard lock(tokens_mutex_);
+    MutexLock lock(tokens_mutex_);
     tokens_.erase(project_id);
     if (project_id.empty()) return;
     // The project may be the own scope, whose token lives under "".

@@ -4,11 +4,11 @@
 #pragma once
 
 #include "staffeln/api/backup_verdict.h"
+#include "staffeln/thread_annotations.h"
 
 #include <chrono>
 #include <cstddef>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,9 +35,9 @@ private:
     };
 
     std::size_t capacity_;
-    mutable std::mutex mutex_;
-    std::list<std::string> recency_;  // most recently used first
-    std::unordered_map<std::string, Entry> entries_;
+    mutable Mutex mutex_;
+    std::list<std::string> recency_ GUARDED_BY(mutex_);  // most recently used first
+    std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mutex_);
 };
 
 }  // namespace staffeln::api

@@ -10,10 +10,10 @@
 #include "staffeln/openstack/json_fields.h"
 #include "staffeln/openstack/microversion.h"
 #include "staffeln/openstack/retry.h"
+#include "staffeln/thread_annotations.h"
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -71,10 +71,10 @@ private:
     Credentials credentials_;
     RetryPolicy retry_;
     Transport transport_;
-    std::mutex tokens_mutex_;
-    std::map<std::string, CachedToken> tokens_;
-    std::mutex versions_mutex_;
-    std::map<Service, std::optional<Microversion>> versions_;
+    Mutex tokens_mutex_;
+    std::map<std::string, CachedToken> tokens_ GUARDED_BY(tokens_mutex_);
+    Mutex versions_mutex_;
+    std::map<Service, std::optional<Microversion>> versions_ GUARDED_BY(versions_mutex_);
 };
 
 }  // namespace staffeln::openstack
