@@ -7,6 +7,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_planner.cc
   src/core/backup_tag.cc
   src/core/report_model.cc
+  src/core/restore_points.cc
   src/core/retention_planner.cc
   src/core/server_selection.cc
   src/core/task.cc
