@@ -12,16 +12,29 @@ namespace {
 
 TimePoint from_unix(std::int64_t seconds) { return TimePoint{std::chrono::seconds(seconds)}; }
 
-// Rows of (server_id, server_name, project_id), oldest task first: the newest non-empty name
-// and project of each server win.
-std::vector<KnownServer> collect_servers(SQLite::Statement& q) {
+// Rows of (server_id, server_name, project_id) of tasks, oldest first, selected by ?1.
+constexpr const char* kServerById =
+    "SELECT server_id, server_name, project_id FROM tasks WHERE server_id <> '' AND server_id IN "
+    "(SELECT server_id FROM tasks WHERE server_id = ?1 OR server_name = ?1) ORDER BY created_at, id";
+constexpr const char* kServersOfProject =
+    "SELECT server_id, server_name, project_id FROM tasks WHERE server_id <> '' AND project_id = ?1 "
+    "ORDER BY created_at, id";
+
+// The servers the query's rows name, each with the newest non-empty name and project recorded.
+Result<std::vector<KnownServer>> servers_where(Database& db, const std::string& what, const char* sql,
+                                               std::string_view arg) {
     std::map<std::string, KnownServer> by_id;
-    while (q.executeStep()) {
-        auto& s = by_id[q.getColumn(0).getString()];
-        s.id = q.getColumn(0).getString();
-        if (auto name = q.getColumn(1).getString(); !name.empty()) s.name = name;
-        if (auto project = q.getColumn(2).getString(); !project.empty()) s.project_id = project;
-    }
+    auto read = guarded(fmt::format("cannot {} in {}", what, db.path().string()), [&] {
+        SQLite::Statement q(db.sql(), sql);
+        q.bind(1, std::string(arg));
+        while (q.executeStep()) {
+            auto& s = by_id[q.getColumn(0).getString()];
+            s.id = q.getColumn(0).getString();
+            if (auto name = q.getColumn(1).getString(); !name.empty()) s.name = name;
+            if (auto project = q.getColumn(2).getString(); !project.empty()) s.project_id = project;
+        }
+    });
+    if (!read) return read.error();
     std::vector<KnownServer> out;
     for (auto& [id, s] : by_id) out.push_back(std::move(s));
     std::sort(out.begin(), out.end(),
@@ -32,31 +45,11 @@ std::vector<KnownServer> collect_servers(SQLite::Statement& q) {
 }  // namespace
 
 Result<std::vector<KnownServer>> find_servers(Database& db, std::string_view server) {
-    std::vector<KnownServer> out;
-    auto read = guarded(fmt::format("cannot look server {} up in {}", server, db.path().string()), [&] {
-        SQLite::Statement q(db.sql(),
-                            "SELECT server_id, server_name, project_id FROM tasks WHERE server_id <> '' AND "
-                            "server_id IN (SELECT server_id FROM tasks WHERE server_id = ?1 OR server_name = ?1) "
-                            "ORDER BY created_at, id");
-        q.bind(1, std::string(server));
-        out = collect_servers(q);
-    });
-    if (!read) return read.error();
-    return out;
+    return servers_where(db, fmt::format("look server {} up", server), kServerById, server);
 }
 
 Result<std::vector<KnownServer>> servers_of_project(Database& db, std::string_view project_id) {
-    std::vector<KnownServer> out;
-    auto read =
-        guarded(fmt::format("cannot list the servers of project {} in {}", project_id, db.path().string()), [&] {
-            SQLite::Statement q(db.sql(),
-                                "SELECT server_id, server_name, project_id FROM tasks WHERE "
-                                "server_id <> '' AND project_id = ?1 ORDER BY created_at, id");
-            q.bind(1, std::string(project_id));
-            out = collect_servers(q);
-        });
-    if (!read) return read.error();
-    return out;
+    return servers_where(db, fmt::format("list the servers of project {}", project_id), kServersOfProject, project_id);
 }
 
 Result<core::ServerHistory> load_history(Database& db, const KnownServer& server) {
