@@ -7,6 +7,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_planner.cc
   src/core/backup_tag.cc
   src/core/report_model.cc
+  src/core/restore_points.cc
   src/core/retention_planner.cc
   src/core/server_selection.cc
   src/core/task.cc
@@ -56,6 +57,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/schema_inspect.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
+  src/store/restore_history.cc
   src/store/task_store.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
@@ -111,4 +113,5 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc
   src/cli/cmd_report.cc
+  src/cli/cmd_restore.cc
 )

@@ -272,6 +272,18 @@ TEST_CASE("the min interval counts only staffeln's available backups, not a user
     CHECK(all<CreateBackup>(w.plan()).size() == 1);
 }
 
+TEST_CASE("a staffeln backup being restored counts for the min interval as an available one") {
+    World w;
+    w.policy.backup_min_interval = hours(24);
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.backup("b1", "v1", "t0", false, kT0 - hours(2), "restoring");
+    auto skips = all<SkipVolume>(w.plan());
+    REQUIRE(skips.size() == 1);
+    CHECK(skips[0].code == SkipReason::recent_backup);
+    CHECK(skips[0].reason == "staffeln backup b1 was made 2h ago, within backup_min_interval 1d");
+}
+
 TEST_CASE("a volume whose staffeln backup is still creating is skipped as in flight") {
     World w;
     w.volume("v1");
@@ -390,6 +402,61 @@ TEST_CASE("the parent rule ignores failed, creating and other projects' backups,
     auto creates = all<CreateBackup>(w.plan());
     CHECK(creates[0].kind == BackupKind::incremental);
     CHECK(creates[0].parent_id == "f");
+}
+
+TEST_CASE("a backup being restored inside the chain keeps it whole: the next incremental chains past it") {
+    World w;
+    w.policy.full_backup_depth = 4;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.backup("f", "v1", "t0", false, kT0 - hours(3), "restoring");
+    w.backup("i1", "v1", "t1", true, kT0 - hours(2), "restoring");
+    w.backup("i2", "v1", "t2", true, kT0 - hours(1));
+    auto creates = all<CreateBackup>(w.plan());
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].kind == BackupKind::incremental);
+    CHECK(creates[0].parent_id == "i2");
+    CHECK(creates[0].kind_reason == "incremental 3 of 4 on backup i2");
+}
+
+TEST_CASE("while the newest backup is being restored the next is a full, and once restored the chain resumes") {
+    World w;
+    w.policy.full_backup_depth = 4;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.backup("f", "v1", "t0", false, kT0 - hours(3));
+    auto& newest = w.backup("i1", "v1", "t1", true, kT0 - hours(2), "restoring");
+    auto creates = all<CreateBackup>(w.plan());
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].kind == BackupKind::full);
+    CHECK(creates[0].kind_reason ==
+          "the newest backup i1 is restoring; Cinder chains an incremental only onto an available backup");
+    newest.status = "available";
+    creates = all<CreateBackup>(w.plan());
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].kind == BackupKind::incremental);
+    CHECK(creates[0].parent_id == "i1");
+    CHECK(creates[0].kind_reason == "incremental 2 of 4 on backup i1");
+}
+
+TEST_CASE("a task's backup restored before the conductor saw it available completes, is not failed nor made again") {
+    World w;
+    w.policy.full_backup_depth = 4;
+    w.policy.backup_min_interval = hours(1);
+    w.volume("v1");
+    w.server("a", {"v1"});
+    auto plan = w.plan();
+    w.apply(plan);
+    REQUIRE(all<CreateBackup>(plan).size() == 1);
+    w.snap.backups.back().status = "restoring";  // available, then a user started a restore from it
+    w.now += minutes(10);
+    plan = w.plan();
+    REQUIRE(all<CompleteTask>(plan).size() == 1);
+    CHECK(all<FailTask>(plan).empty());
+    CHECK(all<CreateBackup>(plan).empty());
+    CHECK(all<SkipVolume>(plan).size() == 1);
+    w.apply(plan);
+    CHECK(w.find_task("t1")->status == TaskStatus::succeeded);
 }
 
 TEST_CASE("an incremental whose full is gone from Cinder leads to a full") {
@@ -612,6 +679,7 @@ TEST_CASE("in-flight tasks are completed, failed, cancelled or left waiting by t
         {"creating", 4, "wait", "", ""},
         {"creating", 6, "cancel",
          "backup b1 is still creating 6min after the task started, past backup_cycle_timeout 5min", ""},
+        {"restoring", 2, "complete", "backup b1 is restoring, so it is available and intact", ""},
         {"deleting", 2, "fail", "backup b1 went to status 'deleting' before it was available", ""},
         {"gone", 2, "fail", "backup b1 is no longer in Cinder", ""},
     };

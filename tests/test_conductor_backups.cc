@@ -363,6 +363,29 @@ TEST_CASE("Cinder's no-parent refusal of an incremental makes the same task a fu
     CHECK(task->kind == core::BackupKind::full);  // the store says what Cinder made
 }
 
+TEST_CASE("a backup being restored stays whole: the next backup of its volume is a full Cinder accepts") {
+    ConductorRig rig;
+    rig.config.conductor.full_backup_depth = 4;
+    for (int cycle = 0; cycle < 2; ++cycle) {
+        if (cycle > 0) ConductorRig::next_second();
+        REQUIRE(rig.backup_cycle().outcome.succeeded == 4);
+    }
+    auto newest = chain_of(rig, d::kWebRoot).back();  // F <- I
+    REQUIRE(newest["is_incremental"] == true);
+    auto id = newest["id"].get<std::string>();
+    REQUIRE(rig.sim.call("PATCH", "/_sim/backups/" + id, "", "", json{{"status", "restoring"}}.dump()).status == 200);
+
+    ConductorRig::next_second();
+    auto result = rig.backup_cycle();
+    CHECK(result.outcome.succeeded == 4);
+    CHECK_MESSAGE(result.outcome.problems.empty(), all_of(result.outcome.problems));
+    // Cinder refuses an incremental onto a parent that is not available: web-1-root gets a full.
+    CHECK(kinds(chain_of(rig, d::kWebRoot)) == "FIF");
+    CHECK(kinds(chain_of(rig, d::kWebData)) == "FII");
+    CHECK(rig.backup(id)["status"] == "restoring");
+    for (const auto& t : rig.tasks()) CHECK(t.status == core::TaskStatus::succeeded);
+}
+
 TEST_CASE("backups are named instance_volume_unixtime and made in the volume's own project") {
     ConductorRig rig;
     auto before = std::chrono::duration_cast<seconds>(Clock::now().time_since_epoch()).count();

@@ -319,6 +319,28 @@ TEST_CASE("the safety floor keeps the newest available chain of a tagged server'
     }
 }
 
+TEST_CASE("a backup being restored is whole: the safety floor is its chain, and nothing of it is deleted") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.backup("F1", "v", true, false, 1);
+    c.backup("F2", "v", true, false, 3);
+    c.backup("I21", "v", true, true, 4, "restoring");
+    c.record("task-I21", "I21", TaskStatus::succeeded);
+    auto plan = c.plan();
+    CHECK(c.deleted(plan) == Ids{"F1"});
+    auto kept = c.kept(plan);
+    CHECK(kept["F2"].reason == RetentionReason::safety_floor);
+    CHECK(kept["I21"].reason == RetentionReason::safety_floor);
+
+    Cloud alone;  // the newest full being restored: the older chain is not kept in its place
+    alone.server("web", {"v"});
+    alone.backup("F1", "v", true, false, 1);
+    alone.backup("F2", "v", true, false, 3, "restoring");
+    plan = alone.plan();
+    CHECK(alone.deleted(plan) == Ids{"F1"});
+    CHECK(alone.kept(plan)["F2"].reason == RetentionReason::safety_floor);
+}
+
 TEST_CASE("untagged and deleted servers' volumes expire by retention_time with no safety floor") {
     Cloud c;
     c.server("untagged", {"v-untagged"}, false, "1y");  // its metadata no longer counts

@@ -10,6 +10,8 @@ bool comes_before(const ChainNode& a, const ChainNode& b) {
 
 bool can_be_parent(std::string_view status) { return status != "error" && status != "creating"; }
 
+bool counts_as_available(std::string_view status) { return status == "available" || status == "restoring"; }
+
 std::vector<std::size_t> infer_parents(std::span<const ChainNode> ordered) {
     std::vector<std::size_t> parent(ordered.size(), kNoParent);
     std::size_t last_candidate = kNoParent;

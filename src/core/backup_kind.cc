@@ -43,7 +43,7 @@ KindDecision decide_kind(std::span<const Backup* const> volume_backups, int full
     auto chain = in_chain_order(volume_backups);
     std::size_t newest = kNoParent;
     for (std::size_t i = 0; i < chain.backups.size(); ++i)
-        if (chain.backups[i]->status == "available") newest = i;
+        if (counts_as_available(chain.backups[i]->status)) newest = i;
     if (newest == kNoParent) return full("no available backup of this volume to build on");
     const Backup& parent = *chain.backups[newest];
     if (!made_by_staffeln(parent))
@@ -51,6 +51,12 @@ KindDecision decide_kind(std::span<const Backup* const> volume_backups, int full
             fmt::format("the newest available backup {} was not made by staffeln and Cinder would "
                         "make it the parent",
                         parent.id));
+    // Cinder refuses an incremental while its parent is not `available` ("The parent backup must
+    // be available for incremental backup"); a full now beats a create it refuses.
+    if (parent.status != "available")
+        return full(
+            fmt::format("the newest backup {} is {}; Cinder chains an incremental only onto an available backup",
+                        parent.id, parent.status));
     int incrementals = 0;
     std::size_t at = newest;
     for (; chain.backups[at]->is_incremental; ++incrementals) {

@@ -1,5 +1,6 @@
 #include "staffeln/core/backup_planner.h"
 
+#include "staffeln/core/backup_chain.h"
 #include "staffeln/core/backup_kind.h"
 #include "staffeln/core/backup_name.h"
 #include "staffeln/core/backup_tag.h"
@@ -201,6 +202,11 @@ private:
         if (b.status == "available")
             return plan_.actions.push_back(
                 CompleteTask{task.task_id, b.id, server_id, fmt::format("backup {} is available", b.id)});
+        // Someone restores from it already: it was available, and a restore only reads it.
+        if (counts_as_available(b.status))
+            return plan_.actions.push_back(
+                CompleteTask{task.task_id, b.id, server_id,
+                             fmt::format("backup {} is {}, so it is available and intact", b.id, b.status)});
         if (b.status == "error")
             return fail_task(task, b.id,
                              fmt::format("Cinder set backup {} to error: {}", b.id,
@@ -313,7 +319,8 @@ private:
         if (policy_.backup_min_interval.count() <= 0) return nullptr;
         const Backup* newest = nullptr;
         for (auto* b : backups_of(volume_id))
-            if (b->status == "available" && made_by_staffeln(*b) && (!newest || b->created_at > newest->created_at))
+            if (counts_as_available(b->status) && made_by_staffeln(*b) &&
+                (!newest || b->created_at > newest->created_at))
                 newest = b;
         return newest && now_ - newest->created_at < policy_.backup_min_interval ? newest : nullptr;
     }

@@ -141,7 +141,9 @@ private:
     std::size_t newest_available_own(std::span<const std::uint32_t> members) const {
         for (std::size_t i = members.size(); i-- > 0;) {
             const auto& b = in_.backups[members[i]];
-            if (b.made_by_staffeln && b.state == BackupState::available) return i;
+            // A backup being restored is whole: its chain is the floor, not an older one.
+            if (b.made_by_staffeln && (b.state == BackupState::available || b.state == BackupState::restoring))
+                return i;
         }
         return kNoParent;
     }

@@ -32,6 +32,8 @@ const char* to_string(BackupStatus s) {
             return "deleting";
         case BackupStatus::error:
             return "error";
+        case BackupStatus::restoring:
+            return "restoring";
     }
     return "error";
 }

@@ -90,7 +90,9 @@ struct Snapshot {
     Micros created = 0;
 };
 
-enum class BackupStatus { creating, available, deleting, error };
+// restoring: Cinder reads the backup into a volume. Only the control endpoint sets it here (the
+// restore call itself is not recorded in the transcript, so the simulated cloud does not offer it).
+enum class BackupStatus { creating, available, deleting, error, restoring };
 const char* to_string(BackupStatus s);
 
 struct Backup {

@@ -180,8 +180,10 @@ Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) {
             cloud.set_status(*h, BackupStatus::available, call.now);
         else if (status == "error")
             cloud.set_status(*h, BackupStatus::error, call.now);
+        else if (status == "restoring")
+            cloud.set_status(*h, BackupStatus::restoring, call.now);
         else
-            return json_reply(400, {{"error", "status must be available or error"}});
+            return json_reply(400, {{"error", "status must be available, error or restoring"}});
         if (body.contains("fail_reason") && body["fail_reason"].is_string())
             b.fail_reason = body["fail_reason"].get<std::string>();
         return json_reply(200, {{"backup", backup_state(cloud, b)}});

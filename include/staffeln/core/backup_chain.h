@@ -38,6 +38,11 @@ bool comes_before(const ChainNode& a, const ChainNode& b);
 // A backup in this status was available when later backups were made, so it may be a parent.
 bool can_be_parent(std::string_view status);
 
+// A backup in this status is whole and usable now: `available`, or `restoring` (Cinder is reading
+// it into a volume; it is not damaged and is available again when the restore ends). Backup
+// cycles count it as available: it completes its task, sets the min interval and heads its chain.
+bool counts_as_available(std::string_view status);
+
 // For nodes of one volume and project already in comes_before order: each node's parent
 // position, or kNoParent for a full or an orphan incremental.
 std::vector<std::size_t> infer_parents(std::span<const ChainNode> ordered);

@@ -14,8 +14,9 @@
 //     than the highest wave among its deleted dependents, and a wave starts only when the
 //     previous one has finished (Cinder refuses a parent while a dependent exists).
 //  3. Safety floor (on by default): for a volume whose server is still tagged, the newest
-//     available staffeln backup and its ancestors stay even when expired, so a conductor that
-//     was stopped longer than the retention does not wake up and delete every backup.
+//     available staffeln backup (or one being restored) and its ancestors stay even when
+//     expired, so a conductor that was stopped longer than the retention does not wake up and
+//     delete every backup.
 //  4. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
 //     their age; a cancelled one still `creating` needs a force-delete.
 //  5. A store record whose backup is gone from Cinder is reported, so the store drops it.
