@@ -3,12 +3,14 @@
 set(STAFFELN_CORE_SOURCES
   src/core/backup_chain.cc
   src/core/backup_kind.cc
+  src/core/backup_mode.cc
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
   src/core/report_model.cc
   src/core/retention_planner.cc
   src/core/server_selection.cc
+  src/core/snapshot_cleanup.cc
   src/core/task.cc
   src/duration.cc
   src/email_address.cc
@@ -88,6 +90,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/context.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
+  src/conductor/snapshot_cleanup.cc
   src/conductor/store_rebuild.cc
   src/conductor/task_ids.cc
   src/conductor/worker_pool.cc
