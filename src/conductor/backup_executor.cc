@@ -62,6 +62,7 @@ public:
             workers(), direct.size(),
             [&](std::size_t i) {
                 if (prepare(direct[i])) send(direct[i]);
+                direct[i].lock.reset();  // one lock (a file descriptor) per worker, not per volume
             },
             ctx_.stop.flag());
         if (!by_snapshot.empty()) run_snapshot_mode(by_snapshot);
@@ -122,7 +123,8 @@ private:
     }
 
     // One create of the start pass: its volume's lock, taken before its task is written and held
-    // until its backup is asked for; in snapshot mode, the snapshot it is made from.
+    // around each call that may make something (in snapshot mode released during the wait for
+    // the snapshots); in snapshot mode, the snapshot it is made from.
     struct Job {
         const core::CreateBackup* c = nullptr;
         bool existing_task = false;  // a retry: the task is in the store already
@@ -134,15 +136,20 @@ private:
 
     std::size_t workers() const { return static_cast<std::size_t>(ctx_.config.conductor.backup_workers); }
 
-    // Takes the volume's lock and writes a new task before anything is sent for it.
-    bool prepare(Job& job) {
-        const auto& c = *job.c;
-        auto lock = ctx_.locks.try_lock("volume-" + c.volume_id);
+    bool lock_volume(Job& job) {
+        auto lock = ctx_.locks.try_lock("volume-" + job.c->volume_id);
         if (!lock) {
-            problem(fmt::format("volume {} skipped this cycle: {}", c.volume_id, lock.error().message));
+            problem(fmt::format("volume {} skipped this cycle: {}", job.c->volume_id, lock.error().message));
             return false;
         }
         job.lock = std::move(*lock);
+        return true;
+    }
+
+    // Takes the volume's lock and writes a new task before anything is sent for it.
+    bool prepare(Job& job) {
+        const auto& c = *job.c;
+        if (!lock_volume(job)) return false;
         if (!job.existing_task) {
             TimePoint now = ctx_.now();
             core::TaskRecord task{c.task_id, c.volume_id,         c.project_id, c.server_id, "",
@@ -237,6 +244,10 @@ private:
                     if (prepare(*job)) ready.push_back(job);
                 for_each_bounded(
                     ready.size(), ready.size(), [&](std::size_t i) { take_snapshot(*ready[i]); }, ctx_.stop.flag());
+                // Released while the snapshots are made, taken again for the backup: a lock is a
+                // file descriptor, too many to hold for every volume of a large cycle. The tasks,
+                // pending in the store, keep the volumes this node's until then.
+                for (Job* job : ready) job->lock.reset();
             },
             ctx_.stop.flag());
         wait_for_snapshots(jobs);
@@ -245,8 +256,10 @@ private:
             [&](std::size_t i) {
                 Job& job = jobs[i];
                 if (!job.ready) return;
+                if (!lock_volume(job)) return;
                 if (!job.fallback.empty()) fall_back(job);
                 send(job);
+                job.lock.reset();
             },
             ctx_.stop.flag());
     }
