@@ -61,7 +61,18 @@ TEST_CASE("a three-volume server in snapshot mode gets three backups with one da
     ConductorRig rig(snapshot_scenario());
     in_snapshot_mode(rig);
     ConductorRig::next_second();  // the snapshots of one server within one second of Cinder's clock
+    rig.reset_counters();
     auto result = rig.backup_cycle();
+    // Per volume one snapshot create and one delete; the snapshots are checked by listings, never
+    // one GET each, and the clean-up reuses the last of them.
+    json requests = rig.counters()["requests"];
+    CHECK(requests["POST /volume/v3/{project_id}/snapshots"] == 5);
+    CHECK(requests["DELETE /volume/v3/{project_id}/snapshots/{id}"] == 5);
+    CHECK_FALSE(requests.contains("GET /volume/v3/{project_id}/snapshots/{id}"));
+    int listings = requests["GET /volume/v3/{project_id}/snapshots/detail"];
+    MESSAGE("snapshot listings: " << listings);
+    CHECK(listings >= 1);
+    CHECK(listings <= 3);  // 0.1 s to create, polled every 0.1 s
     REQUIRE_MESSAGE(result.outcome.succeeded == 5, all_of(result.outcome.problems));
     CHECK_MESSAGE(result.outcome.problems.empty(), all_of(result.outcome.problems));
     CHECK_MESSAGE(result.outcome.warnings.empty(), all_of(result.outcome.warnings));
