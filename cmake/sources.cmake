@@ -3,6 +3,7 @@
 set(STAFFELN_CORE_SOURCES
   src/core/backup_chain.cc
   src/core/backup_kind.cc
+  src/core/backup_mode.cc
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
@@ -10,6 +11,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/restore_points.cc
   src/core/retention_planner.cc
   src/core/server_selection.cc
+  src/core/snapshot_cleanup.cc
   src/core/task.cc
   src/duration.cc
   src/email_address.cc
@@ -90,6 +92,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/context.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
+  src/conductor/snapshot_cleanup.cc
   src/conductor/store_rebuild.cc
   src/conductor/task_ids.cc
   src/conductor/worker_pool.cc

@@ -473,11 +473,36 @@ TEST_CASE("staffeln conductor --dry-run prints the plan and changes nothing") {
           std::string::npos);
     CHECK(run.out.find("create full backup api-1_api-1-root_") != std::string::npos);
     CHECK(run.out.find("scratch") == std::string::npos);
+    CHECK(run.out.find(fmt::format("server web-1 ({}): volume mode: backup_mode is volume and the server has no "
+                                   "__staffeln_backup_mode metadata\n",
+                                   d::kWeb1)) != std::string::npos);
     json requests = rig.counters()["requests"];
     for (const auto& [key, n] : requests.items())
         CHECK_MESSAGE((key.starts_with("GET ") || key == "POST /identity/v3/auth/tokens"), key);
     CHECK(rig.staffeln_backups().empty());
     CHECK(rig.tasks().empty());
+}
+
+TEST_CASE("a dry run says per server which backup mode it would use and why, and warns of a bad value") {
+    ConductorRig rig;
+    rig.config.conductor.backup_mode = "snapshot";
+    rig.set_server_metadata(d::kWeb1, "__staffeln_backup_mode", "Volume");
+    rig.set_server_metadata(d::kDb1, "__staffeln_backup_mode", "sometimes");
+    TempDir out_dir;
+    std::FILE* out = std::fopen((out_dir / "plan.txt").c_str(), "w+");
+    rig.backup_cycle(true, out);
+    std::string plan = read_stream(out);
+    std::fclose(out);
+    INFO(plan);
+    CHECK(plan.find(fmt::format("server web-1 ({}): volume mode: server metadata __staffeln_backup_mode='Volume'\n",
+                                d::kWeb1)) != std::string::npos);
+    CHECK(plan.find(fmt::format("server db-1 ({}): snapshot mode: backup_mode is snapshot and the server's "
+                                "__staffeln_backup_mode='sometimes' is not a mode\n",
+                                d::kDb1)) != std::string::npos);
+    CHECK(plan.find(fmt::format("server api-1 ({}): snapshot mode: backup_mode is snapshot and the server has no "
+                                "__staffeln_backup_mode metadata\n",
+                                d::kApi1)) != std::string::npos);
+    CHECK(plan.find("scratch") == std::string::npos);
 }
 
 TEST_CASE("staffeln conductor --once exits 0 with its summary when every backup succeeded") {

@@ -3,6 +3,7 @@
 // cloud with demo.json, then run again without the point. Afterwards every tagged volume has
 // exactly one staffeln backup, available, owned by one succeeded task in the store; no backup
 // is untracked, no task has two backups, and every tagged server carries its last-backup-time.
+// In snapshot mode also no snapshot of staffeln's is left, and a user's snapshot is untouched.
 #include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "support/process.h"
@@ -60,9 +61,14 @@ std::optional<std::string> task_of(const json& backup) {
     return staffeln::core::task_id_of(b);
 }
 
+constexpr const char* kUserSnapshot = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+
+enum class Mode { volume, snapshot };
+
 class CrashRig {
 public:
-    CrashRig(double backup_create_seconds, int backup_workers) : sim_(scenario(backup_create_seconds)) {
+    CrashRig(double backup_create_seconds, int backup_workers, Mode mode = Mode::volume)
+        : mode_(mode), sim_(scenario(backup_create_seconds, mode)) {
         db_path_ = dir_ / "staffeln.db";
         config_ = dir_.write("staffeln.conf",
                              "[conductor]\n"
@@ -71,7 +77,8 @@ public:
                              "backup_workers = " +
                                  std::to_string(backup_workers) +
                                  "\n"
-                                 "backup_cycle_timout = 5min\n"
+                                 "backup_cycle_timout = 5min\n" +
+                                 (mode == Mode::snapshot ? "backup_mode = snapshot\nbackup_poll_interval = 1\n" : "") +
                                  "[database]\n"
                                  "connection = sqlite:///" +
                                  db_path_.string() + "\n");
@@ -115,10 +122,29 @@ public:
         return metadata.contains("last-backup-time") ? metadata["last-backup-time"].get<std::string>() : "";
     }
 
+    // Snapshots not being deleted: staffeln's (tagged) and the users'.
+    std::pair<std::vector<json>, std::vector<json>> live_snapshots() {
+        auto listed = sim_.call("GET", "/_sim/snapshots");
+        REQUIRE(listed.status == 200);
+        std::pair<std::vector<json>, std::vector<json>> out;
+        for (const auto& s : listed.body["snapshots"]) {
+            if (s["status"] == "deleting") continue;
+            (s["metadata"].contains("staffeln:task") ? out.first : out.second).push_back(s);
+        }
+        return out;
+    }
+
+    Mode mode() const { return mode_; }
+
 private:
-    static json scenario(double backup_create_seconds) {
+    static json scenario(double backup_create_seconds, Mode mode) {
         json s = simtest::demo_scenario();
         s["settings"]["backup_create_seconds"] = backup_create_seconds;
+        if (mode == Mode::snapshot) {
+            s["settings"]["snapshot_create_seconds"] = 0.5;
+            s["settings"]["snapshot_delete_seconds"] = 0.5;
+            s["snapshots"] = json::array({{{"id", kUserSnapshot}, {"volume", "db-1-root"}}});
+        }
         return s;
     }
 
@@ -134,6 +160,7 @@ private:
         return token_;
     }
 
+    Mode mode_;
     TempDir dir_;
     simtest::Harness sim_;
     std::filesystem::path db_path_;
@@ -177,6 +204,15 @@ void check_exactly_once(CrashRig& rig) {
         INFO("server " << server);
         CHECK_FALSE(rig.last_backup_time(server).empty());
     }
+    if (rig.mode() == Mode::snapshot) {
+        for (const auto& b : seen.staffeln_backups) CHECK(b["snapshot_id"].is_string());
+        auto [ours, users] = rig.live_snapshots();
+        CHECK_MESSAGE(ours.empty(), ours.size() << " snapshots of staffeln's left, the first "
+                                                << (ours.empty() ? "" : ours[0].dump()));
+        REQUIRE(users.size() == 1);
+        CHECK(users[0]["id"] == kUserSnapshot);
+        CHECK(users[0]["status"] == "available");
+    }
     MESSAGE(seen.deleted_duplicates << " duplicate backups deleted by the restart");
 }
 
@@ -184,8 +220,9 @@ void check_exactly_once(CrashRig& rig) {
 // killed_state before the restart, so each case shows it reached the state it is named after.
 // A further cycle then finds nothing to do: the restart left nothing half done.
 void crash_and_restart(const std::string& failpoint, double backup_create_seconds,
-                       const std::function<void(const Observed&)>& killed_state, int backup_workers = 1) {
-    CrashRig rig(backup_create_seconds, backup_workers);
+                       const std::function<void(const Observed&)>& killed_state, int backup_workers = 1,
+                       Mode mode = Mode::volume) {
+    CrashRig rig(backup_create_seconds, backup_workers, mode);
     require_killed_at(rig.conductor(failpoint), failpoint);
     killed_state(rig.observe());
     Finished restart = rig.conductor();
@@ -284,4 +321,63 @@ TEST_CASE("a conductor killed after stamping a server stamps the others after th
     crash_and_restart("backup.stamp.after@2", 1, [](const Observed& seen) {
         CHECK(count_status(seen, "in_flight") == static_cast<int>(kTaggedVolumes.size()));  // stamps go first
     });
+}
+
+// Snapshot mode: demo.json's web-1 has two volumes, db-1 and api-1 one each; a user's snapshot
+// of db-1-root is there throughout and must stay.
+TEST_CASE("snapshot mode: a conductor killed before a snapshot call retries its tasks after the restart") {
+    crash_and_restart(
+        "snapshot.create.before_call@2", 1,
+        [](const Observed& seen) {
+            CHECK(seen.staffeln_backups.empty());
+            CHECK(count_status(seen, "pending") >= 2);  // web-1's two tasks written before its snapshots
+        },
+        1, Mode::snapshot);
+}
+
+TEST_CASE("snapshot mode: a conductor killed after a snapshot call deletes that snapshot after the restart") {
+    crash_and_restart(
+        "snapshot.create.after_call@2", 1,
+        [](const Observed& seen) {
+            CHECK(seen.staffeln_backups.empty());
+            CHECK(count_status(seen, "pending") >= 2);
+        },
+        1, Mode::snapshot);
+}
+
+TEST_CASE("snapshot mode: a conductor killed while snapshots are creating makes new ones and deletes these") {
+    crash_and_restart(
+        "snapshot.wait.round", 1,
+        [](const Observed& seen) {
+            CHECK(seen.staffeln_backups.empty());
+            CHECK(count_status(seen, "pending") == static_cast<int>(kTaggedVolumes.size()));
+        },
+        1, Mode::snapshot);
+}
+
+TEST_CASE("snapshot mode: a conductor killed after a backup from a snapshot adopts it after the restart") {
+    crash_and_restart(
+        "backup.create.after_call@2", 1,
+        [](const Observed& seen) {
+            CHECK(seen.staffeln_backups.size() == 2);
+            CHECK(untracked(seen) == 1);
+        },
+        1, Mode::snapshot);
+}
+
+TEST_CASE("snapshot mode: a conductor killed before deleting a snapshot deletes it after the restart") {
+    crash_and_restart(
+        "snapshot.delete.before_call@2", 1,
+        [](const Observed& seen) {
+            CHECK(seen.staffeln_backups.size() == kTaggedVolumes.size());
+            CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size()));
+        },
+        1, Mode::snapshot);
+}
+
+TEST_CASE("snapshot mode: a conductor killed after deleting a snapshot deletes the others after the restart") {
+    crash_and_restart(
+        "snapshot.delete.after_call@2", 1,
+        [](const Observed& seen) { CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size())); },
+        1, Mode::snapshot);
 }

@@ -75,6 +75,8 @@ TEST_CASE("defaults are upstream's when no file sets them") {
     CHECK(c.conductor.backup_cycle_timeout == std::chrono::minutes(5));
     CHECK(c.conductor.retention_time == std::chrono::days(17));
     CHECK(c.conductor.backup_metadata_key.empty());
+    CHECK(c.conductor.backup_mode == "volume");
+    CHECK(c.conductor.backup_mode_metadata_key == "__staffeln_backup_mode");
     CHECK(c.openstack.retry_timeout == 300);
     CHECK(c.openstack.max_retry_interval == 30);
     CHECK(c.openstack.skip_retry_codes == std::vector<std::string>{"404"});
@@ -111,6 +113,8 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         {"backup_cycle_timout = 5",
          "[conductor] backup_cycle_timout = 5: invalid duration '5': the last number has no unit (expected "
          "e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
+        {"backup_mode = both", "[conductor] backup_mode = both: expected volume or snapshot"},
+        {"backup_mode = ", "[conductor] backup_mode = : expected volume or snapshot"},
         {"retention_safety_floor = maybe",
          "[conductor] retention_safety_floor = maybe: expected a boolean (true/false, yes/no, on/off, 1/0)"},
     };
@@ -121,6 +125,17 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         REQUIRE(loaded.errors.size() == 1);
         CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + ":2: " + row.expected);
     }
+}
+
+TEST_CASE("backup_mode takes volume or snapshot in any case, and the mode's metadata key may be changed or unset") {
+    TempDir dir;
+    auto loaded = load_text(dir, "[conductor]\nbackup_mode = Snapshot\nbackup_mode_metadata_key = backup-mode\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.backup_mode == "Snapshot");
+    CHECK(loaded.config.conductor.backup_mode_metadata_key == "backup-mode");
+    auto unset = load_text(dir, "[conductor]\nbackup_mode = volume\nbackup_mode_metadata_key =\n");
+    REQUIRE(unset.ok());
+    CHECK(unset.config.conductor.backup_mode_metadata_key.empty());
 }
 
 TEST_CASE("every integer and duration option has an upper bound that keeps clock arithmetic in range") {

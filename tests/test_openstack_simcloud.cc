@@ -315,6 +315,71 @@ TEST_CASE("Cinder: a backup is created in the volume's project with that project
     CHECK(cloud.cinder().get_backup(*incremental)->is_incremental);
 }
 
+TEST_CASE("Cinder: snapshots are made tagged in the volume's project, listed, backed up from and deleted") {
+    SimCloud sim;
+    Cloud cloud(sim.admin(), quick_retries());
+    SnapshotRequest request{demo_project, in_use_volume, "staffeln-snap", "", true, {{"staffeln:task", "t-9"}}};
+    auto made = cloud.cinder().create_snapshot(request);
+    REQUIRE(made.ok());
+    CHECK(made->status == "creating");
+    CHECK(made->volume_id == in_use_volume);
+    CHECK(made->metadata.at("staffeln:task") == "t-9");
+
+    // Without force an in-use volume is refused, with Cinder's text.
+    request.force = false;
+    auto refused = cloud.cinder().create_snapshot(request);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::conflict);
+    CHECK(refused.error().message.ends_with("HTTP 400: Invalid volume: Volume " + std::string(in_use_volume) +
+                                            " status must be available, but current status is: in-use."));
+
+    sim.control("POST", "/settle");
+    auto listed = cloud.cinder().list_snapshots({});
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 1);
+    const Snapshot& snap = listed->front();
+    CHECK(snap.id == made->id);
+    CHECK(snap.project_id == demo_project);
+    CHECK(snap.status == "available");
+    CHECK(snap.created_at == made->created_at);
+    CHECK(snap.metadata.at("staffeln:task") == "t-9");
+
+    BackupRequest from_snapshot{demo_project, in_use_volume, "from-snap", "", false, false, snap.id, {}};
+    auto backup_id = cloud.cinder().create_backup(from_snapshot);
+    REQUIRE(backup_id.ok());
+    auto backup = cloud.cinder().get_backup(*backup_id);
+    REQUIRE(backup.ok());
+    CHECK(backup->snapshot_id == snap.id);
+    CHECK(backup->data_timestamp == snap.created_at);
+    CHECK(cloud.cinder().get_snapshot(snap.id, demo_project)->status == "backing-up");
+
+    auto busy = cloud.cinder().delete_snapshot(snap.id, demo_project);
+    REQUIRE_FALSE(busy.ok());
+    CHECK(busy.error().kind == ErrorKind::conflict);
+    CHECK(busy.error().message.ends_with(
+        "Invalid snapshot: Snapshot status must be available or error and must not be part of a group."));
+    sim.control("POST", "/settle");
+    REQUIRE(cloud.cinder().delete_snapshot(snap.id, demo_project).ok());
+    sim.control("POST", "/settle");
+    auto gone = cloud.cinder().get_snapshot(snap.id);
+    REQUIRE_FALSE(gone.ok());
+    CHECK(gone.error().kind == ErrorKind::not_found);
+    CHECK(cloud.cinder().list_snapshots({})->empty());
+}
+
+TEST_CASE("Cinder: a snapshot over the project's quota is refused with 413 and Cinder's text") {
+    SimCloud sim;
+    Cloud cloud(sim.admin(), quick_retries());
+    sim.control("POST", "/settle");
+    for (int i = 0; i < 10; ++i)  // the default snapshot quota is 10
+        REQUIRE(cloud.cinder().create_snapshot({demo_project, spare_volume, "", "", false, {}}).ok());
+    auto over = cloud.cinder().create_snapshot({demo_project, spare_volume, "", "", false, {}});
+    REQUIRE_FALSE(over.ok());
+    CHECK(over.error().http_status == 413);
+    CHECK(over.error().message.ends_with("SnapshotLimitExceeded: Maximum number of snapshots allowed (10) exceeded"));
+    CHECK_FALSE(over.error().maybe_applied);
+}
+
 // Cinder finds dependents with get_all(parent_id=...) in the caller's project: the conflict shows
 // only with a token of the backup's project, which is why retention deletes with one.
 TEST_CASE("Cinder: deleting a backup with incrementals is a conflict in its project, a missing one not_found") {

@@ -21,10 +21,10 @@ const std::string kAdminProject = "a2425abc42da456eae8e8d8ac24de1f7";
 const std::string kDemoProject = "36c9253a0e304fb4ab70dcd8b616c0f9";
 
 // The recorded cloud: admin and demo as in the recording, server vm1 on volume 1, volume 2
-// detached with a snapshot. Backup create/delete only complete on /_sim/settle.
+// detached (the replay snapshots it). Backup create/delete only complete on /_sim/settle.
 json recorded_cloud() {
     return json::parse(R"({
-      "settings": {"backup_create_seconds": 3600, "backup_delete_seconds": 3600},
+      "settings": {"backup_create_seconds": 3600, "backup_delete_seconds": 3600, "snapshot_create_seconds": 3600},
       "projects": [
         {"id": "36c9253a0e304fb4ab70dcd8b616c0f9", "name": "demo", "description": "demo tenant"},
         {"id": "a2425abc42da456eae8e8d8ac24de1f7", "name": "admin", "description": "Bootstrap project for initializing the cloud."},
@@ -36,8 +36,7 @@ json recorded_cloud() {
       "servers": [{"id": "3f44cd31-d8f6-485d-8081-7407c39f6037", "name": "staffeln-vm1", "project": "demo", "user": "demo",
                    "metadata": {"__staffeln_backup": "true"},
                    "volumes": [{"id": "a73168ec-1e3d-4752-8498-b225ebff3cb5", "name": "staffeln-vol1", "metadata": {"purpose": "oslab"}}]}],
-      "volumes": [{"id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6", "name": "staffeln-vol2", "project": "demo", "user": "demo"}],
-      "snapshots": [{"id": "aabc3d9f-8d20-4793-94d0-ce7990aeacf4", "volume": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6"}]
+      "volumes": [{"id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6", "name": "staffeln-vol2", "project": "demo", "user": "demo"}]
     })");
 }
 
@@ -156,7 +155,7 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 // Calls the recording made with setup the simulation does not offer (flavors, volume and server
-// creation, snapshots, attachments, services) or that belong to other services.
+// creation, attachments, services) or that belong to other services.
 const std::set<std::string> kSkipped = {"GET / placement",
                                         "list flavors (admin)",
                                         "create flavor (admin)",
@@ -164,7 +163,6 @@ const std::set<std::string> kSkipped = {"GET / placement",
                                         "mark bootable",
                                         "boot server from volume, networks=none, with metadata",
                                         "volume attachments API (3.27+)",
-                                        "create snapshot of volume 2",
                                         "services (admin)",
                                         "compute services (admin)",
                                         "cinder limits (demo)"};
@@ -186,8 +184,10 @@ public:
                         r.path.find(kAdminProject) != std::string::npos;
         // The recording waited for backups to finish where it shows them available; settle likewise.
         // An import followed the delete of its backup once that delete had finished.
+        // A backup from a snapshot was sent once the snapshot was available.
         if (r.response.find("\"status\": \"available\"") != std::string::npos ||
-            r.request.find("backup-record") != std::string::npos)
+            r.request.find("backup-record") != std::string::npos ||
+            r.request.find("\"snapshot_id\"") != std::string::npos)
             h.call("POST", "/_sim/settle");
         std::string body = import_body(r.request);
         Answer a = h.call(r.method, path, as_admin ? admin : demo, r.version, substitute(body));
@@ -216,11 +216,13 @@ private:
         return text;
     }
 
-    // A created backup's recorded id stands for the simulated one from then on.
+    // A created backup's or snapshot's recorded id stands for the simulated one from then on.
     void learn_ids(const json& rec, const json& sim) {
         if (rec.contains("backup") && rec["backup"].contains("id") && sim.contains("backup") &&
             rec["backup"].contains("links") && !rec["backup"].contains("status"))
             ids_[rec["backup"]["id"].get<std::string>()] = sim["backup"]["id"].get<std::string>();
+        if (rec.contains("snapshot") && sim.contains("snapshot") && rec["snapshot"].value("status", "") == "creating")
+            ids_[rec["snapshot"]["id"].get<std::string>()] = sim["snapshot"]["id"].get<std::string>();
     }
 
     void remember_export(const json& sim) {
@@ -266,6 +268,30 @@ TEST_CASE("simulated responses have the recorded statuses, headers, keys and val
         ++replayed;
     }
     CHECK(replayed >= 40);
+}
+
+TEST_CASE("a backup from a snapshot takes the snapshot's time as its data_timestamp, as recorded") {
+    // Recorded: snapshot created_at 03:38:45.406909 (the create's answer, microseconds), the
+    // backup's data_timestamp 03:38:45.000000 (after Cinder's database round trip).
+    Harness h(recorded_cloud());
+    std::string demo = h.token("demo", "pw", "demo");
+    std::string volumes = "/volume/v3/" + kDemoProject;
+    Answer snap = h.call("POST", volumes + "/snapshots", demo, "volume 3.64",
+                         R"({"snapshot": {"volume_id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6", "name": "snap1"}})");
+    REQUIRE(snap.status == 202);
+    std::string created = snap.body["snapshot"]["created_at"];
+    CHECK(std::regex_match(created, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})")));
+    h.call("POST", "/_sim/settle");
+    json backup = {{"backup",
+                    {{"volume_id", "8b55d7d0-b30f-4916-a30f-694b5aaad9e6"},
+                     {"snapshot_id", snap.body["snapshot"]["id"]},
+                     {"name", "from-snap"}}}};
+    Answer made = h.call("POST", volumes + "/backups", demo, "volume 3.64", backup.dump());
+    REQUIRE(made.status == 202);
+    Answer shown =
+        h.call("GET", volumes + "/backups/" + made.body["backup"]["id"].get<std::string>(), demo, "volume 3.64");
+    CHECK(shown.body["backup"]["snapshot_id"] == snap.body["snapshot"]["id"]);
+    CHECK(shown.body["backup"]["data_timestamp"] == created.substr(0, 19) + ".000000");
 }
 
 TEST_CASE("a project-scoped token has the recorded token and catalog shape") {

@@ -56,6 +56,18 @@ struct Backup {
     Metadata metadata;  // empty below volume microversion 3.43
 };
 
+// A volume snapshot (Cinder's detail view with os-extended-snapshot-attributes).
+struct Snapshot {
+    std::string id;
+    std::string name;
+    std::string project_id;  // os-extended-snapshot-attributes:project_id; "" in a create's answer
+    std::string volume_id;
+    std::string status;  // creating, available, backing-up, deleting, error, ...
+    TimePoint created_at{};
+    std::int64_t size_gb = 0;
+    Metadata metadata;
+};
+
 struct QuotaUsage {
     std::int64_t limit = -1;  // -1 (or 0) means unlimited
     std::int64_t in_use = 0;

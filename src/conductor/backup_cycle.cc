@@ -1,10 +1,13 @@
 #include "staffeln/conductor/backup_cycle.h"
 
 #include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/snapshot_cleanup.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/conductor/worker_pool.h"
+#include "staffeln/core/backup_mode.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/server_selection.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/text_safety.h"
@@ -60,6 +63,22 @@ void refresh_index(Context& ctx, std::vector<Backup>& backups) {
         log::error(kLog, "{}", synced.error().message);
 }
 
+// The backup mode of every server backed up, with why; a server's bad mode value is logged.
+std::vector<std::pair<const Server*, core::BackupModeDecision>> server_modes(Context& ctx,
+                                                                             const core::BackupSnapshot& snapshot,
+                                                                             const core::BackupPolicy& policy) {
+    const auto& c = ctx.config.conductor;
+    auto configured = core::parse_backup_mode(c.backup_mode).value_or(core::BackupMode::volume);
+    std::vector<std::pair<const Server*, core::BackupModeDecision>> out;
+    for (const auto& server : snapshot.servers) {
+        if (!core::server_wants_backup(server, policy.backup_metadata_key)) continue;
+        auto mode = core::decide_backup_mode(server, c.backup_mode_metadata_key, configured);
+        if (!mode.warning.empty()) log::warning(kLog, "{}", mode.warning);
+        out.emplace_back(&server, std::move(mode));
+    }
+    return out;
+}
+
 }  // namespace
 
 BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
@@ -72,6 +91,13 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         return result;
     }
     auto policy = backup_policy(ctx.config);
+    SnapshotPass snapshots;
+    for (const auto& [server, mode] : server_modes(ctx, *snapshot, policy)) {
+        if (dry_run)
+            print_line(out, fmt::format("server {} ({}): {} mode: {}", server->name, server->id,
+                                        core::to_string(mode.mode), mode.reason));
+        if (mode.mode == core::BackupMode::snapshot) snapshots.snapshot_servers.insert(server->id);
+    }
     {
         // Scoped: the start plan is not kept through the wait and the settle pass.
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
@@ -79,7 +105,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
             for (const auto& action : plan.actions) print_line(out, core::describe(action));
             return result;
         }
-        execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome);
+        execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome, &snapshots);
     }
     wait_for_backups(ctx);
     if (auto refreshed = refresh_backups(ctx, *snapshot, core::PlanScope::settle); !refreshed) {
@@ -88,8 +114,10 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     } else {
         {
             auto settle = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id, core::PlanScope::settle);
-            execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome);
+            execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome, &snapshots);
         }
+        if (!snapshots.snapshot_servers.empty() || snapshots.listed)
+            clean_up_snapshots(ctx, snapshots, snapshot->backups, result.outcome);
         refresh_index(ctx, snapshot->backups);
     }
     const auto& o = result.outcome;

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string_view>
@@ -27,8 +29,8 @@ constexpr std::string_view kLog = "conductor";
 
 class Executor {
 public:
-    Executor(Context& ctx, const core::BackupSnapshot& snapshot, BackupOutcome& outcome)
-        : ctx_(ctx), snapshot_(snapshot), outcome_(outcome) {}
+    Executor(Context& ctx, const core::BackupSnapshot& snapshot, BackupOutcome& outcome, SnapshotPass* snapshots)
+        : ctx_(ctx), snapshot_(snapshot), outcome_(outcome), snapshots_(snapshots) {}
 
     void run(const core::BackupPlan& plan, Pass pass) {
         std::vector<const core::CreateBackup*> creates;
@@ -51,9 +53,19 @@ public:
         complete(completes);
         if (creates.empty()) return;
         tag_form_ = negotiate_tag_form();
+        std::vector<Job> direct, by_snapshot;
+        for (std::size_t i = 0; i < creates.size(); ++i) {
+            bool snapshot_mode = snapshots_ && snapshots_->snapshot_servers.contains(creates[i]->server_id);
+            (snapshot_mode ? by_snapshot : direct).push_back(Job{creates[i], retried[i]});
+        }
         for_each_bounded(
-            static_cast<std::size_t>(ctx_.config.conductor.backup_workers), creates.size(),
-            [&](std::size_t i) { create(*creates[i], retried[i]); }, ctx_.stop.flag());
+            workers(), direct.size(),
+            [&](std::size_t i) {
+                if (prepare(direct[i])) send(direct[i]);
+                direct[i].lock.reset();  // one lock (a file descriptor) per worker, not per volume
+            },
+            ctx_.stop.flag());
+        if (!by_snapshot.empty()) run_snapshot_mode(by_snapshot);
     }
 
 private:
@@ -110,36 +122,67 @@ private:
         return it == backups_.end() ? nullptr : it->second;
     }
 
-    void create(const core::CreateBackup& c, bool existing_task) {
-        auto lock = ctx_.locks.try_lock("volume-" + c.volume_id);
+    // One create of the start pass: its volume's lock, taken before its task is written and held
+    // around each call that may make something (in snapshot mode released during the wait for
+    // the snapshots); in snapshot mode, the snapshot it is made from.
+    struct Job {
+        const core::CreateBackup* c = nullptr;
+        bool existing_task = false;  // a retry: the task is in the store already
+        std::unique_ptr<coordination::Lock> lock;
+        bool ready = false;       // locked and its task written
+        std::string snapshot_id;  // "" for a backup straight from the volume
+        std::string fallback;     // why a snapshot-mode backup comes straight from the volume
+    };
+
+    std::size_t workers() const { return static_cast<std::size_t>(ctx_.config.conductor.backup_workers); }
+
+    bool lock_volume(Job& job) {
+        auto lock = ctx_.locks.try_lock("volume-" + job.c->volume_id);
         if (!lock) {
-            problem(fmt::format("volume {} skipped this cycle: {}", c.volume_id, lock.error().message));
-            return;
+            problem(fmt::format("volume {} skipped this cycle: {}", job.c->volume_id, lock.error().message));
+            return false;
         }
-        TimePoint now = ctx_.now();
-        if (!existing_task) {
+        job.lock = std::move(*lock);
+        return true;
+    }
+
+    // Takes the volume's lock and writes a new task before anything is sent for it.
+    bool prepare(Job& job) {
+        const auto& c = *job.c;
+        if (!lock_volume(job)) return false;
+        if (!job.existing_task) {
+            TimePoint now = ctx_.now();
             core::TaskRecord task{c.task_id, c.volume_id,         c.project_id, c.server_id, "",
                                   c.kind,    TaskStatus::pending, now,          ""};
             store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name};
             auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
             if (!written) {
                 problem(fmt::format("volume {} not backed up: {}", c.volume_id, written.error().message));
-                return;
+                return false;
             }
         }
-        if (!(*lock)->held() || !ctx_.role_held()) {
-            problem(
-                fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the "
-                            "create",
-                            c.volume_id));
-            return;
-        }
+        job.ready = true;
+        return true;
+    }
+
+    bool still_allowed(const Job& job, std::string_view what) {
+        if (job.lock->held() && ctx_.role_held()) return true;
+        problem(fmt::format("volume {} not backed up: the volume lock or the puller role was lost before the {}",
+                            job.c->volume_id, what));
+        return false;
+    }
+
+    void send(const Job& job) {
+        const auto& c = *job.c;
+        if (!still_allowed(job, "create")) return;
         failpoint::hit("backup.create.before_call");
         auto tag = core::tag_fields(c.task_id, tag_form_);
+        // From a snapshot Cinder reads the snapshot, not the volume: no force.
+        bool force = job.snapshot_id.empty() && c.force;
         openstack::BackupRequest request{
-            c.project_id, c.volume_id, c.name,      tag.description, c.kind == core::BackupKind::incremental,
-            c.force,      "",          tag.metadata};
-        openstack::SendGuard guard([&] { return (*lock)->held() && ctx_.role_held(); });
+            c.project_id, c.volume_id,     c.name,      tag.description, c.kind == core::BackupKind::incremental,
+            force,        job.snapshot_id, tag.metadata};
+        openstack::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
         auto kind = c.kind;
         std::string_view kind_reason = c.kind_reason;
@@ -154,7 +197,7 @@ private:
             backup_id = ctx_.cloud.cinder().create_backup(request);
         }
         failpoint::hit("backup.create.after_call");
-        now = ctx_.now();
+        TimePoint now = ctx_.now();
         if (backup_id) {
             auto recorded =
                 with_store([&](store::TaskStore& s) { return s.set_in_flight(c.task_id, *backup_id, now, kind); });
@@ -164,10 +207,12 @@ private:
                     fmt::format("backup {} of volume {} was created but not recorded ({}); the next "
                                 "reconciliation adopts it by its tag",
                                 *backup_id, c.volume_id, recorded.error().message));
-            log::info(kLog, "{} {} backup {} of volume {} in project {} ({})", existing_task ? "retried" : "started",
-                      core::to_string(kind), *backup_id, c.volume_id, c.project_id, kind_reason);
+            log::info(kLog, "{} {} backup {} of volume {} in project {}{} ({})",
+                      job.existing_task ? "retried" : "started", core::to_string(kind), *backup_id, c.volume_id,
+                      c.project_id, job.snapshot_id.empty() ? "" : " from snapshot " + job.snapshot_id, kind_reason);
             std::lock_guard counting(outcome_mutex_);
             ++outcome_.created;
+            if (!job.fallback.empty() && snapshots_) snapshots_->notes[c.task_id] = job.fallback;
             return;
         }
         const Error& e = backup_id.error();
@@ -178,6 +223,113 @@ private:
         auto noted = with_store([&](store::TaskStore& s) { return s.note_attempt_failed(c.task_id, why, now); });
         if (!noted) log::error(kLog, "{}", noted.error().message);
         problem(fmt::format("backup of volume {} in project {} failed to start: {}", c.volume_id, c.project_id, why));
+    }
+
+    // Snapshot mode: per server, every volume locked and its task written, then all its snapshots
+    // asked for at once (their moments as close as Cinder allows); once they are available, a
+    // backup from each. A snapshot Cinder refuses (e.g. 413, the project's snapshot quota), that
+    // ends in error or is still creating at backup_cycle_timeout: that volume is backed up
+    // straight from itself, said in the log and the summary. Snapshots are deleted by
+    // clean_up_snapshots once their backups are finished.
+    void run_snapshot_mode(std::vector<Job>& jobs) {
+        std::map<std::string_view, std::vector<Job*>> by_server;
+        for (auto& job : jobs) by_server[job.c->server_id].push_back(&job);
+        std::vector<std::vector<Job*>*> groups;
+        for (auto& [server, group] : by_server) groups.push_back(&group);
+        for_each_bounded(
+            workers(), groups.size(),
+            [&](std::size_t g) {
+                std::vector<Job*> ready;
+                for (Job* job : *groups[g])
+                    if (prepare(*job)) ready.push_back(job);
+                for_each_bounded(
+                    ready.size(), ready.size(), [&](std::size_t i) { take_snapshot(*ready[i]); }, ctx_.stop.flag());
+                // Released while the snapshots are made, taken again for the backup: a lock is a
+                // file descriptor, too many to hold for every volume of a large cycle. The tasks,
+                // pending in the store, keep the volumes this node's until then.
+                for (Job* job : ready) job->lock.reset();
+            },
+            ctx_.stop.flag());
+        wait_for_snapshots(jobs);
+        for_each_bounded(
+            workers(), jobs.size(),
+            [&](std::size_t i) {
+                Job& job = jobs[i];
+                if (!job.ready) return;
+                if (!lock_volume(job)) return;
+                if (!job.fallback.empty()) fall_back(job);
+                send(job);
+                job.lock.reset();
+            },
+            ctx_.stop.flag());
+    }
+
+    void take_snapshot(Job& job) {
+        const auto& c = *job.c;
+        if (!still_allowed(job, "snapshot")) {
+            job.ready = false;
+            return;
+        }
+        failpoint::hit("snapshot.create.before_call");
+        openstack::SnapshotRequest request{c.project_id, c.volume_id,
+                                           c.name,       "Snapshot by staffeln",
+                                           c.force,      Metadata{{std::string(core::kTaskMetadataKey), c.task_id}}};
+        openstack::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
+        auto made = ctx_.cloud.cinder().create_snapshot(request);
+        failpoint::hit("snapshot.create.after_call");
+        if (made) {
+            job.snapshot_id = made->id;
+            log::info(kLog, "snapshot {} of volume {} (server {}) requested", made->id, c.volume_id, c.server_id);
+            return;
+        }
+        // A create that may have reached Cinder leaves a tagged snapshot, which the clean-up deletes.
+        job.fallback = fmt::format("snapshot refused ({})", made.error().message);
+    }
+
+    void fall_back(Job& job) {
+        const auto& c = *job.c;
+        job.snapshot_id.clear();
+        std::string line = fmt::format("volume {} of server {}: {}; backed up straight from the volume", c.volume_id,
+                                       c.server_id, job.fallback);
+        log::warning(kLog, "{}", line);
+        std::lock_guard lock(outcome_mutex_);
+        outcome_.warnings.push_back(std::move(line));
+        job.fallback += "; backed up straight from the volume";
+    }
+
+    // One listing of snapshots per poll interval until none of this pass's is creating, as the
+    // backups are waited for; the last listing is kept for the clean-up.
+    void wait_for_snapshots(std::vector<Job>& jobs) {
+        std::unordered_map<std::string, Job*> waiting;
+        for (auto& job : jobs)
+            if (job.ready && !job.snapshot_id.empty()) waiting.emplace(job.snapshot_id, &job);
+        TimePoint deadline = ctx_.now() + ctx_.config.conductor.backup_cycle_timeout;
+        while (!waiting.empty() && !ctx_.stop.requested() && ctx_.now() <= deadline) {
+            failpoint::hit("snapshot.wait.round");
+            if (!ctx_.stop.sleep_for(ctx_.poll_interval)) break;
+            auto listed = ctx_.cloud.cinder().list_snapshots({});
+            if (!listed) {
+                log::warning(kLog, "cannot check snapshots being created ({}); trying again", listed.error().message);
+                continue;
+            }
+            std::unordered_map<std::string_view, const Snapshot*> by_id;
+            for (const auto& s : *listed) by_id.emplace(s.id, &s);
+            for (auto it = waiting.begin(); it != waiting.end();) {
+                auto found = by_id.find(it->first);
+                if (found != by_id.end() && found->second->status == "creating") {
+                    ++it;
+                    continue;
+                }
+                if (found == by_id.end())
+                    it->second->fallback = fmt::format("snapshot {} vanished", it->first);
+                else if (found->second->status != "available")
+                    it->second->fallback = fmt::format("snapshot {} is {}", it->first, found->second->status);
+                it = waiting.erase(it);
+            }
+            if (snapshots_) snapshots_->listed = std::move(*listed);
+        }
+        for (auto& [id, job] : waiting)
+            job->fallback = fmt::format("snapshot {} still creating after backup_cycle_timout", id);
     }
 
     void apply(const core::SkipVolume& a) {
@@ -262,7 +414,7 @@ private:
                 SQLite::Transaction tx(ctx_.db.sql());
                 for (std::size_t i = 0; i < done.size(); ++i) {
                     failpoint::hit("backup.settle.before_record");
-                    auto set = s.set_status(done[i]->task_id, TaskStatus::succeeded, "", now);
+                    auto set = s.set_status(done[i]->task_id, TaskStatus::succeeded, note_of(done[i]->task_id), now);
                     if (!set) log::error(kLog, "{}", set.error().message);
                     marked[i] = static_cast<bool>(set);
                 }
@@ -279,6 +431,13 @@ private:
             log::info(kLog, "task {} succeeded: {}", done[i]->task_id, done[i]->reason);
             ++outcome_.succeeded;
         }
+    }
+
+    // Why a success came about another way than asked (the report shows it), or "".
+    std::string note_of(const std::string& task_id) const {
+        if (!snapshots_) return {};
+        auto it = snapshots_->notes.find(task_id);
+        return it == snapshots_->notes.end() ? std::string() : it->second;
     }
 
     void apply(const core::FailTask& a) {
@@ -330,6 +489,7 @@ private:
     Context& ctx_;
     const core::BackupSnapshot& snapshot_;
     BackupOutcome& outcome_;
+    SnapshotPass* snapshots_;
     std::mutex outcome_mutex_;
     core::TagForm tag_form_ = core::TagForm::description;
     // Views of the snapshot's ids, built on first use: copied keys for 70,000 objects cost 8 MB.
@@ -342,8 +502,8 @@ private:
 }  // namespace
 
 void execute_backup_plan(Context& ctx, const core::BackupSnapshot& snapshot, const core::BackupPlan& plan, Pass pass,
-                         BackupOutcome& outcome) {
-    Executor(ctx, snapshot, outcome).run(plan, pass);
+                         BackupOutcome& outcome, SnapshotPass* snapshots) {
+    Executor(ctx, snapshot, outcome, snapshots).run(plan, pass);
 }
 
 core::BackupPolicy backup_policy(const config::Config& config) {

@@ -2,6 +2,7 @@
 
 #include "staffeln/config/database_url.h"
 #include "staffeln/coordination/backend_url.h"
+#include "staffeln/core/backup_mode.h"
 #include "staffeln/duration.h"
 #include "staffeln/email_address.h"
 
@@ -40,6 +41,11 @@ std::string check_database_url(const std::string& value) {
 }
 
 std::string check_backend_url(const std::string& value) { return coordination::backend_url_problem(value); }
+
+std::string check_backup_mode(const std::string& value) {
+    if (core::parse_backup_mode(value)) return {};
+    return "expected volume or snapshot";
+}
 
 std::string check_sender_email(const std::string& value) {
     if (value.empty() || is_plain_address(value)) return {};
@@ -83,6 +89,15 @@ const std::array kOptions{
            kMaxRetention.count()},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
     Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
+    Option{"conductor",
+           "backup_mode",
+           FIELD(std::string, conductor.backup_mode),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_backup_mode},
+    Option{"conductor", "backup_mode_metadata_key", FIELD(std::string, conductor.backup_mode_metadata_key)},
 
     Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, kDay},
     Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, 3600},

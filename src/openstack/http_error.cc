@@ -11,9 +11,11 @@ constexpr std::size_t max_quoted_body = 200;
 ErrorKind kind_for(int status, const std::string& message) {
     switch (status) {
         case 400:
-            // Cinder raises InvalidBackup/InvalidVolume for states that forbid the call now
-            // ("Incremental backups exist for this backup.", "must use the force flag.").
-            if (message.starts_with("Invalid backup:") || message.starts_with("Invalid volume:"))
+            // Cinder raises InvalidBackup/InvalidVolume/InvalidSnapshot for states that forbid the
+            // call now ("Incremental backups exist for this backup.", "must use the force flag.",
+            // a snapshot a backup is reading: "Snapshot status must be available or error ...").
+            if (message.starts_with("Invalid backup:") || message.starts_with("Invalid volume:") ||
+                message.starts_with("Invalid snapshot:"))
                 return ErrorKind::conflict;
             return ErrorKind::invalid_input;
         case 401:

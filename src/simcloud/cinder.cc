@@ -459,9 +459,8 @@ std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& 
 std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req) {
     if (req.contains("snapshot_id")) {
         std::string snapshot_id = req["snapshot_id"].get<std::string>();
-        auto found = std::find_if(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
-                                  [&](const Snapshot& s) { return s.id == snapshot_id; });
-        if (found == c.cloud.snapshots.end())
+        Snapshot* found = c.cloud.snapshot(snapshot_id);
+        if (!found || !c.sees(found->project))
             return fault(404, fmt::format("Snapshot {} could not be found.", snapshot_id));
         if (found->volume_id != volume.id)
             return fault(400, fmt::format("Invalid volume: Volume {} does not match with snapshot.volume_id {}.",
@@ -471,7 +470,7 @@ std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, 
                          fmt::format("Invalid snapshot: Snapshot to be backed up must be available, but the current "
                                      "status is \"{}\".",
                                      found->status));
-        return &*found;
+        return found;
     }
     if (volume.status != "available" && volume.status != "in-use")
         return fault(400,
@@ -674,6 +673,196 @@ Reply import_record(const Ctx& c) {
     return trimmed(c, 201, c.cloud.backups[h]);
 }
 
+// ---- snapshots -----------------------------------------------------------------------------
+// Only the create (a detached volume, no force, no metadata) is recorded; the rest follows
+// Cinder's source: cinder/api/views/snapshots.py and api/v3/views/snapshots.py for the shape,
+// api/contrib/extended_snapshot_attributes.py for show and detail, volume/api.py for the checks.
+
+void write_snapshot(JsonOut& w, const Ctx& c, const Snapshot& s, bool from_database) {
+    w.begin_object();
+    w.key("id").str(s.id).key("created_at");
+    // The create answers with the object before its database round trip: microseconds, as recorded.
+    w.str(from_database ? cinder_time(s.created) : cinder_time_micros(s.created));
+    w.key("updated_at");
+    if (s.updated)
+        w.str(cinder_time(s.updated));
+    else
+        w.null();
+    w.key("name").opt(s.name).key("description").opt(s.description).key("volume_id").str(s.volume_id);
+    w.key("status").str(s.status).key("size").num(s.size).key("metadata").object(s.metadata);
+    if (c.at(14)) w.key("group_snapshot_id").null();
+    if (c.at(41)) w.key("user_id").str(c.cloud.users[s.user].id);
+    if (from_database) {
+        w.key("os-extended-snapshot-attributes:project_id").str(c.cloud.projects[s.project].id);
+        w.key("os-extended-snapshot-attributes:progress").str(s.status == "creating" ? "0%" : "100%");
+    }
+    w.end_object();
+}
+
+std::optional<std::string> snapshot_schema_error(const nlohmann::ordered_json& body) {
+    if (!body.is_object() || !body.contains("snapshot")) return "'snapshot' is a required property";
+    const auto& s = body["snapshot"];
+    std::string value = python_repr(s);
+    if (!s.is_object())
+        return fmt::format("Invalid input for field/attribute snapshot. Value: {}. {} is not of type 'object'", value,
+                           value);
+    static const std::vector<std::string> allowed = {"name",      "display_name", "description",
+                                                     "volume_id", "force",        "metadata"};
+    std::string unexpected;
+    int n = 0;
+    for (const auto& [k, v] : s.items())
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) unexpected += (n++ ? ", '" : "'") + k + "'";
+    if (n)
+        return fmt::format(
+            "Invalid input for field/attribute snapshot. Value: {}. Additional properties are not allowed ({} {} "
+            "unexpected)",
+            value, unexpected, n == 1 ? "was" : "were");
+    if (!s.contains("volume_id"))
+        return fmt::format("Invalid input for field/attribute snapshot. Value: {}. 'volume_id' is a required property",
+                           value);
+    if (!s["volume_id"].is_string() || !is_uuid(s["volume_id"].get<std::string>()))
+        return fmt::format("Invalid input for field/attribute volume_id. Value: {}. {} is not a 'uuid'",
+                           python_repr(s["volume_id"]), python_repr(s["volume_id"]));
+    if (s.contains("force") && !cinder_bool(s["force"]))
+        return fmt::format("Invalid input for field/attribute force. Value: {}. {} is not a valid boolean",
+                           python_repr(s["force"]), python_repr(s["force"]));
+    if (s.contains("metadata") && !s["metadata"].is_null()) {
+        if (!s["metadata"].is_object())
+            return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'object'",
+                               python_repr(s["metadata"]), python_repr(s["metadata"]));
+        for (const auto& [k, v] : s["metadata"].items())
+            if (!v.is_string() || k.empty() || k.size() > 255 || v.get<std::string>().size() > 255)
+                return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'string'",
+                                   python_repr(s["metadata"]), python_repr(v));
+    }
+    return std::nullopt;
+}
+
+// cinder/api/v3/snapshots.py create() and volume/api.py create_snapshot_in_db(), in their order.
+Reply create_snapshot(const Ctx& c) {
+    auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded()) return fault(400, "Malformed request body");
+    if (auto why = snapshot_schema_error(body)) return fault(400, *why);
+    const auto& req = body["snapshot"];
+    std::string volume_id = req["volume_id"].get<std::string>();
+    auto vh = c.cloud.volume(volume_id);
+    if (!vh || !c.sees(c.cloud.volumes[*vh].project))
+        return fault(404, fmt::format("Volume {} could not be found.", volume_id));
+    const Volume& volume = c.cloud.volumes[*vh];
+    bool force = req.contains("force") && *cinder_bool(req["force"]);
+    if (c.at(66) && req.contains("force") && !force)
+        return fault(400,
+                     "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward "
+                     "compatability, however, when the 'force' flag is passed with a value evaluating to True, it "
+                     "is silently ignored.");
+    bool in_use_allowed = force || c.at(66);
+    if (volume.status != "available" && !(in_use_allowed && volume.status == "in-use"))
+        return fault(400, fmt::format("Invalid volume: Volume {} status must be {}, but current status is: {}.",
+                                      volume.id, in_use_allowed ? "available, in-use" : "available", volume.status));
+    const Project& p = c.cloud.projects[*c.caller.project];
+    if (p.quota.snapshots >= 0 && p.usage.snapshots + 1 > p.quota.snapshots)
+        return over_quota("SnapshotLimitExceeded",
+                          fmt::format("Maximum number of snapshots allowed ({}) exceeded", p.quota.snapshots));
+    if (p.quota.gigabytes >= 0 && p.usage.gigabytes + volume.size > p.quota.gigabytes)
+        return over_quota("VolumeSizeExceedsAvailableQuota",
+                          fmt::format("Requested volume or snapshot exceeds allowed gigabytes quota. Requested {}G, "
+                                      "quota is {}G and {}G has been consumed.",
+                                      volume.size, p.quota.gigabytes, p.usage.gigabytes));
+    Snapshot s;
+    s.volume_id = volume.id;
+    s.project = *c.caller.project;
+    s.user = c.caller.user;
+    s.size = volume.size;
+    s.status = "creating";
+    s.created = c.call.now;
+    for (const char* key : {"name", "display_name"})
+        if (req.contains(key) && req[key].is_string()) s.name = req[key].get<std::string>();
+    if (req.contains("description") && req["description"].is_string())
+        s.description = req["description"].get<std::string>();
+    if (req.contains("metadata") && req["metadata"].is_object())
+        for (const auto& [k, v] : req["metadata"].items()) s.metadata[k] = v.get<std::string>();
+    s.due = c.call.now + static_cast<Micros>(c.cloud.settings.snapshot_create_s * 1e6);
+    const Snapshot& made = c.cloud.add_snapshot(std::move(s));
+    return single(202, "snapshot", [&](JsonOut& w) { write_snapshot(w, c, made, false); });
+}
+
+// Newest first, as Cinder lists; admins with all_tenants see every project, filters as for backups.
+Reply list_snapshots(const Ctx& c) {
+    auto filters = user_filters(c, {"name", "status", "volume_id", "metadata"});
+    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
+    const auto& f = std::get<0>(filters);
+    bool impossible = false;
+    std::optional<Handle> scope = list_scope(c);
+    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
+    std::optional<Meta> meta;
+    if (f.count("metadata") && !(meta = parse_meta_filter(f.at("metadata"))))
+        return fault(400, "Invalid input received: metadata filter must be a JSON object");
+    auto get = [&](const char* k) {
+        auto it = f.find(k);
+        return it == f.end() ? std::optional<std::string>() : it->second;
+    };
+    auto status = get("status"), volume_id = get("volume_id");
+    auto page = page_params(c.call, false);
+    if (!page) return fault(400, "limit param must be an integer");
+    std::vector<const Snapshot*> listed;
+    for (const Snapshot& s : c.cloud.snapshots) {
+        if (impossible || (scope && s.project != *scope) || (wanted_project && s.project != *wanted_project)) continue;
+        if ((status && s.status != *status) || (volume_id && s.volume_id != *volume_id)) continue;
+        if (meta && !meta_matches(s.metadata, *meta)) continue;
+        listed.push_back(&s);
+    }
+    std::stable_sort(listed.begin(), listed.end(), [](const Snapshot* a, const Snapshot* b) {
+        return a->created != b->created ? a->created > b->created : a->id > b->id;
+    });
+    auto from = listed.begin();
+    if (page->marker) {
+        from = std::find_if(listed.begin(), listed.end(), [&](const Snapshot* s) { return s->id == *page->marker; });
+        if (from == listed.end()) return fault(404, fmt::format("Snapshot {} could not be found.", *page->marker));
+        ++from;
+    }
+    JsonOut w;
+    w.begin_object().key("snapshots").begin_array();
+    size_t count = 0;
+    const std::string* last = nullptr;
+    for (; from != listed.end() && count < page->limit; ++from, ++count) {
+        write_snapshot(w, c, **from, true);
+        last = &(*from)->id;
+    }
+    w.end_array();
+    size_t max_items = page->limited ? page->limit : 1000;
+    if (max_items > 0 && count == max_items)
+        w.key("snapshots_links")
+            .raw(next_links(c.call, fmt::format("{}/volume/v3/{}/snapshots/detail", c.call.base_url, c.url_project),
+                            *last));
+    w.end_object();
+    return text_reply(200, std::move(w.text()));
+}
+
+// volume/api.py delete_snapshot(): only available or error (a backup reading it keeps it backing-up).
+Reply delete_snapshot(const Ctx& c, Snapshot& s) {
+    if (s.status != "available" && s.status != "error")
+        return fault(400,
+                     "Invalid snapshot: Snapshot status must be available or error and must not be part of a group.");
+    s.status = "deleting";
+    s.updated = c.call.now;
+    s.due = c.call.now + static_cast<Micros>(c.cloud.settings.snapshot_delete_s * 1e6);
+    return empty_reply(202);
+}
+
+Reply route_snapshots(Ctx& c) {
+    const auto& s = c.call.segs;  // v3, {project}, snapshots, ...
+    const std::string& m = c.call.req.method;
+    if (s.size() == 3 && m == "POST") return create_snapshot(c);
+    if (s.size() == 4 && s[3] == "detail" && m == "GET") return list_snapshots(c);
+    if (s.size() == 4) {
+        Snapshot* snap = c.cloud.snapshot(s[3]);
+        if (!snap || !c.sees(snap->project)) return fault(404, fmt::format("Snapshot {} could not be found.", s[3]));
+        if (m == "GET") return single(200, "snapshot", [&](JsonOut& w) { write_snapshot(w, c, *snap, true); });
+        if (m == "DELETE") return delete_snapshot(c, *snap);
+    }
+    return fault(404, "The resource could not be found.");
+}
+
 // ---- quotas ----------------------------------------------------------------------------
 
 Reply quota_set(const Ctx& c, const std::string& target_id) {
@@ -689,13 +878,13 @@ Reply quota_set(const Ctx& c, const std::string& target_id) {
     };
     json set = {{"volumes", item(q.volumes, u.volumes)},
                 {"per_volume_gigabytes", item(q.per_volume_gigabytes, 0)},
-                {"snapshots", item(q.snapshots, 0)},
+                {"snapshots", item(q.snapshots, u.snapshots)},
                 {"gigabytes", item(q.gigabytes, u.gigabytes)},
                 {"backups", item(q.backups, u.backups)},
                 {"backup_gigabytes", item(q.backup_gigabytes, u.backup_gigabytes)},
                 {"volumes___DEFAULT__", item(-1, u.volumes)},
                 {"gigabytes___DEFAULT__", item(-1, u.gigabytes)},
-                {"snapshots___DEFAULT__", item(-1, 0)},
+                {"snapshots___DEFAULT__", item(-1, u.snapshots)},
                 {"groups", item(q.groups, 0)},
                 {"id", target_id}};
     return json_reply(200, {{"quota_set", set}});
@@ -713,7 +902,7 @@ Reply limits(const Ctx& c) {
                                 {"maxTotalBackupGigabytes", p.quota.backup_gigabytes},
                                 {"totalVolumesUsed", p.usage.volumes},
                                 {"totalGigabytesUsed", p.usage.gigabytes},
-                                {"totalSnapshotsUsed", 0},
+                                {"totalSnapshotsUsed", p.usage.snapshots},
                                 {"totalBackupsUsed", p.usage.backups},
                                 {"totalBackupGigabytesUsed", p.usage.backup_gigabytes}}}}}});
 }
@@ -748,6 +937,7 @@ Reply route(Ctx& c) {
     const std::string& m = c.call.req.method;
     if (!c.caller.project) return fault(403, "Policy doesn't allow this operation without a project-scoped token.");
     if (s.size() >= 3 && s[2] == "backups") return route_backups(c);
+    if (s.size() >= 3 && s[2] == "snapshots") return route_snapshots(c);
     if (s.size() >= 3 && s[2] == "volumes" && m == "GET") {
         if (s.size() == 3) return list_volumes(c, false);
         if (s.size() == 4 && s[3] == "detail") return list_volumes(c, true);

@@ -26,6 +26,9 @@ Micros now_micros() {
 std::string keystone_time(Micros t) { return date_time(t) + ".000000Z"; }
 std::string nova_time(Micros t) { return date_time(t) + "Z"; }
 std::string cinder_time(Micros t) { return date_time(t) + ".000000"; }
+std::string cinder_time_micros(Micros t) {
+    return date_time(t) + fmt::format(".{:06d}", ((t % 1000000) + 1000000) % 1000000);
+}
 
 std::optional<Micros> parse_time(std::string_view text) {
     std::tm tm{};

@@ -16,6 +16,8 @@ Micros now_micros();
 std::string keystone_time(Micros t);
 std::string nova_time(Micros t);
 std::string cinder_time(Micros t);
+// Cinder's time before the database round trip, with microseconds (a snapshot create's answer).
+std::string cinder_time_micros(Micros t);
 // Parses "2026-11-22T03:38:12", with optional fraction and "Z"; nullopt when malformed.
 std::optional<Micros> parse_time(std::string_view text);
 

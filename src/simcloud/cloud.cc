@@ -168,12 +168,44 @@ void Cloud::remove_backup(Handle h) {
     b.alive = false;
 }
 
+Snapshot& Cloud::add_snapshot(Snapshot s) {
+    if (s.id.empty()) s.id = new_uuid();
+    Project& p = projects[s.project];
+    p.usage.snapshots += 1;
+    p.usage.gigabytes += s.size;  // Cinder reserves a snapshot's size in gigabytes too
+    snapshots.push_back(std::move(s));
+    return snapshots.back();
+}
+
+Snapshot* Cloud::snapshot(const std::string& id) {
+    auto it = std::find_if(snapshots.begin(), snapshots.end(), [&](const Snapshot& s) { return s.id == id; });
+    return it == snapshots.end() ? nullptr : &*it;
+}
+
+// Snapshots are few (staffeln deletes its own within a cycle): a scan per request is enough.
+void Cloud::advance_snapshots(Micros now, bool all) {
+    for (Snapshot& s : snapshots) {
+        if (s.due == 0 || (!all && s.due > now)) continue;
+        s.due = 0;
+        s.updated = now;
+        if (s.status == "creating") s.status = "available";
+    }
+    std::erase_if(snapshots, [&](const Snapshot& s) {
+        if (s.status != "deleting" || s.due != 0) return false;
+        Project& p = projects[s.project];
+        p.usage.snapshots -= 1;
+        p.usage.gigabytes -= s.size;
+        return true;
+    });
+}
+
 void Cloud::schedule(Handle b, Micros due) {
     backups[b].due = due;
     pending_.push({due, b});
 }
 
 void Cloud::advance(Micros now) {
+    advance_snapshots(now, false);
     while (!pending_.empty() && pending_.top().at <= now) {
         Due next = pending_.top();
         pending_.pop();
@@ -182,6 +214,7 @@ void Cloud::advance(Micros now) {
 }
 
 void Cloud::settle(Micros now) {
+    advance_snapshots(now, true);
     while (!pending_.empty()) {
         Due next = pending_.top();
         pending_.pop();

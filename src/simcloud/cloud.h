@@ -29,6 +29,8 @@ struct Settings {
     double backup_delete_s = 1;    // deleting -> gone
     double backup_error_rate = 0;  // share of creates that end in error
     std::string backup_fail_reason = "Simulated backup failure";
+    double snapshot_create_s = 1;  // creating -> available
+    double snapshot_delete_s = 1;  // deleting -> gone
 };
 
 struct Quota {  // limits; -1 is unlimited, as in Cinder
@@ -37,7 +39,7 @@ struct Quota {  // limits; -1 is unlimited, as in Cinder
 };
 
 struct Usage {
-    std::int64_t volumes = 0, gigabytes = 0, backups = 0, backup_gigabytes = 0;
+    std::int64_t volumes = 0, gigabytes = 0, snapshots = 0, backups = 0, backup_gigabytes = 0;
 };
 
 struct Domain {
@@ -85,9 +87,15 @@ struct Volume {
     bool bootable = false;
 };
 
+// A volume snapshot: creating -> available (backing-up while a backup reads it) -> deleting -> gone.
 struct Snapshot {
     std::string id, volume_id, status = "available";
-    Micros created = 0;
+    Handle project = 0, user = 0;
+    std::optional<std::string> name, description;
+    std::int64_t size = 1;
+    Micros created = 0, updated = 0;  // updated 0: never (Cinder says null)
+    Micros due = 0;                   // when creating or deleting ends; 0: nothing pending
+    Meta metadata;
 };
 
 // restoring: Cinder reads the backup into a volume. Only the control endpoint sets it here (the
@@ -181,6 +189,9 @@ public:
     void attach(Handle volume, Handle server, const std::string& device);
     Handle add_backup(Backup b);
     void remove_backup(Handle b);
+    // Snapshots live in a vector in creation order; counted in their project's usage.
+    Snapshot& add_snapshot(Snapshot s);
+    Snapshot* snapshot(const std::string& id);
 
     // Schedules a backup's next transition (creating->available/error, deleting->gone).
     void schedule(Handle b, Micros due);
@@ -196,6 +207,7 @@ public:
 
 private:
     void finish(Handle b, Micros now);
+    void advance_snapshots(Micros now, bool all);
     void release_source(const Backup& b, Micros now);
 
     std::unordered_map<std::string, Handle> project_ids_, user_ids_, server_ids_, volume_ids_, backup_ids_;

@@ -89,7 +89,21 @@ json backup_state(const Cloud& cloud, const Backup& b) {
             {"created_at", cinder_time(b.created)},
             {"data_timestamp", cinder_time(b.data_timestamp)},
             {"fail_reason", b.fail_reason ? json(*b.fail_reason) : json(nullptr)},
+            {"snapshot_id", b.snapshot_id ? json(*b.snapshot_id) : json(nullptr)},
             {"metadata", b.metadata}};
+}
+
+// Every snapshot of every project, in creation order, with the microseconds of its creation.
+Reply list_snapshot_state(const Cloud& cloud) {
+    json out = json::array();
+    for (const Snapshot& s : cloud.snapshots)
+        out.push_back({{"id", s.id},
+                       {"volume_id", s.volume_id},
+                       {"project_id", cloud.projects[s.project].id},
+                       {"status", s.status},
+                       {"created_at_micros", s.created},
+                       {"metadata", s.metadata}});
+    return json_reply(200, {{"snapshots", out}});
 }
 
 Reply list_backup_state(Cloud& cloud, const Call& call) {
@@ -131,10 +145,9 @@ Reply summary(Cloud& cloud) {
 }
 
 json settings_json(const Settings& s) {
-    return {{"backup_create_seconds", s.backup_create_s},
-            {"backup_delete_seconds", s.backup_delete_s},
-            {"backup_error_rate", s.backup_error_rate},
-            {"backup_fail_reason", s.backup_fail_reason},
+    return {{"backup_create_seconds", s.backup_create_s},     {"backup_delete_seconds", s.backup_delete_s},
+            {"backup_error_rate", s.backup_error_rate},       {"backup_fail_reason", s.backup_fail_reason},
+            {"snapshot_create_seconds", s.snapshot_create_s}, {"snapshot_delete_seconds", s.snapshot_delete_s},
             {"token_lifetime_seconds", s.token_lifetime_s}};
 }
 
@@ -151,6 +164,10 @@ Reply update_settings(Cloud& cloud, const json& body) {
                 s.backup_error_rate = v.get<double>();
             else if (k == "backup_fail_reason")
                 s.backup_fail_reason = v.get<std::string>();
+            else if (k == "snapshot_create_seconds")
+                s.snapshot_create_s = v.get<double>();
+            else if (k == "snapshot_delete_seconds")
+                s.snapshot_delete_s = v.get<double>();
             else if (k == "token_lifetime_seconds")
                 s.token_lifetime_s = v.get<double>();
             else
@@ -223,6 +240,7 @@ Reply state_api(Cloud& cloud, const Call& call) {
     if (s[0] == "tokens" && s.size() == 2 && s[1] == "expire" && m == "POST") return expire_tokens(cloud, call);
     if (s[0] == "backups" && s.size() == 1 && m == "GET") return list_backup_state(cloud, call);
     if (s[0] == "backups" && s.size() == 2) return backup_control(cloud, call, s[1]);
+    if (s[0] == "snapshots" && s.size() == 1 && m == "GET") return list_snapshot_state(cloud);
     return json_reply(404, {{"error", "no such control endpoint: " + call.req.path}});
 }
 

@@ -67,9 +67,10 @@ private:
     }
 
     void settings(const json& s) {
-        check_keys(s, "settings",
-                   {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
-                    "backup_error_rate", "backup_fail_reason", "seed"});
+        check_keys(
+            s, "settings",
+            {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds", "backup_error_rate",
+             "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
@@ -77,6 +78,8 @@ private:
         out.backup_delete_s = s.value("backup_delete_seconds", out.backup_delete_s);
         out.backup_error_rate = s.value("backup_error_rate", out.backup_error_rate);
         out.backup_fail_reason = s.value("backup_fail_reason", out.backup_fail_reason);
+        out.snapshot_create_s = s.value("snapshot_create_seconds", out.snapshot_create_s);
+        out.snapshot_delete_s = s.value("snapshot_delete_seconds", out.snapshot_delete_s);
         if (s.contains("seed")) cloud_.random.seed(s["seed"].get<std::uint64_t>());
     }
 
@@ -245,10 +248,14 @@ private:
         check_keys(s, where, {"id", "volume", "status", "created_at"});
         Snapshot out;
         out.id = s.value("id", new_uuid());
-        out.volume_id = cloud_.volumes[volume_ref(s, where)].id;
+        const Volume& volume = cloud_.volumes[volume_ref(s, where)];
+        out.volume_id = volume.id;
+        out.project = volume.project;
+        out.user = volume.user;
+        out.size = volume.size;
         out.status = s.value("status", "available");
         out.created = created(s, where, 1);
-        cloud_.snapshots.push_back(std::move(out));
+        cloud_.add_snapshot(std::move(out));
     }
 
     void backup(const json& b, const std::string& where, size_t age_rank) {

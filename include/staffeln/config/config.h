@@ -35,6 +35,8 @@ struct Config {
         std::chrono::seconds retention_time{17 * 86400};
         bool retention_safety_floor = true;
         std::int64_t backup_poll_interval = 3;  // seconds between checks of backups creating or deleting
+        std::string backup_mode = "volume";     // volume or snapshot (core/backup_mode.h), any case
+        std::string backup_mode_metadata_key = "__staffeln_backup_mode";  // a server's own mode; "" for none
     } conductor;
 
     struct OpenStack {

@@ -1,6 +1,6 @@
-// Cinder v3 calls staffeln makes: volumes and backups of every project (pages followed to the
-// end), backup create in the volume's project with that project's token (so the backup belongs
-// to it), show, delete, backup quota usage, export_record and import_record.
+// Cinder v3 calls staffeln makes: volumes, backups and snapshots of every project (pages followed
+// to the end), backup and snapshot create in the volume's project with that project's token (so
+// they belong to it), show, delete, backup quota usage, export_record and import_record.
 // Backup metadata needs volume microversion 3.43; below it supports_backup_metadata() is false,
 // Backup::metadata stays empty and a create that asks for metadata is refused before it is sent.
 #pragma once
@@ -39,6 +39,22 @@ struct BackupRequest {
     Metadata metadata;        // needs supports_backup_metadata()
 };
 
+struct SnapshotQuery {
+    bool all_tenants = true;  // needs an admin token
+    std::string project_id;
+    std::string volume_id;
+    int page_size = 1000;
+};
+
+struct SnapshotRequest {
+    std::string project_id;  // the volume's project: created with a token scoped to it
+    std::string volume_id;
+    std::string name;
+    std::string description;
+    bool force = false;  // needed for in-use volumes (below volume 3.66)
+    Metadata metadata;   // snapshot metadata: every v3 microversion accepts it
+};
+
 struct BackupQuota {
     QuotaUsage gigabytes;  // backup_gigabytes
     QuotaUsage backups;
@@ -69,6 +85,14 @@ public:
     Result<BackupQuota> backup_quota(const std::string& project_id);
     Result<BackupRecord> export_record(const std::string& backup_id);
     Result<std::string> import_record(const BackupRecord& record);  // the imported backup's id
+
+    // The new snapshot as Cinder answers the create (status creating, project_id ""). A timeout
+    // after sending returns Error::maybe_applied: look for it by its metadata before creating again.
+    Result<Snapshot> create_snapshot(const SnapshotRequest& request);
+    Result<std::vector<Snapshot>> list_snapshots(const SnapshotQuery& query);
+    Result<Snapshot> get_snapshot(const std::string& snapshot_id, const std::string& project_id = "");
+    // Cinder refuses (400) a snapshot that is not available or error, e.g. one a backup is reading.
+    Status delete_snapshot(const std::string& snapshot_id, const std::string& project_id = "");
 
     Result<bool> supports_backup_metadata();
 
