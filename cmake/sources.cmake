@@ -1,6 +1,7 @@
 # The product's sources, one list per layer target (cmake/targets.cmake builds them), one concept
 # per file. Listed, not globbed, so a new file is a visible change to the build.
 set(STAFFELN_CORE_SOURCES
+  src/base64.cc
   src/core/backup_chain.cc
   src/core/backup_kind.cc
   src/core/backup_name.cc
