@@ -7,6 +7,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
+  src/core/dr_record.cc
   src/core/report_model.cc
   src/core/retention_planner.cc
   src/core/server_selection.cc
@@ -20,6 +21,7 @@ set(STAFFELN_SUPPORT_SOURCES
   src/log.cc
   src/text_safety.cc
   src/regular_file.cc
+  src/private_file.cc
 )
 set(STAFFELN_NET_SOURCES
   src/openstack/http_transport.cc
@@ -54,6 +56,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/automated_backups.cc
   src/store/backup_index.cc
   src/store/database.cc
+  src/store/dr_record_store.cc
   src/store/schema_inspect.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
@@ -87,6 +90,8 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/cloud_reader.cc
   src/conductor/conductor.cc
   src/conductor/context.cc
+  src/conductor/dr_export.cc
+  src/conductor/dr_fetch.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/store_rebuild.cc
@@ -108,6 +113,7 @@ set(STAFFELN_API_SOURCES
 set(STAFFELN_CLI_SOURCES
   src/cli/cli.cc
   src/cli/cmd_api.cc
+  src/cli/cmd_backup.cc
   src/cli/cmd_conductor.cc
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc

@@ -55,8 +55,10 @@ void print_summary(const BackupCycleResult& backup, const RetentionOutcome& rete
     const auto& o = backup.outcome;
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
+    fmt::print("disaster-recovery records: {} fetched, {} failed\n", backup.dr.fetched, backup.dr.failed);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
     for (const auto& line : o.problems) print_line(stdout, fmt::format("problem: {}", line));
+    for (const auto& line : backup.dr.warnings) print_line(stdout, fmt::format("warning: {}", line));
     for (const auto& line : retention.problems) print_line(stdout, fmt::format("problem: {}", line));
     for (const auto& line : retention.warnings) print_line(stdout, fmt::format("warning: {}", line));
     if (!reports.not_sent.empty()) print_line(stdout, fmt::format("problem: reports not sent: {}", reports.not_sent));

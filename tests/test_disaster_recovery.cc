@@ -1,0 +1,170 @@
+// Disaster-recovery records end to end against the simulated cloud: a conductor cycle fetches
+// one export record per new backup and stores it with the backup's origin, a failed fetch is
+// retried by the next cycle without failing the backup, `staffeln backup export` prints them
+// as documented (docs/disaster-recovery.md), and an exported record imports the backup again
+// after Cinder lost it.
+#include "support/conductor_rig.h"
+#include "support/process.h"
+
+#include "staffeln/base64.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+using namespace staffeln;
+using namespace staffeln::testing;
+namespace d = staffeln::testing::demo;
+
+namespace {
+
+const char* const kExportGet = "GET /volume/v3/{project_id}/backups/{id}/export_record";
+
+int export_gets(ConductorRig& rig) {
+    json requests = rig.counters()["requests"];
+    return requests.contains(kExportGet) ? requests[kExportGet].get<int>() : 0;
+}
+
+json export_json(ConductorRig& rig, const std::filesystem::path& conf, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"--config-file", conf.string(), "backup", "export"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = run_staffeln(argv, rig.os_env());
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    return json::parse(run.out);
+}
+
+const json* record_of(const json& doc, const std::string& volume_id) {
+    for (const auto& r : doc["records"])
+        if (r["volume"]["id"] == volume_id) return &r;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a conductor cycle fetches one export record per new backup, and backup export prints them") {
+    ConductorRig rig;
+    auto conf = rig.write_conf("full_backup_depth = 2");
+    rig.reset_counters();
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("disaster-recovery records: 4 fetched, 0 failed") != std::string::npos);
+    CHECK(export_gets(rig) == 4);
+
+    json doc = export_json(rig, conf, {});
+    CHECK(doc["format"] == "staffeln-backup-records/1");
+    CHECK(doc["selection"] == json::parse(R"({"project": null, "server": null})"));
+    CHECK(doc["not_fetched"].empty());
+    REQUIRE(doc["records"].size() == 4);
+    const json* root = record_of(doc, d::kWebRoot);
+    REQUIRE(root != nullptr);
+    CHECK((*root)["project_id"] == d::kDemoProject);
+    CHECK((*root)["server"] == json{{"id", d::kWeb1}, {"name", "web-1"}});
+    CHECK(
+        (*root)["volume"] ==
+        json{{"id", d::kWebRoot}, {"name", "web-1-root"}, {"size_gb", 1}, {"bootable", true}, {"device", "/dev/vda"}});
+    CHECK((*root)["kind"] == "full");
+    CHECK((*root)["parent_id"].is_null());
+    const json* data = record_of(doc, d::kWebData);
+    REQUIRE(data != nullptr);
+    CHECK((*data)["volume"]["bootable"] == false);
+    CHECK((*data)["volume"]["size_gb"] == 2);
+    // The record is Cinder's own: its backup_url names this backup.
+    std::string backup_id = (*root)["backup_id"];
+    auto row = json::parse(*base64_decode((*root)["backup_record"]["backup_url"].get<std::string>()));
+    CHECK(row["id"] == backup_id);
+    CHECK((*root)["backup_record"]["backup_service"] == "cinder.backup.drivers.posix.PosixBackupDriver");
+
+    CHECK(export_json(rig, conf, {"--project", d::kProdProject})["records"].size() == 1);
+    CHECK(export_json(rig, conf, {"--server", "web-1"})["records"].size() == 2);
+    CHECK(export_json(rig, conf, {"--server", d::kDb1})["records"].size() == 1);
+    CHECK(export_json(rig, conf, {"--project", d::kProdProject, "--server", "web-1"})["records"].empty());
+
+    // A second cycle makes incrementals: one export GET each, with the parent the record names.
+    ConductorRig::next_second();
+    rig.reset_counters();
+    auto again = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(again.out, again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(export_gets(rig) == 4);
+    json second = export_json(rig, conf, {"--server", "web-1"});
+    REQUIRE(second["records"].size() == 4);
+    int incrementals = 0;
+    for (const auto& r : second["records"]) {
+        if (r["kind"] != "incremental") continue;
+        ++incrementals;
+        CHECK(rig.backup(r["backup_id"])["parent_id"] == r["parent_id"]);
+    }
+    CHECK(incrementals == 2);
+}
+
+TEST_CASE("backup export --output writes the document 0600, and an exported record imports the lost backup") {
+    ConductorRig rig;
+    auto conf = rig.write_conf();
+    REQUIRE(run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env()).exit_code == 0);
+    auto file = rig.dir / "records.json";
+    auto run = run_staffeln(
+        {"--config-file", conf.string(), "backup", "export", "--server", "api-1", "--output", file.string()},
+        rig.os_env());
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.empty());
+    CHECK(run.err == "1 backup records exported; 0 backups without an export record yet\n");
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    json doc = json::parse(read_file(file));
+    REQUIRE(doc["records"].size() == 1);
+    const json& record = doc["records"][0];
+
+    // Cinder loses the backup; the exported record brings it back (in the admin project).
+    std::string id = record["backup_id"];
+    std::string admin_backups = "/volume/v3/" + rig.sim.project_id("admin") + "/backups";
+    REQUIRE(
+        rig.sim.call("POST", admin_backups + "/" + id + "/action", rig.admin_token(), "", R"({"os-force_delete": {}})")
+            .status == 202);
+    rig.settle();
+    json body = {{"backup-record", record["backup_record"]}};
+    auto imported = rig.sim.call("POST", admin_backups + "/import_record", rig.admin_token(), "", body.dump());
+    CHECK(imported.status == 201);
+    CHECK(imported.body["backup"]["id"] == id);
+    CHECK(rig.backup(id)["status"] == "available");
+}
+
+TEST_CASE("a failed export fetch is a warning, never fails the backup, and the next cycle fetches it") {
+    ConductorRig rig;
+    auto conf = rig.write_conf("backup_min_interval = 3600");
+    rig.fault(json::parse(R"({"method": "GET", "path_suffix": "/export_record", "status": 403})"));
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(run.out.find("backup cycle: 4 started, 4 succeeded, 0 failed") != std::string::npos);
+    CHECK(run.out.find("disaster-recovery records: 0 fetched, 4 failed") != std::string::npos);
+    CHECK(run.out.find("warning: export record of backup ") != std::string::npos);
+    CHECK(run.out.find("not fetched (retried next cycle): GET ") != std::string::npos);
+    CHECK(run.out.find("/export_record: HTTP 403: Injected fault 403") != std::string::npos);
+    for (const auto& task : rig.tasks()) CHECK(task.status == core::TaskStatus::succeeded);
+
+    json missing = export_json(rig, conf, {});
+    CHECK(missing["records"].empty());
+    REQUIRE(missing["not_fetched"].size() == 4);
+    CHECK(missing["not_fetched"][0]["attempts"] == 1);
+    CHECK(missing["not_fetched"][0]["last_error"].get<std::string>().find("HTTP 403") != std::string::npos);
+
+    rig.clear_faults();
+    rig.reset_counters();
+    auto next = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(next.out, next.err);
+    CHECK(next.exit_code == 0);
+    CHECK(next.out.find("backup cycle: 0 started") != std::string::npos);
+    CHECK(next.out.find("disaster-recovery records: 4 fetched, 0 failed") != std::string::npos);
+    CHECK(export_gets(rig) == 4);
+    json fetched = export_json(rig, conf, {});
+    CHECK(fetched["records"].size() == 4);
+    CHECK(fetched["not_fetched"].empty());
+
+    rig.reset_counters();
+    auto quiet = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    CHECK(quiet.out.find("disaster-recovery records: 0 fetched, 0 failed") != std::string::npos);
+    CHECK(export_gets(rig) == 0);
+}
