@@ -1,8 +1,8 @@
 // Disaster-recovery records end to end against the simulated cloud: a conductor cycle fetches
 // one export record per new backup and stores it with the backup's origin, a failed fetch is
 // retried by the next cycle without failing the backup, `staffeln backup export` prints them
-// as documented (docs/disaster-recovery.md), and an exported record imports the backup again
-// after Cinder lost it.
+// as documented (docs/disaster-recovery.md), [dr] export_dir gets them after each cycle, and an
+// exported record imports the backup again after Cinder lost it.
 #include "support/conductor_rig.h"
 #include "support/process.h"
 
@@ -10,6 +10,9 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -167,4 +170,47 @@ TEST_CASE("a failed export fetch is a warning, never fails the backup, and the n
     auto quiet = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
     CHECK(quiet.out.find("disaster-recovery records: 0 fetched, 0 failed") != std::string::npos);
     CHECK(export_gets(rig) == 0);
+}
+
+TEST_CASE("[dr] export_dir gets every record and each project's after a cycle, 0600, and loses stale project files") {
+    ConductorRig rig;
+    auto out = rig.dir / "dr";
+    std::filesystem::create_directories(out);
+    auto stale = out / "staffeln-backup-records-0000000000000000000000000000dead.json";
+    std::ofstream(stale) << "{}";
+    auto conf = rig.write_conf();
+    std::ofstream(conf, std::ios::app) << "[dr]\nexport_dir = " << out.string() << "\n";
+    auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("warning:") == std::string::npos);
+
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+        names.push_back(entry.path().filename().string());
+        struct stat st {};
+        REQUIRE(::stat(entry.path().c_str(), &st) == 0);
+        CHECK_MESSAGE((st.st_mode & 0777) == 0600, entry.path());
+    }
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"staffeln-backup-records-" + std::string(d::kDemoProject) + ".json",
+                                            "staffeln-backup-records-" + std::string(d::kProdProject) + ".json",
+                                            "staffeln-backup-records.json"});
+    json all = json::parse(read_file(out / "staffeln-backup-records.json"));
+    CHECK(all["format"] == "staffeln-backup-records/1");
+    CHECK(all["records"].size() == 4);
+    json exported = export_json(rig, conf, {});
+    exported["generated_at"] = all["generated_at"];
+    CHECK(all == exported);
+    json demo = json::parse(read_file(out / ("staffeln-backup-records-" + std::string(d::kDemoProject) + ".json")));
+    CHECK(demo["selection"]["project"] == d::kDemoProject);
+    CHECK(demo["records"].size() == 3);
+
+    // A directory that cannot be written is a warning; the backups are not failed.
+    std::filesystem::remove_all(out);
+    auto again = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(again.out, again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("warning: [dr] export_dir: cannot create " + out.string() +
+                         "/.staffeln-backup-records.json.") != std::string::npos);
 }
