@@ -92,6 +92,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/context.cc
   src/conductor/dr_export.cc
   src/conductor/dr_fetch.cc
+  src/conductor/dr_import.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/store_rebuild.cc

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -213,4 +214,83 @@ TEST_CASE("[dr] export_dir gets every record and each project's after a cycle, 0
     CHECK(again.exit_code == 0);
     CHECK(again.out.find("warning: [dr] export_dir: cannot create " + out.string() +
                          "/.staffeln-backup-records.json.") != std::string::npos);
+}
+
+// Cinder's database is lost (the simulation forgets the backups outright), and an export file
+// brings the backups back: parents first, in the admin project, tags and chain kept.
+TEST_CASE("backup import re-creates lost backups from an export, says what each did, and finishes a failed run") {
+    ConductorRig rig;
+    auto conf = rig.write_conf("full_backup_depth = 2");
+    REQUIRE(run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env()).exit_code == 0);
+    ConductorRig::next_second();
+    REQUIRE(run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env()).exit_code == 0);
+    auto file = rig.dir / "records.json";
+    REQUIRE(run_staffeln({"--config-file", conf.string(), "backup", "export", "--output", file.string()}, rig.os_env())
+                .exit_code == 0);
+    std::map<std::string, json> before;
+    for (const auto& b : rig.staffeln_backups()) before[b["id"]] = b;
+    REQUIRE(before.size() == 8);
+    for (const auto& [id, b] : before)  // children first: a parent the simulation drops keeps no link
+        if (b["is_incremental"] == true) REQUIRE(rig.sim.call("DELETE", "/_sim/backups/" + id).status == 204);
+    for (const auto& [id, b] : before)
+        if (b["is_incremental"] == false) REQUIRE(rig.sim.call("DELETE", "/_sim/backups/" + id).status == 204);
+    REQUIRE(rig.staffeln_backups().empty());
+
+    auto import = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv = {"--config-file", conf.string(), "backup", "import", file.string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return run_staffeln(argv, rig.os_env());
+    };
+    auto dry = import({"--dry-run"});
+    INFO(dry.out, dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.out.ends_with("dry run: 8 records would be imported, 0 already present\n"));
+    CHECK(rig.staffeln_backups().empty());
+
+    // The first import fails: the run says which record is not in, and a second run finishes.
+    rig.fault(json::parse(R"({"method": "POST", "path_suffix": "/import_record", "status": 403, "count": 1})"));
+    auto partial = import({"--server", "web-1"});
+    INFO(partial.out, partial.err);
+    CHECK(partial.exit_code == 1);
+    CHECK(partial.out.find(": failed: POST ") != std::string::npos);
+    CHECK(partial.out.find(": failed: not imported: its parent backup ") != std::string::npos);
+    CHECK(partial.out.find("2 imported, 0 already present, 2 failed; 2 of 4 selected records present\nnot present: "
+                           "backup ") != std::string::npos);
+    auto rest = import({});
+    INFO(rest.out, rest.err);
+    CHECK(rest.exit_code == 0);
+    CHECK(rest.out.ends_with("6 imported, 2 already present, 0 failed; 8 of 8 selected records present\n"));
+    auto again = import({});
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.ends_with("0 imported, 8 already present, 0 failed; 8 of 8 selected records present\n"));
+
+    for (const auto& [id, b] : before) {
+        INFO("backup " << id);
+        json now = rig.backup(id);
+        CHECK(now["status"] == "available");
+        CHECK(now["project_id"] == rig.sim.project_id("admin"));  // as the recorded real import does
+        CHECK(now["metadata"] == b["metadata"]);                  // staffeln's tag survives
+        CHECK(now["volume_id"] == b["volume_id"]);
+        CHECK(now["is_incremental"] == b["is_incremental"]);
+        CHECK(now["parent_id"] == b["parent_id"]);
+    }
+}
+
+TEST_CASE("backup import refuses a truncated or other-version file before importing anything") {
+    ConductorRig rig;
+    auto conf = rig.write_conf();
+    auto truncated =
+        rig.dir.write("truncated.json", "{\n  \"format\": \"staffeln-backup-records/1\",\n  \"records\": [\n");
+    auto run = run_staffeln({"--config-file", conf.string(), "backup", "import", truncated.string()}, rig.os_env());
+    CHECK(run.exit_code == 1);
+    CHECK(run.err.starts_with("staffeln backup import: " + truncated.string() +
+                              ": not a complete JSON document: parse error at line 4, column 1: "));
+    CHECK(run.err.ends_with("; nothing imported\n"));
+    auto newer = rig.dir.write("newer.json", R"({"format": "staffeln-backup-records/2", "records": []})");
+    auto refused = run_staffeln({"--config-file", conf.string(), "backup", "import", newer.string()}, rig.os_env());
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err == "staffeln backup import: " + newer.string() +
+                             ": format is 'staffeln-backup-records/2'; this staffeln reads staffeln-backup-records/1 "
+                             "only; nothing imported\n");
+    CHECK(rig.counters()["requests"].value("POST /volume/v3/{project_id}/backups/import_record", 0) == 0);
 }

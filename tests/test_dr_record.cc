@@ -1,7 +1,9 @@
 // Disaster-recovery records: which backups need their export record fetched and what is known
 // of their origin (core/dr_record.h), the store's dr_records table, the export document and the
 // private file it is written to.
+#include "staffeln/base64.h"
 #include "staffeln/conductor/dr_export.h"
+#include "staffeln/conductor/dr_import.h"
 #include "staffeln/core/dr_record.h"
 #include "staffeln/private_file.h"
 #include "staffeln/store/backup_index.h"
@@ -11,6 +13,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
+
+#include <functional>
 
 using namespace staffeln;
 using namespace staffeln::core;
@@ -239,4 +243,63 @@ TEST_CASE("a private file is written whole with mode 0600, replacing the old one
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().message.starts_with("cannot create " + (dir / "nope").string() + "/.records.json."));
     CHECK(failed.error().message.ends_with(".tmp: No such file or directory"));
+}
+
+TEST_CASE("an import puts every parent before its incrementals and marks the backups Cinder lists") {
+    DrRecord full = fetched("f", "p1", "web", t0);
+    DrRecord incr = fetched("i", "p1", "web", t0 - std::chrono::hours(1));  // a parent's data time does not decide
+    incr.parent_id = "f";
+    DrRecord incr2 = fetched("j", "p1", "web", t0 + std::chrono::hours(2));
+    incr2.parent_id = "i";
+    DrRecord other = fetched("o", "p2", "db", t0 - std::chrono::hours(5));
+    std::vector<DrRecord> records = {incr2, incr, other, full};
+    auto steps = plan_import(records, {"o"});
+    REQUIRE(steps.size() == 4);
+    CHECK(steps[0].record->backup_id == "o");
+    CHECK(steps[0].present);
+    CHECK(steps[1].record->backup_id == "f");
+    CHECK(steps[2].record->backup_id == "i");
+    CHECK(steps[3].record->backup_id == "j");
+    CHECK_FALSE(steps[3].present);
+}
+
+TEST_CASE("a records file is read back whole, and a truncated, corrupt or other-format one is refused naming where") {
+    std::string url = base64_encode(R"({"id": "b1", "parent_id": null})");
+    DrRecord one = fetched("b1", "p1", "web", t0);
+    one.backup_url = url;
+    std::string text = conductor::dr_document({one}, t0, "", "");
+    auto read = conductor::read_dr_document(text);
+    REQUIRE(read.ok());
+    REQUIRE(read->size() == 1);
+    CHECK(read->front().backup_id == "b1");
+    CHECK(read->front().backup_url == url);
+    CHECK(read->front().origin.server_name == "web");
+    CHECK(read->front().data_timestamp == t0);
+    CHECK(read->front().parent_id.empty());
+
+    auto error_of = [](const std::string& document) {
+        auto r = conductor::read_dr_document(document);
+        REQUIRE_FALSE(r.ok());
+        return r.error().message;
+    };
+    CHECK(error_of(text.substr(0, text.size() / 2)).starts_with("not a complete JSON document: parse error at line "));
+    auto doc = nlohmann::json::parse(text);
+    auto with = [&](const std::function<void(nlohmann::json&)>& change) {
+        auto copy = doc;
+        change(copy);
+        return copy.dump();
+    };
+    CHECK(error_of(with([](auto& d) { d["format"] = "staffeln-backup-records/2"; })) ==
+          "format is 'staffeln-backup-records/2'; this staffeln reads staffeln-backup-records/1 only");
+    CHECK(error_of(with([](auto& d) { d.erase("format"); })) == "format is missing");
+    CHECK(error_of(with([](auto& d) { d["records"][0]["backup_record"].erase("backup_url"); })) ==
+          "records[0].backup_record.backup_url is missing");
+    CHECK(error_of(with([](auto& d) { d["records"][0]["data_timestamp"] = "yesterday"; })) ==
+          "records[0].data_timestamp is not a time such as 2026-12-05T06:00:00Z");
+    CHECK(error_of(with([](auto& d) { d["records"][0]["kind"] = 3; })) == "records[0].kind is not a string");
+    CHECK(error_of(with([&](auto& d) {
+              d["records"][0]["backup_record"]["backup_url"] = base64_encode(R"({"id": "other"})");
+          })) == "records[0].backup_record.backup_url is not Cinder's record of backup b1");
+    CHECK(error_of(with([](auto& d) { d["records"].push_back(d["records"][0]); })) ==
+          "records[1].backup_id repeats an earlier record's");
 }

@@ -105,4 +105,33 @@ std::vector<DrRecord> select_dr_records(std::vector<DrRecord> records, const std
     return records;
 }
 
+std::vector<ImportStep> plan_import(const std::vector<DrRecord>& records,
+                                    const std::unordered_set<std::string>& present_ids) {
+    std::vector<const DrRecord*> by_time;
+    std::unordered_map<std::string_view, const DrRecord*> by_id;
+    for (const auto& r : records) {
+        by_time.push_back(&r);
+        by_id.emplace(r.backup_id, &r);
+    }
+    std::sort(by_time.begin(), by_time.end(), [](const DrRecord* a, const DrRecord* b) {
+        return std::tie(a->data_timestamp, a->created_at, a->backup_id) <
+               std::tie(b->data_timestamp, b->created_at, b->backup_id);
+    });
+    std::vector<ImportStep> out;
+    std::unordered_set<std::string_view> placed;
+    // Iterative: a chain's parents first, each once; a cycle (a corrupt file) stops at a placed one.
+    for (const DrRecord* start : by_time) {
+        std::vector<const DrRecord*> chain;
+        for (const DrRecord* r = start; r != nullptr && !placed.contains(r->backup_id);) {
+            placed.insert(r->backup_id);
+            chain.push_back(r);
+            auto parent = by_id.find(r->parent_id);
+            r = parent == by_id.end() ? nullptr : parent->second;
+        }
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+            out.push_back({*it, present_ids.contains((*it)->backup_id)});
+    }
+    return out;
+}
+
 }  // namespace staffeln::core

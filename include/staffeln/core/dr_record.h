@@ -67,4 +67,16 @@ std::vector<DrRecord> dr_records_to_fetch(const std::vector<Backup>& backups, co
 std::vector<DrRecord> select_dr_records(std::vector<DrRecord> records, const std::string& project,
                                         const std::string& server);
 
+// What `backup import` does with one record: import it, or nothing, its backup being present.
+struct ImportStep {
+    const DrRecord* record = nullptr;
+    bool present = false;  // Cinder lists the backup already
+};
+
+// The records to import in an order that puts every parent before its incrementals (a parent
+// named in the file comes first whatever its data time; otherwise oldest data first), each
+// marked present when present_ids has its backup.
+std::vector<ImportStep> plan_import(const std::vector<DrRecord>& records,
+                                    const std::unordered_set<std::string>& present_ids);
+
 }  // namespace staffeln::core
