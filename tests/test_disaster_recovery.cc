@@ -148,6 +148,10 @@ TEST_CASE("a failed export fetch is a warning, never fails the backup, and the n
     CHECK(run.out.find("not fetched (retried next cycle): GET ") != std::string::npos);
     CHECK(run.out.find("/export_record: HTTP 403: Injected fault 403") != std::string::npos);
     for (const auto& task : rig.tasks()) CHECK(task.status == core::TaskStatus::succeeded);
+    // The project's report (logged: no sender configured) names them.
+    CHECK(run.err.find(std::string(d::kDemoProject) +
+                       " | Backups without a disaster-recovery record yet (3), retried each cycle") !=
+          std::string::npos);
 
     json missing = export_json(rig, conf, {});
     CHECK(missing["records"].empty());
