@@ -54,3 +54,31 @@ CREATE TABLE report_timestamps (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX report_timestamps_created ON report_timestamps (created_at);
+
+-- The disaster-recovery record of each automated backup that became available
+-- (docs/disaster-recovery.md): Cinder's export record (backup_service, backup_url), which
+-- import_record needs to re-create the backup after Cinder's database is lost, and what a
+-- restore needs to know of the backup's origin. fetch_status 'failed' (with last_error) is
+-- retried each cycle. A row goes with its backup's row in the backups table.
+CREATE TABLE dr_records (
+    backup_id         TEXT PRIMARY KEY,
+    project_id        TEXT NOT NULL,
+    server_id         TEXT NOT NULL DEFAULT '',
+    server_name       TEXT NOT NULL DEFAULT '',
+    volume_id         TEXT NOT NULL,
+    volume_name       TEXT NOT NULL DEFAULT '',
+    volume_size_gb    INTEGER NOT NULL DEFAULT 0,
+    volume_bootable   INTEGER NOT NULL DEFAULT 0 CHECK (volume_bootable IN (0, 1)),
+    volume_device     TEXT NOT NULL DEFAULT '',
+    kind              TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    parent_id         TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL,
+    data_timestamp    INTEGER NOT NULL,
+    backup_service    TEXT NOT NULL DEFAULT '',
+    backup_url        TEXT NOT NULL DEFAULT '',
+    fetch_status      TEXT NOT NULL CHECK (fetch_status IN ('fetched', 'failed')),
+    last_error        TEXT NOT NULL DEFAULT '',
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    updated_at        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX dr_records_project ON dr_records (project_id);

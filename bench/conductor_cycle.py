@@ -68,7 +68,8 @@ def table(work, projects, create_seconds, sizes):
         before = load(os.path.join(d, "state-before.json"))
         newest = load(os.path.join(d, "newest.json"))["backups"]
         servers, volumes, existing = before["servers"], before["volumes"], before["backups"]
-        bound = pages(servers) + pages(volumes) + pages(existing) + volumes + servers
+        # Each new backup: its create and its export record (disaster recovery).
+        bound = pages(servers) + pages(volumes) + pages(existing) + volumes + volumes + servers
         lag = cycle_lag = None
         if newest and epoch(newest[0]["created_at"]) >= math.floor(run_info["start"]):
             cinder_done = epoch(newest[0]["created_at"]) + create_seconds
@@ -104,11 +105,11 @@ def table(work, projects, create_seconds, sizes):
     line("upstream Staffeln, MODEL (not measured)", [f"{rows[s]['upstream']:,}" for s in sizes])
     print()
     print(f"lower bound = ceil(servers/{PAGE}) + ceil(volumes/{PAGE}) + ceil(existing backups/{PAGE}) "
-          "+ volumes (creates) + servers (metadata updates)")
+          "+ volumes (creates) + volumes (export records) + servers (metadata updates)")
     for s in sizes:
         r = rows[s]
         print(f"  {s:,} servers: {pages(r['servers'])} + {pages(r['volumes'])} + {pages(r['existing'])} "
-              f"+ {r['volumes']:,} + {r['servers']:,} = {r['bound']:,}")
+              f"+ {r['volumes']:,} + {r['volumes']:,} + {r['servers']:,} = {r['bound']:,}")
     print(f"upstream model = projects (a server listing each) + volumes (a GET each) + volumes (creates) "
           f"+ volumes x {rows[sizes[0]]['polls']} (a download of the project's backup list per in-progress "
           f"backup per 60 s poll, backups finishing within {create_seconds} s)")

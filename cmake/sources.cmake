@@ -1,12 +1,14 @@
 # The product's sources, one list per layer target (cmake/targets.cmake builds them), one concept
 # per file. Listed, not globbed, so a new file is a visible change to the build.
 set(STAFFELN_CORE_SOURCES
+  src/base64.cc
   src/core/backup_chain.cc
   src/core/backup_kind.cc
   src/core/backup_mode.cc
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
+  src/core/dr_record.cc
   src/core/report_model.cc
   src/core/restore_points.cc
   src/core/retention_planner.cc
@@ -22,6 +24,7 @@ set(STAFFELN_SUPPORT_SOURCES
   src/log.cc
   src/text_safety.cc
   src/regular_file.cc
+  src/private_file.cc
 )
 set(STAFFELN_NET_SOURCES
   src/openstack/http_transport.cc
@@ -56,6 +59,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/automated_backups.cc
   src/store/backup_index.cc
   src/store/database.cc
+  src/store/dr_record_store.cc
   src/store/schema_inspect.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
@@ -90,6 +94,9 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/cloud_reader.cc
   src/conductor/conductor.cc
   src/conductor/context.cc
+  src/conductor/dr_export.cc
+  src/conductor/dr_fetch.cc
+  src/conductor/dr_import.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/snapshot_cleanup.cc
@@ -112,6 +119,7 @@ set(STAFFELN_API_SOURCES
 set(STAFFELN_CLI_SOURCES
   src/cli/cli.cc
   src/cli/cmd_api.cc
+  src/cli/cmd_backup.cc
   src/cli/cmd_conductor.cc
   src/cli/cmd_config.cc
   src/cli/cmd_db_manage.cc

@@ -437,7 +437,9 @@ TEST_CASE("every backup staffeln creates carries its task's tag") {
     CHECK_FALSE(rig.backup(d::kManualBackup)["metadata"].contains("staffeln:task"));
 }
 
-TEST_CASE("one backup cycle's requests are listings, creates, metadata updates and polls, never a GET per volume") {
+TEST_CASE(
+    "one backup cycle's requests are listings, creates, metadata updates, polls and one export record per new backup, "
+    "never a GET per volume") {
     ConductorRig rig;
     REQUIRE(
         ConductorRig::on_own_thread([&] { return rig.cloud.session().own_project_id(); }).ok());  // authenticate first
@@ -451,14 +453,15 @@ TEST_CASE("one backup cycle's requests are listings, creates, metadata updates a
     CHECK(count("GET /volume/v3/{project_id}/volumes/detail") == 1);
     CHECK(count("POST /volume/v3/{project_id}/backups") == 4);
     CHECK(count("PUT /compute/v2.1/servers/{id}/metadata/{key}") == 3);
+    CHECK(count("GET /volume/v3/{project_id}/backups/{id}/export_record") == 4);
     int backup_listings = count("GET /volume/v3/{project_id}/backups/detail");
     CHECK(backup_listings >= 3);  // before the creates, at least one poll, after settling
     int tokens = count("POST /identity/v3/auth/tokens");
     CHECK(tokens <= 2);                                                 // one per project the creates run in
     int discovery = count("GET /volume") + count("GET /compute/v2.1");  // microversions, once per service
-    CHECK(requests.size() <= 8);
+    CHECK(requests.size() <= 9);
     int total = rig.counters()["total"];
-    CHECK(total == 1 + 1 + 4 + 3 + backup_listings + tokens + discovery);
+    CHECK(total == 1 + 1 + 4 + 3 + 4 + backup_listings + tokens + discovery);
 }
 
 TEST_CASE("staffeln conductor --dry-run prints the plan and changes nothing") {
@@ -568,7 +571,7 @@ TEST_CASE("a server name or a Cinder reason with a line break and escape codes c
     std::istringstream err(run.err);
     for (std::string line; std::getline(err, line);) CHECK_MESSAGE(std::regex_match(line, log_line), line);
     const std::regex summary_line(
-        R"((backup cycle|retention|problem|warning|report for project [0-9a-f]+ \(\w+\)): .*)");
+        R"((backup cycle|disaster-recovery records|retention|problem|warning|report for project [0-9a-f]+ \(\w+\)): .*)");
     std::istringstream out(run.out);
     for (std::string line; std::getline(out, line);) CHECK_MESSAGE(std::regex_match(line, summary_line), line);
     for (const auto& text : {run.out, run.err}) {

@@ -1,9 +1,10 @@
 // Exactly once, through crashes: the real `staffeln conductor --once` is killed with SIGKILL at
 // each crash point of the create, wait and settle paths (failpoint.h), against the simulated
 // cloud with demo.json, then run again without the point. Afterwards every tagged volume has
-// exactly one staffeln backup, available, owned by one succeeded task in the store; no backup
-// is untracked, no task has two backups, and every tagged server carries its last-backup-time.
-// In snapshot mode also no snapshot of staffeln's is left, and a user's snapshot is untouched.
+// exactly one staffeln backup, available, owned by one succeeded task in the store, with its
+// fetched disaster-recovery record; no backup is untracked, no task has two backups, and every
+// tagged server carries its last-backup-time. In snapshot mode also no snapshot of staffeln's is
+// left, and a user's snapshot is untouched.
 #include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "support/process.h"
@@ -37,12 +38,20 @@ struct TaskRow {
     std::string backup_id;
 };
 
+struct DrRow {
+    std::string fetch_status;
+    std::string backup_url;
+    std::string server_name;
+    std::string volume_name;
+};
+
 // What the cloud and the store hold at one moment.
 struct Observed {
     std::vector<json> staffeln_backups;          // tagged, not being deleted
     std::map<std::string, std::string> tag;      // backup id -> task id
     std::map<std::string, TaskRow> tasks;        // by task id
     std::map<std::string, std::string> indexed;  // the store's backups table: backup id -> task id
+    std::map<std::string, DrRow> dr;             // the store's dr_records table, by backup id
     int deleted_duplicates = 0;                  // tagged backups being deleted
 
     // Known to the store: by its task (until a report purges the task) or by the backups table.
@@ -112,6 +121,11 @@ public:
                 tasks.getColumn(1).getString(), tasks.getColumn(2).getString(), tasks.getColumn(3).getString()};
         SQLite::Statement backups(db->sql(), "SELECT backup_id, task_id FROM backups");
         while (backups.executeStep()) seen.indexed[backups.getColumn(0).getString()] = backups.getColumn(1).getString();
+        SQLite::Statement dr(db->sql(),
+                             "SELECT backup_id, fetch_status, backup_url, server_name, volume_name FROM dr_records");
+        while (dr.executeStep())
+            seen.dr[dr.getColumn(0).getString()] = {dr.getColumn(1).getString(), dr.getColumn(2).getString(),
+                                                    dr.getColumn(3).getString(), dr.getColumn(4).getString()};
         return seen;
     }
 
@@ -185,6 +199,11 @@ void check_exactly_once(CrashRig& rig) {
         CHECK(b["status"] == "available");
         CHECK(seen.tracked(id));
         CHECK(seen.indexed[id] == seen.tag[id]);
+        REQUIRE(seen.dr.count(id) == 1);
+        CHECK(seen.dr[id].fetch_status == "fetched");
+        CHECK_FALSE(seen.dr[id].backup_url.empty());
+        CHECK_FALSE(seen.dr[id].server_name.empty());
+        CHECK_FALSE(seen.dr[id].volume_name.empty());
         ++per_volume[volume];
         ++per_task[seen.tag[id]];
     }
@@ -192,6 +211,7 @@ void check_exactly_once(CrashRig& rig) {
         INFO("volume " << volume);
         CHECK(per_volume[volume] == 1);
     }
+    CHECK(seen.dr.size() == seen.staffeln_backups.size());
     for (const auto& [task, count] : per_task) {
         INFO("task " << task);
         CHECK(count == 1);
@@ -380,4 +400,20 @@ TEST_CASE("snapshot mode: a conductor killed after deleting a snapshot deletes t
         "snapshot.delete.after_call@2", 1,
         [](const Observed& seen) { CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size())); },
         1, Mode::snapshot);
+}
+
+// A backup's disaster-recovery record is written after its task succeeded; a kill inside or
+// after that write leaves the others to the next cycle, which fetches each missing one once.
+TEST_CASE("a conductor killed while writing a disaster-recovery record fetches the missing ones after the restart") {
+    crash_and_restart("dr.record.before_commit@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size()));
+        CHECK(seen.dr.size() == 1);
+    });
+}
+
+TEST_CASE("a conductor killed after writing a disaster-recovery record fetches the others after the restart") {
+    crash_and_restart("dr.record.after_commit@2", 1, [](const Observed& seen) {
+        CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size()));
+        CHECK(seen.dr.size() == 2);
+    });
 }

@@ -138,6 +138,19 @@ TEST_CASE("backup_mode takes volume or snapshot in any case, and the mode's meta
     CHECK(unset.config.conductor.backup_mode_metadata_key.empty());
 }
 
+TEST_CASE("[dr] export_dir is unset by default, and when set must be an absolute path") {
+    TempDir dir;
+    CHECK(load_text(dir, "").config.dr.export_dir.empty());
+    auto good = load_text(dir, "[dr]\nexport_dir = /var/lib/staffeln/dr\n");
+    REQUIRE(good.ok());
+    CHECK(good.config.dr.export_dir == "/var/lib/staffeln/dr");
+    auto relative = load_text(dir, "[dr]\nexport_dir = dr-records\n");
+    REQUIRE(relative.errors.size() == 1);
+    CHECK(relative.errors[0] == (dir / "staffeln.conf").string() +
+                                    ":2: [dr] export_dir = dr-records: expected an absolute path (the conductor does "
+                                    "not run from a fixed directory)");
+}
+
 TEST_CASE("every integer and duration option has an upper bound that keeps clock arithmetic in range") {
     auto room = [](auto now) {
         using Clock = decltype(now);

@@ -1,3 +1,4 @@
+#include "staffeln/base64.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/coordination/etcd_gateway.h"
 #include "staffeln/coordination/etcd_locks.h"

@@ -242,6 +242,12 @@ TEST_CASE("Cinder: volumes and backups of every project across pages, with filte
     CHECK(root->status == "in-use");
     CHECK(root->project_id == demo_project);
     CHECK(root->size_gb == 1);
+    CHECK(root->bootable);
+    CHECK(root->device == "/dev/vda");
+    auto spare = std::find_if(volumes->begin(), volumes->end(), [](const Volume& v) { return v.id == spare_volume; });
+    REQUIRE(spare != volumes->end());
+    CHECK_FALSE(spare->bootable);
+    CHECK(spare->device.empty());
 
     auto backups = cloud.cinder().list_backups({true, "", "", "", 1});
     REQUIRE(backups.ok());
@@ -421,6 +427,17 @@ TEST_CASE("Cinder: backup quota usage, and export then import of a record") {
     auto record = cloud.cinder().export_record(id);
     REQUIRE(record.ok());
     CHECK_FALSE(record->backup_url.empty());
+    CHECK(record->backup_service == "cinder.backup.drivers.posix.PosixBackupDriver");
+    CHECK(record->parent_id.empty());
+    // An incremental's record names its parent, which Cinder's backup listing does not show.
+    auto chain = cloud.cinder().list_backups({true, "", in_use_volume, "", 1000});
+    REQUIRE(chain.ok());
+    auto full = std::find_if(chain->begin(), chain->end(), [](const Backup& b) { return b.name == "full"; });
+    auto incr = std::find_if(chain->begin(), chain->end(), [](const Backup& b) { return b.name == "incr"; });
+    REQUIRE((full != chain->end() && incr != chain->end()));
+    auto incr_record = cloud.cinder().export_record(incr->id);
+    REQUIRE(incr_record.ok());
+    CHECK(incr_record->parent_id == full->id);
     auto duplicate = cloud.cinder().import_record(*record);
     REQUIRE_FALSE(duplicate.ok());
     CHECK(duplicate.error().message.ends_with("Invalid backup: Backup already exists in database."));

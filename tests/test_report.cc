@@ -240,6 +240,25 @@ TEST_CASE("the text report lists backups with kind, ids and times, and quota wit
     CHECK(render(digest, defaults().html).find("<p class=\"quota-critical\">") != std::string::npos);
 }
 
+TEST_CASE("a report lists the backups whose disaster-recovery record is still missing, only when there are any") {
+    auto ok = task("a", "p", core::TaskStatus::succeeded, 1'763'786'000);
+    auto plain = build_digest("p", "proj", {ok}, std::nullopt, at(1'763'790'000));
+    CHECK(render(plain, defaults().text).find("disaster-recovery") == std::string::npos);
+    CHECK(render(plain, defaults().html).find("disaster-recovery") == std::string::npos);
+    CHECK(to_json(plain)["disaster_recovery_not_fetched"].empty());
+
+    MissingDrRecord missing{"bak-a", "vol-a", "volume\na", "HTTP 403: Policy doesn't allow backup:export-import", 3};
+    auto digest = build_digest("p", "proj", {ok}, std::nullopt, at(1'763'790'000), {missing});
+    auto text = render(digest, defaults().text);
+    CHECK(text.find("Backups without a disaster-recovery record yet (1), retried each cycle\n"
+                    "- backup bak-a of volume volume\\na (vol-a): HTTP 403: Policy doesn't allow "
+                    "backup:export-import (3 attempts)\n") != std::string::npos);
+    auto html = render(digest, defaults().html);
+    CHECK(html.find("<td>bak-a</td><td>volume\\na<br><small>vol-a</small></td><td>HTTP 403: Policy doesn&#39;t "
+                    "allow backup:export-import</td><td>3</td>") != std::string::npos);
+    CHECK(to_json(digest)["disaster_recovery_not_fetched"][0]["attempts"] == 3);
+}
+
 TEST_CASE("a MIME message is multipart/alternative, CRLF only, base64 lines of 76") {
     MailMessage mail{"staffeln@example.org",
                      {"a@example.org", "b@example.org"},

@@ -1,6 +1,7 @@
 // The report's store side against a real SQLite file: which tasks are read, when a project
 // was last reported, and what one delivery writes.
 #include "staffeln/report/report_store.h"
+#include "staffeln/store/dr_record_store.h"
 
 #include "support/task_rows.h"
 #include "support/temp_dir.h"
@@ -52,6 +53,34 @@ TEST_CASE("only finished, unreported tasks are read, per project when asked") {
     REQUIRE(p2->size() == 1);
     CHECK((*p2)[0].status == core::TaskStatus::cancelled);
     CHECK((*p2)[0].last_error == "cycle timeout");
+}
+
+TEST_CASE("the backups a report names as without a disaster-recovery record are the project's failed fetches") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    store::DrRecordStore records(db);
+    auto record = [](const std::string& id, const std::string& project, core::FetchStatus status) {
+        core::DrRecord r;
+        r.backup_id = id;
+        r.project_id = project;
+        r.origin.volume_id = "vol-" + id;
+        r.origin.volume_name = "disk " + id;
+        r.fetch_status = status;
+        r.last_error = status == core::FetchStatus::failed ? "HTTP 503" : "";
+        return r;
+    };
+    REQUIRE(records.save(record("b2", "p1", core::FetchStatus::failed), at(10)).ok());
+    REQUIRE(records.save(record("b2", "p1", core::FetchStatus::failed), at(20)).ok());
+    REQUIRE(records.save(record("b1", "p1", core::FetchStatus::fetched), at(10)).ok());
+    REQUIRE(records.save(record("b3", "p2", core::FetchStatus::failed), at(10)).ok());
+    auto missing = missing_dr_records(db, "p1");
+    REQUIRE(missing.ok());
+    REQUIRE(missing->size() == 1);
+    CHECK(missing->front().backup_id == "b2");
+    CHECK(missing->front().volume_id == "vol-b2");
+    CHECK(missing->front().volume_name == "disk b2");
+    CHECK(missing->front().last_error == "HTTP 503");
+    CHECK(missing->front().attempts == 2);
 }
 
 TEST_CASE("the last report time is the project's or a global one, never one in the future") {

@@ -329,3 +329,57 @@ TEST_CASE("a project-scoped token has the recorded token and catalog shape") {
         if (entry["type"] == "volumev3" || entry["type"] == "block-storage")
             CHECK(entry["endpoints"][0]["url"] == h.server->base_url() + "/volume/v3/" + kDemoProject);
 }
+
+// The replay above compares backup_url as a string; its content is what an import reads back.
+// The recording's import_record requests carry the real export untrimmed: the simulated record
+// must decode to the same keys and value types, and an import of a full backup with metadata
+// (the recorded round trip) keeps what the recorded GET after it shows.
+TEST_CASE("an export record decodes to the recorded record's keys and types, and an import keeps its fields") {
+    std::vector<Recorded> calls = recorded_calls(lines_of(read_transcript()));
+    auto recorded_import = std::find_if(calls.begin(), calls.end(), [](const Recorded& r) {
+        return r.heading == "import_record" && r.request.find("backup-record") != std::string::npos;
+    });
+    REQUIRE(recorded_import != calls.end());
+    json recorded = json::parse(*staffeln::sim::base64_decode(
+        json::parse(recorded_import->request)["backup-record"]["backup_url"].get<std::string>()));
+
+    Harness h(recorded_cloud());
+    h.call("POST", "/_sim/settle");
+    std::string demo = h.token("demo", "pw", "demo");
+    std::string admin = h.token("admin", "pw", "admin");
+    std::string demo_backups = "/volume/v3/" + kDemoProject + "/backups";
+    Answer created = h.call("POST", demo_backups, demo, "volume 3.43",
+                            R"({"backup": {"volume_id": "8b55d7d0-b30f-4916-a30f-694b5aaad9e6", "name": "with-metadata",
+                                "metadata": {"created_by": "staffeln", "server_id": "3f44cd31-d8f6-485d-8081-7407c39f6037"}}})");
+    REQUIRE(created.status == 202);
+    std::string id = created.body["backup"]["id"];
+    h.call("POST", "/_sim/settle");
+    std::string admin_backups = "/volume/v3/" + kAdminProject + "/backups";
+    Answer exported = h.call("GET", admin_backups + "/" + id + "/export_record", admin);
+    REQUIRE(exported.status == 200);
+    json simulated =
+        json::parse(*staffeln::sim::base64_decode(exported.body["backup-record"]["backup_url"].get<std::string>()));
+    std::vector<std::string> diffs;
+    compare(recorded, simulated, "record", false, diffs);
+    CHECK_MESSAGE(diffs.empty(), "record differences:" << joined(diffs));
+    CHECK(simulated["project_id"] == kDemoProject);
+    std::string compact = simulated["created_at"];  // 2026-11-22T03:39:05Z -> 20261122033905
+    std::erase_if(compact, [](char ch) { return ch < '0' || ch > '9'; });
+    CHECK(simulated["service_metadata"] == "volume_8b55d7d0-b30f-4916-a30f-694b5aaad9e6_" + compact + "_backup_" + id);
+
+    json before = h.call("GET", demo_backups + "/" + id, demo, "volume 3.64").body["backup"];
+    REQUIRE(h.call("DELETE", demo_backups + "/" + id, demo).status == 202);
+    h.call("POST", "/_sim/settle");
+    Answer imported = h.call("POST", admin_backups + "/import_record", admin, "", exported.body.dump());
+    REQUIRE(imported.status == 201);
+    json after = h.call("GET", admin_backups + "/" + id, admin, "volume 3.64").body["backup"];
+    // As recorded: same id, volume, name, times and metadata; the importing admin's project and
+    // user; availability_zone the backup service's.
+    for (const char* kept : {"id", "volume_id", "name", "description", "size", "created_at", "data_timestamp",
+                             "metadata", "snapshot_id", "is_incremental", "container"})
+        CHECK_MESSAGE(after[kept] == before[kept], kept);
+    CHECK(after["os-backup-project-attr:project_id"] == kAdminProject);
+    CHECK(after["user_id"] == "d515f5fe5fee4404b93d482a47fa1ffc");
+    CHECK(after["availability_zone"] == "nova");
+    CHECK(h.call("GET", demo_backups + "/" + id, demo).status == 404);
+}

@@ -37,6 +37,8 @@ struct Volume {
     std::string status;      // available, in-use, error, ...
     std::int64_t size_gb = 0;
     Metadata metadata;
+    bool bootable = false;
+    std::string device;  // where the first attachment has it, e.g. /dev/vda; "" when detached
 };
 
 struct Backup {

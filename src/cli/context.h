@@ -34,5 +34,6 @@ void add_db_manage(CLI::App& app, Context& ctx);
 void add_report(CLI::App& app, Context& ctx);
 void add_config(CLI::App& app, Context& ctx);
 void add_restore(CLI::App& app, Context& ctx);
+void add_backup(CLI::App& app, Context& ctx);
 
 }  // namespace staffeln::cli

@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/snapshot_cleanup.h"
+#include "staffeln/conductor/dr_fetch.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/conductor/worker_pool.h"
@@ -98,6 +99,9 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
                                         core::to_string(mode.mode), mode.reason));
         if (mode.mode == core::BackupMode::snapshot) snapshots.snapshot_servers.insert(server->id);
     }
+    // What the disaster-recovery records need of the volumes, taken before the settle pass
+    // drops most of the snapshot.
+    std::vector<core::DrOrigin> origins;
     {
         // Scoped: the start plan is not kept through the wait and the settle pass.
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
@@ -105,6 +109,10 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
             for (const auto& action : plan.actions) print_line(out, core::describe(action));
             return result;
         }
+        if (auto states = read_dr_states(ctx); states)
+            origins = core::dr_origins(*snapshot, plan, *states);
+        else
+            log::error(kLog, "{}", states.error().message);
         execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome, &snapshots);
     }
     wait_for_backups(ctx);
@@ -119,6 +127,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         if (!snapshots.snapshot_servers.empty() || snapshots.listed)
             clean_up_snapshots(ctx, snapshots, snapshot->backups, result.outcome);
         refresh_index(ctx, snapshot->backups);
+        result.dr = fetch_dr_records(ctx, snapshot->backups, origins);
     }
     const auto& o = result.outcome;
     log::info(kLog, "backup cycle finished: {} started, {} succeeded, {} failed, {} cancelled", o.created, o.succeeded,

@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/backup_cycle.h"
 #include "staffeln/conductor/context.h"
+#include "staffeln/conductor/dr_export.h"
 #include "staffeln/conductor/retention_cycle.h"
 #include "staffeln/conductor/signals.h"
 #include "staffeln/config/config_changes.h"
@@ -9,6 +10,7 @@
 #include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
+#include "staffeln/store/dr_record_store.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
@@ -49,15 +51,37 @@ ReportPass send_reports(Context& ctx) {
     return {std::move(*reports), {}};
 }
 
+// [dr] export_dir: after each cycle, the records as they now are (docs/disaster-recovery.md).
+// A failure is logged and returned, one line each; the next cycle writes the files again.
+std::vector<std::string> write_dr_export(Context& ctx) {
+    const std::string& dir = ctx.config.dr.export_dir;
+    if (dir.empty()) return {};
+    auto records = [&] {
+        std::lock_guard lock(ctx.db_mutex);
+        return store::DrRecordStore(ctx.db).load_all();
+    }();
+    std::vector<std::string> problems;
+    if (!records)
+        problems.push_back("disaster-recovery files not written: " + records.error().message);
+    else
+        problems = write_dr_files(dir, core::select_dr_records(std::move(records).value(), "", ""), ctx.now());
+    for (const auto& line : problems) log::error(kLog, "[dr] export_dir: {}", line);
+    if (problems.empty()) log::info(kLog, "disaster-recovery records written to {}", dir);
+    return problems;
+}
+
 void print_summary(const BackupCycleResult& backup, const RetentionOutcome& retention, const ReportPass& reports,
-                   bool dry_run) {
+                   const std::vector<std::string>& dr_file_problems, bool dry_run) {
     if (dry_run) return;
     const auto& o = backup.outcome;
     fmt::print("backup cycle: {} started, {} succeeded, {} failed, {} cancelled, {} skipped, {} adopted\n", o.created,
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
+    fmt::print("disaster-recovery records: {} fetched, {} failed\n", backup.dr.fetched, backup.dr.failed);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
     for (const auto& line : o.problems) print_line(stdout, fmt::format("problem: {}", line));
     for (const auto& line : o.warnings) print_line(stdout, fmt::format("warning: {}", line));
+    for (const auto& line : backup.dr.warnings) print_line(stdout, fmt::format("warning: {}", line));
+    for (const auto& line : dr_file_problems) print_line(stdout, fmt::format("warning: [dr] export_dir: {}", line));
     for (const auto& line : retention.problems) print_line(stdout, fmt::format("problem: {}", line));
     for (const auto& line : retention.warnings) print_line(stdout, fmt::format("warning: {}", line));
     if (!reports.not_sent.empty()) print_line(stdout, fmt::format("problem: reports not sent: {}", reports.not_sent));
@@ -156,17 +180,19 @@ public:
         BackupCycleResult backup;
         RetentionOutcome retention;
         ReportPass reports;
+        std::vector<std::string> dr_file_problems;
         bool ran = with_role(ctx, "puller", [&] {
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] { retention = run_retention_cycle(ctx, options_.dry_run, stdout); });
             if (!options_.dry_run) reports = send_reports(ctx);
+            if (!options_.dry_run) dr_file_problems = write_dr_export(ctx);
         });
         if (!ran) {
             fmt::print(stderr, "staffeln conductor: another conductor holds the puller role ({}); nothing done\n",
                        locks_.describe());
             return 1;
         }
-        print_summary(backup, retention, reports, options_.dry_run);
+        print_summary(backup, retention, reports, dr_file_problems, options_.dry_run);
         bool failed = !backup.cloud_readable || backup.outcome.failed > 0 || backup.outcome.cancelled > 0 ||
                       !backup.outcome.problems.empty() || !retention.problems.empty() || reports.failed();
         return failed ? 1 : 0;
@@ -188,11 +214,13 @@ public:
                 ctx.role = puller.lock.get();
                 run_backup_cycle(ctx, false, stdout);
                 send_reports(ctx);
+                write_dr_export(ctx);
                 reschedule_after_cycle(puller, config_.conductor.backup_service_period);
             }
             if (!stop_.requested() && claim(ctx, retention) && Clock::now() >= retention.next_cycle) {
                 ctx.role = retention.lock.get();
                 run_retention_cycle(ctx, false, stdout);
+                write_dr_export(ctx);
                 reschedule_after_cycle(retention, config_.conductor.retention_service_period);
             }
             stop_.sleep_for(pause_until(std::min(puller.wake(), retention.wake())));

@@ -52,6 +52,11 @@ std::string check_sender_email(const std::string& value) {
     return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets)";
 }
 
+std::string check_absolute_dir(const std::string& value) {
+    if (value.empty() || value.front() == '/') return {};
+    return "expected an absolute path (the conductor does not run from a fixed directory)";
+}
+
 #define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
 
 const std::array kOptions{
@@ -159,6 +164,8 @@ const std::array kOptions{
     Option{"database", "max_pool_size", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
     Option{"database", "max_retries", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
     Option{"database", "retry_interval", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
+
+    Option{"dr", "export_dir", FIELD(std::string, dr.export_dir), {}, {}, Secrecy::none, {}, check_absolute_dir},
 };
 
 #undef FIELD

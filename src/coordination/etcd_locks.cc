@@ -1,5 +1,6 @@
 #include "staffeln/coordination/etcd_locks.h"
 
+#include "staffeln/base64.h"
 #include "staffeln/coordination/etcd_gateway.h"
 #include "staffeln/coordination/lease_timing.h"
 #include "staffeln/log.h"

@@ -1,5 +1,6 @@
 #include "staffeln/openstack/cinder.h"
 
+#include "staffeln/base64.h"
 #include "staffeln/openstack/query.h"
 
 namespace staffeln::openstack {
@@ -8,8 +9,8 @@ namespace {
 constexpr Microversion backup_metadata_version{3, 43};
 
 // What parse_volume and parse_backup read.
-constexpr std::string_view kVolumeFields[] = {"id",     "name", "os-vol-tenant-attr:tenant_id",
-                                              "status", "size", "metadata"};
+constexpr std::string_view kVolumeFields[] = {
+    "id", "name", "os-vol-tenant-attr:tenant_id", "status", "size", "metadata", "bootable", "attachments"};
 constexpr std::string_view kBackupFields[] = {"id",
                                               "name",
                                               "description",
@@ -28,11 +29,31 @@ constexpr std::string_view kBackupFields[] = {"id",
 constexpr std::string_view kSnapshotFields[] = {"id",        "name",    "os-extended-snapshot-attributes:project_id",
                                                 "volume_id", "status",  "created_at",
                                                 "size",      "metadata"};
+// Cinder shows bootable as the string "true" or "false".
+bool bootable_field(const Json& v) {
+    if (!v.contains("bootable") || v["bootable"].is_null()) return false;
+    if (v["bootable"].is_boolean()) return v["bootable"].get<bool>();
+    std::string text = string_field(v, "bootable");
+    if (text != "true" && text != "false") throw FieldError{"bootable", "is neither \"true\" nor \"false\""};
+    return text == "true";
+}
+
+// The device of the volume's first attachment ("" when detached).
+std::string device_field(const Json& v) {
+    if (!v.contains("attachments") || v["attachments"].is_null()) return "";
+    const Json& attachments = array_field(v, "attachments");
+    if (attachments.empty()) return "";
+    if (!attachments[0].is_object()) throw FieldError{"attachments[0]", "is not an object"};
+    return optional_string(attachments[0], "device");
+}
 
 Volume parse_volume(const Json& v) {
-    return Volume{
+    Volume volume{
         string_field(v, "id"),     optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
         string_field(v, "status"), optional_int(v, "size"),    metadata_field(v, "metadata")};
+    volume.bootable = bootable_field(v);
+    volume.device = device_field(v);
+    return volume;
 }
 
 Backup parse_backup(const Json& b) {
@@ -70,6 +91,18 @@ Snapshot parse_snapshot(const Json& s) {
 QuotaUsage parse_usage(const Json& quota_set, std::string_view key) {
     const Json& usage = object_field(quota_set, key);
     return QuotaUsage{int_field(usage, "limit"), int_field(usage, "in_use"), optional_int(usage, "reserved")};
+}
+
+// Cinder's backup_url is base64 of the backup's row as JSON; its parent_id is the one place the
+// API shows an incremental's parent.
+std::string parent_in_backup_url(const std::string& backup_url) {
+    auto decoded = base64_decode(backup_url);
+    if (!decoded) throw FieldError{"backup-record.backup_url", "is not base64"};
+    Json row = Json::parse(*decoded, nullptr, false);
+    if (!row.is_object()) throw FieldError{"backup-record.backup_url", "does not decode to a JSON object"};
+    if (row.contains("parent_id") && !row["parent_id"].is_null() && !row["parent_id"].is_string())
+        throw FieldError{"backup-record.backup_url.parent_id", "is not a string"};
+    return optional_string(row, "parent_id");
 }
 
 std::string backup_path(const std::string& backup_id) { return "/backups/" + percent_encode(backup_id); }
@@ -234,7 +267,9 @@ Result<BackupRecord> Cinder::export_record(const std::string& backup_id) {
     if (!response) return response.error();
     return parse_response("cinder GET /backups/" + backup_id + "/export_record", response->body, [](const Json& body) {
         const Json& record = object_field(body, "backup-record");
-        return BackupRecord{string_field(record, "backup_service"), string_field(record, "backup_url")};
+        BackupRecord out{string_field(record, "backup_service"), string_field(record, "backup_url")};
+        out.parent_id = parent_in_backup_url(out.backup_url);
+        return out;
     });
 }
 

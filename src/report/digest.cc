@@ -9,8 +9,9 @@
 namespace staffeln::report {
 
 Digest build_digest(const std::string& project_id, const std::string& project_name,
-                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now) {
-    Digest digest{project_id, project_name, now, std::nullopt, {}, {}, {}};
+                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now,
+                    std::vector<MissingDrRecord> dr_missing) {
+    Digest digest{project_id, project_name, now, std::nullopt, {}, {}, {}, std::move(dr_missing)};
     if (quota) digest.quota = core::quota_line(*quota);
     for (const auto& task : tasks) {
         if (task.project_id != project_id) continue;

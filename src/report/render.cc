@@ -81,6 +81,17 @@ nlohmann::json task_json(const FinishedTask& task) {
             {"updated_at", format_time(task.updated_at)}};
 }
 
+mstch::array missing_context(const std::vector<MissingDrRecord>& missing) {
+    mstch::array list;
+    for (const auto& m : missing)
+        list.emplace_back(mstch::map{{"backup_id", escape_control_chars(m.backup_id)},
+                                     {"volume_id", escape_control_chars(m.volume_id)},
+                                     {"volume_name", escape_control_chars(m.volume_name)},
+                                     {"reason", escape_control_chars(m.last_error)},
+                                     {"attempts", number(m.attempts)}});
+    return list;
+}
+
 nlohmann::json quota_json(const std::optional<core::QuotaLine>& quota) {
     nlohmann::json out{{"level", quota_level(quota)}};
     if (quota) {
@@ -104,7 +115,10 @@ std::string render(const Digest& digest, const std::string& template_text) {
                        {"has_succeeded", !digest.succeeded.empty()},
                        {"has_failed", !digest.failed.empty()},
                        {"succeeded_count", number(static_cast<std::int64_t>(digest.succeeded.size()))},
-                       {"failed_count", number(static_cast<std::int64_t>(digest.failed.size()))}};
+                       {"failed_count", number(static_cast<std::int64_t>(digest.failed.size()))},
+                       {"dr_missing", missing_context(digest.dr_missing)},
+                       {"has_dr_missing", !digest.dr_missing.empty()},
+                       {"dr_missing_count", number(static_cast<std::int64_t>(digest.dr_missing.size()))}};
     return mstch::render(template_text, context);
 }
 
@@ -118,12 +132,20 @@ nlohmann::json to_json(const Digest& digest) {
     for (const auto& task : digest.succeeded) succeeded.push_back(task_json(task));
     auto failed = nlohmann::json::array();
     for (const auto& task : digest.failed) failed.push_back(task_json(task));
+    auto dr_missing = nlohmann::json::array();
+    for (const auto& m : digest.dr_missing)
+        dr_missing.push_back({{"backup_id", m.backup_id},
+                              {"volume_id", m.volume_id},
+                              {"volume_name", m.volume_name},
+                              {"reason", m.last_error},
+                              {"attempts", m.attempts}});
     return {{"project_id", digest.project_id},
             {"project_name", digest.project_name},
             {"generated_at", format_time(digest.generated_at)},
             {"quota", quota_json(digest.quota)},
             {"succeeded", succeeded},
-            {"failed", failed}};
+            {"failed", failed},
+            {"disaster_recovery_not_fetched", dr_missing}};
 }
 
 }  // namespace staffeln::report

@@ -70,6 +70,21 @@ Result<std::vector<std::string>> unreported_projects(store::Database& db, const 
     return projects;
 }
 
+Result<std::vector<MissingDrRecord>> missing_dr_records(store::Database& db, const std::string& project_id) {
+    std::vector<MissingDrRecord> out;
+    auto read = store::guarded("cannot read the disaster-recovery records of " + db.path().string(), [&] {
+        SQLite::Statement q(db.sql(),
+                            "SELECT backup_id, volume_id, volume_name, last_error, attempts FROM dr_records "
+                            "WHERE project_id = ? AND fetch_status = 'failed' ORDER BY backup_id");
+        q.bind(1, project_id);
+        while (q.executeStep())
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                           q.getColumn(3).getString(), q.getColumn(4).getInt()});
+    });
+    if (!read) return read.error();
+    return out;
+}
+
 Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std::string& project_id, TimePoint now) {
     std::optional<TimePoint> last;
     auto read = store::guarded(fmt::format("cannot read report timestamps from {}", db.path().string()), [&] {

@@ -125,7 +125,9 @@ ProjectReport report_project(Pass& pass, const std::string& project_id, const st
         log::warning("report", "report for project {} skipped this time: {}", project_id, facts.error().message);
         return finish(std::move(report), Delivery::skipped, facts.error().message);
     }
-    report.digest = build_digest(project_id, facts->name, tasks, facts->backup_quota, pass.now);
+    auto missing = missing_dr_records(pass.db, project_id);
+    if (!missing) return finish(std::move(report), Delivery::skipped, missing.error().message);
+    report.digest = build_digest(project_id, facts->name, tasks, facts->backup_quota, pass.now, std::move(*missing));
     report.subject = subject_for(report.digest);
     report.html = render(report.digest, pass.templates.html);
     report.text = render(report.digest, pass.templates.text);

@@ -598,6 +598,13 @@ Reply backup_action(Ctx& c, Handle h) {
     return fault(400, "There is no such action: " + body.begin().key());
 }
 
+// The posix driver's name for a backup's files: volume_<volume id>_<created, compact>_backup_<id>.
+std::string service_metadata(const Backup& b) {
+    std::string created = nova_time(b.created);  // 2026-11-22T03:38:16Z
+    std::erase_if(created, [](char ch) { return ch == '-' || ch == ':' || ch == 'T' || ch == 'Z'; });
+    return fmt::format("volume_{}_{}_backup_{}", b.volume_id, created, b.id);
+}
+
 Reply export_record(const Ctx& c, const std::string& id) {
     if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:export-import to be performed.");
     auto h = visible_backup(c, id);
@@ -620,12 +627,17 @@ Reply export_record(const Ctx& c, const std::string& id) {
                    {"size", b.size},
                    {"display_name", optional_string(b.name)},
                    {"display_description", optional_string(b.description)},
+                   {"service_metadata", service_metadata(b)},
                    {"service", kBackupService},
                    {"object_count", b.object_count},
                    {"num_dependent_backups", b.dependents},
+                   {"temp_volume_id", nullptr},
+                   {"temp_snapshot_id", nullptr},
                    {"snapshot_id", optional_string(b.snapshot_id)},
                    {"data_timestamp", nova_time(b.data_timestamp)},
+                   {"restore_volume_id", nullptr},
                    {"metadata", b.metadata},
+                   {"encryption_key_id", nullptr},
                    {"created_at", nova_time(b.created)},
                    {"updated_at", nova_time(b.updated)},
                    {"deleted_at", nullptr},
@@ -655,6 +667,8 @@ Reply import_record(const Ctx& c) {
         b.name = record["display_name"].get<std::string>();
     if (record.contains("display_description") && record["display_description"].is_string())
         b.description = record["display_description"].get<std::string>();
+    if (record.contains("snapshot_id") && record["snapshot_id"].is_string())
+        b.snapshot_id = record["snapshot_id"].get<std::string>();
     b.size = record.value("size", 1);
     b.object_count = record.value("object_count", 1);
     b.status = BackupStatus::available;

@@ -30,6 +30,7 @@ json rule_json(const FaultRule& r) {
     json j = {{"id", r.id},
               {"method", r.method},
               {"path_prefix", r.path_prefix},
+              {"path_suffix", r.path_suffix},
               {"latency_ms", r.latency_ms},
               {"error_rate", r.error_rate},
               {"status", r.status},
@@ -45,8 +46,8 @@ std::optional<FaultRule> parse_rule(const json& j, std::string& why) {
         why = "a fault is a JSON object";
         return std::nullopt;
     }
-    static const std::vector<std::string> known = {"method",      "path_prefix", "latency_ms",   "error_rate", "status",
-                                                   "retry_after", "drop_rate",   "expire_token", "count"};
+    static const std::vector<std::string> known = {"method", "path_prefix", "path_suffix", "latency_ms",   "error_rate",
+                                                   "status", "retry_after", "drop_rate",   "expire_token", "count"};
     for (const auto& [k, v] : j.items())
         if (std::find(known.begin(), known.end(), k) == known.end()) {
             why = "unknown fault field '" + k + "'";
@@ -56,6 +57,7 @@ std::optional<FaultRule> parse_rule(const json& j, std::string& why) {
         FaultRule r;
         r.method = j.value("method", "");
         r.path_prefix = j.value("path_prefix", "");
+        r.path_suffix = j.value("path_suffix", "");
         r.latency_ms = j.value("latency_ms", 0.0);
         r.status = j.value("status", 500);
         r.error_rate = j.value("error_rate", j.contains("status") ? 1.0 : 0.0);
@@ -287,6 +289,7 @@ FaultDecision Control::decide(const std::string& method, const std::string& path
     for (FaultRule& r : rules_) {
         if (!r.method.empty() && r.method != method) continue;
         if (!r.path_prefix.empty() && path.rfind(r.path_prefix, 0) != 0) continue;
+        if (!std::string_view(path).ends_with(r.path_suffix)) continue;
         d.latency += std::chrono::microseconds(static_cast<long>(r.latency_ms * 1000));
         if (!d.error_status && r.error_rate > 0 && chance(random_) < r.error_rate) {
             d.error_status = r.status;

@@ -19,6 +19,7 @@ struct FaultRule {
     int id = 0;
     std::string method;       // empty: any
     std::string path_prefix;  // empty: any
+    std::string path_suffix;  // empty: any; e.g. /export_record
     double latency_ms = 0;
     double error_rate = 0;  // share of matching requests answered with `status`
     int status = 500;

@@ -32,15 +32,22 @@ Status BackupIndex::sync(const std::vector<Backup>& tagged, TimePoint now) {
             q.exec();
             q.reset();
         }
+        // A backup gone from Cinder takes its disaster-recovery record with it.
+        db_.sql().exec("DELETE FROM dr_records WHERE backup_id NOT IN (SELECT backup_id FROM backups)");
         tx.commit();
     });
 }
 
 Status BackupIndex::remove(const std::string& backup_id) {
     return guarded("cannot remove backup " + backup_id + " from " + db_.path().string(), [&] {
-        SQLite::Statement q(db_.sql(), "DELETE FROM backups WHERE backup_id = ?");
-        q.bind(1, backup_id);
-        q.exec();
+        SQLite::Transaction tx(db_.sql());
+        for (const char* sql :
+             {"DELETE FROM backups WHERE backup_id = ?", "DELETE FROM dr_records WHERE backup_id = ?"}) {
+            SQLite::Statement q(db_.sql(), sql);
+            q.bind(1, backup_id);
+            q.exec();
+        }
+        tx.commit();
     });
 }
 

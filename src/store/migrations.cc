@@ -7,10 +7,99 @@
 namespace staffeln::store {
 namespace {
 
-// Version 1 is the first schema, which schema.sql still is. When schema.sql changes, freeze
-// its current text here as version 1's SQL and add version 2 with the ALTER statements.
+// Each version's SQL is frozen here; schema.sql is the head and test_store checks that these
+// steps build exactly it from every earlier version. To change the schema: edit schema.sql and
+// add version N+1 with the statements that take N to it.
+
+// Version 1, as schema.sql was before version 2.
+constexpr std::string_view kVersion1 = R"sql(
+-- One row per backup staffeln means to make of a volume (upstream's queue_data). The row is
+-- written before the create call, and its id is the tag the backup carries in Cinder.
+CREATE TABLE tasks (
+    id           TEXT PRIMARY KEY,
+    volume_id    TEXT NOT NULL,
+    volume_name  TEXT NOT NULL DEFAULT '',
+    project_id   TEXT NOT NULL,
+    server_id    TEXT NOT NULL DEFAULT '',
+    server_name  TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'failed', 'cancelled')),
+    backup_id    TEXT UNIQUE,
+    backup_name  TEXT NOT NULL DEFAULT '',
+    last_error   TEXT NOT NULL DEFAULT '',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    reported     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX tasks_volume ON tasks (volume_id);
+CREATE INDEX tasks_project_status ON tasks (project_id, status);
+-- Invariant: never two staffeln backups in flight for one volume.
+CREATE UNIQUE INDEX tasks_one_in_flight_per_volume ON tasks (volume_id)
+    WHERE status IN ('pending', 'in_flight');
+
+-- Every backup staffeln made that still exists in Cinder (upstream's backup_data). The API
+-- answers from here, and retention deletes from here.
+CREATE TABLE backups (
+    backup_id       TEXT PRIMARY KEY,
+    task_id         TEXT NOT NULL DEFAULT '',
+    volume_id       TEXT NOT NULL,
+    project_id      TEXT NOT NULL,
+    server_id       TEXT NOT NULL DEFAULT '',
+    kind            TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    status          TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    data_timestamp  INTEGER NOT NULL,
+    delete_reason   TEXT NOT NULL DEFAULT '',
+    last_error      TEXT NOT NULL DEFAULT '',
+    updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX backups_volume ON backups (volume_id);
+CREATE INDEX backups_project_status ON backups (project_id, status);
+
+-- When a report went out (upstream's report_timestamp).
+CREATE TABLE report_timestamps (
+    id          INTEGER PRIMARY KEY,
+    project_id  TEXT NOT NULL DEFAULT '',
+    sender      TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX report_timestamps_created ON report_timestamps (created_at);
+)sql";
+
+constexpr std::string_view kVersion2 = R"sql(
+-- The disaster-recovery record of each automated backup that became available
+-- (docs/disaster-recovery.md): Cinder's export record (backup_service, backup_url), which
+-- import_record needs to re-create the backup after Cinder's database is lost, and what a
+-- restore needs to know of the backup's origin. fetch_status 'failed' (with last_error) is
+-- retried each cycle. A row goes with its backup's row in the backups table.
+CREATE TABLE dr_records (
+    backup_id         TEXT PRIMARY KEY,
+    project_id        TEXT NOT NULL,
+    server_id         TEXT NOT NULL DEFAULT '',
+    server_name       TEXT NOT NULL DEFAULT '',
+    volume_id         TEXT NOT NULL,
+    volume_name       TEXT NOT NULL DEFAULT '',
+    volume_size_gb    INTEGER NOT NULL DEFAULT 0,
+    volume_bootable   INTEGER NOT NULL DEFAULT 0 CHECK (volume_bootable IN (0, 1)),
+    volume_device     TEXT NOT NULL DEFAULT '',
+    kind              TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+    parent_id         TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL,
+    data_timestamp    INTEGER NOT NULL,
+    backup_service    TEXT NOT NULL DEFAULT '',
+    backup_url        TEXT NOT NULL DEFAULT '',
+    fetch_status      TEXT NOT NULL CHECK (fetch_status IN ('fetched', 'failed')),
+    last_error        TEXT NOT NULL DEFAULT '',
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    updated_at        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX dr_records_project ON dr_records (project_id);
+)sql";
+
 const std::array kMigrations{
-    Migration{1, "initial schema: tasks, backups, report_timestamps", kSchemaSql},
+    Migration{1, "initial schema: tasks, backups, report_timestamps", kVersion1},
+    Migration{2, "dr_records: export records of automated backups", kVersion2},
 };
 
 }  // namespace

@@ -2,11 +2,12 @@
 // tagged backups with tasks); start the creates; wait, with one listing of creating backups
 // per round, until Cinder has finished them or they time out; read again and settle each
 // task (a success after its server's last-backup-time); refresh the store's index of
-// automated backups.
+// automated backups; fetch the disaster-recovery records of backups that became available.
 #pragma once
 
 #include "staffeln/conductor/backup_executor.h"
 #include "staffeln/conductor/context.h"
+#include "staffeln/conductor/dr_fetch.h"
 
 #include <cstdio>
 
@@ -14,6 +15,7 @@ namespace staffeln::conductor {
 
 struct BackupCycleResult {
     BackupOutcome outcome;
+    DrOutcome dr;
     bool cloud_readable = true;  // false: the cycle could not read the cloud at all
 };
 

@@ -73,6 +73,10 @@ struct Config {
         std::string connection;
         std::filesystem::path path;  // derived from connection
     } database;
+
+    struct Dr {
+        std::string export_dir;  // staffeln's own; empty: no files; else where each cycle writes the records
+    } dr;
 };
 
 struct LoadResult {

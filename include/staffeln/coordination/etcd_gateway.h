@@ -35,7 +35,5 @@ private:
 
 // The gateway writes int64 fields as JSON strings and leaves out zero values.
 long long int64_field(const nlohmann::json& object, const char* name);
-std::string base64_encode(std::string_view data);
-std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace staffeln::coordination

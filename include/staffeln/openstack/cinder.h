@@ -60,9 +60,12 @@ struct BackupQuota {
     QuotaUsage backups;
 };
 
+// Cinder's export record: what import_record needs to re-create the backup. parent_id is read
+// from the record's backup_url by export_record ("" for a full backup) and not sent on import.
 struct BackupRecord {
     std::string backup_service;
     std::string backup_url;
+    std::string parent_id;
 };
 
 class Cinder {

@@ -30,19 +30,30 @@ struct FinishedTask {
     TimePoint updated_at{};
 };
 
+// A backup of the project whose disaster-recovery record could not be fetched yet (dr_records).
+struct MissingDrRecord {
+    std::string backup_id;
+    std::string volume_id;
+    std::string volume_name;
+    std::string last_error;
+    int attempts = 0;
+};
+
 struct Digest {
     std::string project_id;
     std::string project_name;
     TimePoint generated_at{};
-    std::optional<core::QuotaLine> quota;  // nothing: the cloud did not say
-    std::vector<FinishedTask> succeeded;   // oldest first
-    std::vector<FinishedTask> failed;      // failed and cancelled, oldest first
-    std::vector<std::string> task_ids;     // every task the digest reports on: marked reported once delivered
+    std::optional<core::QuotaLine> quota;     // nothing: the cloud did not say
+    std::vector<FinishedTask> succeeded;      // oldest first
+    std::vector<FinishedTask> failed;         // failed and cancelled, oldest first
+    std::vector<std::string> task_ids;        // every task the digest reports on: marked reported once delivered
+    std::vector<MissingDrRecord> dr_missing;  // shown while a fetch keeps failing; not what makes a report due
 };
 
 // Keeps only project_id's tasks; a Digest without task_ids means there is nothing to report.
 Digest build_digest(const std::string& project_id, const std::string& project_name,
-                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now);
+                    const std::vector<FinishedTask>& tasks, const std::optional<QuotaUsage>& quota, TimePoint now,
+                    std::vector<MissingDrRecord> dr_missing = {});
 
 // "unknown", "unlimited", "ok", "warning", "critical"; the HTML colours by "quota-<level>".
 std::string quota_level(const std::optional<core::QuotaLine>& quota);

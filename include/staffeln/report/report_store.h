@@ -19,6 +19,9 @@ Result<std::vector<FinishedTask>> unreported_tasks(store::Database& db, const st
 // The projects unreported_tasks would return tasks of, in order.
 Result<std::vector<std::string>> unreported_projects(store::Database& db, const std::string& project_id = {});
 
+// The project's backups whose disaster-recovery record could not be fetched yet, by backup id.
+Result<std::vector<MissingDrRecord>> missing_dr_records(store::Database& db, const std::string& project_id);
+
 // The newest report for project_id or for every project (empty project_id) not after now;
 // later timestamps (a clock stepped back) are ignored so they cannot silence reports.
 Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std::string& project_id, TimePoint now);

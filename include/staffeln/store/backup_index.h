@@ -17,8 +17,10 @@ public:
     explicit BackupIndex(Database& db) : db_(db) {}
 
     // Replaces the table's content with these backups (each must carry staffeln's tag), in one
-    // transaction: readers see the old set or the new one, never a mix.
+    // transaction: readers see the old set or the new one, never a mix. The disaster-recovery
+    // records (store/dr_record_store.h) of backups no longer listed go in the same transaction.
     Status sync(const std::vector<Backup>& tagged, TimePoint now);
+    // The backup's row and its disaster-recovery record, in one transaction.
     Status remove(const std::string& backup_id);
     Result<std::size_t> count();
     Result<std::unordered_set<std::string>> backup_ids();
