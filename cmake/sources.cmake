@@ -6,8 +6,10 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
+  src/core/calendar_bucket.cc
   src/core/report_model.cc
   src/core/retention_planner.cc
+  src/core/retention_rules.cc
   src/core/server_selection.cc
   src/core/task.cc
   src/duration.cc
