@@ -16,9 +16,15 @@
 //  3. Safety floor (on by default): for a volume whose server is still tagged, the newest
 //     available staffeln backup and its ancestors stay even when expired, so a conductor that
 //     was stopped longer than the retention does not wake up and delete every backup.
-//  4. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
+//  4. Retention rules (retention_rules.h), when set: `[conductor] retention_policy`, or the
+//     rule union of the tagged servers' valid `rules_metadata_key` values (an invalid one warns
+//     and the config's applies). Among a volume's available staffeln backups (not of a failed
+//     task), `last=N` keeps the N newest; a calendar rule keeps the newest backup of each of
+//     the N newest buckets (local to utc_offset) that hold one. A backup is kept when its age
+//     or any rule keeps it; chains and the safety floor (2, 3) apply to the union unchanged.
+//  5. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
 //     their age; a cancelled one still `creating` needs a force-delete.
-//  5. A store record whose backup is gone from Cinder is reported, so the store drops it.
+//  6. A store record whose backup is gone from Cinder is reported, so the store drops it.
 //
 // Worked example: retention 7d, now = day 20, volume v on a tagged server, one backup a day:
 //     day  1 F1   day  2 I1   day  3 I2   day 10 F2   day 11 I3   day 12 U (a user's full)
@@ -30,6 +36,7 @@
 //   (the newest available staffeln backup and its ancestors).
 #pragma once
 
+#include "staffeln/core/retention_rules.h"
 #include "staffeln/core/task.h"
 #include "staffeln/model.h"
 
@@ -47,6 +54,9 @@ struct RetentionPolicy {
     std::string retention_metadata_key;              // empty: no per-server retention
     std::chrono::seconds retention_time{17 * 86400};
     bool safety_floor = true;
+    std::optional<RetentionRules> rules;  // [conductor] retention_policy; unset: age alone
+    std::string rules_metadata_key;       // empty: no per-server retention policy
+    std::chrono::seconds utc_offset{0};   // [conductor] timezone: where calendar days begin
 };
 
 enum class BackupState : std::uint8_t { available, creating, error, deleting, restoring, other };
@@ -101,6 +111,7 @@ enum class RetentionReason : std::uint8_t {
     needed_by_kept,     // keep: expired, but `related` (kept) depends on it
     busy,               // keep: its status forbids a delete now; retried next cycle
     dependents_unseen,  // keep: Cinder reports dependents that the listing does not show
+    rule,               // keep: expired, but a retention rule keeps it (`rule`, `bucket`)
 };
 
 struct RetentionDecision {
@@ -111,6 +122,9 @@ struct RetentionDecision {
     std::uint32_t related = 0;        // needed_by_kept: the dependent backup; closed_task: the record
     std::int32_t policy_server = -1;  // server whose metadata set the retention; -1: retention_time
     std::chrono::seconds retention{0};
+    RuleKind rule = RuleKind::last;  // rule: which rule keeps it
+    std::int64_t bucket = 0;         // rule: the calendar bucket, or for `last` the rank (1 = newest)
+    std::int32_t rules_server = -1;  // rule: server whose metadata set the rules; -1: retention_policy
 };
 
 struct RetentionWarning {
@@ -124,7 +138,7 @@ struct RetentionPlan {
     std::vector<RetentionDecision> deletes;  // in order: by group, newest first
     std::vector<RetentionDecision> keeps;    // staffeln's backups that stay
     std::vector<std::uint32_t> gone;         // closed_tasks whose backup Cinder no longer lists
-    std::vector<RetentionWarning> warnings;  // one per server with an invalid retention value
+    std::vector<RetentionWarning> warnings;  // one per server with an invalid retention or policy value
 };
 
 RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy& policy, TimePoint now);
