@@ -19,6 +19,7 @@ namespace {
 
 using std::chrono::seconds;
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+static_assert(sizeof(RetentionDecision) == 32, "a plan holds one decision per backup: keep it small");
 constexpr std::uint8_t kNoRule = std::numeric_limits<std::uint8_t>::max();
 
 struct VolumePolicy {
@@ -190,7 +191,8 @@ private:
                 }
                 last[k] = bucket;
                 ++used[k];
-                if (rule_kind_[i] == kNoRule) rule_kind_[i] = static_cast<std::uint8_t>(k), rule_bucket_[i] = bucket;
+                if (rule_kind_[i] == kNoRule)
+                    rule_kind_[i] = static_cast<std::uint8_t>(k), rule_bucket_[i] = static_cast<std::int32_t>(bucket);
             }
         }
     }
@@ -214,7 +216,8 @@ private:
     void decide(std::span<const std::uint32_t> members, std::size_t i, const VolumePolicy& vp) {
         const std::uint32_t index = members[i];
         const RetentionBackup& b = in_.backups[index];
-        RetentionDecision d{index, RetentionReason::within_retention, false, 0, 0, vp.server, vp.retention};
+        RetentionDecision d{.backup = index, .policy_server = vp.server, .retention = vp.retention};
+        d.reason = RetentionReason::within_retention;
         auto record = closed_record(i, b);
         if (!b.made_by_staffeln) return keep_silently(members, i);
         if (b.state == BackupState::deleting)
@@ -227,7 +230,7 @@ private:
             d.reason = RetentionReason::rule;
             d.rule = static_cast<RuleKind>(rule_kind_[i]);
             d.bucket = rule_bucket_[i];
-            d.rules_server = vp.rules_server;
+            d.related = vp.rules_server < 0 ? kRulesFromConfig : static_cast<std::uint32_t>(vp.rules_server);
         } else if (floor_[i])
             d.reason = RetentionReason::safety_floor;
         else if (needed_by_[i] != kNone)
@@ -314,7 +317,7 @@ private:
     std::vector<std::uint32_t> child_wave_;  // 1 + the highest wave of a deleted dependent
     std::vector<std::size_t> candidates_;    // rule 4: positions a retention rule may keep
     std::vector<std::uint8_t> rule_kind_;    // the first rule that keeps it, or kNoRule
-    std::vector<std::int64_t> rule_bucket_;
+    std::vector<std::int32_t> rule_bucket_;
 };
 
 std::string source(const RetentionDecision& d, const RetentionInput& in) {
@@ -324,9 +327,9 @@ std::string source(const RetentionDecision& d, const RetentionInput& in) {
 
 std::string rule_text(const RetentionDecision& d, const RetentionInput& in) {
     auto bucket = d.rule == RuleKind::last ? fmt::format("{}", d.bucket) : bucket_label(d.rule, d.bucket);
-    if (d.rules_server < 0) return fmt::format("{} {} (retention_policy)", rule_name(d.rule), bucket);
+    if (d.related == kRulesFromConfig) return fmt::format("{} {} (retention_policy)", rule_name(d.rule), bucket);
     return fmt::format("{} {} (server {}'s retention policy metadata)", rule_name(d.rule), bucket,
-                       in.servers[static_cast<std::size_t>(d.rules_server)].name);
+                       in.servers[d.related].name);
 }
 
 const char* state_text(BackupState s) {

@@ -114,18 +114,20 @@ enum class RetentionReason : std::uint8_t {
     rule,               // keep: expired, but a retention rule keeps it (`rule`, `bucket`)
 };
 
+// 32 bytes: the plan of a large cloud holds one per backup.
 struct RetentionDecision {
     std::uint32_t backup = 0;  // index into RetentionInput::backups
     RetentionReason reason = RetentionReason::expired;
     bool force = false;               // delete with os-force_delete (still creating)
+    RuleKind rule = RuleKind::last;   // rule: which rule keeps it
     std::uint32_t wave = 0;           // deletes only: see rule 2
-    std::uint32_t related = 0;        // needed_by_kept: the dependent backup; closed_task: the record
+    std::uint32_t related = 0;        // needed_by_kept: the dependent backup; closed_task: the record;
+                                      // rule: the server whose metadata set the rules, or kRulesFromConfig
     std::int32_t policy_server = -1;  // server whose metadata set the retention; -1: retention_time
+    std::int32_t bucket = 0;          // rule: the calendar bucket, or for `last` the rank (1 = newest)
     std::chrono::seconds retention{0};
-    RuleKind rule = RuleKind::last;  // rule: which rule keeps it
-    std::int64_t bucket = 0;         // rule: the calendar bucket, or for `last` the rank (1 = newest)
-    std::int32_t rules_server = -1;  // rule: server whose metadata set the rules; -1: retention_policy
 };
+inline constexpr std::uint32_t kRulesFromConfig = 0xffffffff;  // RetentionDecision::related: retention_policy
 
 struct RetentionWarning {
     std::string server_id;
