@@ -1,6 +1,8 @@
 #include "staffeln/config/options.h"
 
 #include "staffeln/config/database_url.h"
+#include "staffeln/core/calendar_bucket.h"
+#include "staffeln/core/retention_rules.h"
 #include "staffeln/coordination/backend_url.h"
 #include "staffeln/duration.h"
 #include "staffeln/email_address.h"
@@ -46,6 +48,17 @@ std::string check_sender_email(const std::string& value) {
     return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets)";
 }
 
+std::string check_retention_policy(const std::string& value) {
+    if (value.empty()) return {};
+    auto rules = core::parse_retention_rules(value);
+    return rules.ok() ? std::string{} : rules.error().message;
+}
+
+std::string check_timezone(const std::string& value) {
+    auto offset = core::parse_utc_offset(value);
+    return offset.ok() ? std::string{} : offset.error().message;
+}
+
 #define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
 
 const std::array kOptions{
@@ -82,6 +95,16 @@ const std::array kOptions{
            {},
            kMaxRetention.count()},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
+    Option{"conductor",
+           "retention_policy",
+           FIELD(std::string, conductor.retention_policy),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_retention_policy},
+    Option{"conductor", "retention_policy_metadata_key", FIELD(std::string, conductor.retention_policy_metadata_key)},
+    Option{"conductor", "timezone", FIELD(std::string, conductor.timezone), {}, {}, Secrecy::none, {}, check_timezone},
     Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
 
     Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, kDay},
