@@ -343,3 +343,26 @@ TEST_CASE("a GFS retention policy keeps exactly the newest backup of each bucket
     CHECK(outcome.deleted == static_cast<int>(400 - expected.size()));
     CHECK(ids_of(rig.staffeln_backups(d::kWebData)) == expected);
 }
+
+TEST_CASE("a server's retention policy metadata keeps its backups, and an invalid one warns naming the server") {
+    auto scenario = with_backups(
+        {ours(kF1, d::kWebData, days(10)), ours(kF2, d::kWebData, days(9)), ours(kF3, d::kWebData, days(8))});
+    scenario["servers"][0]["metadata"]["__staffeln_retention_policy"] = "last=2";    // web-1
+    scenario["servers"][3]["metadata"]["__staffeln_retention_policy"] = "hourly=2";  // api-1
+    ConductorRig rig(scenario);
+    rig.config.conductor.retention_time = days(7);
+
+    std::string plan = dry_run(rig);
+    INFO(plan);
+    CHECK(plan.find(fmt::format("keep backup {} of volume {}: last 1 (server web-1's retention policy metadata); "
+                                "age 1w1d",
+                                kF3, d::kWebData)) != std::string::npos);
+    auto outcome = rig.retention_cycle();
+    CHECK_MESSAGE(outcome.problems.empty(), all_of(outcome.problems));
+    REQUIRE(outcome.warnings.size() == 1);
+    CHECK(outcome.warnings[0].find("server api-1 (") != std::string::npos);
+    CHECK(outcome.warnings[0].find("__staffeln_retention_policy='hourly=2' is ignored") != std::string::npos);
+    CHECK(outcome.warnings[0].ends_with("; using no retention policy"));
+    CHECK(outcome.deleted == 1);
+    CHECK(ids_of(rig.staffeln_backups(d::kWebData)) == std::set<std::string>{kF2, kF3});
+}
