@@ -60,21 +60,28 @@ private:
                     warn(server, *value, parsed.error().message);
                 else if (*parsed > kMaxRetention)
                     warn(server, *value, fmt::format("it is longer than {}", format_duration(kMaxRetention)));
-                else
-                    mine.retention = *parsed, mine.server = static_cast<std::int32_t>(s);
+                else {
+                    mine.retention = *parsed;
+                    mine.server = static_cast<std::int32_t>(s);
+                }
             }
             if (auto value = metadata(server, policy_.rules_metadata_key)) {
                 auto parsed = parse_retention_rules(*value);
                 if (!parsed.ok())
                     warn_rules(server, *value, parsed.error().message);
-                else
-                    mine.rules = *parsed, mine.rules_server = static_cast<std::int32_t>(s);
+                else {
+                    mine.rules = *parsed;
+                    mine.rules_server = static_cast<std::int32_t>(s);
+                }
             }
             for (const auto& volume_id : server.volume_ids) {
                 auto [it, fresh] = volumes_.try_emplace(volume_id, mine);
                 if (fresh) continue;
                 VolumePolicy& v = it->second;
-                if (mine.retention > v.retention) v.retention = mine.retention, v.server = mine.server;
+                if (mine.retention > v.retention) {
+                    v.retention = mine.retention;
+                    v.server = mine.server;
+                }
                 // A backup any attached server's rules keep is kept: the union of the rules.
                 v.rules = merge(v.rules, mine.rules);
                 if (mine.rules_server >= 0) v.rules_server = mine.rules_server;
@@ -180,7 +187,7 @@ private:
         std::array<std::uint32_t, kRuleKinds> used{};
         std::array<std::int64_t, kRuleKinds> last{};
         for (auto i : candidates_) {
-            auto created = std::chrono::time_point_cast<seconds>(in_.backups[members[i]].created_at);
+            TimePoint created = in_.backups[members[i]].created_at;
             for (std::size_t k = 0; k < kRuleKinds; ++k) {
                 if (used[k] >= vp.rules.count[k]) continue;
                 auto kind = static_cast<RuleKind>(k);
@@ -191,8 +198,9 @@ private:
                 }
                 last[k] = bucket;
                 ++used[k];
-                if (rule_kind_[i] == kNoRule)
-                    rule_kind_[i] = static_cast<std::uint8_t>(k), rule_bucket_[i] = static_cast<std::int32_t>(bucket);
+                if (rule_kind_[i] != kNoRule) continue;  // the first rule that keeps it names it
+                rule_kind_[i] = static_cast<std::uint8_t>(k);
+                rule_bucket_[i] = static_cast<std::int32_t>(bucket);
             }
         }
     }
