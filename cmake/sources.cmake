@@ -9,9 +9,11 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_planner.cc
   src/core/backup_tag.cc
   src/core/dr_record.cc
+  src/core/calendar_bucket.cc
   src/core/report_model.cc
   src/core/restore_points.cc
   src/core/retention_planner.cc
+  src/core/retention_rules.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
   src/core/task.cc

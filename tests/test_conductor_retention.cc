@@ -5,10 +5,14 @@
 #include "support/conductor_rig.h"
 #include "support/process.h"
 
+#include "staffeln/core/calendar_bucket.h"
+#include "staffeln/core/retention_rules.h"
+
 #include <doctest/doctest.h>
 #include <fmt/chrono.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 using namespace staffeln;
@@ -285,4 +289,80 @@ TEST_CASE("staffeln conductor --once whose backup cycle cannot read the servers 
     CHECK(run.out.find("problem: backup cycle skipped: listing servers of every project") != std::string::npos);
     CHECK(run.out.find("retention: 0 deleted, 2 kept") != std::string::npos);
     CHECK(rig.staffeln_backups(d::kWebData).size() == 2);
+}
+
+TEST_CASE("a GFS retention policy keeps exactly the newest backup of each bucket of 400 daily backups") {
+    // One full backup a day for 400 days on web-1's data volume, the newest an hour old.
+    const auto newest = std::chrono::time_point_cast<seconds>(Clock::now()) - hours(1);
+    std::vector<json> made;
+    std::vector<std::pair<TimePoint, std::string>> history;  // newest first
+    for (int k = 0; k < 400; ++k) {
+        auto id = fmt::format("00000000-0000-4000-8000-{:012}", 400000 + k);
+        TimePoint t = newest - days(k);
+        history.emplace_back(t, id);
+        made.push_back({{"id", id},
+                        {"volume", d::kWebData},
+                        {"name", id},
+                        {"user", "admin"},
+                        {"created_at", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t)},
+                        {"incremental", false},
+                        {"description", "Backup by staffeln"},
+                        {"metadata", {{"staffeln:task", "task-" + id}}}});
+    }
+    ConductorRig rig(with_backups(made));
+    rig.config.conductor.retention_time = days(1);
+    rig.config.conductor.retention_policy = "last=3,daily=7,weekly=4,monthly=12,yearly=2";
+    rig.config.conductor.timezone = "+02:00";
+
+    // The expected set, from a map of buckets: the age limit keeps the newest; each calendar
+    // rule the newest backup of each of its newest buckets.
+    std::set<std::string> expected{history[0].second, history[1].second, history[2].second};
+    auto rules = core::parse_retention_rules(rig.config.conductor.retention_policy).value();
+    for (auto kind : {core::RuleKind::daily, core::RuleKind::weekly, core::RuleKind::monthly, core::RuleKind::yearly}) {
+        std::map<std::int64_t, std::string, std::greater<>> newest_of;
+        for (const auto& [t, id] : history) newest_of.try_emplace(core::calendar_bucket(kind, t, hours(2)), id);
+        std::uint32_t taken = 0;
+        for (const auto& [bucket, id] : newest_of)
+            if (taken++ < rules[kind]) expected.insert(id);
+    }
+    CHECK(expected.size() >= 7 + 12);  // 7 days, at least 11 more months and a year before those
+    CHECK(expected.size() <= 7 + 4 + 12 + 2);
+
+    std::string plan = dry_run(rig);
+    INFO(plan);
+    CHECK(plan.find(fmt::format("keep backup {} of volume {}: last 2 (retention_policy); age 1d1h", history[1].second,
+                                d::kWebData)) != std::string::npos);
+    CHECK(plan.find("exceeds retention 1d (retention_time)") != std::string::npos);
+    CHECK(plan.find(fmt::format("keep backup {} of volume {}: daily ", history[6].second, d::kWebData)) !=
+          std::string::npos);
+    CHECK(plan.find(fmt::format("delete backup {} of volume {} (wave 0): age ", history[399].second, d::kWebData)) !=
+          std::string::npos);
+
+    auto outcome = rig.retention_cycle();
+    CHECK_MESSAGE(outcome.problems.empty(), all_of(outcome.problems));
+    CHECK(outcome.deleted == static_cast<int>(400 - expected.size()));
+    CHECK(ids_of(rig.staffeln_backups(d::kWebData)) == expected);
+}
+
+TEST_CASE("a server's retention policy metadata keeps its backups, and an invalid one warns naming the server") {
+    auto scenario = with_backups(
+        {ours(kF1, d::kWebData, days(10)), ours(kF2, d::kWebData, days(9)), ours(kF3, d::kWebData, days(8))});
+    scenario["servers"][0]["metadata"]["__staffeln_retention_policy"] = "last=2";    // web-1
+    scenario["servers"][3]["metadata"]["__staffeln_retention_policy"] = "hourly=2";  // api-1
+    ConductorRig rig(scenario);
+    rig.config.conductor.retention_time = days(7);
+
+    std::string plan = dry_run(rig);
+    INFO(plan);
+    CHECK(plan.find(fmt::format("keep backup {} of volume {}: last 1 (server web-1's retention policy metadata); "
+                                "age 1w1d",
+                                kF3, d::kWebData)) != std::string::npos);
+    auto outcome = rig.retention_cycle();
+    CHECK_MESSAGE(outcome.problems.empty(), all_of(outcome.problems));
+    REQUIRE(outcome.warnings.size() == 1);
+    CHECK(outcome.warnings[0].find("server api-1 (") != std::string::npos);
+    CHECK(outcome.warnings[0].find("__staffeln_retention_policy='hourly=2' is ignored") != std::string::npos);
+    CHECK(outcome.warnings[0].ends_with("; using no retention policy"));
+    CHECK(outcome.deleted == 1);
+    CHECK(ids_of(rig.staffeln_backups(d::kWebData)) == std::set<std::string>{kF2, kF3});
 }

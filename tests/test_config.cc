@@ -46,6 +46,9 @@ TEST_CASE("upstream's sample config loads once its MySQL connection is replaced 
     CHECK(c.backup_metadata_key == "__automated_backup");
     CHECK(c.retention_metadata_key == "__staffeln_retention");
     CHECK(c.full_backup_depth == 4);
+    CHECK(c.retention_policy.empty());
+    CHECK(c.retention_policy_metadata_key == "__staffeln_retention_policy");
+    CHECK(c.timezone == "UTC");
     CHECK(loaded.config.database.path == "/var/lib/staffeln/staffeln.db");
     CHECK(loaded.warnings.size() == 3);  // backend, tooz_connection, mysql_engine: accepted, ignored
     CHECK(
@@ -115,6 +118,15 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
          "e.g. 2w3d, 20min or 1y2mon10d5h30min10s)"},
         {"backup_mode = both", "[conductor] backup_mode = both: expected volume or snapshot"},
         {"backup_mode = ", "[conductor] backup_mode = : expected volume or snapshot"},
+        {"retention_policy = daily=7,hourly=2",
+         "[conductor] retention_policy = daily=7,hourly=2: retention policy 'daily=7,hourly=2': unknown rule "
+         "'hourly' (expected last, daily, weekly, monthly or yearly)"},
+        {"retention_policy = daily=0",
+         "[conductor] retention_policy = daily=0: retention policy 'daily=0': rule 'daily' has count '0' "
+         "(expected an integer from 1 to 100000)"},
+        {"timezone = Europe/Berlin",
+         "[conductor] timezone = Europe/Berlin: invalid timezone 'Europe/Berlin' (expected UTC or a fixed offset "
+         "from -14:00 to +14:00 such as +02:00; named zones are not supported)"},
         {"retention_safety_floor = maybe",
          "[conductor] retention_safety_floor = maybe: expected a boolean (true/false, yes/no, on/off, 1/0)"},
     };
@@ -149,6 +161,17 @@ TEST_CASE("[dr] export_dir is unset by default, and when set must be an absolute
     CHECK(relative.errors[0] == (dir / "staffeln.conf").string() +
                                     ":2: [dr] export_dir = dr-records: expected an absolute path (the conductor does "
                                     "not run from a fixed directory)");
+}
+
+TEST_CASE("a retention policy and a timezone are read as given") {
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "[conductor]\nretention_policy = last=3,daily=7,weekly=4,monthly=12,yearly=2\n"
+                            "retention_policy_metadata_key = gfs\ntimezone = -05:30\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.retention_policy == "last=3,daily=7,weekly=4,monthly=12,yearly=2");
+    CHECK(loaded.config.conductor.retention_policy_metadata_key == "gfs");
+    CHECK(loaded.config.conductor.timezone == "-05:30");
 }
 
 TEST_CASE("every integer and duration option has an upper bound that keeps clock arithmetic in range") {

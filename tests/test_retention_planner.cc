@@ -1,10 +1,16 @@
 #include "staffeln/core/retention_planner.h"
 
+#include "staffeln/core/backup_chain.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/calendar_bucket.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
+#include <set>
 
 using namespace staffeln;
 using namespace staffeln::core;
@@ -533,4 +539,243 @@ TEST_CASE("planning twice on the same cloud gives the same plan, so a refused de
     auto second = c.plan();
     CHECK(c.deleted(first) == c.deleted(second));
     CHECK(c.waves(first) == c.waves(second));
+}
+
+// Retention rules (rule 4 of the header).
+
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::sys_days;
+using std::chrono::year_month_day;
+
+RetentionRules rules_of(const char* text) { return parse_retention_rules(text).value(); }
+
+void at(Backup& b, std::chrono::sys_seconds t) { b.created_at = b.data_timestamp = t; }
+
+std::set<std::string> kept_ids(const Cloud& c, const RetentionPlan& p) {
+    std::set<std::string> out;
+    for (const auto& d : p.keeps) out.insert(c.id(d));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("without a retention policy nothing changes: the rules are unset by default") {
+    RetentionPolicy policy;
+    CHECK(!policy.rules);
+    CHECK(policy.rules_metadata_key.empty());
+    CHECK(policy.utc_offset == 0s);
+}
+
+TEST_CASE("last=N keeps the N newest available staffeln backups, whatever their age") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.policy.rules = rules_of("last=2");
+    c.backup("b1", "v", true, false, 1);
+    c.backup("b2", "v", true, false, 2);
+    c.backup("b3", "v", true, false, 3);
+    c.backup("e4", "v", true, false, 4, "error");
+    c.backup("u5", "v", false, false, 5);
+    auto plan = c.plan();
+    CHECK(c.deleted(plan) == Ids{"e4", "b1"});
+    CHECK(kept_ids(c, plan) == std::set<std::string>{"b2", "b3"});
+    CHECK(c.decision(plan, "b3").reason == RetentionReason::rule);
+    CHECK(c.decision(plan, "b3").bucket == 1);
+    CHECK(c.text(plan, "b2") ==
+          "keep backup b2 of volume v: last 2 (retention_policy); age 2w4d exceeds retention 1w "
+          "(retention_time)");
+}
+
+TEST_CASE("daily, weekly, monthly and yearly keep the newest backup of each of their newest buckets") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.policy.rules = rules_of("daily=2,weekly=2,monthly=2,yearly=2");
+    c.policy.retention_time = 0s;
+    using namespace std::chrono;
+    // Wednesday 2026-12-02 and Thursday 2026-12-03 (ISO week 49), two backups a day.
+    struct Row {
+        const char* id;
+        year_month_day day;
+        seconds time;
+    };
+    const Row rows[] = {
+        {"2025-06-01", 2025y / June / 1, 10h},       {"2025-12-30", 2025y / December / 30, 10h},
+        {"2026-10-31", 2026y / October / 31, 10h},   {"2026-11-29a", 2026y / November / 29, 9h},
+        {"2026-11-29b", 2026y / November / 29, 10h}, {"2026-12-02a", 2026y / December / 2, 1h},
+        {"2026-12-02b", 2026y / December / 2, 2h},   {"2026-12-03a", 2026y / December / 3, 1h},
+        {"2026-12-03b", 2026y / December / 3, 2h},
+    };
+    for (const auto& r : rows) at(c.backup(r.id, "v", true, false, 0), sys_days{r.day} + r.time);
+    c.now = sys_days{2026y / December / 3} + 12h;
+    auto plan = c.plan();
+    // daily: 12-03b, 12-02b; weekly: 12-03b (W49), 11-29b (W48); monthly: 12-03b, 10-31 (November's
+    // newest is 11-29b, already kept); yearly: 12-03b, 12-30 of 2025.
+    CHECK(kept_ids(c, plan) == std::set<std::string>{"2026-12-03b", "2026-12-02b", "2026-11-29b", "2025-12-30"});
+    CHECK(c.text(plan, "2026-12-02b") ==
+          "keep backup 2026-12-02b of volume v: daily 2026-12-02 (retention_policy); age 1d10h exceeds retention 0s "
+          "(retention_time)");
+    CHECK(c.text(plan, "2026-11-29b") ==
+          "keep backup 2026-11-29b of volume v: weekly 2026-W48 (retention_policy); age 4d2h exceeds retention 0s "
+          "(retention_time)");
+    CHECK(c.text(plan, "2025-12-30") ==
+          "keep backup 2025-12-30 of volume v: yearly 2025 (retention_policy); age 11mon1w1d2h exceeds retention 0s "
+          "(retention_time)");
+    CHECK(c.deleted(plan) == Ids{"2026-12-03a", "2026-12-02a", "2026-11-29a", "2026-10-31", "2025-06-01"});
+}
+
+TEST_CASE("monthly buckets follow the timezone offset") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.policy.rules = rules_of("monthly=1");
+    c.policy.retention_time = 0s;
+    c.policy.safety_floor = false;
+    using namespace std::chrono;
+    at(c.backup("nov", "v", true, false, 0), sys_days{2026y / November / 30} + 22h);
+    at(c.backup("dec", "v", true, false, 0), sys_days{2026y / November / 30} + 23h);  // December at +02:00
+    c.now = sys_days{2026y / December / 10};
+    c.policy.utc_offset = 2h;
+    auto plan = c.plan();
+    CHECK(c.text(plan, "dec") ==
+          "keep backup dec of volume v: monthly 2026-12 (retention_policy); age 1w2d1h exceeds "
+          "retention 0s (retention_time)");
+    CHECK(c.deleted(plan) == Ids{"nov"});
+}
+
+TEST_CASE("the age limit and the rules combine: kept when either keeps it") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.policy.rules = rules_of("last=1");
+    for (int d = 1; d <= 19; ++d) c.backup(fmt::format("b{:02}", d), "v", true, false, d);
+    c.now = day(20);
+    auto plan = c.plan();
+    auto kept = c.kept(plan);
+    CHECK(kept.size() == 7);  // days 13..19: within a week (the newest is kept by age, not by last=1)
+    CHECK(kept["b19"].reason == RetentionReason::within_retention);
+    CHECK(c.deleted(plan).size() == 12);
+}
+
+TEST_CASE("a kept incremental keeps its parents, and failed work never counts for a rule") {
+    Cloud c;
+    c.server("web", {"v"});
+    c.policy.rules = rules_of("daily=2");
+    c.backup("F", "v", true, false, 1);
+    c.backup("I1", "v", true, true, 2);
+    c.backup("I2", "v", true, true, 3);
+    c.backup("X", "v", true, false, 4);
+    c.record("task-X", "X", TaskStatus::failed);
+    c.backup("E", "v", true, false, 5, "error");
+    auto plan = c.plan();
+    CHECK(c.decision(plan, "I2").reason == RetentionReason::rule);
+    CHECK(c.decision(plan, "I1").reason == RetentionReason::rule);
+    CHECK(c.decision(plan, "F").reason == RetentionReason::needed_by_kept);
+    CHECK(
+        c.text(plan, "F") ==
+        "keep backup F of volume v: age 2w5d exceeds retention 1w (retention_time), but kept backup I1 depends on it");
+    CHECK(c.deleted(plan) == Ids{"E", "X"});
+}
+
+TEST_CASE("per-server policy metadata: union over a volume's servers; an invalid value warns and the default applies") {
+    Cloud c;
+    c.policy.rules = rules_of("last=1");
+    c.policy.rules_metadata_key = "__staffeln_retention_policy";
+    c.server("a", {"v"}).metadata["__staffeln_retention_policy"] = "last=2";
+    c.server("b", {"v"}).metadata["__staffeln_retention_policy"] = "daily=3";
+    c.server("bad", {"w"}).metadata["__staffeln_retention_policy"] = "hourly=3";
+    c.server("plain", {"x"});
+    for (const char* v : {"v", "w", "x"})
+        for (int d = 1; d <= 5; ++d) c.backup(fmt::format("{}{}", v, d), v, true, false, d);
+    auto plan = c.plan();
+    auto kept = kept_ids(c, plan);
+    CHECK(kept == std::set<std::string>{"v5", "v4", "v3", "w5", "x5"});
+    CHECK(c.text(plan, "v3") == "keep backup v3 of volume v: daily " +
+                                    bucket_label(RuleKind::daily, calendar_bucket(RuleKind::daily, day(3), 0s)) +
+                                    " (server b's retention policy metadata); age 2w3d exceeds retention 1w "
+                                    "(retention_time)");
+    REQUIRE(plan.warnings.size() == 1);
+    CHECK(plan.warnings[0].server_name == "bad");
+    CHECK(plan.warnings[0].value == "hourly=3");
+    CHECK(plan.warnings[0].message ==
+          "server bad (srv-bad): retention policy metadata __staffeln_retention_policy='hourly=3' is ignored "
+          "(retention policy 'hourly=3': unknown rule 'hourly' (expected last, daily, weekly, monthly or yearly)); "
+          "using retention_policy 'last=1'");
+    CHECK(c.text(plan, "w5") ==
+          "keep backup w5 of volume w: last 1 (retention_policy); age 2w1d exceeds retention 1w "
+          "(retention_time)");
+}
+
+// Property test: random histories and policies, against a reference computed independently.
+TEST_CASE("property: kept sets are closed under parent-of, hold every rule's pick, and no other expired backup") {
+    std::mt19937 rng(20261205);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (int round = 0; round < 400; ++round) {
+        CAPTURE(round);
+        Cloud c;
+        c.policy.retention_time = seconds(pick(0, 40) * 86400);
+        c.policy.safety_floor = pick(0, 1) == 1;
+        c.policy.utc_offset = seconds(pick(-14, 14) * 3600);
+        RetentionRules rules;
+        for (auto& n : rules.count) n = pick(0, 2) == 0 ? 0 : static_cast<std::uint32_t>(pick(1, 6));
+        if (!rules.empty()) c.policy.rules = rules;
+        c.now = day(900);
+        c.server("web", {"v"}, pick(0, 3) != 0);
+        int n = pick(1, 60);
+        for (int i = 0; i < n; ++i) {
+            const char* status = pick(0, 9) == 0 ? "error" : (pick(0, 19) == 0 ? "deleting" : "available");
+            auto& b = c.backup(fmt::format("b{:03}", i), "v", pick(0, 9) != 0, pick(0, 2) != 0, 0, status);
+            at(b, day(pick(0, 899)) + seconds(pick(0, 86399)));
+        }
+        auto plan = c.plan();
+        CAPTURE(format_retention_rules(rules));
+
+        // The reference: each rule's picks, from a map of buckets.
+        std::vector<const Backup*> candidates;
+        for (const auto& b : c.backups)
+            if (made_by_staffeln(b) && b.status == "available") candidates.push_back(&b);
+        std::sort(candidates.begin(), candidates.end(),
+                  [](auto a, auto b) { return std::tie(a->created_at, a->id) > std::tie(b->created_at, b->id); });
+        std::set<std::string> picked;
+        for (std::size_t i = 0; i < candidates.size() && i < rules[RuleKind::last]; ++i)
+            picked.insert(candidates[i]->id);
+        for (auto kind : {RuleKind::daily, RuleKind::weekly, RuleKind::monthly, RuleKind::yearly}) {
+            std::map<std::int64_t, const Backup*, std::greater<>> newest;
+            for (auto b : candidates) newest.try_emplace(calendar_bucket(kind, b->created_at, c.policy.utc_offset), b);
+            std::uint32_t taken = 0;
+            for (auto& [bucket, b] : newest)
+                if (taken++ < rules[kind]) picked.insert(b->id);
+        }
+
+        std::set<std::string> deleted;
+        for (const auto& d : plan.deletes) deleted.insert(c.id(d));
+        // Closed under parent-of: nothing that stays depends on a deleted backup.
+        std::vector<const Backup*> chain;
+        for (const auto& b : c.backups) chain.push_back(&b);
+        std::vector<ChainNode> nodes;
+        std::sort(chain.begin(), chain.end(), [](auto a, auto b) {
+            return std::tie(a->data_timestamp, a->created_at, a->id) <
+                   std::tie(b->data_timestamp, b->created_at, b->id);
+        });
+        for (auto b : chain)
+            nodes.push_back({b->id, b->data_timestamp, b->created_at, b->is_incremental, can_be_parent(b->status)});
+        auto parent = infer_parents(nodes);
+        for (std::size_t i = 0; i < chain.size(); ++i)
+            if (!deleted.count(chain[i]->id) && parent[i] != kNoParent) CHECK(!deleted.count(chain[parent[i]]->id));
+        // Every rule's pick is kept, by age or by a rule.
+        for (const auto& id : picked) {
+            CAPTURE(id);
+            CHECK(!deleted.count(id));
+            auto reason = c.decision(plan, id).reason;
+            CHECK((reason == RetentionReason::within_retention || reason == RetentionReason::rule));
+        }
+        // No expired backup is kept by a rule that did not pick it; other keeps have their own reason.
+        for (const auto& d : plan.keeps) {
+            const auto& id = c.id(d);
+            bool expired = c.now - c.input.backups[d.backup].created_at > c.policy.retention_time;
+            if (!expired) continue;
+            CAPTURE(id);
+            if (picked.count(id)) continue;
+            CHECK((d.reason == RetentionReason::safety_floor || d.reason == RetentionReason::needed_by_kept ||
+                   d.reason == RetentionReason::busy || d.reason == RetentionReason::dependents_unseen));
+        }
+    }
 }

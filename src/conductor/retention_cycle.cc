@@ -3,6 +3,7 @@
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/worker_pool.h"
+#include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
 #include "staffeln/openstack/http_transport.h"
@@ -28,6 +29,11 @@ core::RetentionPolicy retention_policy(const config::Config& config) {
     policy.retention_metadata_key = c.retention_metadata_key;
     policy.retention_time = c.retention_time;
     policy.safety_floor = c.retention_safety_floor;
+    // Both were validated when the config was loaded.
+    if (auto rules = core::parse_retention_rules(c.retention_policy); !c.retention_policy.empty() && rules.ok())
+        policy.rules = *rules;
+    policy.rules_metadata_key = c.retention_policy_metadata_key;
+    if (auto offset = core::parse_utc_offset(c.timezone); offset.ok()) policy.utc_offset = *offset;
     return policy;
 }
 

@@ -1,6 +1,8 @@
 #include "staffeln/config/options.h"
 
 #include "staffeln/config/database_url.h"
+#include "staffeln/core/calendar_bucket.h"
+#include "staffeln/core/retention_rules.h"
 #include "staffeln/coordination/backend_url.h"
 #include "staffeln/core/backup_mode.h"
 #include "staffeln/duration.h"
@@ -57,6 +59,17 @@ std::string check_absolute_dir(const std::string& value) {
     return "expected an absolute path (the conductor does not run from a fixed directory)";
 }
 
+std::string check_retention_policy(const std::string& value) {
+    if (value.empty()) return {};
+    auto rules = core::parse_retention_rules(value);
+    return rules.ok() ? std::string{} : rules.error().message;
+}
+
+std::string check_timezone(const std::string& value) {
+    auto offset = core::parse_utc_offset(value);
+    return offset.ok() ? std::string{} : offset.error().message;
+}
+
 #define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
 
 const std::array kOptions{
@@ -93,6 +106,16 @@ const std::array kOptions{
            {},
            kMaxRetention.count()},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
+    Option{"conductor",
+           "retention_policy",
+           FIELD(std::string, conductor.retention_policy),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_retention_policy},
+    Option{"conductor", "retention_policy_metadata_key", FIELD(std::string, conductor.retention_policy_metadata_key)},
+    Option{"conductor", "timezone", FIELD(std::string, conductor.timezone), {}, {}, Secrecy::none, {}, check_timezone},
     Option{"conductor", "backup_poll_interval", FIELD(std::int64_t, conductor.backup_poll_interval), 1, 600},
     Option{"conductor",
            "backup_mode",

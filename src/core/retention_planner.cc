@@ -2,25 +2,32 @@
 
 #include "staffeln/core/backup_chain.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/server_selection.h"
 #include "staffeln/duration.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <string_view>
+#include <tuple>
 
 namespace staffeln::core {
 namespace {
 
 using std::chrono::seconds;
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+static_assert(sizeof(RetentionDecision) == 32, "a plan holds one decision per backup: keep it small");
+constexpr std::uint8_t kNoRule = std::numeric_limits<std::uint8_t>::max();
 
 struct VolumePolicy {
     seconds retention{0};
     std::int32_t server = -1;
     bool tagged = false;
+    RetentionRules rules;            // empty: age alone
+    std::int32_t rules_server = -1;  // -1: retention_policy
 };
 
 class RetentionPlanner {
@@ -46,27 +53,58 @@ private:
         for (std::size_t s = 0; s < in_.servers.size(); ++s) {
             const Server& server = in_.servers[s];
             if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
-            VolumePolicy mine{policy_.retention_time, -1, true};
-            if (auto value = retention_metadata(server)) {
+            VolumePolicy mine{policy_.retention_time, -1, true, default_rules(), -1};
+            if (auto value = metadata(server, policy_.retention_metadata_key)) {
                 auto parsed = parse_duration(*value);
                 if (!parsed.ok())
                     warn(server, *value, parsed.error().message);
                 else if (*parsed > kMaxRetention)
                     warn(server, *value, fmt::format("it is longer than {}", format_duration(kMaxRetention)));
-                else
-                    mine = {*parsed, static_cast<std::int32_t>(s), true};
+                else {
+                    mine.retention = *parsed;
+                    mine.server = static_cast<std::int32_t>(s);
+                }
+            }
+            if (auto value = metadata(server, policy_.rules_metadata_key)) {
+                auto parsed = parse_retention_rules(*value);
+                if (!parsed.ok())
+                    warn_rules(server, *value, parsed.error().message);
+                else {
+                    mine.rules = *parsed;
+                    mine.rules_server = static_cast<std::int32_t>(s);
+                }
             }
             for (const auto& volume_id : server.volume_ids) {
                 auto [it, fresh] = volumes_.try_emplace(volume_id, mine);
-                if (!fresh && mine.retention > it->second.retention) it->second = mine;
+                if (fresh) continue;
+                VolumePolicy& v = it->second;
+                if (mine.retention > v.retention) {
+                    v.retention = mine.retention;
+                    v.server = mine.server;
+                }
+                // A backup any attached server's rules keep is kept: the union of the rules.
+                v.rules = merge(v.rules, mine.rules);
+                if (mine.rules_server >= 0) v.rules_server = mine.rules_server;
             }
         }
     }
 
-    const std::string* retention_metadata(const Server& server) const {
-        if (policy_.retention_metadata_key.empty()) return nullptr;
-        auto it = server.metadata.find(policy_.retention_metadata_key);
+    RetentionRules default_rules() const { return policy_.rules.value_or(RetentionRules{}); }
+
+    static const std::string* metadata(const Server& server, const std::string& key) {
+        if (key.empty()) return nullptr;
+        auto it = server.metadata.find(key);
         return it == server.metadata.end() ? nullptr : &it->second;
+    }
+
+    void warn_rules(const Server& server, const std::string& value, const std::string& why) {
+        auto fallback = policy_.rules ? fmt::format("retention_policy '{}'", format_retention_rules(*policy_.rules))
+                                      : std::string("no retention policy");
+        plan_.warnings.push_back(
+            {server.id, server.name, value,
+             fmt::format("server {} ({}): retention policy metadata {}='{}' is ignored ({}); "
+                         "using {}",
+                         server.name, server.id, policy_.rules_metadata_key, value, why, fallback)});
     }
 
     void warn(const Server& server, const std::string& value, const std::string& why) {
@@ -110,7 +148,7 @@ private:
 
     VolumePolicy policy_for(std::uint32_t group) const {
         auto it = volumes_.find(in_.groups[group].volume_id);
-        return it == volumes_.end() ? VolumePolicy{policy_.retention_time, -1, false} : it->second;
+        return it == volumes_.end() ? VolumePolicy{policy_.retention_time, -1, false, default_rules(), -1} : it->second;
     }
 
     void plan_group(std::span<const std::uint32_t> members) {
@@ -127,7 +165,44 @@ private:
         VolumePolicy vp = policy_for(in_.backups[members[0]].group);
         mark_floor(members, vp);
         match_records(members);
+        mark_rules(members, vp);
         for (std::size_t i = n; i-- > 0;) decide(members, i, vp);
+    }
+
+    // Rule 4: the candidates newest first (by created_at, whatever the chain order); each rule
+    // takes the first candidate of each new bucket until it has its count.
+    void mark_rules(std::span<const std::uint32_t> members, const VolumePolicy& vp) {
+        rule_kind_.assign(members.size(), kNoRule);
+        rule_bucket_.assign(members.size(), 0);
+        if (vp.rules.empty()) return;
+        candidates_.clear();
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            const auto& b = in_.backups[members[i]];
+            if (b.made_by_staffeln && b.state == BackupState::available && !closed_record(i, b))
+                candidates_.push_back(i);
+        }
+        std::sort(candidates_.begin(), candidates_.end(), [&](std::size_t a, std::size_t b) {
+            return std::tie(in_.backups[members[b]].created_at, b) < std::tie(in_.backups[members[a]].created_at, a);
+        });
+        std::array<std::uint32_t, kRuleKinds> used{};
+        std::array<std::int64_t, kRuleKinds> last{};
+        for (auto i : candidates_) {
+            TimePoint created = in_.backups[members[i]].created_at;
+            for (std::size_t k = 0; k < kRuleKinds; ++k) {
+                if (used[k] >= vp.rules.count[k]) continue;
+                auto kind = static_cast<RuleKind>(k);
+                std::int64_t bucket = used[k] + 1;
+                if (kind != RuleKind::last) {
+                    bucket = calendar_bucket(kind, created, policy_.utc_offset);
+                    if (used[k] > 0 && bucket == last[k]) continue;
+                }
+                last[k] = bucket;
+                ++used[k];
+                if (rule_kind_[i] != kNoRule) continue;  // the first rule that keeps it names it
+                rule_kind_[i] = static_cast<std::uint8_t>(k);
+                rule_bucket_[i] = static_cast<std::int32_t>(bucket);
+            }
+        }
     }
 
     // Rule 3: the newest available staffeln backup and everything it depends on.
@@ -151,7 +226,8 @@ private:
     void decide(std::span<const std::uint32_t> members, std::size_t i, const VolumePolicy& vp) {
         const std::uint32_t index = members[i];
         const RetentionBackup& b = in_.backups[index];
-        RetentionDecision d{index, RetentionReason::within_retention, false, 0, 0, vp.server, vp.retention};
+        RetentionDecision d{.backup = index, .policy_server = vp.server, .retention = vp.retention};
+        d.reason = RetentionReason::within_retention;
         auto record = closed_record(i, b);
         if (!b.made_by_staffeln) return keep_silently(members, i);
         if (b.state == BackupState::deleting)
@@ -160,7 +236,12 @@ private:
             return decide_failed(members, i, d, record);
         else if (now_ - b.created_at <= vp.retention)
             d.reason = RetentionReason::within_retention;
-        else if (floor_[i])
+        else if (rule_kind_[i] != kNoRule) {
+            d.reason = RetentionReason::rule;
+            d.rule = static_cast<RuleKind>(rule_kind_[i]);
+            d.bucket = rule_bucket_[i];
+            d.related = vp.rules_server < 0 ? kRulesFromConfig : static_cast<std::uint32_t>(vp.rules_server);
+        } else if (floor_[i])
             d.reason = RetentionReason::safety_floor;
         else if (needed_by_[i] != kNone)
             d.reason = RetentionReason::needed_by_kept;
@@ -244,11 +325,21 @@ private:
     std::vector<std::uint32_t> record_at_;   // the closed task naming this backup
     std::vector<std::uint32_t> needed_by_;   // the kept backup that depends on this one
     std::vector<std::uint32_t> child_wave_;  // 1 + the highest wave of a deleted dependent
+    std::vector<std::size_t> candidates_;    // rule 4: positions a retention rule may keep
+    std::vector<std::uint8_t> rule_kind_;    // the first rule that keeps it, or kNoRule
+    std::vector<std::int32_t> rule_bucket_;
 };
 
 std::string source(const RetentionDecision& d, const RetentionInput& in) {
     if (d.policy_server < 0) return "retention_time";
     return fmt::format("server {}'s retention metadata", in.servers[static_cast<std::size_t>(d.policy_server)].name);
+}
+
+std::string rule_text(const RetentionDecision& d, const RetentionInput& in) {
+    auto bucket = d.rule == RuleKind::last ? fmt::format("{}", d.bucket) : bucket_label(d.rule, d.bucket);
+    if (d.related == kRulesFromConfig) return fmt::format("{} {} (retention_policy)", rule_name(d.rule), bucket);
+    return fmt::format("{} {} (server {}'s retention policy metadata)", rule_name(d.rule), bucket,
+                       in.servers[d.related].name);
 }
 
 const char* state_text(BackupState s) {
@@ -323,6 +414,8 @@ std::string describe(const RetentionDecision& d, const RetentionInput& in, TimeP
                                state_text(b.state));
         case RetentionReason::dependents_unseen:
             return fmt::format("keep {}: Cinder reports dependent backups that its listing does not show", head);
+        case RetentionReason::rule:
+            return fmt::format("keep {}: {}; age {} exceeds retention {}", head, rule_text(d, in), age, limit);
     }
     return head;
 }

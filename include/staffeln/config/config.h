@@ -34,6 +34,9 @@ struct Config {
         std::int64_t retention_service_period = 1200;
         std::chrono::seconds retention_time{17 * 86400};
         bool retention_safety_floor = true;
+        std::string retention_policy;  // retention_rules.h grammar; empty: age alone
+        std::string retention_policy_metadata_key = "__staffeln_retention_policy";
+        std::string timezone = "UTC";           // calendar buckets of retention_policy: UTC or +HH:MM
         std::int64_t backup_poll_interval = 3;  // seconds between checks of backups creating or deleting
         std::string backup_mode = "volume";     // volume or snapshot (core/backup_mode.h), any case
         std::string backup_mode_metadata_key = "__staffeln_backup_mode";  // a server's own mode; "" for none

@@ -17,9 +17,15 @@
 //     available staffeln backup (or one being restored) and its ancestors stay even when
 //     expired, so a conductor that was stopped longer than the retention does not wake up and
 //     delete every backup.
-//  4. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
+//  4. Retention rules (retention_rules.h), when set: `[conductor] retention_policy`, or the
+//     rule union of the tagged servers' valid `rules_metadata_key` values (an invalid one warns
+//     and the config's applies). Among a volume's available staffeln backups (not of a failed
+//     task), `last=N` keeps the N newest; a calendar rule keeps the newest backup of each of
+//     the N newest buckets (local to utc_offset) that hold one. A backup is kept when its age
+//     or any rule keeps it; chains and the safety floor (2, 3) apply to the union unchanged.
+//  5. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
 //     their age; a cancelled one still `creating` needs a force-delete.
-//  5. A store record whose backup is gone from Cinder is reported, so the store drops it.
+//  6. A store record whose backup is gone from Cinder is reported, so the store drops it.
 //
 // Worked example: retention 7d, now = day 20, volume v on a tagged server, one backup a day:
 //     day  1 F1   day  2 I1   day  3 I2   day 10 F2   day 11 I3   day 12 U (a user's full)
@@ -31,6 +37,7 @@
 //   (the newest available staffeln backup and its ancestors).
 #pragma once
 
+#include "staffeln/core/retention_rules.h"
 #include "staffeln/core/task.h"
 #include "staffeln/model.h"
 
@@ -48,6 +55,9 @@ struct RetentionPolicy {
     std::string retention_metadata_key;              // empty: no per-server retention
     std::chrono::seconds retention_time{17 * 86400};
     bool safety_floor = true;
+    std::optional<RetentionRules> rules;  // [conductor] retention_policy; unset: age alone
+    std::string rules_metadata_key;       // empty: no per-server retention policy
+    std::chrono::seconds utc_offset{0};   // [conductor] timezone: where calendar days begin
 };
 
 enum class BackupState : std::uint8_t { available, creating, error, deleting, restoring, other };
@@ -102,17 +112,23 @@ enum class RetentionReason : std::uint8_t {
     needed_by_kept,     // keep: expired, but `related` (kept) depends on it
     busy,               // keep: its status forbids a delete now; retried next cycle
     dependents_unseen,  // keep: Cinder reports dependents that the listing does not show
+    rule,               // keep: expired, but a retention rule keeps it (`rule`, `bucket`)
 };
 
+// 32 bytes: the plan of a large cloud holds one per backup.
 struct RetentionDecision {
     std::uint32_t backup = 0;  // index into RetentionInput::backups
     RetentionReason reason = RetentionReason::expired;
     bool force = false;               // delete with os-force_delete (still creating)
+    RuleKind rule = RuleKind::last;   // rule: which rule keeps it
     std::uint32_t wave = 0;           // deletes only: see rule 2
-    std::uint32_t related = 0;        // needed_by_kept: the dependent backup; closed_task: the record
+    std::uint32_t related = 0;        // needed_by_kept: the dependent backup; closed_task: the record;
+                                      // rule: the server whose metadata set the rules, or kRulesFromConfig
     std::int32_t policy_server = -1;  // server whose metadata set the retention; -1: retention_time
+    std::int32_t bucket = 0;          // rule: the calendar bucket, or for `last` the rank (1 = newest)
     std::chrono::seconds retention{0};
 };
+inline constexpr std::uint32_t kRulesFromConfig = 0xffffffff;  // RetentionDecision::related: retention_policy
 
 struct RetentionWarning {
     std::string server_id;
@@ -125,7 +141,7 @@ struct RetentionPlan {
     std::vector<RetentionDecision> deletes;  // in order: by group, newest first
     std::vector<RetentionDecision> keeps;    // staffeln's backups that stay
     std::vector<std::uint32_t> gone;         // closed_tasks whose backup Cinder no longer lists
-    std::vector<RetentionWarning> warnings;  // one per server with an invalid retention value
+    std::vector<RetentionWarning> warnings;  // one per server with an invalid retention or policy value
 };
 
 RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy& policy, TimePoint now);
