@@ -19,7 +19,8 @@ struct Command {
 };
 
 // Commands as data: --help lists exactly what is registered here.
-constexpr Command kCommands[] = {{add_conductor}, {add_api}, {add_db_manage}, {add_report}, {add_restore}, {add_config}, {add_backup}};
+constexpr Command kCommands[] = {{add_conductor}, {add_api},    {add_db_manage}, {add_report},
+                                 {add_restore},   {add_config}, {add_backup}};
 
 }  // namespace
 
