@@ -1,5 +1,7 @@
 // A `staffeln api` with Cinder credentials (a standby's), against the simulated cloud: ids its store
 // does not know are looked up in Cinder, cached, and answered False whenever Cinder cannot say.
+#include "staffeln/api/cinder_lookup.h"
+#include "staffeln/api/server.h"
 #include "support/backup_rows.h"
 #include "support/ports.h"
 #include "support/raw_http.h"

@@ -7,20 +7,6 @@
 
 using namespace staffeln;
 
-TEST_CASE("backup_id comes from the query only, once, and not empty") {
-    CHECK(*api::backup_id_of("/v1/backup?backup_id=abc") == "abc");
-    CHECK(*api::backup_id_of("/v1/backup?x=1&backup_id=a%2Db") == "a-b");
-    auto missing = api::backup_id_of("/v1/backup");
-    REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().message == "missing backup_id: expected /v1/backup?backup_id=<backup id>");
-    CHECK(api::backup_id_of("/v1/backup?backup_id=").error().message ==
-          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
-    CHECK(api::backup_id_of("/v1/backup?backup_id").error().message ==
-          "empty backup_id: expected /v1/backup?backup_id=<backup id>");
-    CHECK(api::backup_id_of("/v1/backup?backup_id=a&backup_id=b").error().message ==
-          "backup_id given 2 times: give it once");
-}
-
 TEST_CASE("a request is whole once its head and its body by Content-Length or chunks have come") {
     api::FramingLimits limits{64, 256, 100};
     using api::Framing;
