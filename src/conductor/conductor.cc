@@ -105,8 +105,10 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
     ctx.role = lock->get();
     fn();
     ctx.role = outer;
-    lock->reset();
+    // Said before the lock goes: once it is gone another node may log that it holds the role, and
+    // the log must never show two holders (this node does nothing more in the role after the line).
     log::info(kLog, "released the {} role", role);
+    lock->reset();
     return true;
 }
 
@@ -131,12 +133,12 @@ struct Role {
     Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
     void release() {
         if (!lock) return;
-        bool trusted = lock->held();
-        lock.reset();
-        if (trusted)
+        // Said before the lock goes, as in with_role.
+        if (lock->held())
             log::info(kLog, "released the {} role", name);
         else
             log::warning(kLog, "lost the {} role (the lock can no longer be trusted)", name);
+        lock.reset();
     }
 };
 
