@@ -268,22 +268,43 @@ std::optional<Handle> project_filter(const Ctx& c, const std::map<std::string, s
     return p;
 }
 
-Reply list_volumes(const Ctx& c, bool detail) {
-    auto filters = user_filters(c, {"name", "status", "metadata", "bootable", "migration_status", "availability_zone",
-                                    "group_id", "size", "created_at", "updated_at"});
-    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
-    const auto& f = std::get<0>(filters);
+// What a list request asks, as Cinder reads it for volumes, backups and snapshots: the user's
+// filters, the project the caller sees (none for admins with all_tenants), a project_id filter
+// (impossible when no such project exists) and a metadata filter where the list has one.
+struct ListQuery {
+    std::map<std::string, std::string> filters;
+    std::optional<Handle> scope;
+    std::optional<Handle> wanted_project;
     bool impossible = false;
-    std::optional<Handle> scope = list_scope(c);
-    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
     std::optional<Meta> meta;
-    if (f.count("metadata") && !(meta = parse_meta_filter(f.at("metadata"))))
+
+    std::optional<std::string> get(const char* key) const {
+        auto it = filters.find(key);
+        return it == filters.end() ? std::optional<std::string>() : it->second;
+    }
+};
+
+std::variant<ListQuery, Reply> list_query(const Ctx& c, const std::set<std::string>& allowed, bool metadata_filter) {
+    auto filters = user_filters(c, allowed);
+    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
+    ListQuery q;
+    q.filters = std::move(std::get<0>(filters));
+    q.scope = list_scope(c);
+    q.wanted_project = project_filter(c, q.filters, q.impossible);
+    if (metadata_filter && q.filters.count("metadata") && !(q.meta = parse_meta_filter(q.filters.at("metadata"))))
         return fault(400, "Invalid input received: metadata filter must be a JSON object");
-    auto get = [&](const char* k) {
-        auto it = f.find(k);
-        return it == f.end() ? std::optional<std::string>() : it->second;
-    };
-    auto name = get("name"), status = get("status");
+    return q;
+}
+
+Reply list_volumes(const Ctx& c, bool detail) {
+    auto query = list_query(c,
+                            {"name", "status", "metadata", "bootable", "migration_status", "availability_zone",
+                             "group_id", "size", "created_at", "updated_at"},
+                            true);
+    if (auto* bad = std::get_if<Reply>(&query)) return *bad;
+    const ListQuery& q = std::get<0>(query);
+    const auto& [f, scope, wanted_project, impossible, meta] = q;
+    auto name = q.get("name"), status = q.get("status");
     const auto& index =
         scope_index(c.cloud.volumes_by_project, c.cloud.all_volumes, wanted_project ? wanted_project : scope);
     auto keep = [&](const Volume& v) {
@@ -298,20 +319,11 @@ Reply list_volumes(const Ctx& c, bool detail) {
 }
 
 Reply list_backups(const Ctx& c, bool detail) {
-    auto filters = user_filters(c, {"name", "status", "volume_id"});
-    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
-    const auto& f = std::get<0>(filters);
-    bool impossible = false;
-    std::optional<Handle> scope = list_scope(c);
-    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
-    std::optional<Meta> meta;
-    if (f.count("metadata") && c.at(43) && !(meta = parse_meta_filter(f.at("metadata"))))
-        return fault(400, "Invalid input received: metadata filter must be a JSON object");
-    auto get = [&](const char* k) {
-        auto it = f.find(k);
-        return it == f.end() ? std::optional<std::string>() : it->second;
-    };
-    auto name = get("name"), status = get("status"), volume_id = get("volume_id");
+    auto query = list_query(c, {"name", "status", "volume_id"}, c.at(43));
+    if (auto* bad = std::get_if<Reply>(&query)) return *bad;
+    const ListQuery& q = std::get<0>(query);
+    const auto& [f, scope, wanted_project, impossible, meta] = q;
+    auto name = q.get("name"), status = q.get("status"), volume_id = q.get("volume_id");
     std::optional<Handle> narrow = wanted_project ? wanted_project : scope;
     static const OrderedIndex<Backup> kEmpty{NewestFirst<Backup>{nullptr}};
     const OrderedIndex<Backup>* index = &scope_index(c.cloud.backups_by_project, c.cloud.all_backups, narrow);
@@ -802,20 +814,11 @@ Reply create_snapshot(const Ctx& c) {
 
 // Newest first, as Cinder lists; admins with all_tenants see every project, filters as for backups.
 Reply list_snapshots(const Ctx& c) {
-    auto filters = user_filters(c, {"name", "status", "volume_id", "metadata"});
-    if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
-    const auto& f = std::get<0>(filters);
-    bool impossible = false;
-    std::optional<Handle> scope = list_scope(c);
-    std::optional<Handle> wanted_project = project_filter(c, f, impossible);
-    std::optional<Meta> meta;
-    if (f.count("metadata") && !(meta = parse_meta_filter(f.at("metadata"))))
-        return fault(400, "Invalid input received: metadata filter must be a JSON object");
-    auto get = [&](const char* k) {
-        auto it = f.find(k);
-        return it == f.end() ? std::optional<std::string>() : it->second;
-    };
-    auto status = get("status"), volume_id = get("volume_id");
+    auto query = list_query(c, {"name", "status", "volume_id", "metadata"}, true);
+    if (auto* bad = std::get_if<Reply>(&query)) return *bad;
+    const ListQuery& q = std::get<0>(query);
+    const auto& [f, scope, wanted_project, impossible, meta] = q;
+    auto status = q.get("status"), volume_id = q.get("volume_id");
     auto page = page_params(c.call, false);
     if (!page) return fault(400, "limit param must be an integer");
     std::vector<const Snapshot*> listed;
