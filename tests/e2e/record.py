@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Records real Cinder exchanges that ../shared/openstack-api/transcript.md does not hold, so that
+the simulated cloud can follow them: volume creation and metadata, restore of full and incremental
+backups into new volumes (with the restored bytes compared on the NFS share), and updates of a
+backup's metadata. Usage: record.py STATE_DIR OUT_DIR (a cloud started by cloud.sh); writes one
+Markdown file per topic into OUT_DIR in the transcript's layout. Tokens are never written (only
+the request and response bodies and the response headers below). Removes what it made."""
+import json
+import os
+import sys
+import time
+
+import osclient
+
+KEPT_HEADERS = ("Openstack-Api-Version", "X-Openstack-Request-Id", "Location", "Content-Type")
+
+
+class Recorder:
+    def __init__(self, out_dir, topic, title, intro):
+        self.path = os.path.join(out_dir, topic + ".md")
+        self.lines = ["# %s" % title, "", intro, ""]
+
+    def section(self, title):
+        self.lines += ["## %s" % title, ""]
+
+    def note(self, text):
+        self.lines += ["(%s)" % text, ""]
+
+    def call(self, title, session, method, url, body=None, version=None):
+        headers = {"OpenStack-API-Version": "volume %s" % version} if version else {}
+        started = time.monotonic()
+        r = session.call(method, url, body, headers)
+        took = time.monotonic() - started
+        shown_url = url.replace("http://127.0.0.1", "")
+        self.lines += ["### %s" % title, "",
+                       "`%s %s`%s  " % (method, shown_url, ("  `OpenStack-API-Version: volume %s`" % version) if version else "")]
+        if body is not None:
+            self.lines += ["request:", "```json", json.dumps(body, indent=1), "```"]
+        kept = {k: v for k, v in r.headers.items() if k in KEPT_HEADERS}
+        self.lines += ["response: **HTTP %d** (%.2fs) %s" % (r.status, took, json.dumps(kept))]
+        if r.raw:
+            text = json.dumps(r.body, indent=1) if r.body is not None else r.raw.decode(errors="replace")
+            self.lines += ["```json", text, "```"]
+        self.lines.append("")
+        return r
+
+    def write(self):
+        with open(self.path, "w") as f:
+            f.write("\n".join(self.lines).rstrip() + "\n")
+        print("wrote %s" % self.path)
+
+
+def wait_status(s, url, key, want, timeout=300, seen=None):
+    """Polls GET url until body[key].status is in want; returns that body. seen collects statuses."""
+    def poll():
+        b = s.call("GET", url, headers={"OpenStack-API-Version": "volume 3.64"}).body[key]
+        if seen is not None and (not seen or seen[-1] != b["status"]):
+            seen.append(b["status"])
+        if b["status"] == "error" and "error" not in want:
+            raise RuntimeError("%s went to error: %r" % (url, b))
+        return b if b["status"] in want else None
+    return osclient.wait_for("%s %s" % (url, want), poll, timeout, 0.2)
+
+
+def share_file(state, volume_id):
+    return os.path.join(state, "cinder", "export", "volume-" + volume_id)
+
+
+def write_pattern(state, volume_id, seed):
+    """Writes 1 MiB of a seed-derived pattern at offsets 0 and 512 MiB: both ends of the chain's data."""
+    block = bytes((seed * 31 + i * 7) % 251 for i in range(1 << 20))
+    with open(share_file(state, volume_id), "r+b") as f:
+        for offset in (0, 512 << 20):
+            f.seek(offset)
+            f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
+    return block
+
+
+def same_pattern(state, volume_id, block):
+    with open(share_file(state, volume_id), "rb") as f:
+        for offset in (0, 512 << 20):
+            f.seek(offset)
+            if f.read(len(block)) != block:
+                return False
+    return True
+
+
+def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
+    c = demo.endpoint("volumev3")
+    ac = admin.endpoint("volumev3")
+    rec = Recorder(out_dir, "restore", "Restore of Cinder backups into new volumes (real Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud (NFS volume driver, POSIX backup "
+                   "driver). Bodies as returned; lists not trimmed. The demo user makes every call unless "
+                   "the title says admin.")
+    try:
+        rec.section("1. Volume types and volume creation")
+        rec.call("list volume types (demo)", demo, "GET", c + "/types", version="3.64")
+        r = rec.call("create a 1 GiB volume with metadata", demo, "POST", c + "/volumes",
+                     {"volume": {"size": 1, "name": "rec-source", "description": "record.py source",
+                                 "metadata": {"purpose": "restore-source"}}}, "3.64")
+        src = r.body["volume"]["id"]
+        made_volumes.append(src)
+        wait_status(demo, "%s/volumes/%s" % (c, src), "volume", ("available",))
+        rec.call("GET the new volume (available)", demo, "GET", "%s/volumes/%s" % (c, src), version="3.64")
+        rec.call("POST (merge) volume metadata", demo, "POST", "%s/volumes/%s/metadata" % (c, src),
+                 {"metadata": {"staffeln:restore": "example"}}, "3.64")
+        rec.call("GET volume metadata", demo, "GET", "%s/volumes/%s/metadata" % (c, src), version="3.64")
+        rec.call("list volumes filtered by metadata", demo, "GET",
+                 c + '/volumes/detail?metadata={"staffeln:restore":"example"}', version="3.64")
+        rec.call("create a volume with size 0 -> error", demo, "POST", c + "/volumes",
+                 {"volume": {"size": 0, "name": "rec-bad"}}, "3.64")
+
+        rec.section("2. Back up two points of the source (full, then incremental)")
+        first = write_pattern(state, src, 1)
+        r = rec.call("create FULL backup of the detached volume", demo, "POST", c + "/backups",
+                     {"backup": {"volume_id": src, "name": "rec-full", "metadata": {"created_by": "record.py"}}}, "3.64")
+        full = r.body["backup"]["id"]
+        made_backups.append(full)
+        wait_status(demo, "%s/backups/%s" % (c, full), "backup", ("available",))
+        second = write_pattern(state, src, 2)
+        r = rec.call("create INCREMENTAL backup", demo, "POST", c + "/backups",
+                     {"backup": {"volume_id": src, "name": "rec-incr", "incremental": True}}, "3.64")
+        incr = r.body["backup"]["id"]
+        made_backups.append(incr)
+        wait_status(demo, "%s/backups/%s" % (c, incr), "backup", ("available",))
+        rec.note("the source volume's file on the share now holds pattern 2; the full backup holds pattern 1")
+
+        rec.section("3. Restore the full backup into a new volume made for it")
+        r = rec.call("create the target volume (same size), tagged", demo, "POST", c + "/volumes",
+                     {"volume": {"size": 1, "name": "rec-source-restored",
+                                 "metadata": {"target-key": "r1"}}}, "3.64")
+        target = r.body["volume"]["id"]
+        made_volumes.append(target)
+        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available",))
+        r = rec.call("restore the full backup into the target", demo, "POST", "%s/backups/%s/restore" % (c, full),
+                     {"restore": {"volume_id": target}}, "3.64")
+        vol_states, bak_states = [], []
+        rec.call("GET the target right after (restoring)", demo, "GET", "%s/volumes/%s" % (c, target), version="3.64")
+        rec.call("GET the backup right after (restoring)", demo, "GET", "%s/backups/%s" % (c, full), version="3.64")
+        rec.call("restore the same backup again while it restores -> error", demo, "POST",
+                 "%s/backups/%s/restore" % (c, full), {"restore": {"volume_id": target}}, "3.64")
+        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"), seen=vol_states)
+        wait_status(demo, "%s/backups/%s" % (c, full), "backup", ("available",), seen=bak_states)
+        rec.note("statuses seen while polling every 0.2 s: volume %s, backup %s" % (vol_states, bak_states))
+        rec.call("GET the target after the restore", demo, "GET", "%s/volumes/%s" % (c, target), version="3.64")
+        rec.note("bytes of the target equal pattern 1 (the full backup's point): %s"
+                 % same_pattern(state, target, first))
+        rec.call("POST (merge) metadata on the restored volume", demo, "POST", "%s/volumes/%s/metadata" % (c, target),
+                 {"metadata": {"target-key": "r1"}}, "3.64")
+
+        rec.section("4. Restore the incremental backup without naming a volume (Cinder creates one)")
+        r = rec.call("restore the incremental backup, name only", demo, "POST", "%s/backups/%s/restore" % (c, incr),
+                     {"restore": {"name": "rec-auto"}}, "3.64")
+        auto = r.body.get("restore", {}).get("volume_id") if r.body else None
+        if auto:
+            made_volumes.append(auto)
+            wait_status(demo, "%s/volumes/%s" % (c, auto), "volume", ("available", "error_restoring"))
+            rec.call("GET the volume Cinder made", demo, "GET", "%s/volumes/%s" % (c, auto), version="3.64")
+            rec.note("bytes of that volume equal pattern 2 (the incremental's point): %s"
+                     % same_pattern(state, auto, second))
+
+        rec.section("5. Errors")
+        rec.call("restore into a volume that does not exist", demo, "POST", "%s/backups/%s/restore" % (c, full),
+                 {"restore": {"volume_id": "00000000-0000-0000-0000-000000000000"}}, "3.64")
+        rec.call("restore of a backup that does not exist", demo, "POST",
+                 "%s/backups/00000000-0000-0000-0000-000000000000/restore" % c, {"restore": {"volume_id": target}}, "3.64")
+        r = rec.call("create a 2 GiB volume", demo, "POST", c + "/volumes", {"volume": {"size": 2, "name": "rec-big"}}, "3.64")
+        big = r.body["volume"]["id"]
+        made_volumes.append(big)
+        wait_status(demo, "%s/volumes/%s" % (c, big), "volume", ("available",))
+        r = rec.call("back up the 2 GiB volume", demo, "POST", c + "/backups", {"backup": {"volume_id": big, "name": "rec-big"}}, "3.64")
+        big_backup = r.body["backup"]["id"]
+        made_backups.append(big_backup)
+        wait_status(demo, "%s/backups/%s" % (c, big_backup), "backup", ("available",))
+        rec.call("restore the 2 GiB backup into a 1 GiB volume -> error", demo, "POST",
+                 "%s/backups/%s/restore" % (c, big_backup), {"restore": {"volume_id": target}}, "3.64")
+        rec.call("restore with an empty body -> error", demo, "POST", "%s/backups/%s/restore" % (c, full), {}, "3.64")
+        rec.call("admin, with demo's project id in the URL -> error (admin)", admin, "POST",
+                 "%s/backups/%s/restore" % (ac.replace(admin.project_id, demo.project_id), full),
+                 {"restore": {"volume_id": target}}, "3.64")
+        rec.call("restore demo's backup into demo's volume through admin's own URL (admin)", admin, "POST",
+                 "%s/backups/%s/restore" % (ac, full), {"restore": {"volume_id": target}}, "3.64")
+        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"))
+
+        rec.section("6. Deleting what a restore made")
+        rec.call("DELETE the target volume", demo, "DELETE", "%s/volumes/%s" % (c, target), version="3.64")
+        osclient.wait_for("target deleted", lambda: demo.call("GET", "%s/volumes/%s" % (c, target)).status == 404, 60, 0.3)
+        made_volumes.remove(target)
+        rec.call("GET the deleted volume -> 404", demo, "GET", "%s/volumes/%s" % (c, target), version="3.64")
+    finally:
+        rec.write()
+
+
+def record_backup_metadata(out_dir, demo, admin, made_volumes, made_backups):
+    c = demo.endpoint("volumev3")
+    ac = admin.endpoint("volumev3")
+    rec = Recorder(out_dir, "backup-metadata", "Updating an existing backup: name, description, metadata (real Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud. `PUT /backups/{id}` as the owner "
+                   "and as admin, at the microversions around 3.43 (backup metadata) and 3.9 (update).")
+    try:
+        r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-meta"}}, {"OpenStack-API-Version": "volume 3.64"})
+        vid = r.body["volume"]["id"]
+        made_volumes.append(vid)
+        wait_status(demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
+        r = rec.call("an untagged backup, as upstream Staffeln makes them", demo, "POST", c + "/backups",
+                     {"backup": {"volume_id": vid, "name": "srv_%s_1764900000" % vid}}, "3.64")
+        bid = r.body["backup"]["id"]
+        made_backups.append(bid)
+        wait_status(demo, "%s/backups/%s" % (c, bid), "backup", ("available",))
+        url = "%s/backups/%s" % (c, bid)
+        rec.call("PUT metadata at 3.42 (before backup metadata)", demo, "PUT", url, {"backup": {"metadata": {"a": "1"}}}, "3.42")
+        rec.call("PUT metadata at 3.8 (before update existed)", demo, "PUT", url, {"backup": {"name": "x"}}, "3.8")
+        rec.call("PUT metadata at 3.43", demo, "PUT", url, {"backup": {"metadata": {"created_by": "staffeln"}}}, "3.43")
+        rec.call("PUT other metadata at 3.43: replaced or merged?", demo, "PUT", url, {"backup": {"metadata": {"other": "x"}}}, "3.43")
+        rec.call("GET after the two PUTs", demo, "GET", url, version="3.64")
+        rec.call("PUT name and description only (3.9)", demo, "PUT", url, {"backup": {"name": "renamed", "description": "d"}}, "3.9")
+        rec.call("GET after renaming: is metadata kept?", demo, "GET", url, version="3.64")
+        rec.call("GET demo's backup through admin's own URL (admin)", admin, "GET", url.replace(c, ac), version="3.64")
+        rec.call("PUT metadata of demo's backup through admin's own URL (admin)", admin, "PUT", url.replace(c, ac),
+                 {"backup": {"metadata": {"created_by": "staffeln", "staffeln:imported": "upstream"}}}, "3.43")
+        rec.call("PUT with an unknown key", demo, "PUT", url, {"backup": {"colour": "red"}}, "3.43")
+        rec.call("PUT of a backup that does not exist", demo, "PUT", "%s/backups/00000000-0000-0000-0000-000000000000" % c,
+                 {"backup": {"metadata": {"a": "1"}}}, "3.43")
+        rec.call("list backups filtered by metadata (3.43)", demo, "GET",
+                 c + '/backups/detail?metadata={"created_by":"staffeln"}', version="3.43")
+    finally:
+        rec.write()
+
+
+def cleanup(demo, volumes, backups):
+    c = demo.endpoint("volumev3")
+    for bid in reversed(backups):
+        demo.call("DELETE", "%s/backups/%s" % (c, bid))
+        osclient.wait_for("backup %s deleted" % bid,
+                          lambda: demo.call("GET", "%s/backups/%s" % (c, bid)).status == 404, 120, 0.5)
+    for vid in volumes:
+        demo.call("DELETE", "%s/volumes/%s" % (c, vid))
+
+
+def main():
+    state, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    demo = osclient.login(state, "demo")
+    admin = osclient.login(state, "admin")
+    volumes, backups = [], []
+    try:
+        record_restore(state, out_dir, demo, admin, volumes, backups)
+        record_backup_metadata(out_dir, demo, admin, volumes, backups)
+    finally:
+        cleanup(demo, volumes, backups)
+
+
+if __name__ == "__main__":
+    main()
