@@ -50,8 +50,9 @@ class Recorder:
         print("wrote %s" % self.path)
 
 
-def wait_status(s, url, key, want, timeout=300, seen=None):
-    """Polls GET url until body[key].status is in want; returns that body. seen collects statuses."""
+def wait_status(rec, s, url, key, want, timeout=300, seen=None):
+    """Polls GET url until body[key].status is in want; returns that body. seen collects statuses.
+    Notes the wait in the recording ("... after N s"), which tells a replay that time passed here."""
     def poll():
         b = s.call("GET", url, headers={"OpenStack-API-Version": "volume 3.64"}).body[key]
         if seen is not None and (not seen or seen[-1] != b["status"]):
@@ -59,7 +60,10 @@ def wait_status(s, url, key, want, timeout=300, seen=None):
         if b["status"] == "error" and "error" not in want:
             raise RuntimeError("%s went to error: %r" % (url, b))
         return b if b["status"] in want else None
-    return osclient.wait_for("%s %s" % (url, want), poll, timeout, 0.2)
+    started = time.monotonic()
+    body = osclient.wait_for("%s %s" % (url, want), poll, timeout, 0.2)
+    rec.note("%s %s %s after %.1fs" % (key, body["id"], body["status"], time.monotonic() - started))
+    return body
 
 
 def share_file(state, volume_id):
@@ -102,7 +106,7 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
                                  "metadata": {"purpose": "restore-source"}}}, "3.64")
         src = r.body["volume"]["id"]
         made_volumes.append(src)
-        wait_status(demo, "%s/volumes/%s" % (c, src), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, src), "volume", ("available",))
         rec.call("GET the new volume (available)", demo, "GET", "%s/volumes/%s" % (c, src), version="3.64")
         rec.call("POST (merge) volume metadata", demo, "POST", "%s/volumes/%s/metadata" % (c, src),
                  {"metadata": {"staffeln:restore": "example"}}, "3.64")
@@ -118,13 +122,13 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
                      {"backup": {"volume_id": src, "name": "rec-full", "metadata": {"created_by": "record.py"}}}, "3.64")
         full = r.body["backup"]["id"]
         made_backups.append(full)
-        wait_status(demo, "%s/backups/%s" % (c, full), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, full), "backup", ("available",))
         second = write_pattern(state, src, 2)
         r = rec.call("create INCREMENTAL backup", demo, "POST", c + "/backups",
                      {"backup": {"volume_id": src, "name": "rec-incr", "incremental": True}}, "3.64")
         incr = r.body["backup"]["id"]
         made_backups.append(incr)
-        wait_status(demo, "%s/backups/%s" % (c, incr), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, incr), "backup", ("available",))
         rec.note("the source volume's file on the share now holds pattern 2; the full backup holds pattern 1")
 
         rec.section("3. Restore the full backup into a new volume made for it")
@@ -133,7 +137,7 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
                                  "metadata": {"target-key": "r1"}}}, "3.64")
         target = r.body["volume"]["id"]
         made_volumes.append(target)
-        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, target), "volume", ("available",))
         r = rec.call("restore the full backup into the target", demo, "POST", "%s/backups/%s/restore" % (c, full),
                      {"restore": {"volume_id": target}}, "3.64")
         vol_states, bak_states = [], []
@@ -141,8 +145,8 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
         rec.call("GET the backup right after (restoring)", demo, "GET", "%s/backups/%s" % (c, full), version="3.64")
         rec.call("restore the same backup again while it restores -> error", demo, "POST",
                  "%s/backups/%s/restore" % (c, full), {"restore": {"volume_id": target}}, "3.64")
-        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"), seen=vol_states)
-        wait_status(demo, "%s/backups/%s" % (c, full), "backup", ("available",), seen=bak_states)
+        wait_status(rec, demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"), seen=vol_states)
+        wait_status(rec, demo, "%s/backups/%s" % (c, full), "backup", ("available",), seen=bak_states)
         rec.note("statuses seen while polling every 0.2 s: volume %s, backup %s" % (vol_states, bak_states))
         rec.call("GET the target after the restore", demo, "GET", "%s/volumes/%s" % (c, target), version="3.64")
         rec.note("bytes of the target equal pattern 1 (the full backup's point): %s"
@@ -156,7 +160,7 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
         auto = r.body.get("restore", {}).get("volume_id") if r.body else None
         if auto:
             made_volumes.append(auto)
-            wait_status(demo, "%s/volumes/%s" % (c, auto), "volume", ("available", "error_restoring"))
+            wait_status(rec, demo, "%s/volumes/%s" % (c, auto), "volume", ("available", "error_restoring"))
             rec.call("GET the volume Cinder made", demo, "GET", "%s/volumes/%s" % (c, auto), version="3.64")
             rec.note("bytes of that volume equal pattern 2 (the incremental's point): %s"
                      % same_pattern(state, auto, second))
@@ -169,11 +173,11 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
         r = rec.call("create a 2 GiB volume", demo, "POST", c + "/volumes", {"volume": {"size": 2, "name": "rec-big"}}, "3.64")
         big = r.body["volume"]["id"]
         made_volumes.append(big)
-        wait_status(demo, "%s/volumes/%s" % (c, big), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, big), "volume", ("available",))
         r = rec.call("back up the 2 GiB volume", demo, "POST", c + "/backups", {"backup": {"volume_id": big, "name": "rec-big"}}, "3.64")
         big_backup = r.body["backup"]["id"]
         made_backups.append(big_backup)
-        wait_status(demo, "%s/backups/%s" % (c, big_backup), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, big_backup), "backup", ("available",))
         rec.call("restore the 2 GiB backup into a 1 GiB volume -> error", demo, "POST",
                  "%s/backups/%s/restore" % (c, big_backup), {"restore": {"volume_id": target}}, "3.64")
         rec.call("restore with an empty body -> error", demo, "POST", "%s/backups/%s/restore" % (c, full), {}, "3.64")
@@ -182,7 +186,7 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
                  {"restore": {"volume_id": target}}, "3.64")
         rec.call("restore demo's backup into demo's volume through admin's own URL (admin)", admin, "POST",
                  "%s/backups/%s/restore" % (ac, full), {"restore": {"volume_id": target}}, "3.64")
-        wait_status(demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"))
 
         rec.section("6. Deleting what a restore made")
         rec.call("DELETE the target volume", demo, "DELETE", "%s/volumes/%s" % (c, target), version="3.64")
@@ -203,12 +207,12 @@ def record_backup_metadata(out_dir, demo, admin, made_volumes, made_backups):
         r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-meta"}}, {"OpenStack-API-Version": "volume 3.64"})
         vid = r.body["volume"]["id"]
         made_volumes.append(vid)
-        wait_status(demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
         r = rec.call("an untagged backup, as upstream Staffeln makes them", demo, "POST", c + "/backups",
                      {"backup": {"volume_id": vid, "name": "srv_%s_1764900000" % vid}}, "3.64")
         bid = r.body["backup"]["id"]
         made_backups.append(bid)
-        wait_status(demo, "%s/backups/%s" % (c, bid), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, bid), "backup", ("available",))
         url = "%s/backups/%s" % (c, bid)
         rec.call("PUT metadata at 3.42 (before backup metadata)", demo, "PUT", url, {"backup": {"metadata": {"a": "1"}}}, "3.42")
         rec.call("PUT metadata at 3.8 (before update existed)", demo, "PUT", url, {"backup": {"name": "x"}}, "3.8")
@@ -242,7 +246,7 @@ def record_snapshots(out_dir, demo, admin, made_volumes, made_backups, made_serv
         r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-snap-root"}}, {"OpenStack-API-Version": "volume 3.64"})
         vid = r.body["volume"]["id"]
         made_volumes.append(vid)
-        wait_status(demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
         demo.call("POST", "%s/volumes/%s/action" % (c, vid), {"os-set_bootable": {"bootable": True}})
         flavor = [f for f in admin.call("GET", admin.endpoint("compute") + "/flavors").body["flavors"] if f["name"] == "e2e.tiny"][0]["id"]
         r = demo.call("POST", nova + "/servers", {"server": {
@@ -253,7 +257,7 @@ def record_snapshots(out_dir, demo, admin, made_volumes, made_backups, made_serv
         sid = r.body["server"]["id"]
         made_servers.append(sid)
         osclient.wait_for("server ACTIVE", lambda: demo.call("GET", "%s/servers/%s" % (nova, sid)).body["server"]["status"] == "ACTIVE", 120, 0.5)
-        wait_status(demo, "%s/volumes/%s" % (c, vid), "volume", ("in-use",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, vid), "volume", ("in-use",))
         rec.note("volume %s is in-use, the root disk of server rec-snap" % vid)
 
         rec.section("1. Snapshots of an in-use volume")
@@ -266,7 +270,7 @@ def record_snapshots(out_dir, demo, admin, made_volumes, made_backups, made_serv
                                    "metadata": {"staffeln:set": "example"}}}, "3.64")
         snap1 = r.body["snapshot"]["id"]
         made_snapshots.append(snap1)
-        wait_status(demo, "%s/snapshots/%s" % (c, snap1), "snapshot", ("available",))
+        wait_status(rec, demo, "%s/snapshots/%s" % (c, snap1), "snapshot", ("available",))
         rec.call("GET the snapshot (available)", demo, "GET", "%s/snapshots/%s" % (c, snap1), version="3.64")
         rec.call("list snapshots detail (demo)", demo, "GET", c + "/snapshots/detail", version="3.64")
         rec.call("list snapshots detail all_tenants, volume_id filter (admin)", admin, "GET",
@@ -285,24 +289,24 @@ def record_snapshots(out_dir, demo, admin, made_volumes, made_backups, made_serv
         r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-snap-data"}}, {"OpenStack-API-Version": "volume 3.64"})
         vid = r.body["volume"]["id"]
         made_volumes.append(vid)
-        wait_status(demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
+        wait_status(rec, demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
         r = rec.call("snapshot 1 of the detached volume", demo, "POST", c + "/snapshots",
                      {"snapshot": {"volume_id": vid, "name": "rec-data-snap-1"}}, "3.64")
         snap1 = r.body["snapshot"]["id"]
         made_snapshots.append(snap1)
-        wait_status(demo, "%s/snapshots/%s" % (c, snap1), "snapshot", ("available",))
+        wait_status(rec, demo, "%s/snapshots/%s" % (c, snap1), "snapshot", ("available",))
         r = rec.call("FULL backup from snapshot 1", demo, "POST", c + "/backups",
                      {"backup": {"volume_id": vid, "snapshot_id": snap1, "name": "rec-from-snap1"}}, "3.64")
         b1 = r.body["backup"]["id"]
         made_backups.append(b1)
         rec.call("GET the snapshot while its backup runs", demo, "GET", "%s/snapshots/%s" % (c, snap1), version="3.64")
         rec.call("DELETE the snapshot while its backup runs -> error", demo, "DELETE", "%s/snapshots/%s" % (c, snap1), version="3.64")
-        wait_status(demo, "%s/backups/%s" % (c, b1), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, b1), "backup", ("available",))
         r = rec.call("a direct incremental backup of the volume", demo, "POST", c + "/backups",
                      {"backup": {"volume_id": vid, "name": "rec-direct", "incremental": True}}, "3.64")
         b2 = r.body["backup"]["id"]
         made_backups.append(b2)
-        wait_status(demo, "%s/backups/%s" % (c, b2), "backup", ("available",))
+        wait_status(rec, demo, "%s/backups/%s" % (c, b2), "backup", ("available",))
         rec.call("GET the direct incremental: its parent", demo, "GET", "%s/backups/%s" % (c, b2), version="3.64")
         rec.call("GET the direct incremental as admin", admin, "GET", "%s/backups/%s" % (ac, b2), version="3.64")
         rec.note("not recordable on this cloud: a backup from a SECOND snapshot of the same NFS volume stays `creating` "
