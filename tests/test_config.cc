@@ -262,7 +262,7 @@ TEST_CASE("semantic errors name file, line and option: TLS without its files, a 
          ":2: [coordination] backend_url = etcd3+http://h:99999: 'h:99999' has no valid port"},
         {"[notification]\nsender_email = staffeln at example.org\n",
          ":2: [notification] sender_email = staffeln at example.org: not an e-mail address (expected local@domain, "
-         "printable ASCII without spaces, quotes or brackets)"},
+         "printable ASCII without spaces, quotes or brackets, a local part of at most 64 characters and 254 in all)"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.text);

@@ -1,5 +1,6 @@
 // The report's pure core: digest, quota view, recipient rules, due-ness, templates,
 // rendering (escaping, UTF-8) and the MIME message. Plain values in, plain values out.
+#include "staffeln/email_address.h"
 #include "staffeln/report/digest.h"
 #include "staffeln/report/mime.h"
 #include "staffeln/report/recipients.h"
@@ -126,6 +127,32 @@ TEST_CASE("recipients: the members' e-mail addresses when neither receiver nor d
         choose_recipients(policy, "proj", {"zoe@example.net", "", "bad address", "al@example.net", "zoe@example.net"});
     CHECK(r.source == RecipientSource::project_members);
     CHECK(r.addresses == std::vector<std::string>{"al@example.net", "zoe@example.net"});
+}
+
+// Issue 20: a project name of 10,000 characters at project_receiver_domain made a 10,022-character
+// To line (RFC 5322 2.1.1 allows 998), and an address no SMTP server takes.
+TEST_CASE("recipients: an address beyond SMTP's limits is not used, so no To line passes 998 characters") {
+    std::string local(64, 'l');
+    auto domain_of = [](std::size_t chars) { return std::string(chars - 8, 'd') + ".example"; };
+    CHECK(is_plain_address(local + "@example.org"));
+    CHECK_FALSE(is_plain_address(local + "l@example.org"));  // a local part over 64 (RFC 5321 4.5.3.1.1)
+    CHECK(is_plain_address("a@" + domain_of(252)));
+    CHECK_FALSE(is_plain_address("a@" + domain_of(253)));  // over 254 in all (4.5.3.1.3: a path of 256)
+    RecipientPolicy by_domain{{}, "customers.example.com"};
+    auto long_name = choose_recipients(by_domain, std::string(10'000, 'p'), {});
+    CHECK(long_name.addresses.empty());
+    CHECK(long_name.source == RecipientSource::none);
+    auto members = choose_recipients(RecipientPolicy{}, "proj",
+                                     {local + "l@example.net", "al@example.net", "al@" + std::string(300, 'd')});
+    CHECK(members.addresses == std::vector<std::string>{"al@example.net"});
+
+    auto longest = local + "@" + domain_of(189);
+    REQUIRE(is_plain_address(longest));
+    MailMessage mail{"staffeln@example.org", {longest, longest + "x"}, "Backup report",      "text",
+                     "<p>html</p>",          at(1'763'786'000),        "<id123@example.org>"};
+    auto mime = compose_mime(mail);
+    for (std::size_t start = 0, end; (end = mime.find("\r\n", start)) != std::string::npos; start = end + 2)
+        CHECK(end - start <= 998);
 }
 
 TEST_CASE("recipients: no address at all skips the project this time with the reason") {

@@ -51,7 +51,8 @@ std::string check_backup_mode(const std::string& value) {
 
 std::string check_sender_email(const std::string& value) {
     if (value.empty() || is_plain_address(value)) return {};
-    return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets)";
+    return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets, "
+           "a local part of at most 64 characters and 254 in all)";
 }
 
 std::string check_absolute_dir(const std::string& value) {
