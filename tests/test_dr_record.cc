@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <functional>
 
 using namespace staffeln;
@@ -261,6 +262,30 @@ TEST_CASE("an import puts every parent before its incrementals and marks the bac
     CHECK(steps[2].record->backup_id == "i");
     CHECK(steps[3].record->backup_id == "j");
     CHECK_FALSE(steps[3].present);
+}
+
+// Issue 20: the document went to stdout with the cloud's names as they were: a C1 control
+// (U+009B is CSI to some terminals) or a line separator reached the terminal raw.
+TEST_CASE("a records file is printable ASCII whatever the names hold, and reads back to the same names") {
+    std::string name =
+        "web\xc2\x9b"
+        "31m\xe2\x80\xa8"
+        "forged\x7f Gr\xc3\xb6\xc3\x9f"
+        "e";  // CSI, U+2028, DEL, UTF-8
+    DrRecord one = fetched("b1", "p1", name, t0);
+    one.backup_url = base64_encode(R"({"id": "b1", "parent_id": null})");
+    one.origin.volume_name = name;
+    DrRecord missing = one;
+    missing.backup_id = "b2";
+    missing.fetch_status = FetchStatus::failed;
+    std::string text = conductor::dr_document({one, missing}, t0, "", name);
+    CHECK(std::all_of(text.begin(), text.end(), [](char c) { return c == '\n' || (c >= 0x20 && c < 0x7f); }));
+    CHECK(text.find("\"web\\u009b31m\\u2028forged\\u007f Gr\\u00f6\\u00dfe\"") != std::string::npos);
+    auto read = conductor::read_dr_document(text);
+    REQUIRE(read.ok());
+    REQUIRE(read->size() == 1);
+    CHECK(read->front().origin.server_name == name);
+    CHECK(read->front().origin.volume_name == name);
 }
 
 TEST_CASE("a records file is read back whole, and a truncated, corrupt or other-format one is refused naming where") {

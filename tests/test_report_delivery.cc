@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 using namespace staffeln;
@@ -239,9 +240,13 @@ TEST_CASE("staffeln report sends through SMTP and purges, and a second run finds
     auto r = run_staffeln({"--config-file", conf, "report", "--format", "json"});
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("project p1 (p1): sent: sent to ops@example.org\n") != std::string::npos);
+    // Printable ASCII on stdout (issue 20): non-ASCII names, C1 controls among them, are \u escapes.
+    CHECK(std::all_of(r.out.begin(), r.out.end(), [](char c) { return c == '\n' || (c >= 0x20 && c < 0x7f); }));
+    CHECK(r.out.find("Gr\\u00f6\\u00dfe-") != std::string::npos);
     auto out = nlohmann::json::parse(r.out);
     REQUIRE(out.size() == 2);
     CHECK(out[0]["delivery"] == "sent");
+    CHECK(out[0]["succeeded"][0]["volume_name"] == "Größe-данные-数据");
     CHECK(out[0]["recipients"] == nlohmann::json::array({"ops@example.org"}));
     CHECK(out[0]["succeeded"][0]["server_name"] == "<script>alert(1)</script>");
     CHECK(out[0]["failed"][0]["reason"] == "Cinder: <quota> exceeded");

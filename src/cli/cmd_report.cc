@@ -70,7 +70,9 @@ std::string document(const std::vector<ProjectReport>& reports, const std::strin
     if (format == "json") {
         auto all = nlohmann::json::array();
         for (const auto& r : reports) all.push_back(report_json(r));
-        return all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        // ensure_ascii: names and reasons from the cloud reach the terminal as \u escapes beyond
+        // ASCII (C1 controls and line separators among them), the same strings to a JSON reader.
+        return all.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
     }
     std::string out;
     for (const auto& r : reports) {

@@ -146,8 +146,10 @@ int run_list(Context& ctx, const ListArgs& args) {
         if (!history) return fail(history.error().message);
         listed.push_back({std::move(server), core::restore_points(*history, restore_policy(*config))});
     }
+    // ensure_ascii: the cloud's names reach the terminal as \u escapes beyond ASCII (C1 controls
+    // and line separators among them), the same strings to a JSON reader.
     if (args.format == "json")
-        fmt::print("{}\n", to_json(listed).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+        fmt::print("{}\n", to_json(listed).dump(2, ' ', true, nlohmann::json::error_handler_t::replace));
     else
         print_text(listed);
     return kExitOk;

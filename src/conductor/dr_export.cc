@@ -68,7 +68,10 @@ std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint ge
             out["not_fetched"].push_back(missing_json(r));
     }
     // Cloud strings are UTF-8 as Cinder checks them; a byte that is not still yields valid JSON.
-    return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+    // ensure_ascii: the document is printable ASCII wherever it is shown (export prints it to
+    // stdout): beyond ASCII, C1 controls and line separators among them, every character is a
+    // \u escape, which reads back as the same string.
+    return out.dump(2, ' ', true, Json::error_handler_t::replace) + "\n";
 }
 
 std::vector<std::string> write_dr_files(const std::filesystem::path& dir, const std::vector<core::DrRecord>& records,
