@@ -382,6 +382,19 @@ TEST_CASE("a 10,000-character project name gives a Subject of bounded length in 
     }
 }
 
+// Issue 20: the subject carried a project name's control characters as they were (encoded, but a
+// mail client decodes them): a line break or an escape code, as the text report no longer does.
+TEST_CASE("control characters in the project name are escaped in the subject as in the text report") {
+    Digest digest;
+    digest.project_id = "p\x1b[2J";
+    digest.project_name =
+        "acme\r\nBcc: x@evil.example \xc2\x9b"
+        "31m";
+    CHECK(subject_for(digest) == "Staffeln backup report: acme\\r\\nBcc: x@evil.example \\u009b31m (p\\x1b[2J)");
+    digest.project_name = std::string(199, 'n') + "\n";  // escaped before the 200-character bound
+    CHECK(subject_for(digest) == "Staffeln backup report: " + std::string(199, 'n') + "\u2026 (p\\x1b[2J)");
+}
+
 TEST_CASE("base64 lines follow RFC 2045") {
     CHECK(base64_lines("") == "");
     CHECK(base64_lines("f") == "Zg==\r\n");

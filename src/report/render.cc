@@ -122,9 +122,12 @@ std::string render(const Digest& digest, const std::string& template_text) {
     return mstch::render(template_text, context);
 }
 
+// Escaped as in the text report (a mail client decodes the encoded words: a line break would
+// show), then bounded, so the bound holds for what is shown.
 std::string subject_for(const Digest& digest) {
-    return fmt::format("Staffeln backup report: {} ({})", shortened(digest.project_name, kSubjectNameChars),
-                       shortened(digest.project_id, kSubjectIdChars));
+    return fmt::format("Staffeln backup report: {} ({})",
+                       shortened(escape_control_chars(digest.project_name), kSubjectNameChars),
+                       shortened(escape_control_chars(digest.project_id), kSubjectIdChars));
 }
 
 nlohmann::json to_json(const Digest& digest) {
