@@ -258,8 +258,9 @@ TEST_CASE("over HTTPS, silent connections do not keep a client waiting") {
     CHECK(api.stop() == 0);
 }
 
-// Issue 20: a bare LF never ended the head, and the request waited for its 408.
-TEST_CASE("bare LF line ends, in the head or in a chunk line, are 400 at once") {
+// Issue 20: a bare LF never ended the head, and the request waited for its 408; a bare CR inside
+// a header line was taken as part of its value.
+TEST_CASE("bare LF line ends and bare CRs, in the head or in a chunk line, are 400 at once") {
     RunningApi api;
     auto head = exchange(api.port(), "GET /v1/health HTTP/1.1\nHost: x\n\n", 3s);
     CHECK(head.status == 400);
@@ -268,6 +269,9 @@ TEST_CASE("bare LF line ends, in the head or in a chunk line, are 400 at once") 
     auto header = exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\n\r\n", 3s);
     CHECK(header.status == 400);
     CHECK(header.closed);
+    auto bare_cr = exchange(api.port(), "GET /v1/health HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n", 3s);
+    CHECK(bare_cr.status == 400);
+    CHECK(bare_cr.closed);
     auto chunk =
         exchange(api.port(),
                  "POST /v1/backup?backup_id=a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 3s);

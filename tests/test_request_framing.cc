@@ -32,6 +32,12 @@ TEST_CASE("a request is whole once its head and its body by Content-Length or ch
     CHECK(state("GET / HTTP/1.1\r\nHost: x\n\r\n") == Framing::bad);
     CHECK(state(chunked + "3\nabc\r\n0\r\n\r\n") == Framing::bad);
     CHECK(state(chunked + "3\r\nabc\n0\r\n\r\n") == Framing::bad);
+    // A bare CR is no line end either, and a recipient must not take it as data (RFC 9112 2.2).
+    CHECK(state("GET / HTTP/1.1\r\nHost: x\rTransfer-Encoding: chunked\r\n\r\n") == Framing::bad);
+    CHECK(state("GET /\r HTTP/1.1\r\n\r\n") == Framing::bad);
+    CHECK(state(chunked + "3\r;x\r\nabc\r\n0\r\n\r\n") == Framing::bad);
+    CHECK(state(chunked + "0\r\nTrailer: a\rb\r\n\r\n") == Framing::bad);
+    CHECK(state(chunked + "3\r\na\rc\r\n0\r\n\r\n") == Framing::complete);  // chunk data is data
     api::FramingLimits roomy{64, 20000, 100};
     CHECK(api::frame_request("GET / HTTP/1.1\r\nX: " + std::string(9000, 'h') + "\r\n\r\n", roomy).state ==
           Framing::header_line_too_long);

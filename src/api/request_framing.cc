@@ -35,7 +35,8 @@ std::optional<std::size_t> parse_number(std::string_view s, int base) {
 }  // namespace
 
 // The line from pos_ without its CRLF, and end: where it ends (or what has come, when partial).
-// Only bytes not looked at before are searched for its LF.
+// Only bytes not looked at before are searched for its LF; a whole line is searched once more
+// for a bare CR.
 RequestFramer::Line RequestFramer::next_line(std::string_view received, std::size_t max, std::string_view& line,
                                              std::size_t& end) {
     auto lf = received.find('\n', std::max(pos_, scanned_));
@@ -45,8 +46,9 @@ RequestFramer::Line RequestFramer::next_line(std::string_view received, std::siz
     }
     end = lf + 1;
     if (end - pos_ > max) return Line::too_long;
-    if (lf == pos_ || received[lf - 1] != '\r') return Line::bare_lf;
+    if (lf == pos_ || received[lf - 1] != '\r') return Line::bare_cr_or_lf;
     line = received.substr(pos_, lf - 1 - pos_);
+    if (line.find('\r') != std::string_view::npos) return Line::bare_cr_or_lf;
     pos_ = scanned_ = end;
     return Line::whole;
 }
@@ -61,7 +63,7 @@ Frame RequestFramer::next(std::string_view received) {
                 auto got = next_line(received, limits_.request_line_bytes, line, end);
                 if (got == Line::partial) return Frame{};
                 if (got == Line::too_long) return Frame{Framing::uri_too_long, 0};
-                if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+                if (got == Line::bare_cr_or_lf) return Frame{Framing::bad, 0};
                 stage_ = Stage::headers;
                 continue;
             }
@@ -96,7 +98,7 @@ std::optional<Frame> RequestFramer::head_line(std::string_view received) {
     if (end > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
     if (got == Line::partial) return Frame{};
     if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
-    if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+    if (got == Line::bare_cr_or_lf) return Frame{Framing::bad, 0};
     if (line.empty()) return end_of_head();
     header(line);
     return std::nullopt;
@@ -160,7 +162,7 @@ std::optional<Frame> RequestFramer::trailer_line(std::string_view received) {
     if (end - trailers_start_ > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
     if (got == Line::partial) return Frame{};
     if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
-    if (got == Line::bare_lf) return Frame{Framing::bad, 0};
+    if (got == Line::bare_cr_or_lf) return Frame{Framing::bad, 0};
     if (line.empty()) return Frame{Framing::complete, pos_};
     return std::nullopt;
 }

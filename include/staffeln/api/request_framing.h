@@ -21,8 +21,11 @@ struct FramingLimits {
     std::size_t header_line_bytes = kHeaderLineBytes;
 };
 
-// bad: malformed, including a line ended by a bare LF (RFC 9112 2.2 lets a recipient refuse it;
-// head and chunk lines are treated alike, so no two parsers can disagree on where a line ends).
+// bad: malformed, including a line ended by a bare LF or holding a bare CR. RFC 9112 2.2: "a
+// recipient MAY recognize a single LF as a line terminator" (it need not: here it is 400 at once,
+// not a wait for a CRLF until 408), and "a recipient of such a bare CR MUST consider that element
+// to be invalid or replace each bare CR with SP". The request line, header lines, chunk lines and
+// trailers are treated alike, so no two parsers (this one, httplib's) disagree on where a line ends.
 enum class Framing {
     incomplete,
     complete,
@@ -51,7 +54,7 @@ public:
 
 private:
     enum class Stage { request_line, headers, fixed_body, chunk_size, chunk_data, trailers };
-    enum class Line { whole, partial, too_long, bare_lf };
+    enum class Line { whole, partial, too_long, bare_cr_or_lf };
     Line next_line(std::string_view received, std::size_t max, std::string_view& line, std::size_t& end);
     std::optional<Frame> head_line(std::string_view received);
     std::optional<Frame> end_of_head();
