@@ -31,10 +31,12 @@ struct ReportPass {
     std::vector<report::ProjectReport> reports;
     std::string not_sent;  // why the pass could not run at all (templates, store); empty when it ran
 
-    // A report that was due and did not go out: --once says so in its exit code.
+    // A report that was due and did not go out, whether sending failed or it was skipped (no
+    // usable address, Keystone could not say): --once says so in its exit code, as `report` does.
     bool failed() const {
-        return !not_sent.empty() || std::any_of(reports.begin(), reports.end(),
-                                                [](const auto& r) { return r.delivery == report::Delivery::failed; });
+        return !not_sent.empty() || std::any_of(reports.begin(), reports.end(), [](const auto& r) {
+            return r.delivery == report::Delivery::failed || r.delivery == report::Delivery::skipped;
+        });
     }
 };
 
