@@ -4,6 +4,7 @@
 #include "staffeln/thread_annotations.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -52,9 +53,23 @@ void set_level(Level level) { g_level = level; }
 bool enabled(Level level) { return level >= g_level.load(); }
 
 Status to_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(errno)));
+    // O_NONBLOCK: opening a FIFO nobody reads would wait for a reader (at start, or in the
+    // conductor's main loop on SIGHUP, where SIGTERM would then go unheard); it fails at once
+    // instead. A FIFO with a reader (/dev/stdout on a pipe) stays usable, and its writes wait
+    // as writes to stderr do.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600);
+    if (fd < 0) {
+        int err = errno;
+        struct stat st {};
+        bool unread_fifo = err == ENXIO && ::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+        return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path,
+                                                     unread_fifo ? "no process reads this FIFO" : std::strerror(err)));
+    }
+    if (int flags = ::fcntl(fd, F_GETFL); flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        int err = errno;
+        ::close(fd);
+        return make_error(ErrorKind::io, fmt::format("cannot open log file {}: {}", path, std::strerror(err)));
+    }
     MutexLock lock(g_mutex);
     if (g_fd != STDERR_FILENO) ::close(g_fd);
     g_fd = fd;

@@ -190,3 +190,35 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     CHECK(std::filesystem::file_size(db) == size);
     CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
 }
+
+TEST_CASE("a FIFO or a device named as the log file or the database is refused at once, never waited on") {
+    using staffeln::testing::kStaffelnBinary;
+    using staffeln::testing::run_process;
+    TempDir dir;
+    auto fifo = dir / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto run = [](const std::vector<std::string>& args) {
+        std::vector<std::string> argv{kStaffelnBinary};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_process(argv, {}, std::chrono::seconds(10));
+    };
+    // Nobody reads the FIFO: opening it to write would wait for a reader, here and on SIGHUP.
+    auto log_conf = dir.write("log.conf", "[DEFAULT]\nlog_file = " + fifo.string() + "\n").string();
+    auto shown = run({"--config-file", log_conf, "config", "show"});
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.err.find("cannot open log file " + fifo.string() + ": no process reads this FIFO; logging to stderr") !=
+          std::string::npos);
+
+    for (const std::string& db : {fifo.string(), std::string("/dev/zero")}) {
+        auto conf = dir.write("db.conf", "[database]\nconnection = sqlite:///" + db + "\n").string();
+        std::string type = db == "/dev/zero" ? "a character device" : "a FIFO";
+        for (const char* command : {"version", "upgrade"}) {
+            CAPTURE(db);
+            CAPTURE(command);
+            auto r = run({"--config-file", conf, "db-manage", command});
+            CHECK(r.exit_code == 1);
+            CHECK(r.err ==
+                  "staffeln db-manage: " + db + ": is " + type + "; only a regular file is read as a database\n");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
+#include "staffeln/store/schema_inspect.h"
 #include "support/temp_dir.h"
 
 #include <SQLiteCpp/Statement.h>
@@ -91,6 +92,27 @@ TEST_CASE("a file that is not SQLite is refused and left byte for byte as it was
                                     "move this one away");
     CHECK(testing::read_file(path) == content);
     CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
+}
+
+TEST_CASE("a FIFO or a device as the database is refused without waiting on it or reading it") {
+    TempDir dir;
+    auto fifo = dir / "staffeln.db";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    for (auto access : {Access::read_write, Access::read_only}) {
+        auto db = Database::open(fifo, access, Create::if_missing);
+        REQUIRE_FALSE(db.ok());
+        CHECK(db.error().kind == ErrorKind::invalid_input);
+        CHECK(db.error().message == fifo.string() + ": is a FIFO; only a regular file is read as a database");
+        auto zero = Database::open("/dev/zero", access, Create::never);
+        REQUIRE_FALSE(zero.ok());
+        CHECK(zero.error().message == "/dev/zero: is a character device; only a regular file is read as a database");
+    }
+    auto version = inspect_schema_version(fifo);
+    REQUIRE_FALSE(version.ok());
+    CHECK(version.error().message == fifo.string() + ": is a FIFO; only a regular file is read as a database");
+    auto zero = inspect_schema_version("/dev/zero");
+    REQUIRE_FALSE(zero.ok());
+    CHECK(zero.error().message == "/dev/zero: is a character device; only a regular file is read as a database");
 }
 
 TEST_CASE("a damaged SQLite file is reported as corrupt, not crashed on") {

@@ -2,16 +2,15 @@
 
 #include "staffeln/store/migrations.h"
 #include "staffeln/store/sqlite_error.h"
+#include "staffeln/regular_file.h"
 
 #include <SQLiteCpp/Transaction.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace staffeln::store {
 namespace {
@@ -21,17 +20,13 @@ namespace fs = std::filesystem;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kSqliteHeader{"SQLite format 3\0", 16};
 
-// Refuses, without touching it, a file that exists but cannot be an SQLite database.
+// Refuses, without touching it, a file that exists but cannot be an SQLite database; a FIFO or a
+// device is refused before SQLite would wait on it or read it.
 Status check_existing_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return make_error(ErrorKind::io,
-                          fmt::format("cannot read database {}: {}", path.string(), std::strerror(errno)));
-    std::array<char, 16> header{};
-    in.read(header.data(), header.size());
-    auto got = static_cast<std::size_t>(in.gcount());
-    if (got == 0) return {};
-    if (got < header.size() || std::string_view(header.data(), header.size()) != kSqliteHeader)
+    auto header = read_regular_file_start(path, "database", kSqliteHeader.size());
+    if (!header) return header.error();
+    if (header->empty()) return {};
+    if (*header != kSqliteHeader)
         return make_error(ErrorKind::corrupt,
                           fmt::format("{} is not an SQLite database (its header is not SQLite's); staffeln left it "
                                       "untouched: point [database] connection at another file or move this one away",

@@ -1,6 +1,7 @@
 #include "staffeln/store/schema_inspect.h"
 
 #include "staffeln/store/database.h"
+#include "staffeln/regular_file.h"
 
 #include <fmt/format.h>
 
@@ -25,6 +26,9 @@ std::string immutable_uri(const fs::path& path) {
 }  // namespace
 
 Result<int> inspect_schema_version(const fs::path& path) {
+    // A FIFO or a device is refused before SQLite would wait on it or read it.
+    if (auto start = read_regular_file_start(path, "database", 0); !start && start.error().kind != ErrorKind::not_found)
+        return start.error();
     std::error_code ec;
     // A writer's -wal and -shm are there already: an ordinary read-only open adds nothing.
     if (!fs::exists(path, ec) || fs::exists(path.string() + "-wal", ec)) {
