@@ -20,6 +20,7 @@ set(STAFFELN_CORE_SOURCES
   src/duration.cc
   src/email_address.cc
   src/result.cc
+  src/url_password.cc
 )
 set(STAFFELN_SUPPORT_SOURCES
   src/failpoint.cc

@@ -222,3 +222,23 @@ TEST_CASE("a FIFO or a device named as the log file or the database is refused a
         }
     }
 }
+
+TEST_CASE("a user and password in the cloud's auth URL are masked where the conductor names the cloud") {
+    TempDir dir;
+    auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + (dir / "staffeln.db").string() +
+                                               "\n[openstack]\nretry_timeout = 1\n")
+                    .string();
+    REQUIRE(run_staffeln({"--config-file", conf, "db-manage", "upgrade"}).exit_code == 0);
+    // Port 1 on loopback refuses at once: authentication fails and the conductor says where.
+    std::map<std::string, std::string> env{{"OS_AUTH_URL", "http://admin:hunter2@127.0.0.1:1/identity/v3"},
+                                           {"OS_USERNAME", "admin"},
+                                           {"OS_PASSWORD", "admin-secret"},
+                                           {"OS_PROJECT_NAME", "admin"},
+                                           {"OS_USER_DOMAIN_NAME", "Default"},
+                                           {"OS_PROJECT_DOMAIN_NAME", "Default"}};
+    auto r = run_staffeln({"--config-file", conf, "conductor", "--once"}, env);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("cannot authenticate at http://admin:***@127.0.0.1:1/identity/v3 (") != std::string::npos);
+    CHECK(r.err.find("hunter2") == std::string::npos);
+    CHECK(r.out.find("hunter2") == std::string::npos);
+}

@@ -551,21 +551,22 @@ TEST_CASE("staffeln conductor --once exits non-zero when a due report could not 
     CHECK(rig.tasks().size() == 4);
 }
 
-// A due report skipped for want of a usable address did not go out either: --once says so, as
-// `staffeln report` does (issue 20).
+// A due report skipped for want of an address (here Keystone cannot say who the project's members
+// are) did not go out either: --once says so, as `staffeln report` does (issue 20).
 TEST_CASE("staffeln conductor --once exits non-zero when a due report was skipped") {
     ConductorRig rig;
     auto conf = rig.write_conf();
     std::ofstream(conf, std::ios::app) << fmt::format(
-        "[notification]\nreceiver = ops at example.org\nsender_email = staffeln@example.org\n"
+        "[notification]\nsender_email = staffeln@example.org\n"
         "smtp_server_domain = 127.0.0.1\nsmtp_server_port = {}\n",
         staffeln::testing::free_port());
+    rig.fault({{"method", "GET"}, {"path_prefix", "/identity/v3/role_assignments"}, {"status", 403}});
     auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
     INFO(run.out, run.err);
     CHECK(run.exit_code == 1);
     CHECK(run.out.find("backup cycle: 4 started, 4 succeeded, 0 failed") != std::string::npos);
     CHECK(run.out.find(std::string("report for project ") + d::kDemoProject +
-                       " (demo): skipped: [notification] receiver 'ops at example.org' is not an e-mail address") !=
+                       " (demo): skipped: cannot read the e-mail addresses of the project's members") !=
           std::string::npos);
     CHECK(rig.tasks().size() == 4);
 }

@@ -3,6 +3,7 @@
 #include "staffeln/config/options.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
+#include "staffeln/url_password.h"
 
 #include <doctest/doctest.h>
 
@@ -245,7 +246,7 @@ TEST_CASE("a line that cannot be read is not quoted, and control characters in m
         }
 }
 
-TEST_CASE("semantic errors name file, line and option: TLS without its files, a lock backend, a sender address") {
+TEST_CASE("semantic errors name file, line and option: TLS without its files, a lock backend, mail addresses") {
     struct Row {
         const char* text;
         const char* expected;
@@ -263,6 +264,13 @@ TEST_CASE("semantic errors name file, line and option: TLS without its files, a 
         {"[notification]\nsender_email = staffeln at example.org\n",
          ":2: [notification] sender_email = staffeln at example.org: not an e-mail address (expected local@domain, "
          "printable ASCII without spaces, quotes or brackets, a local part of at most 64 characters and 254 in all)"},
+        {"[notification]\nreceiver = ops@example.org, backup team\n",
+         ":2: [notification] receiver = ops@example.org, backup team: 'backup team' is not an e-mail address "
+         "(expected local@domain, printable ASCII without spaces, quotes or brackets, a local part of at most 64 "
+         "characters and 254 in all)"},
+        {"[notification]\nproject_receiver_domain = @example.org\n",
+         ":2: [notification] project_receiver_domain = @example.org: not a mail domain (expected e.g. example.org: "
+         "printable ASCII without '@', spaces, quotes or brackets)"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.text);
@@ -275,7 +283,8 @@ TEST_CASE("semantic errors name file, line and option: TLS without its files, a 
     CHECK(load_text(dir,
                     "[api]\nenabled_ssl = true\nssl_cert_file = /c.pem\nssl_key_file = /k.pem\n"
                     "[coordination]\nbackend_url = etcd3+https://h:2379?timeout=5\n"
-                    "[notification]\nsender_email = staffeln@example.org\n")
+                    "[notification]\nsender_email = staffeln@example.org\n"
+                    "receiver = ops@example.org, 'backup@example.org'\nproject_receiver_domain = example.org\n")
               .ok());
 }
 
@@ -377,11 +386,53 @@ TEST_CASE("the effective configuration is shown with secrets masked") {
     CHECK(shown.find("sender_pwd = ***\n") != std::string::npos);
     CHECK(shown.find("connection = sqlite:////srv/staffeln/staffeln.db\n") != std::string::npos);
     CHECK(shown.find("[conductor]\nbackup_workers = 1\n") != std::string::npos);
-    CHECK(mask_url_password("mysql://root:pw@db:3306/x") == "mysql://root:***@db:3306/x");
-    CHECK(mask_url_password("sqlite:////a/b.db") == "sqlite:////a/b.db");
-    CHECK(mask_url_password("etcd3+http://user:p@ss@etcd:2379?timeout=5") ==
-          "etcd3+http://user:***@etcd:2379?timeout=5");
-    CHECK(mask_url_password("etcd3+http://etcd:2379/?ca_cert=/a@b:c") == "etcd3+http://etcd:2379/?ca_cert=/a@b:c");
+    CHECK(redact_url("mysql://root:pw@db:3306/x") == "mysql://root:***@db:3306/x");
+    CHECK(redact_url("sqlite:////a/b.db") == "sqlite:////a/b.db");
+    CHECK(redact_url("etcd3+http://user:p@ss@etcd:2379?timeout=5") == "etcd3+http://user:***@etcd:2379?timeout=5");
+    CHECK(redact_url("etcd3+http://etcd:2379/?ca_cert=/a") == "etcd3+http://etcd:2379/?ca_cert=/a");
+}
+
+TEST_CASE("a URL's password is masked whole even when it holds '/', '?', '#' or '@' unencoded") {
+    for (const char* url :
+         {"mysql://root:pa/ss@db/x", "mysql://root:pa?ss@db/x", "mysql://root:pa#ss@db/x", "mysql://root:p@/s?s#@db/x"})
+        CHECK(redact_url(url) == "mysql://root:***@db/x");
+    CHECK(redact_url("mysql://:pw@db/x") == "mysql://:***@db/x");
+    CHECK(redact_url("mysql://root@db/x") == "mysql://root@db/x");
+    CHECK(redact_url("etcd3+http://etcd:2379,etcd2:2379") == "etcd3+http://etcd:2379,etcd2:2379");
+    // An '@' after a colon anywhere is taken as a password's end: masking too much beats showing one.
+    CHECK(redact_url("etcd3+https://etcd:2379/?ca_cert=/a@b") == "etcd3+https://etcd:***@b");
+
+    TempDir dir;
+    struct Row {
+        const char* text;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {"[database]\nconnection = mysql://root:pa/ss@db/x\n",
+         ":2: [database] connection = mysql://root:***@db/x: unsupported database URL (mysql): staffeln keeps its "
+         "state in an embedded SQLite file; use sqlite:////var/lib/staffeln/staffeln.db (four slashes for an "
+         "absolute path)"},
+        {"[coordination]\nbackend_url = etcd3+http://root:pa?ss@etcd:2379\n",
+         ":2: [coordination] backend_url = etcd3+http://root:***@etcd:2379: a user and password in the URL are not "
+         "supported (staffeln does not log in to etcd)"},
+        {"[coordination]\nbackend_url = etcd3+http://root:pa/ss@etcd:2379\n",
+         ":2: [coordination] backend_url = etcd3+http://root:***@etcd:2379: a user and password in the URL are not "
+         "supported (staffeln does not log in to etcd)"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        auto loaded = load_text(dir, row.text);
+        REQUIRE(loaded.errors.size() == 1);
+        CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() + row.expected);
+        CHECK(loaded.errors[0].find(":pa") == std::string::npos);
+        CHECK(loaded.errors[0].find("ss@") == std::string::npos);
+    }
+    Config config;
+    config.database.connection = "mysql://root:pa/ss@db/x";
+    config.coordination.backend_url = "etcd3+http://root:pa?ss@etcd:2379";
+    auto shown = show_config(config);
+    CHECK(shown.find("connection = mysql://root:***@db/x\n") != std::string::npos);
+    CHECK(shown.find("backend_url = etcd3+http://root:***@etcd:2379\n") != std::string::npos);
 }
 
 TEST_CASE("a password in [coordination] backend_url is masked wherever the URL is shown") {

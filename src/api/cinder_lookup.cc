@@ -1,5 +1,7 @@
 #include "staffeln/api/cinder_lookup.h"
 
+#include "staffeln/url_password.h"
+
 #include <fmt/format.h>
 
 namespace staffeln::api {
@@ -15,7 +17,7 @@ openstack::RetryPolicy no_retries() {
 
 CinderLookup::CinderLookup(const openstack::Credentials& credentials, const LookupLimits& limits)
     : limits_(limits),
-      describe_(fmt::format("{} ({})", credentials.auth_url, credentials.source)),
+      describe_(fmt::format("{} ({})", redact_url(credentials.auth_url), credentials.source)),
       cloud_(credentials, no_retries(), limits.connect_timeout, limits.request_timeout),
       cache_(limits.cache_entries) {}
 

@@ -12,6 +12,7 @@
 #include "staffeln/report/reporter.h"
 #include "staffeln/store/dr_record_store.h"
 #include "staffeln/text_safety.h"
+#include "staffeln/url_password.h"
 
 #include <fmt/format.h>
 
@@ -329,8 +330,8 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
     const auto& credentials = connection->credentials;
     auto& cloud = *connection->cloud;
     if (auto project = cloud.session().own_project_id(); !project) {
-        print_line(stderr, fmt::format("staffeln conductor: cannot authenticate at {} ({}): {}", credentials.auth_url,
-                                       credentials.source, project.error().message));
+        print_line(stderr, fmt::format("staffeln conductor: cannot authenticate at {} ({}): {}",
+                                       redact_url(credentials.auth_url), credentials.source, project.error().message));
         return 1;
     }
     auto locks =
@@ -339,7 +340,7 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
         print_line(stderr, fmt::format("staffeln conductor: {}", locks.error().message));
         return 1;
     }
-    log::info(kLog, "started: cloud {} ({}), store {}, {}", credentials.auth_url, credentials.source,
+    log::info(kLog, "started: cloud {} ({}), store {}, {}", redact_url(credentials.auth_url), credentials.source,
               config.database.path.string(), (*locks)->describe());
     Daemon daemon(std::move(config), options, cloud, *db, **locks, stop);
     if (options.once || options.dry_run) return daemon.once();

@@ -6,6 +6,7 @@
 #include "staffeln/duration.h"
 #include "staffeln/text_safety.h"
 #include "staffeln/regular_file.h"
+#include "staffeln/url_password.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,7 +15,6 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <sstream>
 
 namespace staffeln::config {
 namespace {
@@ -24,20 +24,6 @@ namespace fs = std::filesystem;
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
-}
-
-std::vector<std::string> split_list(const std::string& value) {
-    std::vector<std::string> items;
-    std::stringstream in(value);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        item.erase(0, item.find_first_not_of(" \t\n"));
-        item.erase(item.find_last_not_of(" \t\n") + 1);
-        if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'') && item.back() == item.front())
-            item = item.substr(1, item.size() - 2);
-        if (!item.empty()) items.push_back(item);
-    }
-    return items;
 }
 
 // The allowed range as the error states it: "an integer from 1 to 600", "a duration of at most 1y".
@@ -86,7 +72,7 @@ std::string assign(const Option& option, const std::string& value, Config& confi
             return {};
         }
         std::string operator()(std::vector<std::string>& (*field)(Config&)) const {
-            field(config) = split_list(value);
+            field(config) = parse_list(value);
             return {};
         }
         std::string operator()(std::chrono::seconds& (*field)(Config&)) const {
@@ -113,7 +99,7 @@ std::string shown_value(const Option& option, const std::string& value) {
         case Secrecy::whole:
             return value.empty() ? value : "***";
         case Secrecy::url_auth:
-            return mask_url_password(value);
+            return redact_url(value);
     }
     return value;
 }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
 namespace staffeln::config {
 namespace {
 
@@ -22,6 +24,20 @@ std::string unquote(std::string_view v) {
 }
 
 }  // namespace
+
+std::vector<std::string> parse_list(const std::string& value) {
+    std::vector<std::string> items;
+    std::stringstream in(value);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        item.erase(0, item.find_first_not_of(" \t\n"));
+        item.erase(item.find_last_not_of(" \t\n") + 1);
+        if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'') && item.back() == item.front())
+            item = item.substr(1, item.size() - 2);
+        if (!item.empty()) items.push_back(item);
+    }
+    return items;
+}
 
 IniFile parse_ini(std::string_view text) {
     IniFile out;

@@ -1,6 +1,7 @@
 #include "staffeln/config/options.h"
 
 #include "staffeln/config/database_url.h"
+#include "staffeln/config/ini_file.h"
 #include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/coordination/backend_url.h"
@@ -53,6 +54,21 @@ std::string check_sender_email(const std::string& value) {
     if (value.empty() || is_plain_address(value)) return {};
     return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets, "
            "a local part of at most 64 characters and 254 in all)";
+}
+
+std::string check_receivers(const std::string& value) {
+    for (const auto& address : parse_list(value))
+        if (!is_plain_address(address))
+            return "'" + address +
+                   "' is not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or "
+                   "brackets, a local part of at most 64 characters and 254 in all)";
+    return {};
+}
+
+// Reports go to PROJECT@domain: the domain is checked with a stand-in for the project's name.
+std::string check_mail_domain(const std::string& value) {
+    if (value.empty() || (value.find('@') == std::string::npos && is_plain_address("project@" + value))) return {};
+    return "not a mail domain (expected e.g. example.org: printable ASCII without '@', spaces, quotes or brackets)";
 }
 
 std::string check_absolute_dir(const std::string& value) {
@@ -155,8 +171,22 @@ const std::array kOptions{
     Option{"api", "ssl_key_file", FIELD(std::string, api.ssl_key_file)},
     Option{"api", "ca_file", FIELD(std::string, api.ca_file)},
 
-    Option{"notification", "receiver", FIELD(std::vector<std::string>, notification.receiver)},
-    Option{"notification", "project_receiver_domain", FIELD(std::string, notification.project_receiver_domain)},
+    Option{"notification",
+           "receiver",
+           FIELD(std::vector<std::string>, notification.receiver),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_receivers},
+    Option{"notification",
+           "project_receiver_domain",
+           FIELD(std::string, notification.project_receiver_domain),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_mail_domain},
     Option{"notification",
            "sender_email",
            FIELD(std::string, notification.sender_email),
@@ -197,19 +227,6 @@ const std::array kOptions{
 }  // namespace
 
 std::span<const Option> options() { return kOptions; }
-
-std::string mask_url_password(const std::string& url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string::npos) return url;
-    auto start = scheme + 3;
-    // The userinfo ends at the authority's last '@': a password may hold an '@' of its own.
-    auto authority = std::string_view(url).substr(start, url.find_first_of("/?#", start) - start);
-    auto at = authority.rfind('@');
-    if (at == std::string_view::npos) return url;
-    auto colon = authority.find(':');
-    if (colon == std::string_view::npos || colon > at) return url;
-    return url.substr(0, start + colon + 1) + "***" + url.substr(start + at);
-}
 
 const Option* find_option(std::string_view section, std::string_view name) {
     for (const auto& option : kOptions)

@@ -87,7 +87,9 @@ Result<EtcdSettings> parse_etcd_url(const std::string& url) {
     std::string_view hosts = rest.substr(0, query_at);
     if (!hosts.empty() && hosts.back() == '/') hosts.remove_suffix(1);
     if (hosts.empty()) return bad("no HOST:PORT");
-    if (hosts.find('@') != std::string_view::npos)
+    // Anywhere: a password may hold '/' or '?' unencoded and so reach past the host part (an
+    // '@' in an option's value is written %40).
+    if (rest.find('@') != std::string_view::npos)
         return bad("a user and password in the URL are not supported (staffeln does not log in to etcd)");
 
     std::map<std::string, std::string> options;

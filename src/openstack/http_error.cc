@@ -1,5 +1,7 @@
 #include "staffeln/openstack/http_error.h"
 
+#include "staffeln/url_password.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -52,8 +54,9 @@ std::string fault_message(const std::string& body) {
 
 Error error_from_response(const HttpRequest& request, const HttpResponse& response) {
     const std::string message = fault_message(response.body);
-    Error error = make_error(kind_for(response.status, message),
-                             fmt::format("{} {}: HTTP {}: {}", request.method, request.url, response.status, message));
+    Error error = make_error(
+        kind_for(response.status, message),
+        fmt::format("{} {}: HTTP {}: {}", request.method, redact_url(request.url), response.status, message));
     error.http_status = response.status;
     error.request_id = response.header("x-openstack-request-id");
     return error;

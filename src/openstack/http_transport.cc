@@ -1,5 +1,7 @@
 #include "staffeln/openstack/http_transport.h"
 
+#include "staffeln/url_password.h"
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -66,7 +68,7 @@ CURL* thread_handle() {
 // The one place where libcurl's codes become staffeln errors.
 Error error_from_curl(CURLcode code, const HttpRequest& request, const TransportOptions& options, const char* detail,
                       bool request_sent) {
-    const std::string where = fmt::format("{} {}", request.method, request.url);
+    const std::string where = fmt::format("{} {}", request.method, redact_url(request.url));
     const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
     Error error;
     switch (code) {
@@ -175,7 +177,7 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request) const {
     const CURLcode code = curl_easy_perform(curl);
     if (sink.too_large)
         return make_error(ErrorKind::invalid_input, fmt::format("{} {}: response larger than {} bytes", request.method,
-                                                                request.url, max_response_bytes));
+                                                                redact_url(request.url), max_response_bytes));
     if (code != CURLE_OK) {
         long sent_bytes = 0;
         curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent_bytes);

@@ -2,6 +2,7 @@
 
 #include "staffeln/log.h"
 #include "staffeln/openstack/http_error.h"
+#include "staffeln/url_password.h"
 
 #include <random>
 #include <thread>
@@ -105,8 +106,8 @@ Result<HttpResponse> Session::send(const HttpRequest& request, Idempotency idemp
             if (!result) result.error().maybe_applied = may_have_been_applied(outcome, idempotency);
             return result;
         }
-        log::warning("openstack", "{} {}: {}; attempt {} failed, retrying in {} ms", request.method, request.url,
-                     describe(result), failures, delay->count());
+        log::warning("openstack", "{} {}: {}; attempt {} failed, retrying in {} ms", request.method,
+                     redact_url(request.url), describe(result), failures, delay->count());
         std::this_thread::sleep_for(*delay);
     }
 }
@@ -217,7 +218,8 @@ Result<std::optional<Microversion>> Session::discover(Service service) {
     auto range = parse_version_document(response->body, service == Service::compute ? "v2.1" : "v3");
     if (response->status >= 400 || !range) {
         log::warning("openstack", "{}: no usable version document at {} ({}); using the base API without microversions",
-                     service_name(service), request.url, range ? describe(response) : range.error().message);
+                     service_name(service), redact_url(request.url),
+                     range ? describe(response) : range.error().message);
         return std::optional<Microversion>();
     }
     auto chosen = choose_microversion(*range, wanted);

@@ -24,5 +24,8 @@ struct IniFile {
 };
 
 IniFile parse_ini(std::string_view text);
+// A list value: comma-separated items, each trimmed and unwrapped of one pair of quotes;
+// empty items are dropped.
+std::vector<std::string> parse_list(const std::string& value);
 
 }  // namespace staffeln::config

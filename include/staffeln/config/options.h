@@ -20,12 +20,8 @@ using Target = std::variant<Ignored, bool& (*)(Config&), std::int64_t& (*)(Confi
 enum class Secrecy {
     none,
     whole,     // passwords: never shown
-    url_auth,  // URLs: shown with the password part masked
+    url_auth,  // URLs: shown with the password part masked (log::redact_url)
 };
-
-// "mysql://root:pw@host/db" -> "mysql://root:***@host/db", "etcd3+http://u:p@w@h:2379" ->
-// "etcd3+http://u:***@h:2379"; other text unchanged.
-std::string mask_url_password(const std::string& url);
 
 struct Option {
     std::string_view section;
