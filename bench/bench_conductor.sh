@@ -5,7 +5,9 @@
 # time, peak RSS, requests/s, the lag after Cinder's last backup, and upstream's modelled count.
 # Usage: bench/bench_conductor.sh [build dir] (default: build).
 # SIZES, WORKERS (backup_workers), LATENCY_MS, CREATE_SECONDS (backup_create_seconds),
-# BACKUPS_PER_VOLUME (existing backups), SIM_THREADS change the set-up.
+# BACKUPS_PER_VOLUME (existing backups), SIM_THREADS change the set-up. MODE=snapshot runs the
+# cycle with [conductor] backup_mode = snapshot and adds the spread of each server's snapshot
+# times to the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -17,6 +19,8 @@ latency_ms=${LATENCY_MS:-5}
 create_seconds=${CREATE_SECONDS:-5}
 backups_per_volume=${BACKUPS_PER_VOLUME:-1}
 sim_threads=${SIM_THREADS:-64}
+mode=${MODE:-volume}
+[[ "$mode" == volume || "$mode" == snapshot ]] || { echo "MODE must be volume or snapshot, not '$mode'" >&2; exit 2; }
 projects=100
 
 work=$(mktemp -d /tmp/staffeln-bench-conductor-XXXXXX)
@@ -37,7 +41,8 @@ run_size() {
   local servers=$1 dir="$work/$1"
   mkdir -p "$dir"
   cat >"$dir/scenario.json" <<JSON
-{"settings": {"backup_create_seconds": $create_seconds, "backup_delete_seconds": 1, "token_lifetime_seconds": 7200},
+{"settings": {"backup_create_seconds": $create_seconds, "backup_delete_seconds": 1, "token_lifetime_seconds": 7200,
+              "snapshot_create_seconds": 1, "snapshot_delete_seconds": 600},
  "generate": {"projects": $projects, "servers_per_project": $((servers / projects)), "volumes_per_server": 2,
               "backups_per_volume": $backups_per_volume, "full_every": 7, "backup_interval_hours": 24}}
 JSON
@@ -58,6 +63,7 @@ retention_metadata_key = __staffeln_retention
 backup_workers = $workers
 rotation_workers = $workers
 backup_cycle_timeout = 10min
+backup_mode = $mode
 [database]
 connection = sqlite:///$dir/staffeln.db
 CONF
@@ -77,11 +83,13 @@ CONF
   sim DELETE faults >/dev/null
   sim GET "backups?limit=1" >"$dir/newest.json"
   sim GET state >"$dir/state-after.json"
+  # Deleted snapshots stay `deleting` for snapshot_delete_seconds: their creation times are still here.
+  sim GET snapshots >"$dir/snapshots.json"
   stop_simcloud
   grep -E "^(backup cycle|retention):" "$dir/conductor.out" | sed "s/^/size $servers: /" >&2 || true
 }
 
 for size in $sizes; do run_size "$size"; done
-/usr/bin/python3 bench/conductor_cycle.py table "$work" "$projects" "$create_seconds" $sizes
-echo "backup_workers = $workers, $latency_ms ms per request, backups finish $create_seconds s after their create," \
+/usr/bin/python3 bench/conductor_cycle.py table "$work" "$projects" "$create_seconds" "$mode" $sizes
+echo "backup_mode = $mode, backup_workers = $workers, $latency_ms ms per request, backups finish $create_seconds s after their create," \
      "$backups_per_volume existing backup(s) per volume; load average $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"

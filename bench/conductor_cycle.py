@@ -3,12 +3,16 @@
 
 run OUT.json CMD...: runs CMD, writes its start and end (epoch seconds), wall time, exit code
 and peak RSS (wait4's ru_maxrss, KiB) to OUT.json.
-table DIR PROJECTS CREATE_SECONDS SIZE...: prints the table from the files run_size left in DIR/SIZE.
+table DIR PROJECTS CREATE_SECONDS MODE SIZE...: prints the table from the files run_size left in
+DIR/SIZE; MODE snapshot adds the snapshot requests to the bound and the spread of each server's
+snapshot times.
 """
 import datetime
 import json
 import math
 import os
+import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -59,7 +63,21 @@ def kind(key):
     return f"{method} {path}"
 
 
-def table(work, projects, create_seconds, sizes):
+def snapshot_spreads_ms(d):
+    """Per server, max - min of the creation times of its volumes' snapshots this cycle, in ms.
+    The store's tasks say which server each volume was backed up for."""
+    db = sqlite3.connect(os.path.join(d, "staffeln.db"))
+    server_of = dict(db.execute("SELECT volume_id, server_id FROM tasks"))
+    db.close()
+    times = {}
+    for snap in load(os.path.join(d, "snapshots.json"))["snapshots"]:
+        server = server_of.get(snap["volume_id"])
+        if server is not None:
+            times.setdefault(server, []).append(snap["created_at_micros"])
+    return [(max(t) - min(t)) / 1000 for t in times.values() if len(t) > 1]
+
+
+def table(work, projects, create_seconds, mode, sizes):
     rows = {}
     for size in sizes:
         d = os.path.join(work, str(size))
@@ -70,6 +88,9 @@ def table(work, projects, create_seconds, sizes):
         servers, volumes, existing = before["servers"], before["volumes"], before["backups"]
         # Each new backup: its create and its export record (disaster recovery).
         bound = pages(servers) + pages(volumes) + pages(existing) + volumes + volumes + servers
+        if mode == "snapshot":
+            # A snapshot create and delete per volume, and one listing that finds them all available.
+            bound += volumes + volumes + pages(volumes)
         lag = cycle_lag = None
         if newest and epoch(newest[0]["created_at"]) >= math.floor(run_info["start"]):
             cinder_done = epoch(newest[0]["created_at"]) + create_seconds
@@ -78,12 +99,13 @@ def table(work, projects, create_seconds, sizes):
             cycle_lag = None if cycle_end is None else cycle_end - cinder_done
         polls = max(1, math.ceil(create_seconds / 60))
         upstream = projects + volumes + volumes + volumes * polls
+        spreads = snapshot_spreads_ms(d) if mode == "snapshot" else []
         rows[size] = dict(run=run_info, counters=counters, servers=servers, volumes=volumes, existing=existing,
-                          bound=bound, lag=lag, cycle_lag=cycle_lag, upstream=upstream, polls=polls)
+                          bound=bound, lag=lag, cycle_lag=cycle_lag, upstream=upstream, polls=polls, spreads=spreads)
 
     width = 44
     line = lambda label, cells: print(f"{label:<{width}}" + "".join(f"{c:>14}" for c in cells))
-    line("servers (2 volumes each, 100 projects)", [f"{s:,}" for s in sizes])
+    line(f"servers (2 volumes each, 100 projects), {mode} mode", [f"{s:,}" for s in sizes])
     kinds = sorted({kind(k) for r in rows.values() for k in r["counters"]["requests"]})
     for k in kinds:
         counts = []
@@ -102,14 +124,23 @@ def table(work, projects, create_seconds, sizes):
     line("exit (+ retention, reports) after it, s",
          ["n/a" if rows[s]["lag"] is None else f"{rows[s]['lag']:.1f}" for s in sizes])
     line("exit code of conductor --once", [str(rows[s]["run"]["rc"]) for s in sizes])
+    if mode == "snapshot":
+        line("servers whose snapshots were all made", [f"{len(rows[s]['spreads']):,}" for s in sizes])
+        p99 = lambda v: statistics.quantiles(v, n=100)[98] if len(v) > 1 else v[0]
+        for label, stat in (("median", statistics.median), ("99th percentile", p99), ("max", max)):
+            line(f"  snapshot time spread per server, {label}, ms",
+                 [f"{stat(rows[s]['spreads']):.1f}" if rows[s]["spreads"] else "n/a" for s in sizes])
     line("upstream Staffeln, MODEL (not measured)", [f"{rows[s]['upstream']:,}" for s in sizes])
     print()
+    snapshot_terms = (" + volumes (snapshot creates) + volumes (snapshot deletes) "
+                      f"+ ceil(volumes/{PAGE}) (a listing that finds them available)") if mode == "snapshot" else ""
     print(f"lower bound = ceil(servers/{PAGE}) + ceil(volumes/{PAGE}) + ceil(existing backups/{PAGE}) "
-          "+ volumes (creates) + volumes (export records) + servers (metadata updates)")
+          f"+ volumes (creates) + volumes (export records) + servers (metadata updates){snapshot_terms}")
     for s in sizes:
         r = rows[s]
+        extra = f" + {r['volumes']:,} + {r['volumes']:,} + {pages(r['volumes'])}" if mode == "snapshot" else ""
         print(f"  {s:,} servers: {pages(r['servers'])} + {pages(r['volumes'])} + {pages(r['existing'])} "
-              f"+ {r['volumes']:,} + {r['volumes']:,} + {r['servers']:,} = {r['bound']:,}")
+              f"+ {r['volumes']:,} + {r['volumes']:,} + {r['servers']:,}{extra} = {r['bound']:,}")
     print(f"upstream model = projects (a server listing each) + volumes (a GET each) + volumes (creates) "
           f"+ volumes x {rows[sizes[0]]['polls']} (a download of the project's backup list per in-progress "
           f"backup per 60 s poll, backups finishing within {create_seconds} s)")
@@ -120,8 +151,8 @@ def table(work, projects, create_seconds, sizes):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "run":
         run(argv[2], argv[3:])
-    elif len(argv) >= 5 and argv[1] == "table":
-        table(argv[2], int(argv[3]), float(argv[4]), [int(s) for s in argv[5:]])
+    elif len(argv) >= 6 and argv[1] == "table":
+        table(argv[2], int(argv[3]), float(argv[4]), argv[5], [int(s) for s in argv[6:]])
     else:
         sys.exit(__doc__)
 
