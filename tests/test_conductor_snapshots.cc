@@ -173,3 +173,30 @@ TEST_CASE("a server's metadata puts it alone in snapshot mode, and a user's snap
     CHECK(left[0]["id"] == "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b");
     CHECK(left[0]["status"] == "available");
 }
+
+TEST_CASE("a snapshot that ends in error falls back to a backup straight from the volume, and is deleted") {
+    json s = snapshot_scenario();
+    s["settings"]["snapshot_error_rate"] = 1.0;
+    ConductorRig rig(s);
+    in_snapshot_mode(rig);
+    auto result = rig.backup_cycle();
+    REQUIRE_MESSAGE(result.outcome.succeeded == 5, all_of(result.outcome.problems));
+    CHECK_MESSAGE(result.outcome.problems.empty(), all_of(result.outcome.problems));
+    REQUIRE(result.outcome.warnings.size() == 5);
+    for (const auto& line : result.outcome.warnings) {
+        CHECK(line.find("snapshot ") != std::string::npos);
+        CHECK(line.find(" is error; backed up straight from the volume") != std::string::npos);
+    }
+    for (const auto& volume : kWebVolumes) {
+        auto backups = rig.staffeln_backups(volume);
+        REQUIRE(backups.size() == 1);
+        CHECK(backups[0]["status"] == "available");
+        CHECK(backups[0]["snapshot_id"].is_null());
+    }
+    for (const auto& task : rig.tasks()) {
+        CHECK(task.status == core::TaskStatus::succeeded);
+        CHECK(task.last_error.find("backed up straight from the volume") != std::string::npos);
+    }
+    rig.settle();
+    CHECK(live_snapshots(rig).empty());  // the error snapshots, staffeln's, were deleted in the cycle
+}

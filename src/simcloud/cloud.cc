@@ -188,7 +188,11 @@ void Cloud::advance_snapshots(Micros now, bool all) {
         if (s.due == 0 || (!all && s.due > now)) continue;
         s.due = 0;
         s.updated = now;
-        if (s.status == "creating") s.status = "available";
+        if (s.status != "creating") continue;
+        std::uniform_real_distribution<double> chance(0.0, 1.0);
+        // A driver failure: Cinder sets the snapshot to error, and it stays until deleted.
+        bool failed = settings.snapshot_error_rate > 0 && chance(random) < settings.snapshot_error_rate;
+        s.status = failed ? "error" : "available";
     }
     std::erase_if(snapshots, [&](const Snapshot& s) {
         if (s.status != "deleting" || s.due != 0) return false;

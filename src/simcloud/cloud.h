@@ -29,8 +29,9 @@ struct Settings {
     double backup_delete_s = 1;    // deleting -> gone
     double backup_error_rate = 0;  // share of creates that end in error
     std::string backup_fail_reason = "Simulated backup failure";
-    double snapshot_create_s = 1;  // creating -> available
-    double snapshot_delete_s = 1;  // deleting -> gone
+    double snapshot_create_s = 1;    // creating -> available (or error)
+    double snapshot_error_rate = 0;  // share of snapshots that end in error
+    double snapshot_delete_s = 1;    // deleting -> gone
 };
 
 struct Quota {  // limits; -1 is unlimited, as in Cinder

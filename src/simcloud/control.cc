@@ -150,7 +150,7 @@ json settings_json(const Settings& s) {
     return {{"backup_create_seconds", s.backup_create_s},     {"backup_delete_seconds", s.backup_delete_s},
             {"backup_error_rate", s.backup_error_rate},       {"backup_fail_reason", s.backup_fail_reason},
             {"snapshot_create_seconds", s.snapshot_create_s}, {"snapshot_delete_seconds", s.snapshot_delete_s},
-            {"token_lifetime_seconds", s.token_lifetime_s}};
+            {"snapshot_error_rate", s.snapshot_error_rate},   {"token_lifetime_seconds", s.token_lifetime_s}};
 }
 
 Reply update_settings(Cloud& cloud, const json& body) {
@@ -170,6 +170,8 @@ Reply update_settings(Cloud& cloud, const json& body) {
                 s.snapshot_create_s = v.get<double>();
             else if (k == "snapshot_delete_seconds")
                 s.snapshot_delete_s = v.get<double>();
+            else if (k == "snapshot_error_rate")
+                s.snapshot_error_rate = v.get<double>();
             else if (k == "token_lifetime_seconds")
                 s.token_lifetime_s = v.get<double>();
             else

@@ -67,10 +67,10 @@ private:
     }
 
     void settings(const json& s) {
-        check_keys(
-            s, "settings",
-            {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds", "backup_error_rate",
-             "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds", "seed"});
+        check_keys(s, "settings",
+                   {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
+                    "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
+                    "snapshot_error_rate", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
@@ -79,6 +79,7 @@ private:
         out.backup_error_rate = s.value("backup_error_rate", out.backup_error_rate);
         out.backup_fail_reason = s.value("backup_fail_reason", out.backup_fail_reason);
         out.snapshot_create_s = s.value("snapshot_create_seconds", out.snapshot_create_s);
+        out.snapshot_error_rate = s.value("snapshot_error_rate", out.snapshot_error_rate);
         out.snapshot_delete_s = s.value("snapshot_delete_seconds", out.snapshot_delete_s);
         if (s.contains("seed")) cloud_.random.seed(s["seed"].get<std::uint64_t>());
     }
