@@ -50,18 +50,19 @@ std::string check_backup_mode(const std::string& value) {
     return "expected volume or snapshot";
 }
 
+// What is_plain_address accepts, said once for both address options.
+constexpr std::string_view kNotAnAddress =
+    "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets, "
+    "a local part of at most 64 characters and 254 in all)";
+
 std::string check_sender_email(const std::string& value) {
     if (value.empty() || is_plain_address(value)) return {};
-    return "not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or brackets, "
-           "a local part of at most 64 characters and 254 in all)";
+    return std::string(kNotAnAddress);
 }
 
 std::string check_receivers(const std::string& value) {
     for (const auto& address : parse_list(value))
-        if (!is_plain_address(address))
-            return "'" + address +
-                   "' is not an e-mail address (expected local@domain, printable ASCII without spaces, quotes or "
-                   "brackets, a local part of at most 64 characters and 254 in all)";
+        if (!is_plain_address(address)) return "'" + address + "' is " + std::string(kNotAnAddress);
     return {};
 }
 
