@@ -678,7 +678,7 @@ TEST_CASE("in-flight tasks are completed, failed, cancelled or left waiting by t
         {"error", 10, "fail", "Cinder set backup b1 to error: disk full", "b1"},
         {"creating", 4, "wait", "", ""},
         {"creating", 6, "cancel",
-         "backup b1 is still creating 6min after the task started, past backup_cycle_timeout 5min", ""},
+         "backup b1 is still creating 6min after it was created, past backup_cycle_timeout 5min", ""},
         {"restoring", 2, "complete", "backup b1 is restoring, so it is available and intact", ""},
         {"deleting", 2, "fail", "backup b1 went to status 'deleting' before it was available", ""},
         {"gone", 2, "fail", "backup b1 is no longer in Cinder", ""},
@@ -716,6 +716,36 @@ TEST_CASE("in-flight tasks are completed, failed, cancelled or left waiting by t
             CHECK(all<CancelTask>(plan).empty());
             CHECK(all<CreateBackup>(plan).empty());
         }
+    }
+}
+
+TEST_CASE("a backup's timeout counts from its own create, not from the task's start") {
+    // Snapshot mode: the task waited for its snapshot before the backup was sent.
+    struct Row {
+        long long task_age_min;
+        long long backup_age_min;
+        bool cancelled;
+        const char* reason;
+    };
+    const Row rows[] = {
+        {20, 2, false, ""},
+        {20, 6, true, "backup b1 is still creating 6min after it was created, past backup_cycle_timeout 5min"},
+        // Cinder's clock behind staffeln's: the task's start stays the floor.
+        {6, 7, true, "backup b1 is still creating 6min after it was created, past backup_cycle_timeout 5min"},
+        {4, 9, false, ""},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.task_age_min);
+        CAPTURE(row.backup_age_min);
+        World w;
+        w.policy.backup_cycle_timeout = minutes(5);
+        w.volume("v1");
+        w.server("a", {"v1"});
+        w.task("t1", "v1", TaskStatus::in_flight, "b1", kT0 - minutes(row.task_age_min));
+        w.backup("b1", "v1", "t1", false, kT0 - minutes(row.backup_age_min), "creating");
+        auto cancels = all<CancelTask>(w.plan());
+        REQUIRE(cancels.size() == (row.cancelled ? 1u : 0u));
+        if (row.cancelled) CHECK(cancels[0].reason == row.reason);
     }
 }
 

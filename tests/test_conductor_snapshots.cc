@@ -200,3 +200,31 @@ TEST_CASE("a snapshot that ends in error falls back to a backup straight from th
     rig.settle();
     CHECK(live_snapshots(rig).empty());  // the error snapshots, staffeln's, were deleted in the cycle
 }
+
+TEST_CASE("a snapshot still creating at the cycle timeout falls back, and its backup is timed from its own create") {
+    json s = snapshot_scenario();
+    s["settings"]["snapshot_create_seconds"] = 60;
+    ConductorRig rig(s);
+    in_snapshot_mode(rig);
+    rig.config.conductor.backup_cycle_timeout = std::chrono::seconds(1);
+    auto result = rig.backup_cycle();
+    // Timed from the task's start, which includes the second spent waiting for the snapshots,
+    // each fallback backup would be cancelled as soon as it was sent.
+    REQUIRE_MESSAGE(result.outcome.succeeded == 5, all_of(result.outcome.problems));
+    CHECK(result.outcome.cancelled == 0);
+    REQUIRE(result.outcome.warnings.size() == 5);
+    for (const auto& line : result.outcome.warnings)
+        CHECK(line.find("still creating after backup_cycle_timout; backed up straight from the volume") !=
+              std::string::npos);
+    for (const auto& volume : kWebVolumes) {
+        auto backups = rig.staffeln_backups(volume);
+        REQUIRE(backups.size() == 1);
+        CHECK(backups[0]["status"] == "available");
+        CHECK(backups[0]["snapshot_id"].is_null());
+    }
+    CHECK(live_snapshots(rig).size() == 5);  // still creating: Cinder refuses to delete them yet
+    rig.sim_config({{"snapshot_create_seconds", 0.1}});
+    rig.settle();
+    rig.backup_cycle();
+    CHECK(live_snapshots(rig).empty());  // once available, the next cycle deletes them
+}

@@ -56,7 +56,7 @@ TEST_CASE("digests group finished tasks per project with failures and their reas
     std::vector<TaskRecord> records{
         record("t1", "p-b", TaskStatus::succeeded),
         record("t2", "p-b", TaskStatus::failed, "volume v2 is 'error'; only available or in-use volumes are backed up"),
-        record("t3", "p-a", TaskStatus::cancelled, "backup b3 is still creating 6min after the task started"),
+        record("t3", "p-a", TaskStatus::cancelled, "backup b3 is still creating 6min after it was created"),
         record("t4", "p-a", TaskStatus::in_flight),
         record("t5", "p-c", TaskStatus::pending),
     };
@@ -67,7 +67,7 @@ TEST_CASE("digests group finished tasks per project with failures and their reas
     CHECK(digests[0].project_name == "alpha");
     CHECK(digests[0].succeeded.empty());
     REQUIRE(digests[0].failed.size() == 1);
-    CHECK(digests[0].failed[0]->last_error == "backup b3 is still creating 6min after the task started");
+    CHECK(digests[0].failed[0]->last_error == "backup b3 is still creating 6min after it was created");
     CHECK_FALSE(digests[0].backups.has_value());
     CHECK(digests[1].project_name == "beta");
     REQUIRE(digests[1].succeeded.size() == 1);

@@ -46,8 +46,11 @@ InFlight in_flight(Context& ctx) {
 
 // Waits until past the deadline, not up to it: the settle pass cancels only a backup strictly
 // past backup_cycle_timeout, so stopping at the deadline would leave it for the next cycle.
-void wait_for_backups(Context& ctx) {
+// A backup sent after the wait for its snapshot has its timeout from then, as the planner times it.
+void wait_for_backups(Context& ctx, TimePoint last_backup_sent) {
     InFlight waiting = in_flight(ctx);
+    if (last_backup_sent != TimePoint{})
+        waiting.deadline = std::max(waiting.deadline, last_backup_sent + ctx.config.conductor.backup_cycle_timeout);
     auto waited = wait_until_not_listed(ctx, {.status = "creating",
                                               .ids = std::move(waiting.backup_ids),
                                               .deadline = waiting.deadline,
@@ -115,7 +118,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
             log::error(kLog, "{}", states.error().message);
         execute_backup_plan(ctx, *snapshot, plan, Pass::start, result.outcome, &snapshots);
     }
-    wait_for_backups(ctx);
+    wait_for_backups(ctx, snapshots.last_backup_sent);
     if (auto refreshed = refresh_backups(ctx, *snapshot, core::PlanScope::settle); !refreshed) {
         result.outcome.problems.push_back("cannot settle this cycle's backups: " + refreshed.error().message);
         log::error(kLog, "cannot settle this cycle's backups: {}", refreshed.error().message);

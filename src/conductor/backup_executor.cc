@@ -11,6 +11,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -260,6 +261,8 @@ private:
                 if (!job.fallback.empty()) fall_back(job);
                 send(job);
                 job.lock.reset();
+                std::lock_guard lock(outcome_mutex_);
+                snapshots_->last_backup_sent = std::max(snapshots_->last_backup_sent, ctx_.now());
             },
             ctx_.stop.flag());
     }

@@ -215,12 +215,16 @@ private:
             return fail_task(task, "",
                              fmt::format("backup {} went to status '{}' before it was available", b.id, b.status));
         busy_.emplace(b.volume_id, &b);
-        if (now_ - task.created_at > policy_.backup_cycle_timeout)
-            plan_.actions.push_back(CancelTask{
-                task.task_id, b.id,
-                fmt::format("backup {} is still creating {} after the task started, past "
-                            "backup_cycle_timeout {}",
-                            b.id, age_text(task.created_at, now_), format_duration(policy_.backup_cycle_timeout))});
+        // Timed from the backup's own create: in snapshot mode a task starts with the wait for its
+        // snapshot, and a backup sent at the end of that wait is not late. A task's time is the
+        // floor, so a Cinder clock behind staffeln's cannot stretch the timeout.
+        TimePoint created = std::max(task.created_at, b.created_at);
+        if (now_ - created > policy_.backup_cycle_timeout)
+            plan_.actions.push_back(
+                CancelTask{task.task_id, b.id,
+                           fmt::format("backup {} is still creating {} after it was created, past "
+                                       "backup_cycle_timeout {}",
+                                       b.id, age_text(created, now_), format_duration(policy_.backup_cycle_timeout))});
     }
 
     void fail_task(const OpenTask& task, std::string delete_id, std::string reason) {

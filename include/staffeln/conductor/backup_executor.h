@@ -42,6 +42,9 @@ struct SnapshotPass {
     std::unordered_set<std::string> snapshot_servers;    // ids of the servers backed up in snapshot mode
     std::optional<std::vector<Snapshot>> listed;         // the last listing of snapshots this cycle, if any
     std::unordered_map<std::string, std::string> notes;  // task id -> why its backup came from the volume
+    // When the last backup was sent, after the wait for the snapshots: the wait for the backups
+    // gives it its own backup_cycle_timeout from there.
+    TimePoint last_backup_sent{};
 };
 
 void execute_backup_plan(Context& ctx, const core::BackupSnapshot& snapshot, const core::BackupPlan& plan, Pass pass,
