@@ -49,7 +49,7 @@ TEST_CASE("deleting, restoring and available backups were available once and can
     for (const char* s : {"error", "creating"}) CHECK_FALSE(can_be_parent(s));
 }
 
-TEST_CASE("available and restoring backups count as available; a restore only reads the backup") {
+TEST_CASE("available and restoring backups count as available: a restore only reads the backup") {
     for (const char* s : {"available", "restoring"}) CHECK(counts_as_available(s));
     for (const char* s : {"error", "creating", "deleting", "backing-up", ""}) CHECK_FALSE(counts_as_available(s));
 }

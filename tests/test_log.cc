@@ -14,7 +14,7 @@
 using namespace staffeln;
 using staffeln::testing::TempDir;
 
-TEST_CASE("the log goes to a file created 0600; a file that cannot be opened is an error naming it") {
+TEST_CASE("the log goes to a file created 0600, and a file that cannot be opened is an error naming it") {
     TempDir dir;
     auto missing = (dir.path() / "no-such-dir" / "staffeln.log").string();
     auto refused = log::to_file(missing);

@@ -65,7 +65,7 @@ using Ids = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("a server is found by its ID or by the name its newest task recorded; unknown ones are not") {
+TEST_CASE("a server is found by its ID or by the name its newest task recorded, and unknown ones are not") {
     Fixture f;
     f.task("t1", "v1", "s1", "web-old", "root", 0);
     f.task("t2", "v1", "s1", "web-1", "root", 10);

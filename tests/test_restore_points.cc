@@ -116,7 +116,7 @@ TEST_CASE("a cycle whose backup of one volume failed falls back to that volume's
     CHECK(points[1].consistent);
 }
 
-TEST_CASE("only available and restoring backups are read; creating, deleting and error ones are not") {
+TEST_CASE("only available and restoring backups are read, not creating, deleting or error ones") {
     struct Row {
         const char* status;
         bool usable;
@@ -171,7 +171,7 @@ TEST_CASE("an incremental is read only with its whole chain: an orphan or one ab
     CHECK(ids(restoring_parent.points()[0]) == Ids{"i1"});
 }
 
-TEST_CASE("backups within cycle_span of a cycle's first form one point; farther ones a point of their own") {
+TEST_CASE("backups within cycle_span of a cycle's first form one point, and farther ones a point of their own") {
     for (long long span_min : {5, 15}) {
         CAPTURE(span_min);
         History w;

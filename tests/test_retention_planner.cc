@@ -675,7 +675,7 @@ TEST_CASE("a kept incremental keeps its parents, and failed work never counts fo
     CHECK(c.deleted(plan) == Ids{"E", "X"});
 }
 
-TEST_CASE("per-server policy metadata: union over a volume's servers; an invalid value warns and the default applies") {
+TEST_CASE("per-server policy metadata: union over a volume's servers, an invalid value warns and the default applies") {
     Cloud c;
     c.policy.rules = rules_of("last=1");
     c.policy.rules_metadata_key = "__staffeln_retention_policy";

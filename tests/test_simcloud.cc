@@ -449,7 +449,7 @@ TEST_CASE("snapshots: in-use needs force, metadata is kept, creating then availa
     CHECK(h.call("GET", url + "/" + id, demo, "volume 3.64").body["snapshot"]["volume_id"] == kDemoVolRoot);
 }
 
-TEST_CASE("snapshots: a backup reading one blocks its delete (400), then it is deleting and gone; quota is 413") {
+TEST_CASE("snapshots: a backup reading one blocks its delete (400), then it is deleting and gone, and quota is 413") {
     json s = fast_demo();
     s["default_quota"] = {{"snapshots", 1}};
     Harness h(s);
