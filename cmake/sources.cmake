@@ -12,6 +12,8 @@ set(STAFFELN_CORE_SOURCES
   src/core/calendar_bucket.cc
   src/core/report_model.cc
   src/core/restore_points.cc
+  src/core/restore_plan.cc
+  src/core/restore_step.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc
   src/core/server_selection.cc
