@@ -69,6 +69,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/sqlite_error.cc
   src/store/migrations.cc
   src/store/restore_history.cc
+  src/store/restore_store.cc
   src/store/task_store.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
@@ -102,6 +103,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_export.cc
   src/conductor/dr_fetch.cc
   src/conductor/dr_import.cc
+  src/conductor/restore_run.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/snapshot_cleanup.cc
