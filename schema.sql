@@ -82,3 +82,41 @@ CREATE TABLE dr_records (
     updated_at        INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX dr_records_project ON dr_records (project_id);
+
+-- One row per restore of a server into new volumes (`staffeln restore`, docs/restore.md),
+-- written with its volumes before anything is made; every volume it makes carries
+-- staffeln:restore=<id> in Cinder. status: running until each volume is done or failed.
+CREATE TABLE restores (
+    id           TEXT PRIMARY KEY,
+    server_id    TEXT NOT NULL,
+    server_name  TEXT NOT NULL DEFAULT '',
+    project_id   TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    point_time   INTEGER NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cleaned')),
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX restores_server ON restores (server_id, status);
+-- Invariant: one unfinished restore per server, which running the command again continues.
+CREATE UNIQUE INDEX restores_one_running_per_server ON restores (server_id) WHERE status = 'running';
+
+-- A volume of a restore: the backup it reads and the volume made for it (restored_volume_id,
+-- '' until Cinder answered the create). state: pending (nothing made), created, restoring,
+-- done, failed (last_error says why).
+CREATE TABLE restore_volumes (
+    restore_id          TEXT NOT NULL REFERENCES restores (id),
+    source_volume_id    TEXT NOT NULL,
+    position            INTEGER NOT NULL,
+    source_name         TEXT NOT NULL DEFAULT '',
+    backup_id           TEXT NOT NULL,
+    new_name            TEXT NOT NULL,
+    size_gb             INTEGER NOT NULL,
+    volume_type         TEXT NOT NULL DEFAULT '',
+    bootable            INTEGER NOT NULL DEFAULT 0 CHECK (bootable IN (0, 1)),
+    restored_volume_id  TEXT NOT NULL DEFAULT '',
+    state               TEXT NOT NULL CHECK (state IN ('pending', 'created', 'restoring', 'done', 'failed')),
+    last_error          TEXT NOT NULL DEFAULT '',
+    updated_at          INTEGER NOT NULL,
+    PRIMARY KEY (restore_id, source_volume_id)
+) WITHOUT ROWID;

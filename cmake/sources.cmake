@@ -12,6 +12,8 @@ set(STAFFELN_CORE_SOURCES
   src/core/calendar_bucket.cc
   src/core/report_model.cc
   src/core/restore_points.cc
+  src/core/restore_plan.cc
+  src/core/restore_step.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc
   src/core/server_selection.cc
@@ -67,6 +69,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/sqlite_error.cc
   src/store/migrations.cc
   src/store/restore_history.cc
+  src/store/restore_store.cc
   src/store/task_store.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
@@ -100,6 +103,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_export.cc
   src/conductor/dr_fetch.cc
   src/conductor/dr_import.cc
+  src/conductor/restore_run.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc
   src/conductor/snapshot_cleanup.cc

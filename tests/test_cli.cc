@@ -96,22 +96,22 @@ TEST_CASE("db-manage create_schema then version on a new file") {
 
     auto created = run_staffeln({"--config-file", conf, "db-manage", "create_schema"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "created schema version 2 in " + (dir / "staffeln.db").string() + "\n");
+    CHECK(created.out == "created schema version 3 in " + (dir / "staffeln.db").string() + "\n");
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "2\n");
+    CHECK(version.out == "3\n");
     auto upgraded = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "head"});
     CHECK(upgraded.exit_code == 0);
     auto bogus = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "tail"});
     CHECK(bogus.exit_code == 2);
-    CHECK(bogus.err == "staffeln db-manage upgrade: unknown revision 'tail' (expected head or 1 to 2)\n");
+    CHECK(bogus.err == "staffeln db-manage upgrade: unknown revision 'tail' (expected head or 1 to 3)\n");
 }
 
 TEST_CASE("db-manage upgrade creates a new database at head") {
     TempDir dir;
     auto r = run_staffeln({"--config-file", sqlite_config(dir), "db-manage", "upgrade"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 2\n");
+    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 3\n");
 }
 
 TEST_CASE("a FIFO or /dev/zero as --config-file exits 2 naming it, without blocking or aborting") {
@@ -185,7 +185,7 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     auto size = std::filesystem::file_size(db);
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "2\n");
+    CHECK(version.out == "3\n");
     CHECK(std::filesystem::last_write_time(db) == before);
     CHECK(std::filesystem::file_size(db) == size);
     CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});

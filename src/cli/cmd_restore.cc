@@ -2,11 +2,23 @@
 // points (core/restore_points.h), or those of every server of a project, from the store alone
 // (read-only; no cloud request). Exit 0 listed, 1 no record of that server or project or the
 // store unreadable, 2 bad usage or configuration.
+// `staffeln restore --server S [--at TIME] [--into new] [--allow-partial] [--dry-run]`: the server's
+// volumes restored into new ones (core/restore_plan.h, conductor/restore_run.h), continuing the
+// server's unfinished restore if it has one; `restore status [ID]` and `restore cleanup ID`.
+// Exit 0 done, 1 refused or failed (each failure named), 2 bad usage or configuration.
 #include "context.h"
 
+#include "staffeln/conductor/restore_run.h"
+#include "staffeln/conductor/task_ids.h"
+#include "staffeln/core/restore_plan.h"
 #include "staffeln/core/restore_points.h"
+#include "staffeln/core/restore_step.h"
+#include "staffeln/failpoint.h"
+#include "staffeln/openstack/connect.h"
+#include "staffeln/openstack/iso_time.h"
 #include "staffeln/store/database.h"
 #include "staffeln/store/restore_history.h"
+#include "staffeln/store/restore_store.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
@@ -15,6 +27,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 
 namespace staffeln::cli {
 namespace {
@@ -155,11 +168,351 @@ int run_list(Context& ctx, const ListArgs& args) {
     return kExitOk;
 }
 
+// ---- staffeln restore --server S ------------------------------------------------------------
+
+struct RestoreArgs {
+    std::string server;
+    std::string at;
+    std::string into = "new";
+    bool allow_partial = false;
+    bool dry_run = false;
+    std::string format = "text";
+};
+
+int restore_fail(const std::string& message) {
+    print_line(stderr, fmt::format("staffeln restore: {}", message));
+    return kExitFailed;
+}
+
+TimePoint wall_now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+void print_json(const nlohmann::json& out) {
+    fmt::print("{}\n", out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace));
+}
+
+void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing) {
+    if (format == "json") {
+        auto volumes = nlohmann::json::array();
+        for (const auto& v : plan.volumes)
+            volumes.push_back({{"source", v.source_volume_id},
+                               {"backup", v.backup_id},
+                               {"restored", nullptr},
+                               {"name", v.new_name},
+                               {"size_gb", v.size_gb},
+                               {"volume_type", v.volume_type},
+                               {"bootable", v.bootable}});
+        auto left_out = nlohmann::json::array();
+        for (const auto& v : plan.left_out) left_out.push_back(v.id);
+        print_json({{"dry_run", true},
+                    {"restore", continuing.empty() ? nlohmann::json(nullptr) : nlohmann::json(continuing)},
+                    {"point", core::format_point_time(plan.point_time)},
+                    {"volumes", volumes},
+                    {"left_out", left_out},
+                    {"server", nullptr}});
+        return;
+    }
+    print_line(stdout,
+               fmt::format("dry run: {} server {} to {} (point {}) into new volumes in project {}",
+                           continuing.empty() ? "would restore" : "would continue restore " + continuing + " of",
+                           label(plan.server_name, plan.server_id), core::format_point_time(plan.at),
+                           core::format_point_time(plan.point_time), plan.project_id));
+    for (const auto& v : plan.volumes)
+        print_line(stdout,
+                   fmt::format("  volume {}: backup {} -> new volume {} ({} GiB{}{})",
+                               label(v.source_name, v.source_volume_id), v.backup_id, v.new_name, v.size_gb,
+                               v.volume_type.empty() ? "" : ", type " + v.volume_type, v.bootable ? ", bootable" : ""));
+    for (const auto& v : plan.left_out)
+        print_line(stdout, fmt::format("  volume {}: left out, no available backup at or before that time",
+                                       label(v.name, v.id)));
+}
+
+core::RestorePlan plan_of(const store::StoredRestore& r) {
+    core::RestorePlan plan{r.server_id, r.server_name, r.project_id, r.at, r.point_time, {}, {}};
+    for (const auto& v : r.volumes) plan.volumes.push_back(v.plan);
+    return plan;
+}
+
+void print_outcome(const store::StoredRestore& r, const std::string& format) {
+    if (format == "json") {
+        auto volumes = nlohmann::json::array();
+        for (const auto& v : r.volumes) {
+            nlohmann::json item = {
+                {"source", v.plan.source_volume_id},
+                {"backup", v.plan.backup_id},
+                {"restored",
+                 v.state == store::VolumeState::done ? nlohmann::json(v.restored_volume_id) : nlohmann::json(nullptr)}};
+            if (v.state != store::VolumeState::done) item["error"] = v.last_error;
+            volumes.push_back(item);
+        }
+        print_json({{"restore", r.id}, {"status", r.status}, {"volumes", volumes}, {"server", nullptr}});
+        return;
+    }
+    print_line(stdout, fmt::format("restore {} of server {} to {}: {}", r.id, label(r.server_name, r.server_id),
+                                   core::format_point_time(r.point_time), r.status));
+    for (const auto& v : r.volumes) {
+        if (v.state == store::VolumeState::done)
+            print_line(stdout, fmt::format("  volume {}: backup {} -> volume {} ({})",
+                                           label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id,
+                                           v.restored_volume_id, v.plan.new_name));
+        else
+            print_line(stdout,
+                       fmt::format("  volume {}: backup {}: {}: {}", label(v.plan.source_name, v.plan.source_volume_id),
+                                   v.plan.backup_id, store::to_string(v.state), v.last_error));
+    }
+}
+
+Result<store::KnownServer> one_server(store::Database& db, const std::string& server) {
+    ListArgs args;
+    args.server = server;
+    auto found = servers_named(db, args);
+    if (!found) return found.error();
+    return found->front();
+}
+
+Result<core::RestorePlan> make_plan(store::Database& db, openstack::Cloud& cloud, const store::KnownServer& server,
+                                    const core::RestoreRequest& request) {
+    auto history = store::load_history(db, server);
+    if (!history) return history.error();
+    openstack::VolumeQuery volumes_query;
+    volumes_query.project_id = server.project_id;
+    auto details = cloud.cinder().list_volume_details(volumes_query);
+    if (!details) return details.error();
+    std::vector<core::SourceVolume> volumes;
+    for (const auto& d : *details)
+        volumes.push_back({d.volume.id, d.volume.name, d.volume.size_gb, d.volume_type, d.volume.bootable});
+    openstack::BackupQuery backups_query;
+    backups_query.project_id = server.project_id;
+    auto backups = cloud.cinder().list_backups(backups_query);
+    if (!backups) return backups.error();
+    return core::plan_server_restore(*history, volumes, *backups, request);
+}
+
+int run_restore(Context& ctx, const RestoreArgs& args) {
+    if (args.server.empty()) {
+        print_line(stderr, "staffeln restore: give --server S (or a subcommand: list, status, cleanup)");
+        return kExitUsage;
+    }
+    std::optional<TimePoint> at;
+    if (!args.at.empty()) {
+        at = openstack::parse_iso_time(args.at);
+        if (!at) {
+            print_line(stderr, fmt::format("staffeln restore: --at {}: not a time; give it as 2026-12-05T05:20:00Z "
+                                           "(UTC) or with an offset",
+                                           args.at));
+            return kExitUsage;
+        }
+    }
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    auto db = store::Database::open(config->database.path, store::Access::read_write, store::Create::never);
+    if (!db) return restore_fail(db.error().message);
+    if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
+    auto server = one_server(*db, args.server);
+    if (!server) return restore_fail(server.error().message);
+    auto running = store::running_restore(*db, server->id);
+    if (!running) return restore_fail(running.error().message);
+    if (*running && at && *at != (*running)->at)
+        return restore_fail(fmt::format(
+            "server {} has restore {} to {} unfinished: run the command again without "
+            "--at to continue it, or `staffeln restore cleanup {}` to delete what it made",
+            label(server->name, server->id), (*running)->id, core::format_point_time((*running)->at), (*running)->id));
+    auto connection = openstack::connect(*config);
+    if (!connection) return restore_fail(connection.error().message + "; nothing restored");
+    openstack::Cloud& cloud = *connection->cloud;
+
+    store::StoredRestore restore;
+    if (*running) {
+        restore = std::move(**running);
+        if (args.dry_run) {
+            print_plan(plan_of(restore), args.format, restore.id);
+            return kExitOk;
+        }
+        if (args.format == "text")
+            print_line(stdout, fmt::format("continuing restore {} of server {} (started {})", restore.id,
+                                           label(restore.server_name, restore.server_id),
+                                           core::format_point_time(restore.created_at)));
+    } else {
+        core::RestoreRequest request{at.value_or(wall_now()), args.allow_partial, restore_policy(*config)};
+        auto plan = make_plan(*db, cloud, *server, request);
+        if (!plan) return restore_fail(plan.error().message + "; nothing restored");
+        if (args.dry_run) {
+            print_plan(*plan, args.format, "");
+            return kExitOk;
+        }
+        const std::string id = conductor::new_task_id();
+        if (auto s = store::insert_restore(*db, id, *plan, wall_now()); !s) return restore_fail(s.error().message);
+        auto stored = store::load_restore(*db, id);
+        if (!stored) return restore_fail(stored.error().message);
+        restore = std::move(stored).value();
+    }
+    conductor::RestoreRunOptions options;
+    options.workers = static_cast<std::size_t>(config->conductor.backup_workers);
+    options.poll = std::chrono::milliseconds(500);
+    const bool text = args.format == "text";
+    auto started = std::chrono::steady_clock::now();
+    auto ended = conductor::run_restore(
+        cloud.cinder(), *db, std::move(restore), options, [&](const store::StoredRestoreVolume& v) {
+            if (!text) return;
+            auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+            print_line(stderr, fmt::format("volume {}: {} after {} s", v.plan.source_volume_id,
+                                           store::to_string(v.state), secs.count()));
+        });
+    if (!ended) return restore_fail(ended.error().message);
+    print_outcome(*ended, args.format);
+    return ended->status == "succeeded" ? kExitOk : kExitFailed;
+}
+
+// ---- staffeln restore status [ID], cleanup ID ------------------------------------------------
+
+struct StatusArgs {
+    std::string id;
+    std::string format = "text";
+};
+
+int run_status(Context& ctx, const StatusArgs& args) {
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    auto db = store::Database::open(config->database.path, store::Access::read_only, store::Create::never);
+    if (!db) return restore_fail(db.error().message);
+    if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
+    std::vector<store::StoredRestore> restores;
+    if (args.id.empty()) {
+        auto all = store::load_restores(*db);
+        if (!all) return restore_fail(all.error().message);
+        restores = std::move(all).value();
+    } else {
+        auto one = store::load_restore(*db, args.id);
+        if (!one) return restore_fail(one.error().message);
+        restores.push_back(std::move(one).value());
+    }
+    if (args.format == "json") {
+        auto list = nlohmann::json::array();
+        for (const auto& r : restores) {
+            auto volumes = nlohmann::json::array();
+            for (const auto& v : r.volumes)
+                volumes.push_back({{"source", v.plan.source_volume_id},
+                                   {"backup", v.plan.backup_id},
+                                   {"name", v.plan.new_name},
+                                   {"restored", v.restored_volume_id.empty() ? nlohmann::json(nullptr)
+                                                                             : nlohmann::json(v.restored_volume_id)},
+                                   {"state", store::to_string(v.state)},
+                                   {"error", v.last_error}});
+            list.push_back({{"id", r.id},
+                            {"server", r.server_id},
+                            {"server_name", r.server_name},
+                            {"project_id", r.project_id},
+                            {"at", core::format_point_time(r.at)},
+                            {"point", core::format_point_time(r.point_time)},
+                            {"status", r.status},
+                            {"started", core::format_point_time(r.created_at)},
+                            {"volumes", volumes}});
+        }
+        print_json({{"restores", list}});
+        return kExitOk;
+    }
+    if (restores.empty()) print_line(stdout, "no restores recorded");
+    for (const auto& r : restores) {
+        print_line(stdout, fmt::format("restore {} of server {} to {}: {} (started {})", r.id,
+                                       label(r.server_name, r.server_id), core::format_point_time(r.point_time),
+                                       r.status, core::format_point_time(r.created_at)));
+        for (const auto& v : r.volumes)
+            print_line(stdout, fmt::format("  volume {}: backup {} -> {} {}{}{}",
+                                           label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id,
+                                           v.restored_volume_id.empty() ? "(none made)" : v.restored_volume_id,
+                                           store::to_string(v.state), v.last_error.empty() ? "" : ": ", v.last_error));
+    }
+    return kExitOk;
+}
+
+struct CleanupArgs {
+    std::string id;
+};
+
+// Deletes the volumes the restore made: those the store recorded and those Cinder shows tagged
+// with it for one of its sources (a crash may have kept an id from the store). Nothing else.
+int run_cleanup(Context& ctx, const CleanupArgs& args) {
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    auto db = store::Database::open(config->database.path, store::Access::read_write, store::Create::never);
+    if (!db) return restore_fail(db.error().message);
+    if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
+    auto restore = store::load_restore(*db, args.id);
+    if (!restore) return restore_fail(restore.error().message);
+    auto connection = openstack::connect(*config);
+    if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
+    openstack::Cinder& cinder = connection->cloud->cinder();
+    std::set<std::string> made;
+    for (const auto& v : restore->volumes) {
+        if (!v.restored_volume_id.empty()) made.insert(v.restored_volume_id);
+        openstack::VolumeQuery query;
+        query.project_id = restore->project_id;
+        query.metadata = {{core::kRestoreTag, restore->id}, {core::kRestoreSourceTag, v.plan.source_volume_id}};
+        auto tagged = cinder.list_volumes(query);
+        if (!tagged) return restore_fail(tagged.error().message + "; nothing deleted");
+        for (const auto& t : *tagged) {
+            // A copy restored from a volume this restore made carries its tags until tagged
+            // again; its src_backup_id names another backup than the plan's.
+            auto src = t.metadata.find(core::kSourceBackupKey);
+            if (src == t.metadata.end() || src->second == v.plan.backup_id) made.insert(t.id);
+        }
+    }
+    int failed = 0;
+    for (const auto& id : made) {
+        failpoint::hit("restore.cleanup.before_delete");
+        auto deleted = cinder.delete_volume(id, restore->project_id);
+        if (!deleted && deleted.error().kind != ErrorKind::not_found) {
+            ++failed;
+            print_line(stderr, fmt::format("staffeln restore cleanup: volume {}: {}", id, deleted.error().message));
+            continue;
+        }
+        print_line(stdout, fmt::format("deleted volume {}", id));
+    }
+    if (failed)
+        return restore_fail(
+            fmt::format("restore {}: {} of {} volumes not deleted (named above); run the cleanup "
+                        "again once they are available",
+                        args.id, failed, made.size()));
+    if (auto s = store::set_restore_status(*db, args.id, "cleaned", wall_now()); !s)
+        return restore_fail(s.error().message);
+    print_line(stdout,
+               fmt::format("restore {}: {} volume{} deleted", args.id, made.size(), made.size() == 1 ? "" : "s"));
+    return kExitOk;
+}
+
 }  // namespace
 
 void add_restore(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("restore", "Restore points of servers, from their automated backups");
-    cmd->require_subcommand(1);
+    auto* cmd = app.add_subcommand("restore", "Restore a server's volumes from their automated backups into new ones");
+    cmd->require_subcommand(0, 1);
+    auto restore_args = std::make_shared<RestoreArgs>();
+    cmd->add_option("--server", restore_args->server, "The server (ID, or name as staffeln recorded it)");
+    cmd->add_option("--at", restore_args->at, "The time to restore to (default: now), e.g. 2026-12-05T05:20:00Z");
+    cmd->add_option("--into", restore_args->into, "Where: new volumes (the only choice so far)")
+        ->check(CLI::IsMember({"new"}))
+        ->capture_default_str();
+    cmd->add_flag("--allow-partial", restore_args->allow_partial,
+                  "Restore the volumes that have a backup at that time, leaving out those without");
+    cmd->add_flag("--dry-run", restore_args->dry_run, "Print the plan and change nothing");
+    cmd->add_option("--format", restore_args->format, "What to print: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cmd->callback([&ctx, cmd, restore_args] {
+        if (cmd->get_subcommands().empty()) ctx.exit_code = run_restore(ctx, *restore_args);
+    });
+
+    auto status_args = std::make_shared<StatusArgs>();
+    auto* status = cmd->add_subcommand("status", "Show the recorded restores, or one, and how far each volume got");
+    status->add_option("ID", status_args->id, "The restore (default: every one, newest first)");
+    status->add_option("--format", status_args->format, "What to print: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    status->callback([&ctx, status_args] { ctx.exit_code = run_status(ctx, *status_args); });
+
+    auto cleanup_args = std::make_shared<CleanupArgs>();
+    auto* cleanup = cmd->add_subcommand("cleanup", "Delete the volumes a restore made, and nothing else");
+    cleanup->add_option("ID", cleanup_args->id, "The restore")->required();
+    cleanup->callback([&ctx, cleanup_args] { ctx.exit_code = run_cleanup(ctx, *cleanup_args); });
+
     auto args = std::make_shared<ListArgs>();
     auto* list = cmd->add_subcommand("list", "List a server's restore points, or those of a project's servers");
     list->add_option("--server", args->server, "The server (ID, or name as staffeln recorded it)");

@@ -9,8 +9,9 @@ namespace {
 constexpr Microversion backup_metadata_version{3, 43};
 
 // What parse_volume and parse_backup read.
-constexpr std::string_view kVolumeFields[] = {
-    "id", "name", "os-vol-tenant-attr:tenant_id", "status", "size", "metadata", "bootable", "attachments"};
+constexpr std::string_view kVolumeFields[] = {"id",       "name",        "os-vol-tenant-attr:tenant_id",
+                                              "status",   "size",        "metadata",
+                                              "bootable", "attachments", "volume_type"};
 constexpr std::string_view kBackupFields[] = {"id",
                                               "name",
                                               "description",
@@ -107,19 +108,32 @@ std::string parent_in_backup_url(const std::string& backup_url) {
 
 std::string backup_path(const std::string& backup_id) { return "/backups/" + percent_encode(backup_id); }
 std::string snapshot_path(const std::string& snapshot_id) { return "/snapshots/" + percent_encode(snapshot_id); }
+std::string volume_path(const std::string& volume_id) { return "/volumes/" + percent_encode(volume_id); }
 
 }  // namespace
 
 Result<std::vector<Volume>> Cinder::list_volumes(const VolumeQuery& query) {
-    const std::string path = "/volumes/detail" + query_string({{"all_tenants", query.all_tenants ? "1" : ""},
-                                                               {"project_id", query.project_id},
-                                                               {"limit", std::to_string(query.page_size)}});
+    auto details = list_volume_details(query);
+    if (!details) return details.error();
     std::vector<Volume> volumes;
+    volumes.reserve(details->size());
+    for (auto& d : *details) volumes.push_back(std::move(d.volume));
+    return volumes;
+}
+
+Result<std::vector<VolumeDetail>> Cinder::list_volume_details(const VolumeQuery& query) {
+    const std::string path =
+        "/volumes/detail" +
+        query_string({{"all_tenants", query.all_tenants ? "1" : ""},
+                      {"project_id", query.project_id},
+                      {"metadata", query.metadata.empty() ? std::string() : Json(query.metadata).dump()},
+                      {"limit", std::to_string(query.page_size)}});
+    std::vector<VolumeDetail> volumes;
     Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent},
                                      "volumes_links", "cinder GET /volumes/detail",
                                      [&](const Json& page) {
                                          for (const Json& v : array_field(page, "volumes"))
-                                             volumes.push_back(parse_volume(v));
+                                             volumes.push_back({parse_volume(v), optional_string(v, "volume_type")});
                                      },
                                      {"volumes", kVolumeFields});
     if (!status) return status.error();
@@ -244,6 +258,79 @@ Status Cinder::delete_snapshot(const std::string& snapshot_id, const std::string
     auto response = session_.call(
         {Service::block_storage, "DELETE", snapshot_path(snapshot_id), {}, project_id, Idempotency::idempotent});
     if (!response) return response.error();
+    return {};
+}
+
+Result<Volume> Cinder::create_volume(const VolumeRequest& request) {
+    Json volume{{"size", request.size_gb}};
+    if (!request.name.empty()) volume["name"] = request.name;
+    if (!request.volume_type.empty()) volume["volume_type"] = request.volume_type;
+    if (!request.metadata.empty()) volume["metadata"] = request.metadata;
+    auto response = session_.call({Service::block_storage, "POST", "/volumes", Json{{"volume", volume}}.dump(),
+                                   request.project_id, Idempotency::not_idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder POST /volumes", response->body,
+                          [](const Json& body) { return parse_volume(object_field(body, "volume")); });
+}
+
+Result<Volume> Cinder::get_volume(const std::string& volume_id, const std::string& project_id) {
+    auto response =
+        session_.call({Service::block_storage, "GET", volume_path(volume_id), {}, project_id, Idempotency::idempotent});
+    if (!response) return response.error();
+    return parse_response("cinder GET /volumes/" + volume_id, response->body,
+                          [](const Json& body) { return parse_volume(object_field(body, "volume")); });
+}
+
+Status Cinder::delete_volume(const std::string& volume_id, const std::string& project_id) {
+    // The answer is an empty 202 (labelled text/html): nothing to parse.
+    auto response = session_.call(
+        {Service::block_storage, "DELETE", volume_path(volume_id), {}, project_id, Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
+Status Cinder::set_volume_metadata(const std::string& volume_id, const Metadata& metadata,
+                                   const std::string& project_id) {
+    auto response = session_.call({Service::block_storage, "POST", volume_path(volume_id) + "/metadata",
+                                   Json{{"metadata", metadata}}.dump(), project_id, Idempotency::idempotent});
+    if (!response) return response.error();
+    auto merged = parse_response("cinder POST /volumes/" + volume_id + "/metadata", response->body,
+                                 [](const Json& body) { return metadata_field(body, "metadata"); });
+    if (!merged) return merged.error();
+    for (const auto& [key, value] : metadata) {
+        auto it = merged->find(key);
+        if (it == merged->end() || it->second != value)
+            return make_error(
+                ErrorKind::invalid_input,
+                fmt::format("cinder POST /volumes/{}/metadata: the answer does not hold {}={}", volume_id, key, value));
+    }
+    return {};
+}
+
+Status Cinder::set_bootable(const std::string& volume_id, bool bootable, const std::string& project_id) {
+    auto response = session_.call({Service::block_storage, "POST", volume_path(volume_id) + "/action",
+                                   Json{{"os-set_bootable", {{"bootable", bootable}}}}.dump(), project_id,
+                                   Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
+Status Cinder::restore_backup(const std::string& backup_id, const std::string& volume_id,
+                              const std::string& project_id) {
+    const std::string call = "cinder POST /backups/" + backup_id + "/restore";
+    auto response =
+        session_.call({Service::block_storage, "POST", backup_path(backup_id) + "/restore",
+                       Json{{"restore", {{"volume_id", volume_id}}}}.dump(), project_id, Idempotency::not_idempotent});
+    if (!response) return response.error();
+    auto restored = parse_response(call, response->body, [](const Json& body) {
+        const Json& restore = object_field(body, "restore");
+        return std::pair{string_field(restore, "backup_id"), string_field(restore, "volume_id")};
+    });
+    if (!restored) return restored.error();
+    if (restored->first != backup_id || restored->second != volume_id)
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("{}: the answer names backup {} and volume {}, not volume {}", call,
+                                      restored->first, restored->second, volume_id));
     return {};
 }
 

@@ -15,6 +15,7 @@ namespace {
 
 constexpr Version kMin{3, 0};
 constexpr Version kMax{3, 70};
+constexpr const char* kDefaultVolumeTypeId = "2c320a4e-2fb6-40a0-a1ee-a85beabca850";
 constexpr const char* kBackupService = "cinder.backup.drivers.posix.PosixBackupDriver";
 
 struct Ctx {
@@ -62,11 +63,22 @@ json optional_string(const std::optional<std::string>& s) { return s ? json(*s) 
 
 // ---- volumes -------------------------------------------------------------------------
 
-void write_volume(JsonOut& w, const Ctx& c, const Volume& v) {
+// fresh: the create's answer, rendered before Cinder's database round trip and before the
+// scheduler placed the volume (as recorded: created_at in microseconds, updated_at and
+// service_uuid null, shared_targets true, no tenant attribute).
+void write_volume(JsonOut& w, const Ctx& c, const Volume& v, bool fresh = false) {
     w.begin_object();
     w.key("id").str(v.id).key("status").str(v.status).key("size").num(v.size);
-    w.key("availability_zone").str("nova").key("created_at").str(cinder_time(v.created));
-    w.key("updated_at").str(cinder_time(v.updated)).key("name").str(v.name).key("description").opt(v.description);
+    w.key("availability_zone")
+        .str("nova")
+        .key("created_at")
+        .str(fresh ? cinder_time_micros(v.created) : cinder_time(v.created));
+    w.key("updated_at");
+    if (v.updated && !fresh)
+        w.str(cinder_time(v.updated));
+    else
+        w.null();
+    w.key("name").str(v.name).key("description").opt(v.description);
     w.key("volume_type").str("__DEFAULT__").key("snapshot_id").null().key("source_volid").null();
     w.key("metadata").object(v.metadata).key("links");
     write_links(w, c, "volumes", v.id);
@@ -91,11 +103,12 @@ void write_volume(JsonOut& w, const Ctx& c, const Volume& v) {
             .str(cinder_time(v.created))
             .end_object();
     w.end_array();
-    w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
+    if (!fresh) w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
     if (c.at(13)) w.key("group_id").null();
-    if (c.at(48))
+    if (c.at(48) && fresh) w.key("shared_targets").boolean(true).key("service_uuid").null();
+    if (c.at(48) && !fresh)
         w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
-    if (c.at(63)) w.key("volume_type_id").str("2c320a4e-2fb6-40a0-a1ee-a85beabca850");
+    if (c.at(63)) w.key("volume_type_id").str(kDefaultVolumeTypeId);
     if (c.caller.is_admin) {
         w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
         w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
@@ -507,6 +520,7 @@ Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_js
     if (req.contains("metadata"))
         for (const auto& [k, v] : req["metadata"].items()) b.metadata[k] = v.get<std::string>();
     if (snapshot) b.snapshot_id = snapshot->id;
+    b.volume_metadata = volume.metadata;
     b.size = volume.size;
     b.created = b.updated = c.call.now;
     b.data_timestamp = snapshot ? snapshot->created : c.call.now;
@@ -880,6 +894,201 @@ Reply route_snapshots(Ctx& c) {
     return fault(404, "The resource could not be found.");
 }
 
+// ---- volume create, delete, metadata; backup restore ----------------------------------
+// Recorded in tests/e2e/recorded/restore.md; the checks and their order follow cinder/volume/api.py
+// and cinder/backup/api.py restore().
+
+std::optional<std::string> volume_schema_error(const nlohmann::ordered_json& body) {
+    if (!body.is_object() || !body.contains("volume")) return "'volume' is a required property";
+    const auto& v = body["volume"];
+    if (!v.is_object()) {
+        std::string value = python_repr(v);
+        return fmt::format("Invalid input for field/attribute volume. Value: {}. {} is not of type 'object'", value,
+                           value);
+    }
+    if (!v.contains("size") || !v["size"].is_number_integer() || v["size"].get<std::int64_t>() < 1) {
+        std::string value = v.contains("size") ? python_repr(v["size"]) : "None";
+        return fmt::format("Invalid input for field/attribute size. Value: {}. {} is less than the minimum of 1", value,
+                           value);
+    }
+    if (v.contains("metadata") && !v["metadata"].is_null()) {
+        if (!v["metadata"].is_object())
+            return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'object'",
+                               python_repr(v["metadata"]), python_repr(v["metadata"]));
+        for (const auto& [k, value] : v["metadata"].items())
+            if (!value.is_string() || k.empty() || k.size() > 255 || value.get<std::string>().size() > 255)
+                return fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type 'string'",
+                                   python_repr(v["metadata"]), python_repr(value));
+    }
+    return std::nullopt;
+}
+
+std::optional<Reply> volume_quota_error(const Project& p, std::int64_t size) {
+    if (p.quota.volumes >= 0 && p.usage.volumes + 1 > p.quota.volumes)
+        return over_quota(
+            "VolumeLimitExceeded",
+            fmt::format("Maximum number of volumes allowed ({}) exceeded for quota 'volumes'.", p.quota.volumes));
+    if (p.quota.gigabytes >= 0 && p.usage.gigabytes + size > p.quota.gigabytes)
+        return over_quota("VolumeSizeExceedsAvailableQuota",
+                          fmt::format("Requested volume or snapshot exceeds allowed gigabytes quota. Requested {}G, "
+                                      "quota is {}G and {}G has been consumed.",
+                                      size, p.quota.gigabytes, p.usage.gigabytes));
+    return std::nullopt;
+}
+
+// A new volume of the caller's project, creating until volume_create_seconds have passed.
+Handle new_volume(const Ctx& c, std::int64_t size, std::string name, std::optional<std::string> description,
+                  Meta metadata) {
+    Volume v;
+    v.name = std::move(name);
+    v.description = std::move(description);
+    v.project = *c.caller.project;
+    v.user = c.caller.user;
+    v.size = size;
+    v.status = "creating";
+    v.created = c.call.now;
+    v.metadata = std::move(metadata);
+    Handle h = c.cloud.add_volume(std::move(v));
+    c.cloud.schedule_volume(h, c.call.now + static_cast<Micros>(c.cloud.settings.volume_create_s * 1e6));
+    return h;
+}
+
+Reply create_volume(const Ctx& c) {
+    auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded()) return fault(400, "Malformed request body");
+    if (auto why = volume_schema_error(body)) return fault(400, *why);
+    const auto& req = body["volume"];
+    if (req.contains("volume_type") && req["volume_type"].is_string()) {
+        std::string type = req["volume_type"].get<std::string>();
+        if (type != "__DEFAULT__" && type != kDefaultVolumeTypeId)
+            return fault(404, fmt::format("Volume type with name {} could not be found.", type));
+    }
+    std::int64_t size = req["size"].get<std::int64_t>();
+    if (auto over = volume_quota_error(c.cloud.projects[*c.caller.project], size)) return *over;
+    std::string name;
+    std::optional<std::string> description;
+    if (req.contains("name") && req["name"].is_string()) name = req["name"].get<std::string>();
+    if (req.contains("description") && req["description"].is_string())
+        description = req["description"].get<std::string>();
+    Meta metadata;
+    if (req.contains("metadata") && req["metadata"].is_object())
+        for (const auto& [k, v] : req["metadata"].items()) metadata[k] = v.get<std::string>();
+    Handle h = new_volume(c, size, std::move(name), std::move(description), std::move(metadata));
+    return single(202, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[h], true); });
+}
+
+// volume/api.py delete(): detached, in a settled status, without snapshots. The recorded answer
+// is an empty 202 labelled text/html.
+Reply delete_volume(const Ctx& c, Handle h) {
+    const Volume& v = c.cloud.volumes[h];
+    bool has_snapshots = std::any_of(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
+                                     [&](const Snapshot& s) { return s.volume_id == v.id; });
+    static const std::set<std::string> deletable = {"available", "error", "error_restoring", "error_extending",
+                                                    "error_managing"};
+    if (v.server || !deletable.count(v.status) || has_snapshots)
+        return fault(400,
+                     "Invalid volume: Volume status must be available or error or error_restoring or error_extending "
+                     "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
+                     "awaiting a transfer, or be disassociated from snapshots after volume transfer.");
+    c.cloud.remove_volume(h);
+    Reply r = empty_reply(202);
+    r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
+    return r;
+}
+
+Reply metadata_reply(const Meta& metadata, const char* content_type) {
+    Reply r = json_reply(200, {{"metadata", metadata}});
+    for (auto& [k, v] : r.headers)
+        if (k == "Content-Type") v = content_type;
+    return r;
+}
+
+// POST merges, as recorded; GET is labelled text/html, as recorded.
+Reply volume_metadata(const Ctx& c, Handle h) {
+    Volume& v = c.cloud.volumes[h];
+    if (c.call.req.method == "GET") return metadata_reply(v.metadata, "text/html; charset=UTF-8");
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("metadata") || !body["metadata"].is_object())
+        return fault(400, "Malformed request body");
+    for (const auto& [k, value] : body["metadata"].items()) {
+        if (!value.is_string())
+            return fault(400, fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type "
+                                          "'string'",
+                                          python_repr(body["metadata"]), python_repr(value)));
+    }
+    for (const auto& [k, value] : body["metadata"].items()) v.metadata[k] = value.get<std::string>();
+    v.updated = c.call.now;
+    return metadata_reply(v.metadata, "application/json");
+}
+
+Reply restore_backup(const Ctx& c, Handle bh) {
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded()) return fault(400, "Malformed request body");
+    if (!body.is_object() || !body.contains("restore")) return fault(400, "'restore' is a required property");
+    const json& req = body["restore"].is_object() ? body["restore"] : json::object();
+    Backup& b = c.cloud.backups[bh];
+    if (b.status != BackupStatus::available) return fault(400, "Invalid backup: Backup status must be available");
+    std::optional<Handle> vh;
+    if (req.contains("volume_id") && req["volume_id"].is_string()) {
+        std::string volume_id = req["volume_id"].get<std::string>();
+        vh = c.cloud.volume(volume_id);
+        if (!vh || !c.sees(c.cloud.volumes[*vh].project))
+            return fault(404, fmt::format("Volume {} could not be found.", volume_id));
+    } else {
+        // Cinder creates the volume and waits for it before answering (the recorded 4.3 s).
+        if (auto over = volume_quota_error(c.cloud.projects[*c.caller.project], b.size)) return *over;
+        std::string name =
+            req.contains("name") && req["name"].is_string() ? req["name"].get<std::string>() : "restore_backup_" + b.id;
+        vh = new_volume(c, b.size, name, "auto-created_from_restore_from_backup", {});
+        c.cloud.volumes[*vh].status = "available";
+        c.cloud.volumes[*vh].updated = c.call.now;
+    }
+    Volume& v = c.cloud.volumes[*vh];
+    if (v.status != "available") return fault(400, "Invalid volume: Volume to be restored to must be available");
+    if (b.size > v.size)
+        return fault(400, fmt::format("Invalid volume: volume size {} is too small to restore backup of size {}.",
+                                      v.size, b.size));
+    b.status = BackupStatus::restoring;
+    b.updated = c.call.now;
+    v.status = "restoring-backup";
+    v.updated = c.call.now;
+    v.restoring_from = bh;
+    c.cloud.schedule_volume(
+        *vh, c.call.now + static_cast<Micros>(c.cloud.settings.restore_s_per_gib * static_cast<double>(b.size) * 1e6));
+    return json_reply(202, {{"restore", {{"backup_id", b.id}, {"volume_id", v.id}, {"volume_name", v.name}}}});
+}
+
+// Only os-set_bootable is offered (recorded: 200, no body).
+Reply volume_action(const Ctx& c, Handle h) {
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.empty()) return fault(400, "Malformed request body");
+    if (!body.contains("os-set_bootable")) return fault(400, "There is no such action: " + body.begin().key());
+    const json& args = body["os-set_bootable"];
+    if (!args.is_object() || !args.contains("bootable") || !args["bootable"].is_boolean())
+        return fault(400, "Must specify bootable in request.");
+    c.cloud.volumes[h].bootable = args["bootable"].get<bool>();
+    return empty_reply(200);
+}
+
+Reply route_volumes(Ctx& c) {
+    const auto& s = c.call.segs;  // v3, {project}, volumes, ...
+    const std::string& m = c.call.req.method;
+    if (s.size() == 3 && m == "GET") return list_volumes(c, false);
+    if (s.size() == 3 && m == "POST") return create_volume(c);
+    if (s.size() == 4 && s[3] == "detail" && m == "GET") return list_volumes(c, true);
+    if (s.size() == 4 || (s.size() == 5 && (s[4] == "metadata" || s[4] == "action"))) {
+        auto h = c.cloud.volume(s[3]);
+        if (!h || !c.sees(c.cloud.volumes[*h].project))
+            return fault(404, fmt::format("Volume {} could not be found.", s[3]));
+        if (s.size() == 4 && m == "GET")
+            return single(200, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[*h]); });
+        if (s.size() == 4 && m == "DELETE") return delete_volume(c, *h);
+        if (s.size() == 5 && s[4] == "action" && m == "POST") return volume_action(c, *h);
+        if (s.size() == 5 && (m == "GET" || m == "POST")) return volume_metadata(c, *h);
+    }
+    return fault(404, "The resource could not be found.");
+}
+
 // ---- quotas ----------------------------------------------------------------------------
 
 Reply quota_set(const Ctx& c, const std::string& target_id) {
@@ -945,6 +1154,7 @@ Reply route_backups(Ctx& c) {
             return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
+        if (s.size() == 5 && s[4] == "restore" && m == "POST") return restore_backup(c, *h);
     }
     return fault(404, "The resource could not be found.");
 }
@@ -953,18 +1163,11 @@ Reply route(Ctx& c) {
     const auto& s = c.call.segs;
     const std::string& m = c.call.req.method;
     if (!c.caller.project) return fault(403, "Policy doesn't allow this operation without a project-scoped token.");
+    // cinder/api/openstack/wsgi.py: the URL's project must be the token's, for admins too (recorded).
+    if (s.size() >= 2 && s[1] != c.cloud.projects[*c.caller.project].id) return fault(400, "Malformed request url");
     if (s.size() >= 3 && s[2] == "backups") return route_backups(c);
     if (s.size() >= 3 && s[2] == "snapshots") return route_snapshots(c);
-    if (s.size() >= 3 && s[2] == "volumes" && m == "GET") {
-        if (s.size() == 3) return list_volumes(c, false);
-        if (s.size() == 4 && s[3] == "detail") return list_volumes(c, true);
-        if (s.size() == 4) {
-            auto h = c.cloud.volume(s[3]);
-            if (!h || !c.sees(c.cloud.volumes[*h].project))
-                return fault(404, fmt::format("Volume {} could not be found.", s[3]));
-            return single(200, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[*h]); });
-        }
-    }
+    if (s.size() >= 3 && s[2] == "volumes") return route_volumes(c);
     if (s.size() == 4 && s[2] == "os-quota-sets" && m == "GET") return quota_set(c, s[3]);
     if (s.size() == 3 && s[2] == "limits" && m == "GET") return limits(c);
     return fault(404, "The resource could not be found.");

@@ -133,6 +133,59 @@ void Cloud::attach(Handle volume_h, Handle server_h, const std::string& device) 
     servers[server_h].volumes.push_back(volume_h);
 }
 
+void Cloud::remove_volume(Handle h) {
+    Volume& v = volumes[h];
+    if (!v.alive) return;
+    all_volumes.erase(h);
+    volumes_by_project[v.project].erase(h);
+    Project& p = projects[v.project];
+    p.usage.volumes -= 1;
+    p.usage.gigabytes -= v.size;
+    volume_ids_.erase(v.id);
+    v.alive = false;
+}
+
+void Cloud::schedule_volume(Handle v, Micros due) {
+    volumes[v].due = due;
+    pending_volumes_.push({due, v});
+}
+
+void Cloud::advance_volumes(Micros now, bool all) {
+    while (!pending_volumes_.empty() && (all || pending_volumes_.top().at <= now)) {
+        Due next = pending_volumes_.top();
+        pending_volumes_.pop();
+        if (volumes[next.backup].alive && volumes[next.backup].due == next.at) finish_volume(next.backup, now);
+    }
+}
+
+// cinder/backup/manager.py restore_backup(): the target takes the metadata saved with the backup
+// plus src_backup_id (what it had before is gone, as recorded); the backup is available again.
+// A failed restore leaves the volume error_restoring and the backup available.
+void Cloud::finish_volume(Handle h, Micros now) {
+    Volume& v = volumes[h];
+    v.due = 0;
+    v.updated = now;
+    if (v.status == "creating") {
+        v.status = "available";
+        return;
+    }
+    if (v.status != "restoring-backup" || !v.restoring_from) return;
+    Backup& b = backups[*v.restoring_from];
+    v.restoring_from.reset();
+    if (b.alive && b.status == BackupStatus::restoring) {
+        b.status = BackupStatus::available;
+        b.updated = now;
+    }
+    std::uniform_real_distribution<double> chance(0.0, 1.0);
+    if (settings.restore_error_rate > 0 && chance(random) < settings.restore_error_rate) {
+        v.status = "error_restoring";
+        return;
+    }
+    v.status = "available";
+    v.metadata = b.volume_metadata;
+    v.metadata["src_backup_id"] = b.id;
+}
+
 Handle Cloud::add_backup(Backup b) {
     if (b.id.empty()) b.id = new_uuid();
     Handle h = static_cast<Handle>(backups.size());
@@ -210,6 +263,7 @@ void Cloud::schedule(Handle b, Micros due) {
 
 void Cloud::advance(Micros now) {
     advance_snapshots(now, false);
+    advance_volumes(now, false);
     while (!pending_.empty() && pending_.top().at <= now) {
         Due next = pending_.top();
         pending_.pop();
@@ -219,6 +273,7 @@ void Cloud::advance(Micros now) {
 
 void Cloud::settle(Micros now) {
     advance_snapshots(now, true);
+    advance_volumes(now, true);
     while (!pending_.empty()) {
         Due next = pending_.top();
         pending_.pop();

@@ -32,6 +32,9 @@ struct Settings {
     double snapshot_create_s = 1;    // creating -> available (or error)
     double snapshot_error_rate = 0;  // share of snapshots that end in error
     double snapshot_delete_s = 1;    // deleting -> gone
+    double volume_create_s = 2;      // creating -> available (recorded: 2 to 3 s)
+    double restore_s_per_gib = 1;    // restoring-backup -> available, per GiB of the backup (recorded: ~55 s)
+    double restore_error_rate = 0;   // share of restores that leave the volume error_restoring
 };
 
 struct Quota {  // limits; -1 is unlimited, as in Cinder
@@ -86,6 +89,9 @@ struct Volume {
     std::optional<Handle> server;
     std::string attachment_id, device;
     bool bootable = false;
+    Micros due = 0;                        // when creating or restoring-backup ends; 0: nothing pending
+    std::optional<Handle> restoring_from;  // the backup being restored into it
+    bool alive = true;
 };
 
 // A volume snapshot: creating -> available (backing-up while a backup reads it) -> deleting -> gone.
@@ -99,8 +105,7 @@ struct Snapshot {
     Meta metadata;
 };
 
-// restoring: Cinder reads the backup into a volume. Only the control endpoint sets it here (the
-// restore call itself is not recorded in the transcript, so the simulated cloud does not offer it).
+// restoring: Cinder reads the backup into a volume (POST backups/{id}/restore, or the control endpoint).
 enum class BackupStatus { creating, available, deleting, error, restoring };
 const char* to_string(BackupStatus s);
 
@@ -117,6 +122,7 @@ struct Backup {
     bool incremental = false;
     bool alive = true;
     Meta metadata;
+    Meta volume_metadata;  // the volume's metadata when backed up: a restore writes it onto its target
 };
 
 struct Token {
@@ -188,6 +194,10 @@ public:
     Handle add_server(Server s);
     Handle add_volume(Volume v);
     void attach(Handle volume, Handle server, const std::string& device);
+    // Gone at once (the recorded delete of a detached volume is gone 0.06 s later); frees its quota.
+    void remove_volume(Handle v);
+    // Schedules the end of a volume's creating or restoring-backup.
+    void schedule_volume(Handle v, Micros due);
     Handle add_backup(Backup b);
     void remove_backup(Handle b);
     // Snapshots live in a vector in creation order; counted in their project's usage.
@@ -208,6 +218,8 @@ public:
 
 private:
     void finish(Handle b, Micros now);
+    void finish_volume(Handle v, Micros now);
+    void advance_volumes(Micros now, bool all);
     void advance_snapshots(Micros now, bool all);
     void release_source(const Backup& b, Micros now);
 
@@ -218,6 +230,7 @@ private:
         bool operator>(const Due& o) const { return at > o.at; }
     };
     std::priority_queue<Due, std::vector<Due>, std::greater<>> pending_;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> pending_volumes_;  // Due::backup is a volume
 };
 
 }  // namespace staffeln::sim

@@ -66,7 +66,12 @@ void write(const Reply& reply, httplib::Response& res) {
         else
             res.set_header(k.c_str(), v);
     }
-    if (!reply.body.empty()) res.set_content(reply.body, content_type.c_str());
+    bool labelled = false;
+    for (const auto& [k, v] : reply.headers) labelled = labelled || k == "Content-Type";
+    if (!reply.body.empty())
+        res.set_content(reply.body, content_type.c_str());
+    else if (labelled)  // an empty answer labelled anyway, as Cinder's volume delete (text/html)
+        res.set_header("Content-Type", content_type);
 }
 
 Reply not_found() {

@@ -1,6 +1,7 @@
 // Cinder v3 calls staffeln makes: volumes, backups and snapshots of every project (pages followed
 // to the end), backup and snapshot create in the volume's project with that project's token (so
-// they belong to it), show, delete, backup quota usage, export_record and import_record.
+// they belong to it), show, delete, backup quota usage, export_record and import_record; for a
+// restore, volume create, show, delete, metadata merge and bootable flag, and backup restore.
 // Backup metadata needs volume microversion 3.43; below it supports_backup_metadata() is false,
 // Backup::metadata stays empty and a create that asks for metadata is refused before it is sent.
 #pragma once
@@ -18,6 +19,22 @@ struct VolumeQuery {
     bool all_tenants = true;  // needs an admin token
     std::string project_id;   // with all_tenants: only this project's volumes
     int page_size = 1000;
+    Metadata metadata;  // only volumes carrying all of these keys and values
+};
+
+// A volume with what a restore copies of it beyond model.h's Volume: its type's name ("" when
+// Cinder shows none).
+struct VolumeDetail {
+    Volume volume;
+    std::string volume_type;
+};
+
+struct VolumeRequest {
+    std::string project_id;  // the project it is made in, with a token scoped to it
+    std::int64_t size_gb = 1;
+    std::string name;
+    std::string volume_type;  // "" for the cloud's default
+    Metadata metadata;
 };
 
 struct BackupQuery {
@@ -73,6 +90,7 @@ public:
     explicit Cinder(Session& session) : session_(session) {}
 
     Result<std::vector<Volume>> list_volumes(const VolumeQuery& query);
+    Result<std::vector<VolumeDetail>> list_volume_details(const VolumeQuery& query);
     Result<std::vector<Backup>> list_backups(const BackupQuery& query);
     // The same listing, each backup handed over as its page is read: a caller that keeps less
     // than a Backup does not hold the whole listing at once.
@@ -96,6 +114,22 @@ public:
     Result<Snapshot> get_snapshot(const std::string& snapshot_id, const std::string& project_id = "");
     // Cinder refuses (400) a snapshot that is not available or error, e.g. one a backup is reading.
     Status delete_snapshot(const std::string& snapshot_id, const std::string& project_id = "");
+
+    // The new volume as Cinder answers the create (status creating). A timeout after sending
+    // returns Error::maybe_applied: look for it by its metadata before creating again.
+    Result<Volume> create_volume(const VolumeRequest& request);
+    Result<Volume> get_volume(const std::string& volume_id, const std::string& project_id = "");
+    // Cinder refuses (400) a volume that is attached, busy (creating, restoring-backup) or has snapshots.
+    Status delete_volume(const std::string& volume_id, const std::string& project_id = "");
+    // Merges `metadata` into the volume's (keys not named are kept).
+    Status set_volume_metadata(const std::string& volume_id, const Metadata& metadata,
+                               const std::string& project_id = "");
+    Status set_bootable(const std::string& volume_id, bool bootable, const std::string& project_id = "");
+    // Starts restoring the backup into the volume (both available, the volume at least the
+    // backup's size); the volume is restoring-backup until done, then available with the backed-up
+    // volume's metadata plus src_backup_id: whatever metadata it had before is gone.
+    Status restore_backup(const std::string& backup_id, const std::string& volume_id,
+                          const std::string& project_id = "");
 
     Result<bool> supports_backup_metadata();
 
