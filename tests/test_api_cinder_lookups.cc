@@ -3,16 +3,21 @@
 #include "staffeln/api/cinder_lookup.h"
 #include "staffeln/api/server.h"
 #include "support/backup_rows.h"
+#include "support/paths.h"
 #include "support/ports.h"
+#include "support/process.h"
 #include "support/raw_http.h"
 #include "support/running_api.h"
 #include "support/simcloud_harness.h"
 #include "support/temp_dir.h"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,4 +163,95 @@ TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once,
     (*server)->stop();
     serving.join();
     CHECK(served.ok());
+}
+
+TEST_CASE("an API without a store answers every backup from Cinder's tag, and /v1/health says so") {
+    simtest::Harness sim(scenario_with_tagged_backup());
+    RunningApi api({}, "", simtest::admin_os_env(sim.server->base_url()), false);
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
+    CHECK(answer_of(api.port(), kNowhere) == "200 True");  // Cinder: 404, nothing to protect
+    CHECK(backup_gets(sim) == 3);
+    auto health = staffeln::testing::exchange(api.port(), get("/v1/health"));
+    CHECK(health.status == 200);
+    CHECK(health.body == "True; mode: cinder");
+    CHECK_FALSE(std::filesystem::exists(api.db_path()));  // nothing made at the store's path
+
+    sim.server->stop();
+    CHECK(answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000003") == "401 False");  // fail closed
+    auto log = api.log();
+    CHECK_MESSAGE(log.find("no store at " + api.db_path().string() + ": every backup is looked up in Cinder") !=
+                      std::string::npos,
+                  log);
+    CHECK(log.find("(mode cinder, store none,") != std::string::npos);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("an API with a store and credentials says mode store+cinder on /v1/health") {
+    simtest::Harness sim(simtest::demo_scenario());
+    RunningApi api({kProtected}, "", simtest::admin_os_env(sim.server->base_url()));
+    auto health = staffeln::testing::exchange(api.port(), get("/v1/health"));
+    CHECK(health.status == 200);
+    CHECK(health.body == "True; mode: store+cinder");
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("without a store and without credentials staffeln api refuses to start: it could protect nothing") {
+    TempDir dir;
+    auto db = dir / "staffeln.db";
+    auto conf =
+        dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db.string() +
+                                       "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(free_port()) + "\n");
+    auto r = run_process({"/usr/bin/env", "-u", "OS_CLOUD", "-u", "OS_AUTH_URL", "HOME=" + dir.path().string(),
+                          kStaffelnBinary, "--config-file", conf.string(), "api"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "staffeln api: refusing to start, it could protect nothing: database " + db.string() +
+                       " does not exist and Cinder cannot be asked instead (no credentials: set OS_CLOUD (and write a "
+                       "clouds.yaml in one of clouds.yaml, " +
+                       dir.path().string() +
+                       "/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml) or OS_AUTH_URL with the other "
+                       "OS_* variables of an openrc); run `staffeln db-manage upgrade` to create the store, or give "
+                       "the API the conductor's OpenStack credentials\n");
+    CHECK(r.out.empty());
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
+TEST_CASE("an API without a store checks the cloud's TLS against REQUESTS_CA_BUNDLE, as openstacksdk does") {
+    TempDir keys;
+    REQUIRE(run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                         "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                         (keys / "key.pem").string(), "-out", (keys / "cert.pem").string()})
+                .exit_code == 0);
+    // A Keystone over HTTPS with a private CA that refuses every password (Keystone's 401 body, as
+    // the simulated cloud's): reaching that answer proves the TLS handshake was trusted.
+    httplib::SSLServer keystone((keys / "cert.pem").c_str(), (keys / "key.pem").c_str());
+    keystone.Post("/v3/auth/tokens", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 401;
+        res.set_content(R"({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made )"
+                        R"(requires authentication."}})",
+                        "application/json");
+    });
+    const int port = keystone.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { keystone.listen_after_bind(); });
+    std::map<std::string, std::string> env{{"OS_AUTH_URL", "https://127.0.0.1:" + std::to_string(port) + "/v3"},
+                                           {"OS_USERNAME", "admin"},
+                                           {"OS_PASSWORD", "admin-secret"},
+                                           {"OS_PROJECT_NAME", "admin"}};
+    auto why_false = [&] {
+        RunningApi api({}, "", env, false);
+        CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+        CHECK(api.stop() == 0);
+        auto log = api.log();
+        auto at = log.find("Cinder could not say: ");
+        REQUIRE_MESSAGE(at != std::string::npos, log);
+        return log.substr(at, log.find('\n', at) - at);
+    };
+    auto untrusted = why_false();
+    CHECK_MESSAGE(untrusted.find("SSL certificate problem") != std::string::npos, untrusted);
+    env["REQUESTS_CA_BUNDLE"] = (keys / "cert.pem").string();
+    auto trusted = why_false();
+    CHECK_MESSAGE(trusted.find("SSL certificate problem") == std::string::npos, trusted);
+    CHECK_MESSAGE(trusted.find("401") != std::string::npos, trusted);
+    keystone.stop();
+    serving.join();
 }

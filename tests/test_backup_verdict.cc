@@ -24,8 +24,11 @@ TEST_CASE("the policy answer is True only when the store says the backup is not 
     auto broken = answer(make_error(ErrorKind::corrupt, "store is damaged"));
     CHECK(broken.status == 401);
     CHECK(broken.body == "False");
-    CHECK(api::health_reply(Status{}).body == "True");
-    auto sick = api::health_reply(make_error(ErrorKind::io, "database x does not exist"));
+    CHECK(api::health_reply(api::AnswerSource::store, Status{}).body == "True; mode: store");
+    CHECK(api::health_reply(api::AnswerSource::store_then_cinder, Status{}).body == "True; mode: store+cinder");
+    CHECK(api::health_reply(api::AnswerSource::cinder, Status{}).body == "True; mode: cinder");
+    auto sick =
+        api::health_reply(api::AnswerSource::store_then_cinder, make_error(ErrorKind::io, "database x does not exist"));
     CHECK(sick.status == 503);
     CHECK(sick.body == "store unavailable: database x does not exist");
 }

@@ -226,3 +226,33 @@ TEST_CASE("the default search covers ./, ~/.config/openstack and /etc/openstack"
     CHECK(paths[1] == "/home/op/.config/openstack/clouds.yaml");
     CHECK(paths[2] == "/etc/openstack/clouds.yaml");
 }
+
+TEST_CASE("REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, is the CA bundle when neither a cacert nor insecure is given") {
+    const auto plain = with(openrc, "OS_CACERT", "");
+    auto bundle = load_credentials(with(plain, "REQUESTS_CA_BUNDLE", "/etc/staffeln/certs/ca.crt"), {});
+    REQUIRE(bundle.ok());
+    CHECK(bundle->tls.cacert == "/etc/staffeln/certs/ca.crt");
+    auto both = with(with(plain, "REQUESTS_CA_BUNDLE", "/requests.pem"), "CURL_CA_BUNDLE", "/curl.pem");
+    CHECK(load_credentials(both, {})->tls.cacert == "/requests.pem");
+    CHECK(load_credentials(with(plain, "CURL_CA_BUNDLE", "/curl.pem"), {})->tls.cacert == "/curl.pem");
+    CHECK(load_credentials(plain, {})->tls.cacert.empty());
+    // A cacert of their own, or insecure, win, as with keystoneauth's explicit verify.
+    CHECK(load_credentials(with(openrc, "REQUESTS_CA_BUNDLE", "/requests.pem"), {})->tls.cacert == "/etc/ssl/ca.pem");
+    auto insecure =
+        load_credentials(with(with(plain, "OS_INSECURE", "true"), "REQUESTS_CA_BUNDLE", "/requests.pem"), {});
+    CHECK(insecure->tls.insecure);
+    CHECK(insecure->tls.cacert.empty());
+
+    TempDir dir;
+    const auto file = dir.write("clouds.yaml", R"(clouds:
+  sim:
+    auth:
+      auth_url: https://keystone.example:5000/v3
+      username: staffeln
+      password: pw
+      project_name: service
+)");
+    auto yaml = load_credentials({{"OS_CLOUD", "sim"}, {"REQUESTS_CA_BUNDLE", "/requests.pem"}}, {file});
+    REQUIRE(yaml.ok());
+    CHECK(yaml->tls.cacert == "/requests.pem");
+}

@@ -57,6 +57,18 @@ std::chrono::seconds cache_lifetime(CinderFinding finding, const CacheLifetimes&
     return std::chrono::seconds(0);
 }
 
+const char* to_string(AnswerSource source) {
+    switch (source) {
+        case AnswerSource::store:
+            return "store";
+        case AnswerSource::store_then_cinder:
+            return "store+cinder";
+        case AnswerSource::cinder:
+            return "cinder";
+    }
+    return "store";
+}
+
 const char* to_string(CinderFinding finding) {
     switch (finding) {
         case CinderFinding::staffelns:

@@ -58,8 +58,8 @@ Reply verdict_reply(Verdict verdict) {
     return {401, "False"};
 }
 
-Reply health_reply(const Status& store) {
-    if (store.ok()) return {200, "True"};
+Reply health_reply(AnswerSource source, const Status& store) {
+    if (store.ok() || source == AnswerSource::cinder) return {200, fmt::format("True; mode: {}", to_string(source))};
     return {503, fmt::format("store unavailable: {}", store.error().message)};
 }
 

@@ -143,8 +143,9 @@ Status HttpServer::bind() {
 }
 
 Status HttpServer::run() {
-    log::info("api", "listening on {}://{}:{} (store {}, {} threads)", tls_ ? "https" : "http", options_.host,
-              options_.port, options_.store.string(), options_.limits.event_loops);
+    log::info("api", "listening on {}://{}:{} (mode {}, store {}, {} threads)", tls_ ? "https" : "http", options_.host,
+              options_.port, to_string(answer_source(options_)),
+              options_.store.empty() ? "none" : options_.store.string(), options_.limits.event_loops);
     if (options_.cinder)
         log::info("api", "backups the store does not know are looked up in Cinder at {}", options_.cinder->describe());
     bool clean = listen_after_bind();
@@ -171,7 +172,7 @@ void HttpServer::add_routes() {
     });
     Get(kHealthPath, [this](const httplib::Request&, httplib::Response& res) {
         auto read = lookup("");
-        auto reply = health_reply(read ? Status{} : Status{read.error()});
+        auto reply = health_reply(answer_source(options_), read ? Status{} : Status{read.error()});
         if (!read) log::warning("api", "health: {}", read.error().message);
         res.status = reply.status;
         res.set_content(reply.body, kTextPlain);
@@ -251,8 +252,9 @@ std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
 
 // Each worker thread keeps one read-only connection, opened on first use and reused; it is
 // reopened after an error, or within kStoreWatchInterval of the file at the store's path
-// being replaced or removed.
+// being replaced or removed. Without a store every id is one it does not know.
 Result<bool> HttpServer::lookup(std::string_view backup_id) {
+    if (options_.store.empty()) return false;
     thread_local std::unique_ptr<store::AutomatedBackupReader> reader;
     auto file = store_watch_.current();
     bool same_file = file.exists && reader && reader->path() == options_.store && reader->opened_on(file.dev, file.ino);
@@ -308,7 +310,14 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
 
 }  // namespace
 
+AnswerSource answer_source(const ServerOptions& options) {
+    if (options.store.empty()) return AnswerSource::cinder;
+    return options.cinder ? AnswerSource::store_then_cinder : AnswerSource::store;
+}
+
 Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
+    if (options.store.empty() && !options.cinder)
+        return make_error(ErrorKind::invalid_input, "neither a store nor Cinder lookups: nothing to answer from");
     TlsContext tls;
     if (options.tls) {
         auto loaded = load_tls_context(options.cert_file, options.key_file);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 namespace staffeln::cli {
@@ -58,8 +59,9 @@ private:
 };
 
 // With the conductor's credentials the API also answers for backups its store does not know
-// (a standby node's); without usable ones it still serves, from the store alone. Said once,
-// after start-up errors (which must stand alone on stderr) are ruled out.
+// (a standby node's), or for every backup when it has no store (a pod of its own); without
+// usable ones it serves from the store alone. Said once, after start-up errors (which must
+// stand alone on stderr) are ruled out.
 struct Lookups {
     std::shared_ptr<api::CinderLookup> cinder;
     std::string off_because;
@@ -71,10 +73,24 @@ Lookups cinder_lookups(const config::Config& config) {
     return {std::make_shared<api::CinderLookup>(connection->credentials), {}};
 }
 
+// No file at the store's path (not one that cannot be read: that stays an error to fix).
+bool no_store_at(const std::filesystem::path& path) {
+    std::error_code error;
+    return !std::filesystem::exists(path, error) && !error;
+}
+
 int run_api(Context& ctx) {
     auto config = ctx.load_config();
     if (!config) return ctx.exit_code;
-    {
+    auto lookups = cinder_lookups(*config);
+    const bool storeless = no_store_at(config->database.path);
+    if (storeless && !lookups.cinder)
+        return fail(fmt::format(
+            "refusing to start, it could protect nothing: database {} does not exist and Cinder cannot be asked "
+            "instead ({}); run `staffeln db-manage upgrade` to create the store, or give the API the conductor's "
+            "OpenStack credentials",
+            config->database.path.string(), lookups.off_because));
+    if (!storeless) {
         auto db = store::Database::open(config->database.path, store::Access::read_only, store::Create::never);
         if (!db) return fail(db.error().message);
         if (auto current = db->require_current(); !current) return fail(current.error().message);
@@ -85,8 +101,7 @@ int run_api(Context& ctx) {
     options.tls = config->api.enabled_ssl;
     options.cert_file = config->api.ssl_cert_file;
     options.key_file = config->api.ssl_key_file;
-    options.store = config->database.path;
-    auto lookups = cinder_lookups(*config);
+    if (!storeless) options.store = config->database.path;
     options.cinder = lookups.cinder;
     ::signal(SIGPIPE, SIG_IGN);  // a client gone mid-answer is an error code, not a death
     // glibc gives each of the worker threads its own heap arena by default: memory, not speed, here.
@@ -97,6 +112,8 @@ int run_api(Context& ctx) {
     if (!lookups.cinder)
         log::warning("api", "Cinder lookups are off ({}): a backup the store does not know is answered True",
                      lookups.off_because);
+    if (storeless)
+        log::info("api", "no store at {}: every backup is looked up in Cinder", config->database.path.string());
     signals.watch(**server);
     auto served = (*server)->run();
     signals.finish();  // before the server it stops is destroyed

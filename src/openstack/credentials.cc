@@ -10,6 +10,26 @@
 extern char** environ;
 
 namespace staffeln::openstack {
+namespace {
+
+constexpr const char* kRequestsCaBundle = "REQUESTS_CA_BUNDLE";
+constexpr const char* kCurlCaBundle = "CURL_CA_BUNDLE";
+
+// openstacksdk verifies through requests, which takes REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, only
+// when nothing more explicit was given (requests' Session.merge_environment_settings, with
+// keystoneauth passing verify=cacert or verify=not insecure): a cacert or insecure wins.
+Result<Credentials> with_ca_bundle(Result<Credentials> credentials, const Environment& env) {
+    if (!credentials || !credentials->tls.cacert.empty() || credentials->tls.insecure) return credentials;
+    for (const char* name : {kRequestsCaBundle, kCurlCaBundle}) {
+        if (auto it = env.find(name); it != env.end() && !it->second.empty()) {
+            credentials->tls.cacert = it->second;
+            break;
+        }
+    }
+    return credentials;
+}
+
+}  // namespace
 
 Environment process_environment() {
     Environment env;
@@ -18,7 +38,8 @@ Environment process_environment() {
         const auto eq = line.find('=');
         if (eq == std::string_view::npos) continue;
         const auto name = line.substr(0, eq);
-        if (name.starts_with("OS_") || name == "HOME") env.emplace(name, line.substr(eq + 1));
+        if (name.starts_with("OS_") || name == "HOME" || name == kRequestsCaBundle || name == kCurlCaBundle)
+            env.emplace(name, line.substr(eq + 1));
     }
     return env;
 }
@@ -51,9 +72,9 @@ Result<Credentials> load_credentials(const Environment& env, const std::vector<s
         std::vector<std::filesystem::path> search;
         if (const std::string file = get("OS_CLIENT_CONFIG_FILE"); !file.empty()) search.emplace_back(file);
         search.insert(search.end(), paths.begin(), paths.end());
-        return credentials_from_clouds_yaml(cloud, search);
+        return with_ca_bundle(credentials_from_clouds_yaml(cloud, search), env);
     }
-    if (!get("OS_AUTH_URL").empty()) return credentials_from_environment(env);
+    if (!get("OS_AUTH_URL").empty()) return with_ca_bundle(credentials_from_environment(env), env);
     std::string where;
     for (const auto& path : paths) where += (where.empty() ? "" : ", ") + path.string();
     return make_error(ErrorKind::invalid_input,

@@ -55,7 +55,7 @@ def wait_healthy(port, server):
             sys.exit(f"staffeln api exited with {server.returncode} before answering")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1) as r:
-                if r.read() == b"True":
+                if r.read() == b"True; mode: store":  # a store, no credentials
                     return
         except OSError:
             time.sleep(0.05)

@@ -25,9 +25,9 @@ std::string tls_options(const TempDir& keys) {
 }
 
 RunningApi::RunningApi(const std::vector<std::string>& automated, const std::string& extra_api,
-                       const std::map<std::string, std::string>& env)
+                       const std::map<std::string, std::string>& env, bool with_store)
     : port_(free_port()) {
-    make_store(db_path(), automated);
+    if (with_store) make_store(db_path(), automated);
     conf_ =
         dir_.write("staffeln.conf", "[database]\nconnection = sqlite:///" + db_path().string() +
                                         "\n[api]\nhost = 127.0.0.1\nport = " + std::to_string(port_) + "\n" + extra_api)

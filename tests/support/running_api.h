@@ -24,8 +24,9 @@ class RunningApi {
 public:
     // automated: the ids in the store's backups table. extra_api: more [api] lines.
     // env: the OS_* variables it runs with (none by default: Cinder lookups off), as from an openrc.
+    // with_store false: no file at db_path(), as in an API pod of its own.
     explicit RunningApi(const std::vector<std::string>& automated = {kProtected}, const std::string& extra_api = "",
-                        const std::map<std::string, std::string>& env = {});
+                        const std::map<std::string, std::string>& env = {}, bool with_store = true);
 
     int port() const { return port_; }
     pid_t pid() const { return server_->pid(); }

@@ -15,6 +15,13 @@ namespace staffeln::api {
 
 enum class Verdict { allow, deny };
 
+// Where the answers come from, fixed when the API starts: the store alone (no credentials), the
+// store and then Cinder for ids it does not know, or Cinder alone (no store: an API pod of its own).
+enum class AnswerSource { store, store_then_cinder, cinder };
+
+// "store", "store+cinder", "cinder": what /v1/health and the start-up log call it.
+const char* to_string(AnswerSource source);
+
 // What the store's answer leaves to do.
 enum class StoreStep { allow, deny, ask_cinder };
 

@@ -21,6 +21,8 @@ struct Reply {
 Result<std::string> backup_id_of(std::string_view target);
 
 Reply verdict_reply(Verdict verdict);
-Reply health_reply(const Status& store);
+// 200 "True; mode: <source>" while answers can be given; 503 "store unavailable: <why>" when the
+// store they need cannot be read. Without a store (AnswerSource::cinder) there is none to fail.
+Reply health_reply(AnswerSource source, const Status& store);
 
 }  // namespace staffeln::api

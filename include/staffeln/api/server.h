@@ -1,7 +1,8 @@
 // `staffeln api`: the HTTP(S) endpoint oslo.policy's http: check calls. GET or POST
 // /v1/backup?backup_id=ID answers from the store, and for ids the store does not know from
-// Cinder's tag (backup_verdict.h); GET /v1/health says whether the store can be read. Every resource is bounded by
-// Limits; stop() may be called from any thread.
+// Cinder's tag (backup_verdict.h), or from Cinder alone when it has no store; GET /v1/health says
+// which, and whether the store can be read. Every resource is bounded by Limits; stop() may be
+// called from any thread.
 #pragma once
 
 #include "staffeln/api/cinder_lookup.h"
@@ -44,16 +45,19 @@ struct ServerOptions {
     bool tls = false;
     std::string cert_file;
     std::string key_file;
-    std::filesystem::path store;
+    std::filesystem::path store;  // empty: no store, every id is asked of Cinder (cinder required)
     Limits limits;
     // Asked about ids the store does not know (cinder_lookup.h); null: lookups off, and such
     // ids are answered True from the store alone.
     std::shared_ptr<CinderLookup> cinder;
 };
 
+AnswerSource answer_source(const ServerOptions& options);
+
 class Server {
 public:
     // Loads the TLS certificate and key and binds the port; errors name the file or address.
+    // Neither a store nor Cinder lookups is an error (invalid_input): nothing to answer from.
     static Result<std::unique_ptr<Server>> create(const ServerOptions& options);
     virtual ~Server() = default;
 
