@@ -80,6 +80,10 @@ set(STAFFELN_COORDINATION_SOURCES
   src/coordination/backend_url.cc
   src/coordination/file_locks.cc
   src/coordination/lease_timing.cc
+  src/coordination/kubernetes_access.cc
+  src/coordination/kubernetes_locks.cc
+  src/coordination/kubernetes_url.cc
+  src/coordination/lease_record.cc
 )
 set(STAFFELN_REPORT_SOURCES
   src/report/cloud_inputs.cc

@@ -38,7 +38,7 @@ target_link_libraries(staffeln_store
 add_library(staffeln_coordination STATIC ${STAFFELN_COORDINATION_SOURCES})
 target_link_libraries(staffeln_coordination
   PUBLIC staffeln_core staffeln_net nlohmann_json::nlohmann_json
-  PRIVATE staffeln_support Threads::Threads)
+  PRIVATE staffeln_support ${YAML_CPP_STATIC} Threads::Threads)
 
 add_library(staffeln_report STATIC ${STAFFELN_REPORT_SOURCES})
 target_link_libraries(staffeln_report

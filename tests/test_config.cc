@@ -258,7 +258,7 @@ TEST_CASE("semantic errors name file, line and option: TLS without its files, a 
          ":2: [api] enabled_ssl = true: needs [api] ssl_key_file"},
         {"[coordination]\nbackend_url = zookeeper://zk:2181\n",
          ":2: [coordination] backend_url = zookeeper://zk:2181: scheme zookeeper is not supported: use "
-         "file:///var/lib/staffeln/locks or etcd3+http://HOST:2379"},
+         "file:///var/lib/staffeln/locks, etcd3+http://HOST:2379 or kubernetes://"},
         {"[coordination]\nbackend_url = etcd3+http://h:99999\n",
          ":2: [coordination] backend_url = etcd3+http://h:99999: 'h:99999' has no valid port"},
         {"[notification]\nsender_email = staffeln at example.org\n",

@@ -1,11 +1,13 @@
 // Several real `staffeln conductor` processes against one simulated cloud: on one host with
-// file locks, and as separate nodes (own state directory and SQLite file) with a real etcd.
+// file locks, and as separate nodes (own state directory and SQLite file) with a real etcd or
+// the simulated Kubernetes API server's Leases (support/kube_api_server.h, through KUBECONFIG).
 // The active one is killed (SIGKILL) or paused (SIGSTOP); the test records from each node's log
 // who held the puller role and who acted when, and checks the cloud's backups at the end.
 #include "support/paths.h"
 #include "support/simcloud_harness.h"
 #include "simcloud/client_files.h"
 #include "support/etcd_server.h"
+#include "support/kube_api_server.h"
 #include "support/ports.h"
 #include "support/process.h"
 #include "support/spawned.h"
@@ -61,7 +63,7 @@ std::string read_text(const std::filesystem::path& path) {
 class Node {
 public:
     Node(const TempDir& dir, const std::string& name, const std::string& backend_url, const std::string& auth_url,
-         const std::string& extra_config = "")
+         const std::string& extra_config = "", const std::vector<std::string>& extra_env = {})
         : name_(name), home_(dir / name), log_(dir / (name + ".log")) {
         std::filesystem::create_directory(home_);
         config_ = (home_ / "staffeln.conf").string();
@@ -83,6 +85,7 @@ public:
                 "OS_PROJECT_DOMAIN_NAME=Default",
                 "OS_REGION_NAME=RegionOne",
                 "OS_INTERFACE=public"};
+        env_.insert(env_.end(), extra_env.begin(), extra_env.end());
         auto made = staffeln::testing::run_staffeln({"--config-file", config_, "db-manage", "upgrade"});
         REQUIRE_MESSAGE(made.exit_code == 0, made.err);
     }
@@ -273,16 +276,24 @@ void run_failover(const Run& run, std::chrono::milliseconds takeover_limit) {
     simtest::Harness sim(simtest::demo_scenario());
     std::string auth_url = sim.server->base_url() + "/identity/v3";
     std::unique_ptr<EtcdServer> etcd;
+    std::unique_ptr<staffeln::testing::KubeApiServer> kube;
+    std::vector<std::string> env;
     std::string backend = "file://" + (dir / "locks").string();
     if (run.backend == "etcd") {
         etcd = std::make_unique<EtcdServer>();
         backend = etcd->backend_url("lock_timeout=2");
     }
+    if (run.backend == "kubernetes") {
+        kube = std::make_unique<staffeln::testing::KubeApiServer>();
+        kube->allow_token("conductor-token");
+        env.push_back("KUBECONFIG=" + kube->write_kubeconfig(dir.write("token", "conductor-token\n")).string());
+        backend = "kubernetes://?lease_seconds=2";
+    }
     std::vector<std::unique_ptr<Node>> nodes;
     std::set<std::string> standing;
     for (int i = 0; i < run.nodes; ++i) {
         // One host shares a state directory's lock dir; etcd nodes share nothing but etcd.
-        nodes.push_back(std::make_unique<Node>(dir, fmt::format("node{}", i + 1), backend, auth_url));
+        nodes.push_back(std::make_unique<Node>(dir, fmt::format("node{}", i + 1), backend, auth_url, "", env));
         standing.insert(nodes.back()->name());
     }
     for (auto& n : nodes) n->start();
@@ -381,6 +392,14 @@ TEST_CASE("three etcd nodes: the active one killed, another takes over within th
 
 TEST_CASE("two etcd nodes: the active one paused, the other takes over, and the paused one stays idle on resuming") {
     run_failover({"etcd", 2, SIGSTOP, 1}, 5000ms);
+}
+
+TEST_CASE("three Kubernetes Lease nodes: the active one killed, another takes over within the lease and a poll") {
+    run_failover({"kubernetes", 3, SIGKILL, 1}, 5000ms);
+}
+
+TEST_CASE("three Kubernetes Lease nodes: the active one paused, another takes over, the paused one stays idle") {
+    run_failover({"kubernetes", 3, SIGSTOP, 1}, 5000ms);
 }
 
 TEST_CASE("a conductor started while etcd is down stands by, says so once, and takes the role when etcd comes up") {

@@ -147,12 +147,16 @@ private:
         return true;
     }
 
-    // Takes the volume's lock and writes a new task before anything is sent for it.
+    // Takes the volume's lock and writes a new task before anything is sent for it. The task's
+    // time is taken before the lock and the role are checked: a node paused in between finds
+    // them lost and writes nothing, so a task in the store was timed while its node held the
+    // role, before any backup another node made in its stead (which supersedes it).
     bool prepare(Job& job) {
         const auto& c = *job.c;
+        TimePoint now = ctx_.now();
         if (!lock_volume(job)) return false;
         if (!job.existing_task) {
-            TimePoint now = ctx_.now();
+            if (!still_allowed(job, "task was written")) return false;
             core::TaskRecord task{c.task_id, c.volume_id,         c.project_id, c.server_id, "",
                                   c.kind,    TaskStatus::pending, now,          ""};
             store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name};

@@ -1,0 +1,86 @@
+#include "staffeln/coordination/lease_record.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace staffeln::coordination {
+
+using nlohmann::json;
+
+std::string format_micro_time(WallTime at) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1'000'000);
+}
+
+std::optional<WallTime> parse_micro_time(std::string_view text) {
+    std::tm tm{};
+    int consumed = 0;
+    std::string s(text);
+    if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                    &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+        return std::nullopt;
+    long long micros = 0;
+    std::size_t at = static_cast<std::size_t>(consumed);
+    if (at < s.size() && s[at] == '.') {
+        int digits = 0;
+        for (++at; at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])); ++at, ++digits)
+            if (digits < 6) micros = micros * 10 + (s[at] - '0');
+        for (; digits < 6; ++digits) micros *= 10;
+    }
+    if (at + 1 != s.size() || s[at] != 'Z') return std::nullopt;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
+}
+
+LeaseRecord lease_from_json(const json& lease) {
+    LeaseRecord out;
+    const json metadata = lease.value("metadata", json::object());
+    const json spec = lease.value("spec", json::object());
+    out.name = metadata.value("name", "");
+    out.resource_version = metadata.value("resourceVersion", "");
+    if (auto h = spec.find("holderIdentity"); h != spec.end() && h->is_string()) out.holder = h->get<std::string>();
+    if (auto d = spec.find("leaseDurationSeconds"); d != spec.end() && d->is_number_integer())
+        out.duration = std::chrono::seconds(d->get<long long>());
+    if (auto t = spec.find("leaseTransitions"); t != spec.end() && t->is_number_integer())
+        out.transitions = t->get<long long>();
+    auto time_field = [&](const char* name) -> std::optional<WallTime> {
+        auto f = spec.find(name);
+        return f != spec.end() && f->is_string() ? parse_micro_time(f->get<std::string>()) : std::nullopt;
+    };
+    out.acquire_time = time_field("acquireTime");
+    out.renew_time = time_field("renewTime");
+    return out;
+}
+
+json lease_to_json(const LeaseRecord& lease) {
+    json metadata{{"name", lease.name}};
+    if (!lease.resource_version.empty()) metadata["resourceVersion"] = lease.resource_version;
+    json spec{{"leaseDurationSeconds", lease.duration.count()}, {"leaseTransitions", lease.transitions}};
+    if (!lease.holder.empty()) spec["holderIdentity"] = lease.holder;
+    if (lease.acquire_time) spec["acquireTime"] = format_micro_time(*lease.acquire_time);
+    if (lease.renew_time) spec["renewTime"] = format_micro_time(*lease.renew_time);
+    return json{{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"}, {"metadata", metadata}, {"spec", spec}};
+}
+
+std::optional<WallTime> held_until(const LeaseRecord& lease) {
+    if (lease.holder.empty()) return std::nullopt;
+    // A holder that never wrote a renewal or acquisition time is trusted for its duration
+    // from nothing we know: it holds the Lease until it writes one or gives it up.
+    auto since = lease.renew_time ? lease.renew_time : lease.acquire_time;
+    if (!since) return WallTime::max();
+    return *since + lease.duration;
+}
+
+bool free_at(const LeaseRecord& lease, WallTime now) {
+    auto until = held_until(lease);
+    return !until || *until <= now;
+}
+
+}  // namespace staffeln::coordination
