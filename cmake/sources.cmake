@@ -68,6 +68,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/migrations.cc
   src/store/restore_history.cc
   src/store/task_store.cc
+  src/store/upgrade_revision.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
   src/coordination/coordinator.cc

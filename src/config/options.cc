@@ -93,6 +93,7 @@ std::string check_timezone(const std::string& value) {
 const std::array kOptions{
     Option{"DEFAULT", "debug", FIELD(bool, defaults.debug)},
     Option{"DEFAULT", "log_file", FIELD(std::string, defaults.log_file)},
+    Option{"DEFAULT", "log_dir", FIELD(std::string, defaults.log_dir)},
     Option{"DEFAULT", "state_path", FIELD(std::string, defaults.state_path)},
 
     Option{"conductor", "backup_workers", FIELD(std::int64_t, conductor.backup_workers), 1, 1000},
