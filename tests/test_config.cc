@@ -548,3 +548,14 @@ TEST_CASE("oslo.log's command-line flags override the files; log_dir places the 
     CHECK(load_config({{dir_only}, {}, false}).config.defaults.log_file == "/var/log/staffeln/staffeln.log");
     CHECK(load_config({{file}, {}, false}).config.defaults.log_file == "from-file.log");
 }
+
+TEST_CASE("retention_time keeps its calendar months and years, shown back as written") {
+    TempDir dir;
+    auto loaded = load_text(dir, "[conductor]\nretention_time = 1y2mon10d5h\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.retention_time == CalendarDuration{14, std::chrono::seconds(10 * 86400 + 5 * 3600)});
+    CHECK(show_config(loaded.config).find("retention_time = 1y2mon1w3d5h\n") != std::string::npos);
+    auto plain = load_text(dir, "[conductor]\nretention_time = 40d\n");
+    REQUIRE(plain.ok());
+    CHECK(show_config(plain.config).find("retention_time = 5w5d\n") != std::string::npos);
+}

@@ -82,6 +82,14 @@ std::string assign(const Option& option, const std::string& value, Config& confi
             field(config) = *d;
             return {};
         }
+        // Bounded by its length with 30-day months, read as calendar months back from now.
+        std::string operator()(CalendarDuration& (*field)(Config&)) const {
+            auto d = parse_duration(value);
+            if (!d) return d.error().message;
+            if (!within_bounds(option, d->count())) return "expected " + bounds_text(option, true);
+            field(config) = *parse_calendar_duration(value);
+            return {};
+        }
     };
     if (option.check) {
         if (auto why = option.check(value); !why.empty()) return why;
@@ -228,6 +236,9 @@ std::string option_value(const Config& config, const Option& option) {
             return fmt::format("{}", fmt::join(field(mut()), ","));
         }
         std::string operator()(std::chrono::seconds& (*field)(Config&)) const { return format_duration(field(mut())); }
+        std::string operator()(CalendarDuration& (*field)(Config&)) const {
+            return format_calendar_duration(field(mut()));
+        }
         // The table's accessors take a mutable Config; printing only reads through them.
         Config& mut() const { return const_cast<Config&>(config); }
     };

@@ -4,6 +4,8 @@
 // Problems are collected, not thrown: errors make the load fail, warnings do not.
 #pragma once
 
+#include "staffeln/duration.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -33,7 +35,7 @@ struct Config {
         std::string last_backup_metadata_key = "last-backup-time";    // set on the server after a success
         std::int64_t full_backup_depth = 2;
         std::int64_t retention_service_period = 1200;
-        std::chrono::seconds retention_time{17 * 86400};
+        CalendarDuration retention_time{std::chrono::days(17)};  // y and mon: calendar, back from now
         bool retention_safety_floor = true;
         std::string retention_policy;  // retention_rules.h grammar; empty: age alone
         std::string retention_policy_metadata_key = "__staffeln_retention_policy";
