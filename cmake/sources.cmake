@@ -71,6 +71,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/restore_history.cc
   src/store/restore_store.cc
   src/store/task_store.cc
+  src/store/upgrade_revision.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
   src/coordination/coordinator.cc

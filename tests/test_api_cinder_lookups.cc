@@ -63,13 +63,13 @@ TEST_CASE(
     RunningApi api({kProtected}, "", simtest::admin_os_env(sim.server->base_url()));
     sim.call("DELETE", "/_sim/counters");
 
-    CHECK(answer_of(api.port(), kProtected) == "401 False");  // the store's row: Cinder not asked
+    CHECK(answer_of(api.port(), kProtected) == "200 False");  // the store's row: Cinder not asked
     CHECK(backup_gets(sim) == 0);
-    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "200 False");
     CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
     CHECK(answer_of(api.port(), kNowhere) == "200 True");  // Cinder: 404
     CHECK(backup_gets(sim) == 3);
-    for (int i = 0; i < 5; ++i) CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");
+    for (int i = 0; i < 5; ++i) CHECK(answer_of(api.port(), kTaggedInCinder) == "200 False");
     CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 True");
     CHECK_MESSAGE(backup_gets(sim) == 3, "the cache answered the repeated checks");
 
@@ -81,7 +81,7 @@ TEST_CASE(
     std::this_thread::sleep_for(200ms);
     for (int i = 0; i < 20; ++i) {
         auto start = SteadyClock::now();
-        CHECK(answer_of(api.port(), kProtected) == "401 False");
+        CHECK(answer_of(api.port(), kProtected) == "200 False");
         CHECK(SteadyClock::now() - start < 500ms);
     }
     CHECK(slow.wait_for(0s) == std::future_status::timeout);  // still waiting on Cinder
@@ -89,9 +89,9 @@ TEST_CASE(
     sim.call("DELETE", "/_sim/faults");
 
     sim.server->stop();
-    CHECK(answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000002") == "401 False");
-    CHECK(answer_of(api.port(), kTaggedInCinder) == "401 False");  // cached
-    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    CHECK(answer_of(api.port(), "aaaaaaaa-0000-4000-8000-000000000002") == "200 False");
+    CHECK(answer_of(api.port(), kTaggedInCinder) == "200 False");  // cached
+    CHECK(answer_of(api.port(), kProtected) == "200 False");
     auto log = api.log();
     CHECK_MESSAGE(log.find("answering False for backup aaaaaaaa-0000-4000-8000-000000000002: not in the store, and "
                            "Cinder could not say:") != std::string::npos,
@@ -103,7 +103,7 @@ TEST_CASE(
 TEST_CASE(
     "an API without usable credentials starts, says once that Cinder lookups are off, and answers from the store") {
     RunningApi api({kProtected});
-    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    CHECK(answer_of(api.port(), kProtected) == "200 False");
     CHECK(answer_of(api.port(), kNowhere) == "200 True");
     CHECK(answer_of(api.port(), kNowhere) == "200 True");
     auto log = api.log();
@@ -118,8 +118,8 @@ TEST_CASE("an API whose credentials Cinder refuses answers False for what its st
     auto env = simtest::admin_os_env(sim.server->base_url());
     env["OS_PASSWORD"] = "wrong";
     RunningApi api({kProtected}, "", env);
-    CHECK(answer_of(api.port(), kUntaggedInCinder) == "401 False");
-    CHECK(answer_of(api.port(), kProtected) == "401 False");
+    CHECK(answer_of(api.port(), kUntaggedInCinder) == "200 False");
+    CHECK(answer_of(api.port(), kProtected) == "200 False");
     auto log = api.log();
     auto line = log.find(std::string("answering False for backup ") + kUntaggedInCinder +
                          ": not in the store, and Cinder could not say: ");
@@ -156,7 +156,7 @@ TEST_CASE("beyond the lookup queue an answer that needs Cinder is False at once,
     auto queued = ask("aaaaaaaa-0000-4000-8000-000000000012");  // waits in the queue of one
     std::this_thread::sleep_for(200ms);
     auto start = SteadyClock::now();
-    CHECK(answer_of(options.port, "aaaaaaaa-0000-4000-8000-000000000013") == "401 False");
+    CHECK(answer_of(options.port, "aaaaaaaa-0000-4000-8000-000000000013") == "200 False");
     CHECK(SteadyClock::now() - start < 500ms);
     CHECK(asked.get() == "200 True");
     CHECK(queued.get() == "200 True");

@@ -104,7 +104,9 @@ TEST_CASE("db-manage create_schema then version on a new file") {
     CHECK(upgraded.exit_code == 0);
     auto bogus = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "tail"});
     CHECK(bogus.exit_code == 2);
-    CHECK(bogus.err == "staffeln db-manage upgrade: unknown revision 'tail' (expected head or 1 to 3)\n");
+    CHECK(bogus.err ==
+          "staffeln db-manage upgrade: unknown revision 'tail' (expected head, 1 to 3, or one of upstream's alembic "
+          "revisions 041d9a0f1159, ebdbed01e9a7, 2b2b9df199bd, 5b2e78435231)\n");
 }
 
 TEST_CASE("db-manage upgrade creates a new database at head") {
@@ -241,4 +243,127 @@ TEST_CASE("a user and password in the cloud's auth URL are masked where the cond
     CHECK(r.err.find("cannot authenticate at http://admin:***@127.0.0.1:1/identity/v3 (") != std::string::npos);
     CHECK(r.err.find("hunter2") == std::string::npos);
     CHECK(r.out.find("hunter2") == std::string::npos);
+}
+
+namespace {
+
+// Runs the built binary through one of the links the build makes beside it (upstream's command names).
+Finished run_as(const std::string& program, const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env = {}) {
+    auto link = std::filesystem::path(staffeln::testing::kStaffelnBinary).parent_path() / program;
+    std::vector<std::string> argv{link.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return staffeln::testing::run_process(argv, env, std::chrono::seconds(30));
+}
+
+}  // namespace
+
+TEST_CASE("the build links upstream's three command names to the one binary") {
+    auto dir = std::filesystem::path(staffeln::testing::kStaffelnBinary).parent_path();
+    for (const char* name : {"staffeln-conductor", "staffeln-api", "staffeln-db-manage"}) {
+        CAPTURE(name);
+        CHECK(std::filesystem::is_symlink(dir / name));
+        CHECK(std::filesystem::read_symlink(dir / name) == "staffeln");
+    }
+}
+
+TEST_CASE("staffeln-db-manage is db-manage, with upstream's flags before or after its subcommand") {
+    TempDir dir;
+    auto conf = sqlite_config(dir);
+    auto db = (dir / "staffeln.db").string();
+    auto upgraded = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade"});
+    CHECK(upgraded.exit_code == 0);
+    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 2\n");
+    auto version = run_as("staffeln-db-manage", {"version", "--config-file=" + conf});
+    CHECK(version.exit_code == 0);
+    CHECK(version.out == "2\n");
+    auto with_dir = run_as("staffeln-db-manage", {"--config-dir", dir.path().string(), "version"});
+    CHECK(with_dir.exit_code == 0);
+    CHECK(with_dir.out == "2\n");
+}
+
+TEST_CASE("staffeln-conductor and staffeln-api are their subcommands, --version and --help included") {
+    auto help = run_as("staffeln-conductor", {"--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("--once") != std::string::npos);
+    auto api_help = run_as("staffeln-api", {"--help"});
+    CHECK(api_help.exit_code == 0);
+    CHECK(api_help.out.find("Serve") != std::string::npos);
+    for (const char* name : {"staffeln-conductor", "staffeln-api", "staffeln-db-manage"}) {
+        CAPTURE(name);
+        auto version = run_as(name, {"--version"});
+        CHECK(version.exit_code == 0);
+        CHECK(version.out == STAFFELN_VERSION "\n");
+    }
+}
+
+TEST_CASE("--debug, --log-file and --log-dir override the files as oslo.log's flags do") {
+    TempDir dir;
+    auto conf = sqlite_config(dir);
+    // config show prints what the flags make of the configuration, as every command loads it.
+    auto show = [&](std::vector<std::string> flags) {
+        std::vector<std::string> args{"--config-file", conf};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.insert(args.end(), {"config", "show"});
+        return run_staffeln(args);
+    };
+    auto plain = show({});
+    CHECK(plain.out.find("debug = false\n") != std::string::npos);
+    CHECK(plain.out.find("log_file = \n") != std::string::npos);
+    auto debug = show({"--debug", "--log-file", (dir / "a.log").string()});
+    CHECK(debug.out.find("debug = true\n") != std::string::npos);
+    CHECK(debug.out.find("log_file = " + (dir / "a.log").string() + "\n") != std::string::npos);
+    auto in_dir = show({"-d", "--log-dir", dir.path().string(), "--log-file", "b.log"});
+    CHECK(in_dir.out.find("debug = true\n") != std::string::npos);
+    CHECK(in_dir.out.find("log_file = " + (dir / "b.log").string() + "\n") != std::string::npos);
+    CHECK(in_dir.out.find("log_dir = " + dir.path().string() + "\n") != std::string::npos);
+}
+
+TEST_CASE("--log-dir alone logs to <command name>.log there, as oslo.log names it after the program") {
+    TempDir dir;
+    auto conf = dir.write("staffeln.conf", "[database]\nconnection = sqlite:///" + (dir / "staffeln.db").string() +
+                                               "\n[openstack]\nretry_timeout = 1\n")
+                    .string();
+    REQUIRE(run_as("staffeln-db-manage", {"--config-file", conf, "upgrade"}).exit_code == 0);
+    std::map<std::string, std::string> env{{"OS_AUTH_URL", "http://127.0.0.1:1/identity/v3"},
+                                           {"OS_USERNAME", "admin"},
+                                           {"OS_PASSWORD", "admin-secret"},
+                                           {"OS_PROJECT_NAME", "admin"},
+                                           {"OS_USER_DOMAIN_NAME", "Default"},
+                                           {"OS_PROJECT_DOMAIN_NAME", "Default"}};
+    auto r = run_as("staffeln-conductor", {"--config-file", conf, "--log-dir", dir.path().string(), "--once"}, env);
+    CHECK(r.exit_code == 1);
+    auto log = staffeln::testing::read_file(dir / "staffeln-conductor.log");
+    // The log lines (the retried token requests) go to the file; the command's own error to stderr.
+    CHECK(log.find("WARNING openstack: POST http://127.0.0.1:1/identity/v3/auth/tokens: ") != std::string::npos);
+    CHECK(r.err.find("WARNING openstack") == std::string::npos);
+    CHECK(r.err.find("cannot authenticate at http://127.0.0.1:1/identity/v3 (") != std::string::npos);
+}
+
+TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new store is created, a made one kept") {
+    TempDir dir;
+    auto conf = sqlite_config(dir);
+    auto db = (dir / "staffeln.db").string();
+    auto created = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "041d9a0f1159"});
+    CHECK(created.exit_code == 0);
+    CHECK(created.out == "database " + db + " upgraded from version 0 to 2\n");
+    for (const auto& [id, description] : std::vector<std::pair<std::string, std::string>>{
+             {"041d9a0f1159", "Add volume_name and instance_name to queue_data"},
+             {"ebdbed01e9a7", "Added incremental field"},
+             {"2b2b9df199bd", "Add reason column to queue_data table"},
+             {"5b2e78435231", "add report timestamp"}}) {
+        CAPTURE(id);
+        auto kept = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", id});
+        CHECK(kept.exit_code == 0);
+        CHECK(kept.out == "database " + db + " is at version 2, which holds upstream's revision " + id + " (" +
+                              description + "): nothing to do\n");
+    }
+    auto head = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "head"});
+    CHECK(head.exit_code == 0);
+    CHECK(head.out == "database " + db + " upgraded from version 2 to 2\n");
+    auto unknown = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "5b2e7843523"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err ==
+          "staffeln db-manage upgrade: unknown revision '5b2e7843523' (expected head, 1 to 2, or one of upstream's "
+          "alembic revisions 041d9a0f1159, ebdbed01e9a7, 2b2b9df199bd, 5b2e78435231)\n");
 }

@@ -255,17 +255,20 @@ TEST_CASE("the safety floor keeps the newest chain of a still-tagged server's vo
     CHECK(rig.staffeln_backups(d::kWebData).empty());
 }
 
-TEST_CASE("backups of an untagged or deleted server's volumes expire by retention_time") {
+TEST_CASE(
+    "an untagged server's retention value still applies, as upstream's; a detached volume's backups expire by "
+    "retention_time") {
     auto scenario = with_backups({ours(kF1, d::kScratchRoot, days(10)),
                                   ours(kF2, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", days(10)),  // detached-archive
                                   ours(kF3, d::kDbRoot, days(10))});
-    scenario["servers"][2]["metadata"]["__staffeln_retention"] = "30d";  // scratch: untagged, ignored
+    scenario["servers"][2]["metadata"]["__staffeln_retention"] = "30D";  // scratch: untagged, its value counts
     ConductorRig rig(scenario);
     rig.config.conductor.retention_time = days(7);
     auto outcome = rig.retention_cycle();
     CHECK_MESSAGE(outcome.problems.empty(), all_of(outcome.problems));
-    CHECK(outcome.deleted == 2);
-    CHECK(ids_of(rig.staffeln_backups()) == std::set<std::string>{kF3});  // db-1 is tagged: the floor keeps it
+    CHECK(outcome.deleted == 1);
+    // scratch keeps its 10-day backup by its own 30d; db-1 is tagged: the floor keeps it.
+    CHECK(ids_of(rig.staffeln_backups()) == std::set<std::string>{kF1, kF3});
 }
 
 TEST_CASE("staffeln conductor --once waits for the deletions it issued and finishes a chain within the run") {

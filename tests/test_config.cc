@@ -520,3 +520,42 @@ TEST_CASE("a reload keeps every option of a section read at start only, and only
     for (auto section : {"database", "coordination", "openstack", "api"}) CHECK(read_at_start_only(section));
     for (auto section : {"DEFAULT", "conductor", "notification"}) CHECK_FALSE(read_at_start_only(section));
 }
+
+TEST_CASE("oslo.log's command-line flags override the files; log_dir places the log file as oslo.log does") {
+    TempDir dir;
+    auto file = dir.write("staffeln.conf", "[DEFAULT]\ndebug = false\nlog_file = from-file.log\n");
+    Sources flags{{file}, {}, false};
+    flags.debug = true;
+    flags.log_file = "/var/log/flag.log";
+    auto overridden = load_config(flags);
+    REQUIRE(overridden.ok());
+    CHECK(overridden.config.defaults.debug);
+    CHECK(overridden.config.defaults.log_file == "/var/log/flag.log");
+
+    Sources in_dir{{file}, {}, false};
+    in_dir.log_dir = "/var/log/staffeln";
+    CHECK(load_config(in_dir).config.defaults.log_file == "/var/log/staffeln/from-file.log");
+    in_dir.log_file = "/elsewhere/absolute.log";  // os.path.join keeps an absolute file as it is
+    CHECK(load_config(in_dir).config.defaults.log_file == "/elsewhere/absolute.log");
+
+    auto dir_only = dir.write("dir.conf", "[DEFAULT]\nlog_dir = /var/log/staffeln\n");
+    Sources program{{dir_only}, {}, false};
+    program.program = "staffeln-conductor";
+    auto named = load_config(program);
+    REQUIRE(named.ok());
+    CHECK(named.config.defaults.log_dir == "/var/log/staffeln");
+    CHECK(named.config.defaults.log_file == "/var/log/staffeln/staffeln-conductor.log");
+    CHECK(load_config({{dir_only}, {}, false}).config.defaults.log_file == "/var/log/staffeln/staffeln.log");
+    CHECK(load_config({{file}, {}, false}).config.defaults.log_file == "from-file.log");
+}
+
+TEST_CASE("retention_time keeps its calendar months and years, shown back as written") {
+    TempDir dir;
+    auto loaded = load_text(dir, "[conductor]\nretention_time = 1y2mon10d5h\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.retention_time == CalendarDuration{14, std::chrono::seconds(10 * 86400 + 5 * 3600)});
+    CHECK(show_config(loaded.config).find("retention_time = 1y2mon1w3d5h\n") != std::string::npos);
+    auto plain = load_text(dir, "[conductor]\nretention_time = 40d\n");
+    REQUIRE(plain.ok());
+    CHECK(show_config(plain.config).find("retention_time = 5w5d\n") != std::string::npos);
+}

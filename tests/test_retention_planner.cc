@@ -237,7 +237,7 @@ TEST_CASE("each volume's retention comes from its tagged server's metadata, else
           "delete backup v-short-5d of volume v-short (wave 0): age 5d exceeds retention 3d (server short's retention "
           "metadata)");
     CHECK(c.text(plan, "v-long-10d") ==
-          "keep backup v-long-10d of volume v-long: age 1w3d within retention 1mon (server long's retention metadata)");
+          "keep backup v-long-10d of volume v-long: age 1w3d within retention 30d (server long's retention metadata)");
     CHECK(plan.warnings.empty());
 }
 
@@ -246,7 +246,7 @@ TEST_CASE("a volume attached to several tagged servers keeps the longest of thei
     c.policy.safety_floor = false;
     c.server("a", {"shared"}, true, "1d");
     c.server("b", {"shared"}, true, "2w");
-    c.server("untagged", {"shared"}, false, "1y");
+    c.server("untagged", {"shared"}, false, "1w");
     c.backup("b10", "shared", true, false, 10);
     auto plan = c.plan();
     CHECK(c.deleted(plan).empty());
@@ -347,15 +347,41 @@ TEST_CASE("a backup being restored is whole: the safety floor is its chain, and 
     CHECK(alone.kept(plan)["F2"].reason == RetentionReason::safety_floor);
 }
 
-TEST_CASE("untagged and deleted servers' volumes expire by retention_time with no safety floor") {
+TEST_CASE(
+    "an untagged server's retention value still applies, as upstream's; deleted servers' volumes use retention_time") {
     Cloud c;
-    c.server("untagged", {"v-untagged"}, false, "1y");  // its metadata no longer counts
+    c.server("untagged", {"v-untagged"}, false, "1y");  // upstream reads every server's value
+    c.server("plain-untagged", {"v-plain"}, false);
     c.backup("u1", "v-untagged", true, false, 10);
+    c.backup("u-old", "v-untagged", true, false, -400);
+    c.backup("p1", "v-plain", true, false, 10);
     c.backup("d1", "v-deleted", true, false, 10);  // no server lists this volume any more
     c.backup("d-fresh", "v-deleted", true, false, 18);
     auto plan = c.plan();
-    CHECK(c.deleted(plan) == Ids{"u1", "d1"});
+    // No safety floor for an untagged server: its expired backups all go.
+    CHECK(c.deleted(plan) == Ids{"u-old", "p1", "d1"});
+    CHECK(c.text(plan, "u1") ==
+          "keep backup u1 of volume v-untagged: age 1w3d within retention 365d (server untagged's retention metadata)");
+    CHECK(c.text(plan, "p1") ==
+          "delete backup p1 of volume v-plain (wave 0): age 1w3d exceeds retention 1w (retention_time)");
     CHECK(c.kept(plan)["d-fresh"].reason == RetentionReason::within_retention);
+    CHECK(plan.warnings.empty());
+}
+
+TEST_CASE("a server's retention value is lower-cased as upstream's: 7D is 7d, 2W3D is 2w3d") {
+    Cloud c;
+    c.policy.safety_floor = false;
+    c.server("upper", {"v-upper"}, true, "7D");
+    c.server("mixed", {"v-mixed"}, true, "2W3D");
+    c.backup("x8", "v-upper", true, false, 12);
+    c.backup("x6", "v-upper", true, false, 14);
+    c.backup("m", "v-mixed", true, false, 10);
+    auto plan = c.plan();
+    CHECK(plan.warnings.empty());
+    CHECK(c.deleted(plan) == Ids{"x8"});
+    CHECK(c.text(plan, "x6") ==
+          "keep backup x6 of volume v-upper: age 6d within retention 1w (server upper's retention metadata)");
+    CHECK(c.kept(plan)["m"].retention == seconds(17 * 86400));
 }
 
 TEST_CASE("a user's backup of the same volume is never deleted, however old") {
@@ -770,7 +796,7 @@ TEST_CASE("property: kept sets are closed under parent-of, hold every rule's pic
         // No expired backup is kept by a rule that did not pick it; other keeps have their own reason.
         for (const auto& d : plan.keeps) {
             const auto& id = c.id(d);
-            bool expired = c.now - c.input.backups[d.backup].created_at > c.policy.retention_time;
+            bool expired = c.now - c.input.backups[d.backup].created_at > c.policy.retention_time.fixed;
             if (!expired) continue;
             CAPTURE(id);
             if (picked.count(id)) continue;
@@ -778,4 +804,31 @@ TEST_CASE("property: kept sets are closed under parent-of, hold every rule's pic
                    d.reason == RetentionReason::busy || d.reason == RetentionReason::dependents_unseen));
         }
     }
+}
+
+TEST_CASE("a server's mon and y are calendar months and years back from now, as upstream's relativedelta counts them") {
+    Cloud c;
+    c.policy.safety_floor = false;
+    c.now = TimePoint{seconds(1774958400)};        // 2026-03-31 12:00 UTC
+    c.server("monthly", {"v-mon"}, true, "1mon");  // back to 2026-02-28 12:00: 31 days
+    c.server("yearly", {"v-y"}, true, "12mon");    // back to 2025-03-31 12:00: 365 days, not 360
+    auto made = [&](const char* id, const char* volume, std::chrono::seconds age) {
+        c.backup(id, volume, true, false, 0).created_at = c.now - age;
+    };
+    made("m-30d5h", "v-mon", std::chrono::hours(30 * 24 + 5));
+    made("m-31d1h", "v-mon", std::chrono::hours(31 * 24 + 1));
+    made("y-362d", "v-y", std::chrono::hours(362 * 24));
+    made("y-366d", "v-y", std::chrono::hours(366 * 24));
+    c.policy.retention_time = CalendarDuration{1, seconds(0)};  // the config's 1mon: 31 days back too
+    c.server("plain", {"v-plain"});
+    made("p-30d5h", "v-plain", std::chrono::hours(30 * 24 + 5));
+    made("p-31d1h", "v-plain", std::chrono::hours(31 * 24 + 1));
+    auto plan = c.plan();
+    CHECK(c.deleted(plan) == Ids{"m-31d1h", "y-366d", "p-31d1h"});
+    CHECK(c.text(plan, "p-30d5h") ==
+          "keep backup p-30d5h of volume v-plain: age 1mon5h within retention 31d (retention_time)");
+    CHECK(c.text(plan, "m-30d5h") ==
+          "keep backup m-30d5h of volume v-mon: age 1mon5h within retention 31d (server monthly's retention metadata)");
+    CHECK(c.text(plan, "y-362d") ==
+          "keep backup y-362d of volume v-y: age 12mon2d within retention 365d (server yearly's retention metadata)");
 }

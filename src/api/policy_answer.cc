@@ -55,7 +55,7 @@ Result<std::string> backup_id_of(std::string_view target) {
 
 Reply verdict_reply(Verdict verdict) {
     if (verdict == Verdict::allow) return {200, "True"};
-    return {401, "False"};
+    return {200, "False"};
 }
 
 Reply health_reply(AnswerSource source, const Status& store) {

@@ -6,6 +6,7 @@
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
 #include "staffeln/store/schema_inspect.h"
+#include "staffeln/store/upgrade_revision.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
@@ -40,24 +41,28 @@ int run_create_schema(Context& ctx) {
 }
 
 int run_upgrade(Context& ctx, const std::string& revision) {
-    int target = store::head_version();
-    if (revision != "head") {
-        try {
-            std::size_t used = 0;
-            target = std::stoi(revision, &used);
-            if (used != revision.size() || target < 1 || target > store::head_version()) throw std::out_of_range("");
-        } catch (const std::exception&) {
-            fmt::print(stderr, "staffeln db-manage upgrade: unknown revision '{}' (expected head or 1 to {})\n",
-                       revision, store::head_version());
-            return kExitUsage;
-        }
+    auto target = store::parse_upgrade_revision(revision, store::head_version());
+    if (!target) {
+        print_line(stderr, fmt::format("staffeln db-manage upgrade: {}", target.error().message));
+        return kExitUsage;
     }
     auto db = open_store(ctx);
     if (!db) return ctx.exit_code ? ctx.exit_code : fail(db.error());
     auto before = db->schema_version();
     if (!before) return fail(before.error());
-    if (auto done = db->upgrade(target); !done) return fail(done.error());
-    fmt::print("database {} upgraded from version {} to {}\n", db->path().string(), *before, target);
+    int version = target->version;
+    if (const auto* upstream = target->upstream) {
+        // Every store version holds what upstream's revisions add: one with a schema has nothing to
+        // do, and a new store is created whole, at head.
+        if (*before >= target->version) {
+            fmt::print("database {} is at version {}, which holds upstream's revision {} ({}): nothing to do\n",
+                       db->path().string(), *before, upstream->id, upstream->description);
+            return kExitOk;
+        }
+        version = store::head_version();
+    }
+    if (auto done = db->upgrade(version); !done) return fail(done.error());
+    fmt::print("database {} upgraded from version {} to {}\n", db->path().string(), *before, version);
     return kExitOk;
 }
 
@@ -111,7 +116,8 @@ void add_db_manage(CLI::App& app, Context& ctx) {
     });
     auto* upgrade = cmd->add_subcommand("upgrade", "Migrate the database to a revision (default: head)");
     auto revision = std::make_shared<std::string>("head");
-    upgrade->add_option("revision", *revision, "head, or a schema version number");
+    upgrade->add_option("revision", *revision,
+                        "head, a schema version number, or an alembic revision of upstream Staffeln's");
     upgrade->callback([&ctx, revision] { ctx.exit_code = run_upgrade(ctx, *revision); });
     cmd->add_subcommand("version", "Print the database's schema version")->callback([&ctx] {
         ctx.exit_code = run_version(ctx);

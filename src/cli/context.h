@@ -18,6 +18,10 @@ constexpr int kExitUsage = 2;
 struct Context {
     std::vector<std::string> config_files;
     std::string config_dir;
+    bool debug = false;                // oslo.log's --debug
+    std::string log_file;              // oslo.log's --log-file
+    std::string log_dir;               // oslo.log's --log-dir
+    std::string program = "staffeln";  // the name run as (argv[0]'s last component)
     int exit_code = kExitOk;
 
     // Loads and validates the configuration, sets up logging, and prints every problem.

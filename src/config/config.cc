@@ -82,6 +82,14 @@ std::string assign(const Option& option, const std::string& value, Config& confi
             field(config) = *d;
             return {};
         }
+        // Bounded by its length with 30-day months, read as calendar months back from now.
+        std::string operator()(CalendarDuration& (*field)(Config&)) const {
+            auto d = parse_duration(value);
+            if (!d) return d.error().message;
+            if (!within_bounds(option, d->count())) return "expected " + bounds_text(option, true);
+            field(config) = *parse_calendar_duration(value);
+            return {};
+        }
     };
     if (option.check) {
         if (auto why = option.check(value); !why.empty()) return why;
@@ -177,6 +185,18 @@ void derive_database_path(LoadResult& out) {
     if (auto path = database_path_from_url(db.connection)) db.path = *path;
 }
 
+// The command line's oslo.log flags win over the files; then log_dir places the log file as
+// oslo.log does: log_dir/log_file (an absolute log_file stays itself), or log_dir/<program>.log.
+void apply_command_line(const Sources& sources, LoadResult& out) {
+    auto& defaults = out.config.defaults;
+    if (sources.debug) defaults.debug = true;
+    if (!sources.log_file.empty()) defaults.log_file = sources.log_file;
+    if (!sources.log_dir.empty()) defaults.log_dir = sources.log_dir;
+    if (defaults.log_dir.empty()) return;
+    fs::path file = defaults.log_file.empty() ? fs::path(sources.program + ".log") : fs::path(defaults.log_file);
+    defaults.log_file = (fs::path(defaults.log_dir) / file).string();
+}
+
 // Options that only make sense together, reported where the one that needs the others was set.
 void check_combinations(const SetAt& set_at, LoadResult& out) {
     const auto& api = out.config.api;
@@ -199,6 +219,7 @@ LoadResult load_config(const Sources& sources) {
     for (const auto& file : sources.files) read_file(file, sources.files_are_defaults, out, set_at);
     if (!sources.dir.empty())
         for (const auto& file : conf_files_in(sources.dir, out)) read_file(file, false, out, set_at);
+    apply_command_line(sources, out);
     derive_database_path(out);
     check_combinations(set_at, out);
     return out;
@@ -215,6 +236,9 @@ std::string option_value(const Config& config, const Option& option) {
             return fmt::format("{}", fmt::join(field(mut()), ","));
         }
         std::string operator()(std::chrono::seconds& (*field)(Config&)) const { return format_duration(field(mut())); }
+        std::string operator()(CalendarDuration& (*field)(Config&)) const {
+            return format_calendar_duration(field(mut()));
+        }
         // The table's accessors take a mutable Config; printing only reads through them.
         Config& mut() const { return const_cast<Config&>(config); }
     };

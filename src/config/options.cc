@@ -93,6 +93,7 @@ std::string check_timezone(const std::string& value) {
 const std::array kOptions{
     Option{"DEFAULT", "debug", FIELD(bool, defaults.debug)},
     Option{"DEFAULT", "log_file", FIELD(std::string, defaults.log_file)},
+    Option{"DEFAULT", "log_dir", FIELD(std::string, defaults.log_dir)},
     Option{"DEFAULT", "state_path", FIELD(std::string, defaults.state_path)},
 
     Option{"conductor", "backup_workers", FIELD(std::int64_t, conductor.backup_workers), 1, 1000},
@@ -118,11 +119,7 @@ const std::array kOptions{
     Option{"conductor", "full_backup_depth", FIELD(std::int64_t, conductor.full_backup_depth), 0, 1000},
     Option{"conductor", "retention_service_period", FIELD(std::int64_t, conductor.retention_service_period), 60,
            kMaxPeriod},
-    Option{"conductor",
-           "retention_time",
-           FIELD(std::chrono::seconds, conductor.retention_time),
-           {},
-           kMaxRetention.count()},
+    Option{"conductor", "retention_time", FIELD(CalendarDuration, conductor.retention_time), {}, kMaxRetention.count()},
     Option{"conductor", "retention_safety_floor", FIELD(bool, conductor.retention_safety_floor)},
     Option{"conductor",
            "retention_policy",

@@ -207,6 +207,15 @@ private:
             return plan_.actions.push_back(
                 CompleteTask{task.task_id, b.id, server_id,
                              fmt::format("backup {} is {}, so it is available and intact", b.id, b.status)});
+        // Someone deletes it (Cinder deletes only a backup that finished creating). Upstream counts
+        // a deleting backup as done (conductor/backup.py, check_volume_backup_status), and so does
+        // staffeln: failing the task would not bring the backup back.
+        if (b.status == "deleting")
+            return plan_.actions.push_back(CompleteTask{
+                task.task_id, b.id, server_id,
+                fmt::format("backup {} is deleting: it finished creating and someone deletes it; counted done, "
+                            "as upstream counts it",
+                            b.id)});
         if (b.status == "error")
             return fail_task(task, b.id,
                              fmt::format("Cinder set backup {} to error: {}", b.id,

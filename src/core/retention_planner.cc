@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <string_view>
 #include <tuple>
@@ -33,7 +34,7 @@ struct VolumePolicy {
 class RetentionPlanner {
 public:
     RetentionPlanner(const RetentionInput& in, const RetentionPolicy& p, TimePoint now)
-        : in_(in), policy_(p), now_(now) {}
+        : in_(in), policy_(p), now_(now), retention_time_(now - calendar_before(now, p.retention_time)) {}
 
     RetentionPlan run() {
         index_volume_policies();
@@ -47,25 +48,32 @@ public:
     }
 
 private:
-    // Rule 1: the longest valid retention among the tagged servers a volume is attached to.
+    // Rule 1: the longest valid retention among the servers a volume is attached to. A server's
+    // retention value counts whether the server is tagged or not, lower-cased, as upstream reads it
+    // (conductor/backup.py, collect_instance_retention_map); its retention policy and the safety
+    // floor count only while it is tagged.
     void index_volume_policies() {
         volumes_.reserve(in_.groups.size());
         for (std::size_t s = 0; s < in_.servers.size(); ++s) {
             const Server& server = in_.servers[s];
-            if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
-            VolumePolicy mine{policy_.retention_time, -1, true, default_rules(), -1};
+            const bool tagged = server_wants_backup(server, policy_.backup_metadata_key);
+            VolumePolicy mine{retention_time_, -1, tagged, default_rules(), -1};
             if (auto value = metadata(server, policy_.retention_metadata_key)) {
-                auto parsed = parse_duration(*value);
+                auto parsed = parse_duration(lower_case(*value));
                 if (!parsed.ok())
                     warn(server, *value, parsed.error().message);
                 else if (*parsed > kMaxRetention)
                     warn(server, *value, fmt::format("it is longer than {}", format_duration(kMaxRetention)));
                 else {
-                    mine.retention = *parsed;
+                    // y and mon are calendar years and months back from now, as upstream's
+                    // relativedelta counts them (common/time.py, timeago).
+                    auto calendar = parse_calendar_duration(lower_case(*value));
+                    mine.retention = now_ - calendar_before(now_, *calendar);
                     mine.server = static_cast<std::int32_t>(s);
                 }
             }
-            if (auto value = metadata(server, policy_.rules_metadata_key)) {
+            if (!tagged && mine.server < 0) continue;  // nothing of an untagged server's counts
+            if (auto value = tagged ? metadata(server, policy_.rules_metadata_key) : nullptr) {
                 auto parsed = parse_retention_rules(*value);
                 if (!parsed.ok())
                     warn_rules(server, *value, parsed.error().message);
@@ -82,11 +90,18 @@ private:
                     v.retention = mine.retention;
                     v.server = mine.server;
                 }
+                v.tagged = v.tagged || mine.tagged;
                 // A backup any attached server's rules keep is kept: the union of the rules.
                 v.rules = merge(v.rules, mine.rules);
                 if (mine.rules_server >= 0) v.rules_server = mine.rules_server;
             }
         }
+    }
+
+    static std::string lower_case(std::string text) {
+        std::transform(text.begin(), text.end(), text.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return text;
     }
 
     RetentionRules default_rules() const { return policy_.rules.value_or(RetentionRules{}); }
@@ -112,7 +127,7 @@ private:
             {server.id, server.name, value,
              fmt::format("server {} ({}): retention metadata {}='{}' is ignored ({}); using retention_time {}",
                          server.name, server.id, policy_.retention_metadata_key, value, why,
-                         format_duration(policy_.retention_time))});
+                         format_calendar_duration(policy_.retention_time))});
     }
 
     void index_closed_tasks() {
@@ -148,7 +163,7 @@ private:
 
     VolumePolicy policy_for(std::uint32_t group) const {
         auto it = volumes_.find(in_.groups[group].volume_id);
-        return it == volumes_.end() ? VolumePolicy{policy_.retention_time, -1, false, default_rules(), -1} : it->second;
+        return it == volumes_.end() ? VolumePolicy{retention_time_, -1, false, default_rules(), -1} : it->second;
     }
 
     void plan_group(std::span<const std::uint32_t> members) {
@@ -313,6 +328,7 @@ private:
     const RetentionInput& in_;
     const RetentionPolicy& policy_;
     TimePoint now_;
+    seconds retention_time_;  // retention_time counted back from now_
     RetentionPlan plan_;
     std::unordered_map<std::string_view, VolumePolicy> volumes_;
     std::unordered_map<std::string_view, std::vector<std::uint32_t>> records_of_volume_;  // closed tasks
@@ -384,11 +400,24 @@ RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy&
     return RetentionPlanner(input, policy, now).run();
 }
 
+namespace {
+
+// A retention counted back from now: below 30 days as format_duration writes it; longer ones in
+// days, since `1mon` back from now is 28 to 31 of them and format_duration's month is 30.
+std::string retention_text(seconds retention) {
+    if (retention < std::chrono::days(30)) return format_duration(retention);
+    auto days = retention.count() / 86400;
+    auto rest = seconds(retention.count() % 86400);
+    return rest.count() == 0 ? fmt::format("{}d", days) : fmt::format("{}d{}", days, format_duration(rest));
+}
+
+}  // namespace
+
 std::string describe(const RetentionDecision& d, const RetentionInput& in, TimePoint now) {
     const RetentionBackup& b = in.backups[d.backup];
     auto head = fmt::format("backup {} of volume {}", b.id, in.groups[b.group].volume_id);
     auto age = format_duration(std::chrono::duration_cast<seconds>(now - b.created_at));
-    auto limit = fmt::format("{} ({})", format_duration(d.retention), source(d, in));
+    auto limit = fmt::format("{} ({})", retention_text(d.retention), source(d, in));
     switch (d.reason) {
         case RetentionReason::expired:
             return fmt::format("delete {} (wave {}): age {} exceeds retention {}", head, d.wave, age, limit);

@@ -1,6 +1,6 @@
 // The API's answers as plain values. oslo.policy allows a delete only when the body is exactly
-// "True": a backup staffeln made automatically gets 401 "False", any other backup 200 "True",
-// and a store that cannot answer gets 401 "False" too (fail closed).
+// "True": a backup staffeln made automatically gets 200 "False" (upstream's status since its
+// PR #104), any other backup 200 "True", and a store that cannot answer gets "False" too (fail closed).
 #pragma once
 
 #include "staffeln/api/backup_verdict.h"

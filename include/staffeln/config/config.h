@@ -4,6 +4,8 @@
 // Problems are collected, not thrown: errors make the load fail, warnings do not.
 #pragma once
 
+#include "staffeln/duration.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,7 +17,8 @@ namespace staffeln::config {
 struct Config {
     struct Default {
         bool debug = false;
-        std::string log_file;
+        std::string log_file;  // with log_dir set: log_dir joined with it (or with "<program>.log")
+        std::string log_dir;
         std::string state_path;
     } defaults;
 
@@ -32,7 +35,7 @@ struct Config {
         std::string last_backup_metadata_key = "last-backup-time";    // set on the server after a success
         std::int64_t full_backup_depth = 2;
         std::int64_t retention_service_period = 1200;
-        std::chrono::seconds retention_time{17 * 86400};
+        CalendarDuration retention_time{std::chrono::days(17)};  // y and mon: calendar, back from now
         bool retention_safety_floor = true;
         std::string retention_policy;  // retention_rules.h grammar; empty: age alone
         std::string retention_policy_metadata_key = "__staffeln_retention_policy";
@@ -94,6 +97,11 @@ struct Sources {
     std::vector<std::filesystem::path> files;  // explicit --config-file, in order
     std::filesystem::path dir;                 // --config-dir, may be empty
     bool files_are_defaults = false;           // a missing default file is no error
+    // oslo.log's command-line flags, which override the files: --debug, --log-file, --log-dir.
+    bool debug = false;
+    std::string log_file;
+    std::string log_dir;
+    std::string program = "staffeln";  // the name run as; log_dir without log_file logs to <program>.log
 };
 
 LoadResult load_config(const Sources& sources);

@@ -15,7 +15,8 @@ namespace staffeln::config {
 struct Ignored {};  // accepted for upstream compatibility, has no effect here
 
 using Target = std::variant<Ignored, bool& (*)(Config&), std::int64_t& (*)(Config&), std::string& (*)(Config&),
-                            std::vector<std::string>& (*)(Config&), std::chrono::seconds& (*)(Config&)>;
+                            std::vector<std::string>& (*)(Config&), std::chrono::seconds& (*)(Config&),
+                            CalendarDuration& (*)(Config&)>;
 
 enum class Secrecy {
     none,

@@ -5,9 +5,12 @@
 //
 // The rules, and why:
 //  1. A backup expires when it is older (created_at) than its retention: the longest valid
-//     `retention_metadata_key` duration among the tagged servers its volume is attached to,
-//     else `retention_time`. An untagged or deleted server's metadata no longer counts, so
-//     its volumes' backups expire by `retention_time`. An invalid value warns and falls back.
+//     `retention_metadata_key` duration (lower-cased: `7D` is 7d; `y` and `mon` are calendar
+//     years and months back from now, as upstream's relativedelta counts them) among the servers
+//     its volume is attached to, tagged or not (as upstream), else `retention_time` (read the
+//     same calendar way). A deleted server's value
+//     is gone with it, so its volumes' backups expire by `retention_time`. An invalid value
+//     warns and falls back.
 //  2. Chains (backup_chain.h): an expired backup is deleted only when nothing kept depends on
 //     it, so a full whose incrementals are still kept stays even if it is older than its
 //     retention. Deletes go newest first; each carries a wave: a backup's wave is one more
@@ -39,6 +42,7 @@
 
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/core/task.h"
+#include "staffeln/duration.h"
 #include "staffeln/model.h"
 
 #include <chrono>
@@ -51,9 +55,9 @@
 namespace staffeln::core {
 
 struct RetentionPolicy {
-    std::optional<std::string> backup_metadata_key;  // which servers are still tagged
-    std::string retention_metadata_key;              // empty: no per-server retention
-    std::chrono::seconds retention_time{17 * 86400};
+    std::optional<std::string> backup_metadata_key;          // which servers are still tagged
+    std::string retention_metadata_key;                      // empty: no per-server retention
+    CalendarDuration retention_time{std::chrono::days(17)};  // y and mon: calendar, back from now
     bool safety_floor = true;
     std::optional<RetentionRules> rules;  // [conductor] retention_policy; unset: age alone
     std::string rules_metadata_key;       // empty: no per-server retention policy
