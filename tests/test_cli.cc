@@ -346,7 +346,7 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
     auto db = (dir / "staffeln.db").string();
     auto created = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "041d9a0f1159"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "database " + db + " upgraded from version 0 to 2\n");
+    CHECK(created.out == "database " + db + " upgraded from version 0 to 3\n");
     for (const auto& [id, description] : std::vector<std::pair<std::string, std::string>>{
              {"041d9a0f1159", "Add volume_name and instance_name to queue_data"},
              {"ebdbed01e9a7", "Added incremental field"},
@@ -355,15 +355,15 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
         CAPTURE(id);
         auto kept = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", id});
         CHECK(kept.exit_code == 0);
-        CHECK(kept.out == "database " + db + " is at version 2, which holds upstream's revision " + id + " (" +
+        CHECK(kept.out == "database " + db + " is at version 3, which holds upstream's revision " + id + " (" +
                               description + "): nothing to do\n");
     }
     auto head = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "head"});
     CHECK(head.exit_code == 0);
-    CHECK(head.out == "database " + db + " upgraded from version 2 to 2\n");
+    CHECK(head.out == "database " + db + " upgraded from version 3 to 3\n");
     auto unknown = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "5b2e7843523"});
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err ==
-          "staffeln db-manage upgrade: unknown revision '5b2e7843523' (expected head, 1 to 2, or one of upstream's "
+          "staffeln db-manage upgrade: unknown revision '5b2e7843523' (expected head, 1 to 3, or one of upstream's "
           "alembic revisions 041d9a0f1159, ebdbed01e9a7, 2b2b9df199bd, 5b2e78435231)\n");
 }
