@@ -273,13 +273,13 @@ TEST_CASE("staffeln-db-manage is db-manage, with upstream's flags before or afte
     auto db = (dir / "staffeln.db").string();
     auto upgraded = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade"});
     CHECK(upgraded.exit_code == 0);
-    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 2\n");
+    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 3\n");
     auto version = run_as("staffeln-db-manage", {"version", "--config-file=" + conf});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "2\n");
+    CHECK(version.out == "3\n");
     auto with_dir = run_as("staffeln-db-manage", {"--config-dir", dir.path().string(), "version"});
     CHECK(with_dir.exit_code == 0);
-    CHECK(with_dir.out == "2\n");
+    CHECK(with_dir.out == "3\n");
 }
 
 TEST_CASE("staffeln-conductor and staffeln-api are their subcommands, --version and --help included") {

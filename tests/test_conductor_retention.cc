@@ -256,7 +256,7 @@ TEST_CASE("the safety floor keeps the newest chain of a still-tagged server's vo
 }
 
 TEST_CASE(
-    "an untagged server's retention value still applies, as upstream's; a detached volume's backups expire by "
+    "an untagged server's retention value still applies, as upstream's, and a detached volume's backups expire by "
     "retention_time") {
     auto scenario = with_backups({ours(kF1, d::kScratchRoot, days(10)),
                                   ours(kF2, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", days(10)),  // detached-archive

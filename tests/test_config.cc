@@ -521,7 +521,7 @@ TEST_CASE("a reload keeps every option of a section read at start only, and only
     for (auto section : {"DEFAULT", "conductor", "notification"}) CHECK_FALSE(read_at_start_only(section));
 }
 
-TEST_CASE("oslo.log's command-line flags override the files; log_dir places the log file as oslo.log does") {
+TEST_CASE("oslo.log's command-line flags override the files, and log_dir places the log file as oslo.log does") {
     TempDir dir;
     auto file = dir.write("staffeln.conf", "[DEFAULT]\ndebug = false\nlog_file = from-file.log\n");
     Sources flags{{file}, {}, false};

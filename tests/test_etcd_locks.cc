@@ -90,7 +90,7 @@ TEST_CASE("a bad etcd URL is invalid_input saying what is wrong without quoting 
     REQUIRE_FALSE(unknown.ok());
     CHECK(unknown.error().message ==
           "[coordination] backend_url: scheme zookeeper is not supported: use "
-          "file:///var/lib/staffeln/locks or etcd3+http://HOST:2379");
+          "file:///var/lib/staffeln/locks, etcd3+http://HOST:2379 or kubernetes://");
 }
 
 TEST_CASE("a lease is trusted for its TTL less a quarter, renewed every quarter, each request bounded by it") {

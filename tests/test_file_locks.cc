@@ -81,8 +81,8 @@ TEST_CASE("lock names and backend URLs are checked") {
     auto unknown = make_coordinator("zookeeper://zk:2181", dir / "locks");
     REQUIRE_FALSE(unknown.ok());
     CHECK(unknown.error().message ==
-          "[coordination] backend_url: scheme zookeeper is not supported: use file:///var/lib/staffeln/locks or "
-          "etcd3+http://HOST:2379");
+          "[coordination] backend_url: scheme zookeeper is not supported: use file:///var/lib/staffeln/locks, "
+          "etcd3+http://HOST:2379 or kubernetes://");
     auto from_url = make_coordinator("file://" + (dir / "other").string(), dir / "locks");
     REQUIRE(from_url.ok());
     CHECK((*from_url)->describe() == "file locks in " + (dir / "other").string());

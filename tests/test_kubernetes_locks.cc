@@ -237,7 +237,7 @@ TEST_CASE("a holder that stops renewing stops trusting its Lease before another 
     CHECK(*taken < 3s);
 }
 
-TEST_CASE("a Lease an upstream pod holds excludes staffeln until it runs out; a free one is taken") {
+TEST_CASE("a Lease an upstream pod holds excludes staffeln until it runs out, and a free one is taken") {
     Cluster cluster;
     auto a = cluster.locks(30);
     auto now = std::chrono::system_clock::now();

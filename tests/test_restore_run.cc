@@ -98,7 +98,7 @@ TEST_CASE("restore --dry-run prints the plan and makes nothing") {
     CHECK(r.volumes().size() == before);
 }
 
-TEST_CASE("restore makes a tagged copy of each volume from its backup; status shows it, cleanup deletes them") {
+TEST_CASE("restore makes a tagged copy of each volume from its backup, status shows it, cleanup deletes them") {
     Rig r;
     auto run = r.staffeln({"--server", "web-1", "--format", "json"});
     INFO(run.out, run.err);

@@ -348,7 +348,8 @@ TEST_CASE("a backup being restored is whole: the safety floor is its chain, and 
 }
 
 TEST_CASE(
-    "an untagged server's retention value still applies, as upstream's; deleted servers' volumes use retention_time") {
+    "an untagged server's retention value still applies, as upstream's, and deleted servers' volumes use "
+    "retention_time") {
     Cloud c;
     c.server("untagged", {"v-untagged"}, false, "1y");  // upstream reads every server's value
     c.server("plain-untagged", {"v-plain"}, false);

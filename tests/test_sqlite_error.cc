@@ -8,7 +8,7 @@ using namespace staffeln;
 using namespace staffeln::store;
 
 TEST_CASE(
-    "SQLite's busy and locked codes, extended ones included, are timeouts; corrupt files are corrupt; the rest io") {
+    "SQLite's busy and locked codes, extended ones included, are timeouts, corrupt files are corrupt, the rest io") {
     CHECK(sqlite_error_kind(SQLite::Exception("database is locked", SQLITE_BUSY)) == ErrorKind::timeout);
     CHECK(sqlite_error_kind(SQLite::Exception("locked", SQLITE_LOCKED)) == ErrorKind::timeout);
     CHECK(sqlite_error_kind(SQLite::Exception("snapshot", SQLITE_BUSY_SNAPSHOT)) == ErrorKind::timeout);
