@@ -76,7 +76,8 @@ enum class Mode { volume, snapshot };
 
 class CrashRig {
 public:
-    CrashRig(double backup_create_seconds, int backup_workers, Mode mode = Mode::volume)
+    CrashRig(double backup_create_seconds, int backup_workers, Mode mode = Mode::volume,
+             const std::string& cycle_timeout = "5min")
         : mode_(mode), sim_(scenario(backup_create_seconds, mode)) {
         db_path_ = dir_ / "staffeln.db";
         config_ = dir_.write("staffeln.conf",
@@ -86,7 +87,8 @@ public:
                              "backup_workers = " +
                                  std::to_string(backup_workers) +
                                  "\n"
-                                 "backup_cycle_timout = 5min\n" +
+                                 "backup_cycle_timout = " +
+                                 cycle_timeout + "\n" +
                                  (mode == Mode::snapshot ? "backup_mode = snapshot\nbackup_poll_interval = 1\n" : "") +
                                  "[database]\n"
                                  "connection = sqlite:///" +
@@ -416,4 +418,20 @@ TEST_CASE("a conductor killed after writing a disaster-recovery record fetches t
         CHECK(count_status(seen, "succeeded") == static_cast<int>(kTaggedVolumes.size()));
         CHECK(seen.dr.size() == 2);
     });
+}
+
+TEST_CASE("a conductor killed between recording a cancellation and its delete deletes the backup after the restart") {
+    CrashRig rig(30, 1, Mode::volume, "1s");  // backups hang past the timeout
+    require_killed_at(rig.conductor("backup.cancel.after_record"), "backup.cancel.after_record");
+    Observed killed = rig.observe();
+    REQUIRE(count_status(killed, "cancelled") == 1);
+    std::string task_id, backup_id;
+    for (const auto& [id, task] : killed.tasks)
+        if (task.status == "cancelled") task_id = id, backup_id = task.backup_id;
+    REQUIRE(killed.tag.count(backup_id) == 1);  // still creating: the delete was not sent
+    Finished restart = rig.conductor();
+    INFO("restart stdout: " << restart.out << "\nrestart stderr: " << restart.err);
+    Observed seen = rig.observe();
+    CHECK(seen.tag.count(backup_id) == 0);                                            // a closed task's backup: deleted
+    if (seen.tasks.count(task_id)) CHECK(seen.tasks[task_id].status == "cancelled");  // never counted done
 }

@@ -456,11 +456,19 @@ private:
         if (!a.delete_backup_id.empty()) delete_backup(a.delete_backup_id, project_of_task(a.task_id), false);
     }
 
+    // Recorded before the delete: a delete first, then a crash, would leave the task open with its
+    // backup deleting, which the next cycle counts done. Recorded first, a crash leaves a closed
+    // task's backup creating, which the next cycle deletes as a duplicate.
     void apply(const core::CancelTask& a) {
-        delete_backup(a.backup_id, project_of_task(a.task_id), true);
         auto done = with_store(
             [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::cancelled, a.reason, ctx_.now()); });
-        if (!done) log::error(kLog, "{}", done.error().message);
+        if (!done) {
+            problem(fmt::format("task {} not cancelled yet ({}); the next cycle tries again", a.task_id,
+                                done.error().message));
+            return;
+        }
+        failpoint::hit("backup.cancel.after_record");
+        delete_backup(a.backup_id, project_of_task(a.task_id), true);
         ++outcome_.cancelled;
         problem(fmt::format("task {} cancelled: {}", a.task_id, a.reason));
     }

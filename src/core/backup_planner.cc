@@ -207,7 +207,8 @@ private:
             return plan_.actions.push_back(
                 CompleteTask{task.task_id, b.id, server_id,
                              fmt::format("backup {} is {}, so it is available and intact", b.id, b.status)});
-        // Someone deletes it (Cinder deletes only a backup that finished creating). Upstream counts
+        // Someone deletes it (Cinder deletes only a backup that finished creating; staffeln
+        // force-deletes one that hangs only after closing its task as cancelled). Upstream counts
         // a deleting backup as done (conductor/backup.py, check_volume_backup_status), and so does
         // staffeln: failing the task would not bring the backup back.
         if (b.status == "deleting")
