@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <thread>
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -187,4 +188,37 @@ TEST_CASE("a restore killed at each crash point and run again ends with exactly 
         }
         CHECK(r.restored_named().size() == 2);
     }
+}
+
+TEST_CASE("a second restore of the same server, or its cleanup, is refused while the first runs") {
+    Rig r;
+    r.rig.sim_config({{"restore_seconds_per_gib", 4.0}});
+    Finished first;
+    std::thread running([&] { first = r.staffeln({"--server", "web-1", "--format", "json"}); });
+    std::string id;
+    for (int i = 0; i < 200 && id.empty(); ++i) {
+        auto status = r.staffeln({"status", "--format", "json"});
+        auto restores = json::parse(status.out)["restores"];
+        if (!restores.empty() && !r.restored_named().empty()) id = restores[0]["id"];
+        if (id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_FALSE(id.empty());
+    auto second = r.staffeln({"--server", "web-1"});
+    auto cleanup = r.staffeln({"cleanup", id});
+    auto made = r.restored_named().size();
+    running.join();
+    INFO(first.out, first.err);
+    REQUIRE(first.exit_code == 0);
+    CHECK(second.exit_code == 1);
+    CHECK(second.err.ends_with(
+        fmt::format("staffeln restore: server web-1 ({}): restore {} is being run by another staffeln process (lock "
+                    "restore-{} is held by another process); follow it with `staffeln restore status {}` and run again "
+                    "once it has ended; nothing changed\n",
+                    d::kWeb1, id, d::kWeb1, id)));
+    CHECK(cleanup.exit_code == 1);
+    CHECK(cleanup.err.find(fmt::format("restore {} is being run by another staffeln process", id)) !=
+          std::string::npos);
+    CHECK(made <= 2);
+    CHECK(r.restored_named().size() == 2);
+    for (const auto& v : json::parse(first.out)["volumes"]) CHECK(r.copies_of(v["source"]).size() == 1);
 }
