@@ -1,6 +1,7 @@
 #include "staffeln/core/restore_plan.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace staffeln;
 using namespace staffeln::core;
@@ -151,4 +152,25 @@ TEST_CASE("a long original name is cut so that the restored name fits Cinder's 2
     std::string name = restored_volume_name(std::string(300, 'n'), kT0);
     CHECK(name.size() == 255);
     CHECK(name.ends_with("n-restored-2025-12-05T05:00:00Z"));
+}
+
+TEST_CASE("a long non-ASCII name is cut on a character boundary, counting characters as Cinder does") {
+    const std::string suffix = "-restored-2025-12-05T05:00:00Z";
+    std::string accents;
+    for (int i = 0; i < 300; ++i) accents += "\xC3\xA9";  // é, two bytes
+    std::string name = restored_volume_name(accents, kT0);
+    CHECK(name.ends_with(suffix));
+    std::string kept = name.substr(0, name.size() - suffix.size());
+    CHECK(kept.size() == 2 * (255 - suffix.size()));
+    CHECK(kept.find("\xC3\xA9\xC3\xA9") == 0);
+    CHECK(kept.ends_with("\xC3\xA9"));
+    CHECK_NOTHROW((void)nlohmann::json(name).dump());
+
+    std::string emoji;
+    for (int i = 0; i < 300; ++i) emoji += "\xF0\x9F\x92\xBE";  // U+1F4BE floppy disk, four bytes
+    name = restored_volume_name("a" + emoji, kT0);
+    kept = name.substr(0, name.size() - suffix.size());
+    CHECK(kept.size() == 1 + 4 * (255 - suffix.size() - 1));
+    CHECK(kept.ends_with("\xF0\x9F\x92\xBE"));
+    CHECK_NOTHROW((void)nlohmann::json(name).dump());
 }

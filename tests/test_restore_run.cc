@@ -2,16 +2,20 @@
 // backed web-1's two volumes up: the dry run changes nothing; the restore makes one tagged new
 // volume per source holding its backup; `restore status` shows it and `restore cleanup` deletes
 // exactly those. Killed at each crash point of the restore and run again, it ends with exactly
-// one restored copy per volume.
+// one restored copy per volume. A create or restore whose answer is lost is not sent again
+// before Cinder has had time to show it; a second run, or a cleanup, during a run is refused.
 #include "support/conductor_rig.h"
 #include "support/process.h"
 
+#include "staffeln/conductor/restore_run.h"
 #include "staffeln/core/restore_step.h"
+#include "staffeln/store/restore_store.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <csignal>
+#include <thread>
 
 using namespace staffeln;
 using namespace staffeln::testing;
@@ -187,4 +191,92 @@ TEST_CASE("a restore killed at each crash point and run again ends with exactly 
         }
         CHECK(r.restored_named().size() == 2);
     }
+}
+
+TEST_CASE("a second restore of the same server, or its cleanup, is refused while the first runs") {
+    Rig r;
+    r.rig.sim_config({{"restore_seconds_per_gib", 4.0}});
+    Finished first;
+    std::thread running([&] { first = r.staffeln({"--server", "web-1", "--format", "json"}); });
+    std::string id;
+    for (int i = 0; i < 200 && id.empty(); ++i) {
+        auto status = r.staffeln({"status", "--format", "json"});
+        auto restores = json::parse(status.out)["restores"];
+        if (!restores.empty() && !r.restored_named().empty()) id = restores[0]["id"];
+        if (id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_FALSE(id.empty());
+    auto second = r.staffeln({"--server", "web-1"});
+    auto cleanup = r.staffeln({"cleanup", id});
+    auto made = r.restored_named().size();
+    running.join();
+    INFO(first.out, first.err);
+    REQUIRE(first.exit_code == 0);
+    CHECK(second.exit_code == 1);
+    CHECK(second.err.ends_with(
+        fmt::format("staffeln restore: server web-1 ({}): restore {} is being run by another staffeln process (lock "
+                    "restore-{} is held by another process); follow it with `staffeln restore status {}` and run again "
+                    "once it has ended; nothing changed\n",
+                    d::kWeb1, id, d::kWeb1, id)));
+    CHECK(cleanup.exit_code == 1);
+    CHECK(cleanup.err.find(fmt::format("restore {} is being run by another staffeln process", id)) !=
+          std::string::npos);
+    CHECK(made <= 2);
+    CHECK(r.restored_named().size() == 2);
+    for (const auto& v : json::parse(first.out)["volumes"]) CHECK(r.copies_of(v["source"]).size() == 1);
+}
+
+namespace {
+
+// The restore run in-process with a request timeout of 1 s: a request the simulated cloud holds
+// longer is given up (maybe applied) but still served when its latency has passed.
+struct Unanswered {
+    Rig r;
+    openstack::Cloud cloud{simtest::admin_credentials(r.rig.sim.server->base_url()), no_retries(),
+                           std::chrono::milliseconds(1000), std::chrono::milliseconds(1000)};
+
+    store::StoredRestoreVolume run() {
+        core::RestorePlan plan{d::kWeb1, "web-1", d::kDemoProject, {}, {}, {}, {}};
+        plan.volumes.push_back(
+            {d::kWebData, "web-1-data", r.newest_backup(d::kWebData), "web-1-data-restored-lost", 2, "", false});
+        REQUIRE(store::insert_restore(r.rig.db, "r-lost", plan, TimePoint{}).ok());
+        auto stored = store::load_restore(r.rig.db, "r-lost");
+        REQUIRE(stored.ok());
+        conductor::RestoreRunOptions options;
+        options.poll = std::chrono::milliseconds(100);
+        options.settle = std::chrono::milliseconds(3000);
+        auto ended = conductor::run_restore(cloud.cinder(), r.rig.db, std::move(stored).value(), options,
+                                            [](const store::StoredRestoreVolume&) {});
+        REQUIRE(ended.ok());
+        return ended->volumes[0];
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a create whose answer is lost is looked for by its tags before another is made") {
+    Unanswered u;
+    // Cinder commits the volume 0.3 s after the client gave up: a list at once shows nothing.
+    u.r.rig.fault({{"method", "POST"}, {"path_suffix", "/volumes"}, {"latency_ms", 1300}, {"count", 1}});
+    auto v = u.run();
+    INFO(v.last_error);
+    CHECK(v.state == store::VolumeState::done);
+    auto copies = u.r.copies_of(d::kWebData);
+    REQUIRE(copies.size() == 1);
+    CHECK(copies[0]["id"] == v.restored_volume_id);
+    CHECK(u.r.rig.counters()["requests"]["POST /volume/v3/{project_id}/volumes"] == 1);
+}
+
+TEST_CASE("a restore whose answer is lost is not sent again before Cinder shows whether it was applied") {
+    Unanswered u;
+    u.r.rig.sim_config({{"restore_seconds_per_gib", 1.0}});
+    // The first restore is applied at 1.3 s, after the client gave up at 1 s; one sent again at
+    // once is applied at about 1.8 s and gets 400 (the backup is restoring).
+    u.r.rig.fault({{"method", "POST"}, {"path_suffix", "/restore"}, {"latency_ms", 500}, {"count", 1}});
+    u.r.rig.fault({{"method", "POST"}, {"path_suffix", "/restore"}, {"latency_ms", 800}, {"count", 2}});
+    auto v = u.run();
+    INFO(v.last_error);
+    CHECK(v.state == store::VolumeState::done);
+    CHECK(u.r.copies_of(d::kWebData).size() == 1);
+    CHECK(u.r.rig.counters()["requests"]["POST /volume/v3/{project_id}/backups/{id}/restore"] == 1);
 }

@@ -10,6 +10,7 @@
 
 #include "staffeln/conductor/restore_run.h"
 #include "staffeln/conductor/task_ids.h"
+#include "staffeln/coordination/coordinator.h"
 #include "staffeln/core/restore_plan.h"
 #include "staffeln/core/restore_points.h"
 #include "staffeln/core/restore_step.h"
@@ -261,6 +262,31 @@ void print_outcome(const store::StoredRestore& r, const std::string& format) {
     }
 }
 
+// One process at a time drives a server's restore or deletes what it made: two would each find
+// no tagged volume and both create one, or delete volumes the other is restoring into. The
+// coordinator outlives its lock (members end in reverse order).
+struct RestoreLock {
+    std::unique_ptr<coordination::Coordinator> coordinator;
+    std::unique_ptr<coordination::Lock> lock;
+};
+
+Result<RestoreLock> lock_restore(const config::Config& config, const std::string& server_id) {
+    auto locks =
+        coordination::make_coordinator(config.coordination.backend_url, config.database.path.parent_path() / "locks");
+    if (!locks) return locks.error();
+    auto lock = (*locks)->try_lock("restore-" + server_id);
+    if (!lock) return lock.error();
+    return RestoreLock{std::move(*locks), std::move(*lock)};
+}
+
+std::string held_elsewhere(const store::KnownServer& server, const std::string& restore_id, const Error& error) {
+    return fmt::format(
+        "server {}: {} is being run by another staffeln process ({}); follow it with `staffeln "
+        "restore status{}` and run again once it has ended; nothing changed",
+        label(server.name, server.id), restore_id.empty() ? "a restore" : "restore " + restore_id, error.message,
+        restore_id.empty() ? "" : " " + restore_id);
+}
+
 Result<store::KnownServer> one_server(store::Database& db, const std::string& server) {
     ListArgs args;
     args.server = server;
@@ -309,6 +335,16 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
     if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
     auto server = one_server(*db, args.server);
     if (!server) return restore_fail(server.error().message);
+    std::optional<RestoreLock> lock;
+    if (!args.dry_run) {
+        auto taken = lock_restore(*config, server->id);
+        if (!taken) {
+            if (taken.error().kind != ErrorKind::conflict) return restore_fail(taken.error().message);
+            auto other = store::running_restore(*db, server->id);
+            return restore_fail(held_elsewhere(*server, other && *other ? (**other).id : "", taken.error()));
+        }
+        lock = std::move(*taken);
+    }
     auto running = store::running_restore(*db, server->id);
     if (!running) return restore_fail(running.error().message);
     if (*running && at && *at != (*running)->at)
@@ -438,6 +474,12 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
     auto restore = store::load_restore(*db, args.id);
     if (!restore) return restore_fail(restore.error().message);
+    auto lock = lock_restore(*config, restore->server_id);
+    if (!lock) {
+        if (lock.error().kind != ErrorKind::conflict) return restore_fail(lock.error().message + "; nothing deleted");
+        return restore_fail(
+            held_elsewhere({restore->server_id, restore->server_name, restore->project_id}, restore->id, lock.error()));
+    }
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
     openstack::Cinder& cinder = connection->cloud->cinder();

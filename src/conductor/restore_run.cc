@@ -71,6 +71,18 @@ public:
     }
 
 private:
+    // True (after one poll's sleep) while a request that may have reached Cinder can still show
+    // its effect; the window ends (and the request may be sent again) once `until` has passed.
+    bool still_settling(std::optional<std::chrono::steady_clock::time_point>& until) {
+        if (!until) return false;
+        if (std::chrono::steady_clock::now() >= *until) {
+            until.reset();
+            return false;
+        }
+        std::this_thread::sleep_for(options_.poll);
+        return true;
+    }
+
     Metadata tags() const {
         return {{core::kRestoreTag, restore_.id}, {core::kRestoreSourceTag, v_.plan.source_volume_id}};
     }
@@ -101,13 +113,20 @@ private:
             if (src != existing.metadata.end() && src->second != v_.plan.backup_id) continue;
             v_.restored_volume_id = existing.id;
             v_.state = store::VolumeState::created;
+            create_unconfirmed_until_.reset();
             return record();
         }
+        if (still_settling(create_unconfirmed_until_)) return {};
         failpoint::hit("restore.create.before_call");
         auto created = cinder_.create_volume(
             {restore_.project_id, v_.plan.size_gb, v_.plan.new_name, v_.plan.volume_type, tags()});
         if (!created) {
-            if (created.error().maybe_applied) return {};  // the next round finds it by its tags
+            if (created.error().maybe_applied) {
+                // Cinder may not show it yet: it is looked for by its tags for a while before
+                // another is made.
+                create_unconfirmed_until_ = std::chrono::steady_clock::now() + options_.settle;
+                return {};
+            }
             return fail(created.error().message);
         }
         failpoint::hit("restore.create.after_call");
@@ -117,10 +136,16 @@ private:
     }
 
     Status start_restore() {
+        if (still_settling(restore_unconfirmed_until_)) return {};
         failpoint::hit("restore.restore.before_call");
         auto started = cinder_.restore_backup(v_.plan.backup_id, v_.restored_volume_id, restore_.project_id);
         if (!started) {
-            if (started.error().maybe_applied) return {};  // the next round reads the volume's status
+            if (started.error().maybe_applied) {
+                // Sent again at once, it would be refused (400: the backup is restoring) and fail
+                // the volume while the first restore proceeds: the volume's status is read first.
+                restore_unconfirmed_until_ = std::chrono::steady_clock::now() + options_.settle;
+                return {};
+            }
             return fail(started.error().message);
         }
         failpoint::hit("restore.restore.after_call");
@@ -146,6 +171,8 @@ private:
     store::StoredRestoreVolume& v_;
     const RestoreRunOptions& options_;
     core::VolumeTarget target_;
+    std::optional<std::chrono::steady_clock::time_point> create_unconfirmed_until_;
+    std::optional<std::chrono::steady_clock::time_point> restore_unconfirmed_until_;
 };
 
 }  // namespace

@@ -7,7 +7,20 @@
 namespace staffeln::core {
 namespace {
 
-constexpr std::size_t kCinderNameLimit = 255;
+constexpr std::size_t kCinderNameLimit = 255;  // characters, not bytes
+
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// The first `limit` UTF-8 characters of `text`: a cut never splits a character, whose broken
+// bytes would make the name unwritable as JSON.
+std::string first_characters(const std::string& text, std::size_t limit) {
+    std::size_t end = 0;
+    for (std::size_t count = 0; end < text.size() && count < limit; ++count) {
+        ++end;
+        while (end < text.size() && is_continuation_byte(text[end])) ++end;
+    }
+    return text.substr(0, end);
+}
 
 template <class Item>
 const Item* find_by_id(const std::vector<Item>& items, const std::string& id) {
@@ -23,7 +36,7 @@ std::string label(const std::string& name, const std::string& id) {
 
 std::string restored_volume_name(const std::string& original, TimePoint point_time) {
     std::string suffix = "-restored-" + format_point_time(point_time);
-    return original.substr(0, kCinderNameLimit - suffix.size()) + suffix;
+    return first_characters(original, kCinderNameLimit - suffix.size()) + suffix;
 }
 
 Result<RestorePlan> plan_server_restore(const ServerHistory& history, const std::vector<SourceVolume>& volumes,

@@ -16,6 +16,9 @@ struct RestoreRunOptions {
     std::size_t workers = 1;                  // [conductor] backup_workers
     std::chrono::milliseconds poll{2000};     // between two looks at a volume being created or restored
     std::chrono::seconds timeout{24 * 3600};  // a volume still busy after this is failed (it may still finish)
+    // After a create or restore that may have reached Cinder (no answer): how long its effect is
+    // looked for before it is sent again. Twice the request timeout: Cinder may apply it that late.
+    std::chrono::milliseconds settle{120'000};
 };
 
 // Called once per volume as it ends (done or failed), from the worker thread that ran it.
