@@ -59,7 +59,7 @@ TEST_CASE("MicroTime is written with microseconds in UTC and read back, fraction
     CHECK_FALSE(parse_micro_time("yesterday").has_value());
 }
 
-TEST_CASE("a Lease is free when released, never held or not renewed within its duration") {
+TEST_CASE("a Lease is free when released, or when its resourceVersion was seen unchanged for its duration") {
     auto now = std::chrono::system_clock::now();
     auto lease = lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"staffeln-puller","resourceVersion":"7"},
         "spec":{"holderIdentity":"staffeln-conductor-0 pid 1","leaseDurationSeconds":30,"leaseTransitions":2,
@@ -68,14 +68,33 @@ TEST_CASE("a Lease is free when released, never held or not renewed within its d
     CHECK(lease.name == "staffeln-puller");
     CHECK(lease.resource_version == "7");
     CHECK(lease.transitions == 2);
-    CHECK_FALSE(free_at(lease, now));
-    CHECK(free_at(lease, now + 20s));
+    // renewTime is the holder's clock: ten seconds ago or an hour ago, the Lease is held until
+    // this node has seen its resourceVersion unchanged for leaseDurationSeconds.
+    auto t0 = std::chrono::steady_clock::now();
+    auto seen = observe(std::nullopt, lease, t0);
+    CHECK_FALSE(free_to_take(lease, seen, t0, 5s));
+    lease.renew_time = now - 3600s;
+    seen = observe(seen, lease, t0 + 29s);
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 29s, 5s));
+    seen = observe(seen, lease, t0 + 30s);
+    CHECK(free_to_take(lease, seen, t0 + 30s, 5s));
+    // A renewal (a new resourceVersion) starts the wait again.
+    lease.resource_version = "8";
+    seen = observe(seen, lease, t0 + 31s);
+    CHECK(seen.first_seen == t0 + 31s);
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 60s, 5s));
+    CHECK(free_to_take(lease, seen, t0 + 61s, 5s));
+    // Without leaseDurationSeconds, this node's own lease length is waited for.
+    lease.duration = 0s;
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 35s, 5s));
+    CHECK(free_to_take(lease, seen, t0 + 36s, 5s));
+    lease.duration = 30s;
     lease.holder.clear();
-    CHECK(free_at(lease, now));
+    CHECK(free_to_take(lease, observe(std::nullopt, lease, t0), t0, 5s));
     auto body = lease_to_json(lease);
     CHECK(body["apiVersion"] == "coordination.k8s.io/v1");
     CHECK(body["kind"] == "Lease");
-    CHECK(body["metadata"]["resourceVersion"] == "7");
+    CHECK(body["metadata"]["resourceVersion"] == "8");
     CHECK_FALSE(body["spec"].contains("holderIdentity"));
     CHECK(body["spec"]["leaseDurationSeconds"] == 30);
 }

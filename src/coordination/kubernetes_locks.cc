@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -66,6 +67,7 @@ struct KubeSession {
     std::condition_variable wake;
     bool stopping = false;
     std::set<std::shared_ptr<LeaseHold>> holds;
+    std::map<std::string, LeaseSighting> sightings;  // by Lease name, of Leases others hold
 
     std::string url(const std::string& lease_name = "") const {
         return fmt::format("{}/apis/coordination.k8s.io/v1/namespaces/{}/leases{}{}", access.server,
@@ -130,6 +132,22 @@ struct KubeSession {
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API {} {}: not JSON", method, target));
         return lease_from_json(body);
+    }
+
+    // Whether current, just read, may be taken: judged by how long this node has seen its
+    // resourceVersion unchanged, never by the holder's renewTime against our wall clock.
+    bool free_to_take(const LeaseRecord& current) {
+        std::lock_guard guard(mutex);
+        auto last = sightings.find(current.name);
+        auto seen =
+            observe(last == sightings.end() ? std::nullopt : std::optional(last->second), current, steady_clock::now());
+        sightings.insert_or_assign(current.name, seen);
+        return coordination::free_to_take(current, seen, steady_clock::now(), settings.lease_duration);
+    }
+
+    void forget(const std::string& lease_name) {
+        std::lock_guard guard(mutex);
+        sightings.erase(lease_name);
     }
 
     void renew(const std::shared_ptr<LeaseHold>& hold);
@@ -255,7 +273,7 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API GET {}: not JSON", target));
         LeaseRecord current = lease_from_json(body);
-        if (!free_at(current, wall_now()))
+        if (!session_->free_to_take(current))
             return make_error(ErrorKind::conflict,
                               fmt::format("lock {} is held by {} (Lease {}/{} renewed at {}, for {} s)", name,
                                           current.holder, session_->settings.lease_namespace, lease_name,
@@ -264,6 +282,7 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         next = current;
         if (current.holder != session_->holder) ++next.transitions;
     } else if (read->status == 404) {
+        session_->forget(lease_name);
         next.name = lease_name;
     } else {
         return session_->refusal("GET", target, *read).context(fmt::format("cannot take lock {}", name));
@@ -280,6 +299,7 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
                                           session_->settings.lease_namespace, lease_name));
         return written.error().context(fmt::format("cannot take lock {}", name));
     }
+    session_->forget(lease_name);
     auto hold = std::make_shared<LeaseHold>();
     hold->record = *written;
     hold->trusted_until = trusted_until(sent, session_->settings.lease_duration, session_->timing);

@@ -69,18 +69,16 @@ json lease_to_json(const LeaseRecord& lease) {
     return json{{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"}, {"metadata", metadata}, {"spec", spec}};
 }
 
-std::optional<WallTime> held_until(const LeaseRecord& lease) {
-    if (lease.holder.empty()) return std::nullopt;
-    // A holder that never wrote a renewal or acquisition time is trusted for its duration
-    // from nothing we know: it holds the Lease until it writes one or gives it up.
-    auto since = lease.renew_time ? lease.renew_time : lease.acquire_time;
-    if (!since) return WallTime::max();
-    return *since + lease.duration;
+LeaseSighting observe(const std::optional<LeaseSighting>& last, const LeaseRecord& current, SteadyTime now) {
+    if (last && last->resource_version == current.resource_version) return *last;
+    return LeaseSighting{current.resource_version, now};
 }
 
-bool free_at(const LeaseRecord& lease, WallTime now) {
-    auto until = held_until(lease);
-    return !until || *until <= now;
+bool free_to_take(const LeaseRecord& current, const LeaseSighting& seen, SteadyTime now,
+                  std::chrono::seconds fallback_duration) {
+    if (current.holder.empty()) return true;
+    auto duration = current.duration > std::chrono::seconds(0) ? current.duration : fallback_duration;
+    return seen.resource_version == current.resource_version && now - seen.first_seen >= duration;
 }
 
 }  // namespace staffeln::coordination
