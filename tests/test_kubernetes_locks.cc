@@ -193,6 +193,29 @@ TEST_CASE("a held Lease is renewed every quarter of its duration and stays held 
     CHECK(b->try_lock("retention").error().kind == ErrorKind::conflict);
 }
 
+TEST_CASE("answers that are not what the API reference gives are errors naming the field, never an abort") {
+    Cluster cluster;
+    auto a = cluster.locks(2);
+    const std::string url = cluster.api.url() + kLeases + "/staffeln-puller";
+    cluster.api.answer_next("GET", 503, R"({"message":null})");
+    auto refused = a->try_lock("puller");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "cannot take lock puller: Kubernetes API GET " + url + R"(: HTTP 503: {"message":null})");
+    cluster.api.answer_next("GET", 200, R"({"kind":"Lease","metadata":"staffeln-puller"})");
+    refused = a->try_lock("puller");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "cannot take lock puller: Kubernetes API GET " + url + ": Lease metadata is not an object");
+    auto lock = a->try_lock("puller");
+    REQUIRE(lock.ok());
+    // A renewal answered so runs on the renewing thread: it is logged, and the next renewal holds on.
+    cluster.api.answer_next("PUT", 503, R"({"message":{"nested":true}})");
+    std::this_thread::sleep_for(1200ms);
+    CHECK(cluster.api.requests("PUT") >= 2);
+    CHECK((*lock)->held());
+}
+
 TEST_CASE("a renewal refused with 409 (another client changed the Lease) loses the lock at once") {
     Cluster cluster;
     auto a = cluster.locks(2);

@@ -64,7 +64,8 @@ TEST_CASE("a Lease is free when released, or when its resourceVersion was seen u
     auto lease = lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"staffeln-puller","resourceVersion":"7"},
         "spec":{"holderIdentity":"staffeln-conductor-0 pid 1","leaseDurationSeconds":30,"leaseTransitions":2,
         "renewTime":")" + format_micro_time(now - 10s) +
-                                                       R"("}})"));
+                                                       R"("}})"))
+                     .value();
     CHECK(lease.name == "staffeln-puller");
     CHECK(lease.resource_version == "7");
     CHECK(lease.transitions == 2);
@@ -97,6 +98,23 @@ TEST_CASE("a Lease is free when released, or when its resourceVersion was seen u
     CHECK(body["metadata"]["resourceVersion"] == "8");
     CHECK_FALSE(body["spec"].contains("holderIdentity"));
     CHECK(body["spec"]["leaseDurationSeconds"] == 30);
+}
+
+TEST_CASE("a Lease whose metadata is not as the API reference gives it is an error naming the field") {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {R"([1])", "Lease is not a JSON object"},
+        {R"({"metadata":null})", "Lease metadata is not an object"},
+        {R"({"metadata":"x"})", "Lease metadata is not an object"},
+        {R"({"metadata":{"name":7}})", "Lease metadata.name is not a string"},
+        {R"({"metadata":{"name":"x","resourceVersion":7}})", "Lease x: metadata.resourceVersion is not a string"},
+        {R"({"metadata":{"name":"x"},"spec":[]})", "Lease spec is not an object"},
+    };
+    for (const auto& [text, why] : cases) {
+        auto lease = lease_from_json(nlohmann::json::parse(text));
+        REQUIRE_FALSE(lease.ok());
+        CHECK(lease.error().message == why);
+    }
+    CHECK(lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"x"},"spec":null})")).ok());
 }
 
 TEST_CASE("a kubeconfig gives the current context's server, CA and token file, relative to its directory") {
@@ -146,6 +164,11 @@ TEST_CASE("a kubeconfig without what the backend needs is an error naming the fi
         {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
                 "cluster: {server: 'https://h:6443'}}\nusers:\n- {name: u, user: {client-certificate: c.pem}}\n",
          "user 'u' has neither token nor tokenFile (only bearer tokens are supported)"},
+        {head + "current-context: x\ncontexts:\n- {name: [x], context: {cluster: c, user: u}}\n",
+         "contexts[0] has no name that is a string"},
+        {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
+                "cluster: {server: 'https://h:6443'}}\nusers:\n- name: {u: 1}\n  user: {token: t}\n",
+         "users[0] has no name that is a string"},
     };
     for (const auto& [text, why] : cases) {
         auto path = dir.write("config", text);

@@ -95,7 +95,10 @@ struct KubeSession {
     // A response other than the one hoped for, as an Error naming the server's reason.
     Error refusal(const std::string& method, const std::string& url, const openstack::HttpResponse& r) const {
         auto body = json::parse(r.body, nullptr, false);
-        std::string message = body.is_object() ? body.value("message", "") : r.body.substr(0, 200);
+        // A Status object's message when it has one as text; else the start of the answer as sent.
+        auto m = body.is_object() ? body.find("message") : body.end();
+        std::string message =
+            body.is_object() && m != body.end() && m->is_string() ? m->get<std::string>() : r.body.substr(0, 200);
         std::string what = fmt::format("Kubernetes API {} {}: HTTP {}", method, url, r.status);
         switch (r.status) {
             case 401:
@@ -131,7 +134,9 @@ struct KubeSession {
         auto body = json::parse(response->body, nullptr, false);
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API {} {}: not JSON", method, target));
-        return lease_from_json(body);
+        auto stored = lease_from_json(body);
+        if (!stored) return stored.error().context(fmt::format("Kubernetes API {} {}", method, target));
+        return stored;
     }
 
     // Whether current, just read, may be taken: judged by how long this node has seen its
@@ -272,7 +277,10 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         auto body = json::parse(read->body, nullptr, false);
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API GET {}: not JSON", target));
-        LeaseRecord current = lease_from_json(body);
+        auto read_lease = lease_from_json(body);
+        if (!read_lease)
+            return read_lease.error().context(fmt::format("cannot take lock {}: Kubernetes API GET {}", name, target));
+        const LeaseRecord& current = *read_lease;
         if (!session_->free_to_take(current))
             return make_error(ErrorKind::conflict,
                               fmt::format("lock {} is held by {} (Lease {}/{} renewed at {}, for {} s)", name,

@@ -39,12 +39,24 @@ std::optional<WallTime> parse_micro_time(std::string_view text) {
     return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
 }
 
-LeaseRecord lease_from_json(const json& lease) {
+Result<LeaseRecord> lease_from_json(const json& lease) {
+    auto bad = [](std::string_view why) { return make_error(ErrorKind::unavailable, fmt::format("Lease {}", why)); };
+    if (!lease.is_object()) return bad("is not a JSON object");
+    auto m = lease.find("metadata");
+    if (m == lease.end() || !m->is_object()) return bad("metadata is not an object");
+    const json& metadata = *m;
+    static const json no_spec = json::object();
+    auto sp = lease.find("spec");
+    if (sp != lease.end() && !sp->is_null() && !sp->is_object()) return bad("spec is not an object");
+    const json& spec = sp != lease.end() && sp->is_object() ? *sp : no_spec;
     LeaseRecord out;
-    const json metadata = lease.value("metadata", json::object());
-    const json spec = lease.value("spec", json::object());
-    out.name = metadata.value("name", "");
-    out.resource_version = metadata.value("resourceVersion", "");
+    auto name = metadata.find("name");
+    if (name == metadata.end() || !name->is_string()) return bad("metadata.name is not a string");
+    out.name = name->get<std::string>();
+    auto version = metadata.find("resourceVersion");
+    if (version != metadata.end() && !version->is_string())
+        return bad(fmt::format("{}: metadata.resourceVersion is not a string", out.name));
+    if (version != metadata.end()) out.resource_version = version->get<std::string>();
     if (auto h = spec.find("holderIdentity"); h != spec.end() && h->is_string()) out.holder = h->get<std::string>();
     if (auto d = spec.find("leaseDurationSeconds"); d != spec.end() && d->is_number_integer())
         out.duration = std::chrono::seconds(d->get<long long>());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "staffeln/coordination/lease_timing.h"
+#include "staffeln/result.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,9 @@ struct LeaseRecord {
 std::string format_micro_time(WallTime at);
 std::optional<WallTime> parse_micro_time(std::string_view text);
 
-LeaseRecord lease_from_json(const nlohmann::json& lease);
+// An error naming the field when metadata, metadata.name or metadata.resourceVersion is missing
+// or of the wrong type; optional spec fields of the wrong type are read as absent.
+Result<LeaseRecord> lease_from_json(const nlohmann::json& lease);
 // The Lease object to POST (empty resource_version) or PUT (with it).
 nlohmann::json lease_to_json(const LeaseRecord& lease);
 
