@@ -164,6 +164,9 @@ TEST_CASE("a kubeconfig without what the backend needs is an error naming the fi
         {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
                 "cluster: {server: 'https://h:6443'}}\nusers:\n- {name: u, user: {client-certificate: c.pem}}\n",
          "user 'u' has neither token nor tokenFile (only bearer tokens are supported)"},
+        {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
+                "cluster: {server: 'http://h:8080/'}}\nusers:\n- {name: u, user: {token: t}}\n",
+         "cluster 'c': server http://h:8080 is not https:// (the bearer token would be sent in cleartext)"},
         {head + "current-context: x\ncontexts:\n- {name: [x], context: {cluster: c, user: u}}\n",
          "contexts[0] has no name that is a string"},
         {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "

@@ -99,7 +99,10 @@ Result<KubernetesAccess> read_kubeconfig(const std::filesystem::path& path) {
     access.source = "kubeconfig " + path.string();
     access.server = text(cluster, "server");
     while (access.server.ends_with('/')) access.server.pop_back();
-    if (!access.server.starts_with("https://") && !access.server.starts_with("http://"))
+    if (access.server.starts_with("http://"))
+        return bad(fmt::format("cluster '{}': server {} is not https:// (the bearer token would be sent in cleartext)",
+                               cluster_name, access.server));
+    if (!access.server.starts_with("https://"))
         return bad(fmt::format("cluster '{}' has no https:// server", cluster_name));
     if (auto ca = text(cluster, "certificate-authority"); !ca.empty())
         access.tls.cacert = relative(ca).string();
