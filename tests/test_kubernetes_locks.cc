@@ -193,6 +193,29 @@ TEST_CASE("a held Lease is renewed every quarter of its duration and stays held 
     CHECK(b->try_lock("retention").error().kind == ErrorKind::conflict);
 }
 
+TEST_CASE("answers that are not what the API reference gives are errors naming the field, never an abort") {
+    Cluster cluster;
+    auto a = cluster.locks(2);
+    const std::string url = cluster.api.url() + kLeases + "/staffeln-puller";
+    cluster.api.answer_next("GET", 503, R"({"message":null})");
+    auto refused = a->try_lock("puller");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "cannot take lock puller: Kubernetes API GET " + url + R"(: HTTP 503: {"message":null})");
+    cluster.api.answer_next("GET", 200, R"({"kind":"Lease","metadata":"staffeln-puller"})");
+    refused = a->try_lock("puller");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message ==
+          "cannot take lock puller: Kubernetes API GET " + url + ": Lease metadata is not an object");
+    auto lock = a->try_lock("puller");
+    REQUIRE(lock.ok());
+    // A renewal answered so runs on the renewing thread: it is logged, and the next renewal holds on.
+    cluster.api.answer_next("PUT", 503, R"({"message":{"nested":true}})");
+    std::this_thread::sleep_for(1200ms);
+    CHECK(cluster.api.requests("PUT") >= 2);
+    CHECK((*lock)->held());
+}
+
 TEST_CASE("a renewal refused with 409 (another client changed the Lease) loses the lock at once") {
     Cluster cluster;
     auto a = cluster.locks(2);
@@ -237,7 +260,7 @@ TEST_CASE("a holder that stops renewing stops trusting its Lease before another 
     CHECK(*taken < 3s);
 }
 
-TEST_CASE("a Lease an upstream pod holds excludes staffeln until it runs out, and a free one is taken") {
+TEST_CASE("a Lease an upstream pod holds excludes staffeln, and a released one is taken at once") {
     Cluster cluster;
     auto a = cluster.locks(30);
     auto now = std::chrono::system_clock::now();
@@ -252,11 +275,30 @@ TEST_CASE("a Lease an upstream pod holds excludes staffeln until it runs out, an
           fmt::format("lock puller is held by staffeln-conductor-7d9f-abcde (Lease openstack/staffeln-puller renewed "
                       "at {}, for 3600 s)",
                       format_micro_time(now - 60s)));
-    cluster.api.put_lease("openstack", "staffeln-puller",
-                          {{"holderIdentity", "staffeln-conductor-7d9f-abcde"},
-                           {"leaseDurationSeconds", 3600},
-                           {"renewTime", format_micro_time(now - 3601s)}});
+    cluster.api.put_lease("openstack", "staffeln-puller", {{"leaseDurationSeconds", 1}});
     CHECK(a->try_lock("puller").ok());
+}
+
+TEST_CASE("a Lease whose renewTime is long past is taken only after this node saw it unchanged for its duration") {
+    // The holder's clock may be behind ours by any amount: its renewTime says nothing to us.
+    Cluster cluster;
+    auto a = cluster.locks(2);
+    cluster.api.put_lease("openstack", "staffeln-puller",
+                          {{"holderIdentity", "node-with-a-slow-clock"},
+                           {"leaseDurationSeconds", 1},
+                           {"renewTime", format_micro_time(std::chrono::system_clock::now() - 3601s)}});
+    auto first_seen = Steady::now();
+    CHECK_FALSE(a->try_lock("puller").ok());
+    Result<std::unique_ptr<Lock>> taken = a->try_lock("puller");
+    while (!taken.ok() && Steady::now() - first_seen < 3s) {
+        std::this_thread::sleep_for(20ms);
+        taken = a->try_lock("puller");
+    }
+    REQUIRE(taken.ok());
+    auto waited = Steady::now() - first_seen;
+    CHECK(waited >= 1s);
+    CHECK(waited < 2s);
+    CHECK(cluster.api.lease("openstack", "staffeln-puller")["spec"]["holderIdentity"] == me());
 }
 
 TEST_CASE("a rotated service account token is read again: renewals and new locks go on with it") {

@@ -59,25 +59,62 @@ TEST_CASE("MicroTime is written with microseconds in UTC and read back, fraction
     CHECK_FALSE(parse_micro_time("yesterday").has_value());
 }
 
-TEST_CASE("a Lease is free when released, never held or not renewed within its duration") {
+TEST_CASE("a Lease is free when released, or when its resourceVersion was seen unchanged for its duration") {
     auto now = std::chrono::system_clock::now();
     auto lease = lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"staffeln-puller","resourceVersion":"7"},
         "spec":{"holderIdentity":"staffeln-conductor-0 pid 1","leaseDurationSeconds":30,"leaseTransitions":2,
         "renewTime":")" + format_micro_time(now - 10s) +
-                                                       R"("}})"));
+                                                       R"("}})"))
+                     .value();
     CHECK(lease.name == "staffeln-puller");
     CHECK(lease.resource_version == "7");
     CHECK(lease.transitions == 2);
-    CHECK_FALSE(free_at(lease, now));
-    CHECK(free_at(lease, now + 20s));
+    // renewTime is the holder's clock: ten seconds ago or an hour ago, the Lease is held until
+    // this node has seen its resourceVersion unchanged for leaseDurationSeconds.
+    auto t0 = std::chrono::steady_clock::now();
+    auto seen = observe(std::nullopt, lease, t0);
+    CHECK_FALSE(free_to_take(lease, seen, t0, 5s));
+    lease.renew_time = now - 3600s;
+    seen = observe(seen, lease, t0 + 29s);
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 29s, 5s));
+    seen = observe(seen, lease, t0 + 30s);
+    CHECK(free_to_take(lease, seen, t0 + 30s, 5s));
+    // A renewal (a new resourceVersion) starts the wait again.
+    lease.resource_version = "8";
+    seen = observe(seen, lease, t0 + 31s);
+    CHECK(seen.first_seen == t0 + 31s);
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 60s, 5s));
+    CHECK(free_to_take(lease, seen, t0 + 61s, 5s));
+    // Without leaseDurationSeconds, this node's own lease length is waited for.
+    lease.duration = 0s;
+    CHECK_FALSE(free_to_take(lease, seen, t0 + 35s, 5s));
+    CHECK(free_to_take(lease, seen, t0 + 36s, 5s));
+    lease.duration = 30s;
     lease.holder.clear();
-    CHECK(free_at(lease, now));
+    CHECK(free_to_take(lease, observe(std::nullopt, lease, t0), t0, 5s));
     auto body = lease_to_json(lease);
     CHECK(body["apiVersion"] == "coordination.k8s.io/v1");
     CHECK(body["kind"] == "Lease");
-    CHECK(body["metadata"]["resourceVersion"] == "7");
+    CHECK(body["metadata"]["resourceVersion"] == "8");
     CHECK_FALSE(body["spec"].contains("holderIdentity"));
     CHECK(body["spec"]["leaseDurationSeconds"] == 30);
+}
+
+TEST_CASE("a Lease whose metadata is not as the API reference gives it is an error naming the field") {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {R"([1])", "Lease is not a JSON object"},
+        {R"({"metadata":null})", "Lease metadata is not an object"},
+        {R"({"metadata":"x"})", "Lease metadata is not an object"},
+        {R"({"metadata":{"name":7}})", "Lease metadata.name is not a string"},
+        {R"({"metadata":{"name":"x","resourceVersion":7}})", "Lease x: metadata.resourceVersion is not a string"},
+        {R"({"metadata":{"name":"x"},"spec":[]})", "Lease spec is not an object"},
+    };
+    for (const auto& [text, why] : cases) {
+        auto lease = lease_from_json(nlohmann::json::parse(text));
+        REQUIRE_FALSE(lease.ok());
+        CHECK(lease.error().message == why);
+    }
+    CHECK(lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"x"},"spec":null})")).ok());
 }
 
 TEST_CASE("a kubeconfig gives the current context's server, CA and token file, relative to its directory") {
@@ -127,6 +164,14 @@ TEST_CASE("a kubeconfig without what the backend needs is an error naming the fi
         {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
                 "cluster: {server: 'https://h:6443'}}\nusers:\n- {name: u, user: {client-certificate: c.pem}}\n",
          "user 'u' has neither token nor tokenFile (only bearer tokens are supported)"},
+        {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
+                "cluster: {server: 'http://h:8080/'}}\nusers:\n- {name: u, user: {token: t}}\n",
+         "cluster 'c': server http://h:8080 is not https:// (the bearer token would be sent in cleartext)"},
+        {head + "current-context: x\ncontexts:\n- {name: [x], context: {cluster: c, user: u}}\n",
+         "contexts[0] has no name that is a string"},
+        {head + "current-context: x\ncontexts:\n- {name: x, context: {cluster: c, user: u}}\nclusters:\n- {name: c, "
+                "cluster: {server: 'https://h:6443'}}\nusers:\n- name: {u: 1}\n  user: {token: t}\n",
+         "users[0] has no name that is a string"},
     };
     for (const auto& [text, why] : cases) {
         auto path = dir.write("config", text);

@@ -15,11 +15,18 @@ std::string env(const char* name) {
     return value ? value : "";
 }
 
-// The entry called `name` of a kubeconfig list (clusters, users, contexts), or a null node.
-YAML::Node named(const YAML::Node& list, const std::string& name, const char* field) {
-    if (list && list.IsSequence())
-        for (const auto& entry : list)
-            if (entry["name"] && entry["name"].as<std::string>() == name && entry[field]) return entry[field];
+// The `field` of the entry called `name` in the kubeconfig list `list_name` (clusters, users,
+// contexts), or a null node; an error naming the entry when one is not a mapping with a text name.
+Result<YAML::Node> named(const YAML::Node& root, const char* list_name, const std::string& name, const char* field) {
+    YAML::Node list = root[list_name];
+    if (!list || !list.IsSequence()) return YAML::Node(YAML::NodeType::Null);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        YAML::Node entry = list[i];
+        if (!entry.IsMap() || !entry["name"] || !entry["name"].IsScalar())
+            return make_error(ErrorKind::invalid_input,
+                              fmt::format("{}[{}] has no name that is a string", list_name, i));
+        if (entry["name"].Scalar() == name && entry[field]) return entry[field];
+    }
     return YAML::Node(YAML::NodeType::Null);
 }
 
@@ -70,13 +77,18 @@ Result<KubernetesAccess> read_kubeconfig(const std::filesystem::path& path) {
     if (!root.IsMap()) return bad("not a kubeconfig (no mapping at the top)");
     std::string context_name = text(root, "current-context");
     if (context_name.empty()) return bad("no current-context");
-    YAML::Node context = named(root["contexts"], context_name, "context");
-    if (!context.IsMap()) return bad(fmt::format("context '{}' is not defined", context_name));
-    std::string cluster_name = text(context, "cluster"), user_name = text(context, "user");
-    YAML::Node cluster = named(root["clusters"], cluster_name, "cluster");
+    auto context = named(root, "contexts", context_name, "context");
+    if (!context) return bad(context.error().message);
+    if (!context->IsMap()) return bad(fmt::format("context '{}' is not defined", context_name));
+    std::string cluster_name = text(*context, "cluster"), user_name = text(*context, "user");
+    auto cluster_entry = named(root, "clusters", cluster_name, "cluster");
+    if (!cluster_entry) return bad(cluster_entry.error().message);
+    const YAML::Node& cluster = *cluster_entry;
     if (!cluster.IsMap())
         return bad(fmt::format("cluster '{}' (of context '{}') is not defined", cluster_name, context_name));
-    YAML::Node user = named(root["users"], user_name, "user");
+    auto user_entry = named(root, "users", user_name, "user");
+    if (!user_entry) return bad(user_entry.error().message);
+    const YAML::Node& user = *user_entry;
     if (!user.IsMap()) return bad(fmt::format("user '{}' (of context '{}') is not defined", user_name, context_name));
 
     auto relative = [&](const std::string& file) {
@@ -87,7 +99,10 @@ Result<KubernetesAccess> read_kubeconfig(const std::filesystem::path& path) {
     access.source = "kubeconfig " + path.string();
     access.server = text(cluster, "server");
     while (access.server.ends_with('/')) access.server.pop_back();
-    if (!access.server.starts_with("https://") && !access.server.starts_with("http://"))
+    if (access.server.starts_with("http://"))
+        return bad(fmt::format("cluster '{}': server {} is not https:// (the bearer token would be sent in cleartext)",
+                               cluster_name, access.server));
+    if (!access.server.starts_with("https://"))
         return bad(fmt::format("cluster '{}' has no https:// server", cluster_name));
     if (auto ca = text(cluster, "certificate-authority"); !ca.empty())
         access.tls.cacert = relative(ca).string();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -66,6 +67,7 @@ struct KubeSession {
     std::condition_variable wake;
     bool stopping = false;
     std::set<std::shared_ptr<LeaseHold>> holds;
+    std::map<std::string, LeaseSighting> sightings;  // by Lease name, of Leases others hold
 
     std::string url(const std::string& lease_name = "") const {
         return fmt::format("{}/apis/coordination.k8s.io/v1/namespaces/{}/leases{}{}", access.server,
@@ -93,7 +95,10 @@ struct KubeSession {
     // A response other than the one hoped for, as an Error naming the server's reason.
     Error refusal(const std::string& method, const std::string& url, const openstack::HttpResponse& r) const {
         auto body = json::parse(r.body, nullptr, false);
-        std::string message = body.is_object() ? body.value("message", "") : r.body.substr(0, 200);
+        // A Status object's message when it has one as text; else the start of the answer as sent.
+        auto m = body.is_object() ? body.find("message") : body.end();
+        std::string message =
+            body.is_object() && m != body.end() && m->is_string() ? m->get<std::string>() : r.body.substr(0, 200);
         std::string what = fmt::format("Kubernetes API {} {}: HTTP {}", method, url, r.status);
         switch (r.status) {
             case 401:
@@ -129,7 +134,25 @@ struct KubeSession {
         auto body = json::parse(response->body, nullptr, false);
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API {} {}: not JSON", method, target));
-        return lease_from_json(body);
+        auto stored = lease_from_json(body);
+        if (!stored) return stored.error().context(fmt::format("Kubernetes API {} {}", method, target));
+        return stored;
+    }
+
+    // Whether current, just read, may be taken: judged by how long this node has seen its
+    // resourceVersion unchanged, never by the holder's renewTime against our wall clock.
+    bool free_to_take(const LeaseRecord& current) {
+        std::lock_guard guard(mutex);
+        auto last = sightings.find(current.name);
+        auto seen =
+            observe(last == sightings.end() ? std::nullopt : std::optional(last->second), current, steady_clock::now());
+        sightings.insert_or_assign(current.name, seen);
+        return coordination::free_to_take(current, seen, steady_clock::now(), settings.lease_duration);
+    }
+
+    void forget(const std::string& lease_name) {
+        std::lock_guard guard(mutex);
+        sightings.erase(lease_name);
     }
 
     void renew(const std::shared_ptr<LeaseHold>& hold);
@@ -254,8 +277,11 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         auto body = json::parse(read->body, nullptr, false);
         if (!body.is_object())
             return make_error(ErrorKind::unavailable, fmt::format("Kubernetes API GET {}: not JSON", target));
-        LeaseRecord current = lease_from_json(body);
-        if (!free_at(current, wall_now()))
+        auto read_lease = lease_from_json(body);
+        if (!read_lease)
+            return read_lease.error().context(fmt::format("cannot take lock {}: Kubernetes API GET {}", name, target));
+        const LeaseRecord& current = *read_lease;
+        if (!session_->free_to_take(current))
             return make_error(ErrorKind::conflict,
                               fmt::format("lock {} is held by {} (Lease {}/{} renewed at {}, for {} s)", name,
                                           current.holder, session_->settings.lease_namespace, lease_name,
@@ -264,6 +290,7 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         next = current;
         if (current.holder != session_->holder) ++next.transitions;
     } else if (read->status == 404) {
+        session_->forget(lease_name);
         next.name = lease_name;
     } else {
         return session_->refusal("GET", target, *read).context(fmt::format("cannot take lock {}", name));
@@ -280,6 +307,7 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
                                           session_->settings.lease_namespace, lease_name));
         return written.error().context(fmt::format("cannot take lock {}", name));
     }
+    session_->forget(lease_name);
     auto hold = std::make_shared<LeaseHold>();
     hold->record = *written;
     hold->trusted_until = trusted_until(sent, session_->settings.lease_duration, session_->timing);

@@ -39,12 +39,24 @@ std::optional<WallTime> parse_micro_time(std::string_view text) {
     return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
 }
 
-LeaseRecord lease_from_json(const json& lease) {
+Result<LeaseRecord> lease_from_json(const json& lease) {
+    auto bad = [](std::string_view why) { return make_error(ErrorKind::unavailable, fmt::format("Lease {}", why)); };
+    if (!lease.is_object()) return bad("is not a JSON object");
+    auto m = lease.find("metadata");
+    if (m == lease.end() || !m->is_object()) return bad("metadata is not an object");
+    const json& metadata = *m;
+    static const json no_spec = json::object();
+    auto sp = lease.find("spec");
+    if (sp != lease.end() && !sp->is_null() && !sp->is_object()) return bad("spec is not an object");
+    const json& spec = sp != lease.end() && sp->is_object() ? *sp : no_spec;
     LeaseRecord out;
-    const json metadata = lease.value("metadata", json::object());
-    const json spec = lease.value("spec", json::object());
-    out.name = metadata.value("name", "");
-    out.resource_version = metadata.value("resourceVersion", "");
+    auto name = metadata.find("name");
+    if (name == metadata.end() || !name->is_string()) return bad("metadata.name is not a string");
+    out.name = name->get<std::string>();
+    auto version = metadata.find("resourceVersion");
+    if (version != metadata.end() && !version->is_string())
+        return bad(fmt::format("{}: metadata.resourceVersion is not a string", out.name));
+    if (version != metadata.end()) out.resource_version = version->get<std::string>();
     if (auto h = spec.find("holderIdentity"); h != spec.end() && h->is_string()) out.holder = h->get<std::string>();
     if (auto d = spec.find("leaseDurationSeconds"); d != spec.end() && d->is_number_integer())
         out.duration = std::chrono::seconds(d->get<long long>());
@@ -69,18 +81,16 @@ json lease_to_json(const LeaseRecord& lease) {
     return json{{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"}, {"metadata", metadata}, {"spec", spec}};
 }
 
-std::optional<WallTime> held_until(const LeaseRecord& lease) {
-    if (lease.holder.empty()) return std::nullopt;
-    // A holder that never wrote a renewal or acquisition time is trusted for its duration
-    // from nothing we know: it holds the Lease until it writes one or gives it up.
-    auto since = lease.renew_time ? lease.renew_time : lease.acquire_time;
-    if (!since) return WallTime::max();
-    return *since + lease.duration;
+LeaseSighting observe(const std::optional<LeaseSighting>& last, const LeaseRecord& current, SteadyTime now) {
+    if (last && last->resource_version == current.resource_version) return *last;
+    return LeaseSighting{current.resource_version, now};
 }
 
-bool free_at(const LeaseRecord& lease, WallTime now) {
-    auto until = held_until(lease);
-    return !until || *until <= now;
+bool free_to_take(const LeaseRecord& current, const LeaseSighting& seen, SteadyTime now,
+                  std::chrono::seconds fallback_duration) {
+    if (current.holder.empty()) return true;
+    auto duration = current.duration > std::chrono::seconds(0) ? current.duration : fallback_duration;
+    return seen.resource_version == current.resource_version && now - seen.first_seen >= duration;
 }
 
 }  // namespace staffeln::coordination

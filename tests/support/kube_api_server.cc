@@ -163,6 +163,11 @@ int KubeApiServer::requests(const std::string& method) {
     return requests_[method];
 }
 
+void KubeApiServer::answer_next(const std::string& method, int status, const std::string& body) {
+    std::lock_guard guard(mutex_);
+    next_answers_[method] = {status, body};
+}
+
 void KubeApiServer::handle(const httplib::Request& req, httplib::Response& res) {
     const std::string ns = req.matches[1];
     const std::string name = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
@@ -190,6 +195,11 @@ void KubeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
                                 "\"leases\" in API group \"coordination.k8s.io\" in the namespace \"{}\"",
                                 what, ns, verb, ns),
                     name);
+    }
+    if (auto next = next_answers_.find(req.method); next != next_answers_.end()) {
+        res.status = next->second.first, res.set_content(next->second.second, "application/json");
+        next_answers_.erase(next);
+        return;
     }
     if (req.method == "GET" && name.empty()) {
         json items = json::array();

@@ -47,6 +47,9 @@ public:
     void put_lease(const std::string& ns, const std::string& name, const nlohmann::json& spec);
     // Requests answered so far, by method ("GET", "PUT", ...).
     int requests(const std::string& method);
+    // The next authorized request with this method is answered with status and body as given,
+    // as a broken server or a proxy in front of it might answer (e.g. 503 {"message":null}).
+    void answer_next(const std::string& method, int status, const std::string& body);
 
 private:
     void handle(const httplib::Request& req, httplib::Response& res);
@@ -63,6 +66,7 @@ private:
     long long resource_version_ = 1000;
     long long uid_ = 0;
     std::map<std::string, int> requests_;
+    std::map<std::string, std::pair<int, std::string>> next_answers_;  // by method
 };
 
 }  // namespace staffeln::testing

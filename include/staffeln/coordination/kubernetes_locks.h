@@ -1,11 +1,11 @@
 // Locks as coordination.k8s.io/v1 Leases named "staffeln-" + lock name, as upstream Staffeln's
 // library names them, so an upstream pod and a staffeln pod exclude each other. A lock is
-// taken by creating its Lease or, when the Lease is free (released, or not renewed within its
-// leaseDurationSeconds), by replacing it at the resourceVersion read: a 409 means another node
-// got there first. holderIdentity is "HOST pid N"; renewTime is renewed every quarter of the
-// lease by a thread of the coordinator. held() turns false once the Lease may have run out
-// (lease_timing.h) or a renewal met a 409, so a paused or cut-off node stops first. Release
-// marks the Lease free (no holderIdentity, leaseDurationSeconds 1), as client-go does.
+// taken by creating its Lease or, when the Lease is free (released, or its resourceVersion seen
+// unchanged by this node for leaseDurationSeconds), by replacing it at the resourceVersion read: a 409 means another
+// node got there first. holderIdentity is "HOST pid N"; renewTime is renewed every quarter of the lease by a thread of
+// the coordinator. held() turns false once the Lease may have run out (lease_timing.h) or a renewal met a 409, so a
+// paused or cut-off node stops first. Release marks the Lease free (no holderIdentity, leaseDurationSeconds 1), as
+// client-go does.
 #pragma once
 
 #include "staffeln/coordination/coordinator.h"
