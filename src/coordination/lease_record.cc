@@ -58,12 +58,16 @@ Result<LeaseRecord> lease_from_json(const json& lease) {
         return bad(fmt::format("{}: metadata.resourceVersion is not a string", out.name));
     if (version != metadata.end()) out.resource_version = version->get<std::string>();
     if (auto h = spec.find("holderIdentity"); h != spec.end() && h->is_string()) out.holder = h->get<std::string>();
-    if (auto d = spec.find("leaseDurationSeconds"); d != spec.end() && d->is_number_integer())
+    // Bounded so that time arithmetic stays in range; out of bounds reads as absent (this node's
+    // own lease length then applies).
+    constexpr long long kMaxLeaseSeconds = 366LL * 24 * 3600;
+    if (auto d = spec.find("leaseDurationSeconds");
+        d != spec.end() && d->is_number_integer() && d->get<long long>() > 0 && d->get<long long>() <= kMaxLeaseSeconds)
         out.duration = std::chrono::seconds(d->get<long long>());
     if (auto t = spec.find("leaseTransitions"); t != spec.end() && t->is_number_integer())
         out.transitions = t->get<long long>();
-    auto time_field = [&](const char* name) -> std::optional<WallTime> {
-        auto f = spec.find(name);
+    auto time_field = [&](const char* field) -> std::optional<WallTime> {
+        auto f = spec.find(field);
         return f != spec.end() && f->is_string() ? parse_micro_time(f->get<std::string>()) : std::nullopt;
     };
     out.acquire_time = time_field("acquireTime");
