@@ -150,12 +150,27 @@ void Cloud::schedule_volume(Handle v, Micros due) {
     pending_volumes_.push({due, v});
 }
 
-void Cloud::advance_volumes(Micros now, bool all) {
-    while (!pending_volumes_.empty() && (all || pending_volumes_.top().at <= now)) {
-        Due next = pending_volumes_.top();
-        pending_volumes_.pop();
-        if (volumes[next.backup].alive && volumes[next.backup].due == next.at) finish_volume(next.backup, now);
+namespace {
+
+// Pops what is due by now (everything when all), calling finish for each object still alive and
+// still due at that time.
+template <class Objects, class Queue, class Finish>
+void drain_due(Queue& queue, Objects& objects, Micros now, bool all, Finish&& finish) {
+    while (!queue.empty() && (all || queue.top().at <= now)) {
+        auto next = queue.top();
+        queue.pop();
+        if (objects[next.handle].alive && objects[next.handle].due == next.at) finish(next.handle);
     }
+}
+
+}  // namespace
+
+void Cloud::advance_volumes(Micros now, bool all) {
+    drain_due(pending_volumes_, volumes, now, all, [&](Handle h) { finish_volume(h, now); });
+}
+
+void Cloud::advance_backups(Micros now, bool all) {
+    drain_due(pending_, backups, now, all, [&](Handle h) { finish(h, now); });
 }
 
 // cinder/backup/manager.py restore_backup(): the target takes the metadata saved with the backup
@@ -264,21 +279,13 @@ void Cloud::schedule(Handle b, Micros due) {
 void Cloud::advance(Micros now) {
     advance_snapshots(now, false);
     advance_volumes(now, false);
-    while (!pending_.empty() && pending_.top().at <= now) {
-        Due next = pending_.top();
-        pending_.pop();
-        if (backups[next.backup].alive && backups[next.backup].due == next.at) finish(next.backup, now);
-    }
+    advance_backups(now, false);
 }
 
 void Cloud::settle(Micros now) {
     advance_snapshots(now, true);
     advance_volumes(now, true);
-    while (!pending_.empty()) {
-        Due next = pending_.top();
-        pending_.pop();
-        if (backups[next.backup].alive && backups[next.backup].due == next.at) finish(next.backup, now);
-    }
+    advance_backups(now, true);
 }
 
 void Cloud::finish(Handle h, Micros now) {

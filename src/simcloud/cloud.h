@@ -219,18 +219,22 @@ public:
 private:
     void finish(Handle b, Micros now);
     void finish_volume(Handle v, Micros now);
+    void advance_backups(Micros now, bool all);
     void advance_volumes(Micros now, bool all);
     void advance_snapshots(Micros now, bool all);
     void release_source(const Backup& b, Micros now);
 
     std::unordered_map<std::string, Handle> project_ids_, user_ids_, server_ids_, volume_ids_, backup_ids_;
+    // A backup or volume due to change state at `at`; stale when the object was deleted or
+    // rescheduled since (its own due no longer equals at).
     struct Due {
         Micros at;
-        Handle backup;
+        Handle handle;
         bool operator>(const Due& o) const { return at > o.at; }
     };
-    std::priority_queue<Due, std::vector<Due>, std::greater<>> pending_;
-    std::priority_queue<Due, std::vector<Due>, std::greater<>> pending_volumes_;  // Due::backup is a volume
+    using DueQueue = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
+    DueQueue pending_;          // backups
+    DueQueue pending_volumes_;  // volumes
 };
 
 }  // namespace staffeln::sim
