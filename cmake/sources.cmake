@@ -2,6 +2,7 @@
 # per file. Listed, not globbed, so a new file is a visible change to the build.
 set(STAFFELN_CORE_SOURCES
   src/base64.cc
+  src/database_scheme.cc
   src/core/backup_chain.cc
   src/core/backup_kind.cc
   src/core/backup_mode.cc
@@ -19,6 +20,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
   src/core/task.cc
+  src/core/upstream_import.cc
   src/duration.cc
   src/email_address.cc
   src/result.cc
@@ -72,6 +74,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/restore_store.cc
   src/store/task_store.cc
   src/store/upgrade_revision.cc
+  src/store/upstream_database.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
   src/coordination/coordinator.cc
@@ -114,6 +117,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/snapshot_cleanup.cc
   src/conductor/store_rebuild.cc
   src/conductor/task_ids.cc
+  src/conductor/upstream_import.cc
   src/conductor/worker_pool.cc
 )
 set(STAFFELN_API_SOURCES

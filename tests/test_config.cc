@@ -56,13 +56,24 @@ TEST_CASE("upstream's sample config loads once its MySQL connection is replaced 
         loaded.warnings[0].ends_with(":16: [database] backend: ignored: staffeln's store is an embedded SQLite file"));
 }
 
-TEST_CASE("upstream's MySQL connection is refused with what to write instead, and its password is not shown") {
+TEST_CASE("upstream's sample config loads as it is: its MySQL connection is imported from, the store is SQLite") {
     TempDir dir;
     auto loaded = load_text(dir, upstream_sample());
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.database.upstream_connection == "mysql+pymysql://root:password@localhost:3306/staffeln");
+    CHECK(loaded.config.database.path == "/var/lib/staffeln/staffeln.db");
+    auto moved = load_text(dir, "[DEFAULT]\nstate_path = /srv/st\n[database]\nconnection = mysql://u:p@db/staffeln\n");
+    REQUIRE(moved.ok());
+    CHECK(moved.config.database.path == "/srv/st/staffeln.db");
+}
+
+TEST_CASE("a database URL that is neither SQLite nor MySQL is refused with what to write instead") {
+    TempDir dir;
+    auto loaded = load_text(dir, "[database]\nconnection = postgresql://root:secret@db/staffeln\n");
     REQUIRE(loaded.errors.size() == 1);
     CHECK(loaded.errors[0] == (dir / "staffeln.conf").string() +
-                                  ":17: [database] connection = mysql+pymysql://root:***@localhost:3306/staffeln: "
-                                  "unsupported database URL (mysql+pymysql): staffeln keeps its state in an "
+                                  ":2: [database] connection = postgresql://root:***@db/staffeln: "
+                                  "unsupported database URL (postgresql): staffeln keeps its state in an "
                                   "embedded SQLite file; use sqlite:////var/lib/staffeln/staffeln.db (four "
                                   "slashes for an absolute path)");
 }
@@ -408,8 +419,8 @@ TEST_CASE("a URL's password is masked whole even when it holds '/', '?', '#' or 
         const char* expected;
     };
     const Row rows[] = {
-        {"[database]\nconnection = mysql://root:pa/ss@db/x\n",
-         ":2: [database] connection = mysql://root:***@db/x: unsupported database URL (mysql): staffeln keeps its "
+        {"[database]\nconnection = pgsql://root:pa/ss@db/x\n",
+         ":2: [database] connection = pgsql://root:***@db/x: unsupported database URL (pgsql): staffeln keeps its "
          "state in an embedded SQLite file; use sqlite:////var/lib/staffeln/staffeln.db (four slashes for an "
          "absolute path)"},
         {"[coordination]\nbackend_url = etcd3+http://root:pa?ss@etcd:2379\n",

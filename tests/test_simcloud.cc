@@ -707,3 +707,38 @@ TEST_CASE("the binary prints its URL, writes 0600 openrc and clouds.yaml, serves
     CHECK(WEXITSTATUS(status) == 0);
     std::filesystem::remove_all(dir);
 }
+
+// tests/e2e/recorded/backup-metadata.md: PUT /backups/{id} from 3.9, metadata from 3.43 and then
+// replaced whole; unknown keys and missing backups refused as Cinder words it.
+TEST_CASE("PUT /backups/{id} updates description and replaces metadata as recorded") {
+    Harness h(demo_scenario());
+    std::string demo = h.token("demo", "demo-secret", "demo");
+    std::string path = backups_url(h, "demo") + "/" + demo::kManualBackup;
+    json put = {{"backup", {{"metadata", {{"a", "1"}}}}}};
+    Answer old = h.call("PUT", path, demo, "volume 3.42", put.dump());
+    CHECK(old.status == 400);
+    CHECK(old.body["badRequest"]["message"] ==
+          "Invalid input for field/attribute backup. Value: {'metadata': {'a': '1'}}. Additional properties are not "
+          "allowed ('metadata' was unexpected)");
+    CHECK(h.call("PUT", path, demo, "volume 3.8", R"({"backup": {"name": "x"}})").status == 404);
+
+    Answer first = h.call("PUT", path, demo, "volume 3.43", R"({"backup": {"metadata": {"created_by": "staffeln"}}})");
+    CHECK(first.status == 200);
+    CHECK(first.body["backup"]["id"] == demo::kManualBackup);
+    CHECK_FALSE(first.body["backup"].contains("metadata"));
+    CHECK(h.call("PUT", path, demo, "volume 3.43", R"({"backup": {"metadata": {"other": "x"}}})").status == 200);
+    CHECK(h.call("PUT", path, demo, "volume 3.9", R"({"backup": {"description": "d"}})").status == 200);
+    Answer shown = h.call("GET", path, demo, "volume 3.64");
+    CHECK(shown.body["backup"]["metadata"] == json{{"other", "x"}});
+    CHECK(shown.body["backup"]["description"] == "d");
+
+    Answer unknown = h.call("PUT", path, demo, "volume 3.43", R"({"backup": {"colour": "red"}})");
+    CHECK(unknown.status == 400);
+    CHECK(unknown.body["badRequest"]["message"] ==
+          "Invalid input for field/attribute backup. Value: {'colour': 'red'}. Additional properties are not allowed "
+          "('colour' was unexpected)");
+    Answer missing = h.call("PUT", backups_url(h, "demo") + "/00000000-0000-0000-0000-000000000000", demo,
+                            "volume 3.43", put.dump());
+    CHECK(missing.status == 404);
+    CHECK(missing.body["itemNotFound"]["message"] == "Backup 00000000-0000-0000-0000-000000000000 could not be found.");
+}

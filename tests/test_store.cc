@@ -1,3 +1,4 @@
+#include "staffeln/store/backup_index.h"
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
 #include "staffeln/store/schema_inspect.h"
@@ -113,6 +114,28 @@ TEST_CASE("a FIFO or a device as the database is refused without waiting on it o
     auto zero = inspect_schema_version("/dev/zero");
     REQUIRE_FALSE(zero.ok());
     CHECK(zero.error().message == "/dev/zero: is a character device; only a regular file is read as a database");
+}
+
+TEST_CASE("the backups table is read for a dry run without a trace: no -wal or -shm is made") {
+    TempDir dir;
+    auto path = dir / "staffeln.db";
+    {
+        auto db = Database::open(path, Access::read_write, Create::if_missing);
+        REQUIRE(db.ok());
+        REQUIRE(db->create_schema().ok());
+        Backup b;
+        b.id = "b1";
+        b.volume_id = "v1";
+        b.project_id = "p1";
+        b.status = "available";
+        REQUIRE(BackupIndex(*db).add(b, "s1", TimePoint{}).ok());
+    }
+    REQUIRE_FALSE(std::filesystem::exists(path.string() + "-wal"));
+    auto ids = inspect_backup_ids(path);
+    REQUIRE(ids.ok());
+    CHECK(*ids == std::unordered_set<std::string>{"b1"});
+    CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path.string() + "-shm"));
 }
 
 TEST_CASE("a damaged SQLite file is reported as corrupt, not crashed on") {

@@ -1,18 +1,24 @@
 #include "context.h"
 
 #include "staffeln/conductor/store_rebuild.h"
+#include "staffeln/conductor/upstream_import.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
+#include "staffeln/store/backup_index.h"
 #include "staffeln/store/schema_inspect.h"
 #include "staffeln/store/upgrade_revision.h"
+#include "staffeln/store/upstream_database.h"
 #include "staffeln/text_safety.h"
+#include "staffeln/url_password.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <unordered_set>
 
 namespace staffeln::cli {
 namespace {
@@ -106,6 +112,64 @@ int run_rebuild(Context& ctx) {
     return outcome->problems.empty() ? kExitOk : kExitFailed;
 }
 
+struct ImportArgs {
+    std::string connection;
+    bool dry_run = false;
+};
+
+// The store's backup ids for a dry run, read without a trace; none when there is no store yet.
+Result<std::unordered_set<std::string>> indexed_read_only(const std::filesystem::path& path) {
+    auto version = store::inspect_schema_version(path);
+    if (!version && version.error().kind == ErrorKind::not_found) return std::unordered_set<std::string>{};
+    if (!version) return version.error();
+    if (*version == 0) return std::unordered_set<std::string>{};
+    return store::inspect_backup_ids(path);
+}
+
+// Reads upstream's MySQL database (never writing to it), then tags and records its backups
+// that are still in Cinder. --dry-run changes nothing: not Cinder, not the store, not upstream's.
+int run_import_upstream(Context& ctx, const ImportArgs& args) {
+    auto config = ctx.load_config();
+    if (!config) return ctx.exit_code;
+    std::string url = args.connection;
+    if (url.empty()) url = config->database.upstream_connection;
+    if (url.empty())
+        return fail(make_error(ErrorKind::invalid_input,
+                               "no upstream database: give --connection mysql+pymysql://user:password@host/staffeln "
+                               "(upstream's [database] connection)"));
+    auto parsed = store::parse_mysql_url(url);
+    if (!parsed) return fail(parsed.error());
+    auto upstream = store::read_upstream_database(*parsed, url);
+    if (!upstream) return fail(upstream.error());
+    print_line(stdout, fmt::format("upstream's database {}: {} backup_data row(s), {} queue_data task(s) with a backup",
+                                   redact_url(url), upstream->backup_data_rows, upstream->queue_data_rows));
+
+    auto connection = openstack::connect(*config);
+    if (!connection) return fail(connection.error());
+    auto now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+    Result<conductor::UpstreamImportOutcome> outcome = make_error(ErrorKind::io, "not run");
+    if (args.dry_run) {
+        auto indexed = indexed_read_only(config->database.path);
+        if (!indexed) return fail(indexed.error());
+        outcome = conductor::import_upstream(connection->cloud->cinder(), nullptr, *indexed, upstream->rows, now);
+    } else {
+        auto db = Database::open(config->database.path, Access::read_write, Create::if_missing);
+        if (!db) return fail(db.error());
+        if (auto done = db->upgrade(store::head_version()); !done) return fail(done.error());
+        auto indexed = store::BackupIndex(*db).backup_ids();
+        if (!indexed) return fail(indexed.error());
+        outcome = conductor::import_upstream(connection->cloud->cinder(), &*db, *indexed, upstream->rows, now);
+    }
+    if (!outcome) return fail(outcome.error());
+    for (const auto& line : outcome->lines) print_line(stdout, line);
+    print_line(stdout,
+               fmt::format("{}{} tagged, {} already tagged ({} recorded now), {} gone from Cinder, {} skipped",
+                           args.dry_run ? "dry run, nothing changed: would be " : "", outcome->tagged,
+                           outcome->already + outcome->recorded, outcome->recorded, outcome->gone, outcome->skipped));
+    for (const auto& line : outcome->problems) print_line(stderr, fmt::format("problem: {}", line));
+    return outcome->problems.empty() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void add_db_manage(CLI::App& app, Context& ctx) {
@@ -124,6 +188,14 @@ void add_db_manage(CLI::App& app, Context& ctx) {
     });
     cmd->add_subcommand("rebuild", "Refill the store from Cinder's tagged backups (a lost or corrupt database)")
         ->callback([&ctx] { ctx.exit_code = run_rebuild(ctx); });
-}
+    auto import_args = std::make_shared<ImportArgs>();
+    auto* import = cmd->add_subcommand(
+        "import-upstream", "Adopt upstream Staffeln's backups: tag them in Cinder and record them in the store");
+    import->add_option("--connection", import_args->connection,
+                       "upstream's database URL (default: the configuration's MySQL [database] connection)");
+    import->add_flag("--dry-run", import_args->dry_run, "Say what would be adopted; change nothing");
+    import->callback([&ctx, import_args] { ctx.exit_code = run_import_upstream(ctx, *import_args);
+});
+}  // namespace staffeln::cli
 
 }  // namespace staffeln::cli

@@ -5,6 +5,7 @@
 #include "staffeln/conductor/dr_export.h"
 #include "staffeln/conductor/retention_cycle.h"
 #include "staffeln/conductor/signals.h"
+#include "staffeln/conductor/upstream_import.h"
 #include "staffeln/config/config_changes.h"
 #include "staffeln/log.h"
 #include "staffeln/openstack/connect.h"
@@ -339,6 +340,13 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
     if (!locks) {
         print_line(stderr, fmt::format("staffeln conductor: {}", locks.error().message));
         return 1;
+    }
+    if (!options.dry_run) {
+        auto now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+        if (auto imported = import_on_first_start(config, cloud.cinder(), *db, now); !imported) {
+            print_line(stderr, fmt::format("staffeln conductor: {}", imported.error().message));
+            return 1;
+        }
     }
     log::info(kLog, "started: cloud {} ({}), store {}, {}", redact_url(credentials.auth_url), credentials.source,
               config.database.path.string(), (*locks)->describe());

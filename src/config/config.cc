@@ -3,6 +3,7 @@
 #include "staffeln/config/database_url.h"
 #include "staffeln/config/ini_file.h"
 #include "staffeln/config/options.h"
+#include "staffeln/database_scheme.h"
 #include "staffeln/duration.h"
 #include "staffeln/text_safety.h"
 #include "staffeln/regular_file.h"
@@ -175,9 +176,15 @@ std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
 
 void derive_database_path(LoadResult& out) {
     auto& db = out.config.database;
+    fs::path state = out.config.defaults.state_path.empty() ? fs::path("/var/lib/staffeln")
+                                                            : fs::path(out.config.defaults.state_path);
+    if (is_mysql_url(db.connection)) {
+        // Upstream's MySQL database: imported from, never used as the store.
+        db.upstream_connection = db.connection;
+        db.path = state / "staffeln.db";
+        return;
+    }
     if (db.connection.empty()) {
-        fs::path state = out.config.defaults.state_path.empty() ? fs::path("/var/lib/staffeln")
-                                                                : fs::path(out.config.defaults.state_path);
         db.path = state / "staffeln.db";
         db.connection = "sqlite:///" + db.path.string();
         return;

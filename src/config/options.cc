@@ -1,6 +1,7 @@
 #include "staffeln/config/options.h"
 
 #include "staffeln/config/database_url.h"
+#include "staffeln/database_scheme.h"
 #include "staffeln/config/ini_file.h"
 #include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/retention_rules.h"
@@ -38,7 +39,7 @@ std::string check_status_codes(const std::string& value) {
 }
 
 std::string check_database_url(const std::string& value) {
-    if (value.empty()) return {};
+    if (value.empty() || is_mysql_url(value)) return {};
     auto path = database_path_from_url(value);
     return path.ok() ? std::string{} : path.error().message;
 }

@@ -204,6 +204,30 @@ Status Cinder::delete_backup(const std::string& backup_id, const std::string& pr
     return {};
 }
 
+Status Cinder::update_backup(const std::string& backup_id, const std::optional<std::string>& description,
+                             const std::optional<Metadata>& metadata) {
+    Json backup = Json::object();
+    if (description) backup["description"] = *description;
+    if (metadata) {
+        auto supported = supports_backup_metadata();
+        if (!supported) return supported.error();
+        if (!*supported)
+            return make_error(ErrorKind::invalid_input,
+                              fmt::format("cinder PUT /backups/{}: backup metadata needs volume microversion 3.43, "
+                                          "which this cloud does not offer",
+                                          backup_id));
+        backup["metadata"] = *metadata;
+    }
+    auto response = session_.call({Service::block_storage,
+                                   "PUT",
+                                   backup_path(backup_id),
+                                   Json{{"backup", backup}}.dump(),
+                                   {},
+                                   Idempotency::idempotent});
+    if (!response) return response.error();
+    return {};
+}
+
 Status Cinder::force_delete_backup(const std::string& backup_id) {
     auto response = session_.call({Service::block_storage,
                                    "POST",

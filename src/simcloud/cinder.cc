@@ -60,6 +60,9 @@ void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const st
 }
 
 json optional_string(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+std::optional<std::string> optional_string_of(const json& v) {
+    return v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt;
+}
 
 // ---- volumes -------------------------------------------------------------------------
 
@@ -624,6 +627,54 @@ Reply backup_action(Ctx& c, Handle h) {
     return fault(400, "There is no such action: " + body.begin().key());
 }
 
+// PUT /backups/{id} (volume 3.9; metadata from 3.43), as recorded in tests/e2e/recorded/backup-metadata.md:
+// name and description are set, metadata is replaced whole (not merged), the answer is the summary.
+Reply update_backup(Ctx& c, Handle h) {
+    if (!c.at(9)) return fault(404, "The resource could not be found.");
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("backup") || !body["backup"].is_object())
+        return fault(400, "Malformed request body");
+    const auto& b = body["backup"];
+    std::vector<std::string> allowed = {"name", "description"};
+    if (c.at(43)) allowed.push_back("metadata");
+    std::string unexpected;
+    int count = 0;
+    for (const auto& [k, v] : b.items())
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+            unexpected += (unexpected.empty() ? "'" : ", '") + k + "'";
+            ++count;
+        }
+    if (count > 0)
+        return fault(400, fmt::format("Invalid input for field/attribute backup. Value: {}. Additional properties are "
+                                      "not allowed ({} {} unexpected)",
+                                      python_repr(b), unexpected, count == 1 ? "was" : "were"));
+    for (const char* key : {"name", "description"})
+        if (b.contains(key) && !b[key].is_null() && (!b[key].is_string() || b[key].get<std::string>().size() > 255))
+            return fault(400, fmt::format("Invalid input for field/attribute {}. Value: {}. {} is not of type "
+                                          "'string', 'null'",
+                                          key, python_repr(b[key]), python_repr(b[key])));
+    if (b.contains("metadata")) {
+        if (!b["metadata"].is_object())
+            return fault(400, fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of type "
+                                          "'object'",
+                                          python_repr(b["metadata"]), python_repr(b["metadata"])));
+        for (const auto& [k, v] : b["metadata"].items())
+            if (!v.is_string() || k.empty() || k.size() > 255 || v.get<std::string>().size() > 255)
+                return fault(400, fmt::format("Invalid input for field/attribute metadata. Value: {}. {} is not of "
+                                              "type 'string'",
+                                              python_repr(b["metadata"]), python_repr(v)));
+    }
+    Backup& backup = c.cloud.backups[h];
+    if (b.contains("name")) backup.name = optional_string_of(b["name"]);
+    if (b.contains("description")) backup.description = optional_string_of(b["description"]);
+    if (b.contains("metadata")) {
+        backup.metadata.clear();
+        for (const auto& [k, v] : b["metadata"].items()) backup.metadata[k] = v.get<std::string>();
+    }
+    backup.updated = c.call.now;
+    return trimmed(c, 200, backup);
+}
+
 // The posix driver's name for a backup's files: volume_<volume id>_<created, compact>_backup_<id>.
 std::string service_metadata(const Backup& b) {
     std::string created = nova_time(b.created);  // 2026-11-22T03:38:16Z
@@ -1153,6 +1204,7 @@ Reply route_backups(Ctx& c) {
         if (s.size() == 4 && m == "GET")
             return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
+        if (s.size() == 4 && m == "PUT") return update_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
         if (s.size() == 5 && s[4] == "restore" && m == "POST") return restore_backup(c, *h);
     }

@@ -38,6 +38,26 @@ Status BackupIndex::sync(const std::vector<Backup>& tagged, TimePoint now) {
     });
 }
 
+Status BackupIndex::add(const Backup& tagged, const std::string& server_id, TimePoint now) {
+    return guarded("cannot record backup " + tagged.id + " in " + db_.path().string(), [&] {
+        SQLite::Statement q(
+            db_.sql(),
+            "INSERT OR IGNORE INTO backups (backup_id, task_id, volume_id, project_id, server_id, kind, "
+            "status, created_at, data_timestamp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, tagged.id);
+        q.bind(2, core::task_id_of(tagged).value_or(""));
+        q.bind(3, tagged.volume_id);
+        q.bind(4, tagged.project_id);
+        q.bind(5, server_id);
+        q.bind(6, tagged.is_incremental ? "incremental" : "full");
+        q.bind(7, tagged.status);
+        q.bind(8, unix_seconds(tagged.created_at));
+        q.bind(9, unix_seconds(tagged.data_timestamp));
+        q.bind(10, unix_seconds(now));
+        q.exec();
+    });
+}
+
 Status BackupIndex::remove(const std::string& backup_id) {
     return guarded("cannot remove backup " + backup_id + " from " + db_.path().string(), [&] {
         SQLite::Transaction tx(db_.sql());

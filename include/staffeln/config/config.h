@@ -78,6 +78,9 @@ struct Config {
     struct Database {
         std::string connection;
         std::filesystem::path path;  // derived from connection
+        // A MySQL connection (upstream's): the database the conductor imports upstream's backups
+        // from when it starts with an empty store; the store is then [DEFAULT] state_path/staffeln.db.
+        std::string upstream_connection;
     } database;
 
     struct Dr {

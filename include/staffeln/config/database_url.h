@@ -1,6 +1,7 @@
 // [database] connection in SQLAlchemy's form, as upstream writes it: "sqlite:////abs/path.db"
-// (four slashes: absolute) or "sqlite:///relative.db". Anything else, e.g. upstream's
-// "mysql+pymysql://...", is refused with a message that says what to write instead.
+// (four slashes: absolute) or "sqlite:///relative.db". Anything else is refused with a message that
+// says what to write instead; upstream's "mysql+pymysql://..." is not given to it (config.h:
+// upstream_connection).
 #pragma once
 
 #include "staffeln/result.h"

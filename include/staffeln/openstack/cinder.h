@@ -10,6 +10,7 @@
 #include "staffeln/openstack/session.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,10 @@ public:
     // project_id "": with the own (admin) token.
     Result<Backup> get_backup(const std::string& backup_id, const std::string& project_id = "");
     Status delete_backup(const std::string& backup_id, const std::string& project_id = "");
+    // PUT /backups/{id} (volume 3.9): sets the description when given, and replaces the backup's whole
+    // metadata when given (needs supports_backup_metadata(); Cinder does not merge: send every key).
+    Status update_backup(const std::string& backup_id, const std::optional<std::string>& description,
+                         const std::optional<Metadata>& metadata);
     // os-force_delete (admin): also removes a backup still creating, which a plain delete refuses.
     Status force_delete_backup(const std::string& backup_id);
     Result<BackupQuota> backup_quota(const std::string& project_id);

@@ -20,6 +20,9 @@ public:
     // transaction: readers see the old set or the new one, never a mix. The disaster-recovery
     // records (store/dr_record_store.h) of backups no longer listed go in the same transaction.
     Status sync(const std::vector<Backup>& tagged, TimePoint now);
+    // Adds one tagged backup (kept as it is when its row exists): an adopted backup, e.g.
+    // upstream's (db-manage import-upstream), known to the API from this commit on.
+    Status add(const Backup& tagged, const std::string& server_id, TimePoint now);
     // The backup's row and its disaster-recovery record, in one transaction.
     Status remove(const std::string& backup_id);
     Result<std::size_t> count();

@@ -6,10 +6,14 @@
 #include "staffeln/result.h"
 
 #include <filesystem>
+#include <string>
+#include <unordered_set>
 
 namespace staffeln::store {
 
 // 0 for a file without a schema; not_found when there is no file.
 Result<int> inspect_schema_version(const std::filesystem::path& path);
+// The backup ids of the backups table (store/backup_index.h), read the same way, for a dry run.
+Result<std::unordered_set<std::string>> inspect_backup_ids(const std::filesystem::path& path);
 
 }  // namespace staffeln::store

@@ -1,0 +1,119 @@
+#include "staffeln/conductor/upstream_import.h"
+
+#include "staffeln/core/backup_tag.h"
+#include "staffeln/failpoint.h"
+#include "staffeln/log.h"
+#include "staffeln/store/backup_index.h"
+#include "staffeln/store/upstream_database.h"
+#include "staffeln/url_password.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+namespace staffeln::conductor {
+namespace {
+
+constexpr std::size_t kMaxDescription = 255;  // Cinder's limit
+
+// The backup as it is once tagged: the metadata form keeps every key it had (Cinder's PUT
+// replaces the whole metadata), the description form appends the marker to its description.
+Backup tagged_copy(const Backup& backup, const std::string& task_id, core::TagForm form) {
+    Backup tagged = backup;
+    auto fields = core::tag_fields(task_id, form);
+    if (form == core::TagForm::metadata) {
+        tagged.metadata[std::string(core::kTaskMetadataKey)] = task_id;
+    } else {
+        std::string appended = fmt::format("{} [{}{}]", backup.description, core::kTaskDescriptionMarker, task_id);
+        tagged.description =
+            backup.description.empty() || appended.size() > kMaxDescription ? fields.description : appended;
+    }
+    return tagged;
+}
+
+}  // namespace
+
+Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::Database* db,
+                                              const std::unordered_set<std::string>& indexed,
+                                              const std::vector<core::UpstreamBackupRow>& rows, TimePoint now) {
+    auto backups = cinder.list_backups({});
+    if (!backups) return backups.error().context("listing Cinder's backups");
+    auto supported = cinder.supports_backup_metadata();
+    if (!supported) return supported.error();
+    auto form = *supported ? core::TagForm::metadata : core::TagForm::description;
+    std::unordered_map<std::string, const Backup*> by_id;
+    for (const auto& b : *backups) by_id.emplace(b.id, &b);
+
+    auto plan = core::plan_upstream_import(rows, *backups, indexed);
+    UpstreamImportOutcome out;
+    for (const auto& d : plan.decisions) {
+        out.lines.push_back(fmt::format("{} backup {}: {}", core::to_string(d.verdict), d.backup_id, d.reason));
+        switch (d.verdict) {
+            case core::ImportVerdict::gone:
+                ++out.gone;
+                continue;
+            case core::ImportVerdict::skipped:
+                ++out.skipped;
+                continue;
+            case core::ImportVerdict::already_done:
+                ++out.already;
+                continue;
+            case core::ImportVerdict::record_only:
+                ++out.recorded;
+                break;
+            case core::ImportVerdict::tag_and_record:
+            case core::ImportVerdict::tag_only:
+                ++out.tagged;
+                break;
+        }
+        if (!db) continue;
+        const Backup& listed = *by_id.at(d.backup_id);
+        Backup tagged = listed;
+        if (d.verdict != core::ImportVerdict::record_only) {
+            tagged = tagged_copy(listed, d.task_id, form);
+            failpoint::hit("import.tag.before_call");
+            auto done = form == core::TagForm::metadata
+                            ? cinder.update_backup(d.backup_id, std::nullopt, tagged.metadata)
+                            : cinder.update_backup(d.backup_id, tagged.description, std::nullopt);
+            if (!done) {
+                out.problems.push_back(fmt::format("cannot tag backup {}: {}", d.backup_id, done.error().message));
+                continue;
+            }
+            failpoint::hit("import.tag.after_call");
+        }
+        // A backup still creating is left to the conductor, which adopts it by its tag.
+        if (d.verdict == core::ImportVerdict::tag_only) continue;
+        if (auto recorded = store::BackupIndex(*db).add(tagged, d.server_id, now); !recorded)
+            out.problems.push_back(recorded.error().message);
+    }
+    return out;
+}
+
+Status import_on_first_start(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
+                             TimePoint now) {
+    const std::string& url = config.database.upstream_connection;
+    if (url.empty()) return {};
+    log::info("conductor", "[database] connection is upstream's MySQL database {}: staffeln keeps its state in {}",
+              redact_url(url), db.path().string());
+    auto indexed = store::BackupIndex(db).backup_ids();
+    if (!indexed) return indexed.error();
+    if (!indexed->empty()) return {};
+    auto parsed = store::parse_mysql_url(url);
+    if (!parsed) return parsed.error();
+    auto upstream = store::read_upstream_database(*parsed, url);
+    if (!upstream) return upstream.error();
+    auto outcome = import_upstream(cinder, &db, *indexed, upstream->rows, now);
+    if (!outcome) return outcome.error();
+    for (const auto& line : outcome->lines) log::info("conductor", "import-upstream: {}", line);
+    log::info("conductor",
+              "imported upstream's backups on first start: {} tagged, {} already tagged ({} recorded now), {} gone "
+              "from Cinder, {} skipped",
+              outcome->tagged, outcome->already + outcome->recorded, outcome->recorded, outcome->gone,
+              outcome->skipped);
+    if (!outcome->problems.empty())
+        return make_error(ErrorKind::io, fmt::format("importing upstream's backups: {} (and {} more problem(s))",
+                                                     outcome->problems.front(), outcome->problems.size() - 1));
+    return {};
+}
+
+}  // namespace staffeln::conductor
