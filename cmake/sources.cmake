@@ -59,6 +59,7 @@ set(STAFFELN_OPENSTACK_SOURCES
   src/openstack/microversion.cc
   src/openstack/nova.cc
   src/openstack/query.cc
+  src/openstack/resource_json.cc
   src/openstack/retry.cc
   src/openstack/session.cc
 )

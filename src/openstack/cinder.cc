@@ -2,92 +2,12 @@
 
 #include "staffeln/base64.h"
 #include "staffeln/openstack/query.h"
+#include "staffeln/openstack/resource_json.h"
 
 namespace staffeln::openstack {
 namespace {
 
 constexpr Microversion backup_metadata_version{3, 43};
-
-// What parse_volume and parse_backup read.
-constexpr std::string_view kVolumeFields[] = {"id",       "name",        "os-vol-tenant-attr:tenant_id",
-                                              "status",   "size",        "metadata",
-                                              "bootable", "attachments", "volume_type"};
-constexpr std::string_view kBackupFields[] = {"id",
-                                              "name",
-                                              "description",
-                                              "os-backup-project-attr:project_id",
-                                              "volume_id",
-                                              "status",
-                                              "fail_reason",
-                                              "is_incremental",
-                                              "has_dependent_backups",
-                                              "created_at",
-                                              "data_timestamp",
-                                              "size",
-                                              "snapshot_id",
-                                              "metadata"};
-
-constexpr std::string_view kSnapshotFields[] = {"id",        "name",    "os-extended-snapshot-attributes:project_id",
-                                                "volume_id", "status",  "created_at",
-                                                "size",      "metadata"};
-// Cinder shows bootable as the string "true" or "false".
-bool bootable_field(const Json& v) {
-    if (!v.contains("bootable") || v["bootable"].is_null()) return false;
-    if (v["bootable"].is_boolean()) return v["bootable"].get<bool>();
-    std::string text = string_field(v, "bootable");
-    if (text != "true" && text != "false") throw FieldError{"bootable", "is neither \"true\" nor \"false\""};
-    return text == "true";
-}
-
-// The device of the volume's first attachment ("" when detached).
-std::string device_field(const Json& v) {
-    if (!v.contains("attachments") || v["attachments"].is_null()) return "";
-    const Json& attachments = array_field(v, "attachments");
-    if (attachments.empty()) return "";
-    if (!attachments[0].is_object()) throw FieldError{"attachments[0]", "is not an object"};
-    return optional_string(attachments[0], "device");
-}
-
-Volume parse_volume(const Json& v) {
-    Volume volume{
-        string_field(v, "id"),     optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
-        string_field(v, "status"), optional_int(v, "size"),    metadata_field(v, "metadata")};
-    volume.bootable = bootable_field(v);
-    volume.device = device_field(v);
-    return volume;
-}
-
-Backup parse_backup(const Json& b) {
-    Backup backup;
-    backup.id = string_field(b, "id");
-    backup.name = optional_string(b, "name");
-    backup.description = optional_string(b, "description");
-    backup.project_id = optional_string(b, "os-backup-project-attr:project_id");
-    backup.volume_id = string_field(b, "volume_id");
-    backup.status = string_field(b, "status");
-    backup.fail_reason = optional_string(b, "fail_reason");
-    backup.is_incremental = optional_bool(b, "is_incremental");
-    backup.has_dependent_backups = optional_bool(b, "has_dependent_backups");
-    backup.created_at = time_field(b, "created_at");
-    backup.data_timestamp = b.contains("data_timestamp") ? optional_time(b, "data_timestamp") : backup.created_at;
-    backup.size_gb = optional_int(b, "size");
-    backup.snapshot_id = optional_string(b, "snapshot_id");
-    backup.metadata = metadata_field(b, "metadata");
-    return backup;
-}
-
-Snapshot parse_snapshot(const Json& s) {
-    Snapshot snapshot;
-    snapshot.id = string_field(s, "id");
-    snapshot.name = optional_string(s, "name");
-    snapshot.project_id = optional_string(s, "os-extended-snapshot-attributes:project_id");
-    snapshot.volume_id = string_field(s, "volume_id");
-    snapshot.status = string_field(s, "status");
-    snapshot.created_at = time_field(s, "created_at");
-    snapshot.size_gb = optional_int(s, "size");
-    snapshot.metadata = metadata_field(s, "metadata");
-    return snapshot;
-}
 
 QuotaUsage parse_usage(const Json& quota_set, std::string_view key) {
     const Json& usage = object_field(quota_set, key);
@@ -129,13 +49,14 @@ Result<std::vector<VolumeDetail>> Cinder::list_volume_details(const VolumeQuery&
                       {"metadata", query.metadata.empty() ? std::string() : Json(query.metadata).dump()},
                       {"limit", std::to_string(query.page_size)}});
     std::vector<VolumeDetail> volumes;
-    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent},
-                                     "volumes_links", "cinder GET /volumes/detail",
-                                     [&](const Json& page) {
-                                         for (const Json& v : array_field(page, "volumes"))
-                                             volumes.push_back({parse_volume(v), optional_string(v, "volume_type")});
-                                     },
-                                     {"volumes", kVolumeFields});
+    Status status = session_.get_all(
+        {Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "volumes_links",
+        "cinder GET /volumes/detail",
+        [&](const Json& page) {
+            for (const Json& v : array_field(page, "volumes"))
+                volumes.push_back({parse_volume(v), optional_string(v, "volume_type")});
+        },
+        kVolumeItems);
     if (!status) return status.error();
     return volumes;
 }
@@ -153,12 +74,13 @@ Status Cinder::for_each_backup(const BackupQuery& query, const std::function<voi
                                                                {"volume_id", query.volume_id},
                                                                {"status", query.status},
                                                                {"limit", std::to_string(query.page_size)}});
-    return session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
-                            "cinder GET /backups/detail",
-                            [&](const Json& page) {
-                                for (const Json& b : array_field(page, "backups")) on_backup(parse_backup(b));
-                            },
-                            {"backups", kBackupFields});
+    return session_.get_all(
+        {Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "backups_links",
+        "cinder GET /backups/detail",
+        [&](const Json& page) {
+            for (const Json& b : array_field(page, "backups")) on_backup(parse_backup(b));
+        },
+        kBackupItems);
 }
 
 Result<bool> Cinder::supports_backup_metadata() {
@@ -259,13 +181,13 @@ Result<std::vector<Snapshot>> Cinder::list_snapshots(const SnapshotQuery& query)
                                                                  {"volume_id", query.volume_id},
                                                                  {"limit", std::to_string(query.page_size)}});
     std::vector<Snapshot> snapshots;
-    Status status = session_.get_all({Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent},
-                                     "snapshots_links", "cinder GET /snapshots/detail",
-                                     [&](const Json& page) {
-                                         for (const Json& s : array_field(page, "snapshots"))
-                                             snapshots.push_back(parse_snapshot(s));
-                                     },
-                                     {"snapshots", kSnapshotFields});
+    Status status = session_.get_all(
+        {Service::block_storage, "GET", path, {}, {}, Idempotency::idempotent}, "snapshots_links",
+        "cinder GET /snapshots/detail",
+        [&](const Json& page) {
+            for (const Json& s : array_field(page, "snapshots")) snapshots.push_back(parse_snapshot(s));
+        },
+        kSnapshotItems);
     if (!status) return status.error();
     return snapshots;
 }
