@@ -79,6 +79,7 @@ set(STAFFELN_STORE_SOURCES
 )
 set(STAFFELN_COORDINATION_SOURCES
   src/coordination/coordinator.cc
+  src/coordination/etcd_answer.cc
   src/coordination/etcd_gateway.cc
   src/coordination/etcd_locks.cc
   src/coordination/etcd_url.cc

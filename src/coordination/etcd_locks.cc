@@ -1,6 +1,7 @@
 #include "staffeln/coordination/etcd_locks.h"
 
 #include "staffeln/base64.h"
+#include "staffeln/coordination/etcd_answer.h"
 #include "staffeln/coordination/etcd_gateway.h"
 #include "staffeln/coordination/lease_timing.h"
 #include "staffeln/log.h"
@@ -111,10 +112,14 @@ Result<long long> EtcdSession::current_lease(std::unique_lock<std::mutex>&) {
     auto sent = steady_clock::now();
     auto granted = gateway.call("lease/grant", json{{"TTL", std::to_string(ttl.count())}}, Idempotent::yes);
     if (!granted) return granted.error();
-    long long id = int64_field(*granted, "ID");
-    long long granted_ttl = int64_field(*granted, "TTL");
+    auto grant = lease_grant(*granted);
+    if (!grant) return grant.error().context("etcd lease/grant");
+    const long long id = grant->id;
+    const long long granted_ttl = grant->ttl;
     if (id == 0 || granted_ttl <= 0)
-        return make_error(ErrorKind::unavailable, fmt::format("etcd granted no lease: {}", granted->dump()));
+        return make_error(
+            ErrorKind::unavailable,
+            fmt::format("etcd granted no lease: {}", granted->dump(-1, ' ', true, json::error_handler_t::replace)));
     lease = id;
     lost = false;
     outstanding = 0;
@@ -138,9 +143,13 @@ void EtcdSession::renew() {
         log::warning(kLog, "etcd lease {:x} not renewed: {}", id, answer.error().message);
         return;
     }
-    long long ttl_left = int64_field(answer->value("result", json::object()), "TTL");
-    if (ttl_left > 0) {
-        trusted_until = coordination::trusted_until(sent, std::chrono::seconds(ttl_left), timing);
+    auto ttl_left = keepalive_ttl(*answer);
+    if (!ttl_left) {
+        log::warning(kLog, "etcd lease {:x} not renewed: lease/keepalive: {}", id, ttl_left.error().message);
+        return;
+    }
+    if (*ttl_left > 0) {
+        trusted_until = coordination::trusted_until(sent, std::chrono::seconds(*ttl_left), timing);
         return;
     }
     log::warning(kLog, "etcd lease {:x} has expired: its {} lock(s) are lost", id, outstanding);
@@ -211,17 +220,14 @@ Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
                  {{"key", key64}, {"value", base64_encode(session_->holder)}, {"lease", std::to_string(*lease)}}}}}},
              {"failure", {{{"request_range", {{"key", key64}}}}}}};
     auto answer = session_->gateway.call("kv/txn", txn, Idempotent::no);
-    if (!answer || !answer->value("succeeded", false)) {
+    auto outcome = answer ? txn_outcome(*answer) : Result<TxnOutcome>(answer.error());
+    if (!outcome || !outcome->succeeded) {
         session_->drop_lock(*lease);
-        if (!answer) return answer.error().context(fmt::format("cannot take lock {}", name));
-        std::string holder = "another node";
-        for (const auto& r : answer->value("responses", json::array()))
-            for (const auto& kv : r.value("response_range", json::object()).value("kvs", json::array()))
-                holder = base64_decode(kv.value("value", "")).value_or(holder);
-        return make_error(ErrorKind::conflict, fmt::format("lock {} is held by {}", name, holder));
+        if (!outcome) return outcome.error().context(fmt::format("cannot take lock {}", name));
+        return make_error(ErrorKind::conflict, fmt::format("lock {} is held by {}", name,
+                                                           outcome->holder.empty() ? "another node" : outcome->holder));
     }
-    long long revision = int64_field(answer->value("header", json::object()), "revision");
-    return std::unique_ptr<Lock>(new EtcdLock(session_, key, *lease, revision));
+    return std::unique_ptr<Lock>(new EtcdLock(session_, key, *lease, outcome->revision));
 }
 
 }  // namespace staffeln::coordination

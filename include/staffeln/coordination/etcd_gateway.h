@@ -1,7 +1,7 @@
 // etcd's v3 JSON gateway: POST {endpoint}/{rpc} with a JSON body, over libcurl. Endpoints are
 // tried in order, moving on when one cannot be reached; a request that may have been applied
 // is not re-sent unless it is idempotent. gRPC errors in the answer become staffeln Errors
-// (code 5 not_found, 3 invalid_input, 16 unauthorized, 7 forbidden, others unavailable).
+// (etcd_answer.h).
 #pragma once
 
 #include "staffeln/coordination/etcd_url.h"
@@ -32,8 +32,5 @@ private:
     openstack::Transport transport_;
     mutable std::atomic<std::size_t> current_{0};
 };
-
-// The gateway writes int64 fields as JSON strings and leaves out zero values.
-long long int64_field(const nlohmann::json& object, const char* name);
 
 }  // namespace staffeln::coordination
