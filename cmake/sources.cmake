@@ -113,6 +113,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_export.cc
   src/conductor/dr_fetch.cc
   src/conductor/dr_import.cc
+  src/conductor/dr_read.cc
   src/conductor/restore_run.cc
   src/conductor/retention_cycle.cc
   src/conductor/signals.cc

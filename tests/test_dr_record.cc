@@ -3,7 +3,7 @@
 // private file it is written to.
 #include "staffeln/base64.h"
 #include "staffeln/conductor/dr_export.h"
-#include "staffeln/conductor/dr_import.h"
+#include "staffeln/conductor/dr_read.h"
 #include "staffeln/core/dr_record.h"
 #include "staffeln/private_file.h"
 #include "staffeln/store/backup_index.h"
@@ -327,4 +327,18 @@ TEST_CASE("a records file is read back whole, and a truncated, corrupt or other-
           })) == "records[0].backup_record.backup_url is not Cinder's record of backup b1");
     CHECK(error_of(with([](auto& d) { d["records"].push_back(d["records"][0]); })) ==
           "records[1].backup_id repeats an earlier record's");
+}
+
+TEST_CASE("a records file with a number beyond a double is refused with an error, not thrown") {
+    // Found by fuzz/dr_document: nlohmann's out_of_range 406 for 1e999 escaped read_dr_document
+    // (it caught parse_error only).
+    DrRecord one = fetched("b1", "p1", "web", t0);
+    one.backup_url = base64_encode(R"({"id": "b1", "parent_id": null})");
+    std::string text = conductor::dr_document({one}, t0, "", "");
+    auto huge = text;
+    huge.insert(huge.find("\"records\""), "\"extra\": 1e999, ");
+    auto read = conductor::read_dr_document(huge);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.error().kind == ErrorKind::invalid_input);
+    CHECK(read.error().message == "not a JSON document staffeln can read: number overflow parsing '1e999'");
 }

@@ -8,6 +8,7 @@
 
 #include "staffeln/conductor/dr_export.h"
 #include "staffeln/conductor/dr_import.h"
+#include "staffeln/conductor/dr_read.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/regular_file.h"
 #include "staffeln/core/dr_record.h"

@@ -1,9 +1,8 @@
-// `staffeln backup import`'s work (docs/disaster-recovery.md): read_dr_document reads a
-// staffeln-backup-records/1 document strictly, refusing a truncated, corrupt, wrong-format or
-// wrong-version one whole, with the line or the field at fault; import_dr_records re-creates in
-// Cinder (admin import_record) each record whose backup one listing does not show, parents
-// first (an incremental whose parent is not there is not imported), and lists again to tell
-// which are present afterwards. Running it again after a failure imports only what is missing.
+// `staffeln backup import`'s work (docs/disaster-recovery.md), once dr_read.h has read the file:
+// import_dr_records re-creates in Cinder (admin import_record) each record whose backup one
+// listing does not show, parents first (an incremental whose parent is not there is not
+// imported), and lists again to tell which are present afterwards. Running it again after a
+// failure imports only what is missing.
 #pragma once
 
 #include "staffeln/core/dr_record.h"
@@ -14,8 +13,6 @@
 #include <vector>
 
 namespace staffeln::conductor {
-
-Result<std::vector<core::DrRecord>> read_dr_document(const std::string& text);
 
 enum class ImportResult { imported, present, would_import, failed };
 const char* to_string(ImportResult result);
