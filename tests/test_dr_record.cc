@@ -320,7 +320,7 @@ TEST_CASE("a records file is read back whole, and a truncated, corrupt or other-
     CHECK(error_of(with([](auto& d) { d["records"][0]["backup_record"].erase("backup_url"); })) ==
           "records[0].backup_record.backup_url is missing");
     CHECK(error_of(with([](auto& d) { d["records"][0]["data_timestamp"] = "yesterday"; })) ==
-          "records[0].data_timestamp is not a time such as 2026-12-05T06:00:00Z");
+          "records[0].data_timestamp is not a time from 1970 to 2200 such as 2026-12-05T06:00:00Z");
     CHECK(error_of(with([](auto& d) { d["records"][0]["kind"] = 3; })) == "records[0].kind is not a string");
     CHECK(error_of(with([&](auto& d) {
               d["records"][0]["backup_record"]["backup_url"] = base64_encode(R"({"id": "other"})");
@@ -329,9 +329,9 @@ TEST_CASE("a records file is read back whole, and a truncated, corrupt or other-
           "records[1].backup_id repeats an earlier record's");
 }
 
-TEST_CASE("a records file with a number beyond a double is refused with an error, not thrown") {
+TEST_CASE("a records file with a number beyond a double or a time beyond 2200 is refused with an error, not thrown") {
     // Found by fuzz/dr_document: nlohmann's out_of_range 406 for 1e999 escaped read_dr_document
-    // (it caught parse_error only).
+    // (it caught parse_error only), and a time after 2262 overflowed the clock's nanoseconds.
     DrRecord one = fetched("b1", "p1", "web", t0);
     one.backup_url = base64_encode(R"({"id": "b1", "parent_id": null})");
     std::string text = conductor::dr_document({one}, t0, "", "");
@@ -341,4 +341,16 @@ TEST_CASE("a records file with a number beyond a double is refused with an error
     REQUIRE_FALSE(read.ok());
     CHECK(read.error().kind == ErrorKind::invalid_input);
     CHECK(read.error().message == "not a JSON document staffeln can read: number overflow parsing '1e999'");
+    for (const char* when : {"2263-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"}) {
+        CAPTURE(when);
+        auto doc = nlohmann::json::parse(text);
+        doc["records"][0]["created_at"] = when;
+        auto late = conductor::read_dr_document(doc.dump());
+        REQUIRE_FALSE(late.ok());
+        CHECK(late.error().message ==
+              "records[0].created_at is not a time from 1970 to 2200 such as 2026-12-05T06:00:00Z");
+    }
+    auto doc = nlohmann::json::parse(text);
+    doc["records"][0]["created_at"] = "2200-12-31T23:59:59Z";
+    CHECK(conductor::read_dr_document(doc.dump()).ok());
 }

@@ -59,6 +59,19 @@ TEST_CASE("MicroTime is written with microseconds in UTC and read back, fraction
     CHECK_FALSE(parse_micro_time("yesterday").has_value());
 }
 
+TEST_CASE("MicroTime is read strictly and only from 1970 to 2200") {
+    // Found by fuzz/lease_record: from_time_t of a year after 2262 overflowed the clock's
+    // nanoseconds (undefined behaviour), and sscanf took " 2026", "+026" and day 99.
+    CHECK(parse_micro_time("2200-12-31T23:59:59.999999Z").has_value());
+    CHECK(parse_micro_time("1970-01-01T00:00:00Z") == std::chrono::system_clock::time_point{});
+    for (const char* bad :
+         {"2263-01-01T00:00:00.000000Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z", " 2026-12-06T02:40:01Z",
+          "+026-12-06T02:40:01Z", "2026-12-99T02:40:01Z", "2026-12-06T02:40:01.Z", "2026-12-06T02:40:01.123Zjunk"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_micro_time(bad).has_value());
+    }
+}
+
 TEST_CASE("a Lease is free when released, or when its resourceVersion was seen unchanged for its duration") {
     auto now = std::chrono::system_clock::now();
     auto lease = lease_from_json(nlohmann::json::parse(R"({"metadata":{"name":"staffeln-puller","resourceVersion":"7"},

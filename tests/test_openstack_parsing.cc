@@ -97,6 +97,27 @@ TEST_CASE("OpenStack's timestamps parse to UTC seconds") {
     }
 }
 
+TEST_CASE("OpenStack timestamps are read from 1970 to 2200 only, so no clock arithmetic overflows") {
+    // Found by fuzz/openstack_listing: a year after 2262 overflowed system_clock's nanoseconds
+    // wherever a parsed time met Clock::now().
+    using namespace std::chrono;
+    CHECK(parse_iso_time("1970-01-01T00:00:00Z") == TimePoint{});
+    CHECK(parse_iso_time("2200-12-31T23:59:59Z") ==
+          sys_days(2200y / December / 31) + hours(23) + minutes(59) + seconds(59));
+    for (const char* bad : {"2201-01-01T00:00:00Z", "2263-01-01T00:00:00", "9999-12-31T23:59:59Z",
+                            "1969-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "1970-01-01T00:00:00+00:01"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_iso_time(bad));
+    }
+    const auto error =
+        parse_response("cinder GET /backups/detail", R"({"backup": {"created_at": "2300-01-01T00:00:00"}})",
+                       [](const Json& body) { return time_field(body["backup"], "created_at"); });
+    REQUIRE_FALSE(error.ok());
+    CHECK(error.error().message ==
+          "cinder GET /backups/detail: response field 'created_at' is not an ISO 8601 time "
+          "from 1970 to 2200: '2300-01-01T00:00:00'");
+}
+
 TEST_CASE("version documents as Cinder and Nova send them give the microversion range") {
     const char* cinder =
         R"({"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.70", "min_version": "3.0"}]})";

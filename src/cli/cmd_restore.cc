@@ -322,9 +322,9 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
     if (!args.at.empty()) {
         at = openstack::parse_iso_time(args.at);
         if (!at) {
-            print_line(stderr, fmt::format("staffeln restore: --at {}: not a time; give it as 2026-12-05T05:20:00Z "
-                                           "(UTC) or with an offset",
-                                           args.at));
+            print_line(stderr, fmt::format("staffeln restore: --at {}: not a time from {} to {}; give it as "
+                                           "2026-12-05T05:20:00Z (UTC) or with an offset",
+                                           args.at, openstack::kEarliestYear, openstack::kLatestYear));
             return kExitUsage;
         }
     }

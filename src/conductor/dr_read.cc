@@ -35,7 +35,9 @@ std::string text(const Json& object, const std::string& path, const char* name, 
 
 TimePoint time_of(const Json& object, const std::string& path, const char* name) {
     auto t = openstack::parse_iso_time(text(object, path, name));
-    if (!t) throw Bad{path + name, "is not a time such as 2026-12-05T06:00:00Z"};
+    if (!t)
+        throw Bad{path + name, fmt::format("is not a time from {} to {} such as 2026-12-05T06:00:00Z",
+                                           openstack::kEarliestYear, openstack::kLatestYear)};
     return *t;
 }
 

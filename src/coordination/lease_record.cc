@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <cctype>
 #include <ctime>
 
 namespace staffeln::coordination {
@@ -19,24 +19,39 @@ std::string format_micro_time(WallTime at) {
 }
 
 std::optional<WallTime> parse_micro_time(std::string_view text) {
-    std::tm tm{};
-    int consumed = 0;
-    std::string s(text);
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                    &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+    // Exactly "YYYY-MM-DDTHH:MM:SS", then an optional fraction, then "Z".
+    auto digits = [&](std::size_t pos, std::size_t count) -> std::optional<int> {
+        if (pos + count > text.size()) return std::nullopt;
+        int value = 0;
+        for (std::size_t i = pos; i < pos + count; ++i) {
+            if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+            value = value * 10 + (text[i] - '0');
+        }
+        return value;
+    };
+    auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+    auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':')
         return std::nullopt;
     long long micros = 0;
-    std::size_t at = static_cast<std::size_t>(consumed);
-    if (at < s.size() && s[at] == '.') {
-        int digits = 0;
-        for (++at; at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])); ++at, ++digits)
-            if (digits < 6) micros = micros * 10 + (s[at] - '0');
-        for (; digits < 6; ++digits) micros *= 10;
+    std::size_t at = 19;
+    if (at < text.size() && text[at] == '.') {
+        int count = 0;
+        for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at, ++count)
+            if (count < 6) micros = micros * 10 + (text[at] - '0');
+        if (count == 0) return std::nullopt;
+        for (; count < 6; ++count) micros *= 10;
     }
-    if (at + 1 != s.size() || s[at] != 'Z') return std::nullopt;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
+    if (at + 1 != text.size() || text[at] != 'Z') return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
+                                           std::chrono::day(*day)};
+    // 1970 to 2200 as openstack/iso_time.h reads times: a later year overflows the clock's nanoseconds.
+    if (!date.ok() || *year < 1970 || *year > 2200 || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+    const auto seconds = std::chrono::sys_days(date) + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
+                         std::chrono::seconds(*second);
+    return WallTime(
+        std::chrono::duration_cast<WallTime::duration>(seconds.time_since_epoch() + std::chrono::microseconds(micros)));
 }
 
 Result<LeaseRecord> lease_from_json(const json& lease) {

@@ -47,7 +47,11 @@ std::optional<TimePoint> parse_iso_time(std::string_view text) {
     if (!offset || !date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
     const auto local = std::chrono::sys_days(date) + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
                        std::chrono::seconds(*second);
-    return TimePoint(local - std::chrono::seconds(*offset));
+    const TimePoint utc(local - std::chrono::seconds(*offset));
+    const auto first = std::chrono::sys_days(std::chrono::year(kEarliestYear) / 1 / 1);
+    const auto after_last = std::chrono::sys_days(std::chrono::year(kLatestYear + 1) / 1 / 1);
+    if (utc < first || utc >= after_last) return std::nullopt;
+    return utc;
 }
 
 }  // namespace staffeln::openstack

@@ -75,7 +75,9 @@ Metadata metadata_field(const Json& object, std::string_view name) {
 TimePoint time_field(const Json& object, std::string_view name) {
     const std::string text = string_field(object, name);
     auto time = parse_iso_time(text);
-    if (!time) throw FieldError{std::string(name), fmt::format("is not an ISO 8601 time: '{}'", text)};
+    if (!time)
+        throw FieldError{std::string(name),
+                         fmt::format("is not an ISO 8601 time from {} to {}: '{}'", kEarliestYear, kLatestYear, text)};
     return *time;
 }
 

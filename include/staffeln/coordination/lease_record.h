@@ -29,7 +29,8 @@ struct LeaseRecord {
     long long transitions = 0;
 };
 
-// Kubernetes' MicroTime: "2026-12-06T02:40:01.123456Z".
+// Kubernetes' MicroTime: "2026-12-06T02:40:01.123456Z", read strictly and only from 1970 to 2200
+// (a later time overflows the clock's nanoseconds); nullopt otherwise.
 std::string format_micro_time(WallTime at);
 std::optional<WallTime> parse_micro_time(std::string_view text);
 
