@@ -64,3 +64,36 @@ TEST_CASE("a request framed a byte at a time ends where it does when framed at o
     framer.reset();
     CHECK(framer.next("GET / HTTP/1.1\r\n\r\n").length == 18);
 }
+
+TEST_CASE("a header or trailer line past both limits gets the verdict of the limit its bytes passed first") {
+    // Found by fuzz/request_framing: the head limit was checked first, so framed at once a line that
+    // passed the line limit well before the head's got head_too_large, and framed a byte at a time
+    // header_line_too_long.
+    api::FramingLimits limits{64, 256, 100, 64};
+    using api::Framing;
+    auto verdicts = [&](const std::string& request) {
+        api::RequestFramer framer(limits);
+        api::Frame frame;
+        for (std::size_t fed = 1; fed <= request.size() && frame.state == Framing::incomplete; ++fed)
+            frame = framer.next(std::string_view(request).substr(0, fed));
+        return std::pair{api::frame_request(request, limits).state, frame.state};
+    };
+    const std::string head = "GET / HTTP/1.1\r\n";
+    // The line limit is passed at byte 16 + 64, long before the head's at 256.
+    auto early = verdicts(head + "X: " + std::string(300, 'h') + "\r\n\r\n");
+    CHECK(early.first == Framing::header_line_too_long);
+    CHECK(early.second == Framing::header_line_too_long);
+    // A line that starts at byte 226: the head limit (256) is passed before the line's (226 + 64).
+    std::string late = head;
+    while (late.size() < 226)
+        late += "A: " + std::string(std::min<std::size_t>(40, 226 - late.size() - 5), 'a') + "\r\n";
+    REQUIRE(late.size() == 226);
+    auto at_end = verdicts(late + "X: " + std::string(100, 'h') + "\r\n\r\n");
+    CHECK(at_end.first == Framing::head_too_large);
+    CHECK(at_end.second == Framing::head_too_large);
+    // Trailers are bounded alike, from where they start.
+    const std::string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+    auto trailer = verdicts(chunked + "T: " + std::string(300, 't') + "\r\n\r\n");
+    CHECK(trailer.first == Framing::header_line_too_long);
+    CHECK(trailer.second == Framing::header_line_too_long);
+}

@@ -90,14 +90,26 @@ Frame RequestFramer::next(std::string_view received) {
     }
 }
 
+// A header or trailer line (from pos_, up to end) past the line limit or the head's (counted from
+// head_start), or nothing. When both are passed, the verdict is the limit the bytes passed first,
+// so that it does not depend on how the request was split into reads: the line limit is passed
+// at byte pos_ + header_line_bytes, the head's at head_start + head_bytes (the head's on a tie).
+std::optional<Frame> RequestFramer::over_limit(Line got, std::size_t end, std::size_t head_start) const {
+    const bool head_over = end - head_start > limits_.head_bytes;
+    const bool line_over = got == Line::too_long;
+    if (line_over && (!head_over || pos_ + limits_.header_line_bytes < head_start + limits_.head_bytes))
+        return Frame{Framing::header_line_too_long, 0};
+    if (head_over) return Frame{Framing::head_too_large, 0};
+    return std::nullopt;
+}
+
 // Each step returns nothing when it has parsed what it stands for: next() goes on.
 std::optional<Frame> RequestFramer::head_line(std::string_view received) {
     std::string_view line;
     std::size_t end = 0;
     auto got = next_line(received, limits_.header_line_bytes, line, end);
-    if (end > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
+    if (auto over = over_limit(got, end, 0)) return over;
     if (got == Line::partial) return Frame{};
-    if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
     if (got == Line::bare_cr_or_lf) return Frame{Framing::bad, 0};
     if (line.empty()) return end_of_head();
     header(line);
@@ -159,9 +171,8 @@ std::optional<Frame> RequestFramer::trailer_line(std::string_view received) {
     std::string_view line;
     std::size_t end = 0;
     auto got = next_line(received, limits_.header_line_bytes, line, end);
-    if (end - trailers_start_ > limits_.head_bytes) return Frame{Framing::head_too_large, 0};
+    if (auto over = over_limit(got, end, trailers_start_)) return over;
     if (got == Line::partial) return Frame{};
-    if (got == Line::too_long) return Frame{Framing::header_line_too_long, 0};
     if (got == Line::bare_cr_or_lf) return Frame{Framing::bad, 0};
     if (line.empty()) return Frame{Framing::complete, pos_};
     return std::nullopt;

@@ -1,7 +1,8 @@
 // Where one HTTP/1.1 request ends in the bytes received so far: the event loop hands a request
 // to the parser only once it is whole, and refuses it as soon as a limit is passed (request
 // line, header line, head, body by Content-Length or chunks, chunk framing) or framing is bad.
-// Each call resumes where the last stopped, so a request costs time linear in its size.
+// Each call resumes where the last stopped, so a request costs time linear in its size, and the
+// verdict on given bytes is the same however they were split into calls.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +57,7 @@ private:
     enum class Stage { request_line, headers, fixed_body, chunk_size, chunk_data, trailers };
     enum class Line { whole, partial, too_long, bare_cr_or_lf };
     Line next_line(std::string_view received, std::size_t max, std::string_view& line, std::size_t& end);
+    std::optional<Frame> over_limit(Line got, std::size_t end, std::size_t head_start) const;
     std::optional<Frame> head_line(std::string_view received);
     std::optional<Frame> end_of_head();
     std::optional<Frame> chunk_size_line(std::string_view received);
