@@ -1,5 +1,6 @@
 #include "staffeln/config/config.h"
 #include "staffeln/config/config_changes.h"
+#include "staffeln/config/ini_file.h"
 #include "staffeln/config/options.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
@@ -401,6 +402,32 @@ TEST_CASE("the effective configuration is shown with secrets masked") {
     CHECK(redact_url("sqlite:////a/b.db") == "sqlite:////a/b.db");
     CHECK(redact_url("etcd3+http://user:p@ss@etcd:2379?timeout=5") == "etcd3+http://user:***@etcd:2379?timeout=5");
     CHECK(redact_url("etcd3+http://etcd:2379/?ca_cert=/a") == "etcd3+http://etcd:2379/?ca_cert=/a");
+}
+
+TEST_CASE("config show writes each value so that the file read back gives the same value") {
+    // Found by fuzz/ini: a value with a blank at either end, or itself wrapped in quotes, was
+    // printed bare, and read back trimmed or unwrapped.
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "[conductor]\nbackup_metadata_key = \"  backup me \"\n[notification]\n"
+                            "template_file = \"'/etc/staffeln/report.html'\"\nsmtp_server_domain = \"mail\"\n"
+                            "[api]\nhost = \" 10.0.0.1\"\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.backup_metadata_key == "  backup me ");
+    CHECK(loaded.config.notification.template_file == "'/etc/staffeln/report.html'");
+    auto shown = show_config(loaded.config);
+    CHECK(shown.find("backup_metadata_key = \"  backup me \"\n") != std::string::npos);
+    CHECK(shown.find("template_file = \"'/etc/staffeln/report.html'\"\n") != std::string::npos);
+    CHECK(shown.find("smtp_server_domain = mail\n") != std::string::npos);
+    auto again = load_text(dir, shown);
+    REQUIRE(again.ok());
+    CHECK(again.config.conductor.backup_metadata_key == "  backup me ");
+    CHECK(again.config.notification.template_file == "'/etc/staffeln/report.html'");
+    CHECK(again.config.api.host == " 10.0.0.1");
+    CHECK(show_config(again.config) == shown);
+    CHECK(ini_value_text("") == "");
+    CHECK(ini_value_text("\"") == "\"");
+    CHECK(ini_value_text("a\nb") == "a\n    b");
 }
 
 TEST_CASE("a URL's password is masked whole even when it holds '/', '?', '#' or '@' unencoded") {

@@ -266,7 +266,7 @@ std::string show_config(const Config& config) {
             out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", option.section);
             section = option.section;
         }
-        out += fmt::format("{} = {}\n", option.name, shown_option_value(config, option));
+        out += fmt::format("{} = {}\n", option.name, ini_value_text(shown_option_value(config, option)));
     }
     return out;
 }

@@ -39,6 +39,18 @@ std::vector<std::string> parse_list(const std::string& value) {
     return items;
 }
 
+std::string ini_value_text(std::string_view value) {
+    if (value.find('\n') != std::string_view::npos) {
+        std::string out;
+        for (char c : value) out += c == '\n' ? std::string("\n    ") : std::string(1, c);
+        return out;
+    }
+    const bool blank_at_end = !value.empty() && (trim(value).size() != value.size());
+    const bool quoted =
+        value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front();
+    return blank_at_end || quoted ? fmt::format("\"{}\"", value) : std::string(value);
+}
+
 IniFile parse_ini(std::string_view text) {
     IniFile out;
     std::string section;

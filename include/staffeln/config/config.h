@@ -109,7 +109,8 @@ struct Sources {
 
 LoadResult load_config(const Sources& sources);
 
-// "[section]\noption = value" lines of the effective configuration, secrets masked.
+// "[section]\noption = value" lines of the effective configuration, secrets masked; each value
+// written as ini_value_text writes it, so that the text read back gives the same values.
 std::string show_config(const Config& config);
 
 }  // namespace staffeln::config

@@ -24,6 +24,12 @@ struct IniFile {
 };
 
 IniFile parse_ini(std::string_view text);
+// What to write after "key = " so that parse_ini reads value back: the value itself, or wrapped
+// in double quotes when it has a blank at either end or is itself wrapped in a pair of quotes
+// (parse_ini trims and unwraps one pair). A value of several lines is written one line after
+// another on indented continuation lines (what parse_ini reads back as it was when each line after
+// the first is non-empty, has no blank at either end and does not start with '#' or ';').
+std::string ini_value_text(std::string_view value);
 // A list value: comma-separated items, each trimmed and unwrapped of one pair of quotes;
 // empty items are dropped.
 std::vector<std::string> parse_list(const std::string& value);
