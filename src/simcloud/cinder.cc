@@ -1029,7 +1029,8 @@ Reply create_volume(const Ctx& c) {
 }
 
 // volume/api.py delete(): detached, in a settled status, without snapshots. The recorded answer
-// is an empty 202 labelled text/html.
+// is an empty 202 labelled text/html; the volume shows deleting (listed, readable, refused a
+// second delete) for volume_delete_seconds, then 404.
 Reply delete_volume(const Ctx& c, Handle h) {
     const Volume& v = c.cloud.volumes[h];
     bool has_snapshots = std::any_of(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
@@ -1041,7 +1042,10 @@ Reply delete_volume(const Ctx& c, Handle h) {
                      "Invalid volume: Volume status must be available or error or error_restoring or error_extending "
                      "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
                      "awaiting a transfer, or be disassociated from snapshots after volume transfer.");
-    c.cloud.remove_volume(h);
+    Volume& deleting = c.cloud.volumes[h];
+    deleting.status = "deleting";
+    deleting.updated = c.call.now;
+    c.cloud.schedule_volume(h, c.call.now + static_cast<Micros>(c.cloud.settings.volume_delete_s * 1e6));
     Reply r = empty_reply(202);
     r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
     return r;
