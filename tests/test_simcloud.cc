@@ -526,10 +526,6 @@ TEST_CASE(
     const json used = h.call("GET", quota, demo).body["quota_set"]["volumes"]["in_use"];
     CHECK(h.call("DELETE", volumes + "/" + kDetached, demo).status == 202);
     CHECK(h.call("GET", volumes + "/" + kDetached, demo, "volume 3.64").body["volume"]["status"] == "deleting");
-    bool listed = false;
-    for (const json& v : h.call("GET", volumes + "/detail", demo, "volume 3.64").body["volumes"])
-        listed = listed || (v["id"] == kDetached && v["status"] == "deleting");
-    CHECK(listed);
     Answer again = h.call("DELETE", volumes + "/" + kDetached, demo);
     CHECK(again.status == 400);
     CHECK(again.body["badRequest"]["message"] ==

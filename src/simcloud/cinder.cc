@@ -109,12 +109,28 @@ void write_volume(JsonOut& w, const Ctx& c, const Volume& v, bool fresh = false)
     if (!fresh) w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
     if (c.at(13)) w.key("group_id").null();
     if (c.at(48) && fresh) w.key("shared_targets").boolean(true).key("service_uuid").null();
-    if (c.at(48) && !fresh)
-        w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+    // Not placed by the scheduler yet while creating: no service, no host (restore-calls.md).
+    const bool placed = v.status != "creating";
+    if (c.at(48) && !fresh) {
+        w.key("shared_targets").boolean(false).key("service_uuid");
+        if (placed)
+            w.str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+        else
+            w.null();
+    }
     if (c.at(63)) w.key("volume_type_id").str(kDefaultVolumeTypeId);
+    // An admin sees migration_status, and the host and migration attributes once the volume is
+    // in the database (not in the create's answer), as recorded in restore-calls.md.
     if (c.caller.is_admin) {
-        w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
-        w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        w.key("migration_status").null();
+        if (!fresh) {
+            w.key("os-vol-host-attr:host");
+            if (placed)
+                w.str("simcloud@sim#sim");
+            else
+                w.null();
+            w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        }
         if (c.at(21)) w.key("provider_id").null();
         if (c.at(61)) w.key("cluster_name").null();
     }
@@ -1122,7 +1138,9 @@ Reply volume_action(const Ctx& c, Handle h) {
     if (!args.is_object() || !args.contains("bootable") || !args["bootable"].is_boolean())
         return fault(400, "Must specify bootable in request.");
     c.cloud.volumes[h].bootable = args["bootable"].get<bool>();
-    return empty_reply(200);
+    Reply r = empty_reply(200);
+    r.headers.emplace_back("Content-Type", "application/json");  // as recorded, with no body
+    return r;
 }
 
 Reply route_volumes(Ctx& c) {
