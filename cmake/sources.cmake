@@ -14,6 +14,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/report_model.cc
   src/core/restore_points.cc
   src/core/restore_plan.cc
+  src/core/restore_cleanup.cc
   src/core/restore_step.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc

@@ -131,13 +131,31 @@ TEST_CASE("restore makes a tagged copy of each volume from its backup, status sh
     CHECK(shown["status"] == "succeeded");
     CHECK(shown["volumes"][0]["state"] == "done");
 
+    // Cinder shows a deleted volume deleting for a while; a cleanup run again meanwhile counts
+    // it deleted without a second DELETE (which Cinder refuses).
+    r.rig.sim_config({{"volume_delete_seconds", 60.0}});
     auto before = r.volumes().size();
     auto cleanup = r.staffeln({"cleanup", id});
     INFO(cleanup.out, cleanup.err);
     REQUIRE(cleanup.exit_code == 0);
     CHECK(cleanup.out.ends_with(fmt::format("restore {}: 2 volumes deleted\n", id)));
+    auto deleting = r.restored_named();
+    REQUIRE(deleting.size() == 2);
+    for (const auto& v : deleting) CHECK(v["status"] == "deleting");
+    auto again = r.staffeln({"cleanup", id});
+    INFO(again.out, again.err);
+    CHECK(again.exit_code == 0);
+    for (const auto& v : deleting)
+        CHECK(again.out.find(fmt::format("volume {} already deleting\n", v["id"].get<std::string>())) !=
+              std::string::npos);
+    CHECK(again.out.ends_with(fmt::format("restore {}: 2 volumes deleted\n", id)));
+    CHECK(r.rig.counters()["requests"]["DELETE /volume/v3/{project_id}/volumes/{id}"] == 2);
+    r.rig.sim.call("POST", "/_sim/settle");
     CHECK(r.volumes().size() == before - 2);
     CHECK(r.restored_named().empty());
+    auto gone = r.staffeln({"cleanup", id});
+    CHECK(gone.exit_code == 0);
+    CHECK(gone.out.find("already gone\n") != std::string::npos);
     CHECK(r.staffeln({"status", id}).out.starts_with(fmt::format("restore {} of server web-1 ({}) to ", id, d::kWeb1)));
 
     auto unknown = r.staffeln({"cleanup", "nope"});

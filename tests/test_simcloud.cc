@@ -513,6 +513,33 @@ TEST_CASE("a backup with incrementals cannot be deleted, deleted backups go away
     CHECK(gone.body["itemNotFound"]["message"] == "Backup " + full + " could not be found.");
 }
 
+// Real Cinder shows a deleted volume deleting before 404 (tests/e2e/recorded/restore-calls.md).
+TEST_CASE(
+    "a deleted volume is deleting for volume_delete_seconds: listed, a second delete 400, then 404, quota freed") {
+    json s = fast_demo();
+    s["settings"]["volume_delete_seconds"] = 0.5;
+    Harness h(s);
+    std::string demo = h.token("demo", "demo-secret", "demo");
+    const std::string volumes = "/volume/v3/" + h.project_id("demo") + "/volumes";
+    const std::string quota =
+        "/volume/v3/" + h.project_id("demo") + "/os-quota-sets/" + h.project_id("demo") + "?usage=True";
+    const json used = h.call("GET", quota, demo).body["quota_set"]["volumes"]["in_use"];
+    CHECK(h.call("DELETE", volumes + "/" + kDetached, demo).status == 202);
+    CHECK(h.call("GET", volumes + "/" + kDetached, demo, "volume 3.64").body["volume"]["status"] == "deleting");
+    Answer again = h.call("DELETE", volumes + "/" + kDetached, demo);
+    CHECK(again.status == 400);
+    CHECK(again.body["badRequest"]["message"] ==
+          "Invalid volume: Volume status must be available or error or error_restoring or error_extending or "
+          "error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a "
+          "transfer, or be disassociated from snapshots after volume transfer.");
+    CHECK(h.call("GET", quota, demo).body["quota_set"]["volumes"]["in_use"] == used);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    Answer gone = h.call("GET", volumes + "/" + kDetached, demo);
+    CHECK(gone.status == 404);
+    CHECK(gone.body["itemNotFound"]["message"] == "Volume " + kDetached + " could not be found.");
+    CHECK(h.call("GET", quota, demo).body["quota_set"]["volumes"]["in_use"] == used.get<int>() - 1);
+}
+
 TEST_CASE("backup metadata is rejected below 3.43, kept and shown from 3.43, and unknown keys are rejected") {
     Harness h(fast_demo());
     std::string demo = h.token("demo", "demo-secret", "demo");

@@ -11,6 +11,7 @@
 #include "staffeln/conductor/restore_run.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/coordination/coordinator.h"
+#include "staffeln/core/restore_cleanup.h"
 #include "staffeln/core/restore_plan.h"
 #include "staffeln/core/restore_points.h"
 #include "staffeln/core/restore_step.h"
@@ -27,8 +28,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <map>
 #include <memory>
-#include <set>
+#include <optional>
 
 namespace staffeln::cli {
 namespace {
@@ -465,7 +467,9 @@ struct CleanupArgs {
 };
 
 // Deletes the volumes the restore made: those the store recorded and those Cinder shows tagged
-// with it for one of its sources (a crash may have kept an id from the store). Nothing else.
+// with it for one of its sources (a crash may have kept an id from the store). Nothing else. One
+// Cinder already shows deleting, or no longer has, counts deleted (core/restore_cleanup.h), so
+// the command run again soon after succeeds.
 int run_cleanup(Context& ctx, const CleanupArgs& args) {
     auto config = ctx.load_config();
     if (!config) return ctx.exit_code;
@@ -483,23 +487,34 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
     openstack::Cinder& cinder = connection->cloud->cinder();
-    std::set<std::string> made;
+    // Each volume made, as Cinder shows it (nullopt: 404).
+    std::map<std::string, std::optional<Volume>> made;
     for (const auto& v : restore->volumes) {
-        if (!v.restored_volume_id.empty()) made.insert(v.restored_volume_id);
         openstack::VolumeQuery query;
         query.project_id = restore->project_id;
         query.metadata = {{core::kRestoreTag, restore->id}, {core::kRestoreSourceTag, v.plan.source_volume_id}};
         auto tagged = cinder.list_volumes(query);
         if (!tagged) return restore_fail(tagged.error().message + "; nothing deleted");
-        for (const auto& t : *tagged) {
+        for (auto& t : *tagged) {
             // A copy restored from a volume this restore made carries its tags until tagged
             // again; its src_backup_id names another backup than the plan's.
             auto src = t.metadata.find(core::kSourceBackupKey);
-            if (src == t.metadata.end() || src->second == v.plan.backup_id) made.insert(t.id);
+            if (src == t.metadata.end() || src->second == v.plan.backup_id) made[t.id] = std::move(t);
         }
     }
+    for (const auto& v : restore->volumes) {
+        if (v.restored_volume_id.empty() || made.count(v.restored_volume_id)) continue;
+        auto got = cinder.get_volume(v.restored_volume_id, restore->project_id);
+        if (!got && got.error().kind != ErrorKind::not_found)
+            return restore_fail(got.error().message + "; nothing deleted");
+        made[v.restored_volume_id] = got ? std::optional<Volume>(std::move(got).value()) : std::nullopt;
+    }
     int failed = 0;
-    for (const auto& id : made) {
+    for (const auto& [id, shown] : made) {
+        if (core::cleanup_action(shown) == core::CleanupAction::already_deleted) {
+            print_line(stdout, fmt::format("volume {} already {}", id, shown ? "deleting" : "gone"));
+            continue;
+        }
         failpoint::hit("restore.cleanup.before_delete");
         auto deleted = cinder.delete_volume(id, restore->project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found) {

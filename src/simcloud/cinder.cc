@@ -109,12 +109,28 @@ void write_volume(JsonOut& w, const Ctx& c, const Volume& v, bool fresh = false)
     if (!fresh) w.key("os-vol-tenant-attr:tenant_id").str(c.cloud.projects[v.project].id);
     if (c.at(13)) w.key("group_id").null();
     if (c.at(48) && fresh) w.key("shared_targets").boolean(true).key("service_uuid").null();
-    if (c.at(48) && !fresh)
-        w.key("shared_targets").boolean(false).key("service_uuid").str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+    // Not placed by the scheduler yet while creating: no service, no host (restore-calls.md).
+    const bool placed = v.status != "creating";
+    if (c.at(48) && !fresh) {
+        w.key("shared_targets").boolean(false).key("service_uuid");
+        if (placed)
+            w.str("21e590ab-fb1f-4311-b610-ac927e3fb804");
+        else
+            w.null();
+    }
     if (c.at(63)) w.key("volume_type_id").str(kDefaultVolumeTypeId);
+    // An admin sees migration_status, and the host and migration attributes once the volume is
+    // in the database (not in the create's answer), as recorded in restore-calls.md.
     if (c.caller.is_admin) {
-        w.key("os-vol-host-attr:host").str("simcloud@sim#sim");
-        w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        w.key("migration_status").null();
+        if (!fresh) {
+            w.key("os-vol-host-attr:host");
+            if (placed)
+                w.str("simcloud@sim#sim");
+            else
+                w.null();
+            w.key("os-vol-mig-status-attr:migstat").null().key("os-vol-mig-status-attr:name_id").null();
+        }
         if (c.at(21)) w.key("provider_id").null();
         if (c.at(61)) w.key("cluster_name").null();
     }
@@ -1029,7 +1045,8 @@ Reply create_volume(const Ctx& c) {
 }
 
 // volume/api.py delete(): detached, in a settled status, without snapshots. The recorded answer
-// is an empty 202 labelled text/html.
+// is an empty 202 labelled text/html; the volume shows deleting (listed, readable, refused a
+// second delete) for volume_delete_seconds, then 404.
 Reply delete_volume(const Ctx& c, Handle h) {
     const Volume& v = c.cloud.volumes[h];
     bool has_snapshots = std::any_of(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
@@ -1041,7 +1058,10 @@ Reply delete_volume(const Ctx& c, Handle h) {
                      "Invalid volume: Volume status must be available or error or error_restoring or error_extending "
                      "or error_managing and must not be migrating, attached, belong to a group, have snapshots, "
                      "awaiting a transfer, or be disassociated from snapshots after volume transfer.");
-    c.cloud.remove_volume(h);
+    Volume& deleting = c.cloud.volumes[h];
+    deleting.status = "deleting";
+    deleting.updated = c.call.now;
+    c.cloud.schedule_volume(h, c.call.now + static_cast<Micros>(c.cloud.settings.volume_delete_s * 1e6));
     Reply r = empty_reply(202);
     r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
     return r;
@@ -1118,7 +1138,9 @@ Reply volume_action(const Ctx& c, Handle h) {
     if (!args.is_object() || !args.contains("bootable") || !args["bootable"].is_boolean())
         return fault(400, "Must specify bootable in request.");
     c.cloud.volumes[h].bootable = args["bootable"].get<bool>();
-    return empty_reply(200);
+    Reply r = empty_reply(200);
+    r.headers.emplace_back("Content-Type", "application/json");  // as recorded, with no body
+    return r;
 }
 
 Reply route_volumes(Ctx& c) {

@@ -180,6 +180,10 @@ void Cloud::finish_volume(Handle h, Micros now) {
     Volume& v = volumes[h];
     v.due = 0;
     v.updated = now;
+    if (v.status == "deleting") {
+        remove_volume(h);
+        return;
+    }
     if (v.status == "creating") {
         v.status = "available";
         return;

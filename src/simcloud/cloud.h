@@ -33,6 +33,7 @@ struct Settings {
     double snapshot_error_rate = 0;  // share of snapshots that end in error
     double snapshot_delete_s = 1;    // deleting -> gone
     double volume_create_s = 2;      // creating -> available (recorded: 2 to 3 s)
+    double volume_delete_s = 1;      // deleting -> gone (real Cinder shows deleting for a while first)
     double restore_s_per_gib = 1;    // restoring-backup -> available, per GiB of the backup (recorded: ~55 s)
     double restore_error_rate = 0;   // share of restores that leave the volume error_restoring
 };
@@ -89,7 +90,7 @@ struct Volume {
     std::optional<Handle> server;
     std::string attachment_id, device;
     bool bootable = false;
-    Micros due = 0;                        // when creating or restoring-backup ends; 0: nothing pending
+    Micros due = 0;                        // when creating, restoring-backup or deleting ends; 0: nothing pending
     std::optional<Handle> restoring_from;  // the backup being restored into it
     bool alive = true;
 };
@@ -194,9 +195,9 @@ public:
     Handle add_server(Server s);
     Handle add_volume(Volume v);
     void attach(Handle volume, Handle server, const std::string& device);
-    // Gone at once (the recorded delete of a detached volume is gone 0.06 s later); frees its quota.
+    // Gone (404 from then on); frees its quota, as Cinder does once the driver has deleted it.
     void remove_volume(Handle v);
-    // Schedules the end of a volume's creating or restoring-backup.
+    // Schedules the end of a volume's creating, restoring-backup or deleting.
     void schedule_volume(Handle v, Micros due);
     Handle add_backup(Backup b);
     void remove_backup(Handle b);

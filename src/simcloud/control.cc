@@ -151,8 +151,8 @@ json settings_json(const Settings& s) {
             {"backup_error_rate", s.backup_error_rate},       {"backup_fail_reason", s.backup_fail_reason},
             {"snapshot_create_seconds", s.snapshot_create_s}, {"snapshot_delete_seconds", s.snapshot_delete_s},
             {"snapshot_error_rate", s.snapshot_error_rate},   {"token_lifetime_seconds", s.token_lifetime_s},
-            {"volume_create_seconds", s.volume_create_s},     {"restore_seconds_per_gib", s.restore_s_per_gib},
-            {"restore_error_rate", s.restore_error_rate}};
+            {"volume_create_seconds", s.volume_create_s},     {"volume_delete_seconds", s.volume_delete_s},
+            {"restore_seconds_per_gib", s.restore_s_per_gib}, {"restore_error_rate", s.restore_error_rate}};
 }
 
 Reply update_settings(Cloud& cloud, const json& body) {
@@ -178,6 +178,8 @@ Reply update_settings(Cloud& cloud, const json& body) {
                 s.token_lifetime_s = v.get<double>();
             else if (k == "volume_create_seconds")
                 s.volume_create_s = v.get<double>();
+            else if (k == "volume_delete_seconds")
+                s.volume_delete_s = v.get<double>();
             else if (k == "restore_seconds_per_gib")
                 s.restore_s_per_gib = v.get<double>();
             else if (k == "restore_error_rate")

@@ -67,11 +67,11 @@ private:
     }
 
     void settings(const json& s) {
-        check_keys(
-            s, "settings",
-            {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds", "backup_error_rate",
-             "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds", "snapshot_error_rate",
-             "volume_create_seconds", "restore_seconds_per_gib", "restore_error_rate", "seed"});
+        check_keys(s, "settings",
+                   {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
+                    "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
+                    "snapshot_error_rate", "volume_create_seconds", "volume_delete_seconds", "restore_seconds_per_gib",
+                    "restore_error_rate", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
@@ -83,6 +83,7 @@ private:
         out.snapshot_error_rate = s.value("snapshot_error_rate", out.snapshot_error_rate);
         out.snapshot_delete_s = s.value("snapshot_delete_seconds", out.snapshot_delete_s);
         out.volume_create_s = s.value("volume_create_seconds", out.volume_create_s);
+        out.volume_delete_s = s.value("volume_delete_seconds", out.volume_delete_s);
         out.restore_s_per_gib = s.value("restore_seconds_per_gib", out.restore_s_per_gib);
         out.restore_error_rate = s.value("restore_error_rate", out.restore_error_rate);
         if (s.contains("seed")) cloud_.random.seed(s["seed"].get<std::uint64_t>());

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Records real Cinder exchanges that ../shared/openstack-api/transcript.md does not hold, so that
 the simulated cloud can follow them: volume creation and metadata, restore of full and incremental
-backups into new volumes (with the restored bytes compared on the NFS share), and updates of a
-backup's metadata, snapshots and the parents of incrementals made from them. Usage: record.py STATE_DIR OUT_DIR [TOPIC...] (a cloud started by cloud.sh); writes one
+backups into new volumes (with the restored bytes compared on the NFS share), the calls of
+`staffeln restore` and `restore cleanup` as staffeln makes them, and updates of a backup's
+metadata, snapshots and the parents of incrementals made from them. Usage: record.py STATE_DIR OUT_DIR [TOPIC...] (a cloud started by cloud.sh); writes one
 Markdown file per topic into OUT_DIR in the transcript's layout. Tokens are never written (only
 the request and response bodies and the response headers below). Removes what it made."""
 import json
@@ -197,6 +198,108 @@ def record_restore(state, out_dir, demo, admin, made_volumes, made_backups):
         rec.write()
 
 
+def record_restore_calls(state, out_dir, demo, admin, made_volumes, made_backups):
+    """The calls `staffeln restore` and `staffeln restore cleanup` make, made as staffeln makes them:
+    lists with the admin's own token through its own URL (all_tenants, project_id), everything else
+    with the admin's token scoped to the volume's project, through that project's URL."""
+    c = demo.endpoint("volumev3")
+    ac = admin.endpoint("volumev3")
+    env = osclient.openrc(os.path.join(state, "openrc-admin"))
+    scoped = osclient.Session(env["OS_AUTH_URL"], env["OS_USERNAME"], env["OS_PASSWORD"], "demo")
+    sc = scoped.endpoint("volumev3")
+    pid = demo.project_id
+    rec = Recorder(out_dir, "restore-calls", "The calls of staffeln restore and restore cleanup (real Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud (NFS volume driver, POSIX backup driver), "
+                   "in the order `staffeln restore --server S` and `staffeln restore cleanup ID` make them. Titles "
+                   "say who calls: the tenant (demo), the admin through its own project's URL (admin), or the "
+                   "admin with a token scoped to the tenant's project, through that project's URL (admin scoped "
+                   "to demo), as staffeln acts in a server's project.")
+    restore_id = "00000000-rec0-4000-8000-000000000001"
+    try:
+        rec.section("1. What a restore reads: a bootable volume of the tenant and its backup")
+        r = rec.call("the tenant creates a 1 GiB volume with metadata", demo, "POST", c + "/volumes",
+                     {"volume": {"size": 1, "name": "rec-calls-root", "metadata": {"purpose": "restore-calls"}}}, "3.64")
+        src = r.body["volume"]["id"]
+        made_volumes.append(src)
+        wait_status(rec, demo, "%s/volumes/%s" % (c, src), "volume", ("available",))
+        rec.call("the tenant makes it bootable", demo, "POST", "%s/volumes/%s/action" % (c, src),
+                 {"os-set_bootable": {"bootable": True}}, "3.64")
+        r = rec.call("a full backup of it, tagged as staffeln tags its backups", scoped, "POST", sc + "/backups",
+                     {"backup": {"volume_id": src, "name": "rec-calls", "metadata": {"staffeln:task": "rec"}}}, "3.64")
+        backup = r.body["backup"]["id"]
+        made_backups.append(backup)
+        wait_status(rec, demo, "%s/backups/%s" % (c, backup), "backup", ("available",))
+
+        rec.section("2. The plan: the project's volumes and backups (admin, own URL)")
+        rec.call("list the project's volumes (admin)", admin, "GET",
+                 "%s/volumes/detail?all_tenants=1&project_id=%s&limit=1000" % (ac, pid), version="3.64")
+        rec.call("list the project's backups (admin)", admin, "GET",
+                 "%s/backups/detail?all_tenants=1&project_id=%s&limit=1000" % (ac, pid), version="3.64")
+
+        tags = {"staffeln:restore": restore_id, "staffeln:restore_source": src}
+        tagged = "%s/volumes/detail?all_tenants=1&project_id=%s&metadata=%s&limit=1000" % (
+            ac, pid, json.dumps(tags, separators=(",", ":")))
+        rec.section("3. The new volume: looked for by its tags, then made in the project")
+        rec.call("list the volumes tagged with the restore and source: none yet (admin)", admin, "GET", tagged,
+                 version="3.64")
+        r = rec.call("create the volume, same size and type, tagged (admin scoped to demo)", scoped, "POST",
+                     sc + "/volumes", {"volume": {"size": 1, "name": "rec-calls-root-restored-2026-12-06T00:00:00Z",
+                                                  "volume_type": "__DEFAULT__", "metadata": tags}}, "3.64")
+        new = r.body["volume"]["id"]
+        made_volumes.append(new)
+        rec.call("GET it at once (admin scoped to demo)", scoped, "GET", "%s/volumes/%s" % (sc, new), version="3.64")
+        wait_status(rec, scoped, "%s/volumes/%s" % (sc, new), "volume", ("available",))
+        rec.call("list the volumes tagged with the restore and source: the new one (admin)", admin, "GET", tagged,
+                 version="3.64")
+
+        rec.section("4. The restore into it, polled")
+        rec.call("restore the backup into the new volume (admin scoped to demo)", scoped, "POST",
+                 "%s/backups/%s/restore" % (sc, backup), {"restore": {"volume_id": new}}, "3.64")
+        rec.call("GET the volume at once (admin scoped to demo)", scoped, "GET", "%s/volumes/%s" % (sc, new),
+                 version="3.64")
+        seen = []
+        wait_status(rec, scoped, "%s/volumes/%s" % (sc, new), "volume", ("available", "error_restoring"), seen=seen)
+        rec.note("statuses seen while polling every 0.2 s: %s" % seen)
+        rec.call("GET the restored volume: metadata replaced (admin scoped to demo)", scoped, "GET",
+                 "%s/volumes/%s" % (sc, new), version="3.64")
+
+        rec.section("5. The tags and the bootable flag set again")
+        rec.call("POST (merge) the tags (admin scoped to demo)", scoped, "POST", "%s/volumes/%s/metadata" % (sc, new),
+                 {"metadata": tags}, "3.64")
+        rec.call("os-set_bootable (admin scoped to demo)", scoped, "POST", "%s/volumes/%s/action" % (sc, new),
+                 {"os-set_bootable": {"bootable": True}}, "3.64")
+        rec.call("GET the volume as the restore leaves it (admin scoped to demo)", scoped, "GET",
+                 "%s/volumes/%s" % (sc, new), version="3.64")
+
+        rec.section("6. restore cleanup, and the same cleanup run again at once")
+        rec.call("list the volumes tagged with the restore and source (admin)", admin, "GET", tagged, version="3.64")
+        rec.call("DELETE the restored volume (admin scoped to demo)", scoped, "DELETE", "%s/volumes/%s" % (sc, new),
+                 version="3.64")
+        rec.call("GET it at once (admin scoped to demo)", scoped, "GET", "%s/volumes/%s" % (sc, new), version="3.64")
+        rec.call("list the volumes tagged with the restore and source at once (admin)", admin, "GET", tagged,
+                 version="3.64")
+        rec.call("DELETE it again at once (admin scoped to demo)", scoped, "DELETE", "%s/volumes/%s" % (sc, new),
+                 version="3.64")
+        seen, started = [], time.monotonic()
+
+        def gone():
+            r = scoped.call("GET", "%s/volumes/%s" % (sc, new))
+            status = r.body["volume"]["status"] if r.status == 200 else r.status
+            if not seen or seen[-1] != status:
+                seen.append(status)
+            return r.status == 404
+        osclient.wait_for("restored volume deleted", gone, 120, 0.1)
+        made_volumes.remove(new)
+        rec.note("statuses seen while polling every 0.1 s: %s; volume %s 404 after %.1fs"
+                 % (seen, new, time.monotonic() - started))
+        rec.call("GET the deleted volume -> 404 (admin scoped to demo)", scoped, "GET", "%s/volumes/%s" % (sc, new),
+                 version="3.64")
+        rec.call("DELETE the deleted volume -> 404 (admin scoped to demo)", scoped, "DELETE",
+                 "%s/volumes/%s" % (sc, new), version="3.64")
+    finally:
+        rec.write()
+
+
 def record_backup_metadata(out_dir, demo, admin, made_volumes, made_backups):
     c = demo.endpoint("volumev3")
     ac = admin.endpoint("volumev3")
@@ -343,11 +446,13 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     demo = osclient.login(state, "demo")
     admin = osclient.login(state, "admin")
-    topics = sys.argv[3:] or ["restore", "backup-metadata", "snapshots"]
+    topics = sys.argv[3:] or ["restore", "restore-calls", "backup-metadata", "snapshots"]
     volumes, backups, servers = [], [], []
     try:
         if "restore" in topics:
             record_restore(state, out_dir, demo, admin, volumes, backups)
+        if "restore-calls" in topics:
+            record_restore_calls(state, out_dir, demo, admin, volumes, backups)
         if "backup-metadata" in topics:
             record_backup_metadata(out_dir, demo, admin, volumes, backups)
         if "snapshots" in topics:

@@ -18,11 +18,18 @@ earlier ones, whose ids they read from STATE/staffeln/world.json):
               Cinder about each backup and answers the same
   report      cycle 4 with one volume in error and one skipped; `staffeln report --dry-run` shows
               the tenant's successes, failures and quota as Cinder counts it
+  restore     a known pattern written into each volume's file on the NFS share, cycle 5; another
+              pattern, cycle 6; `staffeln restore --at` each point into new volumes, whose files
+              hash as the volumes did at that point (sha256 of the whole file), named, sized and
+              tagged as docs/restore.md says; `restore cleanup` (and run again while Cinder still
+              shows them deleting) ends with each restored volume 404
   cleanup     removes what setup and the cycles made (a CTest fixture cleanup: runs after failures)
 Exits 1 at the first check that fails, printing what was expected and what came."""
 import datetime
+import hashlib
 import json
 import os
+import random
 import signal
 import socket
 import sqlite3
@@ -41,6 +48,8 @@ RETENTION_KEY = "__staffeln_retention"
 LAST_BACKUP_KEY = "last-backup-time"
 SKIP_KEY = "skip-volume-backup"
 TASK_KEY = "staffeln:task"
+RESTORE_TAG, RESTORE_SOURCE_TAG, SOURCE_BACKUP_KEY = "staffeln:restore", "staffeln:restore_source", "src_backup_id"
+PATTERN = 4 << 20  # bytes of each point's pattern, written at three places of a volume's file
 QUOTA = {"backups": 20, "backup_gigabytes": 50}
 RETENTION = 30  # seconds: "30s" on the server before cycle 3
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -132,7 +141,8 @@ def staffeln_env(state_dir):
 
 
 def staffeln_bin():
-    return os.environ.get("STAFFELN_BIN") or os.path.join(REPO, "build", "staffeln")
+    # Absolute: staffeln runs in STATE/staffeln, where a relative path would not name it.
+    return os.path.abspath(os.environ.get("STAFFELN_BIN") or os.path.join(REPO, "build", "staffeln"))
 
 
 def staffeln(world, name, *args, timeout=900):
@@ -237,6 +247,7 @@ retention_metadata_key = %s
 last_backup_metadata_key = %s
 skip_volume_metadata_key = %s
 backup_min_interval = 0
+backup_service_period = 60
 full_backup_depth = 1
 backup_workers = 2
 rotation_workers = 2
@@ -522,6 +533,152 @@ def step_report(world, cloud):
            detail=text[:800])
 
 
+def volume_file(world, volume_id):
+    """The volume's file on the NFS share; checked to be its active image (no snapshot overlay on
+    it, which a backup's temporary snapshot would leave until deleted)."""
+    path = os.path.join(world.state_dir, "cinder", "export", "volume-" + volume_id)
+    info = path + ".info"
+    if os.path.exists(info):
+        with open(info) as f:
+            active = json.load(f).get("active")
+        if active != os.path.basename(path):
+            raise Mismatch("volume %s: its active image on the share is %s, not its file" % (volume_id, active))
+    return path
+
+
+def write_pattern(path, seed):
+    """PATTERN bytes derived from seed at the start, the middle and the end of the file."""
+    block = random.Random(seed).randbytes(PATTERN)
+    with open(path, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        for offset in (0, size // 2, size - PATTERN):
+            f.seek(offset)
+            f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def volume_detail(cloud, volume_id):
+    r = cloud.admin.call("GET", "%s/volumes/%s" % (cloud.admin_cinder, volume_id), headers=vol("3.64"))
+    return expect_status("admin GET volume %s" % volume_id, r, 200)["volume"]
+
+
+def backup_point(world, cloud, n, seed):
+    """A new pattern in each volume's file, then a cycle: its backups and the files' sha256."""
+    volumes = [world["root"], world["data"]]
+    sums = {}
+    for i, v in enumerate(volumes):
+        path = volume_file(world, v)
+        write_pattern(path, seed + i)
+        sums[v] = sha256_of(path)
+    before = set(cloud.backups())
+    rc, out = conductor_cycle(world, "cycle-%d" % n)
+    counts = summary(out)
+    expect("cycle %d: 2 started, 2 succeeded" % n, (counts.get("started"), counts.get("succeeded"), counts.get("failed"))
+           == (2, 2, 0), detail=str(counts))
+    made = new_staffeln_backups(cloud, before)
+    one_per_volume("cycle %d" % n, made, volumes)
+    expect("cycle %d: the backups left the volumes' bytes as they were" % n,
+           {v: sha256_of(volume_file(world, v)) for v in volumes} == sums)
+    kinds = {v: "incremental" if bs[0]["is_incremental"] else "full" for v, bs in made.items()}
+    print("point %d: backups %s, sha256 %s" % (n, kinds, sums))
+    newest = max(cinder_time(bs[0]["created_at"]) for bs in made.values())
+    return {"backups": {v: bs[0]["id"] for v, bs in made.items()}, "sums": sums, "newest": newest}
+
+
+def restored_as_planned(world, cloud, point, result, restore_id):
+    """Each restored volume: named, sized, typed and bootable as its source, tagged with the restore,
+    in the tenant's project, and holding the bytes the source had at the point."""
+    d = cloud.demo
+    for item in result["volumes"]:
+        src, new = volume_detail(cloud, item["source"]), volume_detail(cloud, item["restored"])
+        what = "restored copy %s of %s" % (new["id"], src["name"])
+        expect("%s: named %s-restored-%s, %d GiB, type %s, bootable %s, available, in project demo"
+               % (what, src["name"], point["time"], src["size"], src["volume_type"], src["bootable"]),
+               new["name"] == "%s-restored-%s" % (src["name"], point["time"]) and new["size"] == src["size"]
+               and new["volume_type"] == src["volume_type"] and new["bootable"] == src["bootable"]
+               and new["status"] == "available" and new["os-vol-tenant-attr:tenant_id"] == d.project_id, detail=str(new))
+        meta = new.get("metadata") or {}
+        expect("%s: tagged %s=%s, %s=%s, and Cinder's %s=%s" % (what, RESTORE_TAG, restore_id, RESTORE_SOURCE_TAG,
+                                                                   src["id"], SOURCE_BACKUP_KEY, item["backup"]),
+               meta.get(RESTORE_TAG) == restore_id and meta.get(RESTORE_SOURCE_TAG) == src["id"]
+               and meta.get(SOURCE_BACKUP_KEY) == item["backup"], detail=str(meta))
+        digest = sha256_of(volume_file(world, new["id"]))
+        expect("%s: sha256 of the whole file is the source's at that point (%s)" % (what, point["sums"][src["id"]][:16]),
+               digest == point["sums"][src["id"]], detail="restored %s" % digest)
+
+
+def step_restore(world, cloud):
+    d = cloud.demo
+    server, volumes = world["tagged"], [world["root"], world["data"]]
+    # The retention step's 30 s would let cycle 6 delete cycle 5's backups, the first point.
+    r = d.call("DELETE", "%s/servers/%s/metadata/%s" % (cloud.nova, server, RETENTION_KEY))
+    expect_status("the tenant removes %s from its server" % RETENTION_KEY, r, 204)
+    first = backup_point(world, cloud, 5, 1000)
+    # A restore point is one cycle: backups within half of backup_service_period (60 s) of each
+    # other. Cycle 6 starts more than 30 s after cycle 5's backups, so the points stay apart.
+    wait = first["newest"] + 31 - time.time()
+    if wait > 0:
+        print("waiting %.0fs so that cycle 6 is a point of its own" % wait)
+        time.sleep(wait)
+    points = [first, backup_point(world, cloud, 6, 2000)]
+    for v in volumes:
+        expect("the two points' patterns differ for volume %s" % v, points[0]["sums"][v] != points[1]["sums"][v])
+    rc, out, _ = staffeln(world, "restore-list", "restore", "list", "--server", server, "--format", "json")
+    expect("restore list exits 0", rc == 0)
+    listed = json.loads(out)["servers"][0]["points"]
+    for n, point in enumerate(points, 5):
+        found = [p for p in listed if {v["id"]: (v["backup"] or {}).get("id") for v in p["volumes"]} == point["backups"]]
+        expect("restore list: cycle %d's backups are one complete, consistent point" % n,
+               len(found) == 1 and found[0]["complete"] and found[0]["consistent"], detail=json.dumps(listed)[:1500])
+        point["time"] = found[0]["time"]
+    restores = []
+    for n, point in enumerate(points, 5):
+        rc, out, _ = staffeln(world, "restore-%d" % n, "restore", "--server", server, "--at", point["time"],
+                              "--format", "json")
+        expect("restore --server --at %s (cycle %d) exits 0" % (point["time"], n), rc == 0)
+        result = json.loads(out)
+        restore_id = result["restore"]
+        expect("restore %s succeeded; each volume from cycle %d's backup into a new volume" % (restore_id, n),
+               result["status"] == "succeeded" and result["server"] is None
+               and {v["source"]: v["backup"] for v in result["volumes"]} == point["backups"]
+               and all(v["restored"] and v["restored"] not in volumes for v in result["volumes"]), detail=out)
+        restored_as_planned(world, cloud, point, result, restore_id)
+        restores.append((restore_id, [v["restored"] for v in result["volumes"]]))
+    for restore_id, made in restores:
+        rc, out, _ = staffeln(world, "restore-cleanup", "restore", "cleanup", restore_id)
+        expect("restore cleanup %s deletes its 2 volumes" % restore_id,
+               rc == 0 and out.endswith("restore %s: 2 volumes deleted\n" % restore_id), detail=out)
+        # Run again at once: Cinder still shows them deleting (or gone); counted deleted, exit 0.
+        rc, out, _ = staffeln(world, "restore-cleanup-again", "restore", "cleanup", restore_id)
+        expect("restore cleanup %s run again at once exits 0, its volumes counted deleted" % restore_id,
+               rc == 0 and out.endswith("restore %s: 2 volumes deleted\n" % restore_id)
+               and all(("volume %s already" % v) in out for v in made), detail=out)
+        for v in made:
+            smoke.wait_gone(d, "%s/volumes/%s" % (cloud.cinder, v), "restored volume %s" % v, 120)
+        expect("restored volumes of %s end 404" % restore_id,
+               all(d.call("GET", "%s/volumes/%s" % (cloud.cinder, v)).status == 404 for v in made))
+        rc, out, _ = staffeln(world, "restore-status", "restore", "status", restore_id, "--format", "json")
+        expect("restore status %s: cleaned" % restore_id, rc == 0 and json.loads(out)["restores"][0]["status"] == "cleaned",
+               detail=out)
+
+
+def restored_volumes(cloud):
+    """The tenant's volumes a restore made (tagged), as the admin lists them."""
+    r = cloud.admin.call("GET", "%s/volumes/detail?all_tenants=1&project_id=%s" % (cloud.admin_cinder, cloud.demo.project_id),
+                         headers=vol("3.64"))
+    return [v["id"] for v in expect_status("admin lists demo's volumes", r, 200)["volumes"]
+            if RESTORE_TAG in (v.get("metadata") or {})]
+
+
 def step_cleanup(world, cloud):
     """Best effort, every part tried: backups (dependents first), servers, volumes, quotas."""
     d = cloud.demo
@@ -535,14 +692,14 @@ def step_cleanup(world, cloud):
                 cloud.admin.call("DELETE", "%s/backups/%s" % (cloud.admin_cinder, i))
         osclient.wait_for("backups deleted", lambda: all((cloud.backup(i) or {}).get("status") != "deleting" for i in left), 120, 1)
     servers = [s for s in (world.get("tagged"), world.get("plain")) if s]
-    volumes = [v for v in (world.get("root"), world.get("data"), world.get("plain_root")) if v]
+    volumes = [v for v in (world.get("root"), world.get("data"), world.get("plain_root")) if v] + restored_volumes(cloud)
     smoke.cleanup(d, cloud.nova, cloud.cinder, servers, volumes)
     cloud.admin.call("DELETE", "%s/os-quota-sets/%s" % (cloud.admin_cinder, d.project_id))
     expect("no backup of demo left", not any(cloud.backup(i) for i in mine))
 
 
 STEPS = {"setup": step_setup, "first": step_first, "tenant": step_tenant, "retention": step_retention,
-         "policy": step_policy, "report": step_report, "cleanup": step_cleanup}
+         "policy": step_policy, "report": step_report, "restore": step_restore, "cleanup": step_cleanup}
 
 
 def main():
