@@ -126,7 +126,7 @@ TEST_CASE("the registry loses no increment when many threads count at once") {
     CHECK(families[1].samples.back().value == 8000);  // _count
 }
 
-TEST_CASE("store metrics: the newest backup per volume and open tasks per project, sorted; store_up") {
+TEST_CASE("store metrics: the newest backup per volume and open tasks per project, sorted, and store_up") {
     core::StoreFacts facts;
     facts.volumes = {{"p2", "s3", "v3", 1765000300}, {"p1", "s1", "v1", 1765000100}, {"p1", "s1", "v0", 1765000000}};
     facts.tasks_in_flight = {{"p2", 1}, {"p1", 2}};
@@ -191,7 +191,7 @@ TEST_CASE("read_metric_facts takes each volume's newest available backup and cou
     CHECK(facts->tasks_in_flight == std::vector<std::pair<std::string, std::int64_t>>{{"other", 1}, {"proj", 2}});
 }
 
-TEST_CASE("metrics_listen: HOST:PORT, an IPv6 host in brackets; errors say what is wrong") {
+TEST_CASE("metrics_listen: HOST:PORT, an IPv6 host in brackets, errors say what is wrong") {
     auto v4 = config::parse_listen_address("127.0.0.1:9101");
     REQUIRE(v4.ok());
     CHECK(v4->host == "127.0.0.1");
