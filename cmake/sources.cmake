@@ -10,6 +10,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_planner.cc
   src/core/backup_tag.cc
   src/core/dr_record.cc
+  src/core/metric_text.cc
   src/core/calendar_bucket.cc
   src/core/report_model.cc
   src/core/restore_points.cc
@@ -20,6 +21,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/retention_rules.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
+  src/core/store_metrics.cc
   src/core/task.cc
   src/core/upstream_import.cc
   src/duration.cc
@@ -30,6 +32,7 @@ set(STAFFELN_CORE_SOURCES
 set(STAFFELN_SUPPORT_SOURCES
   src/failpoint.cc
   src/log.cc
+  src/metrics.cc
   src/text_safety.cc
   src/regular_file.cc
   src/private_file.cc
@@ -42,6 +45,7 @@ set(STAFFELN_CONFIG_SOURCES
   src/config/config_changes.cc
   src/config/database_url.cc
   src/config/ini_file.cc
+  src/config/listen_address.cc
   src/config/options.cc
 )
 set(STAFFELN_OPENSTACK_SOURCES
@@ -69,6 +73,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/backup_index.cc
   src/store/database.cc
   src/store/dr_record_store.cc
+  src/store/metric_facts.cc
   src/store/schema_inspect.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
@@ -129,6 +134,7 @@ set(STAFFELN_API_SOURCES
   src/api/cinder_lookup.cc
   src/api/event_loop.cc
   src/api/finding_cache.cc
+  src/api/metrics_page.cc
   src/api/policy_answer.cc
   src/api/request_framing.cc
   src/api/server.cc

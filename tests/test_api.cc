@@ -136,6 +136,38 @@ TEST_CASE("unknown paths are 404 and wrong methods 405, in plain text") {
     CHECK(nonsense.body == "bad request");
 }
 
+TEST_CASE("GET /metrics: the store's series and the answers given, in Prometheus' text format, POST is 405") {
+    RunningApi api;
+    CHECK(exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected)).body == "False");
+    CHECK(exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kUnprotected)).body == "True");
+    auto page = exchange(api.port(), get("/metrics"));
+    CHECK(page.status == 200);
+    CHECK(page.raw.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") != std::string::npos);
+    for (const char* line :
+         {"staffeln_store_up 1\n",
+          "staffeln_volume_last_backup_timestamp_seconds{project=\"proj\",server=\"\",volume=\"vol\"} 0\n",
+          "staffeln_api_answers_total{answer=\"False\",reason=\"automated\"} 1\n",
+          "staffeln_api_answers_total{answer=\"True\",reason=\"not_automated\"} 1\n",
+          "staffeln_api_answer_duration_seconds_count 2\n",
+          "# TYPE staffeln_api_answer_duration_seconds histogram\n"}) {
+        CAPTURE(line);
+        CHECK(page.body.find(line) != std::string::npos);
+    }
+    auto post =
+        exchange(api.port(), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    CHECK(post.status == 405);
+    CHECK(post.raw.find("Allow: GET, HEAD\r\n") != std::string::npos);
+
+    // The store gone: store_up 0, and the answers it could not give are counted as such.
+    std::filesystem::remove(api.db_path());
+    std::this_thread::sleep_for(kStoreNoticed);
+    CHECK(exchange(api.port(), get(std::string("/v1/backup?backup_id=") + kProtected)).body == "False");
+    auto after = exchange(api.port(), get("/metrics")).body;
+    CHECK(after.find("staffeln_store_up 0\n") != std::string::npos);
+    CHECK(after.find("staffeln_api_answers_total{answer=\"False\",reason=\"store_unavailable\"} 1\n") !=
+          std::string::npos);
+}
+
 TEST_CASE("oversized request lines, headers and bodies are refused with 414, 431 and 413") {
     RunningApi api;
     auto long_line = exchange(api.port(), get("/v1/backup?backup_id=" + std::string(5000, 'a')));

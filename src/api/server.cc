@@ -2,8 +2,10 @@
 
 #include "memory_stream.h"
 #include "staffeln/api/event_loop.h"
+#include "staffeln/api/metrics_page.h"
 #include "staffeln/api/policy_answer.h"
 #include "staffeln/log.h"
+#include "staffeln/metric_catalog.h"
 #include "staffeln/store/automated_backups.h"
 #include "store_watch.h"
 #include "tls_context.h"
@@ -24,6 +26,7 @@ namespace {
 
 constexpr const char* kBackupPath = "/v1/backup";
 constexpr const char* kHealthPath = "/v1/health";
+constexpr const char* kMetricsPath = "/metrics";
 constexpr const char* kTextPlain = "text/plain";
 constexpr int kListenBacklog = 1024;
 constexpr size_t kLoggedFieldMax = 128;
@@ -80,6 +83,8 @@ std::string error_text(int status, const httplib::Request& req, const Limits& li
     }
 }
 
+bool is_policy_path(const std::string& path) { return path == kBackupPath || path == kHealthPath; }
+
 // Byte ranges make no sense for a one-word answer; httplib would cut "True" to "Tr".
 void drop_ranges(httplib::Request& req) { req.ranges.clear(); }
 
@@ -102,9 +107,14 @@ private:
     bool process_and_close_socket(socket_t sock) override;
     AnswerEnd answer_exchange(const Exchange& exchange);
     void add_routes();
+    void add_policy_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
     Result<bool> lookup(std::string_view backup_id);
-    std::optional<Verdict> ask_cinder(const std::string& backup_id);
+    struct Answer {
+        Verdict verdict;
+        const char* reason;  // the label of staffeln_api_answers_total
+    };
+    std::optional<Answer> ask_cinder(const std::string& backup_id);
     void log_request(const httplib::Request& req, int status);
     bool running() const { return svr_sock_ != INVALID_SOCKET; }
 
@@ -143,20 +153,51 @@ Status HttpServer::bind() {
 }
 
 Status HttpServer::run() {
-    log::info("api", "listening on {}://{}:{} (mode {}, store {}, {} threads)", tls_ ? "https" : "http", options_.host,
-              options_.port, to_string(answer_source(options_)),
-              options_.store.empty() ? "none" : options_.store.string(), options_.limits.event_loops);
-    if (options_.cinder)
+    if (!options_.policy)
+        log::info("metrics", "serving /metrics on http{}://{}:{}", tls_ ? "s" : "", options_.host, options_.port);
+    else
+        log::info("api", "listening on {}://{}:{} (mode {}, store {}, {} threads)", tls_ ? "https" : "http",
+                  options_.host, options_.port, to_string(answer_source(options_)),
+                  options_.store.empty() ? "none" : options_.store.string(), options_.limits.event_loops);
+    if (options_.policy && options_.cinder)
         log::info("api", "backups the store does not know are looked up in Cinder at {}", options_.cinder->describe());
     bool clean = listen_after_bind();
     if (!clean && running())
         return make_error(ErrorKind::unavailable,
                           fmt::format("accepting on {}:{} failed", options_.host, options_.port));
-    log::info("api", "stopped");
+    log::info(options_.policy ? "api" : "metrics", "stopped");
     return {};
 }
 
 void HttpServer::add_routes() {
+    Get(kMetricsPath, [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics_page(options_.store), kMetricsContentType);
+    });
+    set_error_handler(HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return HandlerResponse::Unhandled;
+        if (res.status == 404 && (req.path == kMetricsPath || (options_.policy && is_policy_path(req.path)))) {
+            res.status = 405;
+            res.set_header("Allow", req.path == kBackupPath ? "GET, HEAD, POST" : "GET, HEAD");
+        }
+        res.set_content(error_text(res.status, req, options_.limits), kTextPlain);
+        return HandlerResponse::Handled;
+    }));
+    set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {}
+        log::error("api", "{} {}: {}", loggable(req.method), loggable(req.path), what);
+        res.status = 500;
+        res.set_content("internal error", kTextPlain);
+    });
+    set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res.status); });
+    if (options_.policy) add_policy_routes();
+}
+
+void HttpServer::add_policy_routes() {
     Get(kBackupPath, [this](const httplib::Request& req, httplib::Response& res) { answer_backup(req, res); });
     Post(kBackupPath, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
         // oslo.policy's body (rule, target, credentials) is read and dropped: the answer
@@ -177,27 +218,6 @@ void HttpServer::add_routes() {
         res.status = reply.status;
         res.set_content(reply.body, kTextPlain);
     });
-    set_error_handler(HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return HandlerResponse::Unhandled;
-        if (res.status == 404 && (req.path == kBackupPath || req.path == kHealthPath)) {
-            res.status = 405;
-            res.set_header("Allow", req.path == kBackupPath ? "GET, HEAD, POST" : "GET, HEAD");
-        }
-        res.set_content(error_text(res.status, req, options_.limits), kTextPlain);
-        return HandlerResponse::Handled;
-    }));
-    set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-            std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {}
-        log::error("api", "{} {}: {}", loggable(req.method), loggable(req.path), what);
-        res.status = 500;
-        res.set_content("internal error", kTextPlain);
-    });
-    set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res.status); });
 }
 
 void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& res) {
@@ -209,28 +229,43 @@ void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& r
     }
     auto automated = lookup(*id);
     if (!automated) log::warning("api", "answering False for backup {}: {}", loggable(*id), automated.error().message);
-    std::optional<Verdict> verdict;
+    std::optional<Answer> answer;
     switch (after_store(automated, options_.cinder != nullptr, *id)) {
         case StoreStep::allow:
-            verdict = Verdict::allow;
+            answer = Answer{Verdict::allow, "not_automated"};
             break;
         case StoreStep::deny:
-            verdict = Verdict::deny;
+            answer = Answer{Verdict::deny, automated ? "automated" : "store_unavailable"};
             break;
         case StoreStep::ask_cinder:
-            verdict = ask_cinder(*id);
+            answer = ask_cinder(*id);
             break;
     }
-    if (!verdict) return;  // deferred: answered again on a lookup thread
-    auto reply = verdict_reply(*verdict);
+    if (!answer) return;  // deferred: answered again on a lookup thread
+    auto reply = verdict_reply(answer->verdict);
+    metrics::process_registry().add(metrics::kApiAnswers, {{"answer", reply.body}, {"reason", answer->reason}});
     res.status = reply.status;
     res.set_content(reply.body, kTextPlain);
 }
 
+// The metric's reason for a verdict Cinder's finding decided.
+const char* reason_of(CinderFinding finding) {
+    switch (finding) {
+        case CinderFinding::staffelns:
+            return "automated";
+        case CinderFinding::not_staffelns:
+        case CinderFinding::no_such_backup:
+            return "not_automated";
+        case CinderFinding::unknown:
+            return "cinder_unknown";
+    }
+    return "cinder_unknown";
+}
+
 // A cached finding answers at once. Otherwise an event-loop thread defers the answer rather than
 // wait; a lookup thread asks Cinder within its timeouts.
-std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
-    if (auto hit = options_.cinder->cached(backup_id)) return verdict_of(*hit);
+std::optional<HttpServer::Answer> HttpServer::ask_cinder(const std::string& backup_id) {
+    if (auto hit = options_.cinder->cached(backup_id)) return Answer{verdict_of(*hit), reason_of(*hit)};
     auto blocking = t_request ? t_request->blocking : Blocking::allowed;
     if (blocking == Blocking::forbidden) {
         t_request->deferred = true;
@@ -239,7 +274,7 @@ std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
     if (blocking == Blocking::overloaded) {
         log::warning("api", "answering False for backup {}: not in the store, and {} Cinder lookups already waiting",
                      loggable(backup_id), options_.limits.lookup_queue);
-        return Verdict::deny;
+        return Answer{Verdict::deny, "lookups_overloaded"};
     }
     auto answer = options_.cinder->ask(backup_id);
     if (answer.finding == CinderFinding::unknown)
@@ -247,7 +282,7 @@ std::optional<Verdict> HttpServer::ask_cinder(const std::string& backup_id) {
                      loggable(backup_id), answer.why);
     else
         log::debug("api", "backup {}: not in the store; Cinder: {}", loggable(backup_id), to_string(answer.finding));
-    return verdict_of(answer.finding);
+    return Answer{verdict_of(answer.finding), reason_of(answer.finding)};
 }
 
 // Each worker thread keeps one read-only connection, opened on first use and reused; it is
@@ -281,9 +316,14 @@ void HttpServer::log_request(const httplib::Request& req, int status) {
     if (req.path == kBackupPath) {
         auto parsed = backup_id_of(req.target);
         if (parsed) id = " backup_id=" + loggable(*parsed);
+        metrics::process_registry().observe(metrics::kApiAnswerDuration, {}, elapsed / 1000);
     }
-    log::info("api", "{} {} {}{} {} {:.3f}ms", req.remote_addr, loggable(req.method), loggable(req.path), id, status,
-              elapsed);
+    // Scrapes come every few seconds for ever: worth a line only when debugging.
+    auto level = req.path == kMetricsPath && status == 200 ? log::Level::debug : log::Level::info;
+    if (!log::enabled(level)) return;
+    log::write(level, "api",
+               fmt::format("{} {} {}{} {} {:.3f}ms", req.remote_addr, loggable(req.method), loggable(req.path), id,
+                           status, elapsed));
 }
 
 AnswerEnd HttpServer::answer_exchange(const Exchange& exchange) {
@@ -316,7 +356,7 @@ AnswerSource answer_source(const ServerOptions& options) {
 }
 
 Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
-    if (options.store.empty() && !options.cinder)
+    if (options.policy && options.store.empty() && !options.cinder)
         return make_error(ErrorKind::invalid_input, "neither a store nor Cinder lookups: nothing to answer from");
     TlsContext tls;
     if (options.tls) {

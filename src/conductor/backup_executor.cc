@@ -4,6 +4,7 @@
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
+#include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/task_store.h"
 
@@ -215,6 +216,7 @@ private:
             log::info(kLog, "{} {} backup {} of volume {} in project {}{} ({})",
                       job.existing_task ? "retried" : "started", core::to_string(kind), *backup_id, c.volume_id,
                       c.project_id, job.snapshot_id.empty() ? "" : " from snapshot " + job.snapshot_id, kind_reason);
+            metrics::process_registry().add(metrics::kBackupsCreated, {{"project", c.project_id}});
             std::lock_guard counting(outcome_mutex_);
             ++outcome_.created;
             if (!job.fallback.empty() && snapshots_) snapshots_->notes[c.task_id] = job.fallback;
@@ -351,6 +353,7 @@ private:
         store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
         auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
         if (!written) log::error(kLog, "{}", written.error().message);
+        metrics::process_registry().add(metrics::kBackupsFailed, {{"project", a.project_id}});
         ++outcome_.failed;
         problem(fmt::format("volume {} of server {} not backed up: {}", a.volume_id, a.server_id, a.reason));
     }
@@ -436,6 +439,8 @@ private:
         for (std::size_t i = 0; i < done.size(); ++i) {
             if (!marked[i]) continue;
             log::info(kLog, "task {} succeeded: {}", done[i]->task_id, done[i]->reason);
+            metrics::process_registry().add(metrics::kBackupsSucceeded,
+                                            {{"project", project_of_task(done[i]->task_id)}});
             ++outcome_.succeeded;
         }
     }
@@ -451,6 +456,7 @@ private:
         auto done = with_store(
             [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::failed, a.reason, ctx_.now()); });
         if (!done) log::error(kLog, "{}", done.error().message);
+        metrics::process_registry().add(metrics::kBackupsFailed, {{"project", project_of_task(a.task_id)}});
         ++outcome_.failed;
         problem(fmt::format("task {} failed: {}", a.task_id, a.reason));
         if (!a.delete_backup_id.empty()) delete_backup(a.delete_backup_id, project_of_task(a.task_id), false);
@@ -469,6 +475,7 @@ private:
         }
         failpoint::hit("backup.cancel.after_record");
         delete_backup(a.backup_id, project_of_task(a.task_id), true);
+        metrics::process_registry().add(metrics::kBackupsCancelled, {{"project", project_of_task(a.task_id)}});
         ++outcome_.cancelled;
         problem(fmt::format("task {} cancelled: {}", a.task_id, a.reason));
     }

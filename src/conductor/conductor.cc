@@ -8,6 +8,7 @@
 #include "staffeln/conductor/upstream_import.h"
 #include "staffeln/config/config_changes.h"
 #include "staffeln/log.h"
+#include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
@@ -29,6 +30,28 @@ constexpr std::string_view kLog = "conductor";
 
 TimePoint wall_clock() { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }
 
+// A cycle's staffeln_cycles_total, staffeln_cycle_duration_seconds and _end_timestamp_seconds.
+void record_cycle(std::string_view kind, std::chrono::steady_clock::time_point start, bool failed) {
+    auto& registry = metrics::process_registry();
+    const std::string label(kind);
+    registry.add(metrics::kCycles, {{"kind", label}, {"outcome", failed ? "failure" : "success"}});
+    registry.set(metrics::kCycleDuration, {{"kind", label}},
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    registry.set(metrics::kCycleEnd, {{"kind", label}},
+                 std::chrono::duration<double>(Clock::now().time_since_epoch()).count());
+}
+
+void record_role(const std::string& role, bool held) {
+    metrics::process_registry().set(metrics::kRoleHeld, {{"role", role}}, held ? 1 : 0);
+}
+
+bool backup_cycle_failed(const BackupCycleResult& backup) {
+    const auto& o = backup.outcome;
+    return !backup.cloud_readable || o.failed > 0 || o.cancelled > 0 || !o.problems.empty();
+}
+
+bool retention_cycle_failed(const RetentionOutcome& retention) { return !retention.problems.empty(); }
+
 struct ReportPass {
     std::vector<report::ProjectReport> reports;
     std::string not_sent;  // why the pass could not run at all (templates, store); empty when it ran
@@ -45,14 +68,22 @@ struct ReportPass {
 // Reports go out after the backup cycle that finished the tasks they tell of, by the node
 // that ran it; report_period decides whether a project is due.
 ReportPass send_reports(Context& ctx) {
-    report::CloudInputs inputs(ctx.cloud);
-    std::lock_guard guard(ctx.db_mutex);
-    auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
-    if (!reports) {
-        log::error(kLog, "reports not sent: {}", reports.error().message);
-        return {{}, reports.error().message};
-    }
-    return {std::move(*reports), {}};
+    const auto start = std::chrono::steady_clock::now();
+    ReportPass pass = [&]() -> ReportPass {
+        report::CloudInputs inputs(ctx.cloud);
+        std::lock_guard guard(ctx.db_mutex);
+        auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
+        if (!reports) {
+            log::error(kLog, "reports not sent: {}", reports.error().message);
+            return {{}, reports.error().message};
+        }
+        return {std::move(*reports), {}};
+    }();
+    for (const auto& r : pass.reports)
+        if (r.delivery != report::Delivery::not_due)
+            metrics::process_registry().add(metrics::kReportDeliveries, {{"outcome", report::to_string(r.delivery)}});
+    record_cycle("report", start, pass.failed());
+    return pass;
 }
 
 // [dr] export_dir: after each cycle, the records as they now are (docs/disaster-recovery.md).
@@ -105,6 +136,7 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
         return false;
     }
     log::info(kLog, "holding the {} role", role);
+    record_role(role, true);
     const coordination::Lock* outer = ctx.role;
     ctx.role = lock->get();
     fn();
@@ -112,6 +144,7 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
     // Said before the lock goes: once it is gone another node may log that it holds the role, and
     // the log must never show two holders (this node does nothing more in the role after the line).
     log::info(kLog, "released the {} role", role);
+    record_role(role, false);
     lock->reset();
     return true;
 }
@@ -137,6 +170,7 @@ struct Role {
     Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
     void release() {
         if (!lock) return;
+        record_role(name, false);
         // Said before the lock goes, as in with_role.
         if (lock->held())
             log::info(kLog, "released the {} role", name);
@@ -156,6 +190,7 @@ bool claim(Context& ctx, Role& role) {
     if (role.lock && role.lock->held()) return true;
     if (role.lock) {
         role.lock.reset();
+        record_role(role.name, false);
         log::warning(kLog, "lost the {} role (the lock can no longer be trusted); standing by", role.name);
     }
     if (Clock::now() < role.next_claim) return false;
@@ -172,6 +207,7 @@ bool claim(Context& ctx, Role& role) {
     role.standby_reason.clear();
     role.next_cycle = Clock::now();
     log::info(kLog, "holding the {} role", role.name);
+    record_role(role.name, true);
     return true;
 }
 
@@ -199,8 +235,7 @@ public:
             return 1;
         }
         print_summary(backup, retention, reports, dr_file_problems, options_.dry_run);
-        bool failed = !backup.cloud_readable || backup.outcome.failed > 0 || backup.outcome.cancelled > 0 ||
-                      !backup.outcome.problems.empty() || !retention.problems.empty() || reports.failed();
+        bool failed = backup_cycle_failed(backup) || retention_cycle_failed(retention) || reports.failed();
         return failed ? 1 : 0;
     }
 
@@ -209,23 +244,29 @@ public:
     // on taking it, starts that role's cycle at once.
     void forever(const ConfigReload& reload, SignalWatcher& signals) {
         Role puller{"puller"}, retention{"retention"};
+        record_role(puller.name, false);
+        record_role(retention.name, false);
+        record_interval();
         while (!stop_.requested()) {
             // Between cycles only: a cycle runs to its end under the configuration it began with.
             if (signals.take_reload() && apply_reload(reload)) {
+                record_interval();
                 reschedule(puller, config_.conductor.backup_service_period);
                 reschedule(retention, config_.conductor.retention_service_period);
             }
             Context ctx = context();
             if (claim(ctx, puller) && Clock::now() >= puller.next_cycle) {
                 ctx.role = puller.lock.get();
-                run_backup_cycle(ctx, false, stdout);
+                const auto start = std::chrono::steady_clock::now();
+                record_cycle("backup", start, backup_cycle_failed(run_backup_cycle(ctx, false, stdout)));
                 send_reports(ctx);
                 write_dr_export(ctx);
                 reschedule_after_cycle(puller, config_.conductor.backup_service_period);
             }
             if (!stop_.requested() && claim(ctx, retention) && Clock::now() >= retention.next_cycle) {
                 ctx.role = retention.lock.get();
-                run_retention_cycle(ctx, false, stdout);
+                const auto start = std::chrono::steady_clock::now();
+                record_cycle("retention", start, retention_cycle_failed(run_retention_cycle(ctx, false, stdout)));
                 write_dr_export(ctx);
                 reschedule_after_cycle(retention, config_.conductor.retention_service_period);
             }
@@ -237,6 +278,12 @@ public:
     }
 
 private:
+    void record_interval() const {
+        const auto& c = config_.conductor;
+        metrics::process_registry().set(metrics::kBackupInterval, {},
+                                        static_cast<double>(std::max(c.backup_min_interval, c.backup_service_period)));
+    }
+
     Context context() {
         Context ctx{config_, cloud_, db_, db_mutex_, locks_, stop_, wall_clock};
         ctx.poll_interval = std::chrono::seconds(config_.conductor.backup_poll_interval);

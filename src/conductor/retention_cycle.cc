@@ -6,6 +6,7 @@
 #include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
+#include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/http_transport.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
@@ -101,6 +102,7 @@ private:
             return false;
         }
         log::info(kLog, "{}", core::describe(d, input_, ctx_.now()));
+        metrics::process_registry().add(metrics::kBackupsDeleted, {{"project", group.project_id}});
         ++outcome_.deleted;
         std::lock_guard db_lock(ctx_.db_mutex);
         if (auto removed = store::BackupIndex(ctx_.db).remove(backup.id); !removed)

@@ -11,7 +11,8 @@ std::vector<OptionChange> config_changes(const Config& before, const Config& aft
         if (option.section == "conductor" && option.name == "backup_cycle_timeout") continue;  // alias
         if (option_value(before, option) == option_value(after, option)) continue;
         out.push_back({option.section, option.name, shown_option_value(before, option),
-                       shown_option_value(after, option), read_at_start_only(option.section)});
+                       shown_option_value(after, option),
+                       read_at_start_only(option.section) || read_at_start_only(option.section, option.name)});
     }
     return out;
 }
@@ -20,7 +21,12 @@ bool read_at_start_only(std::string_view section) {
     return section == "database" || section == "coordination" || section == "openstack" || section == "api";
 }
 
+bool read_at_start_only(std::string_view section, std::string_view name) {
+    return section == "conductor" && name == "metrics_listen";
+}
+
 void keep_start_only_sections(const Config& running, Config& fresh) {
+    fresh.conductor.metrics_listen = running.conductor.metrics_listen;
     fresh.database = running.database;
     fresh.coordination = running.coordination;
     fresh.openstack = running.openstack;

@@ -3,6 +3,7 @@
 #include "staffeln/config/database_url.h"
 #include "staffeln/database_scheme.h"
 #include "staffeln/config/ini_file.h"
+#include "staffeln/config/listen_address.h"
 #include "staffeln/core/calendar_bucket.h"
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/coordination/backend_url.h"
@@ -84,6 +85,12 @@ std::string check_retention_policy(const std::string& value) {
     return rules.ok() ? std::string{} : rules.error().message;
 }
 
+std::string check_listen_address(const std::string& value) {
+    if (value.empty()) return {};
+    auto address = parse_listen_address(value);
+    return address.ok() ? std::string{} : address.error().message;
+}
+
 std::string check_timezone(const std::string& value) {
     auto offset = core::parse_utc_offset(value);
     return offset.ok() ? std::string{} : offset.error().message;
@@ -142,6 +149,14 @@ const std::array kOptions{
            {},
            check_backup_mode},
     Option{"conductor", "backup_mode_metadata_key", FIELD(std::string, conductor.backup_mode_metadata_key)},
+    Option{"conductor",
+           "metrics_listen",
+           FIELD(std::string, conductor.metrics_listen),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_listen_address},
 
     Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, kDay},
     Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, 3600},

@@ -1,6 +1,7 @@
 #include "staffeln/openstack/session.h"
 
 #include "staffeln/log.h"
+#include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/http_error.h"
 #include "staffeln/url_password.h"
 
@@ -35,6 +36,12 @@ AttemptOutcome outcome_of(const Result<HttpResponse>& result) {
 
 std::string describe(const Result<HttpResponse>& result) {
     return result ? fmt::format("HTTP {}", result->status) : result.error().message;
+}
+
+// The status_class label of staffeln_cloud_requests_total: "2xx" to "5xx", or "error" for no answer.
+std::string status_class(const Result<HttpResponse>& result) {
+    if (!result || result->status < 100 || result->status > 599) return "error";
+    return fmt::format("{}xx", result->status / 100);
 }
 
 const char* service_name(Service service) {
@@ -95,10 +102,13 @@ std::string without_query(const std::string& path) { return path.substr(0, path.
 Session::Session(Credentials credentials, RetryPolicy retry, TransportOptions transport)
     : credentials_(std::move(credentials)), retry_(std::move(retry)), transport_(std::move(transport)) {}
 
-Result<HttpResponse> Session::send(const HttpRequest& request, Idempotency idempotency) {
+Result<HttpResponse> Session::send(const HttpRequest& request, Idempotency idempotency, Service service) {
     const auto start = steady_clock::now();
     for (int failures = 1;; ++failures) {
         auto result = transport_.perform(request);
+        metrics::process_registry().add(
+            metrics::kCloudRequests,
+            {{"service", service_name(service)}, {"method", request.method}, {"status_class", status_class(result)}});
         const AttemptOutcome outcome = outcome_of(result);
         const auto elapsed = std::chrono::duration_cast<Millis>(steady_clock::now() - start);
         const auto delay = retry_delay(retry_, outcome, idempotency, failures, elapsed, jitter());
@@ -116,7 +126,7 @@ Result<HttpResponse> Session::call(const ServiceRequest& request) {
     for (int attempt = 1;; ++attempt) {
         auto http = build(request);
         if (!http) return http.error();
-        auto response = send(*http, request.idempotency);
+        auto response = send(*http, request.idempotency, request.service);
         if (!response) return response.error();
         if (response->status == 401 && attempt == 1) {  // revoked or expired early: renew once
             forget_token(request.project_id);
@@ -211,7 +221,7 @@ Result<std::optional<Microversion>> Session::discover(Service service) {
     auto base = endpoint(service, "");
     if (!base) return base.error();
     const HttpRequest request{"GET", discovery_url(service, *base), {{"Accept", "application/json"}}, {}};
-    auto response = send(request, Idempotency::idempotent);
+    auto response = send(request, Idempotency::idempotent, service);
     if (!response) return response.error();
     // A failing service is not a cloud without microversions: report it and ask again next time.
     if (response->status >= 500) return error_from_response(request, *response);

@@ -1,8 +1,9 @@
 // `staffeln api`: the HTTP(S) endpoint oslo.policy's http: check calls. GET or POST
 // /v1/backup?backup_id=ID answers from the store, and for ids the store does not know from
 // Cinder's tag (backup_verdict.h), or from Cinder alone when it has no store; GET /v1/health says
-// which, and whether the store can be read. Every resource is bounded by Limits; stop() may be
-// called from any thread.
+// which, and whether the store can be read; GET /metrics is Prometheus' page (metrics_page.h).
+// The same server, with policy off, is the conductor's metrics_listen: /metrics alone.
+// Every resource is bounded by Limits; stop() may be called from any thread.
 #pragma once
 
 #include "staffeln/api/cinder_lookup.h"
@@ -50,6 +51,8 @@ struct ServerOptions {
     // Asked about ids the store does not know (cinder_lookup.h); null: lookups off, and such
     // ids are answered True from the store alone.
     std::shared_ptr<CinderLookup> cinder;
+    // false: only GET /metrics is served (store: the store its page reads; cinder unused).
+    bool policy = true;
 };
 
 AnswerSource answer_source(const ServerOptions& options);
@@ -57,7 +60,8 @@ AnswerSource answer_source(const ServerOptions& options);
 class Server {
 public:
     // Loads the TLS certificate and key and binds the port; errors name the file or address.
-    // Neither a store nor Cinder lookups is an error (invalid_input): nothing to answer from.
+    // With policy on, neither a store nor Cinder lookups is an error (invalid_input): nothing to
+    // answer from.
     static Result<std::unique_ptr<Server>> create(const ServerOptions& options);
     virtual ~Server() = default;
 

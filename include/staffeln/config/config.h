@@ -43,6 +43,7 @@ struct Config {
         std::int64_t backup_poll_interval = 3;  // seconds between checks of backups creating or deleting
         std::string backup_mode = "volume";     // volume or snapshot (core/backup_mode.h), any case
         std::string backup_mode_metadata_key = "__staffeln_backup_mode";  // a server's own mode; "" for none
+        std::string metrics_listen;  // HOST:PORT serving GET /metrics (listen_address.h); "": none. Read at start.
     } conductor;
 
     struct OpenStack {

@@ -24,8 +24,10 @@ std::vector<OptionChange> config_changes(const Config& before, const Config& aft
 // ([coordination]), the cloud's session ([openstack]); [api] belongs to another process.
 // A reload logs their changes and keeps the running values.
 bool read_at_start_only(std::string_view section);
+// Options of other sections read at start only: [conductor] metrics_listen (its listener is bound once).
+bool read_at_start_only(std::string_view section, std::string_view name);
 
-// fresh with every read_at_start_only section as it is in running.
+// fresh with every read_at_start_only section and option as it is in running.
 void keep_start_only_sections(const Config& running, Config& fresh);
 
 }  // namespace staffeln::config

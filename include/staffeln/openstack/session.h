@@ -51,8 +51,9 @@ public:
     // The project the credentials are scoped to.
     Result<std::string> own_project_id();
 
-    // One request with retries and no authentication (used for tokens and discovery).
-    Result<HttpResponse> send(const HttpRequest& request, Idempotency idempotency);
+    // One request with retries and no authentication (used for tokens and discovery). Each
+    // attempt is counted in staffeln_cloud_requests_total under the service it went to.
+    Result<HttpResponse> send(const HttpRequest& request, Idempotency idempotency, Service service = Service::identity);
 
     const RetryPolicy& retry_policy() const { return retry_; }
 

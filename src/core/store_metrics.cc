@@ -1,0 +1,41 @@
+#include "staffeln/core/store_metrics.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace staffeln::core {
+
+std::vector<MetricFamily> store_metric_families(const std::optional<StoreFacts>& facts) {
+    std::vector<MetricFamily> out;
+    out.push_back({"staffeln_store_up",
+                   "1 when this node's store could be read for this scrape, else 0.",
+                   MetricType::gauge,
+                   {{"", {}, facts ? 1.0 : 0.0}}});
+    if (!facts) return out;
+
+    MetricFamily last{"staffeln_volume_last_backup_timestamp_seconds",
+                      "When the data of each protected volume's newest available automated backup was taken "
+                      "(unix time).",
+                      MetricType::gauge,
+                      {}};
+    auto volumes = facts->volumes;
+    std::sort(volumes.begin(), volumes.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.project_id, a.server_id, a.volume_id) < std::tie(b.project_id, b.server_id, b.volume_id);
+    });
+    for (const auto& v : volumes)
+        last.samples.push_back({"",
+                                {{"project", v.project_id}, {"server", v.server_id}, {"volume", v.volume_id}},
+                                static_cast<double>(v.data_timestamp)});
+    out.push_back(std::move(last));
+
+    MetricFamily tasks{
+        "staffeln_tasks_in_flight", "Backup tasks pending or in flight, by project.", MetricType::gauge, {}};
+    auto counts = facts->tasks_in_flight;
+    std::sort(counts.begin(), counts.end());
+    for (const auto& [project, count] : counts)
+        tasks.samples.push_back({"", {{"project", project}}, static_cast<double>(count)});
+    out.push_back(std::move(tasks));
+    return out;
+}
+
+}  // namespace staffeln::core
