@@ -122,7 +122,14 @@ Result<MysqlUrl> parse_mysql_url(std::string_view url) {
     std::string_view rest = url.substr(scheme_end + 3);
     MysqlUrl out;
     // The password may hold '/', '?' or '@' unencoded: the user part runs to the last '@'.
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    auto at = rest.rfind('@');
+    if (at == std::string_view::npos && redact_url(std::string(url)) != url)
+        // "user:password/db" without "@host": what follows the ':' is no port and may be the
+        // password, so no part of the URL after it is shown.
+        return url_error(
+            "a ':' after the scheme is followed by no port number (a password goes before an '@': "
+            "user:password@host:port/database)");
+    if (at != std::string_view::npos) {
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = userinfo.find(':');
