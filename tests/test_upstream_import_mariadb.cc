@@ -227,11 +227,19 @@ TEST_CASE("import-upstream names what is wrong with upstream's database and exit
         "--config-file", rig.write_conf().string(),
         "db-manage",     "import-upstream",
         "--connection",  "mysql+pymysql://root:s3cret@/nosuchdb?unix_socket=" + mariadb.socket().string()};
+    auto denied = run_staffeln(args, rig.os_env());
+    CHECK(denied.exit_code == 1);
+    CHECK(denied.err.find("cannot connect to upstream's database mysql+pymysql://root:***@/nosuchdb") !=
+          std::string::npos);
+    CHECK(denied.err.find("Access denied for user 'root'@'localhost'") != std::string::npos);
+    CHECK(denied.err.find("s3cret") == std::string::npos);
+    // The right user and a database the server does not have.
+    args.back() = "mysql+pymysql://root@/nosuchdb?unix_socket=" + mariadb.socket().string();
     auto missing = run_staffeln(args, rig.os_env());
     CHECK(missing.exit_code == 1);
-    CHECK(missing.err.find("cannot connect to upstream's database mysql+pymysql://root:***@/nosuchdb") !=
-          std::string::npos);
-    CHECK(missing.err.find("s3cret") == std::string::npos);
+    CHECK(missing.err == fmt::format("staffeln db-manage: cannot connect to upstream's database {}: Unknown database "
+                                     "'nosuchdb'\n",
+                                     args.back()));
     auto none =
         run_staffeln({"--config-file", rig.write_conf().string(), "db-manage", "import-upstream"}, rig.os_env());
     CHECK(none.exit_code == 1);
@@ -239,6 +247,21 @@ TEST_CASE("import-upstream names what is wrong with upstream's database and exit
           "staffeln db-manage: no upstream database: give --connection "
           "mysql+pymysql://user:password@host/staffeln (upstream's [database] connection)\n");
     CHECK(rig.backups().size() == 1);  // demo's manual backup, untouched
+}
+
+TEST_CASE("import-upstream reaches a host named localhost over TCP, not through the default unix socket") {
+    MariaDbServer mariadb(MariaDbServer::Listen::socket_and_tcp);
+    ConductorRig rig(upstream_cloud());
+    fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+    auto done =
+        run_staffeln({"--config-file", rig.write_conf().string(), "db-manage", "import-upstream", "--connection",
+                      fmt::format("mysql+pymysql://root@localhost:{}/staffeln", mariadb.port())},
+                     rig.os_env());
+    INFO(done.out, done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(done.out.find("4 tagged, 0 already tagged (0 recorded now), 2 gone from Cinder, 1 skipped") !=
+          std::string::npos);
+    CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
 }
 
 TEST_CASE("a MySQL [database] connection: the conductor's first start with an empty store imports from it") {

@@ -195,6 +195,12 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
     mysql_optionsv(m.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_optionsv(m.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
     mysql_optionsv(m.get(), MYSQL_SET_CHARSET_NAME, url.charset.c_str());
+    // Connector/C takes host "localhost" for its default unix socket, as SQLAlchemy's PyMySQL does
+    // not: without ?unix_socket the URL means TCP, to whatever host it names.
+    if (url.unix_socket.empty()) {
+        unsigned protocol = MYSQL_PROTOCOL_TCP;
+        mysql_optionsv(m.get(), MYSQL_OPT_PROTOCOL, &protocol);
+    }
     const char* host = url.unix_socket.empty() ? url.host.c_str() : "localhost";
     if (!mysql_real_connect(m.get(), host, url.user.c_str(), url.password.empty() ? nullptr : url.password.c_str(),
                             url.database.c_str(), url.port, url.unix_socket.empty() ? nullptr : url.unix_socket.c_str(),
