@@ -80,6 +80,13 @@ void fill_upstream(const MariaDbServer& mariadb, const std::string& demo, const 
                              "(NOW(), '', '{2}', '{5}', 0, '{6}', 'db-1-root', 'db-1', 0, NULL)",
                              kWebFull, kQueueGone, demo, d::kWebData, d::kWeb1, d::kDbRoot, d::kDb1),
                  "staffeln");
+    // A failed task and one in progress that name no backup: nothing to import, said (ids 4 and 5).
+    mariadb.exec(fmt::format("INSERT INTO queue_data (created_at, backup_id, project_id, volume_id, backup_status, "
+                             "instance_id, volume_name, instance_name, incremental, reason) VALUES "
+                             "(NOW(), NULL, '{0}', '{1}', 3, '{2}', 'web-1-data', 'web-1', 0, 'quota'), "
+                             "(NOW(), '', '{0}', '{3}', 1, '{4}', 'db-1-root', 'db-1', 0, NULL)",
+                             demo, d::kWebData, d::kWeb1, d::kDbRoot, d::kDb1),
+                 "staffeln");
 }
 
 Finished import(ConductorRig& rig, const MariaDbServer& mariadb, std::vector<std::string> extra = {},
@@ -130,6 +137,16 @@ TEST_CASE("import-upstream adopts upstream's backups from its MariaDB: tagged, p
     REQUIRE(dry.exit_code == 0);
     CHECK(dry.out.find("upstream's database mysql+pymysql://root@/staffeln") != std::string::npos);
     CHECK(dry.out.find("6 backup_data row(s), 2 queue_data task(s) with a backup") != std::string::npos);
+    CHECK(dry.out.find("not imported: 2 queue_data task(s) in progress or failed name no backup\n") !=
+          std::string::npos);
+    CHECK(dry.out.find(fmt::format("not imported: queue_data task 4 (failed) names no backup: volume {} (web-1-data) "
+                                   "of server {} (web-1); a backup upstream made for it without noting its id stays "
+                                   "untagged in Cinder (named <server>_<volume id>_<time>): keep or delete it by "
+                                   "hand\n",
+                                   d::kWebData, d::kWeb1)) != std::string::npos);
+    CHECK(dry.out.find(fmt::format("not imported: queue_data task 5 (in progress) names no backup: volume {} "
+                                   "(db-1-root) of server {} (db-1)",
+                                   d::kDbRoot, d::kDb1)) != std::string::npos);
     CHECK(dry.out.find("dry run, nothing changed: would be 4 tagged, 0 already tagged (0 recorded now), 2 gone "
                        "from Cinder, 1 skipped") != std::string::npos);
     for (const char* id : {kDbFull, kDbInc, kWebFull}) {

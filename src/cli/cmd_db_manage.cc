@@ -143,6 +143,10 @@ int run_import_upstream(Context& ctx, const ImportArgs& args) {
     if (!upstream) return fail(upstream.error());
     print_line(stdout, fmt::format("upstream's database {}: {} backup_data row(s), {} queue_data task(s) with a backup",
                                    redact_url(url), upstream->backup_data_rows, upstream->queue_data_rows));
+    if (!upstream->unread_tasks.empty())
+        print_line(stdout, fmt::format("not imported: {} queue_data task(s) in progress or failed name no backup",
+                                       upstream->unread_tasks.size()));
+    for (const auto& line : upstream->unread_tasks) print_line(stdout, fmt::format("not imported: {}", line));
 
     auto connection = openstack::connect(*config);
     if (!connection) return fail(connection.error());

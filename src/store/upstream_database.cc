@@ -250,6 +250,19 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
     for (const auto& r : *queue)
         out.rows.push_back(
             {text(r[0]), text(r[1]), text(r[2]), text(r[3]), number(r[4]).value_or(3) == 3 ? 0 : 1, flag(r[5]), true});
+    auto unnamed = select_rows(m.get(),
+                               "SELECT id, backup_status, volume_id, volume_name, instance_id, instance_name "
+                               "FROM queue_data WHERE (backup_id IS NULL OR backup_id = '') "
+                               "AND backup_status IN (1, 3) ORDER BY id",
+                               "queue_data");
+    if (!unnamed) return unnamed.error();
+    for (const auto& r : *unnamed)
+        out.unread_tasks.push_back(fmt::format(
+            "queue_data task {} ({}) names no backup: volume {} ({}) of server {} ({}); a backup upstream made for it "
+            "without noting its id stays untagged in Cinder (named <server>_<volume id>_<time>): keep or delete it "
+            "by hand",
+            text(r[0]), number(r[1]).value_or(0) == 1 ? "in progress" : "failed", text(r[2]), text(r[3]), text(r[4]),
+            text(r[5])));
     return out;
 }
 
