@@ -205,7 +205,7 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
     if (!mysql_real_connect(m.get(), host, url.user.c_str(), url.password.empty() ? nullptr : url.password.c_str(),
                             url.database.c_str(), url.port, url.unix_socket.empty() ? nullptr : url.unix_socket.c_str(),
                             0))
-        return make_error(ErrorKind::io,
+        return make_error(ErrorKind::unavailable,
                           fmt::format("cannot connect to upstream's database {}: {}", where, mysql_error(m.get())));
 
     auto tables = select_rows(
