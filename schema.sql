@@ -120,3 +120,12 @@ CREATE TABLE restore_volumes (
     updated_at          INTEGER NOT NULL,
     PRIMARY KEY (restore_id, source_volume_id)
 ) WITHOUT ROWID;
+
+-- Upstream Staffeln's backups imported completely (db-manage import-upstream, or the conductor's
+-- import with a MySQL [database] connection, run without a problem): until this row is here the
+-- conductor imports again before its backup cycle. One row at most; source is the redacted URL.
+CREATE TABLE upstream_import (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    completed_at  INTEGER NOT NULL,
+    source        TEXT NOT NULL
+);

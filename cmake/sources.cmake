@@ -82,6 +82,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/task_store.cc
   src/store/upgrade_revision.cc
   src/store/upstream_database.cc
+  src/store/upstream_import_marker.cc
 )
 set(STAFFELN_COORDINATION_SOURCES
   src/coordination/coordinator.cc

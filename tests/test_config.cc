@@ -68,6 +68,33 @@ TEST_CASE("upstream's sample config loads as it is: its MySQL connection is impo
     CHECK(moved.config.database.path == "/srv/st/staffeln.db");
 }
 
+TEST_CASE("[database] sqlite_connection places the store when connection is upstream's MySQL, and only then") {
+    TempDir dir;
+    auto placed = load_text(dir,
+                            "[DEFAULT]\nstate_path = /srv/st\n[database]\nconnection = mysql://u:p@db/staffeln\n"
+                            "sqlite_connection = sqlite:////srv/other/store.db\n");
+    REQUIRE(placed.ok());
+    CHECK(placed.warnings.empty());
+    CHECK(placed.config.database.upstream_connection == "mysql://u:p@db/staffeln");
+    CHECK(placed.config.database.path == "/srv/other/store.db");
+
+    auto ignored =
+        load_text(dir, "[database]\nconnection = sqlite:////srv/a.db\nsqlite_connection = sqlite:////srv/b.db\n");
+    REQUIRE(ignored.ok());
+    CHECK(ignored.config.database.path == "/srv/a.db");
+    REQUIRE(ignored.warnings.size() == 1);
+    CHECK(ignored.warnings[0] ==
+          "[database] sqlite_connection = sqlite:////srv/b.db: ignored: [database] connection "
+          "is not MySQL, so it names the store itself");
+
+    auto mysql = load_text(dir, "[database]\nconnection = mysql://u:p@db/staffeln\nsqlite_connection = mysql://db/x\n");
+    REQUIRE_FALSE(mysql.ok());
+    REQUIRE(mysql.errors.size() == 1);
+    CHECK(
+        mysql.errors[0].ends_with(":3: [database] sqlite_connection = mysql://db/x: expected sqlite:////absolute/path "
+                                  "(the store is SQLite; MySQL goes in connection)"));
+}
+
 TEST_CASE("a database URL that is neither SQLite nor MySQL is refused with what to write instead") {
     TempDir dir;
     auto loaded = load_text(dir, "[database]\nconnection = postgresql://root:secret@db/staffeln\n");

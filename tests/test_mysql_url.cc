@@ -1,4 +1,5 @@
 #include "staffeln/store/upstream_database.h"
+#include "staffeln/url_password.h"
 
 #include <doctest/doctest.h>
 
@@ -68,4 +69,45 @@ TEST_CASE("a bad URL names its part, never the password") {
         CHECK(url.error().message == c.error);
         CHECK(url.error().message.find("secret") == std::string::npos);
     }
+}
+
+TEST_CASE("no error for a malformed URL shows its password, nor does the URL as shown in messages") {
+    // Each holds the password "pw5ecret" (or a part of it where the URL cuts it), the host left
+    // out, its '@' lost, or its characters taken for a port, a path or a query.
+    const char* urls[] = {
+        "mysql+pymysql://root:pw5ecret/staffeln",
+        "mysql+pymysql://root:pw5ecret",
+        "mysql+pymysql://root:pw5ecret:3306/staffeln",
+        "mysql+pymysql://root:pw5e/cret/staffeln",
+        "mysql+pymysql://root:pw5e?cret/staffeln",
+        "mysql+pymysql://root:pw5e#cret/staffeln",
+        "mysql+pymysql://root:pw5ecret/staffeln?charset=utf8",
+        "mysql+pymysql://root:pw5ecret/staffeln?unix_socket=/run/mysqld.sock",
+        "mysql+pymysql://[::1:pw5ecret/staffeln",
+        "mysql+pymysql://root:pw5ecret@",
+        "mysql+pymysql://root:pw5ecret@h:x/db",
+        "mysql+pymysql://root:pw5e%zzcret@h/db",
+        "mysql+pymysql://root:pw5ecret@/db",
+        "mysql+pymysql://root:pw5ecret@h/db?ssl=1",
+    };
+    for (const char* text : urls) {
+        CAPTURE(text);
+        auto url = parse_mysql_url(text);
+        REQUIRE_FALSE(url.ok());
+        for (const char* part : {"pw5e", "cret"}) {
+            CHECK(url.error().message.find(part) == std::string::npos);
+            CHECK(redact_url(text).find(part) == std::string::npos);
+        }
+    }
+    auto lost_at = parse_mysql_url("mysql+pymysql://root:pw5ecret/staffeln");
+    REQUIRE_FALSE(lost_at.ok());
+    CHECK(lost_at.error().message ==
+          "upstream database URL: a ':' after the scheme is followed by no port number (a password goes before an "
+          "'@': user:password@host:port/database)");
+    CHECK(redact_url("mysql+pymysql://root:pw5ecret/staffeln") == "mysql+pymysql://root:***");
+    // A host and port without a user, an IPv6 literal and etcd's host list are shown as they are.
+    for (const char* shown : {"mysql+pymysql://db.example:3306/staffeln", "mysql+pymysql://[::1]:3306/staffeln",
+                              "etcd3+http://etcd:2379,etcd2:2379", "http://[::1]/v3"})
+        CHECK(redact_url(shown) == shown);
+    CHECK(parse_mysql_url("mysql+pymysql://db.example:3306/staffeln").ok());
 }

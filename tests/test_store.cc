@@ -2,6 +2,7 @@
 #include "staffeln/store/database.h"
 #include "staffeln/store/migrations.h"
 #include "staffeln/store/schema_inspect.h"
+#include "staffeln/store/upstream_import_marker.h"
 #include "support/temp_dir.h"
 
 #include <SQLiteCpp/Statement.h>
@@ -43,7 +44,7 @@ TEST_CASE("create_schema on a new file makes the newest schema in a file only it
     auto again = db->create_schema();
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().message == "database " + (dir / "staffeln.db").string() +
-                                       " already has a schema (version 3): use `staffeln db-manage upgrade`");
+                                       " already has a schema (version 4): use `staffeln db-manage upgrade`");
 }
 
 TEST_CASE("upgrading from every earlier version reaches exactly schema.sql") {
@@ -75,7 +76,7 @@ TEST_CASE("the store refuses a schema it does not know, saying which command to 
     db->sql().exec("PRAGMA user_version = 99");
     CHECK(db->require_current().error().message ==
           "database " + path +
-              " is at schema version 99, newer than this staffeln knows (3): it was migrated by a "
+              " is at schema version 99, newer than this staffeln knows (4): it was migrated by a "
               "newer staffeln; run that version");
     CHECK_FALSE(db->upgrade(head_version()).ok());
 }
@@ -136,6 +137,51 @@ TEST_CASE("the backups table is read for a dry run without a trace: no -wal or -
     CHECK(*ids == std::unordered_set<std::string>{"b1"});
     CHECK_FALSE(std::filesystem::exists(path.string() + "-wal"));
     CHECK_FALSE(std::filesystem::exists(path.string() + "-shm"));
+}
+
+TEST_CASE("the upstream import mark: absent until set, kept across a sync of the backups table, renewed") {
+    TempDir dir;
+    auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    REQUIRE(db->create_schema().ok());
+    UpstreamImportMarker marker(*db);
+    auto none = marker.completed();
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+
+    REQUIRE(marker.mark_completed(TimePoint(std::chrono::seconds(1000)), "mysql://root:***@db/staffeln").ok());
+    REQUIRE(BackupIndex(*db).sync({}, TimePoint{}).ok());
+    auto set = marker.completed();
+    REQUIRE(set.ok());
+    REQUIRE(set->has_value());
+    CHECK((*set)->completed_at == TimePoint(std::chrono::seconds(1000)));
+    CHECK((*set)->source == "mysql://root:***@db/staffeln");
+    REQUIRE(marker.mark_completed(TimePoint(std::chrono::seconds(2000)), "mysql://db/staffeln").ok());
+    CHECK(db->sql().execAndGet("SELECT count(*) FROM upstream_import").getInt() == 1);
+    CHECK((*marker.completed())->completed_at == TimePoint(std::chrono::seconds(2000)));
+}
+
+TEST_CASE("imported backups are counted by their task id's prefix") {
+    TempDir dir;
+    auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    REQUIRE(db->create_schema().ok());
+    auto add = [&](const std::string& id, const std::string& task) {
+        Backup b;
+        b.id = id;
+        b.volume_id = "v1";
+        b.project_id = "p1";
+        b.status = "available";
+        b.metadata["staffeln:task"] = task;
+        REQUIRE(BackupIndex(*db).add(b, "s1", TimePoint{}).ok());
+    };
+    add("b1", "upstream-b1");
+    add("b2", "t-2");
+    add("b3", "upstream-b3");
+    add("b4", "upstream_b4");
+    auto n = BackupIndex(*db).count_with_task_prefix("upstream-");
+    REQUIRE(n.ok());
+    CHECK(*n == 2);
 }
 
 TEST_CASE("a damaged SQLite file is reported as corrupt, not crashed on") {

@@ -80,6 +80,13 @@ void fill_upstream(const MariaDbServer& mariadb, const std::string& demo, const 
                              "(NOW(), '', '{2}', '{5}', 0, '{6}', 'db-1-root', 'db-1', 0, NULL)",
                              kWebFull, kQueueGone, demo, d::kWebData, d::kWeb1, d::kDbRoot, d::kDb1),
                  "staffeln");
+    // A failed task and one in progress that name no backup: nothing to import, said (ids 4 and 5).
+    mariadb.exec(fmt::format("INSERT INTO queue_data (created_at, backup_id, project_id, volume_id, backup_status, "
+                             "instance_id, volume_name, instance_name, incremental, reason) VALUES "
+                             "(NOW(), NULL, '{0}', '{1}', 3, '{2}', 'web-1-data', 'web-1', 0, 'quota'), "
+                             "(NOW(), '', '{0}', '{3}', 1, '{4}', 'db-1-root', 'db-1', 0, NULL)",
+                             demo, d::kWebData, d::kWeb1, d::kDbRoot, d::kDb1),
+                 "staffeln");
 }
 
 Finished import(ConductorRig& rig, const MariaDbServer& mariadb, std::vector<std::string> extra = {},
@@ -114,6 +121,16 @@ std::string dry_run_text(ConductorRig& rig, bool retention) {
     return read_file(dir / "plan.txt");
 }
 
+// Upstream's kind of staffeln.conf: [database] connection is url (MySQL), the store is
+// state_path/staffeln.db. The rig's own store is rig.dir/staffeln.db.
+std::filesystem::path upstream_conf(ConductorRig& rig, const std::string& url, const std::filesystem::path& state) {
+    std::string conf = read_file(rig.write_conf());
+    auto at = conf.find("connection = sqlite:");
+    conf.replace(at, conf.find('\n', at) - at, "connection = " + url);
+    conf = "[DEFAULT]\nstate_path = " + state.string() + "\n" + conf;
+    return rig.dir.write(state.filename().string() + "-upstream.conf", conf);
+}
+
 }  // namespace
 
 TEST_CASE("import-upstream adopts upstream's backups from its MariaDB: tagged, protected, rotated and chained onto") {
@@ -130,6 +147,16 @@ TEST_CASE("import-upstream adopts upstream's backups from its MariaDB: tagged, p
     REQUIRE(dry.exit_code == 0);
     CHECK(dry.out.find("upstream's database mysql+pymysql://root@/staffeln") != std::string::npos);
     CHECK(dry.out.find("6 backup_data row(s), 2 queue_data task(s) with a backup") != std::string::npos);
+    CHECK(dry.out.find("not imported: 2 queue_data task(s) in progress or failed name no backup\n") !=
+          std::string::npos);
+    CHECK(dry.out.find(fmt::format("not imported: queue_data task 4 (failed) names no backup: volume {} (web-1-data) "
+                                   "of server {} (web-1); a backup upstream made for it without noting its id stays "
+                                   "untagged in Cinder (named <server>_<volume id>_<time>): keep or delete it by "
+                                   "hand\n",
+                                   d::kWebData, d::kWeb1)) != std::string::npos);
+    CHECK(dry.out.find(fmt::format("not imported: queue_data task 5 (in progress) names no backup: volume {} "
+                                   "(db-1-root) of server {} (db-1)",
+                                   d::kDbRoot, d::kDb1)) != std::string::npos);
     CHECK(dry.out.find("dry run, nothing changed: would be 4 tagged, 0 already tagged (0 recorded now), 2 gone "
                        "from Cinder, 1 skipped") != std::string::npos);
     for (const char* id : {kDbFull, kDbInc, kWebFull}) {
@@ -141,6 +168,17 @@ TEST_CASE("import-upstream adopts upstream's backups from its MariaDB: tagged, p
     // full, then db-1-root's oldest full); the rerun completes it without a second row or tag.
     auto crashed = import(rig, mariadb, {}, {{"STAFFELN_FAILPOINT", "import.tag.after_call@2"}});
     CHECK(crashed.signal == SIGKILL);
+    // Killed after the second tag: the first backup tagged and recorded, the second tagged only,
+    // the rest untouched.
+    CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
+    CHECK(automated(rig, kWebFull));
+    CHECK(task_of(rig, kDbFull) == std::string("upstream-") + kDbFull);
+    CHECK_FALSE(automated(rig, kDbFull));
+    for (const char* id : {kDbInc, kDbFull2}) {
+        CAPTURE(id);
+        CHECK(task_of(rig, id).empty());
+        CHECK_FALSE(automated(rig, id));
+    }
     auto first = import(rig, mariadb);
     INFO(first.out, first.err);
     REQUIRE(first.exit_code == 0);
@@ -227,11 +265,19 @@ TEST_CASE("import-upstream names what is wrong with upstream's database and exit
         "--config-file", rig.write_conf().string(),
         "db-manage",     "import-upstream",
         "--connection",  "mysql+pymysql://root:s3cret@/nosuchdb?unix_socket=" + mariadb.socket().string()};
+    auto denied = run_staffeln(args, rig.os_env());
+    CHECK(denied.exit_code == 1);
+    CHECK(denied.err.find("cannot connect to upstream's database mysql+pymysql://root:***@/nosuchdb") !=
+          std::string::npos);
+    CHECK(denied.err.find("Access denied for user 'root'@'localhost'") != std::string::npos);
+    CHECK(denied.err.find("s3cret") == std::string::npos);
+    // The right user and a database the server does not have.
+    args.back() = "mysql+pymysql://root@/nosuchdb?unix_socket=" + mariadb.socket().string();
     auto missing = run_staffeln(args, rig.os_env());
     CHECK(missing.exit_code == 1);
-    CHECK(missing.err.find("cannot connect to upstream's database mysql+pymysql://root:***@/nosuchdb") !=
-          std::string::npos);
-    CHECK(missing.err.find("s3cret") == std::string::npos);
+    CHECK(missing.err == fmt::format("staffeln db-manage: cannot connect to upstream's database {}: Unknown database "
+                                     "'nosuchdb'\n",
+                                     args.back()));
     auto none =
         run_staffeln({"--config-file", rig.write_conf().string(), "db-manage", "import-upstream"}, rig.os_env());
     CHECK(none.exit_code == 1);
@@ -241,24 +287,34 @@ TEST_CASE("import-upstream names what is wrong with upstream's database and exit
     CHECK(rig.backups().size() == 1);  // demo's manual backup, untouched
 }
 
+TEST_CASE("import-upstream reaches a host named localhost over TCP, not through the default unix socket") {
+    MariaDbServer mariadb(MariaDbServer::Listen::socket_and_tcp);
+    ConductorRig rig(upstream_cloud());
+    fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+    auto done =
+        run_staffeln({"--config-file", rig.write_conf().string(), "db-manage", "import-upstream", "--connection",
+                      fmt::format("mysql+pymysql://root@localhost:{}/staffeln", mariadb.port())},
+                     rig.os_env());
+    INFO(done.out, done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(done.out.find("4 tagged, 0 already tagged (0 recorded now), 2 gone from Cinder, 1 skipped") !=
+          std::string::npos);
+    CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
+}
+
 TEST_CASE("a MySQL [database] connection: the conductor's first start with an empty store imports from it") {
     MariaDbServer mariadb;
     ConductorRig rig(upstream_cloud());
     fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
-    // The rig's store is state_path/staffeln.db, where a MySQL connection puts staffeln's state.
-    std::string conf = read_file(rig.write_conf());
-    auto at = conf.find("connection = sqlite:");
-    conf.replace(at, conf.find('\n', at) - at, "connection = " + mariadb.url("staffeln"));
-    conf = "[DEFAULT]\nstate_path = " + rig.dir.path().string() + "\n" + conf;
-    auto file = rig.dir.write("upstream.conf", conf);
+    auto file = upstream_conf(rig, mariadb.url("staffeln"), rig.dir.path());
 
     auto first = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
     INFO(first.out, first.err);
     CHECK(first.exit_code == 0);
     CHECK(first.err.find("[database] connection is upstream's MySQL database mysql+pymysql://root@/staffeln") !=
           std::string::npos);
-    CHECK(first.err.find("imported upstream's backups on first start: 4 tagged, 0 already tagged (0 recorded now), "
-                         "2 gone from Cinder, 1 skipped") != std::string::npos);
+    CHECK(first.err.find("imported upstream's backups: 4 tagged, 0 already tagged (0 recorded now), 2 gone from "
+                         "Cinder, 1 skipped, 0 problem(s)") != std::string::npos);
     for (const char* id : {kDbFull2, kWebFull}) CHECK(task_of(rig, id) == std::string("upstream-") + id);
     // The same --once ran retention: db-1's expired imported chain is rotated.
     CHECK(first.out.find("retention: 2 deleted") != std::string::npos);
@@ -271,4 +327,110 @@ TEST_CASE("a MySQL [database] connection: the conductor's first start with an em
     auto second = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
     CHECK(second.exit_code == 0);
     CHECK(second.err.find("imported upstream's backups") == std::string::npos);
+}
+
+TEST_CASE("the conductor's import runs again until one completed: a tag Cinder refuses half-way is retried") {
+    MariaDbServer mariadb;
+    ConductorRig rig(upstream_cloud());
+    fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+    auto file = upstream_conf(rig, mariadb.url("staffeln"), rig.dir.path());
+    // Cinder refuses every tag of db-1-root's incremental, the second of its chain (HTTP 400: not
+    // retried, so the run ends with the problem rather than in the retries of a 503).
+    rig.fault({{"method", "PUT"}, {"path_suffix", std::string("/backups/") + kDbInc}, {"status", 400}});
+
+    auto refused = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(refused.out, refused.err);
+    CHECK(refused.exit_code == 1);
+    // Counted once done: the three tagged, not the refused one; every problem logged.
+    CHECK(refused.err.find("imported upstream's backups: 3 tagged, 0 already tagged (0 recorded now), 2 gone from "
+                           "Cinder, 1 skipped, 1 problem(s)") != std::string::npos);
+    CHECK(refused.err.find(fmt::format("import-upstream: problem: cannot tag backup {}", kDbInc)) != std::string::npos);
+    CHECK(refused.err.find("staffeln conductor: importing upstream's backups: 1 problem(s), each logged above; the "
+                           "import runs again before the next backup cycle; no backup cycle ran\n") !=
+          std::string::npos);
+    CHECK(refused.out.find("backup cycle:") == std::string::npos);
+    CHECK(task_of(rig, kDbInc).empty());
+    CHECK(automated(rig, kDbFull2));
+
+    // The store is no longer empty; the import runs again all the same, and completes.
+    rig.clear_faults();
+    auto resumed = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(resumed.out, resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.err.find("imported upstream's backups: 1 tagged, 3 already tagged (0 recorded now), 2 gone from "
+                           "Cinder, 1 skipped, 0 problem(s)") != std::string::npos);
+    // Tagged and recorded now (then rotated by the same run's retention with its expired chain).
+    CHECK(resumed.err.find(fmt::format("import-upstream: tag and record backup {}: untagged incremental", kDbInc)) !=
+          std::string::npos);
+    CHECK(resumed.out.find("backup cycle:") != std::string::npos);
+
+    // Marked complete: the next start reads nothing from upstream's database, even with it gone.
+    auto file_gone = upstream_conf(
+        rig, "mysql+pymysql://root@/staffeln?unix_socket=" + (rig.dir / "no-such.sock").string(), rig.dir.path());
+    auto third = run_staffeln({"--config-file", file_gone.string(), "conductor", "--once"}, rig.os_env());
+    INFO(third.out, third.err);
+    CHECK(third.exit_code == 0);
+    CHECK(third.err.find("import-upstream") == std::string::npos);
+    CHECK(third.err.find("imported upstream's backups") == std::string::npos);
+}
+
+TEST_CASE("upstream's database removed after the switch: a new store starts when Cinder has imported backups") {
+    ConductorRig rig(upstream_cloud());
+    {
+        MariaDbServer mariadb;
+        fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+        auto imported = import(rig, mariadb);
+        REQUIRE(imported.exit_code == 0);
+    }
+    // A pod's new emptyDir: a new store, no mark, upstream's database gone.
+    auto pod = rig.dir / "pod";
+    std::filesystem::create_directory(pod);
+    auto gone = "mysql+pymysql://root@/staffeln?unix_socket=" + (pod / "gone.sock").string();
+    auto file = upstream_conf(rig, gone, pod);
+    REQUIRE(run_staffeln({"--config-file", file.string(), "db-manage", "upgrade"}).exit_code == 0);
+    auto started = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(started.out, started.err);
+    CHECK(started.exit_code == 0);
+    CHECK(started.err.find("cannot connect to upstream's database mysql+pymysql://root@/staffeln") !=
+          std::string::npos);
+    CHECK(started.err.find("; 4 backup(s) imported from it earlier carry staffeln's upstream- tag, so going on "
+                           "without it") != std::string::npos);
+    CHECK(started.out.find("backup cycle:") != std::string::npos);
+
+    // Without any imported backup in Cinder the same start refuses: upstream's would be unprotected.
+    ConductorRig fresh(upstream_cloud());
+    auto fresh_file = upstream_conf(fresh, gone, fresh.dir.path());
+    auto refused = run_staffeln({"--config-file", fresh_file.string(), "conductor", "--once"}, fresh.os_env());
+    INFO(refused.out, refused.err);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("staffeln conductor: cannot connect to upstream's database") != std::string::npos);
+    CHECK(refused.err.find("no backup cycle ran\n") != std::string::npos);
+    CHECK(fresh.staffeln_backups(d::kWebData).empty());
+}
+
+TEST_CASE("the import runs in the puller role: not while another conductor holds it, CLI or conductor") {
+    MariaDbServer mariadb;
+    ConductorRig rig(upstream_cloud());
+    fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+    auto held = rig.locks->try_lock("puller");
+    REQUIRE(held.ok());
+
+    auto file = upstream_conf(rig, mariadb.url("staffeln"), rig.dir.path());
+    auto conductor = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(conductor.out, conductor.err);
+    CHECK(conductor.exit_code == 1);
+    CHECK(conductor.err.find("another conductor holds the puller role") != std::string::npos);
+    CHECK(conductor.err.find("imported upstream's backups") == std::string::npos);
+
+    auto cli = import(rig, mariadb);
+    INFO(cli.out, cli.err);
+    CHECK(cli.exit_code == 1);
+    CHECK(cli.err.find("staffeln db-manage: a conductor holds the puller role (lock puller is held by another "
+                       "process; ") != std::string::npos);
+    CHECK(cli.err.find("so nothing was done; stop staffeln's conductors and run it again") != std::string::npos);
+    for (const char* id : {kDbFull, kWebFull}) CHECK(task_of(rig, id).empty());
+
+    held->reset();
+    CHECK(import(rig, mariadb).exit_code == 0);
+    CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
 }

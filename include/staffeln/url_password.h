@@ -8,7 +8,8 @@
 namespace staffeln {
 
 // "mysql://root:pw@host/db" -> "mysql://root:***@host/db", "etcd3+http://u:p/@w@h:2379" ->
-// "etcd3+http://u:***@h:2379"; a URL without a ':' before an '@' after "://" is unchanged.
+// "etcd3+http://u:***@h:2379". Without an '@', a ':' after "://" not followed by a port
+// ("mysql://root:pw/db", the host left out) masks all after it; "host:port" is unchanged.
 std::string redact_url(const std::string& url);
 
 }  // namespace staffeln

@@ -10,6 +10,7 @@
 #include "staffeln/store/schema_inspect.h"
 #include "staffeln/store/upgrade_revision.h"
 #include "staffeln/store/upstream_database.h"
+#include "staffeln/store/upstream_import_marker.h"
 #include "staffeln/text_safety.h"
 #include "staffeln/url_password.h"
 
@@ -143,6 +144,10 @@ int run_import_upstream(Context& ctx, const ImportArgs& args) {
     if (!upstream) return fail(upstream.error());
     print_line(stdout, fmt::format("upstream's database {}: {} backup_data row(s), {} queue_data task(s) with a backup",
                                    redact_url(url), upstream->backup_data_rows, upstream->queue_data_rows));
+    if (!upstream->unread_tasks.empty())
+        print_line(stdout, fmt::format("not imported: {} queue_data task(s) in progress or failed name no backup",
+                                       upstream->unread_tasks.size()));
+    for (const auto& line : upstream->unread_tasks) print_line(stdout, fmt::format("not imported: {}", line));
 
     auto connection = openstack::connect(*config);
     if (!connection) return fail(connection.error());
@@ -155,10 +160,27 @@ int run_import_upstream(Context& ctx, const ImportArgs& args) {
     } else {
         auto db = Database::open(config->database.path, Access::read_write, Create::if_missing);
         if (!db) return fail(db.error());
+        // The puller role, as the conductor's backup cycle holds it: that cycle rewrites the backups
+        // table from a listing it took earlier, and would drop the rows written meanwhile.
+        auto locks = coordination::make_coordinator(config->coordination.backend_url,
+                                                    config->database.path.parent_path() / "locks");
+        if (!locks) return fail(locks.error());
+        auto role = (*locks)->try_lock("puller");
+        if (!role)
+            return fail(make_error(
+                role.error().kind,
+                fmt::format("a conductor holds the puller role ({}; {}): its backup cycle rewrites the backups "
+                            "table this import writes, so nothing was done; stop staffeln's conductors and run it "
+                            "again (a conductor with upstream's MySQL [database] connection imports by itself in "
+                            "that role)",
+                            role.error().message, (*locks)->describe())));
         if (auto done = db->upgrade(store::head_version()); !done) return fail(done.error());
         auto indexed = store::BackupIndex(*db).backup_ids();
         if (!indexed) return fail(indexed.error());
         outcome = conductor::import_upstream(connection->cloud->cinder(), &*db, *indexed, upstream->rows, now);
+        if (outcome && outcome->problems.empty())
+            if (auto marked = store::UpstreamImportMarker(*db).mark_completed(now, redact_url(url)); !marked)
+                outcome->problems.push_back(marked.error().message);
     }
     if (!outcome) return fail(outcome.error());
     for (const auto& line : outcome->lines) print_line(stdout, line);

@@ -150,6 +150,7 @@ bool with_role(Context& ctx, const std::string& role, Fn&& fn) {
 }
 
 constexpr std::chrono::seconds kStandbyPoll{2};
+constexpr std::chrono::seconds kImportRetry{60};
 
 // Why a node stands by, as its log tells it: the holder's name, or only the kind of trouble
 // with the backend, whose messages carry timings ("after 3001 ms") that change at every poll.
@@ -223,7 +224,10 @@ public:
         RetentionOutcome retention;
         ReportPass reports;
         std::vector<std::string> dr_file_problems;
+        Status imported;
         bool ran = with_role(ctx, "puller", [&] {
+            if (!options_.dry_run) imported = import_before_backups(config_, cloud_.cinder(), db_, ctx.now());
+            if (!imported) return;
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] { retention = run_retention_cycle(ctx, options_.dry_run, stdout); });
             if (!options_.dry_run) reports = send_reports(ctx);
@@ -232,6 +236,10 @@ public:
         if (!ran) {
             fmt::print(stderr, "staffeln conductor: another conductor holds the puller role ({}); nothing done\n",
                        locks_.describe());
+            return 1;
+        }
+        if (!imported) {
+            print_line(stderr, fmt::format("staffeln conductor: {}; no backup cycle ran", imported.error().message));
             return 1;
         }
         print_summary(backup, retention, reports, dr_file_problems, options_.dry_run);
@@ -255,7 +263,7 @@ public:
                 reschedule(retention, config_.conductor.retention_service_period);
             }
             Context ctx = context();
-            if (claim(ctx, puller) && Clock::now() >= puller.next_cycle) {
+            if (claim(ctx, puller) && Clock::now() >= puller.next_cycle && upstream_imported(ctx, puller)) {
                 ctx.role = puller.lock.get();
                 const auto start = std::chrono::steady_clock::now();
                 record_cycle("backup", start, backup_cycle_failed(run_backup_cycle(ctx, false, stdout)));
@@ -282,6 +290,24 @@ private:
         const auto& c = config_.conductor;
         metrics::process_registry().set(metrics::kBackupInterval, {},
                                         static_cast<double>(std::max(c.backup_min_interval, c.backup_service_period)));
+    }
+
+    // With a MySQL [database] connection, in the puller role and before its backup cycle (so that
+    // one node imports, not each): until the import completed once, no backup cycle runs, and a
+    // failed import is tried again after kImportRetry.
+    bool upstream_imported(Context& ctx, Role& puller) {
+        if (upstream_imported_) return true;
+        {
+            std::lock_guard guard(db_mutex_);
+            if (auto done = import_before_backups(config_, cloud_.cinder(), db_, ctx.now()); !done) {
+                log::error(kLog, "{}; no backup cycle until it succeeds (next try in {} s)", done.error().message,
+                           kImportRetry.count());
+                puller.next_cycle = Clock::now() + kImportRetry;
+                return false;
+            }
+        }
+        upstream_imported_ = true;
+        return true;
     }
 
     Context context() {
@@ -347,6 +373,7 @@ private:
     std::mutex db_mutex_;
     coordination::Coordinator& locks_;
     StopSignal& stop_;
+    bool upstream_imported_ = false;
 };
 
 }  // namespace
@@ -388,13 +415,11 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
         print_line(stderr, fmt::format("staffeln conductor: {}", locks.error().message));
         return 1;
     }
-    if (!options.dry_run) {
-        auto now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
-        if (auto imported = import_on_first_start(config, cloud.cinder(), *db, now); !imported) {
-            print_line(stderr, fmt::format("staffeln conductor: {}", imported.error().message));
-            return 1;
-        }
-    }
+    if (!config.database.upstream_connection.empty())
+        log::info(kLog,
+                  "[database] connection is upstream's MySQL database {}: staffeln keeps its state in {} and imports "
+                  "from it in the puller role until an import completed",
+                  redact_url(config.database.upstream_connection), config.database.path.string());
     log::info(kLog, "started: cloud {} ({}), store {}, {}", redact_url(credentials.auth_url), credentials.source,
               config.database.path.string(), (*locks)->describe());
     Daemon daemon(std::move(config), options, cloud, *db, **locks, stop);

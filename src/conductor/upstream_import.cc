@@ -5,10 +5,12 @@
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/upstream_database.h"
+#include "staffeln/store/upstream_import_marker.h"
 #include "staffeln/url_password.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace staffeln::conductor {
@@ -59,14 +61,15 @@ Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::
                 ++out.already;
                 continue;
             case core::ImportVerdict::record_only:
-                ++out.recorded;
-                break;
             case core::ImportVerdict::tag_and_record:
             case core::ImportVerdict::tag_only:
-                ++out.tagged;
                 break;
         }
-        if (!db) continue;
+        int& counter = d.verdict == core::ImportVerdict::record_only ? out.recorded : out.tagged;
+        if (!db) {
+            ++counter;
+            continue;
+        }
         const Backup& listed = *by_id.at(d.backup_id);
         Backup tagged = listed;
         if (d.verdict != core::ImportVerdict::record_only) {
@@ -82,37 +85,78 @@ Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::
             failpoint::hit("import.tag.after_call");
         }
         // A backup still creating is left to the conductor, which adopts it by its tag.
-        if (d.verdict == core::ImportVerdict::tag_only) continue;
-        if (auto recorded = store::BackupIndex(*db).add(tagged, d.server_id, now); !recorded)
-            out.problems.push_back(recorded.error().message);
+        if (d.verdict != core::ImportVerdict::tag_only) {
+            if (auto recorded = store::BackupIndex(*db).add(tagged, d.server_id, now); !recorded) {
+                out.problems.push_back(recorded.error().message);
+                continue;
+            }
+        }
+        ++counter;
     }
     return out;
 }
 
-Status import_on_first_start(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
+namespace {
+
+// Backups an earlier import tagged: in the store, else (a new store, e.g. a pod's emptyDir) in
+// Cinder's listing. Only asked when upstream's database cannot be reached.
+Result<std::size_t> imported_earlier(openstack::Cinder& cinder, store::Database& db) {
+    auto in_store = store::BackupIndex(db).count_with_task_prefix(core::kUpstreamTaskPrefix);
+    if (!in_store) return in_store.error();
+    if (*in_store > 0) return in_store;
+    auto backups = cinder.list_backups({});
+    if (!backups) return backups.error().context("listing Cinder's backups");
+    return static_cast<std::size_t>(std::count_if(backups->begin(), backups->end(), [](const Backup& b) {
+        auto task = core::task_id_view(b);
+        return task && task->starts_with(core::kUpstreamTaskPrefix);
+    }));
+}
+
+}  // namespace
+
+Status import_before_backups(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
                              TimePoint now) {
     const std::string& url = config.database.upstream_connection;
     if (url.empty()) return {};
-    log::info("conductor", "[database] connection is upstream's MySQL database {}: staffeln keeps its state in {}",
-              redact_url(url), db.path().string());
-    auto indexed = store::BackupIndex(db).backup_ids();
-    if (!indexed) return indexed.error();
-    if (!indexed->empty()) return {};
+    auto mark = store::UpstreamImportMarker(db).completed();
+    if (!mark) return mark.error();
+    if (*mark) return {};
     auto parsed = store::parse_mysql_url(url);
     if (!parsed) return parsed.error();
     auto upstream = store::read_upstream_database(*parsed, url);
+    if (!upstream && upstream.error().kind == ErrorKind::unavailable) {
+        auto earlier = imported_earlier(cinder, db);
+        if (!earlier) return earlier.error().context(upstream.error().message);
+        if (*earlier > 0) {
+            log::warning("conductor",
+                         "{}; {} backup(s) imported from it earlier carry staffeln's upstream- tag, so going on "
+                         "without it (if that import did not complete, run `staffeln db-manage import-upstream "
+                         "--connection URL`; once the switch is done, remove the MySQL URL from [database] connection)",
+                         upstream.error().message, *earlier);
+            return {};
+        }
+    }
     if (!upstream) return upstream.error();
+    for (const auto& line : upstream->unread_tasks)
+        log::warning("conductor", "import-upstream: not imported: {}", line);
+    auto indexed = store::BackupIndex(db).backup_ids();
+    if (!indexed) return indexed.error();
     auto outcome = import_upstream(cinder, &db, *indexed, upstream->rows, now);
     if (!outcome) return outcome.error();
     for (const auto& line : outcome->lines) log::info("conductor", "import-upstream: {}", line);
+    for (const auto& line : outcome->problems) log::error("conductor", "import-upstream: problem: {}", line);
     log::info("conductor",
-              "imported upstream's backups on first start: {} tagged, {} already tagged ({} recorded now), {} gone "
-              "from Cinder, {} skipped",
-              outcome->tagged, outcome->already + outcome->recorded, outcome->recorded, outcome->gone,
-              outcome->skipped);
+              "imported upstream's backups: {} tagged, {} already tagged ({} recorded now), {} gone from Cinder, {} "
+              "skipped, {} problem(s)",
+              outcome->tagged, outcome->already + outcome->recorded, outcome->recorded, outcome->gone, outcome->skipped,
+              outcome->problems.size());
     if (!outcome->problems.empty())
-        return make_error(ErrorKind::io, fmt::format("importing upstream's backups: {} (and {} more problem(s))",
-                                                     outcome->problems.front(), outcome->problems.size() - 1));
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("importing upstream's backups: {} problem(s), each logged above; the import "
+                                      "runs again before the next backup cycle",
+                                      outcome->problems.size()));
+    if (auto marked = store::UpstreamImportMarker(db).mark_completed(now, redact_url(url)); !marked)
+        return marked.error();
     return {};
 }
 

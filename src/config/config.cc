@@ -181,9 +181,16 @@ void derive_database_path(LoadResult& out) {
     if (is_mysql_url(db.connection)) {
         // Upstream's MySQL database: imported from, never used as the store.
         db.upstream_connection = db.connection;
-        db.path = state / "staffeln.db";
+        auto path = db.sqlite_connection.empty() ? Result<fs::path>(state / "staffeln.db")
+                                                 : database_path_from_url(db.sqlite_connection);
+        db.path = path ? *path : state / "staffeln.db";  // a bad sqlite_connection is an error already
         return;
     }
+    if (!db.sqlite_connection.empty())
+        out.warnings.push_back(
+            fmt::format("[database] sqlite_connection = {}: ignored: [database] connection is "
+                        "not MySQL, so it names the store itself",
+                        db.sqlite_connection));
     if (db.connection.empty()) {
         db.path = state / "staffeln.db";
         db.connection = "sqlite:///" + db.path.string();

@@ -45,6 +45,14 @@ std::string check_database_url(const std::string& value) {
     return path.ok() ? std::string{} : path.error().message;
 }
 
+// staffeln's own [database] sqlite_connection: where the store is when connection is upstream's MySQL.
+std::string check_sqlite_url(const std::string& value) {
+    if (value.empty()) return {};
+    if (is_mysql_url(value)) return "expected sqlite:////absolute/path (the store is SQLite; MySQL goes in connection)";
+    auto path = database_path_from_url(value);
+    return path.ok() ? std::string{} : path.error().message;
+}
+
 std::string check_backend_url(const std::string& value) { return coordination::backend_url_problem(value); }
 
 std::string check_backup_mode(const std::string& value) {
@@ -223,6 +231,14 @@ const std::array kOptions{
            Secrecy::url_auth,
            {},
            check_database_url},
+    Option{"database",
+           "sqlite_connection",
+           FIELD(std::string, database.sqlite_connection),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_sqlite_url},
     Option{"database", "backend", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},
     Option{"database", "tooz_connection", Ignored{}, {}, {}, Secrecy::url_auth, kSqlOnly},
     Option{"database", "mysql_engine", Ignored{}, {}, {}, Secrecy::none, kSqlOnly},

@@ -80,6 +80,19 @@ Result<std::size_t> BackupIndex::count() {
     return n;
 }
 
+Result<std::size_t> BackupIndex::count_with_task_prefix(std::string_view prefix) {
+    std::size_t n = 0;
+    auto read = guarded("cannot count backups in " + db_.path().string(), [&] {
+        SQLite::Statement q(db_.sql(), "SELECT count(*) FROM backups WHERE substr(task_id, 1, ?) = ?");
+        q.bind(1, static_cast<std::int64_t>(prefix.size()));
+        q.bind(2, std::string(prefix));
+        q.executeStep();
+        n = static_cast<std::size_t>(q.getColumn(0).getInt64());
+    });
+    if (!read) return read.error();
+    return n;
+}
+
 Result<std::unordered_set<std::string>> BackupIndex::backup_ids() {
     std::unordered_set<std::string> ids;
     auto read = guarded("cannot read the backups table of " + db_.path().string(), [&] {

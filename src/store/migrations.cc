@@ -137,10 +137,22 @@ CREATE TABLE restore_volumes (
 ) WITHOUT ROWID;
 )sql";
 
+constexpr std::string_view kVersion4 = R"sql(
+-- Upstream Staffeln's backups imported completely (db-manage import-upstream, or the conductor's
+-- import with a MySQL [database] connection, run without a problem): until this row is here the
+-- conductor imports again before its backup cycle. One row at most; source is the redacted URL.
+CREATE TABLE upstream_import (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    completed_at  INTEGER NOT NULL,
+    source        TEXT NOT NULL
+);
+)sql";
+
 const std::array kMigrations{
     Migration{1, "initial schema: tasks, backups, report_timestamps", kVersion1},
     Migration{2, "dr_records: export records of automated backups", kVersion2},
     Migration{3, "restores, restore_volumes: restores of servers into new volumes", kVersion3},
+    Migration{4, "upstream_import: upstream Staffeln's backups imported completely", kVersion4},
 };
 
 }  // namespace

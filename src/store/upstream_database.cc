@@ -122,7 +122,14 @@ Result<MysqlUrl> parse_mysql_url(std::string_view url) {
     std::string_view rest = url.substr(scheme_end + 3);
     MysqlUrl out;
     // The password may hold '/', '?' or '@' unencoded: the user part runs to the last '@'.
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    auto at = rest.rfind('@');
+    if (at == std::string_view::npos && redact_url(std::string(url)) != url)
+        // "user:password/db" without "@host": what follows the ':' is no port and may be the
+        // password, so no part of the URL after it is shown.
+        return url_error(
+            "a ':' after the scheme is followed by no port number (a password goes before an '@': "
+            "user:password@host:port/database)");
+    if (at != std::string_view::npos) {
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = userinfo.find(':');
@@ -188,11 +195,17 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
     mysql_optionsv(m.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_optionsv(m.get(), MYSQL_OPT_READ_TIMEOUT, &timeout);
     mysql_optionsv(m.get(), MYSQL_SET_CHARSET_NAME, url.charset.c_str());
+    // Connector/C takes host "localhost" for its default unix socket, as SQLAlchemy's PyMySQL does
+    // not: without ?unix_socket the URL means TCP, to whatever host it names.
+    if (url.unix_socket.empty()) {
+        unsigned protocol = MYSQL_PROTOCOL_TCP;
+        mysql_optionsv(m.get(), MYSQL_OPT_PROTOCOL, &protocol);
+    }
     const char* host = url.unix_socket.empty() ? url.host.c_str() : "localhost";
     if (!mysql_real_connect(m.get(), host, url.user.c_str(), url.password.empty() ? nullptr : url.password.c_str(),
                             url.database.c_str(), url.port, url.unix_socket.empty() ? nullptr : url.unix_socket.c_str(),
                             0))
-        return make_error(ErrorKind::io,
+        return make_error(ErrorKind::unavailable,
                           fmt::format("cannot connect to upstream's database {}: {}", where, mysql_error(m.get())));
 
     auto tables = select_rows(
@@ -237,6 +250,19 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
     for (const auto& r : *queue)
         out.rows.push_back(
             {text(r[0]), text(r[1]), text(r[2]), text(r[3]), number(r[4]).value_or(3) == 3 ? 0 : 1, flag(r[5]), true});
+    auto unnamed = select_rows(m.get(),
+                               "SELECT id, backup_status, volume_id, volume_name, instance_id, instance_name "
+                               "FROM queue_data WHERE (backup_id IS NULL OR backup_id = '') "
+                               "AND backup_status IN (1, 3) ORDER BY id",
+                               "queue_data");
+    if (!unnamed) return unnamed.error();
+    for (const auto& r : *unnamed)
+        out.unread_tasks.push_back(fmt::format(
+            "queue_data task {} ({}) names no backup: volume {} ({}) of server {} ({}); a backup upstream made for it "
+            "without noting its id stays untagged in Cinder (named <server>_<volume id>_<time>): keep or delete it "
+            "by hand",
+            text(r[0]), number(r[1]).value_or(0) == 1 ? "in progress" : "failed", text(r[2]), text(r[3]), text(r[4]),
+            text(r[5])));
     return out;
 }
 

@@ -84,10 +84,14 @@ trap cleanup EXIT
 sim_pid=$!
 for _ in $(seq 100); do [[ -s "$work/simcloud.url" ]] && break; sleep 0.1; done
 [[ -s "$work/simcloud.url" ]] || { cat "$work/simcloud.log" >&2; fail "staffeln-simcloud did not start"; }
+# Only the openrc's own variables go into the container, never the host's: an OS_CLOUD set here
+# on purpose would send staffeln looking for a clouds.yaml the container does not have.
+export OS_CLOUD=the-host-cloud-not-for-the-container
 # shellcheck disable=SC1091
 source "$work/openrc"
 env_args=()
-for name in $(compgen -e | grep '^OS_'); do env_args+=(-e "$name"); done
+for name in $(sed -n 's/^export \(OS_[A-Za-z0-9_]*\)=.*/\1/p' "$work/openrc"); do env_args+=(-e "$name"); done
+[[ " ${env_args[*]} " == *" OS_AUTH_URL "* ]] || fail "no OS_AUTH_URL in $work/openrc"
 
 mkdir -p "$work/etc" "$work/state"
 chown 42424:42424 "$work/state"

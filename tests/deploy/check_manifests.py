@@ -319,10 +319,28 @@ class Checker:
 
     def check_job(self, name, doc):
         self.check_workload(name, doc)
-        if not any(runs(c, "db-manage", "upgrade") for _, c in containers(doc)):
+        if dig(doc, "metadata", "name") == "staffeln-import-upstream":
+            self.check_import_job(name, doc)
+        elif not any(runs(c, "db-manage", "upgrade") for _, c in containers(doc)):
             self.fail(name, doc, "does not run db-manage upgrade")
         if pod_spec(doc).get("restartPolicy") not in ("OnFailure", "Never"):
             self.fail(name, doc, "restartPolicy must be OnFailure or Never")
+
+    def check_import_job(self, name, doc):
+        """The upstream import: the connection from a Secret of these manifests, the Lease account."""
+        main = (pod_spec(doc).get("containers") or [{}])[0]
+        if not runs(main, "db-manage", "import-upstream", "--connection", "$(UPSTREAM_CONNECTION)"):
+            self.fail(name, doc, "does not run db-manage import-upstream --connection $(UPSTREAM_CONNECTION)")
+        env = {e.get("name"): e for e in main.get("env") or []}
+        ref = dig(env.get("UPSTREAM_CONNECTION") or {}, "valueFrom", "secretKeyRef") or {}
+        if ref.get("name") not in self.names("Secret") or not ref.get("key"):
+            self.fail(name, doc, "UPSTREAM_CONNECTION must come from a Secret of these manifests")
+        else:
+            _, secret = self.by_kind["Secret"][ref["name"]]
+            if ref["key"] not in (secret.get("stringData") or {}) and ref["key"] not in (secret.get("data") or {}):
+                self.fail(name, doc, f"Secret {ref['name']} has no key {ref['key']!r}")
+        if pod_spec(doc).get("serviceAccountName") != "staffeln-conductor":
+            self.fail(name, doc, "must run as staffeln-conductor, whose Role takes the staffeln-puller Lease")
 
     def check_deployment(self, name, doc):
         self.check_workload(name, doc)
@@ -437,6 +455,11 @@ BREAKAGES = [
      lambda d: set_conf(d, "backup_service_period = 3600", "backup_service_period = hourly")),
     ("staffeln.conf with a coordination URL", "30-configmap.yaml",
      lambda d: set_conf(d, "backend_url =\n", "backend_url = file:///var/lib/staffeln/locks\n")),
+    ("the import Job's connection from a Secret that does not exist", "55-job-import-upstream.yaml",
+     lambda d: doc_of(d, "Job")["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]
+     .update(name="staffeln-db")),
+    ("the import Job with an account that cannot take Leases", "55-job-import-upstream.yaml",
+     lambda d: doc_of(d, "Job")["spec"]["template"]["spec"].update(serviceAccountName="staffeln-db-sync")),
     ("YAML indented with a tab", "40-secrets.yaml", "\tbroken: yes\n"),
 ]
 

@@ -1,5 +1,6 @@
 #include "support/mariadb_server.h"
 
+#include "support/ports.h"
 #include "support/process.h"
 
 #include <fmt/format.h>
@@ -20,7 +21,7 @@ std::vector<std::string> client(const std::filesystem::path& socket, const std::
 
 }  // namespace
 
-MariaDbServer::MariaDbServer() : socket_(dir_ / "mysqld.sock") {
+MariaDbServer::MariaDbServer(Listen listen) : socket_(dir_ / "mysqld.sock") {
     std::vector<std::string> as_user;
     if (geteuid() == 0) as_user.push_back("--user=root");  // mariadbd refuses root otherwise
     std::vector<std::string> install = {"/usr/bin/mariadb-install-db", "--no-defaults",
@@ -35,9 +36,14 @@ MariaDbServer::MariaDbServer() : socket_(dir_ / "mysqld.sock") {
                                        "--datadir=" + (dir_ / "data").string(),
                                        "--socket=" + socket_.string(),
                                        "--pid-file=" + (dir_ / "mysqld.pid").string(),
-                                       "--skip-networking",
                                        "--innodb-buffer-pool-size=16M",
                                        "--log-error=" + (dir_ / "error.log").string()};
+    if (listen == Listen::socket_and_tcp) {
+        port_ = free_port();
+        server.insert(server.end(), {"--bind-address=127.0.0.1", fmt::format("--port={}", port_)});
+    } else {
+        server.push_back("--skip-networking");
+    }
     server.insert(server.end(), as_user.begin(), as_user.end());
     process_ = std::make_unique<Spawned>(server, dir_ / "mariadbd.out");
     for (int i = 0; i < 300; ++i) {

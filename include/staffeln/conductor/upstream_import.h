@@ -15,6 +15,8 @@
 
 namespace staffeln::conductor {
 
+// Each backup is counted once its step succeeded (a dry run counts what it would do); one that
+// failed is in problems instead.
 struct UpstreamImportOutcome {
     int tagged = 0;                     // tagged (and recorded, unless still creating)
     int recorded = 0;                   // tagged by an earlier run, recorded now
@@ -30,11 +32,14 @@ Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::
                                               const std::unordered_set<std::string>& indexed,
                                               const std::vector<core::UpstreamBackupRow>& rows, TimePoint now);
 
-// The conductor's start with a MySQL [database] connection (upstream's): says once where the state
-// is kept, and when the store's backups table is empty imports from that database (read, tag,
-// record; logged with its counts). An Error (upstream's database unreadable, a tag refused) keeps the
-// conductor from starting, so that no cycle runs while upstream's backups are unprotected.
-Status import_on_first_start(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
+// The conductor's import with a MySQL [database] connection (upstream's), run by the node holding
+// the puller role before its backup cycle, until the store's mark (store/upstream_import_marker.h)
+// says an import completed: reads that database, tags and records, logs every line and problem,
+// and sets the mark when there was none. An Error (upstream's database unreadable, a tag refused)
+// means no backup cycle may run yet, as upstream's backups would be unprotected; the exception:
+// the database cannot be reached (removed after the switch) and backups imported earlier are
+// known (tagged upstream-<id> in the store or in Cinder): then it warns and returns success.
+Status import_before_backups(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
                              TimePoint now);
 
 }  // namespace staffeln::conductor

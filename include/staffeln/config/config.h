@@ -80,8 +80,10 @@ struct Config {
         std::string connection;
         std::filesystem::path path;  // derived from connection
         // A MySQL connection (upstream's): the database the conductor imports upstream's backups
-        // from when it starts with an empty store; the store is then [DEFAULT] state_path/staffeln.db.
+        // from until an import completed; the store is then sqlite_connection's file, or
+        // [DEFAULT] state_path/staffeln.db.
         std::string upstream_connection;
+        std::string sqlite_connection;  // staffeln's own; used only with a MySQL connection
     } database;
 
     struct Dr {

@@ -7,6 +7,7 @@
 #include "staffeln/store/database.h"
 
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -26,6 +27,8 @@ public:
     // The backup's row and its disaster-recovery record, in one transaction.
     Status remove(const std::string& backup_id);
     Result<std::size_t> count();
+    // Rows whose task id starts with prefix (core::kUpstreamTaskPrefix: upstream's, imported).
+    Result<std::size_t> count_with_task_prefix(std::string_view prefix);
     Result<std::unordered_set<std::string>> backup_ids();
 
 private:

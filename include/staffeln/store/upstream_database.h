@@ -33,6 +33,9 @@ struct UpstreamRows {
     std::vector<core::UpstreamBackupRow> rows;  // backup_data's in id order, then queue_data's
     std::size_t backup_data_rows = 0;
     std::size_t queue_data_rows = 0;
+    // queue_data tasks in progress or failed that name no backup: nothing to import, but a backup
+    // upstream made and did not note stays untagged in Cinder. One line each, for the operator.
+    std::vector<std::string> unread_tasks;
 };
 
 // url_for_messages: the URL as the user wrote it, redacted before it is shown.
