@@ -379,6 +379,11 @@ TEST_CASE("Cinder: a volume is made tagged in a project, restored into from a ba
         "HTTP 400: Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1"));
 
     REQUIRE(cloud.cinder().delete_volume(made->id, demo_project).ok());
+    // As recorded (tests/e2e/recorded/restore-calls.md): deleting for a while, then 404.
+    auto deleting = cloud.cinder().get_volume(made->id, demo_project);
+    REQUIRE(deleting.ok());
+    CHECK(deleting->status == "deleting");
+    sim.control("POST", "/settle");
     auto gone = cloud.cinder().get_volume(made->id, demo_project);
     REQUIRE_FALSE(gone.ok());
     CHECK(gone.error().kind == ErrorKind::not_found);
