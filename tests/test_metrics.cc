@@ -155,16 +155,18 @@ TEST_CASE("read_metric_facts takes each volume's newest available backup and cou
     auto db = store::Database::open(dir / "s.db", store::Access::read_write, store::Create::if_missing);
     REQUIRE(db.ok());
     REQUIRE(db->create_schema().ok());
-    auto add = [&](const char* id, const char* volume, const char* server, const char* status, int data_time) {
+    auto add = [&](const char* id, const char* volume, const char* server, const char* status, int data_time,
+                   const char* task = "") {
         SQLite::Statement insert(
             db->sql(),
-            "INSERT INTO backups (backup_id, volume_id, project_id, server_id, kind, status, "
-            "created_at, data_timestamp, updated_at) VALUES (?, ?, 'proj', ?, 'full', ?, 0, ?, 0)");
+            "INSERT INTO backups (backup_id, task_id, volume_id, project_id, server_id, kind, status, "
+            "created_at, data_timestamp, updated_at) VALUES (?, ?, ?, 'proj', ?, 'full', ?, 0, ?, 0)");
         insert.bind(1, id);
-        insert.bind(2, volume);
-        insert.bind(3, server);
-        insert.bind(4, status);
-        insert.bind(5, data_time);
+        insert.bind(2, task);
+        insert.bind(3, volume);
+        insert.bind(4, server);
+        insert.bind(5, status);
+        insert.bind(6, data_time);
         insert.exec();
     };
     add("b1", "vol-a", "srv-1", "available", 100);
@@ -172,13 +174,14 @@ TEST_CASE("read_metric_facts takes each volume's newest available backup and cou
     add("b3", "vol-a", "srv-1", "creating", 500);  // not available: not a backup to count on
     add("b4", "vol-b", "srv-2", "available", 200);
     add("b5", "vol-c", "srv-2", "error", 400);
+    add("b6", "vol-d", "", "available", 250, "t3");  // as sync() rebuilds a conductor's row: no server
     testing::insert_task(*db, {"t1", "proj", "pending"});
     testing::insert_task(*db, {"t2", "proj", "in_flight"});
     testing::insert_task(*db, {"t3", "proj", "succeeded"});
     testing::insert_task(*db, {"t4", "other", "in_flight"});
     auto facts = store::read_metric_facts(*db);
     REQUIRE(facts.ok());
-    REQUIRE(facts->volumes.size() == 2);
+    REQUIRE(facts->volumes.size() == 3);
     std::sort(facts->volumes.begin(), facts->volumes.end(),
               [](const auto& a, const auto& b) { return a.volume_id < b.volume_id; });
     CHECK(facts->volumes[0].volume_id == "vol-a");
@@ -187,6 +190,8 @@ TEST_CASE("read_metric_facts takes each volume's newest available backup and cou
     CHECK(facts->volumes[0].data_timestamp == 300);
     CHECK(facts->volumes[1].volume_id == "vol-b");
     CHECK(facts->volumes[1].data_timestamp == 200);
+    CHECK(facts->volumes[2].volume_id == "vol-d");
+    CHECK(facts->volumes[2].server_id == "srv-t3");  // from the task that made it
     std::sort(facts->tasks_in_flight.begin(), facts->tasks_in_flight.end());
     CHECK(facts->tasks_in_flight == std::vector<std::pair<std::string, std::int64_t>>{{"other", 1}, {"proj", 2}});
 }
