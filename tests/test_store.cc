@@ -139,6 +139,32 @@ TEST_CASE("the backups table is read for a dry run without a trace: no -wal or -
     CHECK_FALSE(std::filesystem::exists(path.string() + "-shm"));
 }
 
+TEST_CASE("a sync of the backups table keeps the server an imported backup was recorded with") {
+    TempDir dir;
+    auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);
+    REQUIRE(db.ok());
+    REQUIRE(db->create_schema().ok());
+    Backup imported;
+    imported.id = "b1";
+    imported.volume_id = "v1";
+    imported.project_id = "p1";
+    imported.status = "available";
+    imported.metadata["staffeln:task"] = "upstream-b1";
+    Backup made = imported;
+    made.id = "b2";
+    made.metadata["staffeln:task"] = "t2";
+    REQUIRE(BackupIndex(*db).add(imported, "s1", TimePoint{}).ok());
+    REQUIRE(BackupIndex(*db).sync({imported, made}, TimePoint{}).ok());
+    auto server_of = [&](const char* id) {
+        SQLite::Statement q(db->sql(), "SELECT server_id, task_id FROM backups WHERE backup_id = ?");
+        q.bind(1, id);
+        REQUIRE(q.executeStep());
+        return q.getColumn(0).getString() + "/" + q.getColumn(1).getString();
+    };
+    CHECK(server_of("b1") == "s1/upstream-b1");
+    CHECK(server_of("b2") == "/t2");  // Cinder's listing names no server; the task does
+}
+
 TEST_CASE("the upstream import mark: absent until set, kept across a sync of the backups table, renewed") {
     TempDir dir;
     auto db = Database::open(dir / "staffeln.db", Access::read_write, Create::if_missing);

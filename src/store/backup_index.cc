@@ -5,30 +5,52 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <string>
+#include <unordered_map>
+
 namespace staffeln::store {
 namespace {
 
 std::int64_t unix_seconds(TimePoint t) { return t.time_since_epoch().count(); }
+
+// Both writers' column list; bind_row fills its ten places.
+constexpr const char* kRowInsert =
+    " INTO backups (backup_id, task_id, volume_id, project_id, server_id, kind, status, created_at, "
+    "data_timestamp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+void bind_row(SQLite::Statement& q, const Backup& tagged, const std::string& server_id, TimePoint now) {
+    q.bind(1, tagged.id);
+    q.bind(2, core::task_id_of(tagged).value_or(""));
+    q.bind(3, tagged.volume_id);
+    q.bind(4, tagged.project_id);
+    q.bind(5, server_id);
+    q.bind(6, tagged.is_incremental ? "incremental" : "full");
+    q.bind(7, tagged.status);
+    q.bind(8, unix_seconds(tagged.created_at));
+    q.bind(9, unix_seconds(tagged.data_timestamp));
+    q.bind(10, unix_seconds(now));
+}
+
+// The servers rows were recorded with (add(): an imported backup's), which Cinder's listing
+// cannot give back: sync() keeps them.
+std::unordered_map<std::string, std::string> recorded_servers(SQLite::Database& sql) {
+    std::unordered_map<std::string, std::string> servers;
+    SQLite::Statement q(sql, "SELECT backup_id, server_id FROM backups WHERE server_id <> ''");
+    while (q.executeStep()) servers.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return servers;
+}
 
 }  // namespace
 
 Status BackupIndex::sync(const std::vector<Backup>& tagged, TimePoint now) {
     return guarded("cannot rebuild the backups table of " + db_.path().string(), [&] {
         SQLite::Transaction tx(db_.sql());
+        auto servers = recorded_servers(db_.sql());
         db_.sql().exec("DELETE FROM backups");
-        SQLite::Statement q(db_.sql(),
-                            "INSERT OR REPLACE INTO backups (backup_id, task_id, volume_id, project_id, kind, status, "
-                            "created_at, data_timestamp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        SQLite::Statement q(db_.sql(), std::string("INSERT OR REPLACE") + kRowInsert);
         for (const auto& backup : tagged) {
-            q.bind(1, backup.id);
-            q.bind(2, core::task_id_of(backup).value_or(""));
-            q.bind(3, backup.volume_id);
-            q.bind(4, backup.project_id);
-            q.bind(5, backup.is_incremental ? "incremental" : "full");
-            q.bind(6, backup.status);
-            q.bind(7, unix_seconds(backup.created_at));
-            q.bind(8, unix_seconds(backup.data_timestamp));
-            q.bind(9, unix_seconds(now));
+            auto server = servers.find(backup.id);
+            bind_row(q, backup, server == servers.end() ? std::string() : server->second, now);
             q.exec();
             q.reset();
         }
@@ -40,20 +62,8 @@ Status BackupIndex::sync(const std::vector<Backup>& tagged, TimePoint now) {
 
 Status BackupIndex::add(const Backup& tagged, const std::string& server_id, TimePoint now) {
     return guarded("cannot record backup " + tagged.id + " in " + db_.path().string(), [&] {
-        SQLite::Statement q(
-            db_.sql(),
-            "INSERT OR IGNORE INTO backups (backup_id, task_id, volume_id, project_id, server_id, kind, "
-            "status, created_at, data_timestamp, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, tagged.id);
-        q.bind(2, core::task_id_of(tagged).value_or(""));
-        q.bind(3, tagged.volume_id);
-        q.bind(4, tagged.project_id);
-        q.bind(5, server_id);
-        q.bind(6, tagged.is_incremental ? "incremental" : "full");
-        q.bind(7, tagged.status);
-        q.bind(8, unix_seconds(tagged.created_at));
-        q.bind(9, unix_seconds(tagged.data_timestamp));
-        q.bind(10, unix_seconds(now));
+        SQLite::Statement q(db_.sql(), std::string("INSERT OR IGNORE") + kRowInsert);
+        bind_row(q, tagged, server_id, now);
         q.exec();
     });
 }
