@@ -79,6 +79,10 @@ TEST_CASE("a bad etcd URL is invalid_input saying what is wrong without quoting 
     check_bad("etcd3+grpc://h:2379", "use etcd3+http://HOST:2379 or etcd3+https://HOST:2379");
     check_bad("etcd3+http://h:99999", "'h:99999' has no valid port");
     check_bad("etcd3+http://h:2379,", "'' is not HOST or HOST:PORT");
+    check_bad("etcd3+http://10.0.0.1::379",
+              "'10.0.0.1::379' is not HOST or HOST:PORT (an IPv6 address is written in brackets: [::1]:2379)");
+    check_bad("etcd3+http://::1",
+              "'::1' is not HOST or HOST:PORT (an IPv6 address is written in brackets: [::1]:2379)");
     check_bad("etcd3+http://h?lock_timeout=0", "lock_timeout=0 is not a number of seconds from 1 to 3600");
     check_bad("etcd3+http://h?ca_cert=/ca.pem", "TLS options need etcd3+https://");
     check_bad("etcd3+https://h?cert_cert=/c.pem", "cert_cert and cert_key go together");

@@ -62,6 +62,11 @@ Result<std::string> endpoint(const std::string& hostport, bool tls, const std::s
     bool bracketed_v6 = !hostport.empty() && hostport.front() == '[';
     if (hostport.empty() || hostport.find_first_of("/@?# ") != std::string::npos)
         return bad(fmt::format("'{}' is not HOST or HOST:PORT", hostport));
+    // Only an IPv6 address in brackets holds a ':' before the port's: "10.0.0.1::379" is no
+    // HOST:PORT (read as host "10.0.0.1:" it would be shown, and read back, as something else).
+    if (!bracketed_v6 && colon != std::string::npos && hostport.substr(0, colon).find(':') != std::string::npos)
+        return bad(fmt::format("'{}' is not HOST or HOST:PORT (an IPv6 address is written in brackets: [::1]:2379)",
+                               hostport));
     std::string with_port = hostport;
     if (colon == std::string::npos || (bracketed_v6 && hostport.back() == ']')) {
         with_port += ":2379";
