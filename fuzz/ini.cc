@@ -44,7 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const config::IniFile ini = config::parse_ini(text);
     for (const auto& error : ini.errors) check(fuzz::printable(error), "an INI error is printable");
+    // `config show` writes values with ini_value_text, so it reads back the same only where that does.
+    bool every_value_writable = true;
     for (const auto& entry : ini.entries) {
+        if (entry.value.find('\n') != std::string::npos && !continuable(entry.value)) every_value_writable = false;
         check(!entry.key.empty() && !entry.section.empty(), "an entry has a key and a section");
         check_value_round_trip(entry);
         for (const auto& item : config::parse_list(entry.value)) check(!item.empty(), "parse_list drops empty items");
@@ -56,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const config::LoadResult loaded = config::load_config(sources);
     for (const auto& error : loaded.errors) check(fuzz::printable(error), "a configuration error is printable");
     for (const auto& warning : loaded.warnings) check(fuzz::printable(warning), "a configuration warning is printable");
-    if (!loaded.ok()) return 0;
+    if (!loaded.ok() || !every_value_writable) return 0;
     const std::string shown = config::show_config(loaded.config);
     file.write(shown);
     const config::LoadResult again = config::load_config(sources);
