@@ -2,6 +2,7 @@
 # per file. Listed, not globbed, so a new file is a visible change to the build.
 set(STAFFELN_CORE_SOURCES
   src/base64.cc
+  src/percent_decoding.cc
   src/database_scheme.cc
   src/core/backup_chain.cc
   src/core/backup_kind.cc

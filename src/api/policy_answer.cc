@@ -1,5 +1,7 @@
 #include "staffeln/api/policy_answer.h"
 
+#include "staffeln/percent_decoding.h"
+
 #include <fmt/format.h>
 
 namespace staffeln::api {
@@ -8,20 +10,14 @@ namespace {
 constexpr std::string_view kKey = "backup_id";
 constexpr std::string_view kUsage = "expected /v1/backup?backup_id=<backup id>";
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // %XX decoding; anything that is not a valid escape stays as it is.
-std::string percent_decoded(std::string_view text) {
+std::string leniently_percent_decoded(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+        if (text[i] == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+            hex_digit_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2]));
             i += 2;
         } else {
             out += text[i];
@@ -42,9 +38,9 @@ Result<std::string> backup_id_of(std::string_view target) {
         std::string_view pair = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         auto eq = pair.find('=');
-        if (percent_decoded(pair.substr(0, eq)) != kKey) continue;
+        if (leniently_percent_decoded(pair.substr(0, eq)) != kKey) continue;
         ++seen;
-        id = eq == std::string_view::npos ? std::string{} : percent_decoded(pair.substr(eq + 1));
+        id = eq == std::string_view::npos ? std::string{} : leniently_percent_decoded(pair.substr(eq + 1));
     }
     if (seen == 0) return make_error(ErrorKind::invalid_input, fmt::format("missing backup_id: {}", kUsage));
     if (seen > 1)

@@ -1,5 +1,7 @@
 #include "staffeln/coordination/etcd_url.h"
 
+#include "staffeln/percent_decoding.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -20,30 +22,6 @@ std::vector<std::string> split(std::string_view text, char sep) {
         if (at == std::string_view::npos) return parts;
         text.remove_prefix(at + 1);
     }
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Query values are percent-encoded paths; '+' stays itself, as in a path.
-std::optional<std::string> percent_decoded(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size()) return std::nullopt;
-        int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
 }
 
 // The URL itself is never quoted: it may carry a password.

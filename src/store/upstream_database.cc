@@ -1,6 +1,7 @@
 #include "staffeln/store/upstream_database.h"
 
 #include "staffeln/database_scheme.h"
+#include "staffeln/percent_decoding.h"
 #include "staffeln/url_password.h"
 
 #include <fmt/format.h>
@@ -18,31 +19,6 @@ namespace {
 
 Error url_error(const std::string& what) {
     return make_error(ErrorKind::invalid_input, fmt::format("upstream database URL: {}", what));
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// SQLAlchemy unquotes the user and password (%40 is '@'). Bad escapes are refused without
-// showing the text: it may be the password.
-std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
 }
 
 using Row = std::vector<std::optional<std::string>>;
@@ -133,11 +109,12 @@ Result<MysqlUrl> parse_mysql_url(std::string_view url) {
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = userinfo.find(':');
-        auto user = percent_decode(userinfo.substr(0, colon));
+        // SQLAlchemy unquotes the user and password (%40 is '@').
+        auto user = percent_decoded(userinfo.substr(0, colon));
         if (!user) return url_error("the user name has a bad %-escape");
         out.user = *user;
         if (colon != std::string_view::npos) {
-            auto password = percent_decode(userinfo.substr(colon + 1));
+            auto password = percent_decoded(userinfo.substr(colon + 1));
             if (!password) return url_error("the password has a bad %-escape");
             out.password = *password;
         }
@@ -169,7 +146,7 @@ Result<MysqlUrl> parse_mysql_url(std::string_view url) {
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         auto eq = pair.find('=');
         std::string_view key = pair.substr(0, eq);
-        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        auto value = percent_decoded(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
         if (!value) return url_error(fmt::format("query parameter {} has a bad %-escape", key));
         if (key == "charset") {
             if (*value != "utf8" && *value != "utf8mb4" && *value != "utf8mb3")
