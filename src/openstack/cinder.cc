@@ -300,7 +300,9 @@ Result<BackupRecord> Cinder::export_record(const std::string& backup_id) {
     if (!response) return response.error();
     return parse_response("cinder GET /backups/" + backup_id + "/export_record", response->body, [](const Json& body) {
         const Json& record = object_field(body, "backup-record");
-        BackupRecord out{string_field(record, "backup_service"), string_field(record, "backup_url")};
+        BackupRecord out;
+        out.backup_service = string_field(record, "backup_service");
+        out.backup_url = string_field(record, "backup_url");
         out.parent_id = parent_in_backup_url(out.backup_url);
         return out;
     });

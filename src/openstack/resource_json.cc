@@ -54,12 +54,14 @@ const ItemFields kSnapshotItems{"snapshots", kSnapshotFields};
 const ItemFields kServerItems{"servers", kServerFields};
 
 Volume parse_volume(const Json& v) {
-    Volume volume{
-        string_field(v, "id"),     optional_string(v, "name"), optional_string(v, "os-vol-tenant-attr:tenant_id"),
-        string_field(v, "status"), optional_int(v, "size"),    metadata_field(v, "metadata")};
-    volume.bootable = bootable_field(v);
-    volume.device = device_field(v);
-    return volume;
+    return Volume{.id = string_field(v, "id"),
+                  .name = optional_string(v, "name"),
+                  .project_id = optional_string(v, "os-vol-tenant-attr:tenant_id"),
+                  .status = string_field(v, "status"),
+                  .size_gb = optional_int(v, "size"),
+                  .metadata = metadata_field(v, "metadata"),
+                  .bootable = bootable_field(v),
+                  .device = device_field(v)};
 }
 
 Backup parse_backup(const Json& b) {

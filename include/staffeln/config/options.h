@@ -30,10 +30,10 @@ struct Option {
     Target target;
     // Bounds of integer and duration (in seconds) options; every one has a max, which keeps
     // a clock's time point plus or minus the value in range.
-    std::optional<std::int64_t> min;
-    std::optional<std::int64_t> max;
+    std::optional<std::int64_t> min{};
+    std::optional<std::int64_t> max{};
     Secrecy secrecy = Secrecy::none;
-    std::string_view note;  // for ignored options: why
+    std::string_view note{};  // for ignored options: why
     // Extra check of the parsed text; returns why it is wrong, or an empty string.
     std::string (*check)(const std::string& value) = nullptr;
 };

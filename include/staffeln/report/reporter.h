@@ -44,7 +44,7 @@ struct ProjectReport {
 struct RunOptions {
     bool dry_run = false;      // render and choose recipients; send and write nothing
     bool only_due = true;      // false: report every project now, whatever report_period says
-    std::string project_id;    // empty: every project
+    std::string project_id{};  // empty: every project
     bool keep_content = true;  // false: a report keeps its outcome only, not its text and tasks
 };
 
