@@ -1,6 +1,6 @@
 // Every metric the process records, by Prometheus' conventions: the staffeln_ prefix, _total on
 // counters, base units (_seconds). What each label holds is said in its help. The metrics derived
-// from the store at each scrape are in core/store_metrics.h; the README lists them all.
+// from the store at each scrape are in core/store_metrics.h; docs/metrics.md lists them all.
 #pragma once
 
 #include "staffeln/metrics.h"
