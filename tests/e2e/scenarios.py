@@ -755,6 +755,10 @@ def step_dr(world, cloud):
            rc == 0 and "0 imported, %d already present, 0 failed; %d of %d selected records present" % (n, n, n) in out,
            detail=out)
     world["imported"] = sorted(lost)
+    # staffeln restore looks a server's backups up in its project: the imported ones are the admin's.
+    rc, out, err = staffeln(world, "restore-imported", "restore", "--server", world["tagged"], "--dry-run")
+    expect("staffeln restore --dry-run refuses the imported backups, naming them no longer in the server's project",
+           rc != 0 and "is no longer in Cinder" in out + err, detail=out + err)
 
     newest = world["points"][-1]
     restored = {}
