@@ -229,13 +229,13 @@ def one_per_volume(name, made, volumes):
            detail="made: %s" % {v: [b["id"] for b in bs] for v, bs in made.items()})
 
 
-def is_staffeln_backup(world, cloud, b, name):
+def is_staffeln_backup(world, cloud, b, name, server_name="staffeln-e2e-vm"):
     """Available, in the tenant's project, tagged with the task the store's index names for it."""
     index = store_rows(world, "SELECT task_id, kind FROM backups WHERE backup_id = ?", (b["id"],))
     kind = "incremental" if b["is_incremental"] else "full"
     expect("%s: backup %s available, in project demo, tagged as staffeln's, in the store's index" % (name, b["id"]),
            b["status"] == "available" and b["os-backup-project-attr:project_id"] == cloud.demo.project_id
-           and index == [{"task_id": b["metadata"][TASK_KEY], "kind": kind}] and b["name"].startswith("staffeln-e2e-vm_"),
+           and index == [{"task_id": b["metadata"][TASK_KEY], "kind": kind}] and b["name"].startswith(server_name + "_"),
            detail="backup %s; index %s" % (b, index))
 
 
@@ -682,7 +682,10 @@ def step_restore(world, cloud):
 
 def wait_admin_volume(cloud, volume_id, timeout=600):
     def poll():
-        v = volume_detail(cloud, volume_id)
+        r = cloud.admin.call("GET", "%s/volumes/%s" % (cloud.admin_cinder, volume_id), headers=vol("3.64"))
+        if r.status != 200:
+            raise Mismatch("admin GET volume %s: %d" % (volume_id, r.status))
+        v = r.body["volume"]
         if v["status"] in ("error", "error_restoring"):
             raise Mismatch("volume %s went to %s" % (volume_id, v["status"]))
         return v if v["status"] == "available" else None
@@ -747,9 +750,11 @@ def step_dr(world, cloud):
         expect("imported %s: its chain parent in Cinder's database is the record's" % i,
                parent_of(world.state_dir, i) == parents[i], detail=str(parent_of(world.state_dir, i)))
     # Cinder restores num_dependent_backups from the record, which was fetched when the backup
-    # was new: a full's record says it had no incremental yet.
-    print("has_dependent_backups after the import: %s (before: %s)"
-          % ({i: b["has_dependent_backups"] for i, b in back.items()}, {i: b["has_dependent_backups"] for i, b in lost.items()}))
+    # was new: a full's record says it had no incremental yet (docs/disaster-recovery.md).
+    fulls = {parents[i] for i in chained}
+    expect("Cinder shows has_dependent_backups false on each imported parent %s (true before the loss), from its record"
+           % sorted(fulls), all(lost[p]["has_dependent_backups"] and not back[p]["has_dependent_backups"] for p in fulls),
+           detail=str({p: (lost[p]["has_dependent_backups"], back[p]["has_dependent_backups"]) for p in fulls}))
     rc, out, _ = staffeln(world, "backup-import-again", "backup", "import", records_file)
     expect("backup import run again: nothing imported twice, exit 0",
            rc == 0 and "0 imported, %d already present, 0 failed; %d of %d selected records present" % (n, n, n) in out,
@@ -805,7 +810,7 @@ def snapshot_cycle(world, cloud, n, volumes, previous):
     one_per_volume("snapshot cycle %d" % n, made, volumes)
     backups = {v: bs[0] for v, bs in made.items()}
     for v, b in backups.items():
-        is_staffeln_backup(world, cloud, b, "snapshot cycle %d" % n)
+        is_staffeln_backup(world, cloud, b, "snapshot cycle %d" % n, "staffeln-e2e-snap")
         expect("snapshot cycle %d: backup %s of volume %s was read from a snapshot, as the log says" % (n, b["id"], v),
                b["snapshot_id"] and "backup %s of volume %s in project %s from snapshot %s" % (b["id"], v, cloud.demo.project_id,
                                                                                             b["snapshot_id"]) in out_all,
