@@ -215,6 +215,9 @@ public:
         if (r.settle_after) h.call("POST", "/_sim/settle");
     }
 
+    // The simulation's id of a recorded backup, snapshot or volume the replay made.
+    std::string simulated(const std::string& recorded) const { return substitute(recorded); }
+
     Harness h;
     std::string admin, demo, admin_in_demo;
 
@@ -527,4 +530,91 @@ TEST_CASE("restore_error_rate leaves the restored volume error_restoring and the
     CHECK(h.call("GET", "/volume/v3/" + kDemoProject + "/volumes/" + volume_id, demo).body["volume"]["status"] ==
           "error_restoring");
     CHECK(h.call("GET", backups + "/" + backup_id, demo).body["backup"]["status"] == "available");
+}
+
+// The e2e cloud's identities in the recordings below (one cloud, recorded one after the other).
+json e2e_cloud(const json& settings, const json& servers, const json& volumes) {
+    json cloud = json::parse(R"({
+      "projects": [{"id": "7362ac1cde604311a0e81e3e776f091e", "name": "demo"},
+                   {"id": "b31a67c1e9eb48668b8ec673bff2e168", "name": "admin"}],
+      "users": [
+        {"id": "0deb57db5a7942b38d0dfff4ff7d0aca", "name": "admin", "password": "pw", "roles": {"admin": ["admin"], "demo": ["admin"]}},
+        {"id": "2b41f3150e0a43739b080f1d9e2a5e9f", "name": "demo", "password": "pw", "default_project": "demo",
+         "roles": {"demo": ["member", "reader"]}}]
+    })");
+    cloud["settings"] = settings;
+    cloud["servers"] = servers;
+    cloud["volumes"] = volumes;
+    return cloud;
+}
+
+std::string recorded_id(const std::vector<Recorded>& calls, const std::string& heading, const char* envelope) {
+    auto it = std::find_if(calls.begin(), calls.end(), [&](const Recorded& r) { return r.heading == heading; });
+    REQUIRE_MESSAGE(it != calls.end(), "no recorded call " << heading);
+    return json::parse(it->response)[envelope]["id"].get<std::string>();
+}
+
+// The volumes dr-import.md made without recording the calls: its source and the tenant's target.
+const char* const kDrSource = "5bb5a399-8ac9-481a-8aa3-29ffc8d6fc3d";
+const char* const kDrTarget = "ec18d0f6-f517-4790-be5d-1476027fe5b6";
+
+// tests/e2e/recorded/dr-import.md: export records fetched when each backup was new, the rows of a
+// full and its incremental deleted from Cinder's database (here: the simulation forgets them),
+// both imported (the incremental first: creating with the placeholder volume, then available in
+// the admin project, its parent kept), the second import 400, the tenant no longer seeing them,
+// restores from them, and the full's delete refused while its incremental is there although its
+// has_dependent_backups, from the record, is false.
+TEST_CASE("the recorded export, loss and import of a backup chain replay with the recorded statuses and shapes") {
+    json settings = {{"backup_create_seconds", 3600},
+                     {"backup_delete_seconds", 3600},
+                     {"volume_create_seconds", 3600},
+                     {"restore_seconds_per_gib", 3600},
+                     {"backup_import_seconds", 3600}};
+    json volumes = json::array({{{"id", kDrSource}, {"name", "rec-dr"}, {"project", "demo"}, {"user", "demo"}},
+                                {{"id", kDrTarget}, {"name", "rec-dr-target"}, {"project", "demo"}, {"user", "demo"}}});
+    std::vector<Recorded> calls = recorded_calls(
+        lines_of(read_text(std::string(staffeln::testing::kSourceDir) + "/tests/e2e/recorded/dr-import.md")));
+    REQUIRE(calls.size() >= 20);
+    std::string full = recorded_id(calls, "FULL backup, tagged", "backup");
+    std::string incr = recorded_id(calls, "INCREMENTAL backup, tagged", "backup");
+    Replay replay(e2e_cloud(settings, json::array(), volumes), "b31a67c1e9eb48668b8ec673bff2e168");
+    for (const Recorded& r : calls) {
+        if (r.heading == "GET the full -> 404 (admin)")
+            for (const std::string& id : {incr, full})
+                REQUIRE(replay.h.call("DELETE", "/_sim/backups/" + replay.simulated(id)).status == 204);
+        replay.run(r);
+    }
+    json state = replay.h.call("GET", "/_sim/backups").body;
+    INFO(state.dump());
+    CHECK(replay.h.call("GET", "/_sim/backups/" + replay.simulated(full)).body["backup"]["num_dependent_backups"] == 0);
+}
+
+// The server and volumes snapshot-calls.md made without recording the calls.
+const char* const kSetRoot = "1347b99b-e1e8-4ef2-958c-f9d3e094c6a2";
+const char* const kSetData = "bdfc2623-e3b9-45d7-95c8-f0fce7d01715";
+
+// tests/e2e/recorded/snapshot-calls.md: two cycles of a snapshot-mode server with two in-use
+// volumes as staffeln makes them: forced, tagged snapshots (creating, then available), backups
+// from them (the snapshot backing-up, its volume still in-use, its delete 400), the snapshots
+// deleted (deleting, then gone); the second cycle's incrementals chain on the first's backups.
+TEST_CASE("the recorded calls of two snapshot-mode cycles replay with the recorded statuses and shapes") {
+    json settings = {{"backup_create_seconds", 3600}, {"snapshot_create_seconds", 3600}, {"snapshot_delete_seconds", 3600}};
+    json servers = json::array({{{"id", "2fe36224-9bc6-48ca-b1f2-1e67937d26f9"},
+                                 {"name", "rec-set"},
+                                 {"project", "demo"},
+                                 {"user", "demo"},
+                                 {"volumes", {{{"id", kSetRoot}, {"name", "rec-set-root"}},
+                                              {{"id", kSetData}, {"name", "rec-set-data"}}}}}});
+    std::vector<Recorded> calls = recorded_calls(
+        lines_of(read_text(std::string(staffeln::testing::kSourceDir) + "/tests/e2e/recorded/snapshot-calls.md")));
+    REQUIRE(calls.size() >= 40);
+    Replay replay(e2e_cloud(settings, servers, json::array()), "b31a67c1e9eb48668b8ec673bff2e168");
+    for (const Recorded& r : calls) replay.run(r);
+    // The second cycle's incrementals chain on the first cycle's backups, as the export records say.
+    json state = replay.h.call("GET", "/_sim/backups").body;
+    int chained = 0;
+    for (const json& b : state["backups"])
+        if (b["is_incremental"] == true) chained += b["parent_id"].is_string();
+    CHECK(chained == 2);
+    CHECK(replay.h.call("GET", "/_sim/snapshots").body["snapshots"].empty());
 }

@@ -212,7 +212,10 @@ Handle Cloud::add_backup(Backup b) {
     Project& p = projects[b.project];
     p.usage.backups += 1;
     p.usage.backup_gigabytes += b.size;
-    if (b.parent) backups[*b.parent].dependents += 1;
+    if (b.parent) {
+        backups[*b.parent].dependents += 1;
+        backups[*b.parent].num_dependent_backups += 1;
+    }
     Handle project_h = b.project;
     std::string volume_id = b.volume_id;
     backups.push_back(std::move(b));
@@ -220,6 +223,26 @@ Handle Cloud::add_backup(Backup b) {
     index_for(backups_by_project, project_h, backups).insert(h);
     backups_by_volume.try_emplace(volume_id, NewestFirst<Backup>{&backups}).first->second.insert(h);
     return h;
+}
+
+void Cloud::link_imported(Handle h) {
+    Backup& b = backups[h];
+    if (!b.pending_parent.empty()) {
+        if (auto parent = backup(b.pending_parent)) {
+            b.parent = parent;
+            b.pending_parent.clear();
+            backups[*parent].dependents += 1;
+        }
+    }
+    auto same_volume = backups_by_volume.find(b.volume_id);
+    if (same_volume == backups_by_volume.end()) return;
+    for (Handle child : same_volume->second) {
+        Backup& c = backups[child];
+        if (c.pending_parent != b.id) continue;
+        c.parent = h;
+        c.pending_parent.clear();
+        b.dependents += 1;
+    }
 }
 
 void Cloud::remove_backup(Handle h) {
@@ -235,7 +258,12 @@ void Cloud::remove_backup(Handle h) {
     Project& p = projects[b.project];
     p.usage.backups -= 1;
     p.usage.backup_gigabytes -= b.size;
-    if (b.parent && backups[*b.parent].alive) backups[*b.parent].dependents -= 1;
+    if (b.parent && backups[*b.parent].alive) {
+        Backup& parent = backups[*b.parent];
+        parent.dependents -= 1;
+        // Cinder's delete: "if parent_backup.has_dependent_backups: num_dependent_backups -= 1".
+        if (parent.num_dependent_backups > 0) parent.num_dependent_backups -= 1;
+    }
     backup_ids_.erase(b.id);
     b.alive = false;
 }
@@ -300,6 +328,12 @@ void Cloud::finish(Handle h, Micros now) {
         return;
     }
     if (b.status != BackupStatus::creating) return;
+    if (b.importing) {  // the backup service read the record: the row holds its fields
+        b.importing = false;
+        b.status = BackupStatus::available;
+        b.updated = now;
+        return;
+    }
     release_source(b, now);
     b.updated = now;
     std::uniform_real_distribution<double> chance(0.0, 1.0);
@@ -323,7 +357,8 @@ void Cloud::release_source(const Backup& b, Micros now) {
 
 void Cloud::set_status(Handle h, BackupStatus status, Micros now) {
     Backup& b = backups[h];
-    if (b.status == BackupStatus::creating) release_source(b, now);
+    if (b.status == BackupStatus::creating && !b.importing) release_source(b, now);
+    b.importing = false;
     b.status = status;
     b.due = 0;
     b.updated = now;

@@ -27,6 +27,7 @@ struct Settings {
     double token_lifetime_s = 3600;
     double backup_create_s = 2;    // creating -> available (or error)
     double backup_delete_s = 1;    // deleting -> gone
+    double backup_import_s = 0.3;  // an imported backup: creating -> available (recorded: 0.3 s)
     double backup_error_rate = 0;  // share of creates that end in error
     std::string backup_fail_reason = "Simulated backup failure";
     double snapshot_create_s = 1;    // creating -> available (or error)
@@ -119,7 +120,12 @@ struct Backup {
     int object_count = 0;
     Micros created = 0, updated = 0, data_timestamp = 0, due = 0;
     std::optional<Handle> parent;
-    int dependents = 0;
+    int dependents = 0;  // incrementals on it: what Cinder's delete looks for (by parent_id)
+    // Cinder's num_dependent_backups, shown as has_dependent_backups: counted as incrementals are
+    // made and deleted, but an import takes it from the record, which may be older than them.
+    int num_dependent_backups = 0;
+    std::string pending_parent;  // an imported incremental's parent id until that parent is imported
+    bool importing = false;      // import_record accepted it; the backup service has not filled it yet
     bool incremental = false;
     bool alive = true;
     Meta metadata;
@@ -200,6 +206,9 @@ public:
     // Schedules the end of a volume's creating, restoring-backup or deleting.
     void schedule_volume(Handle v, Micros due);
     Handle add_backup(Backup b);
+    // An imported backup joins its chain: its parent if present, and the incrementals imported
+    // before it; no num_dependent_backups changes (Cinder's import does none).
+    void link_imported(Handle h);
     void remove_backup(Handle b);
     // Snapshots live in a vector in creation order; counted in their project's usage.
     Snapshot& add_snapshot(Snapshot s);

@@ -85,8 +85,11 @@ json backup_state(const Cloud& cloud, const Backup& b) {
             {"name", b.name ? json(*b.name) : json(nullptr)},
             {"description", b.description ? json(*b.description) : json(nullptr)},
             {"is_incremental", b.incremental},
-            {"parent_id", b.parent ? json(cloud.backups[*b.parent].id) : json(nullptr)},
+            {"parent_id", b.parent                   ? json(cloud.backups[*b.parent].id)
+                          : b.pending_parent.empty() ? json(nullptr)
+                                                     : json(b.pending_parent)},
             {"dependents", b.dependents},
+            {"num_dependent_backups", b.num_dependent_backups},
             {"size", b.size},
             {"created_at", cinder_time(b.created)},
             {"data_timestamp", cinder_time(b.data_timestamp)},
@@ -148,6 +151,7 @@ Reply summary(Cloud& cloud) {
 
 json settings_json(const Settings& s) {
     return {{"backup_create_seconds", s.backup_create_s},     {"backup_delete_seconds", s.backup_delete_s},
+            {"backup_import_seconds", s.backup_import_s},
             {"backup_error_rate", s.backup_error_rate},       {"backup_fail_reason", s.backup_fail_reason},
             {"snapshot_create_seconds", s.snapshot_create_s}, {"snapshot_delete_seconds", s.snapshot_delete_s},
             {"snapshot_error_rate", s.snapshot_error_rate},   {"token_lifetime_seconds", s.token_lifetime_s},
@@ -164,6 +168,8 @@ Reply update_settings(Cloud& cloud, const json& body) {
                 s.backup_create_s = v.get<double>();
             else if (k == "backup_delete_seconds")
                 s.backup_delete_s = v.get<double>();
+            else if (k == "backup_import_seconds")
+                s.backup_import_s = v.get<double>();
             else if (k == "backup_error_rate")
                 s.backup_error_rate = v.get<double>();
             else if (k == "backup_fail_reason")

@@ -69,7 +69,7 @@ private:
     void settings(const json& s) {
         check_keys(s, "settings",
                    {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
-                    "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
+                    "backup_import_seconds", "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
                     "snapshot_error_rate", "volume_create_seconds", "volume_delete_seconds", "restore_seconds_per_gib",
                     "restore_error_rate", "seed"});
         Settings& out = cloud_.settings;
@@ -77,6 +77,7 @@ private:
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
         out.backup_create_s = s.value("backup_create_seconds", out.backup_create_s);
         out.backup_delete_s = s.value("backup_delete_seconds", out.backup_delete_s);
+        out.backup_import_s = s.value("backup_import_seconds", out.backup_import_s);
         out.backup_error_rate = s.value("backup_error_rate", out.backup_error_rate);
         out.backup_fail_reason = s.value("backup_fail_reason", out.backup_fail_reason);
         out.snapshot_create_s = s.value("snapshot_create_seconds", out.snapshot_create_s);

@@ -6,8 +6,10 @@ backups into new volumes (with the restored bytes compared on the NFS share), th
 metadata, snapshots and the parents of incrementals made from them. Usage: record.py STATE_DIR OUT_DIR [TOPIC...] (a cloud started by cloud.sh); writes one
 Markdown file per topic into OUT_DIR in the transcript's layout. Tokens are never written (only
 the request and response bodies and the response headers below). Removes what it made."""
+import base64
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -426,6 +428,236 @@ def record_snapshots(out_dir, demo, admin, made_volumes, made_backups, made_serv
             demo.call("DELETE", "%s/snapshots/%s" % (c, sn))
 
 
+def scoped_admin(state, project):
+    """The admin with a token scoped to a tenant's project, as staffeln acts in a server's project."""
+    env = osclient.openrc(os.path.join(state, "openrc-admin"))
+    return osclient.Session(env["OS_AUTH_URL"], env["OS_USERNAME"], env["OS_PASSWORD"], project)
+
+
+def decoded_row(record_body):
+    """The backup row a backup_url encodes (base64 of JSON), for a note."""
+    return json.loads(base64.b64decode(record_body["backup-record"]["backup_url"]))
+
+
+def cinder_sql(state, query):
+    subprocess.run(["mariadb", "--no-defaults", "-S", os.path.join(state, "run/mysqld.sock"), "-uroot", "cinder", "-e", query],
+                   check=True, capture_output=True, text=True)
+
+
+def record_snapshot_calls(state, out_dir, demo, admin, made_volumes, made_backups, made_servers):
+    """The calls of a snapshot-mode cycle for a two-volume server, as staffeln makes them, twice:
+    the second round makes incrementals from new snapshots."""
+    c = demo.endpoint("volumev3")
+    ac = admin.endpoint("volumev3")
+    nova = demo.endpoint("compute")
+    scoped = scoped_admin(state, "demo")
+    sc = scoped.endpoint("volumev3")
+    rec = Recorder(out_dir, "snapshot-calls", "The calls of a snapshot-mode backup cycle (real Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud (NFS volume driver with offline snapshots, "
+                   "POSIX backup driver), in the order a `conductor --once` makes them for a server in snapshot mode "
+                   "with two in-use volumes: snapshots (force, tagged), one listing until they are available, a "
+                   "backup from each, the listing that waits for the backups, the snapshots deleted; then the same "
+                   "again, with incrementals. Titles say who calls: the admin through its own project's URL "
+                   "(admin) or with a token scoped to the tenant's project (admin scoped to demo).")
+    made_snapshots = []
+    try:
+        flavor = [f for f in admin.call("GET", admin.endpoint("compute") + "/flavors").body["flavors"] if f["name"] == "e2e.tiny"][0]["id"]
+        vids = []
+        for name in ("rec-set-root", "rec-set-data"):
+            r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": name}}, {"OpenStack-API-Version": "volume 3.64"})
+            vids.append(r.body["volume"]["id"])
+            made_volumes.append(vids[-1])
+            wait_status(rec, demo, "%s/volumes/%s" % (c, vids[-1]), "volume", ("available",))
+        demo.call("POST", "%s/volumes/%s/action" % (c, vids[0]), {"os-set_bootable": {"bootable": True}})
+        r = demo.call("POST", nova + "/servers", {"server": {
+            "name": "rec-set", "flavorRef": flavor, "networks": "none",
+            "block_device_mapping_v2": [{"boot_index": 0, "uuid": vids[0], "source_type": "volume",
+                                         "destination_type": "volume", "delete_on_termination": False}]}},
+                      {"OpenStack-API-Version": "compute 2.67"})
+        sid = r.body["server"]["id"]
+        made_servers.append(sid)
+        osclient.wait_for("server ACTIVE", lambda: demo.call("GET", "%s/servers/%s" % (nova, sid)).body["server"]["status"] == "ACTIVE", 120, 0.5)
+        demo.call("POST", "%s/servers/%s/os-volume_attachments" % (nova, sid), {"volumeAttachment": {"volumeId": vids[1]}})
+        for v in vids:
+            wait_status(rec, demo, "%s/volumes/%s" % (c, v), "volume", ("in-use",))
+        rec.note("server rec-set %s: root %s and data %s, both in-use" % (sid, vids[0], vids[1]))
+        previous = {}
+        for rnd in (1, 2):
+            kind = "FULL" if rnd == 1 else "INCREMENTAL"
+            rec.section("%d. Cycle %d: snapshots, %s backups from them, snapshots deleted" % (rnd * 2 - 1, rnd, kind.lower()))
+            snaps = {}
+            for v in vids:
+                r = rec.call("snapshot of in-use volume %s, force, tagged (admin scoped to demo)" % v, scoped, "POST",
+                             sc + "/snapshots", {"snapshot": {"volume_id": v, "force": True, "name": "rec-set_%d" % rnd,
+                                                              "description": "Snapshot by staffeln",
+                                                              "metadata": {"staffeln:task": "rec-%d-%s" % (rnd, v[:8])}}},
+                             "3.64")
+                snaps[v] = r.body["snapshot"]["id"]
+                made_snapshots.append(snaps[v])
+            listing = "%s/snapshots/detail?all_tenants=1&limit=1000" % ac
+            rec.call("list snapshots at once: creating (admin)", admin, "GET", listing, version="3.64")
+            for v in vids:
+                wait_status(rec, scoped, "%s/snapshots/%s" % (sc, snaps[v]), "snapshot", ("available",))
+            rec.call("list snapshots: available (admin)", admin, "GET", listing, version="3.64")
+            backups = {}
+            for v in vids:
+                body = {"volume_id": v, "incremental": rnd == 2, "force": False, "name": "rec-set_%d" % rnd,
+                        "snapshot_id": snaps[v], "metadata": {"staffeln:task": "rec-%d-%s" % (rnd, v[:8])}}
+                r = rec.call("%s backup of volume %s from its snapshot (admin scoped to demo)" % (kind, v), scoped, "POST",
+                             sc + "/backups", {"backup": body}, "3.64")
+                backups[v] = r.body["backup"]["id"]
+                made_backups.append(backups[v])
+            rec.call("GET a snapshot its backup reads (admin scoped to demo)", scoped, "GET",
+                     "%s/snapshots/%s" % (sc, snaps[vids[0]]), version="3.64")
+            rec.call("GET its volume while the backup reads the snapshot (admin scoped to demo)", scoped, "GET",
+                     "%s/volumes/%s" % (sc, vids[0]), version="3.64")
+            rec.call("DELETE the snapshot a backup reads -> error (admin scoped to demo)", scoped, "DELETE",
+                     "%s/snapshots/%s" % (sc, snaps[vids[0]]), version="3.64")
+            rec.call("list backups while they run (admin)", admin, "GET",
+                     "%s/backups/detail?all_tenants=1&project_id=%s&limit=1000" % (ac, demo.project_id), version="3.64")
+            for v in vids:
+                wait_status(rec, scoped, "%s/backups/%s" % (sc, backups[v]), "backup", ("available",), timeout=600)
+            for v in vids:
+                rec.call("GET the backup from the snapshot: data_timestamp, snapshot_id (admin)", admin, "GET",
+                         "%s/backups/%s" % (ac, backups[v]), version="3.64")
+            rec.call("list snapshots after the backups (admin)", admin, "GET", listing, version="3.64")
+            for v in vids:
+                r = rec.call("export_record of the backup (admin)", admin, "GET", "%s/backups/%s/export_record" % (ac, backups[v]),
+                             version="3.64")
+                row = decoded_row(r.body)
+                rec.note("its backup_url decodes to parent_id %s (cycle 1's backup of the volume: %s), snapshot_id %s, "
+                         "data_timestamp %s, num_dependent_backups %s"
+                         % (row.get("parent_id"), previous.get(v), row.get("snapshot_id"), row.get("data_timestamp"),
+                            row.get("num_dependent_backups")))
+            for v in vids:
+                rec.call("DELETE the snapshot once its backup is available (admin scoped to demo)", scoped, "DELETE",
+                         "%s/snapshots/%s" % (sc, snaps[v]), version="3.64")
+            rec.call("list snapshots at once (admin)", admin, "GET", listing, version="3.64")
+            for v in vids:
+                seen, t0 = [], time.monotonic()
+
+                def gone(sn=snaps[v]):
+                    r = scoped.call("GET", "%s/snapshots/%s" % (sc, sn))
+                    status = r.body["snapshot"]["status"] if r.status == 200 else r.status
+                    if not seen or seen[-1] != status:
+                        seen.append(status)
+                    return r.status == 404
+                osclient.wait_for("snapshot deleted", gone, 120, 0.1)
+                made_snapshots.remove(snaps[v])
+                rec.note("snapshot %s: statuses seen while polling every 0.1 s: %s, 404 after %.1fs"
+                         % (snaps[v], seen, time.monotonic() - t0))
+            previous = backups
+    finally:
+        rec.write()
+        for sn in made_snapshots:
+            scoped.call("DELETE", "%s/snapshots/%s" % (sc, sn))
+
+
+def record_dr(state, out_dir, demo, admin, made_volumes, made_backups):
+    """Export records, the backups' rows deleted from Cinder's database, import: what comes back,
+    who owns it, its chain, and restores from it (the bytes compared on the share)."""
+    c = demo.endpoint("volumev3")
+    ac = admin.endpoint("volumev3")
+    rec = Recorder(out_dir, "dr-import", "Backup export records, the loss of Cinder's rows, and import (real Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud (NFS volume driver, POSIX backup driver). "
+                   "A full and an incremental backup of the tenant's volume; each export record fetched as staffeln "
+                   "fetches it, once its backup is available; the two backups' rows then deleted from Cinder's "
+                   "database (`backup_metadata`, `backups`), as if it were lost; the records imported by the admin.")
+    full = incr = auto = None
+    try:
+        r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-dr"}}, {"OpenStack-API-Version": "volume 3.64"})
+        vid = r.body["volume"]["id"]
+        made_volumes.append(vid)
+        wait_status(rec, demo, "%s/volumes/%s" % (c, vid), "volume", ("available",))
+        rec.section("1. Two backups, each export record fetched when it is new")
+        first = write_pattern(state, vid, 11)
+        r = rec.call("FULL backup, tagged", demo, "POST", c + "/backups",
+                     {"backup": {"volume_id": vid, "name": "rec-dr-full", "metadata": {"staffeln:task": "rec-dr-1"}}}, "3.64")
+        full = r.body["backup"]["id"]
+        made_backups.append(full)
+        wait_status(rec, demo, "%s/backups/%s" % (c, full), "backup", ("available",))
+        r = rec.call("export_record of the full backup (admin)", admin, "GET", "%s/backups/%s/export_record" % (ac, full), version="3.64")
+        full_record = r.body
+        rec.note("decoded backup_url of the full: %s" % json.dumps(decoded_row(full_record), sort_keys=True))
+        second = write_pattern(state, vid, 12)
+        r = rec.call("INCREMENTAL backup, tagged", demo, "POST", c + "/backups",
+                     {"backup": {"volume_id": vid, "name": "rec-dr-incr", "incremental": True,
+                                 "metadata": {"staffeln:task": "rec-dr-2"}}}, "3.64")
+        incr = r.body["backup"]["id"]
+        made_backups.append(incr)
+        wait_status(rec, demo, "%s/backups/%s" % (c, incr), "backup", ("available",))
+        r = rec.call("export_record of the incremental (admin)", admin, "GET", "%s/backups/%s/export_record" % (ac, incr),
+                     version="3.64")
+        incr_record = r.body
+        rec.note("decoded backup_url of the incremental: %s" % json.dumps(decoded_row(incr_record), sort_keys=True))
+        rec.call("GET the full now: has_dependent_backups (admin)", admin, "GET", "%s/backups/%s" % (ac, full), version="3.64")
+
+        rec.section("2. Cinder's rows of both backups deleted")
+        cinder_sql(state, "DELETE FROM backup_metadata WHERE backup_id IN ('%s', '%s'); DELETE FROM backups WHERE id IN ('%s', '%s')"
+                   % (full, incr, full, incr))
+        rec.note("mariadb cinder: DELETE FROM backup_metadata WHERE backup_id IN (full, incremental); DELETE FROM backups "
+                 "WHERE id IN (full, incremental)")
+        rec.call("GET the full -> 404 (admin)", admin, "GET", "%s/backups/%s" % (ac, full), version="3.64")
+
+        rec.section("3. Import, the incremental before its parent")
+        rec.call("import the incremental's record while its parent is absent (admin)", admin, "POST", ac + "/backups/import_record",
+                 incr_record, "3.64")
+        rec.call("GET it at once (admin)", admin, "GET", "%s/backups/%s" % (ac, incr), version="3.64")
+        wait_status(rec, admin, "%s/backups/%s" % (ac, incr), "backup", ("available", "error"))
+        rec.call("GET the imported incremental (admin)", admin, "GET", "%s/backups/%s" % (ac, incr), version="3.64")
+        rec.call("import the full's record (admin)", admin, "POST", ac + "/backups/import_record", full_record, "3.64")
+        rec.call("GET it at once (admin)", admin, "GET", "%s/backups/%s" % (ac, full), version="3.64")
+        wait_status(rec, admin, "%s/backups/%s" % (ac, full), "backup", ("available", "error"))
+        rec.call("GET the imported full: owner, has_dependent_backups (admin)", admin, "GET", "%s/backups/%s" % (ac, full),
+                 version="3.64")
+        rec.call("import the full's record again -> error (admin)", admin, "POST", ac + "/backups/import_record", full_record, "3.64")
+        rec.call("the tenant GETs the imported full", demo, "GET", "%s/backups/%s" % (c, full), version="3.64")
+        rec.call("the tenant lists its backups", demo, "GET", c + "/backups/detail", version="3.64")
+        rec.call("list demo's backups by project (admin)", admin, "GET",
+                 "%s/backups/detail?all_tenants=1&project_id=%s&limit=1000" % (ac, demo.project_id), version="3.64")
+        rec.call("list the volume's backups (admin)", admin, "GET",
+                 "%s/backups/detail?all_tenants=1&volume_id=%s&limit=1000" % (ac, vid), version="3.64")
+
+        rec.section("4. Restores from the imported backups")
+        r = rec.call("restore the imported incremental, no volume named (admin)", admin, "POST",
+                     "%s/backups/%s/restore" % (ac, incr), {"restore": {"name": "rec-dr-restored"}}, "3.64")
+        auto = (r.body or {}).get("restore", {}).get("volume_id")
+        if auto:
+            wait_status(rec, admin, "%s/volumes/%s" % (ac, auto), "volume", ("available", "error_restoring"), timeout=600)
+            rec.call("GET the volume Cinder made: its project (admin)", admin, "GET", "%s/volumes/%s" % (ac, auto), version="3.64")
+            rec.note("bytes of that volume equal the incremental's pattern: %s" % same_pattern(state, auto, second))
+        r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": "rec-dr-target"}}, {"OpenStack-API-Version": "volume 3.64"})
+        target = r.body["volume"]["id"]
+        made_volumes.append(target)
+        wait_status(rec, demo, "%s/volumes/%s" % (c, target), "volume", ("available",))
+        scoped = scoped_admin(state, "demo")
+        sc = scoped.endpoint("volumev3")
+        rec.call("restore the imported full into the tenant's volume (admin scoped to demo)", scoped, "POST",
+                 "%s/backups/%s/restore" % (sc, full), {"restore": {"volume_id": target}}, "3.64")
+        wait_status(rec, demo, "%s/volumes/%s" % (c, target), "volume", ("available", "error_restoring"), timeout=600)
+        rec.note("bytes of the tenant's volume equal the full's pattern: %s" % same_pattern(state, target, first))
+
+        rec.section("5. Deleting imported backups")
+        rec.call("DELETE the imported full while the imported incremental exists (admin)", admin, "DELETE",
+                 "%s/backups/%s" % (ac, full), version="3.64")
+        rec.call("GET the full (admin)", admin, "GET", "%s/backups/%s" % (ac, full), version="3.64")
+        rec.call("DELETE the imported incremental (admin)", admin, "DELETE", "%s/backups/%s" % (ac, incr), version="3.64")
+        def settled(b):
+            r = admin.call("GET", "%s/backups/%s" % (ac, b))
+            return r.status == 404 or r.body["backup"]["status"] in ("available", "error")
+        for b in (incr, full):
+            osclient.wait_for("backup %s settled" % b, lambda: settled(b), 120, 0.3)
+            rec.call("GET the backup after its delete settled (admin)", admin, "GET", "%s/backups/%s" % (ac, b), version="3.64")
+    finally:
+        rec.write()
+        # Imported backups are the admin project's: the tenant's cleanup does not see them.
+        for b in (incr, full):
+            if b and admin.call("DELETE", "%s/backups/%s" % (ac, b)).status == 202:
+                osclient.wait_for("backup deleted", lambda: admin.call("GET", "%s/backups/%s" % (ac, b)).status == 404, 120, 0.3)
+        if auto:
+            admin.call("DELETE", "%s/volumes/%s" % (ac, auto))
+
+
 def cleanup(demo, volumes, backups, servers=()):
     c = demo.endpoint("volumev3")
     nova = demo.endpoint("compute")
@@ -446,7 +678,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     demo = osclient.login(state, "demo")
     admin = osclient.login(state, "admin")
-    topics = sys.argv[3:] or ["restore", "restore-calls", "backup-metadata", "snapshots"]
+    topics = sys.argv[3:] or ["restore", "restore-calls", "backup-metadata", "snapshots", "snapshot-calls", "dr-import"]
     volumes, backups, servers = [], [], []
     try:
         if "restore" in topics:
@@ -457,6 +689,10 @@ def main():
             record_backup_metadata(out_dir, demo, admin, volumes, backups)
         if "snapshots" in topics:
             record_snapshots(out_dir, demo, admin, volumes, backups, servers)
+        if "snapshot-calls" in topics:
+            record_snapshot_calls(state, out_dir, demo, admin, volumes, backups, servers)
+        if "dr-import" in topics:
+            record_dr(state, out_dir, demo, admin, volumes, backups)
     finally:
         cleanup(demo, volumes, backups, servers)
 

@@ -23,6 +23,12 @@ earlier ones, whose ids they read from STATE/staffeln/world.json):
               hash as the volumes did at that point (sha256 of the whole file), named, sized and
               tagged as docs/restore.md says; `restore cleanup` (and run again while Cinder still
               shows them deleting) ends with each restored volume 404
+  dr          `staffeln backup export`; the rows of staffeln's backups deleted from Cinder's database
+              (its loss); `staffeln backup import` brings them back available, chained, tagged, in
+              the admin project; the newest point restored from them hashes as the volumes did
+  snapshot    a two-volume server in snapshot mode (the first server untagged): cycle 1 backs both
+              volumes up from snapshots with one data time (spread printed), cycle 2 makes
+              incrementals that chain; no snapshot of staffeln's left after either
   cleanup     removes what setup and the cycles made (a CTest fixture cleanup: runs after failures)
 Exits 1 at the first check that fails, printing what was expected and what came."""
 import datetime
@@ -47,6 +53,7 @@ TAG = "__staffeln_backup"
 RETENTION_KEY = "__staffeln_retention"
 LAST_BACKUP_KEY = "last-backup-time"
 SKIP_KEY = "skip-volume-backup"
+MODE_KEY = "__staffeln_backup_mode"
 TASK_KEY = "staffeln:task"
 RESTORE_TAG, RESTORE_SOURCE_TAG, SOURCE_BACKUP_KEY = "staffeln:restore", "staffeln:restore_source", "src_backup_id"
 PATTERN = 4 << 20  # bytes of each point's pattern, written at three places of a volume's file
@@ -222,13 +229,13 @@ def one_per_volume(name, made, volumes):
            detail="made: %s" % {v: [b["id"] for b in bs] for v, bs in made.items()})
 
 
-def is_staffeln_backup(world, cloud, b, name):
+def is_staffeln_backup(world, cloud, b, name, server_name="staffeln-e2e-vm"):
     """Available, in the tenant's project, tagged with the task the store's index names for it."""
     index = store_rows(world, "SELECT task_id, kind FROM backups WHERE backup_id = ?", (b["id"],))
     kind = "incremental" if b["is_incremental"] else "full"
     expect("%s: backup %s available, in project demo, tagged as staffeln's, in the store's index" % (name, b["id"]),
            b["status"] == "available" and b["os-backup-project-attr:project_id"] == cloud.demo.project_id
-           and index == [{"task_id": b["metadata"][TASK_KEY], "kind": kind}] and b["name"].startswith("staffeln-e2e-vm_"),
+           and index == [{"task_id": b["metadata"][TASK_KEY], "kind": kind}] and b["name"].startswith(server_name + "_"),
            detail="backup %s; index %s" % (b, index))
 
 
@@ -640,6 +647,8 @@ def step_restore(world, cloud):
         expect("restore list: cycle %d's backups are one complete, consistent point" % n,
                len(found) == 1 and found[0]["complete"] and found[0]["consistent"], detail=json.dumps(listed)[:1500])
         point["time"] = found[0]["time"]
+    # The disaster-recovery step restores the newest point again from imported backups.
+    world["points"] = points
     restores = []
     for n, point in enumerate(points, 5):
         rc, out, _ = staffeln(world, "restore-%d" % n, "restore", "--server", server, "--at", point["time"],
@@ -671,6 +680,181 @@ def step_restore(world, cloud):
                detail=out)
 
 
+def wait_admin_volume(cloud, volume_id, timeout=600):
+    def poll():
+        r = cloud.admin.call("GET", "%s/volumes/%s" % (cloud.admin_cinder, volume_id), headers=vol("3.64"))
+        if r.status != 200:
+            raise Mismatch("admin GET volume %s: %d" % (volume_id, r.status))
+        v = r.body["volume"]
+        if v["status"] in ("error", "error_restoring"):
+            raise Mismatch("volume %s went to %s" % (volume_id, v["status"]))
+        return v if v["status"] == "available" else None
+    return osclient.wait_for("volume %s available" % volume_id, poll, timeout, 1)
+
+
+def step_dr(world, cloud):
+    """Cinder's database loses the rows of staffeln's backups; the records staffeln kept bring them
+    back (docs/disaster-recovery.md), and the newest point restores byte for byte from them."""
+    a = cloud.admin
+    records_file = os.path.join(world.dir, "records.json")
+    rc, _, err = staffeln(world, "backup-export", "backup", "export", "--output", records_file)
+    expect("backup export --output exits 0", rc == 0, detail=err)
+    with open(records_file) as f:
+        doc = json.load(f)
+    expect("the file is staffeln-backup-records/1, mode 0600, every record fetched",
+           doc["format"] == "staffeln-backup-records/1" and os.stat(records_file).st_mode & 0o777 == 0o600
+           and doc["not_fetched"] == [], detail=json.dumps(doc)[:600])
+    records = {r["backup_id"]: r for r in doc["records"]}
+    lost = {i: b for i, b in cloud.staffeln_backups().items()
+            if b["os-backup-project-attr:project_id"] == cloud.demo.project_id}
+    expect("one record for each of staffeln's %d backups in Cinder" % len(lost), set(records) == set(lost),
+           detail="records %s, Cinder %s" % (sorted(records), sorted(lost)))
+    parents = {i: parent_of(world.state_dir, i) for i in lost}
+    for i, b in lost.items():
+        r = records[i]
+        expect("record of %s: project demo, volume, kind and parent as Cinder has them" % i,
+               r["project_id"] == cloud.demo.project_id and r["volume"]["id"] == b["volume_id"]
+               and r["kind"] == ("incremental" if b["is_incremental"] else "full") and (r["parent_id"] or "") == parents[i]
+               and r["server"]["id"] == world["tagged"], detail=json.dumps(r)[:600])
+    chained = [i for i in lost if parents[i]]
+    expect("the records hold at least one chain (an incremental and its full)", chained, detail=str(parents))
+
+    ids = "', '".join(sorted(lost))
+    cinder_sql(world.state_dir, "DELETE FROM backup_metadata WHERE backup_id IN ('%s'); "
+                                "DELETE FROM backups WHERE id IN ('%s')" % (ids, ids))
+    expect("Cinder's database lost the %d backups: each GET is 404" % len(lost),
+           all(a.call("GET", "%s/backups/%s" % (cloud.admin_cinder, i)).status == 404 for i in lost))
+
+    t0 = time.monotonic()
+    rc, out, _ = staffeln(world, "backup-import", "backup", "import", records_file)
+    n = len(lost)
+    expect("backup import exits 0: %d imported, each on its line, parents first" % n,
+           rc == 0 and "%d imported, 0 already present, 0 failed; %d of %d selected records present" % (n, n, n) in out
+           and all("backup %s: imported" % i in out for i in lost), detail=out)
+    order = [line.split()[1].rstrip(":") for line in out.splitlines() if line.endswith(": imported")]
+    expect("every incremental was imported after its parent",
+           all(order.index(parents[i]) < order.index(i) for i in chained), detail=str(order))
+
+    def all_available():
+        got = {i: cloud.backup(i) for i in lost}
+        return got if all(b and b["status"] == "available" for b in got.values()) else None
+    back = osclient.wait_for("imported backups available", all_available, 120, 0.5)
+    print("imported backups available %.1fs after the import began" % (time.monotonic() - t0))
+    for i, b in back.items():
+        was = lost[i]
+        expect("imported %s: available, same volume, name, kind and staffeln's tag; now in the admin project" % i,
+               b["volume_id"] == was["volume_id"] and b["name"] == was["name"] and b["is_incremental"] == was["is_incremental"]
+               and b["metadata"] == was["metadata"] and TASK_KEY in b["metadata"]
+               and b["os-backup-project-attr:project_id"] == a.project_id and b["data_timestamp"] == was["data_timestamp"],
+               detail="before %s\nafter %s" % (was, b))
+        expect("imported %s: its chain parent in Cinder's database is the record's" % i,
+               parent_of(world.state_dir, i) == parents[i], detail=str(parent_of(world.state_dir, i)))
+    # Cinder restores num_dependent_backups from the record, which was fetched when the backup
+    # was new: a full's record says it had no incremental yet (docs/disaster-recovery.md).
+    fulls = {parents[i] for i in chained}
+    expect("Cinder shows has_dependent_backups false on each imported parent %s (true before the loss), from its record"
+           % sorted(fulls), all(lost[p]["has_dependent_backups"] and not back[p]["has_dependent_backups"] for p in fulls),
+           detail=str({p: (lost[p]["has_dependent_backups"], back[p]["has_dependent_backups"]) for p in fulls}))
+    rc, out, _ = staffeln(world, "backup-import-again", "backup", "import", records_file)
+    expect("backup import run again: nothing imported twice, exit 0",
+           rc == 0 and "0 imported, %d already present, 0 failed; %d of %d selected records present" % (n, n, n) in out,
+           detail=out)
+    world["imported"] = sorted(lost)
+    # staffeln restore looks a server's backups up in its project: the imported ones are the admin's.
+    rc, out, err = staffeln(world, "restore-imported", "restore", "--server", world["tagged"], "--dry-run")
+    expect("staffeln restore --dry-run refuses the imported backups, naming them no longer in the server's project",
+           rc != 0 and "is no longer in Cinder" in out + err, detail=out + err)
+
+    newest = world["points"][-1]
+    restored = {}
+    for v, backup_id in newest["backups"].items():
+        r = a.call("POST", "%s/backups/%s/restore" % (cloud.admin_cinder, backup_id),
+                   {"restore": {"name": "staffeln-e2e-dr-%s" % v[:8]}}, vol("3.64"))
+        restored[v] = expect_status("admin restores imported backup %s into a new volume" % backup_id, r, 202)["restore"]["volume_id"]
+    world["dr_volumes"] = sorted(restored.values())
+    for v, new in restored.items():
+        got = wait_admin_volume(cloud, new)
+        expect("the restored volume %s is in the admin project (the backup's owner after the import)" % new,
+               got["os-vol-tenant-attr:tenant_id"] == a.project_id, detail=str(got))
+        digest = sha256_of(volume_file(world, new))
+        expect("volume %s from the imported %s backup %s: sha256 of the whole file is the source's at the newest point (%s)"
+               % (new, "incremental" if back[newest["backups"][v]]["is_incremental"] else "full", newest["backups"][v],
+                  newest["sums"][v][:16]), digest == newest["sums"][v], detail="restored %s" % digest)
+    for new in restored.values():
+        expect_status("admin deletes restored volume %s" % new,
+                      a.call("DELETE", "%s/volumes/%s" % (cloud.admin_cinder, new)), 202)
+    for new in restored.values():
+        smoke.wait_gone(a, "%s/volumes/%s" % (cloud.admin_cinder, new), "volume %s" % new, 120)
+
+
+def staffeln_snapshots(cloud):
+    """Every snapshot carrying staffeln's task tag, in any project, as the admin lists them."""
+    r = cloud.admin.call("GET", cloud.admin_cinder + "/snapshots/detail?all_tenants=1", headers=vol("3.64"))
+    return [s for s in expect_status("admin snapshots/detail?all_tenants=1", r, 200)["snapshots"]
+            if TASK_KEY in (s.get("metadata") or {})]
+
+
+def snapshot_cycle(world, cloud, n, volumes, previous):
+    """A cycle of the snapshot-mode server: one backup of each volume, each read from a snapshot
+    whose time is its data time; the spread of those times printed; no snapshot of staffeln's left."""
+    before = set(cloud.backups())
+    t0 = time.monotonic()
+    rc, out = conductor_cycle(world, "snapshot-cycle-%d" % n)
+    took = time.monotonic() - t0
+    with open(os.path.join(world.dir, "snapshot-cycle-%d.log" % n)) as f:
+        out_all = f.read()
+    counts = summary(out)
+    expect("snapshot cycle %d: 2 started, 2 succeeded, nothing failed" % n,
+           (counts.get("started"), counts.get("succeeded"), counts.get("failed")) == (2, 2, 0), detail=str(counts))
+    made = new_staffeln_backups(cloud, before)
+    one_per_volume("snapshot cycle %d" % n, made, volumes)
+    backups = {v: bs[0] for v, bs in made.items()}
+    for v, b in backups.items():
+        is_staffeln_backup(world, cloud, b, "snapshot cycle %d" % n, "staffeln-e2e-snap")
+        expect("snapshot cycle %d: backup %s of volume %s was read from a snapshot, as the log says" % (n, b["id"], v),
+               b["snapshot_id"] and "backup %s of volume %s in project %s from snapshot %s" % (b["id"], v, cloud.demo.project_id,
+                                                                                            b["snapshot_id"]) in out_all,
+               detail="%s\n%s" % (b, tail(out_all, 20)))
+        rows = cinder_sql(world.state_dir, "SELECT volume_id, DATE_FORMAT(created_at, '%%Y-%%m-%%dT%%H:%%i:%%s') "
+                                           "FROM snapshots WHERE id = '%s'" % b["snapshot_id"])
+        expect("snapshot cycle %d: backup %s's data time is its snapshot's created_at (Cinder's database)" % (n, b["id"]),
+               rows and rows[0][0] == v and b["data_timestamp"].startswith(rows[0][1]), detail="%s %s" % (rows, b))
+        if previous:
+            expect("snapshot cycle %d: backup %s is an incremental chained on cycle %d's backup %s" % (n, b["id"], n - 1, previous[v]),
+                   b["is_incremental"] is True and parent_of(world.state_dir, b["id"]) == previous[v], detail=str(b))
+        else:
+            expect("snapshot cycle %d: backup %s is full" % (n, b["id"]), b["is_incremental"] is False, detail=str(b))
+    times = [cinder_time(b["data_timestamp"]) for b in backups.values()]
+    spread = max(times) - min(times)
+    print("snapshot cycle %d: data times %s, spread %.0fs; cycle %.0fs"
+          % (n, sorted(b["data_timestamp"] for b in backups.values()), spread, took))
+    expect("snapshot cycle %d: one data time for the server's volumes (spread %.0fs <= 2s)" % (n, spread), spread <= 2)
+    left = [sn for sn in staffeln_snapshots(cloud) if sn["status"] != "deleting"]
+    expect("snapshot cycle %d: no snapshot of staffeln's left (none, or deleting)" % n, left == [], detail=str(left))
+    osclient.wait_for("staffeln's snapshots gone", lambda: staffeln_snapshots(cloud) == [], 120, 0.5)
+    return {v: b["id"] for v, b in backups.items()}
+
+
+def step_snapshot(world, cloud):
+    d = cloud.demo
+    # Only the snapshot-mode server is backed up from here on.
+    r = d.call("DELETE", "%s/servers/%s/metadata/%s" % (cloud.nova, world["tagged"], TAG))
+    expect_status("the tenant takes %s off its first server" % TAG, r, 204)
+    flavors = expect_status("demo lists flavors", d.call("GET", cloud.nova + "/flavors"), 200)["flavors"]
+    flavor = [f["id"] for f in flavors if f["name"] == "e2e.tiny"][0]
+    server, root = smoke.boot(d, cloud.nova, cloud.cinder, "staffeln-e2e-snap", {TAG: "true", MODE_KEY: "snapshot"}, flavor)
+    world["snap_server"], world["snap_root"] = server, root
+    data = smoke.create_volume(d, cloud.cinder, "staffeln-e2e-snap-data")
+    world["snap_data"] = data
+    expect_status("attach the data volume", d.call("POST", "%s/servers/%s/os-volume_attachments" % (cloud.nova, server),
+                                                   {"volumeAttachment": {"volumeId": data}}), 200)
+    smoke.wait_volume(d, cloud.cinder, data, "in-use")
+    volumes = [root, data]
+    first = snapshot_cycle(world, cloud, 1, volumes, None)
+    second = snapshot_cycle(world, cloud, 2, volumes, first)
+    world["snap_cycles"] = [first, second]
+
+
 def restored_volumes(cloud):
     """The tenant's volumes a restore made (tagged), as the admin lists them."""
     r = cloud.admin.call("GET", "%s/volumes/detail?all_tenants=1&project_id=%s" % (cloud.admin_cinder, cloud.demo.project_id),
@@ -682,7 +866,12 @@ def restored_volumes(cloud):
 def step_cleanup(world, cloud):
     """Best effort, every part tried: backups (dependents first), servers, volumes, quotas."""
     d = cloud.demo
-    mine = [i for i, b in cloud.backups().items() if b.get("os-backup-project-attr:project_id") == d.project_id]
+    ours = {world.get(k) for k in ("root", "data", "plain_root", "snap_root", "snap_data")} - {None}
+    # Imported backups belong to the admin project; they are the tenant's volumes' all the same.
+    mine = [i for i, b in cloud.backups().items()
+            if b.get("os-backup-project-attr:project_id") == d.project_id or b["volume_id"] in ours]
+    for sn in staffeln_snapshots(cloud):
+        cloud.admin.call("DELETE", "%s/snapshots/%s" % (cloud.admin_cinder, sn["id"]))
     for _ in range(len(mine) + 1):
         left = {i: cloud.backup(i) for i in mine if cloud.backup(i)}
         if not left:
@@ -691,15 +880,17 @@ def step_cleanup(world, cloud):
             if b["status"] in ("available", "error") and not b["has_dependent_backups"]:
                 cloud.admin.call("DELETE", "%s/backups/%s" % (cloud.admin_cinder, i))
         osclient.wait_for("backups deleted", lambda: all((cloud.backup(i) or {}).get("status") != "deleting" for i in left), 120, 1)
-    servers = [s for s in (world.get("tagged"), world.get("plain")) if s]
-    volumes = [v for v in (world.get("root"), world.get("data"), world.get("plain_root")) if v] + restored_volumes(cloud)
-    smoke.cleanup(d, cloud.nova, cloud.cinder, servers, volumes)
+    for v in world.get("dr_volumes", []):
+        cloud.admin.call("DELETE", "%s/volumes/%s" % (cloud.admin_cinder, v))
+    servers = [s for s in (world.get("tagged"), world.get("plain"), world.get("snap_server")) if s]
+    volumes = [v for v in (world.get(k) for k in ("root", "data", "plain_root", "snap_root", "snap_data")) if v]
+    smoke.cleanup(d, cloud.nova, cloud.cinder, servers, volumes + restored_volumes(cloud))
     cloud.admin.call("DELETE", "%s/os-quota-sets/%s" % (cloud.admin_cinder, d.project_id))
     expect("no backup of demo left", not any(cloud.backup(i) for i in mine))
 
 
 STEPS = {"setup": step_setup, "first": step_first, "tenant": step_tenant, "retention": step_retention,
-         "policy": step_policy, "report": step_report, "restore": step_restore, "cleanup": step_cleanup}
+         "policy": step_policy, "report": step_report, "restore": step_restore, "dr": step_dr, "snapshot": step_snapshot, "cleanup": step_cleanup}
 
 
 def main():
