@@ -130,6 +130,15 @@ struct World {
     }
 };
 
+// The set-up most cases start from: server "a", tagged, with volume "v1" in use.
+struct OneServer {
+    World w;
+    OneServer() {
+        w.volume("v1");
+        w.server("a", {"v1"});
+    }
+};
+
 std::string kinds(const std::vector<BackupKind>& seq) {
     std::string s;
     for (auto k : seq) s += k == BackupKind::full ? 'F' : 'I';
@@ -262,21 +271,16 @@ TEST_CASE("a volume with a staffeln backup newer than backup_min_interval is ski
     CHECK(all<SkipVolume>(w.plan())[0].reason == "staffeln backup old was made 3h ago, within backup_min_interval 1d");
 }
 
-TEST_CASE("the min interval counts only staffeln's available backups, not a user's or a failed one") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "the min interval counts only staffeln's available backups, not a user's or a failed one") {
     w.policy.backup_min_interval = hours(24);
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("manual", "v1", "", false, kT0 - hours(1));
     w.backup("failed", "v1", "t0", false, kT0 - hours(1), "error");
     CHECK(all<CreateBackup>(w.plan()).size() == 1);
 }
 
-TEST_CASE("a staffeln backup being restored counts for the min interval as an available one") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "a staffeln backup being restored counts for the min interval as an available one") {
     w.policy.backup_min_interval = hours(24);
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("b1", "v1", "t0", false, kT0 - hours(2), "restoring");
     auto skips = all<SkipVolume>(w.plan());
     REQUIRE(skips.size() == 1);
@@ -284,10 +288,7 @@ TEST_CASE("a staffeln backup being restored counts for the min interval as an av
     CHECK(skips[0].reason == "staffeln backup b1 was made 2h ago, within backup_min_interval 1d");
 }
 
-TEST_CASE("a volume whose staffeln backup is still creating is skipped as in flight") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a volume whose staffeln backup is still creating is skipped as in flight") {
     w.backup("b1", "v1", "t0", false, kT0 - minutes(1), "creating");
     w.task("t0", "v1", TaskStatus::in_flight, "b1", kT0 - minutes(1));
     auto plan = w.plan();
@@ -326,11 +327,8 @@ TEST_CASE("full_backup_depth gives a full, then that many incrementals, then a f
     }
 }
 
-TEST_CASE("an incremental names its expected parent and its place in the chain") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "an incremental names its expected parent and its place in the chain") {
     w.policy.full_backup_depth = 3;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     w.backup("i1", "v1", "t1", true, kT0 - hours(2));
     auto creates = all<CreateBackup>(w.plan());
@@ -340,11 +338,8 @@ TEST_CASE("an incremental names its expected parent and its place in the chain")
     CHECK(creates[0].kind_reason == "incremental 2 of 3 on backup i1");
 }
 
-TEST_CASE("a full chain says why the next backup is full again") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "a full chain says why the next backup is full again") {
     w.policy.full_backup_depth = 1;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     w.backup("i1", "v1", "t1", true, kT0 - hours(2));
     auto creates = all<CreateBackup>(w.plan());
@@ -352,11 +347,9 @@ TEST_CASE("a full chain says why the next backup is full again") {
     CHECK(creates[0].kind_reason == "the chain on full backup f already has 1 incrementals (full_backup_depth 1)");
 }
 
-TEST_CASE("a user's manual backup newest by data time makes staffeln take a full, not chain onto it") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "a user's manual backup newest by data time makes staffeln take a full, not chain onto it") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     w.backup("manual", "v1", "", false, kT0 - hours(1));
     auto creates = all<CreateBackup>(w.plan());
@@ -366,11 +359,9 @@ TEST_CASE("a user's manual backup newest by data time makes staffeln take a full
           "the newest available backup manual was not made by staffeln and Cinder would make it the parent");
 }
 
-TEST_CASE("after the full that followed a user's backup, staffeln's chain resumes with incrementals") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "after the full that followed a user's backup, staffeln's chain resumes with incrementals") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("manual", "v1", "", false, kT0 - hours(3));
     w.backup("f", "v1", "t0", false, kT0 - hours(2));
     auto creates = all<CreateBackup>(w.plan());
@@ -378,11 +369,8 @@ TEST_CASE("after the full that followed a user's backup, staffeln's chain resume
     CHECK(creates[0].parent_id == "f");
 }
 
-TEST_CASE("a user's incremental inside the chain makes the next backup a full") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "a user's incremental inside the chain makes the next backup a full") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     w.backup("user-incr", "v1", "", true, kT0 - hours(2));
     w.backup("i2", "v1", "t2", true, kT0 - hours(1));
@@ -391,11 +379,8 @@ TEST_CASE("a user's incremental inside the chain makes the next backup a full") 
     CHECK(creates[0].kind_reason == "the chain under backup i2 includes backup user-incr, not made by staffeln");
 }
 
-TEST_CASE("the parent rule ignores failed, creating and other projects' backups, as Cinder does") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "the parent rule ignores failed, creating and other projects' backups, as Cinder does") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(5));
     w.backup("err", "v1", "", false, kT0 - hours(4), "error");
     w.backup("other-project", "v1", "", false, kT0 - hours(3)).project_id = "p9";
@@ -404,11 +389,9 @@ TEST_CASE("the parent rule ignores failed, creating and other projects' backups,
     CHECK(creates[0].parent_id == "f");
 }
 
-TEST_CASE("a backup being restored inside the chain keeps it whole: the next incremental chains past it") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "a backup being restored inside the chain keeps it whole: the next incremental chains past it") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3), "restoring");
     w.backup("i1", "v1", "t1", true, kT0 - hours(2), "restoring");
     w.backup("i2", "v1", "t2", true, kT0 - hours(1));
@@ -419,11 +402,9 @@ TEST_CASE("a backup being restored inside the chain keeps it whole: the next inc
     CHECK(creates[0].kind_reason == "incremental 3 of 4 on backup i2");
 }
 
-TEST_CASE("while the newest backup is being restored the next is a full, and once restored the chain resumes") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "while the newest backup is being restored the next is a full, and once restored the chain resumes") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     auto& newest = w.backup("i1", "v1", "t1", true, kT0 - hours(2), "restoring");
     auto creates = all<CreateBackup>(w.plan());
@@ -439,12 +420,11 @@ TEST_CASE("while the newest backup is being restored the next is a full, and onc
     CHECK(creates[0].kind_reason == "incremental 2 of 4 on backup i1");
 }
 
-TEST_CASE("a task's backup restored before the conductor saw it available completes, is not failed nor made again") {
-    World w;
+TEST_CASE_FIXTURE(
+    OneServer,
+    "a task's backup restored before the conductor saw it available completes, is not failed nor made again") {
     w.policy.full_backup_depth = 4;
     w.policy.backup_min_interval = hours(1);
-    w.volume("v1");
-    w.server("a", {"v1"});
     auto plan = w.plan();
     w.apply(plan);
     REQUIRE(all<CreateBackup>(plan).size() == 1);
@@ -459,22 +439,17 @@ TEST_CASE("a task's backup restored before the conductor saw it available comple
     CHECK(w.find_task("t1")->status == TaskStatus::succeeded);
 }
 
-TEST_CASE("an incremental whose full is gone from Cinder leads to a full") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "an incremental whose full is gone from Cinder leads to a full") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("orphan", "v1", "t1", true, kT0 - hours(2));
     auto creates = all<CreateBackup>(w.plan());
     CHECK(creates[0].kind == BackupKind::full);
     CHECK(creates[0].kind_reason == "the chain under backup orphan is incomplete: its full backup is not in Cinder");
 }
 
-TEST_CASE("a pending task that Cinder refused for lack of a parent is retried as a full under the same id") {
-    World w;
+TEST_CASE_FIXTURE(OneServer,
+                  "a pending task that Cinder refused for lack of a parent is retried as a full under the same id") {
     w.policy.full_backup_depth = 4;
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.backup("f", "v1", "t0", false, kT0 - hours(3));
     w.task("t0", "v1", TaskStatus::succeeded, "f", kT0 - hours(3));
     auto& t = w.task("t7", "v1", TaskStatus::pending, "", kT0 - seconds(30));
@@ -490,10 +465,7 @@ TEST_CASE("a pending task that Cinder refused for lack of a parent is retried as
     CHECK(retries[0].create.kind_reason == "Cinder found no parent for the incremental: retrying as a full backup");
 }
 
-TEST_CASE("a pending task whose create never reached Cinder is retried, not duplicated") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a pending task whose create never reached Cinder is retried, not duplicated") {
     w.task("t7", "v1", TaskStatus::pending, "", kT0 - seconds(30));
     auto plan = w.plan();
     REQUIRE(plan.actions.size() == 1);
@@ -504,10 +476,7 @@ TEST_CASE("a pending task whose create never reached Cinder is retried, not dupl
     CHECK(w.ids == 0);  // no new task opened
 }
 
-TEST_CASE("a pending task whose create reached Cinder is adopted, never created again") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a pending task whose create reached Cinder is adopted, never created again") {
     w.task("t7", "v1", TaskStatus::pending, "", kT0 - seconds(30));
     w.backup("b7", "v1", "t7", false, kT0 - seconds(29), "creating");
     auto plan = w.plan();
@@ -521,10 +490,8 @@ TEST_CASE("a pending task whose create reached Cinder is adopted, never created 
     CHECK(all<SkipVolume>(plan).size() == 1);
 }
 
-TEST_CASE("a tagged backup the store does not know is adopted as a new task and completed when available") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer,
+                  "a tagged backup the store does not know is adopted as a new task and completed when available") {
     w.backup("b9", "v1", "lost-task", true, kT0 - hours(2));
     auto plan = w.plan();
     REQUIRE(plan.actions.size() >= 2);
@@ -541,10 +508,8 @@ TEST_CASE("a tagged backup the store does not know is adopted as a new task and 
     CHECK(done->server_id == "srv-a");  // so the shell can set the server's last-backup-time
 }
 
-TEST_CASE("tagged backups of one volume the store does not know are adopted and settled one after the other") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer,
+                  "tagged backups of one volume the store does not know are adopted and settled one after the other") {
     w.backup("b1", "v1", "lost-1", false, kT0 - hours(30));
     w.backup("b2", "v1", "lost-2", true, kT0 - hours(6));
     auto plan = w.plan();
@@ -587,10 +552,8 @@ TEST_CASE("a pending task superseded by another node's tagged backup of its volu
     CHECK(all<RetryCreate>(w.plan()).empty());
 }
 
-TEST_CASE("a pending task is retried, not superseded, by an unknown tagged backup older than the task") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer,
+                  "a pending task is retried, not superseded, by an unknown tagged backup older than the task") {
     w.task("mine", "v1", TaskStatus::pending, "", kT0 - minutes(2));
     w.backup("old", "v1", "old-task", false, kT0 - hours(30));  // listed when "mine" was planned
     auto plan = w.plan();
@@ -600,10 +563,8 @@ TEST_CASE("a pending task is retried, not superseded, by an unknown tagged backu
     CHECK(retries[0].create.task_id == "mine");
 }
 
-TEST_CASE("a pending task whose own create reached Cinder is adopted even when another tag names its volume") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer,
+                  "a pending task whose own create reached Cinder is adopted even when another tag names its volume") {
     w.task("mine", "v1", TaskStatus::pending, "", kT0 - minutes(10));
     w.backup("b-mine", "v1", "mine", false, kT0 - minutes(9));
     w.backup("theirs", "v1", "their-task", true, kT0 - minutes(5));
@@ -614,10 +575,7 @@ TEST_CASE("a pending task whose own create reached Cinder is adopted even when a
     CHECK(adopts[0].task_id == "mine");
 }
 
-TEST_CASE("a known succeeded task's backup is not adopted again") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a known succeeded task's backup is not adopted again") {
     w.backup("b1", "v1", "t0", false, kT0 - hours(30));
     w.task("t0", "v1", TaskStatus::succeeded, "b1", kT0 - hours(30));
     auto plan = w.plan();
@@ -625,10 +583,8 @@ TEST_CASE("a known succeeded task's backup is not adopted again") {
     CHECK(all<CreateBackup>(plan).size() == 1);
 }
 
-TEST_CASE("a tagged backup in the store's index is not adopted again once the report purged its task") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer,
+                  "a tagged backup in the store's index is not adopted again once the report purged its task") {
     w.backup("b1", "v1", "t0", false, kT0 - hours(30));
     w.snap.indexed_backup_ids.insert("b1");
     auto plan = w.plan();
@@ -637,10 +593,7 @@ TEST_CASE("a tagged backup in the store's index is not adopted again once the re
     CHECK(all<CreateBackup>(plan).size() == 1);
 }
 
-TEST_CASE("a second backup carrying one task's tag is deleted as a duplicate") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a second backup carrying one task's tag is deleted as a duplicate") {
     w.task("t7", "v1", TaskStatus::in_flight, "b-second", kT0 - minutes(2));
     w.backup("b-first", "v1", "t7", false, kT0 - minutes(2));
     w.backup("b-second", "v1", "t7", false, kT0 - minutes(1));
@@ -654,10 +607,7 @@ TEST_CASE("a second backup carrying one task's tag is deleted as a duplicate") {
     CHECK(done[0].backup_id == "b-second");
 }
 
-TEST_CASE("a backup that turns up for a task already closed is deleted") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "a backup that turns up for a task already closed is deleted") {
     w.task("t7", "v1", TaskStatus::failed, "", kT0 - hours(2));
     w.backup("late", "v1", "t7", false, kT0 - hours(2));
     auto dups = all<DeleteDuplicate>(w.plan());
@@ -751,11 +701,8 @@ TEST_CASE("a backup's timeout counts from its own create, not from the task's st
     }
 }
 
-TEST_CASE("a pending task older than the cycle timeout is failed with its last error") {
-    World w;
+TEST_CASE_FIXTURE(OneServer, "a pending task older than the cycle timeout is failed with its last error") {
     w.policy.backup_cycle_timeout = minutes(5);
-    w.volume("v1");
-    w.server("a", {"v1"});
     w.task("t1", "v1", TaskStatus::pending, "", kT0 - minutes(6)).last_error = "503 Service Unavailable";
     auto plan = w.plan();
     auto fails = all<FailTask>(plan);
@@ -765,10 +712,7 @@ TEST_CASE("a pending task older than the cycle timeout is failed with its last e
     CHECK(all<CreateBackup>(plan).size() == 1);  // the volume gets a fresh task this cycle
 }
 
-TEST_CASE("two pending tasks for one volume: the oldest is retried, the other closed") {
-    World w;
-    w.volume("v1");
-    w.server("a", {"v1"});
+TEST_CASE_FIXTURE(OneServer, "two pending tasks for one volume: the oldest is retried, the other closed") {
     w.task("t-new", "v1", TaskStatus::pending, "", kT0 - seconds(10));
     w.task("t-old", "v1", TaskStatus::pending, "", kT0 - seconds(20));
     auto plan = w.plan();

@@ -31,43 +31,43 @@ struct Server {
 };
 
 struct Volume {
-    std::string id;
-    std::string name;        // may be empty: Cinder allows unnamed volumes
-    std::string project_id;  // os-vol-tenant-attr:tenant_id
-    std::string status;      // available, in-use, error, ...
+    std::string id{};
+    std::string name{};        // may be empty: Cinder allows unnamed volumes
+    std::string project_id{};  // os-vol-tenant-attr:tenant_id
+    std::string status{};      // available, in-use, error, ...
     std::int64_t size_gb = 0;
-    Metadata metadata;
+    Metadata metadata{};
     bool bootable = false;
-    std::string device;  // where the first attachment has it, e.g. /dev/vda; "" when detached
+    std::string device{};  // where the first attachment has it, e.g. /dev/vda; "" when detached
 };
 
 struct Backup {
-    std::string id;
-    std::string name;
-    std::string description;
-    std::string project_id;  // os-backup-project-attr:project_id (admin view)
-    std::string volume_id;
-    std::string status;  // creating, available, deleting, error, restoring, ...
-    std::string fail_reason;
+    std::string id{};
+    std::string name{};
+    std::string description{};
+    std::string project_id{};  // os-backup-project-attr:project_id (admin view)
+    std::string volume_id{};
+    std::string status{};  // creating, available, deleting, error, restoring, ...
+    std::string fail_reason{};
     bool is_incremental = false;
     bool has_dependent_backups = false;
     TimePoint created_at{};
     TimePoint data_timestamp{};  // what Cinder orders incremental parents by
     std::int64_t size_gb = 0;
-    std::string snapshot_id;
-    Metadata metadata;  // empty below volume microversion 3.43
+    std::string snapshot_id{};
+    Metadata metadata{};  // empty below volume microversion 3.43
 };
 
 // A volume snapshot (Cinder's detail view with os-extended-snapshot-attributes).
 struct Snapshot {
-    std::string id;
-    std::string name;
-    std::string project_id;  // os-extended-snapshot-attributes:project_id; "" in a create's answer
-    std::string volume_id;
-    std::string status;  // creating, available, backing-up, deleting, error, ...
+    std::string id{};
+    std::string name{};
+    std::string project_id{};  // os-extended-snapshot-attributes:project_id; "" in a create's answer
+    std::string volume_id{};
+    std::string status{};  // creating, available, backing-up, deleting, error, ...
     TimePoint created_at{};
     std::int64_t size_gb = 0;
-    Metadata metadata;
+    Metadata metadata{};
 };
 
 struct QuotaUsage {

@@ -127,7 +127,7 @@ struct EventLoops::Conn {
 // A deferred answer, computed on a lookup thread, handed back to its connection's loop.
 struct EventLoops::Deferred {
     Conn* conn;
-    std::string out;
+    std::string out{};
     bool close = true;
 };
 

@@ -101,7 +101,7 @@ int run_rebuild(Context& ctx) {
         coordination::make_coordinator(config->coordination.backend_url, config->database.path.parent_path() / "locks");
     if (!locks) return fail(locks.error());
     conductor::StopSignal stop;
-    std::mutex db_mutex;
+    Mutex db_mutex;
     conductor::Context rebuild{*config, *connection->cloud, *db, db_mutex, **locks, stop, [] {
                                    return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
                                }};

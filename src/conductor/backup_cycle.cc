@@ -62,7 +62,7 @@ void wait_for_backups(Context& ctx, TimePoint last_backup_sent) {
 // servers, and nothing after the index reads the others.
 void refresh_index(Context& ctx, std::vector<Backup>& backups) {
     std::erase_if(backups, [](const Backup& b) { return !core::made_by_staffeln(b); });
-    std::lock_guard lock(ctx.db_mutex);
+    MutexLock lock(ctx.db_mutex);
     if (auto synced = store::BackupIndex(ctx.db).sync(backups, ctx.now()); !synced)
         log::error(kLog, "{}", synced.error().message);
 }

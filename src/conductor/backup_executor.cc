@@ -57,8 +57,7 @@ public:
         tag_form_ = negotiate_tag_form();
         std::vector<Job> direct, by_snapshot;
         for (std::size_t i = 0; i < creates.size(); ++i) {
-            bool snapshot_mode = snapshots_ && snapshots_->snapshot_servers.contains(creates[i]->server_id);
-            (snapshot_mode ? by_snapshot : direct).push_back(Job{creates[i], retried[i]});
+            (in_snapshot_mode(creates[i]->server_id) ? by_snapshot : direct).push_back(Job{creates[i], retried[i]});
         }
         for_each_bounded(
             workers(), direct.size(),
@@ -86,15 +85,26 @@ private:
         return core::TagForm::description;
     }
 
-    void problem(std::string line) {
+    void problem(std::string line) EXCLUDES(outcome_mutex_) {
         log::warning(kLog, "{}", line);
-        std::lock_guard lock(outcome_mutex_);
+        MutexLock lock(outcome_mutex_);
         outcome_.problems.push_back(std::move(line));
+    }
+
+    // The outcome's counters, which the workers write too.
+    void count(int BackupOutcome::*counter) EXCLUDES(outcome_mutex_) {
+        MutexLock lock(outcome_mutex_);
+        ++(outcome_.*counter);
+    }
+
+    bool in_snapshot_mode(const std::string& server_id) EXCLUDES(outcome_mutex_) {
+        MutexLock lock(outcome_mutex_);
+        return snapshots_ && snapshots_->snapshot_servers.contains(server_id);
     }
 
     template <class Fn>
     Status with_store(Fn&& fn) {
-        std::lock_guard lock(ctx_.db_mutex);
+        MutexLock lock(ctx_.db_mutex);
         store::TaskStore tasks(ctx_.db);
         return fn(tasks);
     }
@@ -130,10 +140,10 @@ private:
     struct Job {
         const core::CreateBackup* c = nullptr;
         bool existing_task = false;  // a retry: the task is in the store already
-        std::unique_ptr<coordination::Lock> lock;
-        bool ready = false;       // locked and its task written
-        std::string snapshot_id;  // "" for a backup straight from the volume
-        std::string fallback;     // why a snapshot-mode backup comes straight from the volume
+        std::unique_ptr<coordination::Lock> lock{};
+        bool ready = false;         // locked and its task written
+        std::string snapshot_id{};  // "" for a backup straight from the volume
+        std::string fallback{};     // why a snapshot-mode backup comes straight from the volume
     };
 
     std::size_t workers() const { return static_cast<std::size_t>(ctx_.config.conductor.backup_workers); }
@@ -217,7 +227,7 @@ private:
                       job.existing_task ? "retried" : "started", core::to_string(kind), *backup_id, c.volume_id,
                       c.project_id, job.snapshot_id.empty() ? "" : " from snapshot " + job.snapshot_id, kind_reason);
             metrics::process_registry().add(metrics::kBackupsCreated, {{"project", c.project_id}});
-            std::lock_guard counting(outcome_mutex_);
+            MutexLock counting(outcome_mutex_);
             ++outcome_.created;
             if (!job.fallback.empty() && snapshots_) snapshots_->notes[c.task_id] = job.fallback;
             return;
@@ -267,7 +277,7 @@ private:
                 if (!job.fallback.empty()) fall_back(job);
                 send(job);
                 job.lock.reset();
-                std::lock_guard lock(outcome_mutex_);
+                MutexLock lock(outcome_mutex_);
                 snapshots_->last_backup_sent = std::max(snapshots_->last_backup_sent, ctx_.now());
             },
             ctx_.stop.flag());
@@ -301,7 +311,7 @@ private:
         std::string line = fmt::format("volume {} of server {}: {}; backed up straight from the volume", c.volume_id,
                                        c.server_id, job.fallback);
         log::warning(kLog, "{}", line);
-        std::lock_guard lock(outcome_mutex_);
+        MutexLock lock(outcome_mutex_);
         outcome_.warnings.push_back(std::move(line));
         job.fallback += "; backed up straight from the volume";
     }
@@ -335,6 +345,7 @@ private:
                     it->second->fallback = fmt::format("snapshot {} is {}", it->first, found->second->status);
                 it = waiting.erase(it);
             }
+            MutexLock lock(outcome_mutex_);
             if (snapshots_) snapshots_->listed = std::move(*listed);
         }
         for (auto& [id, job] : waiting)
@@ -343,7 +354,7 @@ private:
 
     void apply(const core::SkipVolume& a) {
         log::info(kLog, "skipped volume {}: {}", a.volume_id, a.reason);
-        ++outcome_.skipped;
+        count(&BackupOutcome::skipped);
     }
 
     void apply(const core::FailVolume& a) {
@@ -354,7 +365,7 @@ private:
         auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
         if (!written) log::error(kLog, "{}", written.error().message);
         metrics::process_registry().add(metrics::kBackupsFailed, {{"project", a.project_id}});
-        ++outcome_.failed;
+        count(&BackupOutcome::failed);
         problem(fmt::format("volume {} of server {} not backed up: {}", a.volume_id, a.server_id, a.reason));
     }
 
@@ -374,7 +385,7 @@ private:
             return;
         }
         log::info(kLog, "adopted backup {} of volume {}: {}", a.backup_id, a.volume_id, a.reason);
-        ++outcome_.adopted;
+        count(&BackupOutcome::adopted);
     }
 
     // The servers' stamps go before the tasks' success: a crash between the two leaves the tasks
@@ -421,6 +432,7 @@ private:
         std::vector<bool> marked(done.size(), false);
         auto written = with_store([&](store::TaskStore& s) {
             return store::guarded("cannot record this cycle's successful tasks", [&] {
+                ctx_.db_mutex.assert_held();  // inside with_store
                 SQLite::Transaction tx(ctx_.db.sql());
                 for (std::size_t i = 0; i < done.size(); ++i) {
                     failpoint::hit("backup.settle.before_record");
@@ -441,12 +453,13 @@ private:
             log::info(kLog, "task {} succeeded: {}", done[i]->task_id, done[i]->reason);
             metrics::process_registry().add(metrics::kBackupsSucceeded,
                                             {{"project", project_of_task(done[i]->task_id)}});
-            ++outcome_.succeeded;
+            count(&BackupOutcome::succeeded);
         }
     }
 
     // Why a success came about another way than asked (the report shows it), or "".
-    std::string note_of(const std::string& task_id) const {
+    std::string note_of(const std::string& task_id) EXCLUDES(outcome_mutex_) {
+        MutexLock lock(outcome_mutex_);
         if (!snapshots_) return {};
         auto it = snapshots_->notes.find(task_id);
         return it == snapshots_->notes.end() ? std::string() : it->second;
@@ -457,7 +470,7 @@ private:
             [&](store::TaskStore& s) { return s.set_status(a.task_id, TaskStatus::failed, a.reason, ctx_.now()); });
         if (!done) log::error(kLog, "{}", done.error().message);
         metrics::process_registry().add(metrics::kBackupsFailed, {{"project", project_of_task(a.task_id)}});
-        ++outcome_.failed;
+        count(&BackupOutcome::failed);
         problem(fmt::format("task {} failed: {}", a.task_id, a.reason));
         if (!a.delete_backup_id.empty()) delete_backup(a.delete_backup_id, project_of_task(a.task_id), false);
     }
@@ -476,7 +489,7 @@ private:
         failpoint::hit("backup.cancel.after_record");
         delete_backup(a.backup_id, project_of_task(a.task_id), true);
         metrics::process_registry().add(metrics::kBackupsCancelled, {{"project", project_of_task(a.task_id)}});
-        ++outcome_.cancelled;
+        count(&BackupOutcome::cancelled);
         problem(fmt::format("task {} cancelled: {}", a.task_id, a.reason));
     }
 
@@ -510,9 +523,9 @@ private:
 
     Context& ctx_;
     const core::BackupSnapshot& snapshot_;
-    BackupOutcome& outcome_;
-    SnapshotPass* snapshots_;
-    std::mutex outcome_mutex_;
+    Mutex outcome_mutex_;
+    BackupOutcome& outcome_ GUARDED_BY(outcome_mutex_);
+    SnapshotPass* snapshots_ PT_GUARDED_BY(outcome_mutex_);
     core::TagForm tag_form_ = core::TagForm::description;
     // Views of the snapshot's ids, built on first use: copied keys for 70,000 objects cost 8 MB.
     std::once_flag servers_indexed_;  // creates run on several workers

@@ -73,7 +73,7 @@ void keep_settle_volumes_and_servers(core::BackupSnapshot& snapshot) {
 }  // namespace
 
 Result<std::vector<core::TaskRecord>> read_tasks(Context& ctx) {
-    std::lock_guard lock(ctx.db_mutex);
+    MutexLock lock(ctx.db_mutex);
     return store::TaskStore(ctx.db).load_all();
 }
 
@@ -93,7 +93,7 @@ Status refresh_backups(Context& ctx, core::BackupSnapshot& snapshot, core::PlanS
         malloc_trim(0);
     }
     auto indexed = [&] {
-        std::lock_guard lock(ctx.db_mutex);
+        MutexLock lock(ctx.db_mutex);
         return store::BackupIndex(ctx.db).backup_ids();
     }();
     if (!indexed) return indexed.error();

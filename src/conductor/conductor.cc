@@ -71,7 +71,7 @@ ReportPass send_reports(Context& ctx) {
     const auto start = std::chrono::steady_clock::now();
     ReportPass pass = [&]() -> ReportPass {
         report::CloudInputs inputs(ctx.cloud);
-        std::lock_guard guard(ctx.db_mutex);
+        MutexLock guard(ctx.db_mutex);
         auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
         if (!reports) {
             log::error(kLog, "reports not sent: {}", reports.error().message);
@@ -92,7 +92,7 @@ std::vector<std::string> write_dr_export(Context& ctx) {
     const std::string& dir = ctx.config.dr.export_dir;
     if (dir.empty()) return {};
     auto records = [&] {
-        std::lock_guard lock(ctx.db_mutex);
+        MutexLock lock(ctx.db_mutex);
         return store::DrRecordStore(ctx.db).load_all();
     }();
     std::vector<std::string> problems;
@@ -160,13 +160,13 @@ std::string standby_state(const Error& refused) {
 
 struct Role {
     std::string name;
-    std::unique_ptr<coordination::Lock> lock;
+    std::unique_ptr<coordination::Lock> lock{};
     Clock::time_point last_end{};  // of this node's last cycle in the role; epoch: none yet
     Clock::time_point next_cycle{};
     Clock::time_point next_claim{};
     // Why it stands by, as last logged (standby_state): a new line only when that changes (etcd
     // unreachable, then held by another node, ...), not at every standby poll.
-    std::string standby_reason;
+    std::string standby_reason{};
 
     Clock::time_point wake() const { return lock ? next_cycle : next_claim; }
     void release() {
@@ -226,7 +226,10 @@ public:
         std::vector<std::string> dr_file_problems;
         Status imported;
         bool ran = with_role(ctx, "puller", [&] {
-            if (!options_.dry_run) imported = import_before_backups(config_, cloud_.cinder(), db_, ctx.now());
+            if (!options_.dry_run) {
+                MutexLock guard(db_mutex_);
+                imported = import_before_backups(config_, cloud_.cinder(), db_, ctx.now());
+            }
             if (!imported) return;
             backup = run_backup_cycle(ctx, options_.dry_run, stdout);
             with_role(ctx, "retention", [&] { retention = run_retention_cycle(ctx, options_.dry_run, stdout); });
@@ -298,7 +301,7 @@ private:
     bool upstream_imported(Context& ctx, Role& puller) {
         if (upstream_imported_) return true;
         {
-            std::lock_guard guard(db_mutex_);
+            MutexLock guard(db_mutex_);
             if (auto done = import_before_backups(config_, cloud_.cinder(), db_, ctx.now()); !done) {
                 log::error(kLog, "{}; no backup cycle until it succeeds (next try in {} s)", done.error().message,
                            kImportRetry.count());
@@ -369,8 +372,8 @@ private:
     config::Config config_;
     RunOptions options_;
     openstack::Cloud& cloud_;
-    store::Database& db_;
-    std::mutex db_mutex_;
+    store::Database& db_ GUARDED_BY(db_mutex_);
+    Mutex db_mutex_;
     coordination::Coordinator& locks_;
     StopSignal& stop_;
     bool upstream_imported_ = false;

@@ -8,7 +8,7 @@ void StopSignal::request() {
 }
 
 bool StopSignal::sleep_for(std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     return !wake_.wait_for(lock, d, [this] { return stop_.load(); });
 }
 

@@ -18,7 +18,7 @@ constexpr std::string_view kLog = "conductor";
 }  // namespace
 
 Result<core::DrStates> read_dr_states(Context& ctx) {
-    std::lock_guard lock(ctx.db_mutex);
+    MutexLock lock(ctx.db_mutex);
     return store::DrRecordStore(ctx.db).states();
 }
 
@@ -48,7 +48,7 @@ DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged,
                 record.last_error = exported.error().message;
             }
             Status saved = [&] {
-                std::lock_guard lock(ctx.db_mutex);
+                MutexLock lock(ctx.db_mutex);
                 return store::DrRecordStore(ctx.db).save(record, ctx.now());
             }();
             failpoint::hit("dr.record.after_commit");

@@ -4,6 +4,7 @@
 #include "staffeln/core/restore_step.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
+#include "staffeln/thread_annotations.h"
 
 #include <fmt/format.h>
 
@@ -18,7 +19,7 @@ TimePoint now() { return std::chrono::time_point_cast<std::chrono::seconds>(std:
 
 class VolumeRun {
 public:
-    VolumeRun(openstack::Cinder& cinder, store::Database& db, std::mutex& db_mutex, const store::StoredRestore& r,
+    VolumeRun(openstack::Cinder& cinder, store::Database& db, Mutex& db_mutex, const store::StoredRestore& r,
               store::StoredRestoreVolume& v, const RestoreRunOptions& options)
         : cinder_(cinder),
           db_(db),
@@ -88,7 +89,7 @@ private:
     }
 
     Status record() {
-        std::lock_guard lock(db_mutex_);
+        MutexLock lock(db_mutex_);
         return store::record_volume(db_, restore_.id, v_, now());
     }
 
@@ -165,8 +166,8 @@ private:
     }
 
     openstack::Cinder& cinder_;
-    store::Database& db_;
-    std::mutex& db_mutex_;
+    store::Database& db_ GUARDED_BY(db_mutex_);
+    Mutex& db_mutex_;
     const store::StoredRestore& restore_;
     store::StoredRestoreVolume& v_;
     const RestoreRunOptions& options_;
@@ -179,7 +180,7 @@ private:
 
 Result<store::StoredRestore> run_restore(openstack::Cinder& cinder, store::Database& db, store::StoredRestore restore,
                                          const RestoreRunOptions& options, const VolumeEnded& ended) {
-    std::mutex db_mutex;
+    Mutex db_mutex;  // the volumes' runs share the store's one connection
     std::mutex errors_mutex;
     std::optional<Error> store_error;
     std::atomic<bool> stop{false};

@@ -80,11 +80,11 @@ public:
     }
 
 private:
-    bool remove(const core::RetentionDecision& d) {
+    bool remove(const core::RetentionDecision& d) EXCLUDES(mutex_) {
         const auto& backup = input_.backups[d.backup];
         const auto& group = input_.groups[backup.group];
         if (!ctx_.role_held()) {
-            std::lock_guard lock(mutex_);
+            MutexLock lock(mutex_);
             outcome_.problems.push_back(
                 fmt::format("backup {} not deleted: the retention role was lost before the delete", backup.id));
             log::warning(kLog, "{}", outcome_.problems.back());
@@ -93,7 +93,7 @@ private:
         openstack::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = d.force ? ctx_.cloud.cinder().force_delete_backup(backup.id)
                                  : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         if (!deleted && deleted.error().kind != ErrorKind::not_found) {
             std::string line = fmt::format("cannot delete backup {} of volume {} yet: {}; retried next cycle",
                                            backup.id, group.volume_id, deleted.error().message);
@@ -104,7 +104,7 @@ private:
         log::info(kLog, "{}", core::describe(d, input_, ctx_.now()));
         metrics::process_registry().add(metrics::kBackupsDeleted, {{"project", group.project_id}});
         ++outcome_.deleted;
-        std::lock_guard db_lock(ctx_.db_mutex);
+        MutexLock db_lock(ctx_.db_mutex);
         if (auto removed = store::BackupIndex(ctx_.db).remove(backup.id); !removed)
             log::error(kLog, "{}", removed.error().message);
         return true;
@@ -112,14 +112,14 @@ private:
 
     Context& ctx_;
     const core::RetentionInput& input_;
-    RetentionOutcome& outcome_;
-    std::mutex mutex_;
+    Mutex mutex_;
+    RetentionOutcome& outcome_ GUARDED_BY(mutex_);
 };
 
 // The task keeps its record for the report; the index must not keep protecting a backup that
 // Cinder no longer has.
 void forget_gone(Context& ctx, const core::RetentionInput& input, const std::vector<std::uint32_t>& gone) {
-    std::lock_guard lock(ctx.db_mutex);
+    MutexLock lock(ctx.db_mutex);
     store::TaskStore tasks(ctx.db);
     store::BackupIndex index(ctx.db);
     for (auto i : gone) {

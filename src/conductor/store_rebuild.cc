@@ -38,7 +38,7 @@ Result<RebuildOutcome> rebuild_store(Context& ctx) {
     std::vector<Backup> tagged;
     std::copy_if(snapshot->backups.begin(), snapshot->backups.end(), std::back_inserter(tagged),
                  core::made_by_staffeln);
-    std::lock_guard lock(ctx.db_mutex);
+    MutexLock lock(ctx.db_mutex);
     if (auto synced = store::BackupIndex(ctx.db).sync(tagged, ctx.now()); !synced) return synced.error();
     return RebuildOutcome{outcome.adopted, tagged.size(), std::move(outcome.problems)};
 }

@@ -5,13 +5,12 @@
 #include "staffeln/coordination/etcd_gateway.h"
 #include "staffeln/coordination/lease_timing.h"
 #include "staffeln/log.h"
+#include "staffeln/thread_annotations.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cctype>
-#include <condition_variable>
-#include <mutex>
 
 namespace staffeln::coordination {
 
@@ -33,21 +32,30 @@ struct EtcdSession {
     EtcdGateway gateway;
     std::string holder;
 
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stopping = false;
-    long long lease = 0;  // 0: none granted yet, or the last one lost with no lock left
-    bool lost = false;
-    SteadyTime trusted_until{};
-    int outstanding = 0;  // locks of the current lease not yet dropped
+    Mutex mutex;
+    CondVar wake;
+    bool stopping GUARDED_BY(mutex) = false;
+    long long lease GUARDED_BY(mutex) = 0;  // 0: none granted yet, or the last one lost with no lock left
+    bool lost GUARDED_BY(mutex) = false;
+    SteadyTime trusted_until GUARDED_BY(mutex){};
+    int outstanding GUARDED_BY(mutex) = 0;  // locks of the current lease not yet dropped
 
-    bool trusted(long long id) const { return lease == id && !lost && steady_clock::now() < trusted_until; }
+    bool trusted(long long id) const REQUIRES(mutex) {
+        return lease == id && !lost && steady_clock::now() < trusted_until;
+    }
 
-    // The lease new locks go under, granting one when needed. The caller holds mutex (the
-    // parameter says so); an unrenewed lease with no lock left is replaced, not waited for.
-    Result<long long> current_lease(std::unique_lock<std::mutex>& held_mutex);
-    void renew();
-    void drop_lock(long long id);
+    // The lease a new lock goes under, counted as outstanding before the lock's txn is sent, so
+    // that the lease is not replaced meanwhile.
+    Result<long long> lease_for_new_lock() EXCLUDES(mutex);
+    // The keep-alive thread's pause: false once stopping.
+    bool wait_for_renewal() EXCLUDES(mutex);
+    void renew() EXCLUDES(mutex);
+    void drop_lock(long long id) EXCLUDES(mutex);
+
+private:
+    // The lease new locks go under, granting one when needed; an unrenewed lease with no lock
+    // left is replaced, not waited for.
+    Result<long long> current_lease() REQUIRES(mutex);
 };
 
 namespace {
@@ -82,7 +90,7 @@ public:
     }
 
     bool held() const override {
-        std::lock_guard guard(session_->mutex);
+        MutexLock guard(session_->mutex);
         return session_->trusted(lease_);
     }
 
@@ -95,7 +103,21 @@ private:
 
 }  // namespace
 
-Result<long long> EtcdSession::current_lease(std::unique_lock<std::mutex>&) {
+Result<long long> EtcdSession::lease_for_new_lock() {
+    MutexLock guard(mutex);
+    auto granted = current_lease();
+    if (granted) ++outstanding;
+    return granted;
+}
+
+bool EtcdSession::wait_for_renewal() {
+    MutexLock guard(mutex);
+    if (stopping) return false;
+    wake.wait_for(guard, timing.renew_every);
+    return !stopping;
+}
+
+Result<long long> EtcdSession::current_lease() {
     if (lost && outstanding > 0)
         return make_error(ErrorKind::unavailable,
                           fmt::format("the etcd lease {:x} expired while {} lock(s) of it are still in use; no new "
@@ -131,13 +153,13 @@ Result<long long> EtcdSession::current_lease(std::unique_lock<std::mutex>&) {
 void EtcdSession::renew() {
     long long id;
     {
-        std::lock_guard guard(mutex);
+        MutexLock guard(mutex);
         if (lease == 0 || lost) return;
         id = lease;
     }
     auto sent = steady_clock::now();
     auto answer = gateway.call("lease/keepalive", json{{"ID", std::to_string(id)}}, Idempotent::yes);
-    std::lock_guard guard(mutex);
+    MutexLock guard(mutex);
     if (lease != id) return;
     if (!answer) {
         log::warning(kLog, "etcd lease {:x} not renewed: {}", id, answer.error().message);
@@ -158,7 +180,7 @@ void EtcdSession::renew() {
 }
 
 void EtcdSession::drop_lock(long long id) {
-    std::lock_guard guard(mutex);
+    MutexLock guard(mutex);
     if (lease != id) return;
     if (--outstanding == 0 && lost) lease = 0;
 }
@@ -166,14 +188,7 @@ void EtcdSession::drop_lock(long long id) {
 EtcdLocks::EtcdLocks(const EtcdSettings& settings) : session_(std::make_shared<EtcdSession>(settings)) {
     session_->holder = who_am_i();
     keep_alive_ = std::thread([session = session_] {
-        std::unique_lock guard(session->mutex);
-        while (!session->stopping) {
-            session->wake.wait_for(guard, session->timing.renew_every);
-            if (session->stopping) break;
-            guard.unlock();
-            session->renew();
-            guard.lock();
-        }
+        while (session->wait_for_renewal()) session->renew();
     });
 }
 
@@ -181,7 +196,7 @@ EtcdLocks::~EtcdLocks() {
     stop_keep_alive();
     long long lease;
     {
-        std::lock_guard guard(session_->mutex);
+        MutexLock guard(session_->mutex);
         lease = session_->lost ? 0 : session_->lease;
     }
     if (lease == 0) return;
@@ -193,7 +208,7 @@ EtcdLocks::~EtcdLocks() {
 
 void EtcdLocks::stop_keep_alive() {
     {
-        std::lock_guard guard(session_->mutex);
+        MutexLock guard(session_->mutex);
         session_->stopping = true;
     }
     session_->wake.notify_all();
@@ -206,11 +221,8 @@ std::string EtcdLocks::describe() const {
 
 Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
     if (!valid_name(name)) return make_error(ErrorKind::invalid_input, fmt::format("invalid lock name '{}'", name));
-    std::unique_lock guard(session_->mutex);
-    auto lease = session_->current_lease(guard);
+    auto lease = session_->lease_for_new_lock();
     if (!lease) return lease.error();
-    ++session_->outstanding;  // counted before the txn, so the lease is not replaced meanwhile
-    guard.unlock();
 
     const std::string key = std::string(kPrefix) + name;
     const std::string key64 = base64_encode(key);

@@ -3,13 +3,13 @@
 #include "staffeln/coordination/lease_record.h"
 #include "staffeln/coordination/lease_timing.h"
 #include "staffeln/log.h"
+#include "staffeln/thread_annotations.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -41,11 +41,13 @@ WallTime wall_now() { return std::chrono::system_clock::now(); }
 
 // One Lease this process holds: what its renewals and its release write.
 struct LeaseHold {
-    LeaseRecord record;  // as last written by this process
-    std::mutex io;       // one request at a time for this Lease: a renewal never races the release
-    std::mutex state;
-    SteadyTime trusted_until{};
-    bool lost = false;
+    LeaseHold(LeaseRecord written, SteadyTime trusted) : record(std::move(written)), trusted_until(trusted) {}
+
+    Mutex io;  // one request at a time for this Lease: a renewal never races the release
+    Mutex state;
+    LeaseRecord record GUARDED_BY(io);  // as last written by this process
+    SteadyTime trusted_until GUARDED_BY(state);
+    bool lost GUARDED_BY(state) = false;
 };
 
 // What the coordinator, its renewing thread and its locks share; outlives whichever goes first.
@@ -63,11 +65,11 @@ struct KubeSession {
     openstack::Transport transport;
     std::string holder;
 
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stopping = false;
-    std::set<std::shared_ptr<LeaseHold>> holds;
-    std::map<std::string, LeaseSighting> sightings;  // by Lease name, of Leases others hold
+    Mutex mutex;
+    CondVar wake;
+    bool stopping GUARDED_BY(mutex) = false;
+    std::set<std::shared_ptr<LeaseHold>> holds GUARDED_BY(mutex);
+    std::map<std::string, LeaseSighting> sightings GUARDED_BY(mutex);  // by Lease name, of Leases others hold
 
     std::string url(const std::string& lease_name = "") const {
         return fmt::format("{}/apis/coordination.k8s.io/v1/namespaces/{}/leases{}{}", access.server,
@@ -141,8 +143,8 @@ struct KubeSession {
 
     // Whether current, just read, may be taken: judged by how long this node has seen its
     // resourceVersion unchanged, never by the holder's renewTime against our wall clock.
-    bool free_to_take(const LeaseRecord& current) {
-        std::lock_guard guard(mutex);
+    bool free_to_take(const LeaseRecord& current) EXCLUDES(mutex) {
+        MutexLock guard(mutex);
         auto last = sightings.find(current.name);
         auto seen =
             observe(last == sightings.end() ? std::nullopt : std::optional(last->second), current, steady_clock::now());
@@ -150,20 +152,29 @@ struct KubeSession {
         return coordination::free_to_take(current, seen, steady_clock::now(), settings.lease_duration);
     }
 
-    void forget(const std::string& lease_name) {
-        std::lock_guard guard(mutex);
+    void forget(const std::string& lease_name) EXCLUDES(mutex) {
+        MutexLock guard(mutex);
         sightings.erase(lease_name);
     }
 
-    void renew(const std::shared_ptr<LeaseHold>& hold);
-    void release(const std::shared_ptr<LeaseHold>& hold);
+    // The renewing thread's pause: the Leases to renew then, or nothing once stopping.
+    std::optional<std::vector<std::shared_ptr<LeaseHold>>> wait_for_renewal() EXCLUDES(mutex) {
+        MutexLock guard(mutex);
+        if (stopping) return std::nullopt;
+        wake.wait_for(guard, timing.renew_every);
+        if (stopping) return std::nullopt;
+        return std::vector<std::shared_ptr<LeaseHold>>(holds.begin(), holds.end());
+    }
+
+    void renew(const std::shared_ptr<LeaseHold>& hold) EXCLUDES(mutex);
+    void release(const std::shared_ptr<LeaseHold>& hold) EXCLUDES(mutex);
 };
 
 void KubeSession::renew(const std::shared_ptr<LeaseHold>& hold) {
-    std::lock_guard io(hold->io);
+    MutexLock io(hold->io);
     LeaseRecord next;
     {
-        std::lock_guard guard(hold->state);
+        MutexLock guard(hold->state);
         if (hold->lost) return;
         if (steady_clock::now() >= hold->trusted_until) {
             hold->lost = true;
@@ -176,7 +187,7 @@ void KubeSession::renew(const std::shared_ptr<LeaseHold>& hold) {
     auto sent = steady_clock::now();
     next.renew_time = wall_now();
     auto written = write(next);
-    std::lock_guard guard(hold->state);
+    MutexLock guard(hold->state);
     if (written) {
         hold->record = *written;
         hold->trusted_until = trusted_until(sent, settings.lease_duration, timing);
@@ -194,10 +205,10 @@ void KubeSession::renew(const std::shared_ptr<LeaseHold>& hold) {
 
 void KubeSession::release(const std::shared_ptr<LeaseHold>& hold) {
     {
-        std::lock_guard guard(mutex);
+        MutexLock guard(mutex);
         holds.erase(hold);
     }
-    std::lock_guard io(hold->io);
+    MutexLock io(hold->io);
     LeaseRecord freed = hold->record;
     // Marked free as client-go's leader election does on release: no holder, one second.
     freed.holder.clear();
@@ -221,7 +232,7 @@ public:
         : session_(std::move(session)), hold_(std::move(hold)) {}
     ~KubeLock() override { session_->release(hold_); }
     bool held() const override {
-        std::lock_guard guard(hold_->state);
+        MutexLock guard(hold_->state);
         return !hold_->lost && steady_clock::now() < hold_->trusted_until;
     }
 
@@ -235,15 +246,8 @@ private:
 KubernetesLocks::KubernetesLocks(const KubernetesSettings& settings, const KubernetesAccess& access)
     : session_(std::make_shared<KubeSession>(settings, access)) {
     renewer_ = std::thread([session = session_] {
-        std::unique_lock guard(session->mutex);
-        while (!session->stopping) {
-            session->wake.wait_for(guard, session->timing.renew_every);
-            if (session->stopping) break;
-            std::vector<std::shared_ptr<LeaseHold>> holds(session->holds.begin(), session->holds.end());
-            guard.unlock();
-            for (const auto& hold : holds) session->renew(hold);
-            guard.lock();
-        }
+        while (auto holds = session->wait_for_renewal())
+            for (const auto& hold : *holds) session->renew(hold);
     });
 }
 
@@ -251,7 +255,7 @@ KubernetesLocks::~KubernetesLocks() { stop_renewing(); }
 
 void KubernetesLocks::stop_renewing() {
     {
-        std::lock_guard guard(session_->mutex);
+        MutexLock guard(session_->mutex);
         session_->stopping = true;
     }
     session_->wake.notify_all();
@@ -308,11 +312,10 @@ Result<std::unique_ptr<Lock>> KubernetesLocks::try_lock(const std::string& name)
         return written.error().context(fmt::format("cannot take lock {}", name));
     }
     session_->forget(lease_name);
-    auto hold = std::make_shared<LeaseHold>();
-    hold->record = *written;
-    hold->trusted_until = trusted_until(sent, session_->settings.lease_duration, session_->timing);
+    auto hold = std::make_shared<LeaseHold>(std::move(*written),
+                                            trusted_until(sent, session_->settings.lease_duration, session_->timing));
     {
-        std::lock_guard guard(session_->mutex);
+        MutexLock guard(session_->mutex);
         session_->holds.insert(hold);
     }
     return std::unique_ptr<Lock>(new KubeLock(session_, hold));

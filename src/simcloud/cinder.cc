@@ -41,7 +41,7 @@ json version_document(const std::string& base) {
          json::array({{{"base", "application/json"}, {"type", "application/vnd.openstack.volume+json;version=3"}}})}};
 }
 
-void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id) {
+void write_links(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id) REQUIRES(c.cloud.mutex) {
     const std::string& base = c.call.base_url;
     w.begin_array();
     w.begin_object()
@@ -69,7 +69,7 @@ std::optional<std::string> optional_string_of(const json& v) {
 // fresh: the create's answer, rendered before Cinder's database round trip and before the
 // scheduler placed the volume (as recorded: created_at in microseconds, updated_at and
 // service_uuid null, shared_targets true, no tenant attribute).
-void write_volume(JsonOut& w, const Ctx& c, const Volume& v, bool fresh = false) {
+void write_volume(JsonOut& w, const Ctx& c, const Volume& v, bool fresh = false) REQUIRES(c.cloud.mutex) {
     w.begin_object();
     w.key("id").str(v.id).key("status").str(v.status).key("size").num(v.size);
     w.key("availability_zone")
@@ -144,7 +144,7 @@ std::string container_of(const std::string& id) { return id.substr(0, 2) + "/" +
 // An imported backup before the backup service filled it in (tests/e2e/recorded/dr-import.md): the
 // row import_record makes, with the placeholder volume id of cinder/backup/api.py and no fields of
 // the record yet.
-void write_importing_backup(JsonOut& w, const Ctx& c, const Backup& b) {
+void write_importing_backup(JsonOut& w, const Ctx& c, const Backup& b) REQUIRES(c.cloud.mutex) {
     w.begin_object();
     w.key("id").str(b.id).key("status").str("creating").key("size").num(0).key("object_count").num(0);
     w.key("availability_zone").null().key("container").null();
@@ -160,7 +160,7 @@ void write_importing_backup(JsonOut& w, const Ctx& c, const Backup& b) {
     w.end_object();
 }
 
-void write_backup(JsonOut& w, const Ctx& c, const Backup& b) {
+void write_backup(JsonOut& w, const Ctx& c, const Backup& b) REQUIRES(c.cloud.mutex) {
     if (b.importing) return write_importing_backup(w, c, b);
     w.begin_object();
     w.key("id").str(b.id).key("status").str(to_string(b.status)).key("size").num(b.size);
@@ -183,7 +183,7 @@ void write_backup(JsonOut& w, const Ctx& c, const Backup& b) {
 }
 
 void write_summary(JsonOut& w, const Ctx& c, std::string_view collection, const std::string& id,
-                   const std::optional<std::string>& name) {
+                   const std::optional<std::string>& name) REQUIRES(c.cloud.mutex) {
     w.begin_object().key("id").str(id).key("name").opt(name).key("links");
     write_links(w, c, collection, id);
     w.end_object();
@@ -198,8 +198,11 @@ Reply single(int status, const char* envelope, Write write) {
     return text_reply(status, std::move(w.text()));
 }
 
-Reply trimmed(const Ctx& c, int status, const Backup& b) {
-    return single(status, "backup", [&](JsonOut& w) { write_summary(w, c, "backups", b.id, b.name); });
+Reply trimmed(const Ctx& c, int status, const Backup& b) REQUIRES(c.cloud.mutex) {
+    return single(status, "backup", [&](JsonOut& w) {
+        c.cloud.mutex.assert_held();
+        write_summary(w, c, "backups", b.id, b.name);
+    });
 }
 
 // ---- listing -------------------------------------------------------------------------
@@ -214,8 +217,8 @@ const std::set<std::string> kPaging = {"limit", "marker", "offset", "sort", "sor
 
 // Cinder's reject_invalid_filters: non-admins may use only the configured filters from 3.33
 // on (400 otherwise; all_tenants is silently ignored), and older versions drop the others.
-std::variant<std::map<std::string, std::string>, Reply> user_filters(const Ctx& c,
-                                                                     const std::set<std::string>& allowed) {
+std::variant<std::map<std::string, std::string>, Reply> user_filters(const Ctx& c, const std::set<std::string>& allowed)
+    REQUIRES(c.cloud.mutex) {
     std::map<std::string, std::string> filters;
     std::vector<std::string> invalid;
     for (const auto& [key, value] : c.call.req.params) {
@@ -260,7 +263,7 @@ const std::optional<std::string>& name_of(const Backup& b) { return b.name; }
 template <class Item, class Keep, class Render>
 Reply list_page(const Ctx& c, const OrderedIndex<Item>& index, const std::deque<Item>& items, const char* collection,
                 bool detail, Keep keep, Render render, const std::string& not_found_kind,
-                std::optional<Handle> marker_handle) {
+                std::optional<Handle> marker_handle) REQUIRES(c.cloud.mutex) {
     auto page = page_params(c.call, false);
     if (!page) return fault(400, "limit param must be an integer");
     auto it = index.begin();
@@ -306,13 +309,14 @@ const OrderedIndex<Item>& scope_index(const std::unordered_map<Handle, OrderedIn
 }
 
 // The project a list is limited to: none for admins with all_tenants, else the caller's.
-std::optional<Handle> list_scope(const Ctx& c) {
+std::optional<Handle> list_scope(const Ctx& c) REQUIRES(c.cloud.mutex) {
     auto all = c.call.param("all_tenants");
     if (c.caller.is_admin && all && truthy(*all)) return std::nullopt;
     return c.caller.project;
 }
 
-std::optional<Handle> project_filter(const Ctx& c, const std::map<std::string, std::string>& f, bool& impossible) {
+std::optional<Handle> project_filter(const Ctx& c, const std::map<std::string, std::string>& f, bool& impossible)
+    REQUIRES(c.cloud.mutex) {
     auto it = f.find("project_id");
     if (it == f.end()) return std::nullopt;
     auto p = c.cloud.project(it->second);
@@ -336,7 +340,8 @@ struct ListQuery {
     }
 };
 
-std::variant<ListQuery, Reply> list_query(const Ctx& c, const std::set<std::string>& allowed, bool metadata_filter) {
+std::variant<ListQuery, Reply> list_query(const Ctx& c, const std::set<std::string>& allowed, bool metadata_filter)
+    REQUIRES(c.cloud.mutex) {
     auto filters = user_filters(c, allowed);
     if (auto* bad = std::get_if<Reply>(&filters)) return *bad;
     ListQuery q;
@@ -348,14 +353,18 @@ std::variant<ListQuery, Reply> list_query(const Ctx& c, const std::set<std::stri
     return q;
 }
 
-Reply list_volumes(const Ctx& c, bool detail) {
+Reply list_volumes(const Ctx& c, bool detail) REQUIRES(c.cloud.mutex) {
     auto query = list_query(c,
                             {"name", "status", "metadata", "bootable", "migration_status", "availability_zone",
                              "group_id", "size", "created_at", "updated_at"},
                             true);
     if (auto* bad = std::get_if<Reply>(&query)) return *bad;
     const ListQuery& q = std::get<0>(query);
-    const auto& [f, scope, wanted_project, impossible, meta] = q;
+    // Named, not bound: clang before 16 cannot capture structured bindings in the lambda below.
+    const auto& scope = q.scope;
+    const auto& wanted_project = q.wanted_project;
+    const bool impossible = q.impossible;
+    const auto& meta = q.meta;
     auto name = q.get("name"), status = q.get("status");
     const auto& index =
         scope_index(c.cloud.volumes_by_project, c.cloud.all_volumes, wanted_project ? wanted_project : scope);
@@ -366,15 +375,23 @@ Reply list_volumes(const Ctx& c, bool detail) {
     };
     auto marker = c.call.param("marker");
     return list_page(
-        c, index, c.cloud.volumes, "volumes", detail, keep, [&](JsonOut& w, const Volume& v) { write_volume(w, c, v); },
+        c, index, c.cloud.volumes, "volumes", detail, keep,
+        [&](JsonOut& w, const Volume& v) {
+            c.cloud.mutex.assert_held();
+            write_volume(w, c, v);
+        },
         "Volume", marker ? c.cloud.volume(*marker) : std::nullopt);
 }
 
-Reply list_backups(const Ctx& c, bool detail) {
+Reply list_backups(const Ctx& c, bool detail) REQUIRES(c.cloud.mutex) {
     auto query = list_query(c, {"name", "status", "volume_id"}, c.at(43));
     if (auto* bad = std::get_if<Reply>(&query)) return *bad;
     const ListQuery& q = std::get<0>(query);
-    const auto& [f, scope, wanted_project, impossible, meta] = q;
+    // Named, not bound: clang before 16 cannot capture structured bindings in the lambda below.
+    const auto& scope = q.scope;
+    const auto& wanted_project = q.wanted_project;
+    const bool impossible = q.impossible;
+    const auto& meta = q.meta;
     auto name = q.get("name"), status = q.get("status"), volume_id = q.get("volume_id");
     std::optional<Handle> narrow = wanted_project ? wanted_project : scope;
     static const OrderedIndex<Backup> kEmpty{NewestFirst<Backup>{nullptr}};
@@ -392,8 +409,11 @@ Reply list_backups(const Ctx& c, bool detail) {
     auto marker = c.call.param("marker");
     return list_page(
         c, *index, c.cloud.backups, "backups", detail, keep,
-        [&](JsonOut& w, const Backup& b) { write_backup(w, c, b); }, "Backup",
-        marker ? c.cloud.backup(*marker) : std::nullopt);
+        [&](JsonOut& w, const Backup& b) {
+            c.cloud.mutex.assert_held();
+            write_backup(w, c, b);
+        },
+        "Backup", marker ? c.cloud.backup(*marker) : std::nullopt);
 }
 
 // ---- backup create -------------------------------------------------------------------
@@ -421,7 +441,7 @@ std::optional<bool> cinder_bool(const nlohmann::ordered_json& v) {
 }
 
 // Cinder's JSON schema for "backup" (additionalProperties: False); the 400 text it gives.
-std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_json& body) {
+std::optional<std::string> schema_error(const Ctx& c, const nlohmann::ordered_json& body) REQUIRES(c.cloud.mutex) {
     if (!body.is_object() || !body.contains("backup")) return "'backup' is a required property";
     const auto& b = body["backup"];
     std::string value = python_repr(b);
@@ -502,10 +522,11 @@ std::optional<Reply> quota_error(const Project& p, std::int64_t size) {
 // with the newest data_timestamp, whatever its status (for a snapshot, only those older than it);
 // none at all -> "No backups available", newest not available -> "must be available".
 std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& volume_id, Handle project,
-                                               const Snapshot* snapshot) {
+                                               const Snapshot* snapshot) REQUIRES(c.cloud.mutex) {
     auto it = c.cloud.backups_by_volume.find(volume_id);
     std::optional<Handle> latest;
     auto key = [&](Handle h) {
+        c.cloud.mutex.assert_held();
         Micros t = c.cloud.backups[h].data_timestamp;
         return !snapshot || t < snapshot->created ? t : std::numeric_limits<Micros>::min();
     };
@@ -520,7 +541,8 @@ std::variant<Handle, Reply> incremental_parent(const Ctx& c, const std::string& 
 
 // What the backup reads: the snapshot when one is named (the volume's status is then not
 // checked), else the volume, which must be available, or in-use with force.
-std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req) {
+std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req)
+    REQUIRES(c.cloud.mutex) {
     if (req.contains("snapshot_id")) {
         std::string snapshot_id = req["snapshot_id"].get<std::string>();
         Snapshot* found = c.cloud.snapshot(snapshot_id);
@@ -546,7 +568,8 @@ std::variant<Snapshot*, Reply> check_source(const Ctx& c, const Volume& volume, 
     return static_cast<Snapshot*>(nullptr);
 }
 
-Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req, const Snapshot* snapshot) {
+Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_json& req, const Snapshot* snapshot)
+    REQUIRES(c.cloud.mutex) {
     Backup b;
     b.volume_id = volume.id;
     b.project = *c.caller.project;
@@ -568,7 +591,7 @@ Backup new_backup(const Ctx& c, const Volume& volume, const nlohmann::ordered_js
 }
 
 // The checks and their order follow cinder/backup/api.py create().
-Reply create_backup(const Ctx& c) {
+Reply create_backup(const Ctx& c) REQUIRES(c.cloud.mutex) {
     auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
     if (auto why = schema_error(c, body)) return fault(400, *why);
@@ -603,7 +626,7 @@ Reply create_backup(const Ctx& c) {
 
 // ---- backup show / delete / actions / export / import ---------------------------------
 
-std::optional<Handle> visible_backup(const Ctx& c, const std::string& id) {
+std::optional<Handle> visible_backup(const Ctx& c, const std::string& id) REQUIRES(c.cloud.mutex) {
     auto h = c.cloud.backup(id);
     if (!h || !c.sees(c.cloud.backups[*h].project)) return std::nullopt;
     return h;
@@ -611,7 +634,7 @@ std::optional<Handle> visible_backup(const Ctx& c, const std::string& id) {
 
 Reply backup_not_found(const std::string& id) { return fault(404, fmt::format("Backup {} could not be found.", id)); }
 
-void start_delete(Ctx& c, Handle h) {
+void start_delete(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     Backup& b = c.cloud.backups[h];
     b.status = BackupStatus::deleting;
     b.updated = c.call.now;
@@ -619,18 +642,19 @@ void start_delete(Ctx& c, Handle h) {
 }
 
 // Cinder looks for dependents with get_all(parent_id=...), which sees the caller's project only.
-bool has_dependents_in_caller_project(const Ctx& c, Handle h) {
+bool has_dependents_in_caller_project(const Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     const Backup& parent = c.cloud.backups[h];
     if (parent.dependents == 0) return false;
     auto it = c.cloud.backups_by_volume.find(parent.volume_id);
     if (it == c.cloud.backups_by_volume.end()) return false;
     return std::any_of(it->second.begin(), it->second.end(), [&](Handle child) {
+        c.cloud.mutex.assert_held();
         const Backup& b = c.cloud.backups[child];
         return b.parent == h && b.project == c.caller.project;
     });
 }
 
-Reply delete_backup(Ctx& c, Handle h) {
+Reply delete_backup(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     const Backup& b = c.cloud.backups[h];
     if (b.status != BackupStatus::available && b.status != BackupStatus::error)
         return fault(400, "Invalid backup: Backup status must be available or error");
@@ -640,7 +664,7 @@ Reply delete_backup(Ctx& c, Handle h) {
     return empty_reply(202);
 }
 
-Reply backup_action(Ctx& c, Handle h) {
+Reply backup_action(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:backup_admin_actions to be performed.");
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || body.empty()) return fault(400, "Malformed request body");
@@ -665,7 +689,7 @@ Reply backup_action(Ctx& c, Handle h) {
 
 // PUT /backups/{id} (volume 3.9; metadata from 3.43), as recorded in tests/e2e/recorded/backup-metadata.md:
 // name and description are set, metadata is replaced whole (not merged), the answer is the summary.
-Reply update_backup(Ctx& c, Handle h) {
+Reply update_backup(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     if (!c.at(9)) return fault(404, "The resource could not be found.");
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("backup") || !body["backup"].is_object())
@@ -718,7 +742,7 @@ std::string service_metadata(const Backup& b) {
     return fmt::format("volume_{}_{}_backup_{}", b.volume_id, created, b.id);
 }
 
-Reply export_record(const Ctx& c, const std::string& id) {
+Reply export_record(const Ctx& c, const std::string& id) REQUIRES(c.cloud.mutex) {
     if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:export-import to be performed.");
     auto h = visible_backup(c, id);
     if (!h) return backup_not_found(id);
@@ -761,7 +785,7 @@ Reply export_record(const Ctx& c, const std::string& id) {
         200, {{"backup-record", {{"backup_service", kBackupService}, {"backup_url", base64_encode(record.dump())}}}});
 }
 
-Reply import_record(const Ctx& c) {
+Reply import_record(const Ctx& c) REQUIRES(c.cloud.mutex) {
     if (!c.caller.is_admin) return fault(403, "Policy doesn't allow backup:backup-import to be performed.");
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("backup-record") ||
@@ -822,7 +846,7 @@ Reply import_record(const Ctx& c) {
 // checks follow Cinder's source: cinder/api/views/snapshots.py and api/v3/views/snapshots.py for
 // the shape, api/contrib/extended_snapshot_attributes.py for show and detail, volume/api.py.
 
-void write_snapshot(JsonOut& w, const Ctx& c, const Snapshot& s, bool from_database) {
+void write_snapshot(JsonOut& w, const Ctx& c, const Snapshot& s, bool from_database) REQUIRES(c.cloud.mutex) {
     w.begin_object();
     w.key("id").str(s.id).key("created_at");
     // The create answers with the object before its database round trip: microseconds, as recorded.
@@ -883,7 +907,7 @@ std::optional<std::string> snapshot_schema_error(const nlohmann::ordered_json& b
 }
 
 // cinder/api/v3/snapshots.py create() and volume/api.py create_snapshot_in_db(), in their order.
-Reply create_snapshot(const Ctx& c) {
+Reply create_snapshot(const Ctx& c) REQUIRES(c.cloud.mutex) {
     auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
     if (auto why = snapshot_schema_error(body)) return fault(400, *why);
@@ -927,11 +951,14 @@ Reply create_snapshot(const Ctx& c) {
         for (const auto& [k, v] : req["metadata"].items()) s.metadata[k] = v.get<std::string>();
     s.due = c.call.now + static_cast<Micros>(c.cloud.settings.snapshot_create_s * 1e6);
     const Snapshot& made = c.cloud.add_snapshot(std::move(s));
-    return single(202, "snapshot", [&](JsonOut& w) { write_snapshot(w, c, made, false); });
+    return single(202, "snapshot", [&](JsonOut& w) {
+        c.cloud.mutex.assert_held();
+        write_snapshot(w, c, made, false);
+    });
 }
 
 // Newest first, as Cinder lists; admins with all_tenants see every project, filters as for backups.
-Reply list_snapshots(const Ctx& c) {
+Reply list_snapshots(const Ctx& c) REQUIRES(c.cloud.mutex) {
     auto query = list_query(c, {"name", "status", "volume_id", "metadata"}, true);
     if (auto* bad = std::get_if<Reply>(&query)) return *bad;
     const ListQuery& q = std::get<0>(query);
@@ -974,7 +1001,7 @@ Reply list_snapshots(const Ctx& c) {
 }
 
 // volume/api.py delete_snapshot(): only available or error (a backup reading it keeps it backing-up).
-Reply delete_snapshot(const Ctx& c, Snapshot& s) {
+Reply delete_snapshot(const Ctx& c, Snapshot& s) REQUIRES(c.cloud.mutex) {
     if (s.status != "available" && s.status != "error")
         return fault(400,
                      "Invalid snapshot: Snapshot status must be available or error and must not be part of a group.");
@@ -984,7 +1011,7 @@ Reply delete_snapshot(const Ctx& c, Snapshot& s) {
     return empty_reply(202);
 }
 
-Reply route_snapshots(Ctx& c) {
+Reply route_snapshots(Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;  // v3, {project}, snapshots, ...
     const std::string& m = c.call.req.method;
     if (s.size() == 3 && m == "POST") return create_snapshot(c);
@@ -992,7 +1019,11 @@ Reply route_snapshots(Ctx& c) {
     if (s.size() == 4) {
         Snapshot* snap = c.cloud.snapshot(s[3]);
         if (!snap || !c.sees(snap->project)) return fault(404, fmt::format("Snapshot {} could not be found.", s[3]));
-        if (m == "GET") return single(200, "snapshot", [&](JsonOut& w) { write_snapshot(w, c, *snap, true); });
+        if (m == "GET")
+            return single(200, "snapshot", [&](JsonOut& w) {
+                c.cloud.mutex.assert_held();
+                write_snapshot(w, c, *snap, true);
+            });
         if (m == "DELETE") return delete_snapshot(c, *snap);
     }
     return fault(404, "The resource could not be found.");
@@ -1042,7 +1073,7 @@ std::optional<Reply> volume_quota_error(const Project& p, std::int64_t size) {
 
 // A new volume of the caller's project, creating until volume_create_seconds have passed.
 Handle new_volume(const Ctx& c, std::int64_t size, std::string name, std::optional<std::string> description,
-                  Meta metadata) {
+                  Meta metadata) REQUIRES(c.cloud.mutex) {
     Volume v;
     v.name = std::move(name);
     v.description = std::move(description);
@@ -1057,7 +1088,7 @@ Handle new_volume(const Ctx& c, std::int64_t size, std::string name, std::option
     return h;
 }
 
-Reply create_volume(const Ctx& c) {
+Reply create_volume(const Ctx& c) REQUIRES(c.cloud.mutex) {
     auto body = nlohmann::ordered_json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
     if (auto why = volume_schema_error(body)) return fault(400, *why);
@@ -1078,13 +1109,16 @@ Reply create_volume(const Ctx& c) {
     if (req.contains("metadata") && req["metadata"].is_object())
         for (const auto& [k, v] : req["metadata"].items()) metadata[k] = v.get<std::string>();
     Handle h = new_volume(c, size, std::move(name), std::move(description), std::move(metadata));
-    return single(202, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[h], true); });
+    return single(202, "volume", [&](JsonOut& w) {
+        c.cloud.mutex.assert_held();
+        write_volume(w, c, c.cloud.volumes[h], true);
+    });
 }
 
 // volume/api.py delete(): detached, in a settled status, without snapshots. The recorded answer
 // is an empty 202 labelled text/html; the volume shows deleting (listed, readable, refused a
 // second delete) for volume_delete_seconds, then 404.
-Reply delete_volume(const Ctx& c, Handle h) {
+Reply delete_volume(const Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     const Volume& v = c.cloud.volumes[h];
     bool has_snapshots = std::any_of(c.cloud.snapshots.begin(), c.cloud.snapshots.end(),
                                      [&](const Snapshot& s) { return s.volume_id == v.id; });
@@ -1112,7 +1146,7 @@ Reply metadata_reply(const Meta& metadata, const char* content_type) {
 }
 
 // POST merges, as recorded; GET is labelled text/html, as recorded.
-Reply volume_metadata(const Ctx& c, Handle h) {
+Reply volume_metadata(const Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     Volume& v = c.cloud.volumes[h];
     if (c.call.req.method == "GET") return metadata_reply(v.metadata, "text/html; charset=UTF-8");
     json body = json::parse(c.call.req.body, nullptr, false);
@@ -1129,7 +1163,7 @@ Reply volume_metadata(const Ctx& c, Handle h) {
     return metadata_reply(v.metadata, "application/json");
 }
 
-Reply restore_backup(const Ctx& c, Handle bh) {
+Reply restore_backup(const Ctx& c, Handle bh) REQUIRES(c.cloud.mutex) {
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded()) return fault(400, "Malformed request body");
     if (!body.is_object() || !body.contains("restore")) return fault(400, "'restore' is a required property");
@@ -1167,7 +1201,7 @@ Reply restore_backup(const Ctx& c, Handle bh) {
 }
 
 // Only os-set_bootable is offered (recorded: 200, no body).
-Reply volume_action(const Ctx& c, Handle h) {
+Reply volume_action(const Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || body.empty()) return fault(400, "Malformed request body");
     if (!body.contains("os-set_bootable")) return fault(400, "There is no such action: " + body.begin().key());
@@ -1180,7 +1214,7 @@ Reply volume_action(const Ctx& c, Handle h) {
     return r;
 }
 
-Reply route_volumes(Ctx& c) {
+Reply route_volumes(Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;  // v3, {project}, volumes, ...
     const std::string& m = c.call.req.method;
     if (s.size() == 3 && m == "GET") return list_volumes(c, false);
@@ -1191,7 +1225,10 @@ Reply route_volumes(Ctx& c) {
         if (!h || !c.sees(c.cloud.volumes[*h].project))
             return fault(404, fmt::format("Volume {} could not be found.", s[3]));
         if (s.size() == 4 && m == "GET")
-            return single(200, "volume", [&](JsonOut& w) { write_volume(w, c, c.cloud.volumes[*h]); });
+            return single(200, "volume", [&](JsonOut& w) {
+                c.cloud.mutex.assert_held();
+                write_volume(w, c, c.cloud.volumes[*h]);
+            });
         if (s.size() == 4 && m == "DELETE") return delete_volume(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return volume_action(c, *h);
         if (s.size() == 5 && (m == "GET" || m == "POST")) return volume_metadata(c, *h);
@@ -1201,7 +1238,7 @@ Reply route_volumes(Ctx& c) {
 
 // ---- quotas ----------------------------------------------------------------------------
 
-Reply quota_set(const Ctx& c, const std::string& target_id) {
+Reply quota_set(const Ctx& c, const std::string& target_id) REQUIRES(c.cloud.mutex) {
     auto p = c.cloud.project(target_id);
     if (!c.caller.is_admin && (!p || c.caller.project != p))
         return fault(403, "Policy doesn't allow volume_extension:quotas:show to be performed.");
@@ -1226,7 +1263,7 @@ Reply quota_set(const Ctx& c, const std::string& target_id) {
     return json_reply(200, {{"quota_set", set}});
 }
 
-Reply limits(const Ctx& c) {
+Reply limits(const Ctx& c) REQUIRES(c.cloud.mutex) {
     const Project& p = c.cloud.projects[*c.caller.project];
     return json_reply(200, {{"limits",
                              {{"rate", json::array()},
@@ -1245,7 +1282,7 @@ Reply limits(const Ctx& c) {
 
 // ---- routing -----------------------------------------------------------------------------
 
-Reply route_backups(Ctx& c) {
+Reply route_backups(Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;  // v3, {project}, backups, ...
     const std::string& m = c.call.req.method;
     if (s.size() == 3) {
@@ -1261,7 +1298,10 @@ Reply route_backups(Ctx& c) {
         auto h = visible_backup(c, s[3]);
         if (!h) return backup_not_found(s[3]);
         if (s.size() == 4 && m == "GET")
-            return single(200, "backup", [&](JsonOut& w) { write_backup(w, c, c.cloud.backups[*h]); });
+            return single(200, "backup", [&](JsonOut& w) {
+                c.cloud.mutex.assert_held();
+                write_backup(w, c, c.cloud.backups[*h]);
+            });
         if (s.size() == 4 && m == "DELETE") return delete_backup(c, *h);
         if (s.size() == 4 && m == "PUT") return update_backup(c, *h);
         if (s.size() == 5 && s[4] == "action" && m == "POST") return backup_action(c, *h);
@@ -1270,7 +1310,7 @@ Reply route_backups(Ctx& c) {
     return fault(404, "The resource could not be found.");
 }
 
-Reply route(Ctx& c) {
+Reply route(Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;
     const std::string& m = c.call.req.method;
     if (!c.caller.project) return fault(403, "Policy doesn't allow this operation without a project-scoped token.");
@@ -1286,7 +1326,7 @@ Reply route(Ctx& c) {
 
 }  // namespace
 
-Reply handle_cinder(Cloud& cloud, const Call& call) {
+Reply handle_cinder(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     const auto& s = call.segs;
     std::string request_id = new_request_id();
     auto negotiated = negotiate(call.req, "volume", "OpenStack-Volume-microversion", kMin, kMax);
@@ -1305,6 +1345,7 @@ Reply handle_cinder(Cloud& cloud, const Call& call) {
             r = *denied;
         } else {
             Ctx c{cloud, call, std::get<Caller>(who), std::get<Version>(negotiated), s[1]};
+            c.cloud.mutex.assert_held();  // it is cloud.mutex
             r = route(c);
         }
     }

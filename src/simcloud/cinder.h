@@ -7,6 +7,6 @@
 namespace staffeln::sim {
 
 // segs are the path segments after "/volume".
-Reply handle_cinder(Cloud& cloud, const Call& call);
+Reply handle_cinder(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex);
 
 }  // namespace staffeln::sim

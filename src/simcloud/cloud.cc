@@ -166,11 +166,17 @@ void drain_due(Queue& queue, Objects& objects, Micros now, bool all, Finish&& fi
 }  // namespace
 
 void Cloud::advance_volumes(Micros now, bool all) {
-    drain_due(pending_volumes_, volumes, now, all, [&](Handle h) { finish_volume(h, now); });
+    drain_due(pending_volumes_, volumes, now, all, [&](Handle h) {
+        mutex.assert_held();
+        finish_volume(h, now);
+    });
 }
 
 void Cloud::advance_backups(Micros now, bool all) {
-    drain_due(pending_, backups, now, all, [&](Handle h) { finish(h, now); });
+    drain_due(pending_, backups, now, all, [&](Handle h) {
+        mutex.assert_held();
+        finish(h, now);
+    });
 }
 
 // cinder/backup/manager.py restore_backup(): the target takes the metadata saved with the backup
@@ -295,6 +301,7 @@ void Cloud::advance_snapshots(Micros now, bool all) {
         s.status = failed ? "error" : "available";
     }
     std::erase_if(snapshots, [&](const Snapshot& s) {
+        mutex.assert_held();
         if (s.status != "deleting" || s.due != 0) return false;
         Project& p = projects[s.project];
         p.usage.snapshots -= 1;
@@ -367,6 +374,7 @@ void Cloud::set_status(Handle h, BackupStatus status, Micros now) {
 std::vector<Handle> Cloud::roles_of(Handle user_h, Handle project_h) const {
     std::vector<Handle> out;
     auto add = [&](const std::string& name) {
+        mutex.assert_held();
         if (auto r = role(name); r && std::find(out.begin(), out.end(), *r) == out.end()) out.push_back(*r);
     };
     for (const Assignment& a : assignments) {
@@ -380,7 +388,10 @@ std::vector<Handle> Cloud::roles_of(Handle user_h, Handle project_h) const {
 }
 
 bool Cloud::is_admin_role(const std::vector<Handle>& held) const {
-    return std::any_of(held.begin(), held.end(), [&](Handle r) { return roles[r].name == "admin"; });
+    return std::any_of(held.begin(), held.end(), [&](Handle r) {
+        mutex.assert_held();
+        return roles[r].name == "admin";
+    });
 }
 
 }  // namespace staffeln::sim

@@ -4,11 +4,11 @@
 #pragma once
 
 #include "simcloud/clock.h"
+#include "staffeln/thread_annotations.h"
 
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <queue>
 #include <random>
@@ -162,79 +162,86 @@ public:
     Cloud(const Cloud&) = delete;
     Cloud& operator=(const Cloud&) = delete;
 
-    std::mutex mutex;
-    Settings settings;
-    std::mt19937_64 random{42};
+    // Guards all of the cloud: the server holds it for each request, the control API for each
+    // call, a scenario's load for its whole run. Functions handed a Cloud say REQUIRES(cloud.mutex);
+    // a lambda they run says so with cloud.mutex.assert_held().
+    Mutex mutex;
+    Settings settings GUARDED_BY(mutex);
+    std::mt19937_64 random GUARDED_BY(mutex){42};
 
-    std::vector<Domain> domains;
-    std::vector<Role> roles;
-    std::vector<Project> projects;
-    std::vector<User> users;
-    std::vector<Assignment> assignments;
-    std::vector<AppCredential> app_credentials;
-    std::deque<Server> servers;
-    std::deque<Volume> volumes;
-    std::deque<Backup> backups;
-    std::vector<Snapshot> snapshots;
-    std::unordered_map<std::string, Token> tokens;
+    std::vector<Domain> domains GUARDED_BY(mutex);
+    std::vector<Role> roles GUARDED_BY(mutex);
+    std::vector<Project> projects GUARDED_BY(mutex);
+    std::vector<User> users GUARDED_BY(mutex);
+    std::vector<Assignment> assignments GUARDED_BY(mutex);
+    std::vector<AppCredential> app_credentials GUARDED_BY(mutex);
+    std::deque<Server> servers GUARDED_BY(mutex);
+    std::deque<Volume> volumes GUARDED_BY(mutex);
+    std::deque<Backup> backups GUARDED_BY(mutex);
+    std::vector<Snapshot> snapshots GUARDED_BY(mutex);
+    std::unordered_map<std::string, Token> tokens GUARDED_BY(mutex);
 
-    OrderedIndex<Server> all_servers;
-    std::unordered_map<Handle, OrderedIndex<Server>> servers_by_project;
-    OrderedIndex<Volume> all_volumes;
-    std::unordered_map<Handle, OrderedIndex<Volume>> volumes_by_project;
-    OrderedIndex<Backup> all_backups;
-    std::unordered_map<Handle, OrderedIndex<Backup>> backups_by_project;
-    std::unordered_map<std::string, OrderedIndex<Backup>> backups_by_volume;
+    OrderedIndex<Server> all_servers GUARDED_BY(mutex);
+    std::unordered_map<Handle, OrderedIndex<Server>> servers_by_project GUARDED_BY(mutex);
+    OrderedIndex<Volume> all_volumes GUARDED_BY(mutex);
+    std::unordered_map<Handle, OrderedIndex<Volume>> volumes_by_project GUARDED_BY(mutex);
+    OrderedIndex<Backup> all_backups GUARDED_BY(mutex);
+    std::unordered_map<Handle, OrderedIndex<Backup>> backups_by_project GUARDED_BY(mutex);
+    std::unordered_map<std::string, OrderedIndex<Backup>> backups_by_volume GUARDED_BY(mutex);
 
     // Lookups by id (and by name where Keystone allows it). nullopt when absent.
-    std::optional<Handle> project(const std::string& id_or_name) const;
-    std::optional<Handle> user(const std::string& id_or_name) const;
-    std::optional<Handle> role(const std::string& name) const;
-    std::optional<Handle> server(const std::string& id) const;
-    std::optional<Handle> volume(const std::string& id) const;
-    std::optional<Handle> backup(const std::string& id) const;
-    const Domain* domain(const std::string& id_or_name) const;
+    std::optional<Handle> project(const std::string& id_or_name) const REQUIRES(mutex);
+    std::optional<Handle> user(const std::string& id_or_name) const REQUIRES(mutex);
+    std::optional<Handle> role(const std::string& name) const REQUIRES(mutex);
+    std::optional<Handle> server(const std::string& id) const REQUIRES(mutex);
+    std::optional<Handle> volume(const std::string& id) const REQUIRES(mutex);
+    std::optional<Handle> backup(const std::string& id) const REQUIRES(mutex);
+    const Domain* domain(const std::string& id_or_name) const REQUIRES(mutex);
 
-    Handle add_project(Project p);
-    Handle add_user(User u);
-    Handle add_role(const std::string& name);  // returns the existing role of that name if any
-    Handle add_server(Server s);
-    Handle add_volume(Volume v);
-    void attach(Handle volume, Handle server, const std::string& device);
+    Handle add_project(Project p) REQUIRES(mutex);
+    Handle add_user(User u) REQUIRES(mutex);
+    Handle add_role(const std::string& name) REQUIRES(mutex);  // returns the existing role of that name if any
+    Handle add_server(Server s) REQUIRES(mutex);
+    Handle add_volume(Volume v) REQUIRES(mutex);
+    void attach(Handle volume, Handle server, const std::string& device) REQUIRES(mutex);
     // Gone (404 from then on); frees its quota, as Cinder does once the driver has deleted it.
-    void remove_volume(Handle v);
+    void remove_volume(Handle v) REQUIRES(mutex);
     // Schedules the end of a volume's creating, restoring-backup or deleting.
-    void schedule_volume(Handle v, Micros due);
-    Handle add_backup(Backup b);
+    void schedule_volume(Handle v, Micros due) REQUIRES(mutex);
+    Handle add_backup(Backup b) REQUIRES(mutex);
     // An imported backup joins its chain: its parent if present, and the incrementals imported
     // before it; no num_dependent_backups changes (Cinder's import does none).
-    void link_imported(Handle h);
-    void remove_backup(Handle b);
+    void link_imported(Handle h) REQUIRES(mutex);
+    void remove_backup(Handle b) REQUIRES(mutex);
     // Snapshots live in a vector in creation order; counted in their project's usage.
-    Snapshot& add_snapshot(Snapshot s);
-    Snapshot* snapshot(const std::string& id);
+    Snapshot& add_snapshot(Snapshot s) REQUIRES(mutex);
+    Snapshot* snapshot(const std::string& id) REQUIRES(mutex);
 
     // Schedules a backup's next transition (creating->available/error, deleting->gone).
-    void schedule(Handle b, Micros due);
+    void schedule(Handle b, Micros due) REQUIRES(mutex);
     // Sets a backup's status at once (admin reset, control API); a creating one frees its volume.
-    void set_status(Handle b, BackupStatus status, Micros now);
+    void set_status(Handle b, BackupStatus status, Micros now) REQUIRES(mutex);
     // Applies every transition due at or before now.
-    void advance(Micros now);
+    void advance(Micros now) REQUIRES(mutex);
     // Applies every pending transition immediately, whatever its due time.
-    void settle(Micros now);
+    void settle(Micros now) REQUIRES(mutex);
 
-    std::vector<Handle> roles_of(Handle user, Handle project) const;
-    bool is_admin_role(const std::vector<Handle>& roles) const;
+    std::vector<Handle> roles_of(Handle user, Handle project) const REQUIRES(mutex);
+    bool is_admin_role(const std::vector<Handle>& roles) const REQUIRES(mutex);
 
 private:
-    void finish(Handle b, Micros now);
-    void finish_volume(Handle v, Micros now);
-    void advance_backups(Micros now, bool all);
-    void advance_volumes(Micros now, bool all);
-    void advance_snapshots(Micros now, bool all);
-    void release_source(const Backup& b, Micros now);
+    void finish(Handle b, Micros now) REQUIRES(mutex);
+    void finish_volume(Handle v, Micros now) REQUIRES(mutex);
+    void advance_backups(Micros now, bool all) REQUIRES(mutex);
+    void advance_volumes(Micros now, bool all) REQUIRES(mutex);
+    void advance_snapshots(Micros now, bool all) REQUIRES(mutex);
+    void release_source(const Backup& b, Micros now) REQUIRES(mutex);
 
-    std::unordered_map<std::string, Handle> project_ids_, user_ids_, server_ids_, volume_ids_, backup_ids_;
+    std::unordered_map<std::string, Handle> project_ids_ GUARDED_BY(mutex);
+    std::unordered_map<std::string, Handle> user_ids_ GUARDED_BY(mutex);
+    std::unordered_map<std::string, Handle> server_ids_ GUARDED_BY(mutex);
+    std::unordered_map<std::string, Handle> volume_ids_ GUARDED_BY(mutex);
+    std::unordered_map<std::string, Handle> backup_ids_ GUARDED_BY(mutex);
     // A backup or volume due to change state at `at`; stale when the object was deleted or
     // rescheduled since (its own due no longer equals at).
     struct Due {
@@ -243,8 +250,8 @@ private:
         bool operator>(const Due& o) const { return at > o.at; }
     };
     using DueQueue = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
-    DueQueue pending_;          // backups
-    DueQueue pending_volumes_;  // volumes
+    DueQueue pending_ GUARDED_BY(mutex);          // backups
+    DueQueue pending_volumes_ GUARDED_BY(mutex);  // volumes
 };
 
 }  // namespace staffeln::sim

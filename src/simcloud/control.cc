@@ -76,7 +76,7 @@ std::optional<FaultRule> parse_rule(const json& j, std::string& why) {
     }
 }
 
-json backup_state(const Cloud& cloud, const Backup& b) {
+json backup_state(const Cloud& cloud, const Backup& b) REQUIRES(cloud.mutex) {
     return {{"id", b.id},
             {"volume_id", b.volume_id},
             {"project_id", cloud.projects[b.project].id},
@@ -99,7 +99,7 @@ json backup_state(const Cloud& cloud, const Backup& b) {
 }
 
 // Every snapshot of every project, in creation order, with the microseconds of its creation.
-Reply list_snapshot_state(const Cloud& cloud) {
+Reply list_snapshot_state(const Cloud& cloud) REQUIRES(cloud.mutex) {
     json out = json::array();
     for (const Snapshot& s : cloud.snapshots)
         out.push_back({{"id", s.id},
@@ -111,7 +111,7 @@ Reply list_snapshot_state(const Cloud& cloud) {
     return json_reply(200, {{"snapshots", out}});
 }
 
-Reply list_backup_state(Cloud& cloud, const Call& call) {
+Reply list_backup_state(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     const OrderedIndex<Backup>* index = &cloud.all_backups;
     static const OrderedIndex<Backup> kEmpty{NewestFirst<Backup>{nullptr}};
     std::optional<Handle> project;
@@ -137,7 +137,7 @@ Reply list_backup_state(Cloud& cloud, const Call& call) {
     return json_reply(200, {{"backups", out}});
 }
 
-Reply summary(Cloud& cloud) {
+Reply summary(Cloud& cloud) REQUIRES(cloud.mutex) {
     std::map<std::string, std::uint64_t> by_status;
     for (Handle h : cloud.all_backups) by_status[to_string(cloud.backups[h].status)] += 1;
     return json_reply(200, {{"projects", cloud.projects.size()},
@@ -159,7 +159,7 @@ json settings_json(const Settings& s) {
             {"restore_seconds_per_gib", s.restore_s_per_gib}, {"restore_error_rate", s.restore_error_rate}};
 }
 
-Reply update_settings(Cloud& cloud, const json& body) {
+Reply update_settings(Cloud& cloud, const json& body) REQUIRES(cloud.mutex) {
     if (!body.is_object()) return json_reply(400, {{"error", "config is a JSON object"}});
     Settings s = cloud.settings;
     try {
@@ -200,7 +200,7 @@ Reply update_settings(Cloud& cloud, const json& body) {
     return json_reply(200, settings_json(s));
 }
 
-Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) {
+Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) REQUIRES(cloud.mutex) {
     auto h = cloud.backup(id);
     if (!h) return json_reply(404, {{"error", "no backup " + id}});
     const std::string& m = call.req.method;
@@ -228,7 +228,7 @@ Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) {
     return json_reply(405, {{"error", "method not allowed"}});
 }
 
-Reply expire_tokens(Cloud& cloud, const Call& call) {
+Reply expire_tokens(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     json body = json::parse(call.req.body.empty() ? "{}" : call.req.body, nullptr, false);
     std::optional<Handle> user;
     if (body.is_object() && body.contains("user")) {
@@ -244,10 +244,10 @@ Reply expire_tokens(Cloud& cloud, const Call& call) {
     return json_reply(200, {{"expired", n}});
 }
 
-Reply state_api(Cloud& cloud, const Call& call) {
+Reply state_api(Cloud& cloud, const Call& call) EXCLUDES(cloud.mutex) {
     const auto& s = call.segs;
     const std::string& m = call.req.method;
-    std::lock_guard lock(cloud.mutex);
+    MutexLock lock(cloud.mutex);
     cloud.advance(call.now);
     if (s[0] == "state" && m == "GET") return summary(cloud);
     if (s[0] == "settle" && m == "POST") {
@@ -301,7 +301,7 @@ std::string normalise_path(const std::string& method, const std::string& path) {
 }
 
 FaultDecision Control::decide(const std::string& method, const std::string& path) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     FaultDecision d;
     std::uniform_real_distribution<double> chance(0.0, 1.0);
     for (FaultRule& r : rules_) {
@@ -323,14 +323,14 @@ FaultDecision Control::decide(const std::string& method, const std::string& path
 
 void Control::count(const std::string& method, const std::string& path) {
     std::string key = normalise_path(method, path);
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     counts_[key] += 1;
     total_ += 1;
 }
 
 Reply Control::faults(const Call& call) {
     const std::string& m = call.req.method;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (m == "GET") {
         json out = json::array();
         for (const FaultRule& r : rules_) out.push_back(rule_json(r));
@@ -357,7 +357,7 @@ Reply Control::faults(const Call& call) {
 }
 
 Reply Control::counters(const Call& call) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (call.req.method == "DELETE" ||
         (call.req.method == "POST" && call.segs.size() == 2 && call.segs[1] == "reset")) {
         counts_.clear();

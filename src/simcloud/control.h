@@ -4,10 +4,10 @@
 #pragma once
 
 #include "simcloud/http.h"
+#include "staffeln/thread_annotations.h"
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -51,15 +51,15 @@ public:
     Reply handle(Cloud& cloud, const Call& call);
 
 private:
-    Reply faults(const Call& call);
-    Reply counters(const Call& call);
+    Reply faults(const Call& call) EXCLUDES(mutex_);
+    Reply counters(const Call& call) EXCLUDES(mutex_);
 
-    std::mutex mutex_;
-    std::vector<FaultRule> rules_;
-    int next_id_ = 1;
-    std::map<std::string, std::uint64_t> counts_;
-    std::uint64_t total_ = 0;
-    std::mt19937_64 random_{7};
+    Mutex mutex_;
+    std::vector<FaultRule> rules_ GUARDED_BY(mutex_);
+    int next_id_ GUARDED_BY(mutex_) = 1;
+    std::map<std::string, std::uint64_t> counts_ GUARDED_BY(mutex_);
+    std::uint64_t total_ GUARDED_BY(mutex_) = 0;
+    std::mt19937_64 random_ GUARDED_BY(mutex_){7};
 };
 
 }  // namespace staffeln::sim

@@ -143,7 +143,7 @@ std::variant<Version, Reply> negotiate(const httplib::Request& req, const std::s
     return *v;
 }
 
-std::variant<Caller, Reply> authenticate(Cloud& cloud, const httplib::Request& req, Micros now) {
+std::variant<Caller, Reply> authenticate(Cloud& cloud, const httplib::Request& req, Micros now) REQUIRES(cloud.mutex) {
     if (!req.has_header("X-Auth-Token")) return unauthorized();
     auto it = cloud.tokens.find(req.get_header_value("X-Auth-Token"));
     if (it == cloud.tokens.end() || it->second.expires <= now) return unauthorized();

@@ -60,7 +60,7 @@ struct Caller {
     bool is_admin = false;
 };
 // Validates X-Auth-Token; the 401 reply of keystonemiddleware otherwise.
-std::variant<Caller, Reply> authenticate(Cloud& cloud, const httplib::Request& req, Micros now);
+std::variant<Caller, Reply> authenticate(Cloud& cloud, const httplib::Request& req, Micros now) REQUIRES(cloud.mutex);
 
 struct Page {
     size_t limit = 1000;

@@ -27,14 +27,15 @@ std::string endpoint_id(const std::string& service, const std::string& interface
                        std::hash<std::string>{}(interface + service));
 }
 
-json domain_ref(const Cloud& cloud, const std::string& domain_id) {
+json domain_ref(const Cloud& cloud, const std::string& domain_id) REQUIRES(cloud.mutex) {
     const Domain* d = cloud.domain(domain_id);
     return {{"id", domain_id}, {"name", d ? d->name : domain_id}};
 }
 
 // {"id"} or {"name", "domain": {"id"|"name"}}: the handle it names, if it exists in that domain.
 template <class Find, class DomainOf>
-std::optional<Handle> resolve(const json& ref, const Cloud& cloud, Find find, DomainOf domain_of) {
+std::optional<Handle> resolve(const json& ref, const Cloud& cloud, Find find, DomainOf domain_of)
+    REQUIRES(cloud.mutex) {
     if (!ref.is_object()) return std::nullopt;
     if (ref.contains("id") && ref["id"].is_string()) return find(ref["id"].get<std::string>());
     if (!ref.contains("name") || !ref["name"].is_string() || !ref.contains("domain")) return std::nullopt;
@@ -47,19 +48,34 @@ std::optional<Handle> resolve(const json& ref, const Cloud& cloud, Find find, Do
     return h;
 }
 
-std::optional<Handle> resolve_user(const Cloud& cloud, const json& ref) {
+std::optional<Handle> resolve_user(const Cloud& cloud, const json& ref) REQUIRES(cloud.mutex) {
     return resolve(
-        ref, cloud, [&](const std::string& k) { return cloud.user(k); },
-        [&](Handle h) { return cloud.users[h].domain_id; });
+        ref, cloud,
+        [&](const std::string& k) {
+            cloud.mutex.assert_held();
+            return cloud.user(k);
+        },
+        [&](Handle h) {
+            cloud.mutex.assert_held();
+            return cloud.users[h].domain_id;
+        });
 }
 
-std::optional<Handle> resolve_project(const Cloud& cloud, const json& ref) {
+std::optional<Handle> resolve_project(const Cloud& cloud, const json& ref) REQUIRES(cloud.mutex) {
     return resolve(
-        ref, cloud, [&](const std::string& k) { return cloud.project(k); },
-        [&](Handle h) { return cloud.projects[h].domain_id; });
+        ref, cloud,
+        [&](const std::string& k) {
+            cloud.mutex.assert_held();
+            return cloud.project(k);
+        },
+        [&](Handle h) {
+            cloud.mutex.assert_held();
+            return cloud.projects[h].domain_id;
+        });
 }
 
-json token_body(const Cloud& cloud, const Token& t, const std::string& base, const AppCredential* app_cred) {
+json token_body(const Cloud& cloud, const Token& t, const std::string& base, const AppCredential* app_cred)
+    REQUIRES(cloud.mutex) {
     const User& u = cloud.users[t.user];
     json token = {{"methods", t.methods},
                   {"user",
@@ -85,7 +101,7 @@ json token_body(const Cloud& cloud, const Token& t, const std::string& base, con
 }
 
 Reply issue(Cloud& cloud, const Call& call, Handle user, std::optional<Handle> project,
-            std::vector<std::string> methods, const AppCredential* app_cred) {
+            std::vector<std::string> methods, const AppCredential* app_cred) REQUIRES(cloud.mutex) {
     Token t;
     t.user = user;
     t.project = project;
@@ -106,12 +122,13 @@ Reply issue(Cloud& cloud, const Call& call, Handle user, std::optional<Handle> p
     return r;
 }
 
-void forget_expired_tokens(Cloud& cloud, Micros now) {
+void forget_expired_tokens(Cloud& cloud, Micros now) REQUIRES(cloud.mutex) {
     if (cloud.tokens.size() < 100000) return;
     std::erase_if(cloud.tokens, [&](const auto& entry) { return entry.second.expires <= now; });
 }
 
-Reply authenticate_password(Cloud& cloud, const Call& call, const json& identity, const json& auth) {
+Reply authenticate_password(Cloud& cloud, const Call& call, const json& identity, const json& auth)
+    REQUIRES(cloud.mutex) {
     const json& password = identity["password"];
     if (!password.is_object() || !password.contains("user"))
         return keystone_error(400, "Invalid input for field 'identity/password': 'user' is a required property");
@@ -130,7 +147,7 @@ Reply authenticate_password(Cloud& cloud, const Call& call, const json& identity
     return issue(cloud, call, *user, project, {"password"}, nullptr);
 }
 
-Reply authenticate_app_credential(Cloud& cloud, const Call& call, const json& identity) {
+Reply authenticate_app_credential(Cloud& cloud, const Call& call, const json& identity) REQUIRES(cloud.mutex) {
     const json& ref = identity["application_credential"];
     if (!ref.is_object() || !ref.contains("secret"))
         return keystone_error(
@@ -150,7 +167,7 @@ Reply authenticate_app_credential(Cloud& cloud, const Call& call, const json& id
     return issue(cloud, call, found->user, found->project, {"application_credential"}, found);
 }
 
-Reply authenticate_token(Cloud& cloud, const Call& call, const json& identity, const json& auth) {
+Reply authenticate_token(Cloud& cloud, const Call& call, const json& identity, const json& auth) REQUIRES(cloud.mutex) {
     const json& ref = identity["token"];
     auto it = ref.is_object() && ref.contains("id") && ref["id"].is_string()
                   ? cloud.tokens.find(ref["id"].get<std::string>())
@@ -165,7 +182,7 @@ Reply authenticate_token(Cloud& cloud, const Call& call, const json& identity, c
     return issue(cloud, call, it->second.user, project, {"token", "password"}, nullptr);
 }
 
-Reply post_tokens(Cloud& cloud, const Call& call) {
+Reply post_tokens(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     forget_expired_tokens(cloud, call.now);
     json body = json::parse(call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("auth") || !body["auth"].is_object())
@@ -183,7 +200,7 @@ Reply post_tokens(Cloud& cloud, const Call& call) {
     return keystone_error(401, "The request you have made requires authentication.");
 }
 
-Reply get_token(Cloud& cloud, const Call& call) {
+Reply get_token(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     std::string subject = call.req.get_header_value("X-Subject-Token");
     auto it = cloud.tokens.find(subject);
     if (it == cloud.tokens.end() || it->second.expires <= call.now)
@@ -218,7 +235,7 @@ std::string self_url(const Call& call) {
 
 json list_links(const Call& call) { return {{"next", nullptr}, {"self", self_url(call)}, {"previous", nullptr}}; }
 
-Reply list_projects(Cloud& cloud, const Call& call, const Caller& caller) {
+Reply list_projects(Cloud& cloud, const Call& call, const Caller& caller) REQUIRES(cloud.mutex) {
     if (!caller.is_admin) return forbidden("identity:list_projects");
     auto name = call.param("name");
     auto domain = call.param("domain_id");
@@ -230,14 +247,14 @@ Reply list_projects(Cloud& cloud, const Call& call, const Caller& caller) {
     return json_reply(200, {{"projects", items}, {"links", list_links(call)}});
 }
 
-Reply get_project(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) {
+Reply get_project(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) REQUIRES(cloud.mutex) {
     auto p = cloud.project(id);
     if (!caller.is_admin && !(p && caller.project == p)) return forbidden("identity:get_project");
     if (!p || cloud.projects[*p].id != id) return keystone_error(404, fmt::format("Could not find project: {}.", id));
     return json_reply(200, {{"project", project_json(cloud.projects[*p], call.base_url)}});
 }
 
-Reply get_user(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) {
+Reply get_user(Cloud& cloud, const Call& call, const Caller& caller, const std::string& id) REQUIRES(cloud.mutex) {
     auto u = cloud.user(id);
     if (!caller.is_admin && !(u && caller.user == *u)) return forbidden("identity:get_user");
     if (!u || cloud.users[*u].id != id) return keystone_error(404, fmt::format("Could not find user: {}.", id));
@@ -254,7 +271,7 @@ Reply get_user(Cloud& cloud, const Call& call, const Caller& caller, const std::
     return json_reply(200, {{"user", body}});
 }
 
-Reply list_role_assignments(Cloud& cloud, const Call& call, const Caller& caller) {
+Reply list_role_assignments(Cloud& cloud, const Call& call, const Caller& caller) REQUIRES(cloud.mutex) {
     if (!caller.is_admin) return forbidden("identity:list_role_assignments");
     auto project_id = call.param("scope.project.id");
     auto user_id = call.param("user.id");
@@ -286,14 +303,14 @@ Reply list_role_assignments(Cloud& cloud, const Call& call, const Caller& caller
     return json_reply(200, {{"role_assignments", items}, {"links", list_links(call)}});
 }
 
-Reply auth_projects(Cloud& cloud, const Call& call, const Caller& caller) {
+Reply auth_projects(Cloud& cloud, const Call& call, const Caller& caller) REQUIRES(cloud.mutex) {
     json items = json::array();
     for (Handle p = 0; p < cloud.projects.size(); ++p)
         if (!cloud.roles_of(caller.user, p).empty()) items.push_back(project_json(cloud.projects[p], call.base_url));
     return json_reply(200, {{"projects", items}, {"links", list_links(call)}});
 }
 
-Reply authenticated(Cloud& cloud, const Call& call) {
+Reply authenticated(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     auto who = authenticate(cloud, call.req, call.now);
     if (auto* r = std::get_if<Reply>(&who)) return *r;
     const Caller& caller = std::get<Caller>(who);
@@ -310,7 +327,7 @@ Reply authenticated(Cloud& cloud, const Call& call) {
 
 }  // namespace
 
-json catalog(const Cloud& cloud, const std::string& base, const std::string& project_id) {
+json catalog(const Cloud& cloud, const std::string& base, const std::string& project_id) REQUIRES(cloud.mutex) {
     struct Service {
         const char* type;
         const char* name;
@@ -334,7 +351,7 @@ json catalog(const Cloud& cloud, const std::string& base, const std::string& pro
     return out;
 }
 
-Reply handle_keystone(Cloud& cloud, const Call& call) {
+Reply handle_keystone(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     const auto& s = call.segs;
     const std::string& m = call.req.method;
     Reply r;

@@ -7,9 +7,9 @@
 namespace staffeln::sim {
 
 // segs are the path segments after "/identity".
-Reply handle_keystone(Cloud& cloud, const Call& call);
+Reply handle_keystone(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex);
 
 // The catalog a project-scoped token carries: identity, compute, volumev3 and block-storage.
-json catalog(const Cloud& cloud, const std::string& base_url, const std::string& project_id);
+json catalog(const Cloud& cloud, const std::string& base_url, const std::string& project_id) REQUIRES(cloud.mutex);
 
 }  // namespace staffeln::sim

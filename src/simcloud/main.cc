@@ -22,7 +22,8 @@ struct Flags {
     std::optional<double> token_lifetime, create_s, delete_s, error_rate;
 };
 
-sim::ClientCredentials credentials(const sim::Cloud& cloud, const Flags& f, const std::string& base) {
+sim::ClientCredentials credentials(const sim::Cloud& cloud, const Flags& f, const std::string& base)
+    REQUIRES(cloud.mutex) {
     sim::ClientCredentials c;
     c.auth_url = base + "/identity/v3";
     c.username = f.user;
@@ -32,7 +33,7 @@ sim::ClientCredentials credentials(const sim::Cloud& cloud, const Flags& f, cons
     return c;
 }
 
-Status write_client_files(const sim::Cloud& cloud, const Flags& f, const std::string& base) {
+Status write_client_files(const sim::Cloud& cloud, const Flags& f, const std::string& base) REQUIRES(cloud.mutex) {
     if (!cloud.user(f.user)) return make_error(ErrorKind::invalid_input, "--user: the scenario has no user " + f.user);
     if (!cloud.project(f.project))
         return make_error(ErrorKind::invalid_input, "--project: the scenario has no project " + f.project);
@@ -74,10 +75,13 @@ int main(int argc, char** argv) {
         log::error("simcloud", "{}", s.error().message);
         return 2;
     }
-    if (f.token_lifetime) cloud.settings.token_lifetime_s = *f.token_lifetime;
-    if (f.create_s) cloud.settings.backup_create_s = *f.create_s;
-    if (f.delete_s) cloud.settings.backup_delete_s = *f.delete_s;
-    if (f.error_rate) cloud.settings.backup_error_rate = *f.error_rate;
+    {
+        MutexLock lock(cloud.mutex);
+        if (f.token_lifetime) cloud.settings.token_lifetime_s = *f.token_lifetime;
+        if (f.create_s) cloud.settings.backup_create_s = *f.create_s;
+        if (f.delete_s) cloud.settings.backup_delete_s = *f.delete_s;
+        if (f.error_rate) cloud.settings.backup_error_rate = *f.error_rate;
+    }
 
     sim::ServerOptions options;
     options.port = f.port;
@@ -88,14 +92,24 @@ int main(int argc, char** argv) {
         log::error("simcloud", "{}", port.error().message);
         return 1;
     }
-    if (auto s = write_client_files(cloud, f, server.base_url()); !s) {
-        log::error("simcloud", "{}", s.error().message);
+    // The server is answering already: the cloud is read under its lock, which is released
+    // before server.stop() waits for the request threads.
+    Status written;
+    std::string serving;
+    {
+        MutexLock lock(cloud.mutex);
+        written = write_client_files(cloud, f, server.base_url());
+        serving = fmt::format("serving {} projects, {} servers, {} volumes, {} backups at {}", cloud.projects.size(),
+                              cloud.all_servers.size(), cloud.all_volumes.size(), cloud.all_backups.size(),
+                              server.base_url());
+    }
+    if (!written) {
+        log::error("simcloud", "{}", written.error().message);
         server.stop();
         return 2;
     }
     std::cout << server.base_url() << std::endl;
-    log::info("simcloud", "serving {} projects, {} servers, {} volumes, {} backups at {}", cloud.projects.size(),
-              cloud.all_servers.size(), cloud.all_volumes.size(), cloud.all_backups.size(), server.base_url());
+    log::info("simcloud", "{}", serving);
     int signal = 0;
     sigwait(&stop_signals, &signal);
     log::info("simcloud", "stopping on signal {}", signal);

@@ -76,7 +76,7 @@ std::string host_id(const Project& p) {
     return fmt::format("{:016x}{:016x}{:016x}{:08x}", mix(), mix(), mix(), static_cast<std::uint32_t>(mix()));
 }
 
-void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) {
+void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) REQUIRES(c.cloud.mutex) {
     w.begin_array();
     for (Handle v : s.volumes) {
         w.begin_object().key("id").str(c.cloud.volumes[v].id);
@@ -86,7 +86,7 @@ void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) {
     w.end_array();
 }
 
-void write_flavor(JsonOut& w, const Ctx& c) {
+void write_flavor(JsonOut& w, const Ctx& c) REQUIRES(c.cloud.mutex) {
     if (c.at(47)) {
         w.begin_object().key("vcpus").num(1).key("ram").num(256).key("disk").num(0).key("ephemeral").num(0);
         w.key("swap").num(0).key("original_name").str("sim.tiny").key("extra_specs").begin_object().end_object();
@@ -104,7 +104,7 @@ void write_flavor(JsonOut& w, const Ctx& c) {
     w.end_array().end_object();
 }
 
-void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) {
+void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) REQUIRES(c.cloud.mutex) {
     const Project& p = c.cloud.projects[s.project];
     w.begin_object();
     w.key("id").str(s.id).key("name").str(s.name).key("status").str(s.status).key("tenant_id").str(p.id);
@@ -148,9 +148,10 @@ bool truthy(const std::string& v) {
 
 // The servers a list may show: the caller's project, or with all_tenants every project or the
 // one named by project_id/tenant_id; nullopt when that project does not exist.
-std::optional<const OrderedIndex<Server>*> servers_in_scope(const Ctx& c, bool all_tenants) {
+std::optional<const OrderedIndex<Server>*> servers_in_scope(const Ctx& c, bool all_tenants) REQUIRES(c.cloud.mutex) {
     static const OrderedIndex<Server> kEmpty{NewestFirst<Server>{nullptr}};
     auto in_project = [&](Handle p) {
+        c.cloud.mutex.assert_held();
         auto it = c.cloud.servers_by_project.find(p);
         return it == c.cloud.servers_by_project.end() ? &kEmpty : &it->second;
     };
@@ -163,7 +164,7 @@ std::optional<const OrderedIndex<Server>*> servers_in_scope(const Ctx& c, bool a
     return in_project(*project);
 }
 
-Reply list_servers(const Ctx& c, bool detail) {
+Reply list_servers(const Ctx& c, bool detail) REQUIRES(c.cloud.mutex) {
     const Call& call = c.call;
     auto all = call.param("all_tenants");
     bool all_tenants = all && truthy(*all);
@@ -210,7 +211,7 @@ Reply list_servers(const Ctx& c, bool detail) {
     return text_reply(200, std::move(w.text()));
 }
 
-std::optional<Handle> visible_server(const Ctx& c, const std::string& id) {
+std::optional<Handle> visible_server(const Ctx& c, const std::string& id) REQUIRES(c.cloud.mutex) {
     auto s = c.cloud.server(id);
     if (!s) return std::nullopt;
     if (!c.caller.is_admin && c.cloud.servers[*s].project != c.caller.project) return std::nullopt;
@@ -236,7 +237,7 @@ std::optional<std::string> invalid_metadata(const json& meta) {
     return std::nullopt;
 }
 
-Reply server_metadata(const Ctx& c, Server& s, const std::vector<std::string>& segs) {
+Reply server_metadata(const Ctx& c, Server& s, const std::vector<std::string>& segs) REQUIRES(c.cloud.mutex) {
     const std::string& m = c.call.req.method;
     if (segs.size() == 4) {
         if (m == "GET") return json_reply(200, {{"metadata", s.metadata}});
@@ -273,7 +274,7 @@ Reply server_metadata(const Ctx& c, Server& s, const std::vector<std::string>& s
     return json_reply(200, {{"meta", {{key, s.metadata[key]}}}});
 }
 
-Reply route(const Ctx& c) {
+Reply route(const Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;
     const std::string& m = c.call.req.method;
     if (s.size() >= 2 && s[1] == "servers") {
@@ -296,7 +297,7 @@ Reply route(const Ctx& c) {
 
 }  // namespace
 
-Reply handle_nova(Cloud& cloud, const Call& call) {
+Reply handle_nova(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex) {
     const auto& s = call.segs;
     if (s.empty() && call.req.method == "GET") return versions(call);
     if (s.empty() || s[0] != "v2.1") return fault(404, "The resource could not be found.");
@@ -312,7 +313,9 @@ Reply handle_nova(Cloud& cloud, const Call& call) {
         if (auto* denied = std::get_if<Reply>(&who)) {
             r = *denied;
         } else {
-            r = route(Ctx{cloud, call, std::get<Caller>(who), std::get<Version>(negotiated)});
+            Ctx c{cloud, call, std::get<Caller>(who), std::get<Version>(negotiated)};
+            c.cloud.mutex.assert_held();  // it is cloud.mutex
+            r = route(c);
         }
     }
     Version v = std::holds_alternative<Version>(negotiated) ? std::get<Version>(negotiated) : kMin;

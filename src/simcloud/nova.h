@@ -7,6 +7,6 @@
 namespace staffeln::sim {
 
 // segs are the path segments after "/compute".
-Reply handle_nova(Cloud& cloud, const Call& call);
+Reply handle_nova(Cloud& cloud, const Call& call) REQUIRES(cloud.mutex);
 
 }  // namespace staffeln::sim

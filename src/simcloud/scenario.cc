@@ -24,7 +24,13 @@ class Loader {
 public:
     Loader(Cloud& cloud, Micros now) : cloud_(cloud), now_(now) {}
 
-    void load(const json& s) {
+    void load(const json& s) EXCLUDES(cloud_.mutex) {
+        MutexLock lock(cloud_.mutex);
+        load_locked(s);
+    }
+
+private:
+    void load_locked(const json& s) REQUIRES(cloud_.mutex) {
         if (!s.is_object()) throw Bad("the scenario is not a JSON object");
         check_keys(s, "scenario",
                    {"settings", "default_quota", "domains", "projects", "users", "application_credentials", "servers",
@@ -33,19 +39,18 @@ public:
         if (s.contains("default_quota")) default_quota_ = quota(s["default_quota"], Quota{}, "default_quota");
         for (const json& d : list(s, "domains"))
             cloud_.domains.push_back({d.at("id").get<std::string>(), d.at("name").get<std::string>()});
-        each(s, "projects", [&](const json& p, const std::string& where) { project(p, where); });
-        each(s, "users", [&](const json& u, const std::string& where) { user(u, where); });
-        each(s, "application_credentials", [&](const json& a, const std::string& where) { app_credential(a, where); });
+        for (const auto& e : entries(s, "projects")) project(e.value, e.where);
+        for (const auto& e : entries(s, "users")) user(e.value, e.where);
+        for (const auto& e : entries(s, "application_credentials")) app_credential(e.value, e.where);
         size_t servers = list(s, "servers").size(), volumes = list(s, "volumes").size();
-        each(s, "servers", [&](const json& v, const std::string& where) { server(v, where, servers--); });
-        each(s, "volumes", [&](const json& v, const std::string& where) { volume(v, where, volumes--, std::nullopt); });
-        each(s, "snapshots", [&](const json& v, const std::string& where) { snapshot(v, where); });
+        for (const auto& e : entries(s, "servers")) server(e.value, e.where, servers--);
+        for (const auto& e : entries(s, "volumes")) volume(e.value, e.where, volumes--, std::nullopt);
+        for (const auto& e : entries(s, "snapshots")) snapshot(e.value, e.where);
         size_t backups = list(s, "backups").size();
-        each(s, "backups", [&](const json& b, const std::string& where) { backup(b, where, backups--); });
+        for (const auto& e : entries(s, "backups")) backup(e.value, e.where, backups--);
         if (s.contains("generate")) generate(s["generate"]);
     }
 
-private:
     static const json& list(const json& s, const char* key) {
         static const json kEmpty = json::array();
         if (!s.contains(key)) return kEmpty;
@@ -53,20 +58,27 @@ private:
         return s[key];
     }
 
-    template <class F>
-    void each(const json& s, const char* key, F f) {
+    struct Entry {
+        const json& value;
+        std::string where;  // for error messages: "servers[2]"
+    };
+    static std::vector<Entry> entries(const json& s, const char* key) {
         const json& items = list(s, key);
-        for (size_t i = 0; i < items.size(); ++i) f(items[i], fmt::format("{}[{}]", key, i));
+        std::vector<Entry> out;
+        for (size_t i = 0; i < items.size(); ++i) out.push_back({items[i], fmt::format("{}[{}]", key, i)});
+        return out;
     }
 
     static void check_keys(const json& o, const std::string& where, std::initializer_list<const char*> allowed) {
         if (!o.is_object()) throw Bad(fmt::format("{}: must be an object", where));
-        for (const auto& [k, v] : o.items())
+        for (const auto& item : o.items()) {
+            const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one
             if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) == allowed.end())
                 throw Bad(fmt::format("{}: unknown key '{}'", where, k));
+        }
     }
 
-    void settings(const json& s) {
+    void settings(const json& s) REQUIRES(cloud_.mutex) {
         check_keys(s, "settings",
                    {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
                     "backup_import_seconds", "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
@@ -104,14 +116,14 @@ private:
         return base;
     }
 
-    std::string domain_id(const json& o, const std::string& where) {
+    std::string domain_id(const json& o, const std::string& where) REQUIRES(cloud_.mutex) {
         std::string d = o.value("domain", "default");
         const Domain* dom = cloud_.domain(d);
         if (!dom) throw Bad(fmt::format("{}.domain: no domain '{}'", where, d));
         return dom->id;
     }
 
-    Handle project_ref(const json& o, const char* key, const std::string& where) {
+    Handle project_ref(const json& o, const char* key, const std::string& where) REQUIRES(cloud_.mutex) {
         if (!o.contains(key)) throw Bad(fmt::format("{}: '{}' is required", where, key));
         std::string ref = o[key].get<std::string>();
         auto h = cloud_.project(ref);
@@ -119,7 +131,8 @@ private:
         return *h;
     }
 
-    Handle user_ref(const json& o, const char* key, const std::string& where, Handle fallback_project) {
+    Handle user_ref(const json& o, const char* key, const std::string& where, Handle fallback_project)
+        REQUIRES(cloud_.mutex) {
         if (!o.contains(key)) {
             for (const Assignment& a : cloud_.assignments)
                 if (a.project == fallback_project) return a.user;
@@ -132,7 +145,7 @@ private:
         return *h;
     }
 
-    Micros created(const json& o, const std::string& where, size_t age_rank) {
+    Micros created(const json& o, const std::string& where, size_t age_rank) REQUIRES(cloud_.mutex) {
         if (!o.contains("created_at")) return now_ - static_cast<Micros>(age_rank) * kSecond - 3600 * kSecond;
         auto t = parse_time(o["created_at"].get<std::string>());
         if (!t) throw Bad(fmt::format("{}.created_at: not a time like 2026-11-22T03:38:12Z", where));
@@ -150,7 +163,7 @@ private:
         return out;
     }
 
-    void project(const json& p, const std::string& where) {
+    void project(const json& p, const std::string& where) REQUIRES(cloud_.mutex) {
         check_keys(p, where, {"id", "name", "domain", "description", "quota"});
         Project out;
         out.id = p.value("id", "");
@@ -161,7 +174,7 @@ private:
         cloud_.add_project(std::move(out));
     }
 
-    void user(const json& u, const std::string& where) {
+    void user(const json& u, const std::string& where) REQUIRES(cloud_.mutex) {
         check_keys(u, where, {"id", "name", "domain", "password", "email", "default_project", "roles"});
         User out;
         out.id = u.value("id", "");
@@ -186,11 +199,11 @@ private:
         }
     }
 
-    void grant(Handle user_h, Handle project_h, const std::string& role_name) {
+    void grant(Handle user_h, Handle project_h, const std::string& role_name) REQUIRES(cloud_.mutex) {
         cloud_.assignments.push_back({user_h, project_h, cloud_.add_role(role_name)});
     }
 
-    void app_credential(const json& a, const std::string& where) {
+    void app_credential(const json& a, const std::string& where) REQUIRES(cloud_.mutex) {
         check_keys(a, where, {"id", "name", "secret", "user", "project"});
         AppCredential out;
         out.id = a.value("id", new_hex_id());
@@ -201,7 +214,7 @@ private:
         cloud_.app_credentials.push_back(std::move(out));
     }
 
-    void server(const json& s, const std::string& where, size_t age_rank) {
+    void server(const json& s, const std::string& where, size_t age_rank) REQUIRES(cloud_.mutex) {
         check_keys(s, where, {"id", "name", "project", "user", "metadata", "created_at", "status", "volumes"});
         Server out;
         out.id = s.value("id", "");
@@ -221,7 +234,8 @@ private:
         }
     }
 
-    void volume(const json& v, const std::string& where, size_t age_rank, std::optional<std::pair<Handle, size_t>> on) {
+    void volume(const json& v, const std::string& where, size_t age_rank, std::optional<std::pair<Handle, size_t>> on)
+        REQUIRES(cloud_.mutex) {
         check_keys(
             v, where,
             {"id", "name", "description", "project", "user", "size", "status", "metadata", "created_at", "bootable"});
@@ -243,7 +257,7 @@ private:
                           on->second == 0 ? "/dev/vda" : fmt::format("/dev/vd{}", char('a' + on->second)));
     }
 
-    Handle volume_ref(const json& o, const std::string& where) {
+    Handle volume_ref(const json& o, const std::string& where) REQUIRES(cloud_.mutex) {
         std::string ref = o.at("volume").get<std::string>();
         if (auto h = cloud_.volume(ref)) return *h;
         auto it = volume_names_.find(ref);
@@ -251,7 +265,7 @@ private:
         return it->second;
     }
 
-    void snapshot(const json& s, const std::string& where) {
+    void snapshot(const json& s, const std::string& where) REQUIRES(cloud_.mutex) {
         check_keys(s, where, {"id", "volume", "status", "created_at"});
         Snapshot out;
         out.id = s.value("id", new_uuid());
@@ -265,7 +279,7 @@ private:
         cloud_.add_snapshot(std::move(out));
     }
 
-    void backup(const json& b, const std::string& where, size_t age_rank) {
+    void backup(const json& b, const std::string& where, size_t age_rank) REQUIRES(cloud_.mutex) {
         check_keys(b, where,
                    {"id", "volume", "project", "user", "name", "description", "status", "incremental", "created_at",
                     "metadata", "fail_reason"});
@@ -297,7 +311,8 @@ private:
         cloud_.add_backup(std::move(out));
     }
 
-    std::optional<Handle> newest_available(const std::string& volume_id, Handle project, Micros before) {
+    std::optional<Handle> newest_available(const std::string& volume_id, Handle project, Micros before)
+        REQUIRES(cloud_.mutex) {
         auto it = cloud_.backups_by_volume.find(volume_id);
         if (it == cloud_.backups_by_volume.end()) return std::nullopt;
         for (Handle h : it->second) {
@@ -307,7 +322,7 @@ private:
         return std::nullopt;
     }
 
-    void generate(const json& g) {
+    void generate(const json& g) REQUIRES(cloud_.mutex) {
         check_keys(g, "generate",
                    {"projects", "servers_per_project", "untagged_servers_per_project", "volumes_per_server",
                     "backups_per_volume", "full_every", "backup_interval_hours", "volume_size"});
@@ -351,7 +366,8 @@ private:
         }
     }
 
-    void generate_backups(Handle vh, int count, int full_every, Micros start, Micros interval, Micros& tick) {
+    void generate_backups(Handle vh, int count, int full_every, Micros start, Micros interval, Micros& tick)
+        REQUIRES(cloud_.mutex) {
         std::optional<Handle> parent;
         const Volume& v = cloud_.volumes[vh];
         for (int i = 0; i < count; ++i) {
@@ -370,7 +386,7 @@ private:
         }
     }
 
-    Handle ensure_admin() {
+    Handle ensure_admin() REQUIRES(cloud_.mutex) {
         auto admin = cloud_.user("admin");
         if (admin) return *admin;
         Handle ap = cloud_.project("admin").value_or(kNone);

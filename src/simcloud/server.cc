@@ -147,7 +147,7 @@ void SimServer::serve(const httplib::Request& req, httplib::Response& res) {
         return write(injected, res);
     }
 
-    std::lock_guard lock(cloud_.mutex);
+    MutexLock lock(cloud_.mutex);
     call.now = now_micros();
     cloud_.advance(call.now);
     if (fault.expire_token && req.has_header("X-Auth-Token")) {

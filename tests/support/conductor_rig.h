@@ -168,7 +168,7 @@ public:
     config::Config config;
     openstack::Cloud cloud;
     store::Database db;
-    std::mutex db_mutex;
+    Mutex db_mutex;
     std::unique_ptr<coordination::Coordinator> locks;
     conductor::StopSignal stop;
     std::atomic<long> offset{0};

@@ -7,12 +7,11 @@
 #include "staffeln/model.h"
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/store/database.h"
+#include "staffeln/thread_annotations.h"
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 
 namespace staffeln::conductor {
 
@@ -27,15 +26,15 @@ public:
 
 private:
     std::atomic<bool> stop_{false};
-    std::mutex mutex_;
-    std::condition_variable wake_;
+    Mutex mutex_;  // for wake_ only: stop_ is atomic
+    CondVar wake_;
 };
 
 struct Context {
     const config::Config& config;
     openstack::Cloud& cloud;
-    store::Database& db;
-    std::mutex& db_mutex;
+    store::Database& db GUARDED_BY(db_mutex);
+    Mutex& db_mutex;
     coordination::Coordinator& locks;
     StopSignal& stop;
     std::function<TimePoint()> now;

@@ -100,13 +100,13 @@ struct LoadResult {
 };
 
 struct Sources {
-    std::vector<std::filesystem::path> files;  // explicit --config-file, in order
-    std::filesystem::path dir;                 // --config-dir, may be empty
-    bool files_are_defaults = false;           // a missing default file is no error
+    std::vector<std::filesystem::path> files{};  // explicit --config-file, in order
+    std::filesystem::path dir{};                 // --config-dir, may be empty
+    bool files_are_defaults = false;             // a missing default file is no error
     // oslo.log's command-line flags, which override the files: --debug, --log-file, --log-dir.
     bool debug = false;
-    std::string log_file;
-    std::string log_dir;
+    std::string log_file{};
+    std::string log_dir{};
     std::string program = "staffeln";  // the name run as; log_dir without log_file logs to <program>.log
 };
 

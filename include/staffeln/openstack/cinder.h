@@ -17,10 +17,10 @@
 namespace staffeln::openstack {
 
 struct VolumeQuery {
-    bool all_tenants = true;  // needs an admin token
-    std::string project_id;   // with all_tenants: only this project's volumes
+    bool all_tenants = true;   // needs an admin token
+    std::string project_id{};  // with all_tenants: only this project's volumes
     int page_size = 1000;
-    Metadata metadata;  // only volumes carrying all of these keys and values
+    Metadata metadata{};  // only volumes carrying all of these keys and values
 };
 
 // A volume with what a restore copies of it beyond model.h's Volume: its type's name ("" when
@@ -40,9 +40,9 @@ struct VolumeRequest {
 
 struct BackupQuery {
     bool all_tenants = true;
-    std::string project_id;
-    std::string volume_id;
-    std::string status;
+    std::string project_id{};
+    std::string volume_id{};
+    std::string status{};
     int page_size = 1000;
 };
 
@@ -59,8 +59,8 @@ struct BackupRequest {
 
 struct SnapshotQuery {
     bool all_tenants = true;  // needs an admin token
-    std::string project_id;
-    std::string volume_id;
+    std::string project_id{};
+    std::string volume_id{};
     int page_size = 1000;
 };
 

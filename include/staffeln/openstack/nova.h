@@ -12,9 +12,9 @@
 namespace staffeln::openstack {
 
 struct ServerQuery {
-    bool all_tenants = true;  // needs an admin token
-    std::string project_id;   // with all_tenants: only this project's servers
-    int page_size = 1000;     // Nova's default [api] max_limit
+    bool all_tenants = true;   // needs an admin token
+    std::string project_id{};  // with all_tenants: only this project's servers
+    int page_size = 1000;      // Nova's default [api] max_limit
 };
 
 class Nova {
