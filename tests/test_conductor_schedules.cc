@@ -29,7 +29,7 @@ std::string all_of(const std::vector<std::string>& lines) {
 
 // A window opening `from` after the local time of day at `now` in `zone` and lasting an hour.
 std::string window_from(const core::TimeZone& zone, TimePoint now, std::chrono::minutes from) {
-    int start = static_cast<int>((zone.second_of_day(now) / 60 + from.count()) % 1440);
+    int start = static_cast<int>(((zone.second_of_day(now) / 60 + from.count()) % 1440 + 1440) % 1440);
     return core::to_string(core::BackupWindow{start, (start + 60) % 1440});
 }
 
