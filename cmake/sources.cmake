@@ -10,6 +10,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/backup_name.cc
   src/core/backup_planner.cc
   src/core/backup_tag.cc
+  src/core/backup_window.cc
   src/core/dr_record.cc
   src/core/metric_text.cc
   src/core/calendar_bucket.cc
@@ -20,10 +21,12 @@ set(STAFFELN_CORE_SOURCES
   src/core/restore_step.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc
+  src/core/server_schedule.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
   src/core/store_metrics.cc
   src/core/task.cc
+  src/core/time_zone.cc
   src/core/upstream_import.cc
   src/duration.cc
   src/email_address.cc
@@ -48,6 +51,7 @@ set(STAFFELN_CONFIG_SOURCES
   src/config/ini_file.cc
   src/config/listen_address.cc
   src/config/options.cc
+  src/config/time_zone.cc
 )
 set(STAFFELN_OPENSTACK_SOURCES
   src/openstack/catalog.cc

@@ -23,7 +23,8 @@ target_link_libraries(staffeln_net PUBLIC staffeln_core PRIVATE CURL::libcurl Th
 
 add_library(staffeln_config STATIC ${STAFFELN_CONFIG_SOURCES})
 # coordination for the grammar of [coordination] backend_url, checked when the file is read.
-target_link_libraries(staffeln_config PUBLIC staffeln_core PRIVATE staffeln_support staffeln_coordination)
+# date-tz resolves [conductor] timezone into the core's table of offsets (config/time_zone.h).
+target_link_libraries(staffeln_config PUBLIC staffeln_core PRIVATE staffeln_support staffeln_coordination date::date-tz)
 
 add_library(staffeln_openstack STATIC ${STAFFELN_OPENSTACK_SOURCES})
 target_link_libraries(staffeln_openstack

@@ -1,8 +1,11 @@
 #include "staffeln/core/backup_planner.h"
 
+#include "staffeln/config/time_zone.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/duration.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <map>
 #include <random>
@@ -909,4 +912,230 @@ TEST_CASE("backups tagged in the description, below microversion 3.43, count as 
     REQUIRE(creates.size() == 1);
     CHECK(creates[0].kind == BackupKind::incremental);
     CHECK(creates[0].parent_id == "parent");
+}
+
+// Per-server schedules (server_schedule.h): the window, the interval and the depth a server's
+// metadata sets, or the config's defaults, each decision with its reason.
+namespace {
+
+TimePoint at_utc(std::chrono::sys_days day, std::chrono::seconds time) { return TimePoint{day + time}; }
+
+}  // namespace
+
+TEST_CASE("outside its backup window a server's volumes are skipped naming the window and the local time") {
+    using namespace std::chrono;
+    World w;
+    w.volume("v1");
+    w.volume("v2");
+    w.server("a", {"v1"});
+    w.server("b", {"v2"}).metadata["__staffeln_backup_window"] = "22:00-04:00";
+    w.policy.backup_window = BackupWindow{60, 300};  // 01:00-05:00
+    w.policy.timezone = TimeZone::fixed("+02:00", 2h);
+    w.now = at_utc(sys_days{2026y / December / 3}, 12h);  // 14:00 at +02:00
+    auto plan = w.plan();
+    CHECK(all<CreateBackup>(plan).empty());
+    auto skips = all<SkipVolume>(plan);
+    REQUIRE(skips.size() == 2);
+    CHECK(skips[0].code == SkipReason::outside_window);
+    CHECK(describe(plan.actions[0]) ==
+          "skip volume v1: outside backup window 01:00-05:00 (backup_window): it is 14:00 in +02:00");
+    CHECK(skips[1].reason ==
+          "outside backup window 22:00-04:00 (server metadata __staffeln_backup_window): it is 14:00 in +02:00");
+
+    w.now = at_utc(sys_days{2026y / December / 3}, 0h + 30min);  // 02:30: inside both
+    auto inside = all<CreateBackup>(w.plan());
+    REQUIRE(inside.size() == 2);
+    w.now = at_utc(sys_days{2026y / December / 3}, 21h + 30min);  // 23:30: inside b's only
+    auto night = all<CreateBackup>(w.plan());
+    REQUIRE(night.size() == 1);
+    CHECK(night[0].volume_id == "v2");
+}
+
+TEST_CASE("a window's start is inside and its end outside, by the second") {
+    using namespace std::chrono;
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.policy.backup_window = BackupWindow{60, 300};
+    auto day = sys_days{2026y / June / 1};
+    struct Row {
+        seconds time;
+        bool create;
+    };
+    for (auto [time, create] : {Row{1h - 1s, false}, Row{1h, true}, Row{5h - 1s, true}, Row{5h, false}}) {
+        CAPTURE(time.count());
+        w.now = at_utc(day, time);
+        CHECK(all<CreateBackup>(w.plan()).size() == (create ? 1u : 0u));
+    }
+}
+
+TEST_CASE("backup windows follow a named zone across both daylight saving changes") {
+    using namespace std::chrono;
+    auto berlin = config::resolve_time_zone("Europe/Berlin");
+    REQUIRE(berlin.ok());
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.policy.backup_window = BackupWindow{60, 300};  // 01:00-05:00
+    w.policy.timezone = *berlin;
+    auto creates_at = [&](TimePoint now) {
+        w.now = now;
+        return all<CreateBackup>(w.plan()).size();
+    };
+    auto spring = sys_days{2026y / March / 29};
+    CHECK(creates_at(at_utc(spring, 0h + 30min)) == 1);  // 01:30 CET
+    CHECK(creates_at(at_utc(spring, 2h + 59min)) == 1);  // 04:59 CEST
+    CHECK(creates_at(at_utc(spring, 3h)) == 0);          // 05:00 CEST; at a fixed +01:00, 04:00
+    CHECK(all<SkipVolume>(w.plan())[0].reason ==
+          "outside backup window 01:00-05:00 (backup_window): it is 05:00 in Europe/Berlin");
+    auto autumn = sys_days{2026y / October / 25};
+    CHECK(creates_at(at_utc(autumn, -30min)) == 1);      // 01:30 CEST
+    CHECK(creates_at(at_utc(autumn, 3h + 30min)) == 1);  // 04:30 CET; at a fixed +02:00, 05:30
+    CHECK(creates_at(at_utc(autumn, 4h)) == 0);          // 05:00 CET
+}
+
+TEST_CASE("a server's own interval replaces backup_min_interval, longer or shorter") {
+    World w;
+    w.policy.backup_min_interval = hours(24);
+    w.volume("v1");
+    w.volume("v2");
+    w.volume("v3");
+    w.server("hourly", {"v1"}).metadata["__staffeln_backup_interval"] = "1h";
+    w.server("six", {"v2"}).metadata["__staffeln_backup_interval"] = "6h";
+    w.server("default", {"v3"});
+    for (const char* v : {"v1", "v2", "v3"})
+        w.backup(std::string("old-") + v, v, std::string("t-") + v, false, kT0 - hours(2));
+    auto plan = w.plan();
+    auto creates = all<CreateBackup>(plan);
+    REQUIRE(creates.size() == 1);
+    CHECK(creates[0].volume_id == "v1");
+    auto skips = all<SkipVolume>(plan);
+    REQUIRE(skips.size() == 2);
+    CHECK(skips[0].code == SkipReason::recent_backup);
+    CHECK(skips[0].reason ==
+          "staffeln backup old-v2 was made 2h ago, within server metadata __staffeln_backup_interval 6h");
+    CHECK(skips[1].reason == "staffeln backup old-v3 was made 2h ago, within backup_min_interval 1d");
+}
+
+TEST_CASE("a server's own full_backup_depth sets its chain, and the reason says where it came from") {
+    struct Row {
+        const char* depth;
+        const char* pattern;
+    };
+    for (auto [depth, pattern] :
+         {Row{"0", "FFFFFFFF"}, Row{"1", "FIFIFIFI"}, Row{"3", "FIIIFIII"}, Row{"x", "FIIFIIFI"}}) {
+        CAPTURE(depth);
+        World w;
+        w.policy.full_backup_depth = 2;
+        w.volume("v1");
+        w.server("a", {"v1"}).metadata["__staffeln_full_backup_depth"] = depth;
+        std::vector<BackupKind> seq;
+        for (int cycle = 0; cycle < 8; ++cycle) {
+            auto plan = w.plan();
+            auto creates = all<CreateBackup>(plan);
+            REQUIRE(creates.size() == 1);
+            seq.push_back(creates[0].kind);
+            if (cycle == 1 && std::string(depth) == "3")
+                CHECK(creates[0].kind_reason ==
+                      fmt::format("incremental 1 of 3 on backup {} (depth 3 from server metadata "
+                                  "__staffeln_full_backup_depth)",
+                                  creates[0].parent_id));
+            if (cycle == 1 && std::string(depth) == "x")
+                CHECK(creates[0].kind_reason == fmt::format("incremental 1 of 2 on backup {}", creates[0].parent_id));
+            w.apply(plan);
+            w.cinder_finishes();
+            w.now += hours(1);
+        }
+        CHECK(kinds(seq) == pattern);
+    }
+}
+
+TEST_CASE("a pending task is retried outside the window: its backup was due when the task was written") {
+    using namespace std::chrono;
+    World w;
+    w.volume("v1");
+    w.server("a", {"v1"});
+    w.policy.backup_window = BackupWindow{60, 300};
+    w.now = at_utc(sys_days{2026y / June / 1}, 12h);
+    w.task("t-pending", "v1", TaskStatus::pending, "", w.now - minutes(1));
+    auto retries = all<RetryCreate>(w.plan());
+    REQUIRE(retries.size() == 1);
+    CHECK(retries[0].create.task_id == "t-pending");
+}
+
+TEST_CASE("a bad schedule value warns once per cycle for a server backed up, and the default applies") {
+    World w;
+    w.volume("v1");
+    w.volume("v2");
+    w.volume("v3");
+    w.server("a", {"v1", "v2"}).metadata["__staffeln_backup_window"] = "nightly";
+    w.server("off", {"v3"}, "false").metadata["__staffeln_backup_window"] = "nightly";
+    auto plan = w.plan();
+    REQUIRE(plan.warnings.size() == 1);
+    CHECK(plan.warnings[0] ==
+          "server a (srv-a): backup window metadata __staffeln_backup_window='nightly' is ignored (invalid backup "
+          "window 'nightly' (expected HH:MM-HH:MM in 24-hour time, such as 01:00-05:00 or 22:00-04:00)); using no "
+          "window");
+    CHECK(all<CreateBackup>(plan).size() == 2);
+    w.task("t-pending", "v1", TaskStatus::pending, "", w.now);
+    CHECK(plan_backups(w.snap, w.policy, w.now, w.new_id, PlanScope::settle).warnings.empty());
+}
+
+TEST_CASE(
+    "property: a volume gets a create exactly when its server's window holds the local time and its interval "
+    "has passed") {
+    std::mt19937 rng(20261206);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    for (int round = 0; round < 2000; ++round) {
+        CAPTURE(round);
+        World w;
+        w.policy.backup_min_interval = hours(pick(0, 48));
+        auto offset = minutes(pick(-14 * 4, 14 * 4) * 15);
+        w.policy.timezone = TimeZone::fixed("zone", offset);
+        if (pick(0, 2) != 0) {
+            int start = pick(0, 1439);
+            int end = pick(0, 1440);
+            if (end == start) end = (start + 1) % 1440;
+            w.policy.backup_window = BackupWindow{start, end};
+        }
+        w.now = kT0 + seconds(pick(0, 10 * 86400));
+        w.volume("v1");
+        auto& server = w.server("a", {"v1"});
+        std::optional<BackupWindow> window = w.policy.backup_window;
+        if (pick(0, 2) == 0) {
+            int start = pick(0, 23);
+            int end = (start + pick(1, 23)) % 24;
+            server.metadata["__staffeln_backup_window"] = fmt::format("{:02}:00-{:02}:00", start, end);
+            window = BackupWindow{start * 60, end * 60};
+        }
+        auto interval = w.policy.backup_min_interval;
+        if (pick(0, 2) == 0) {
+            interval = hours(pick(0, 48));
+            server.metadata["__staffeln_backup_interval"] = format_duration(interval);
+        }
+        auto age = seconds(pick(0, 3 * 86400));
+        bool has_backup = pick(0, 3) != 0;
+        if (has_backup) w.backup("old", "v1", "t0", false, w.now - age);
+
+        std::int64_t local = ((w.now.time_since_epoch() + offset).count() % 86400 + 86400) % 86400;
+        bool in_window = !window || [&] {
+            std::int64_t minute = local / 60;
+            return window->start < window->end ? minute >= window->start && minute < window->end
+                                               : minute >= window->start || minute < window->end;
+        }();
+        bool interval_passed = !has_backup || interval.count() == 0 || age >= interval;
+        auto plan = w.plan();
+        CAPTURE(local);
+        CAPTURE(to_string(window.value_or(BackupWindow{})));
+        CHECK(plan.warnings.empty());
+        CHECK(all<CreateBackup>(plan).size() == (in_window && interval_passed ? 1u : 0u));
+        auto skips = all<SkipVolume>(plan);
+        if (!in_window) {
+            REQUIRE(skips.size() == 1);
+            CHECK(skips[0].code == SkipReason::outside_window);
+        } else if (!interval_passed) {
+            REQUIRE(skips.size() == 1);
+            CHECK(skips[0].code == SkipReason::recent_backup);
+        }
+    }
 }

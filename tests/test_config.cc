@@ -164,9 +164,19 @@ TEST_CASE("each bad value is reported with file, line, option, value and what wa
         {"retention_policy = daily=0",
          "[conductor] retention_policy = daily=0: retention policy 'daily=0': rule 'daily' has count '0' "
          "(expected an integer from 1 to 100000)"},
-        {"timezone = Europe/Berlin",
-         "[conductor] timezone = Europe/Berlin: invalid timezone 'Europe/Berlin' (expected UTC or a fixed offset "
-         "from -14:00 to +14:00 such as +02:00; named zones are not supported)"},
+        {"timezone = Europe/Berlim",
+         "[conductor] timezone = Europe/Berlim: unknown timezone 'Europe/Berlim' (expected UTC, a fixed offset from "
+         "-14:00 to +14:00 such as +02:00, or a name from the system's time zone database (tzdata) such as "
+         "Europe/Berlin)"},
+        {"timezone = +2:00",
+         "[conductor] timezone = +2:00: invalid timezone '+2:00' (expected UTC or a fixed offset from -14:00 to "
+         "+14:00 such as +02:00)"},
+        {"backup_window = 1:00-5:00",
+         "[conductor] backup_window = 1:00-5:00: invalid backup window '1:00-5:00' (expected HH:MM-HH:MM in "
+         "24-hour time, such as 01:00-05:00 or 22:00-04:00)"},
+        {"backup_window = 03:00-03:00",
+         "[conductor] backup_window = 03:00-03:00: invalid backup window '03:00-03:00' (its start and end are the "
+         "same time (leave it unset for no window))"},
         {"retention_safety_floor = maybe",
          "[conductor] retention_safety_floor = maybe: expected a boolean (true/false, yes/no, on/off, 1/0)"},
     };
@@ -212,6 +222,25 @@ TEST_CASE("a retention policy and a timezone are read as given") {
     CHECK(loaded.config.conductor.retention_policy == "last=3,daily=7,weekly=4,monthly=12,yearly=2");
     CHECK(loaded.config.conductor.retention_policy_metadata_key == "gfs");
     CHECK(loaded.config.conductor.timezone == "-05:30");
+}
+
+TEST_CASE("per-server schedule options: their defaults, and values read as given") {
+    Config defaults;
+    CHECK(defaults.conductor.backup_interval_metadata_key == "__staffeln_backup_interval");
+    CHECK(defaults.conductor.backup_window.empty());
+    CHECK(defaults.conductor.backup_window_metadata_key == "__staffeln_backup_window");
+    CHECK(defaults.conductor.full_backup_depth_metadata_key == "__staffeln_full_backup_depth");
+    TempDir dir;
+    auto loaded = load_text(dir,
+                            "[conductor]\nbackup_window = 22:00-04:00\nbackup_window_metadata_key = window\n"
+                            "backup_interval_metadata_key = interval\nfull_backup_depth_metadata_key = depth\n"
+                            "timezone = Europe/Berlin\n");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.conductor.backup_window == "22:00-04:00");
+    CHECK(loaded.config.conductor.backup_window_metadata_key == "window");
+    CHECK(loaded.config.conductor.backup_interval_metadata_key == "interval");
+    CHECK(loaded.config.conductor.full_backup_depth_metadata_key == "depth");
+    CHECK(loaded.config.conductor.timezone == "Europe/Berlin");
 }
 
 TEST_CASE("every integer and duration option has an upper bound that keeps clock arithmetic in range") {

@@ -1,5 +1,6 @@
 #include "staffeln/core/retention_planner.h"
 
+#include "staffeln/config/time_zone.h"
 #include "staffeln/core/backup_chain.h"
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/core/calendar_bucket.h"
@@ -592,7 +593,8 @@ TEST_CASE("without a retention policy nothing changes: the rules are unset by de
     RetentionPolicy policy;
     CHECK(!policy.rules);
     CHECK(policy.rules_metadata_key.empty());
-    CHECK(policy.utc_offset == 0s);
+    CHECK(policy.timezone.name() == "UTC");
+    CHECK(policy.timezone.offset_at(day(0)) == 0s);
 }
 
 TEST_CASE("last=N keeps the N newest available staffeln backups, whatever their age") {
@@ -661,12 +663,65 @@ TEST_CASE("monthly buckets follow the timezone offset") {
     at(c.backup("nov", "v", true, false, 0), sys_days{2026y / November / 30} + 22h);
     at(c.backup("dec", "v", true, false, 0), sys_days{2026y / November / 30} + 23h);  // December at +02:00
     c.now = sys_days{2026y / December / 10};
-    c.policy.utc_offset = 2h;
+    c.policy.timezone = TimeZone::fixed("+02:00", 2h);
     auto plan = c.plan();
     CHECK(c.text(plan, "dec") ==
           "keep backup dec of volume v: monthly 2026-12 (retention_policy); age 1w2d1h exceeds "
           "retention 0s (retention_time)");
     CHECK(c.deleted(plan) == Ids{"nov"});
+}
+
+// Europe/Berlin from the system's tzdata: 2026-03-29 01:00 UTC from +01:00 to +02:00, 2026-10-25
+// 01:00 UTC back. A fixed offset would put each of these backups' days one off on one side.
+TEST_CASE("daily and weekly buckets follow a named zone across both daylight saving changes") {
+    using namespace std::chrono;
+    auto berlin = config::resolve_time_zone("Europe/Berlin");
+    REQUIRE(berlin.ok());
+    auto plan_of = [&](std::vector<std::pair<const char*, TimePoint>> made, const char* rules) {
+        Cloud c;
+        c.server("web", {"v"});
+        c.policy.rules = rules_of(rules);
+        c.policy.retention_time = 0s;
+        c.policy.safety_floor = false;
+        c.policy.timezone = *berlin;
+        for (auto [id, t] : made) at(c.backup(id, "v", true, false, 0), t);
+        c.now = sys_days{2026y / December / 1};
+        auto plan = c.plan();
+        return std::pair{c, plan};
+    };
+    auto spring = sys_days{2026y / March / 29};
+    {
+        auto [c, plan] = plan_of({{"27-noon", spring - 48h + 12h},
+                                  {"29-early", spring - 30min},         // 00:30 CET
+                                  {"29-late", spring + 21h + 30min},    // 23:30 CEST
+                                  {"30-early", spring + 22h + 30min}},  // 00:30 CEST
+                                 "daily=3");
+        CHECK(c.deleted(plan) == Ids{"29-early"});
+        CHECK(c.text(plan, "30-early").find("daily 2026-03-30") != std::string::npos);
+        CHECK(c.text(plan, "29-late").find("daily 2026-03-29") != std::string::npos);
+        CHECK(c.text(plan, "27-noon").find("daily 2026-03-27") != std::string::npos);
+    }
+    {
+        auto [c, plan] = plan_of({{"sat", spring - 12h},
+                                  {"sun-late", spring + 21h + 30min},    // Sunday 23:30 CEST, week 13
+                                  {"mon-early", spring + 22h + 30min}},  // Monday 00:30 CEST, week 14
+                                 "weekly=2");
+        CHECK(c.deleted(plan) == Ids{"sat"});
+        CHECK(c.text(plan, "mon-early").find("weekly 2026-W14") != std::string::npos);
+        CHECK(c.text(plan, "sun-late").find("weekly 2026-W13") != std::string::npos);
+    }
+    auto autumn = sys_days{2026y / October / 25};
+    {
+        auto [c, plan] = plan_of({{"24-late", autumn - 2h - 30min},     // 23:30 CEST
+                                  {"25-early", autumn - 1h - 30min},    // 00:30 CEST
+                                  {"25-late", autumn + 22h + 30min},    // 23:30 CET
+                                  {"26-early", autumn + 23h + 30min}},  // 00:30 CET
+                                 "daily=3");
+        CHECK(c.deleted(plan) == Ids{"25-early"});
+        CHECK(c.text(plan, "26-early").find("daily 2026-10-26") != std::string::npos);
+        CHECK(c.text(plan, "25-late").find("daily 2026-10-25") != std::string::npos);
+        CHECK(c.text(plan, "24-late").find("daily 2026-10-24") != std::string::npos);
+    }
 }
 
 TEST_CASE("the age limit and the rules combine: kept when either keeps it") {
@@ -740,7 +795,15 @@ TEST_CASE("property: kept sets are closed under parent-of, hold every rule's pic
         Cloud c;
         c.policy.retention_time = seconds(pick(0, 40) * 86400);
         c.policy.safety_floor = pick(0, 1) == 1;
-        c.policy.utc_offset = seconds(pick(-14, 14) * 3600);
+        // A fixed offset, or one that changes twice a year as daylight saving time does.
+        auto standard = seconds(pick(-14, 13) * 3600);
+        std::vector<ZoneTransition> changes{{day(0), standard}};
+        if (pick(0, 1) == 1)
+            for (int d = 0; d < 900; d += 365) {
+                changes.push_back({day(d + 80) + seconds(pick(0, 86399)), standard + std::chrono::hours(1)});
+                changes.push_back({day(d + 300) + seconds(pick(0, 86399)), standard});
+            }
+        c.policy.timezone = TimeZone("zone", changes);
         RetentionRules rules;
         for (auto& n : rules.count) n = pick(0, 2) == 0 ? 0 : static_cast<std::uint32_t>(pick(1, 6));
         if (!rules.empty()) c.policy.rules = rules;
@@ -766,7 +829,8 @@ TEST_CASE("property: kept sets are closed under parent-of, hold every rule's pic
             picked.insert(candidates[i]->id);
         for (auto kind : {RuleKind::daily, RuleKind::weekly, RuleKind::monthly, RuleKind::yearly}) {
             std::map<std::int64_t, const Backup*, std::greater<>> newest;
-            for (auto b : candidates) newest.try_emplace(calendar_bucket(kind, b->created_at, c.policy.utc_offset), b);
+            for (auto b : candidates)
+                newest.try_emplace(calendar_bucket(kind, b->created_at, c.policy.timezone.offset_at(b->created_at)), b);
             std::uint32_t taken = 0;
             for (auto& [bucket, b] : newest)
                 if (taken++ < rules[kind]) picked.insert(b->id);

@@ -108,7 +108,12 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     {
         // Scoped: the start plan is not kept through the wait and the settle pass.
         auto plan = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id);
+        for (const auto& warning : plan.warnings) {
+            log::warning(kLog, "{}", warning);
+            result.outcome.warnings.push_back(warning);
+        }
         if (dry_run) {
+            for (const auto& warning : plan.warnings) print_line(out, "warning: " + warning);
             for (const auto& action : plan.actions) print_line(out, core::describe(action));
             return result;
         }

@@ -1,6 +1,7 @@
 #include "staffeln/conductor/backup_executor.h"
 
 #include "staffeln/conductor/worker_pool.h"
+#include "staffeln/config/time_zone.h"
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
@@ -549,6 +550,13 @@ core::BackupPolicy backup_policy(const config::Config& config) {
     policy.full_backup_depth = static_cast<int>(c.full_backup_depth);
     policy.skip_volume_metadata_key = c.skip_volume_metadata_key;
     policy.backup_cycle_timeout = c.backup_cycle_timeout;
+    policy.backup_interval_metadata_key = c.backup_interval_metadata_key;
+    // Both were validated when the config was loaded.
+    if (auto window = core::parse_backup_window(c.backup_window); !c.backup_window.empty() && window.ok())
+        policy.backup_window = *window;
+    policy.backup_window_metadata_key = c.backup_window_metadata_key;
+    policy.full_backup_depth_metadata_key = c.full_backup_depth_metadata_key;
+    if (auto zone = config::resolve_time_zone(c.timezone); zone.ok()) policy.timezone = std::move(*zone);
     return policy;
 }
 

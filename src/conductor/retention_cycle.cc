@@ -3,7 +3,7 @@
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/worker_pool.h"
-#include "staffeln/core/calendar_bucket.h"
+#include "staffeln/config/time_zone.h"
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
 #include "staffeln/metric_catalog.h"
@@ -34,7 +34,7 @@ core::RetentionPolicy retention_policy(const config::Config& config) {
     if (auto rules = core::parse_retention_rules(c.retention_policy); !c.retention_policy.empty() && rules.ok())
         policy.rules = *rules;
     policy.rules_metadata_key = c.retention_policy_metadata_key;
-    if (auto offset = core::parse_utc_offset(c.timezone); offset.ok()) policy.utc_offset = *offset;
+    if (auto zone = config::resolve_time_zone(c.timezone); zone.ok()) policy.timezone = std::move(*zone);
     return policy;
 }
 

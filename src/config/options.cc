@@ -4,7 +4,8 @@
 #include "staffeln/database_scheme.h"
 #include "staffeln/config/ini_file.h"
 #include "staffeln/config/listen_address.h"
-#include "staffeln/core/calendar_bucket.h"
+#include "staffeln/config/time_zone.h"
+#include "staffeln/core/backup_window.h"
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/coordination/backend_url.h"
 #include "staffeln/core/backup_mode.h"
@@ -100,8 +101,14 @@ std::string check_listen_address(const std::string& value) {
 }
 
 std::string check_timezone(const std::string& value) {
-    auto offset = core::parse_utc_offset(value);
-    return offset.ok() ? std::string{} : offset.error().message;
+    auto zone = resolve_time_zone(value);
+    return zone.ok() ? std::string{} : zone.error().message;
+}
+
+std::string check_backup_window(const std::string& value) {
+    if (value.empty()) return {};
+    auto window = core::parse_backup_window(value);
+    return window.ok() ? std::string{} : window.error().message;
 }
 
 #define FIELD(type, path) +[](Config& c) -> type& { return c.path; }
@@ -155,6 +162,13 @@ const std::array kOptions{
            .target = FIELD(std::int64_t, conductor.full_backup_depth),
            .min = 0,
            .max = 1000},
+    Option{"conductor", "backup_interval_metadata_key", FIELD(std::string, conductor.backup_interval_metadata_key)},
+    Option{.section = "conductor",
+           .name = "backup_window",
+           .target = FIELD(std::string, conductor.backup_window),
+           .check = check_backup_window},
+    Option{"conductor", "backup_window_metadata_key", FIELD(std::string, conductor.backup_window_metadata_key)},
+    Option{"conductor", "full_backup_depth_metadata_key", FIELD(std::string, conductor.full_backup_depth_metadata_key)},
     Option{.section = "conductor",
            .name = "retention_service_period",
            .target = FIELD(std::int64_t, conductor.retention_service_period),

@@ -4,6 +4,7 @@
 #include "staffeln/core/backup_kind.h"
 #include "staffeln/core/backup_name.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/server_schedule.h"
 #include "staffeln/core/server_selection.h"
 #include "staffeln/duration.h"
 
@@ -45,7 +46,12 @@ std::string age_text(TimePoint from, TimePoint now) {
 class Planner {
 public:
     Planner(const BackupSnapshot& s, const BackupPolicy& p, TimePoint now, const TaskIdSource& ids, PlanScope scope)
-        : snap_(s), policy_(p), now_(now), new_task_id_(ids), volumes_too_(scope == PlanScope::cycle) {}
+        : snap_(s),
+          policy_(p),
+          now_(now),
+          local_second_(p.timezone.second_of_day(now)),
+          new_task_id_(ids),
+          volumes_too_(scope == PlanScope::cycle) {}
 
     BackupPlan run() {
         // About one action per volume and one per task: reserved, the vector never doubles
@@ -245,14 +251,19 @@ private:
         for (auto* r : pending) plan_.actions.push_back(FailTask{r->task_id, "", reason});
     }
 
+    // A volume attached to several tagged servers is planned, once, on the first of them in
+    // the listing, under that server's schedule.
     void plan_volumes() {
         std::set<std::string_view> seen;
         for (const auto& server : snap_.servers) {
             if (!server_wants_backup(server, policy_.backup_metadata_key)) continue;
+            auto schedule = server_schedule(server, policy_);
+            if (volumes_too_)
+                for (auto& w : schedule.warnings) plan_.warnings.push_back(std::move(w));
             for (const auto& volume_id : server.volume_ids) {
                 // Without pending tasks a volume yields only what the settle scope leaves out.
                 if (!volumes_too_ && !pending_by_volume_.contains(volume_id)) continue;
-                if (seen.insert(volume_id).second) plan_volume(server, volume_id);
+                if (seen.insert(volume_id).second) plan_volume(server, schedule, volume_id);
             }
         }
     }
@@ -265,7 +276,7 @@ private:
         return list;
     }
 
-    void plan_volume(const Server& server, const std::string& volume_id) {
+    void plan_volume(const Server& server, const ServerSchedule& schedule, const std::string& volume_id) {
         auto pending = take_pending(volume_id);
         auto vol = snap_.volumes.find(volume_id);
         if (vol == snap_.volumes.end())
@@ -289,13 +300,21 @@ private:
             return fail_volume(
                 server, volume_id, project, pending,
                 fmt::format("volume {} is '{}'; only available or in-use volumes are backed up", v.id, v.status));
-        if (!pending.empty()) return retry(server, v, project, pending);
+        // A retry goes on outside the window: its backup was due when its task was written, and
+        // retries stop at backup_cycle_timeout.
+        if (!pending.empty()) return retry(server, schedule, v, project, pending);
         if (!volumes_too_) return;
-        if (auto recent = recent_backup(volume_id))
+        if (schedule.window && !window_contains(*schedule.window, local_second_))
+            return skip(server, v, project, SkipReason::outside_window,
+                        fmt::format("outside backup window {} ({}): it is {:02}:{:02} in {}",
+                                    to_string(*schedule.window), schedule.window_source, local_second_ / 3600,
+                                    local_second_ / 60 % 60, policy_.timezone.name()));
+        if (auto recent = recent_backup(volume_id, schedule.min_interval))
             return skip(server, v, project, SkipReason::recent_backup,
-                        fmt::format("staffeln backup {} was made {} ago, within backup_min_interval {}", recent->id,
-                                    age_text(recent->created_at, now_), format_duration(policy_.backup_min_interval)));
-        plan_.actions.push_back(make_create(new_task_id_(), server, v, project, false));
+                        fmt::format("staffeln backup {} was made {} ago, within {} {}", recent->id,
+                                    age_text(recent->created_at, now_), schedule.interval_source,
+                                    format_duration(schedule.min_interval)));
+        plan_.actions.push_back(make_create(new_task_id_(), server, schedule, v, project, false));
     }
 
     void fail_volume(const Server& server, const std::string& volume_id, const std::string& project,
@@ -309,7 +328,7 @@ private:
     }
 
     // Invariant: one create per volume; the oldest pending task is retried, the rest closed.
-    void retry(const Server& server, const Volume& v, const std::string& project,
+    void retry(const Server& server, const ServerSchedule& schedule, const Volume& v, const std::string& project,
                const std::vector<const TaskRecord*>& pending) {
         const TaskRecord& first = *pending.front();
         for (std::size_t i = 1; i < pending.size(); ++i)
@@ -317,7 +336,7 @@ private:
                                              fmt::format("superseded by task {} for the same volume", first.task_id)});
         if (!volumes_too_) return;
         bool no_parent = is_no_parent_error(first.last_error);
-        auto create = make_create(first.task_id, server, v, project, no_parent);
+        auto create = make_create(first.task_id, server, schedule, v, project, no_parent);
         auto reason = no_parent                  ? std::string(kNoParentReason)
                       : first.last_error.empty() ? std::string("the create was not confirmed by Cinder")
                                                  : fmt::format("the create failed: {}", first.last_error);
@@ -329,25 +348,27 @@ private:
         return {from, to};
     }
 
-    const Backup* recent_backup(const std::string& volume_id) const {
-        if (policy_.backup_min_interval.count() <= 0) return nullptr;
+    const Backup* recent_backup(const std::string& volume_id, seconds min_interval) const {
+        if (min_interval.count() <= 0) return nullptr;
         const Backup* newest = nullptr;
         for (auto* b : backups_of(volume_id))
             if (counts_as_available(b->status) && made_by_staffeln(*b) &&
                 (!newest || b->created_at > newest->created_at))
                 newest = b;
-        return newest && now_ - newest->created_at < policy_.backup_min_interval ? newest : nullptr;
+        return newest && now_ - newest->created_at < min_interval ? newest : nullptr;
     }
 
-    CreateBackup make_create(std::string task_id, const Server& server, const Volume& v, const std::string& project,
-                             bool force_full) {
+    CreateBackup make_create(std::string task_id, const Server& server, const ServerSchedule& schedule, const Volume& v,
+                             const std::string& project, bool force_full) {
         std::vector<const Backup*> same_project;
         for (auto* b : backups_of(v.id))
             if (b->project_id == project) same_project.push_back(b);
         KindDecision kind =
             force_full
                 ? KindDecision{BackupKind::full, fmt::format("{}: retrying as a full backup", kNoParentReason), {}}
-                : decide_kind(same_project, policy_.full_backup_depth);
+                : decide_kind(same_project, schedule.full_backup_depth);
+        if (!force_full && schedule.depth_source != "full_backup_depth")
+            kind.reason += fmt::format(" (depth {} from {})", schedule.full_backup_depth, schedule.depth_source);
         return CreateBackup{std::move(task_id),
                             v.id,
                             project,
@@ -368,6 +389,7 @@ private:
     const BackupSnapshot& snap_;
     const BackupPolicy& policy_;
     TimePoint now_;
+    const std::int64_t local_second_;  // now_ in policy_.timezone, seconds since local midnight
     const TaskIdSource& new_task_id_;
     const bool volumes_too_;  // PlanScope::cycle
     BackupPlan plan_;

@@ -28,7 +28,7 @@ Result<std::chrono::seconds> parse_utc_offset(std::string_view text) {
     if (!shape || minutes > 59 || hours * 60 + minutes > 14 * 60)
         return make_error(ErrorKind::invalid_input,
                           fmt::format("invalid timezone '{}' (expected UTC or a fixed offset from -14:00 to "
-                                      "+14:00 such as +02:00; named zones are not supported)",
+                                      "+14:00 such as +02:00)",
                                       text));
     std::chrono::seconds offset{(hours * 60 + minutes) * 60};
     return text[0] == '-' ? -offset : offset;

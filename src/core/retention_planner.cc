@@ -203,12 +203,13 @@ private:
         std::array<std::int64_t, kRuleKinds> last{};
         for (auto i : candidates_) {
             TimePoint created = in_.backups[members[i]].created_at;
+            const auto offset = policy_.timezone.offset_at(created);
             for (std::size_t k = 0; k < kRuleKinds; ++k) {
                 if (used[k] >= vp.rules.count[k]) continue;
                 auto kind = static_cast<RuleKind>(k);
                 std::int64_t bucket = used[k] + 1;
                 if (kind != RuleKind::last) {
-                    bucket = calendar_bucket(kind, created, policy_.utc_offset);
+                    bucket = calendar_bucket(kind, created, offset);
                     if (used[k] > 0 && bucket == last[k]) continue;
                 }
                 last[k] = bucket;

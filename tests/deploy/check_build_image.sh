@@ -14,8 +14,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 plan=$("$src/packaging/build-image" --plan "$build")
 head -1 <<<"$plan" | grep -Eq '^key [0-9a-f]{16}$' || fail "no key line: $(head -1 <<<"$plan")"
 # The packages owning the linked libraries, one of their dependencies and an essential one, each at
-# apt's candidate version.
-for package in libcurl4 libssl3 libc6 dpkg; do
+# apt's candidate version; tzdata for [conductor] timezone's named zones.
+for package in libcurl4 libssl3 libdate-tz3 libc6 dpkg tzdata; do
   candidate=$(apt-cache policy "$package" | awk '$1 == "Candidate:" {print $2}')
   grep -qxF "$package $candidate" <<<"$plan" || fail "$package $candidate is not in the key's input"
 done

@@ -26,7 +26,8 @@ struct BackupOutcome {
     int skipped = 0;
     int adopted = 0;
     std::vector<std::string> problems;  // one line each, for the log and --once's summary
-    // Done another way than asked, e.g. a snapshot-mode volume backed up straight from the volume;
+    // Done another way than asked, e.g. a snapshot-mode volume backed up straight from the volume,
+    // or a server's schedule metadata ignored for an invalid value;
     // in --once's summary, not in its exit code.
     std::vector<std::string> warnings;
 };

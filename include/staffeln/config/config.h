@@ -34,12 +34,17 @@ struct Config {
         std::string skip_volume_metadata_key = "skip-volume-backup";  // on a volume, "true" skips it
         std::string last_backup_metadata_key = "last-backup-time";    // set on the server after a success
         std::int64_t full_backup_depth = 2;
+        // Per-server schedules (core/server_schedule.h): a server's metadata overrides each default.
+        std::string backup_interval_metadata_key = "__staffeln_backup_interval";  // its backup_min_interval
+        std::string backup_window;  // HH:MM-HH:MM in timezone (core/backup_window.h); "": backups start any time
+        std::string backup_window_metadata_key = "__staffeln_backup_window";
+        std::string full_backup_depth_metadata_key = "__staffeln_full_backup_depth";
         std::int64_t retention_service_period = 1200;
         CalendarDuration retention_time{std::chrono::days(17)};  // y and mon: calendar, back from now
         bool retention_safety_floor = true;
         std::string retention_policy;  // retention_rules.h grammar; empty: age alone
         std::string retention_policy_metadata_key = "__staffeln_retention_policy";
-        std::string timezone = "UTC";           // calendar buckets of retention_policy: UTC or +HH:MM
+        std::string timezone = "UTC";  // retention's calendar days and backup windows: UTC, +HH:MM or an IANA name
         std::int64_t backup_poll_interval = 3;  // seconds between checks of backups creating or deleting
         std::string backup_mode = "volume";     // volume or snapshot (core/backup_mode.h), any case
         std::string backup_mode_metadata_key = "__staffeln_backup_mode";  // a server's own mode; "" for none

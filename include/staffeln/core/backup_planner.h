@@ -8,10 +8,13 @@
 //   - no task yields two backups (a task with a tagged backup is adopted, never re-created;
 //     further backups carrying the same task id are deleted as duplicates);
 //   - a volume attached to several tagged servers (multi-attach) gets one task.
-// Full or incremental: see decide_kind below and backup_chain.h for the chain rules.
+// Full or incremental: see decide_kind below and backup_chain.h for the chain rules. When and
+// how often a server is backed up, and its depth: server_schedule.h.
 #pragma once
 
+#include "staffeln/core/backup_window.h"
 #include "staffeln/core/task.h"
+#include "staffeln/core/time_zone.h"
 #include "staffeln/model.h"
 
 #include <chrono>
@@ -30,6 +33,12 @@ struct BackupPolicy {
     int full_backup_depth = 0;                       // incrementals between fulls; 0: always full
     std::string skip_volume_metadata_key = "skip-volume-backup";
     std::chrono::seconds backup_cycle_timeout{300};  // upstream's backup_cycle_timout
+    // Per-server schedules (server_schedule.h): each key "" lets no server override its default.
+    std::string backup_interval_metadata_key = "__staffeln_backup_interval";  // overrides backup_min_interval
+    std::optional<BackupWindow> backup_window;                                // none: backups start any time
+    std::string backup_window_metadata_key = "__staffeln_backup_window";      // overrides backup_window
+    std::string full_backup_depth_metadata_key = "__staffeln_full_backup_depth";
+    TimeZone timezone;  // [conductor] timezone: the windows' local time
 };
 
 // What the shell read this cycle. servers, volumes and backups come from all_tenants listings
@@ -70,7 +79,7 @@ struct RetryCreate {
     std::string reason;
 };
 
-enum class SkipReason { in_flight, skip_flag, recent_backup };
+enum class SkipReason { in_flight, skip_flag, recent_backup, outside_window };
 
 struct SkipVolume {
     std::string volume_id;
@@ -140,6 +149,9 @@ using BackupAction = std::variant<CreateBackup, RetryCreate, SkipVolume, FailVol
 
 struct BackupPlan {
     std::vector<BackupAction> actions;  // carry out in order
+    // PlanScope::cycle: one per invalid schedule value of a server backed up ("server NAME (ID):
+    // ... is ignored ...; using ..."), for the log.
+    std::vector<std::string> warnings;
 };
 
 // What a plan covers. settle: the same plan without what only the start of a cycle carries out

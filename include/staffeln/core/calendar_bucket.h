@@ -1,6 +1,6 @@
-// Calendar buckets for retention rules, in a fixed offset from UTC: `[conductor] timezone` is
-// `UTC` or `+HH:MM`/`-HH:MM` (GCC 12's libstdc++ lacks <chrono>'s tz database, so named zones
-// and daylight saving time are not supported). Pure: a bucket is a number, its label text.
+// Calendar buckets for retention rules, local to the UTC offset in force at the backup's time
+// (TimeZone::offset_at, core/time_zone.h: `[conductor] timezone`, daylight saving time included).
+// Pure: a bucket is a number, its label text.
 #pragma once
 
 #include "staffeln/core/retention_rules.h"
@@ -13,7 +13,8 @@
 
 namespace staffeln::core {
 
-// `UTC` -> 0; `+02:00` -> 7200 s; `-05:30` -> -19800 s (at most 14 hours either way).
+// `UTC` -> 0; `+02:00` -> 7200 s; `-05:30` -> -19800 s (at most 14 hours either way). Named
+// zones are the config adapter's (config/time_zone.h).
 Result<std::chrono::seconds> parse_utc_offset(std::string_view text);
 
 // The bucket of a time point for a calendar rule (daily, weekly, monthly, yearly), local to

@@ -24,7 +24,7 @@
 //     rule union of the tagged servers' valid `rules_metadata_key` values (an invalid one warns
 //     and the config's applies). Among a volume's available staffeln backups (not of a failed
 //     task), `last=N` keeps the N newest; a calendar rule keeps the newest backup of each of
-//     the N newest buckets (local to utc_offset) that hold one. A backup is kept when its age
+//     the N newest buckets (local to timezone, DST included) that hold one. A backup is kept when its age
 //     or any rule keeps it; chains and the safety floor (2, 3) apply to the union unchanged.
 //  5. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
 //     their age; a cancelled one still `creating` needs a force-delete.
@@ -42,6 +42,7 @@
 
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/core/task.h"
+#include "staffeln/core/time_zone.h"
 #include "staffeln/duration.h"
 #include "staffeln/model.h"
 
@@ -61,7 +62,7 @@ struct RetentionPolicy {
     bool safety_floor = true;
     std::optional<RetentionRules> rules;  // [conductor] retention_policy; unset: age alone
     std::string rules_metadata_key;       // empty: no per-server retention policy
-    std::chrono::seconds utc_offset{0};   // [conductor] timezone: where calendar days begin
+    TimeZone timezone;                    // [conductor] timezone: where calendar days begin
 };
 
 enum class BackupState : std::uint8_t { available, creating, error, deleting, restoring, other };
