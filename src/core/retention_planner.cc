@@ -286,18 +286,21 @@ private:
         remove(i, d, record ? RetentionReason::closed_task : RetentionReason::error_status);
     }
 
-    // Records are matched per volume, not per backup: a cloud has few records to act on and
-    // many backups, so one lookup per group instead of one per backup.
+    // Records are matched per volume, not per backup: one lookup per group instead of one per
+    // backup. Within the group, by the backups' ids: a succeeded record stays as long as its
+    // backup, so a volume has about as many records as backups, and comparing each with each
+    // made the plan of a volume quadratic in its backups.
     void match_records(std::span<const std::uint32_t> members) {
         record_at_.assign(members.size(), kNone);
         auto it = records_of_volume_.find(in_.groups[in_.backups[members[0]].group].volume_id);
         if (it == records_of_volume_.end()) return;
-        for (std::size_t i = 0; i < members.size(); ++i)
-            for (auto r : it->second)
-                if (in_.closed_tasks[r].backup_id == in_.backups[members[i]].id) {
-                    record_at_[i] = r;
-                    record_found_[r] = true;
-                }
+        position_of_.clear();
+        for (std::size_t i = 0; i < members.size(); ++i) position_of_.emplace(in_.backups[members[i]].id, i);
+        for (auto r : it->second)
+            if (auto at = position_of_.find(in_.closed_tasks[r].backup_id); at != position_of_.end()) {
+                record_at_[at->second] = r;
+                record_found_[r] = true;
+            }
     }
 
     // A failed or cancelled task's record naming this backup, if the backup carries a tag.
@@ -344,6 +347,8 @@ private:
     std::vector<std::size_t> candidates_;    // rule 4: positions a retention rule may keep
     std::vector<std::uint8_t> rule_kind_;    // the first rule that keeps it, or kNoRule
     std::vector<std::int32_t> rule_bucket_;
+
+    std::unordered_map<std::string_view, std::size_t> position_of_;  // match_records: backup id -> position
 };
 
 std::string source(const RetentionDecision& d, const RetentionInput& in) {
