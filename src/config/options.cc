@@ -99,6 +99,20 @@ std::string check_listen_address(const std::string& value) {
     return address.ok() ? std::string{} : address.error().message;
 }
 
+// include_projects, exclude_projects: a comma list whose every item names a project.
+std::string check_project_list(const std::string& value) {
+    if (value.find_first_not_of(" \t\n") == std::string::npos) return {};
+    std::size_t start = 0, item = 1;
+    for (;; ++item) {
+        auto end = value.find(',', start);
+        auto text = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (text.find_first_not_of(" \t\n\"'") == std::string::npos)
+            return "item " + std::to_string(item) + " is empty (expected project ids or names separated by commas)";
+        if (end == std::string::npos) return {};
+        start = end + 1;
+    }
+}
+
 std::string check_timezone(const std::string& value) {
     auto offset = core::parse_utc_offset(value);
     return offset.ok() ? std::string{} : offset.error().message;
@@ -165,6 +179,22 @@ const std::array kOptions{
            Secrecy::none,
            {},
            check_listen_address},
+    Option{"conductor",
+           "include_projects",
+           FIELD(std::vector<std::string>, conductor.include_projects),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_project_list},
+    Option{"conductor",
+           "exclude_projects",
+           FIELD(std::vector<std::string>, conductor.exclude_projects),
+           {},
+           {},
+           Secrecy::none,
+           {},
+           check_project_list},
 
     Option{"openstack", "retry_timeout", FIELD(std::int64_t, openstack.retry_timeout), 1, kDay},
     Option{"openstack", "max_retry_interval", FIELD(std::int64_t, openstack.max_retry_interval), 0, 3600},

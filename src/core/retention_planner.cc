@@ -40,8 +40,14 @@ public:
         index_volume_policies();
         index_closed_tasks();
         auto order = group_order();
-        for (std::size_t g = 0; g < in_.groups.size(); ++g)
-            plan_group(std::span(order.indices).subspan(order.start[g], order.start[g + 1] - order.start[g]));
+        for (std::size_t g = 0; g < in_.groups.size(); ++g) {
+            auto members = std::span(order.indices).subspan(order.start[g], order.start[g + 1] - order.start[g]);
+            // Rule 7. Its records still name listed backups: matched, so that none is taken as gone.
+            if (!policy_.scope.decide(in_.groups[g].project_id).in_scope)
+                match_records(members);
+            else
+                plan_group(members);
+        }
         for (std::uint32_t r = 0; r < in_.closed_tasks.size(); ++r)
             if (!record_found_[r] && !in_.closed_tasks[r].backup_id.empty()) plan_.gone.push_back(r);
         return std::move(plan_);
@@ -363,7 +369,9 @@ std::string rule_text(const RetentionDecision& d, const RetentionInput& in) {
                        in.servers[d.related].name);
 }
 
-const char* state_text(BackupState s) {
+}  // namespace
+
+const char* to_string(BackupState s) {
     switch (s) {
         case BackupState::available:
             return "available";
@@ -380,8 +388,6 @@ const char* state_text(BackupState s) {
     }
     return "other";
 }
-
-}  // namespace
 
 BackupState backup_state(std::string_view s) {
     if (s == "available") return BackupState::available;
@@ -405,18 +411,12 @@ RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy&
     return RetentionPlanner(input, policy, now).run();
 }
 
-namespace {
-
-// A retention counted back from now: below 30 days as format_duration writes it; longer ones in
-// days, since `1mon` back from now is 28 to 31 of them and format_duration's month is 30.
 std::string retention_text(seconds retention) {
     if (retention < std::chrono::days(30)) return format_duration(retention);
     auto days = retention.count() / 86400;
     auto rest = seconds(retention.count() % 86400);
     return rest.count() == 0 ? fmt::format("{}d", days) : fmt::format("{}d{}", days, format_duration(rest));
 }
-
-}  // namespace
 
 std::string describe(const RetentionDecision& d, const RetentionInput& in, TimePoint now) {
     const RetentionBackup& b = in.backups[d.backup];
@@ -444,8 +444,7 @@ std::string describe(const RetentionDecision& d, const RetentionInput& in, TimeP
             return fmt::format("keep {}: age {} exceeds retention {}, but kept backup {} depends on it", head, age,
                                limit, in.backups[d.related].id);
         case RetentionReason::busy:
-            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head,
-                               state_text(b.state));
+            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head, to_string(b.state));
         case RetentionReason::dependents_unseen:
             return fmt::format("keep {}: Cinder reports dependent backups that its listing does not show", head);
         case RetentionReason::rule:
