@@ -34,7 +34,7 @@ json with_expired_backups() {
 
 }  // namespace
 
-TEST_CASE("an excluded project is neither backed up nor rotated, and the summary says so; an unknown item warns") {
+TEST_CASE("an excluded project is neither backed up nor rotated, and the summary says so, an unknown item warns") {
     struct Row {
         const char* lines;
         const char* why;

@@ -127,7 +127,7 @@ TEST_CASE("retention explain around one GFS retention cycle of 400 daily backups
     CHECK(after.err.empty());
 }
 
-TEST_CASE("retention explain --server: each of its volumes; unknown names exit 1, bad usage exits 2 naming the flag") {
+TEST_CASE("retention explain --server: each of its volumes, unknown names exit 1, bad usage exits 2 naming the flag") {
     ConductorRig rig;
     auto conf = rig.write_conf("retention_time = 7d");
     auto run = [&](std::vector<std::string> args) {
