@@ -44,9 +44,10 @@ TEST_CASE("an excluded project is neither backed up nor rotated, and the summary
         {"include_projects = demo", "is not in include_projects"},
     };
     for (const auto& row : rows) {
-        CAPTURE(row.lines);
+        CAPTURE(std::string(row.lines));
         ConductorRig rig(with_expired_backups());
-        auto conf = rig.write_conf(fmt::format("retention_time = 7d\n{}", row.lines));
+        // Always full: an incremental would keep the expired full as its parent.
+        auto conf = rig.write_conf(fmt::format("retention_time = 7d\nfull_backup_depth = 0\n{}", row.lines));
         auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
         INFO(run.out, run.err);
         CHECK(run.exit_code == 0);
@@ -72,7 +73,7 @@ TEST_CASE("an excluded project is neither backed up nor rotated, and the summary
 
 TEST_CASE("with no project list set, every project is backed up and rotated") {
     ConductorRig rig(with_expired_backups());
-    auto conf = rig.write_conf("retention_time = 7d");
+    auto conf = rig.write_conf("retention_time = 7d\nfull_backup_depth = 0");
     auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
     INFO(run.out, run.err);
     CHECK(run.exit_code == 0);
