@@ -3,6 +3,8 @@
 // Shape: 10 backups per volume (a full then incrementals, one a day), 2 volumes per server,
 // 90% of servers tagged, a third of them with their own retention (one in 1,000 invalid), 10% of backups a user's,
 // 1% of staffeln's from failed tasks. Target: 1,000,000 records planned in < 2 s, < 256 MB.
+// Then the cost in the records of one volume (O(n log n)): one volume with up to 100,000 backups,
+// one an hour, each with its task's record (a succeeded task keeps its record as long as its backup).
 // Usage: bench_retention_plan [max records] [retention policy, e.g. last=3,daily=7,weekly=4,monthly=12,yearly=2]
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/core/retention_planner.h"
@@ -10,7 +12,9 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -89,6 +93,33 @@ RetentionInput make_input(std::size_t records) {
     return std::move(builder.input());
 }
 
+// One tagged server's volume with `records` staffeln backups, one an hour, the newest an hour old.
+RetentionInput one_volume(std::size_t records) {
+    RetentionInputBuilder builder;
+    builder.reserve(records);
+    Server server = make_server(1);
+    for (std::uint64_t n = 0; n < records; ++n) {
+        Backup b;
+        b.id = uuid('b', n);
+        b.volume_id = server.volume_ids[0];
+        b.project_id = server.project_id;
+        b.status = "available";
+        b.is_incremental = n % 24 != 0;
+        b.created_at = kNow - std::chrono::hours(records - n);
+        b.data_timestamp = b.created_at;
+        b.metadata = tag_fields(uuid('t', n), TagForm::metadata).metadata;
+        builder.add_backup(b);
+        TaskRecord done;
+        done.task_id = uuid('t', n);
+        done.backup_id = b.id;
+        done.volume_id = b.volume_id;
+        done.status = TaskStatus::succeeded;
+        builder.input().closed_tasks.push_back(std::move(done));
+    }
+    builder.input().servers.push_back(std::move(server));
+    return std::move(builder.input());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +149,16 @@ int main(int argc, char** argv) {
         double planning = seconds_since(start);
         fmt::print("{:>10} {:>9.3f} {:>9.3f} {:>9} {:>9} {:>8} {:>14} {:>12}\n", records, build, planning,
                    plan.deletes.size(), plan.keeps.size(), plan.warnings.size(), input_rss, peak_rss_mb());
+    }
+    fmt::print("\n{:>10} {:>9} {:>16} {:>9} {:>9}\n", "one volume", "plan s", "ns per n*log2(n)", "deletes", "keeps");
+    for (std::size_t records = 1'000; records <= std::min<std::size_t>(max_records, 100'000); records *= 10) {
+        RetentionInput input = one_volume(records);
+        auto start = std::chrono::steady_clock::now();
+        RetentionPlan plan = plan_retention(input, policy, kNow);
+        double planning = seconds_since(start);
+        double n = static_cast<double>(records);
+        fmt::print("{:>10} {:>9.3f} {:>16.1f} {:>9} {:>9}\n", records, planning, planning / (n * std::log2(n)) * 1e9,
+                   plan.deletes.size(), plan.keeps.size());
     }
     return 0;
 }

@@ -21,6 +21,8 @@ set(STAFFELN_CORE_SOURCES
   src/core/restore_step.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc
+  src/core/project_scope.cc
+  src/core/retention_explanation.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
@@ -127,7 +129,9 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_import.cc
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
+  src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
+  src/conductor/retention_explain.cc
   src/conductor/signals.cc
   src/conductor/snapshot_cleanup.cc
   src/conductor/store_rebuild.cc
@@ -157,4 +161,5 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_db_manage.cc
   src/cli/cmd_report.cc
   src/cli/cmd_restore.cc
+  src/cli/cmd_retention.cc
 )

@@ -656,3 +656,37 @@ TEST_CASE("retention_time keeps its calendar months and years, shown back as wri
     REQUIRE(plain.ok());
     CHECK(show_config(plain.config).find("retention_time = 5w5d\n") != std::string::npos);
 }
+
+TEST_CASE(
+    "include_projects and exclude_projects: empty by default, comma lists of ids or names, no empty item, "
+    "no project in both") {
+    TempDir dir;
+    CHECK(load_text(dir, "").config.conductor.include_projects.empty());
+    CHECK(load_text(dir, "").config.conductor.exclude_projects.empty());
+    auto good = load_text(dir, "[conductor]\ninclude_projects = acme, 'p 2',p3\nexclude_projects = globex\n");
+    REQUIRE(good.ok());
+    CHECK(good.config.conductor.include_projects == std::vector<std::string>{"acme", "p 2", "p3"});
+    CHECK(good.config.conductor.exclude_projects == std::vector<std::string>{"globex"});
+    CHECK(load_text(dir, "[conductor]\nexclude_projects =\n").ok());
+    const std::string file = (dir / "staffeln.conf").string();
+    struct Row {
+        const char* text;
+        std::string expected;
+    };
+    const Row rows[] = {
+        {"[conductor]\nexclude_projects = a,,b\n",
+         file + ":2: [conductor] exclude_projects = a,,b: item 2 is empty (expected project ids or names separated "
+                "by commas)"},
+        {"[conductor]\ninclude_projects = a,\n",
+         file + ":2: [conductor] include_projects = a,: item 2 is empty (expected project ids or names separated by "
+                "commas)"},
+        {"[conductor]\ninclude_projects = acme,globex\nexclude_projects = globex\n",
+         file + ":3: [conductor] exclude_projects: 'globex' is in include_projects too (" + file + ":2)"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        auto loaded = load_text(dir, row.text);
+        REQUIRE(loaded.errors.size() == 1);
+        CHECK(loaded.errors[0] == row.expected);
+    }
+}

@@ -415,3 +415,22 @@ TEST_CASE("port 465 means implicit TLS, any other port plain SMTP upgraded by ST
     s.port = 25;
     CHECK(smtp_url(s) == "smtp://[::1]:25");
 }
+
+TEST_CASE("a report of a project outside the project scope says so, and says nothing of scope otherwise") {
+    auto ok = task("a", "p", core::TaskStatus::succeeded, 1'763'786'000);
+    auto plain = build_digest("p", "proj", {ok}, std::nullopt, at(1'763'790'000));
+    CHECK(render(plain, defaults().text).find("scope") == std::string::npos);
+    CHECK(render(plain, defaults().html).find("scope") == std::string::npos);
+    CHECK(to_json(plain)["out_of_scope"].is_null());
+
+    auto digest = plain;
+    digest.out_of_scope = "excluded by exclude_projects ('proj')";
+    CHECK(render(digest, defaults().text)
+              .find("Generated at 2025-11-22 05:40:00 UTC\n\nThis project is outside staffeln's scope (excluded by "
+                    "exclude_projects ('proj')): its servers are no longer backed up and its backups are not "
+                    "rotated.\n\nQuota usage") != std::string::npos);
+    CHECK(render(digest, defaults().html)
+              .find("<p>This project is outside staffeln's scope (excluded by exclude_projects (&#39;proj&#39;)): its "
+                    "servers are no longer backed up and its backups are not rotated.</p>") != std::string::npos);
+    CHECK(to_json(digest)["out_of_scope"] == "excluded by exclude_projects ('proj')");
+}

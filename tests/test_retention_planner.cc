@@ -897,3 +897,25 @@ TEST_CASE("a server's mon and y are calendar months and years back from now, as 
     CHECK(c.text(plan, "y-362d") ==
           "keep backup y-362d of volume v-y: age 12mon2d within retention 365d (server yearly's retention metadata)");
 }
+
+TEST_CASE("a project outside the scope: its backups are neither deleted nor kept, nor their records gone") {
+    for (bool by_include : {false, true}) {
+        CAPTURE(by_include);
+        Cloud c;
+        c.server("web", {"v"});
+        c.backup("F1", "v", true, false, 1);           // expired
+        c.backup("E1", "v", true, false, 2, "error");  // in error
+        c.backup("I4", "v", true, true, 18);           // fresh
+        Backup& other = c.backup("O1", "w", true, false, 1);
+        other.project_id = "p2";  // expired, in scope
+        c.record("t-failed", "E1", TaskStatus::failed);
+        c.record("t-f1", "F1", TaskStatus::succeeded);
+        c.record("t-gone", "vanished", TaskStatus::succeeded);
+        auto lists = by_include ? ProjectScopeLists{{"p2"}, {}} : ProjectScopeLists{{}, {"acme"}};
+        c.policy.scope = resolve_project_scope(lists, {{"p1", "acme", "default"}, {"p2", "globex", "default"}}).scope;
+        auto plan = c.plan();
+        CHECK(c.deleted(plan) == Ids{"O1"});
+        CHECK(plan.keeps.empty());
+        CHECK(plan.gone == std::vector<std::uint32_t>{2});
+    }
+}

@@ -23,7 +23,7 @@ struct Command {
 
 // Commands as data: --help lists exactly what is registered here.
 constexpr Command kCommands[] = {{add_conductor}, {add_api},    {add_db_manage}, {add_report},
-                                 {add_restore},   {add_config}, {add_backup}};
+                                 {add_restore},   {add_config}, {add_backup},    {add_retention}};
 
 // Upstream's console scripts (its setup.cfg): the binary run under one of these names (the
 // links the build and the install make) is that subcommand, so deployments' commands work as they are.

@@ -50,7 +50,9 @@ Inputs report_inputs(const config::Config& config) {
                      connection.error().message);
         return {nullptr, std::make_unique<report::StoreOnlyInputs>()};
     }
-    auto inputs = std::make_unique<report::CloudInputs>(*connection->cloud);
+    auto inputs = std::make_unique<report::CloudInputs>(
+        *connection->cloud,
+        core::ProjectScopeLists{config.conductor.include_projects, config.conductor.exclude_projects});
     return {std::move(connection->cloud), std::move(inputs)};
 }
 

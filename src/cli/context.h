@@ -39,5 +39,6 @@ void add_report(CLI::App& app, Context& ctx);
 void add_config(CLI::App& app, Context& ctx);
 void add_restore(CLI::App& app, Context& ctx);
 void add_backup(CLI::App& app, Context& ctx);
+void add_retention(CLI::App& app, Context& ctx);
 
 }  // namespace staffeln::cli

@@ -3,6 +3,7 @@
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/snapshot_cleanup.h"
 #include "staffeln/conductor/dr_fetch.h"
+#include "staffeln/conductor/project_scope_reader.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/conductor/worker_pool.h"
@@ -83,6 +84,29 @@ std::vector<std::pair<const Server*, core::BackupModeDecision>> server_modes(Con
     return out;
 }
 
+// Leaves the servers of projects outside the scope out of the snapshot, so that the plan makes
+// no backup of them, and says which projects with tagged servers that leaves out.
+Status apply_project_scope(Context& ctx, core::BackupSnapshot& snapshot, const core::BackupPolicy& policy,
+                           BackupCycleResult& result) {
+    auto scope = read_project_scope(ctx.config, ctx.cloud);
+    if (!scope) return scope.error();
+    for (const auto& warning : scope->warnings) {
+        log::warning(kLog, "{}", warning);
+        result.outcome.warnings.push_back(warning);
+    }
+    if (!scope->scope.configured()) return {};
+    std::vector<const Server*> tagged;
+    for (const auto& server : snapshot.servers)
+        if (core::server_wants_backup(server, policy.backup_metadata_key)) tagged.push_back(&server);
+    for (const auto& project : core::excluded_projects(tagged, scope->scope, scope->projects)) {
+        result.excluded_projects.push_back(core::describe(project));
+        log::info(kLog, "{}", result.excluded_projects.back());
+    }
+    std::erase_if(snapshot.servers,
+                  [&](const Server& server) { return !scope->scope.decide(server.project_id).in_scope; });
+    return {};
+}
+
 }  // namespace
 
 BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
@@ -95,6 +119,14 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         return result;
     }
     auto policy = backup_policy(ctx.config);
+    if (auto scoped = apply_project_scope(ctx, *snapshot, policy, result); !scoped) {
+        result.cloud_readable = false;
+        result.outcome.problems.push_back("backup cycle skipped: " + scoped.error().message);
+        log::error(kLog, "backup cycle skipped: {}", scoped.error().message);
+        return result;
+    }
+    if (dry_run)
+        for (const auto& line : result.excluded_projects) print_line(out, fmt::format("scope: {}", line));
     SnapshotPass snapshots;
     for (const auto& [server, mode] : server_modes(ctx, *snapshot, policy)) {
         if (dry_run)

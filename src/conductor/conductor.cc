@@ -3,6 +3,7 @@
 #include "staffeln/conductor/backup_cycle.h"
 #include "staffeln/conductor/context.h"
 #include "staffeln/conductor/dr_export.h"
+#include "staffeln/conductor/project_scope_reader.h"
 #include "staffeln/conductor/retention_cycle.h"
 #include "staffeln/conductor/signals.h"
 #include "staffeln/conductor/upstream_import.h"
@@ -70,7 +71,7 @@ struct ReportPass {
 ReportPass send_reports(Context& ctx) {
     const auto start = std::chrono::steady_clock::now();
     ReportPass pass = [&]() -> ReportPass {
-        report::CloudInputs inputs(ctx.cloud);
+        report::CloudInputs inputs(ctx.cloud, project_scope_lists(ctx.config));
         MutexLock guard(ctx.db_mutex);
         auto reports = report::send_due_reports(ctx.db, report::report_settings(ctx.config), inputs, ctx.now());
         if (!reports) {
@@ -113,6 +114,7 @@ void print_summary(const BackupCycleResult& backup, const RetentionOutcome& rete
                o.succeeded, o.failed, o.cancelled, o.skipped, o.adopted);
     fmt::print("disaster-recovery records: {} fetched, {} failed\n", backup.dr.fetched, backup.dr.failed);
     fmt::print("retention: {} deleted, {} kept\n", retention.deleted, retention.kept);
+    for (const auto& line : backup.excluded_projects) print_line(stdout, fmt::format("scope: {}", line));
     for (const auto& line : o.problems) print_line(stdout, fmt::format("problem: {}", line));
     for (const auto& line : o.warnings) print_line(stdout, fmt::format("warning: {}", line));
     for (const auto& line : backup.dr.warnings) print_line(stdout, fmt::format("warning: {}", line));

@@ -1,6 +1,7 @@
 #include "staffeln/conductor/retention_cycle.h"
 
 #include "staffeln/conductor/cloud_reader.h"
+#include "staffeln/conductor/project_scope_reader.h"
 #include "staffeln/conductor/status_wait.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/config/time_zone.h"
@@ -23,6 +24,8 @@ namespace {
 
 constexpr std::string_view kLog = "retention";
 
+}  // namespace
+
 core::RetentionPolicy retention_policy(const config::Config& config) {
     const auto& c = config.conductor;
     core::RetentionPolicy policy;
@@ -44,6 +47,8 @@ std::vector<core::TaskRecord> closed_with_backup(std::vector<core::TaskRecord> t
     });
     return tasks;
 }
+
+namespace {
 
 // Waits until none of ids is listed as deleting any more (gone, or failed to delete).
 void wait_until_deleted(Context& ctx, std::set<std::string> ids) {
@@ -135,6 +140,14 @@ void forget_gone(Context& ctx, const core::RetentionInput& input, const std::vec
 
 RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     RetentionOutcome outcome;
+    auto scope = read_project_scope(ctx.config, ctx.cloud);
+    if (!scope) {
+        outcome.problems.push_back("retention skipped: " + scope.error().message);
+        log::error(kLog, "retention skipped: {}", scope.error().message);
+        return outcome;
+    }
+    // Said once a cycle, by the backup cycle's summary; logged here for a node in this role only.
+    for (const auto& warning : scope->warnings) log::warning(kLog, "{}", warning);
     auto tasks = read_tasks(ctx);
     auto servers = ctx.cloud.nova().list_servers({});
     if (!servers) {
@@ -153,7 +166,9 @@ RetentionOutcome run_retention_cycle(Context& ctx, bool dry_run, std::FILE* out)
     core::RetentionInput& input = builder.input();
     input.servers = std::move(*servers);
     input.closed_tasks = closed_with_backup(std::move(tasks).value());
-    auto plan = core::plan_retention(input, retention_policy(ctx.config), ctx.now());
+    auto policy = retention_policy(ctx.config);
+    policy.scope = std::move(scope->scope);
+    auto plan = core::plan_retention(input, policy, ctx.now());
     for (const auto& w : plan.warnings) {
         log::warning(kLog, "{}", w.message);
         outcome.warnings.push_back(w.message);

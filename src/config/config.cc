@@ -213,6 +213,13 @@ void apply_command_line(const Sources& sources, LoadResult& out) {
 
 // Options that only make sense together, reported where the one that needs the others was set.
 void check_combinations(const SetAt& set_at, LoadResult& out) {
+    const auto& c = out.config.conductor;
+    for (const auto& item : c.exclude_projects)
+        if (std::find(c.include_projects.begin(), c.include_projects.end(), item) != c.include_projects.end())
+            out.errors.push_back(fmt::format("{}: [conductor] exclude_projects: '{}' is in include_projects too ({})",
+                                             set_at.at(find_option("conductor", "exclude_projects")),
+                                             escape_control_chars(item),
+                                             set_at.at(find_option("conductor", "include_projects"))));
     const auto& api = out.config.api;
     if (api.enabled_ssl) {
         std::vector<std::string_view> missing;

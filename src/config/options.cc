@@ -100,6 +100,20 @@ std::string check_listen_address(const std::string& value) {
     return address.ok() ? std::string{} : address.error().message;
 }
 
+// include_projects, exclude_projects: a comma list whose every item names a project.
+std::string check_project_list(const std::string& value) {
+    if (value.find_first_not_of(" \t\n") == std::string::npos) return {};
+    std::size_t start = 0, item = 1;
+    for (;; ++item) {
+        auto end = value.find(',', start);
+        auto text = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (text.find_first_not_of(" \t\n\"'") == std::string::npos)
+            return "item " + std::to_string(item) + " is empty (expected project ids or names separated by commas)";
+        if (end == std::string::npos) return {};
+        start = end + 1;
+    }
+}
+
 std::string check_timezone(const std::string& value) {
     auto zone = resolve_time_zone(value);
     return zone.ok() ? std::string{} : zone.error().message;
@@ -202,6 +216,14 @@ const std::array kOptions{
            .name = "metrics_listen",
            .target = FIELD(std::string, conductor.metrics_listen),
            .check = check_listen_address},
+    Option{.section = "conductor",
+           .name = "include_projects",
+           .target = FIELD(std::vector<std::string>, conductor.include_projects),
+           .check = check_project_list},
+    Option{.section = "conductor",
+           .name = "exclude_projects",
+           .target = FIELD(std::vector<std::string>, conductor.exclude_projects),
+           .check = check_project_list},
 
     Option{.section = "openstack",
            .name = "retry_timeout",

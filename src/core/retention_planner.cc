@@ -40,8 +40,14 @@ public:
         index_volume_policies();
         index_closed_tasks();
         auto order = group_order();
-        for (std::size_t g = 0; g < in_.groups.size(); ++g)
-            plan_group(std::span(order.indices).subspan(order.start[g], order.start[g + 1] - order.start[g]));
+        for (std::size_t g = 0; g < in_.groups.size(); ++g) {
+            auto members = std::span(order.indices).subspan(order.start[g], order.start[g + 1] - order.start[g]);
+            // Rule 7. Its records still name listed backups: matched, so that none is taken as gone.
+            if (!policy_.scope.decide(in_.groups[g].project_id).in_scope)
+                match_records(members);
+            else
+                plan_group(members);
+        }
         for (std::uint32_t r = 0; r < in_.closed_tasks.size(); ++r)
             if (!record_found_[r] && !in_.closed_tasks[r].backup_id.empty()) plan_.gone.push_back(r);
         return std::move(plan_);
@@ -287,18 +293,21 @@ private:
         remove(i, d, record ? RetentionReason::closed_task : RetentionReason::error_status);
     }
 
-    // Records are matched per volume, not per backup: a cloud has few records to act on and
-    // many backups, so one lookup per group instead of one per backup.
+    // Records are matched per volume, not per backup: one lookup per group instead of one per
+    // backup. Within the group, by the backups' ids: a succeeded record stays as long as its
+    // backup, so a volume has about as many records as backups, and comparing each with each
+    // made the plan of a volume quadratic in its backups.
     void match_records(std::span<const std::uint32_t> members) {
         record_at_.assign(members.size(), kNone);
         auto it = records_of_volume_.find(in_.groups[in_.backups[members[0]].group].volume_id);
         if (it == records_of_volume_.end()) return;
-        for (std::size_t i = 0; i < members.size(); ++i)
-            for (auto r : it->second)
-                if (in_.closed_tasks[r].backup_id == in_.backups[members[i]].id) {
-                    record_at_[i] = r;
-                    record_found_[r] = true;
-                }
+        position_of_.clear();
+        for (std::size_t i = 0; i < members.size(); ++i) position_of_.emplace(in_.backups[members[i]].id, i);
+        for (auto r : it->second)
+            if (auto at = position_of_.find(in_.closed_tasks[r].backup_id); at != position_of_.end()) {
+                record_at_[at->second] = r;
+                record_found_[r] = true;
+            }
     }
 
     // A failed or cancelled task's record naming this backup, if the backup carries a tag.
@@ -345,6 +354,8 @@ private:
     std::vector<std::size_t> candidates_;    // rule 4: positions a retention rule may keep
     std::vector<std::uint8_t> rule_kind_;    // the first rule that keeps it, or kNoRule
     std::vector<std::int32_t> rule_bucket_;
+
+    std::unordered_map<std::string_view, std::size_t> position_of_;  // match_records: backup id -> position
 };
 
 std::string source(const RetentionDecision& d, const RetentionInput& in) {
@@ -359,7 +370,9 @@ std::string rule_text(const RetentionDecision& d, const RetentionInput& in) {
                        in.servers[d.related].name);
 }
 
-const char* state_text(BackupState s) {
+}  // namespace
+
+const char* to_string(BackupState s) {
     switch (s) {
         case BackupState::available:
             return "available";
@@ -376,8 +389,6 @@ const char* state_text(BackupState s) {
     }
     return "other";
 }
-
-}  // namespace
 
 BackupState backup_state(std::string_view s) {
     if (s == "available") return BackupState::available;
@@ -401,18 +412,12 @@ RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy&
     return RetentionPlanner(input, policy, now).run();
 }
 
-namespace {
-
-// A retention counted back from now: below 30 days as format_duration writes it; longer ones in
-// days, since `1mon` back from now is 28 to 31 of them and format_duration's month is 30.
 std::string retention_text(seconds retention) {
     if (retention < std::chrono::days(30)) return format_duration(retention);
     auto days = retention.count() / 86400;
     auto rest = seconds(retention.count() % 86400);
     return rest.count() == 0 ? fmt::format("{}d", days) : fmt::format("{}d{}", days, format_duration(rest));
 }
-
-}  // namespace
 
 std::string describe(const RetentionDecision& d, const RetentionInput& in, TimePoint now) {
     const RetentionBackup& b = in.backups[d.backup];
@@ -440,8 +445,7 @@ std::string describe(const RetentionDecision& d, const RetentionInput& in, TimeP
             return fmt::format("keep {}: age {} exceeds retention {}, but kept backup {} depends on it", head, age,
                                limit, in.backups[d.related].id);
         case RetentionReason::busy:
-            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head,
-                               state_text(b.state));
+            return fmt::format("keep {}: status {} forbids a delete now; retried next cycle", head, to_string(b.state));
         case RetentionReason::dependents_unseen:
             return fmt::format("keep {}: Cinder reports dependent backups that its listing does not show", head);
         case RetentionReason::rule:

@@ -12,8 +12,11 @@ Result<ProjectFacts> CloudInputs::project(const std::string& project_id) {
         if (!projects) return projects.error().context("cannot list the projects for their names");
         names_.emplace();
         for (const auto& p : *projects) (*names_)[p.id] = p.name;
+        // Its warnings are the conductor's to give, once a cycle.
+        scope_ = core::resolve_project_scope(scope_lists_, *projects).scope;
     }
-    ProjectFacts facts{project_id, std::nullopt};
+    ProjectFacts facts{project_id, std::nullopt, {}};
+    if (auto scope = scope_.decide(project_id); !scope.in_scope) facts.out_of_scope = core::describe(scope);
     // A project deleted since its backups were made keeps its id as its name.
     if (auto found = names_->find(project_id); found != names_->end() && !found->second.empty())
         facts.name = found->second;

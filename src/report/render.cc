@@ -118,7 +118,9 @@ std::string render(const Digest& digest, const std::string& template_text) {
                        {"failed_count", number(static_cast<std::int64_t>(digest.failed.size()))},
                        {"dr_missing", missing_context(digest.dr_missing)},
                        {"has_dr_missing", !digest.dr_missing.empty()},
-                       {"dr_missing_count", number(static_cast<std::int64_t>(digest.dr_missing.size()))}};
+                       {"dr_missing_count", number(static_cast<std::int64_t>(digest.dr_missing.size()))},
+                       {"has_out_of_scope", !digest.out_of_scope.empty()},
+                       {"out_of_scope", escape_control_chars(digest.out_of_scope)}};
     return mstch::render(template_text, context);
 }
 
@@ -142,13 +144,15 @@ nlohmann::json to_json(const Digest& digest) {
                               {"volume_name", m.volume_name},
                               {"reason", m.last_error},
                               {"attempts", m.attempts}});
-    return {{"project_id", digest.project_id},
-            {"project_name", digest.project_name},
-            {"generated_at", format_time(digest.generated_at)},
-            {"quota", quota_json(digest.quota)},
-            {"succeeded", succeeded},
-            {"failed", failed},
-            {"disaster_recovery_not_fetched", dr_missing}};
+    return {
+        {"project_id", digest.project_id},
+        {"project_name", digest.project_name},
+        {"generated_at", format_time(digest.generated_at)},
+        {"quota", quota_json(digest.quota)},
+        {"succeeded", succeeded},
+        {"failed", failed},
+        {"disaster_recovery_not_fetched", dr_missing},
+        {"out_of_scope", digest.out_of_scope.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest.out_of_scope)}};
 }
 
 }  // namespace staffeln::report

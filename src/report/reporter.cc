@@ -128,6 +128,7 @@ ProjectReport report_project(Pass& pass, const std::string& project_id, const st
     auto missing = missing_dr_records(pass.db, project_id);
     if (!missing) return finish(std::move(report), Delivery::skipped, missing.error().message);
     report.digest = build_digest(project_id, facts->name, tasks, facts->backup_quota, pass.now, std::move(*missing));
+    report.digest.out_of_scope = facts->out_of_scope;
     report.subject = subject_for(report.digest);
     report.html = render(report.digest, pass.templates.html);
     report.text = render(report.digest, pass.templates.text);

@@ -837,7 +837,10 @@ Reply import_record(const Ctx& c) REQUIRES(c.cloud.mutex) {
     c.cloud.link_imported(h);
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_import_s * 1e6));
     // The answer comes before the backup service read the record: no name yet (recorded).
-    return single(201, "backup", [&](JsonOut& w) { write_summary(w, c, "backups", id, std::nullopt); });
+    return single(201, "backup", [&](JsonOut& w) {
+        c.cloud.mutex.assert_held();
+        write_summary(w, c, "backups", id, std::nullopt);
+    });
 }
 
 // ---- snapshots -----------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 #include "staffeln/conductor/dr_fetch.h"
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace staffeln::conductor {
 
@@ -17,9 +19,13 @@ struct BackupCycleResult {
     BackupOutcome outcome;
     DrOutcome dr;
     bool cloud_readable = true;  // false: the cycle could not read the cloud at all
+    // Projects outside [conductor] include_projects / exclude_projects that have servers tagged
+    // for backup, one line each (core::describe(ExcludedProject)): left out of this cycle.
+    std::vector<std::string> excluded_projects;
 };
 
-// With dry_run, prints the plan (one line per action) to out and changes nothing.
+// Servers of projects outside the project scope are left out before the plan. With dry_run, prints the plan (one line
+// per action) to out and changes nothing.
 BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out);
 
 }  // namespace staffeln::conductor

@@ -49,6 +49,8 @@ struct Config {
         std::string backup_mode = "volume";     // volume or snapshot (core/backup_mode.h), any case
         std::string backup_mode_metadata_key = "__staffeln_backup_mode";  // a server's own mode; "" for none
         std::string metrics_listen;  // HOST:PORT serving GET /metrics (listen_address.h); "": none. Read at start.
+        std::vector<std::string> include_projects;  // project ids or names (core/project_scope.h); empty: all
+        std::vector<std::string> exclude_projects;  // never backed up nor rotated, whatever include_projects says
     } conductor;
 
     struct OpenStack {

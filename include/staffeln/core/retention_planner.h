@@ -29,6 +29,8 @@
 //  5. Backups in `error` and the backups of failed or cancelled tasks are deleted whatever
 //     their age; a cancelled one still `creating` needs a force-delete.
 //  6. A store record whose backup is gone from Cinder is reported, so the store drops it.
+//  7. Project scope (project_scope.h): the backups of a project outside it are neither deleted
+//     nor kept: the plan holds no decision for them.
 //
 // Worked example: retention 7d, now = day 20, volume v on a tagged server, one backup a day:
 //     day  1 F1   day  2 I1   day  3 I2   day 10 F2   day 11 I3   day 12 U (a user's full)
@@ -40,6 +42,7 @@
 //   (the newest available staffeln backup and its ancestors).
 #pragma once
 
+#include "staffeln/core/project_scope.h"
 #include "staffeln/core/retention_rules.h"
 #include "staffeln/core/task.h"
 #include "staffeln/core/time_zone.h"
@@ -63,10 +66,12 @@ struct RetentionPolicy {
     std::optional<RetentionRules> rules;  // [conductor] retention_policy; unset: age alone
     std::string rules_metadata_key;       // empty: no per-server retention policy
     TimeZone timezone;                    // [conductor] timezone: where calendar days begin
+    ProjectScope scope;                   // default: every project
 };
 
 enum class BackupState : std::uint8_t { available, creating, error, deleting, restoring, other };
 BackupState backup_state(std::string_view cinder_status);
+const char* to_string(BackupState state);  // Cinder's word; "other" for any other status
 
 // One backup as retention needs it: lean, because the planner sees every backup of the cloud.
 struct RetentionBackup {
@@ -150,6 +155,10 @@ struct RetentionPlan {
 };
 
 RetentionPlan plan_retention(const RetentionInput& input, const RetentionPolicy& policy, TimePoint now);
+
+// A retention counted back from now: below 30 days as format_duration writes it ("2w"); longer
+// ones in days ("400d"), since `1mon` back from now is 28 to 31 of them and format_duration's month is 30.
+std::string retention_text(std::chrono::seconds retention);
 
 // One line for --dry-run and the report: "delete backup b1 of volume v1: age 20d > 7d (retention_time)".
 std::string describe(const RetentionDecision& decision, const RetentionInput& input, TimePoint now);

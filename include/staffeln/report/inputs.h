@@ -1,6 +1,7 @@
 // What a report needs from the cloud, per project: its name and backup_gigabytes quota
 // (Keystone, Cinder) and, only when no receiver or domain is configured, its members'
-// e-mail addresses (Keystone role assignments). The OpenStack client implements ReportInputs;
+// e-mail addresses (Keystone role assignments), and whether [conductor] include_projects and
+// exclude_projects leave the project out (core/project_scope.h). The OpenStack client implements ReportInputs;
 // StoreOnlyInputs answers from what the store knows (id as name, quota unknown, no members).
 #pragma once
 
@@ -16,6 +17,7 @@ namespace staffeln::report {
 struct ProjectFacts {
     std::string name;
     std::optional<QuotaUsage> backup_quota;  // nothing: shown as unknown
+    std::string out_of_scope;                // why the project is outside the project scope; "" inside
 };
 
 class ReportInputs {
