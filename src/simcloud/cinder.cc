@@ -637,7 +637,9 @@ Reply delete_backup(Ctx& c, Handle h) {
     if (has_dependents_in_caller_project(c, h))
         return fault(400, "Invalid backup: Incremental backups exist for this backup.");
     start_delete(c, h);
-    return empty_reply(202);
+    Reply r = empty_reply(202);
+    r.headers.emplace_back("Content-Type", "application/json");  // as recorded in dr-import.md, with no body
+    return r;
 }
 
 Reply backup_action(Ctx& c, Handle h) {
