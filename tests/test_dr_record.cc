@@ -123,7 +123,7 @@ TEST_CASE("records are fetched for succeeded tasks' available backups once, and 
         task("t3", "v2", TaskStatus::in_flight, "b-creating"), task("t4", "v2", TaskStatus::succeeded, "b-done")};
     DrStates states{{"b-done", FetchStatus::fetched}, {"b-failed-before", FetchStatus::failed}};
     std::vector<DrOrigin> origins = {{"v1", "root", 10, true, "/dev/vda", "s1", "web"}};
-    auto records = dr_records_to_fetch(listed, tasks, states, origins);
+    auto records = dr_records_to_fetch(listed, tasks, states, origins, {});
     REQUIRE(records.size() == 3);
     // Oldest data first: a parent before its incrementals.
     CHECK(records[0].backup_id == "b-failed-before");
@@ -137,6 +137,29 @@ TEST_CASE("records are fetched for succeeded tasks' available backups once, and 
     CHECK(records[2].kind == BackupKind::incremental);
     CHECK(records[2].data_timestamp == t0 + std::chrono::hours(1));
     CHECK(records[2].project_id == "p1");
+}
+
+TEST_CASE("backups of the store's index without a record are fetched too: the backfill of older backups") {
+    std::vector<Backup> listed = {backup("b-before-upgrade", "v1", "available", t0 - std::chrono::hours(48)),
+                                  backup("b-indexed-creating", "v1", "creating", t0),
+                                  backup("b-indexed-fetched", "v2", "available", t0),
+                                  backup("b-not-indexed", "v3", "available", t0)};
+    std::unordered_set<std::string> indexed = {"b-before-upgrade", "b-indexed-creating", "b-indexed-fetched"};
+    DrStates states{{"b-indexed-fetched", FetchStatus::fetched}};
+    std::vector<DrOrigin> origins = {{"v1", "root", 10, true, "/dev/vda", "s1", "web"}};
+    auto records = dr_records_to_fetch(listed, {}, states, origins, indexed);
+    REQUIRE(records.size() == 1);  // no task left: the index says it is staffeln's
+    CHECK(records[0].backup_id == "b-before-upgrade");
+    CHECK(records[0].origin.server_name == "web");
+    CHECK(records[0].origin.volume_name == "root");
+
+    BackupSnapshot s = snapshot_of_two_volumes();
+    s.backups = listed;
+    s.indexed_backup_ids = indexed;
+    auto wanted = dr_origins(s, BackupPlan{}, states);
+    REQUIRE(wanted.size() == 1);  // v1 for its backup without a record; v2's has one
+    CHECK(wanted[0].volume_id == "v1");
+    CHECK(wanted[0].server_id == "s1");
 }
 
 TEST_CASE("an export selects records by project and by server id or name, in a stable order") {

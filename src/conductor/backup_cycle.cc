@@ -167,7 +167,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
         if (!snapshots.snapshot_servers.empty() || snapshots.listed)
             clean_up_snapshots(ctx, snapshots, snapshot->backups, result.outcome);
         refresh_index(ctx, snapshot->backups);
-        result.dr = fetch_dr_records(ctx, snapshot->backups, origins);
+        result.dr = fetch_dr_records(ctx, snapshot->backups, origins, snapshot->indexed_backup_ids);
     }
     const auto& o = result.outcome;
     log::info(kLog, "backup cycle finished: {} started, {} succeeded, {} failed, {} cancelled", o.created, o.succeeded,

@@ -22,8 +22,8 @@ Result<core::DrStates> read_dr_states(Context& ctx) {
     return store::DrRecordStore(ctx.db).states();
 }
 
-DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged,
-                           const std::vector<core::DrOrigin>& origins) {
+DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged, const std::vector<core::DrOrigin>& origins,
+                           const std::unordered_set<std::string>& indexed) {
     DrOutcome outcome;
     auto states = read_dr_states(ctx);
     auto tasks = states ? read_tasks(ctx) : Result<std::vector<core::TaskRecord>>(states.error());
@@ -32,7 +32,7 @@ DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged,
         log::error(kLog, "{}", outcome.warnings.back());
         return outcome;
     }
-    auto records = core::dr_records_to_fetch(tagged, *tasks, *states, origins);
+    auto records = core::dr_records_to_fetch(tagged, *tasks, *states, origins, indexed);
     std::mutex outcome_mutex;
     for_each_bounded(
         static_cast<std::size_t>(ctx.config.conductor.backup_workers), records.size(),

@@ -34,6 +34,10 @@ std::vector<DrOrigin> dr_origins(const BackupSnapshot& snapshot, const BackupPla
         bool done_without_record = task.status == TaskStatus::succeeded && needs_record(task.backup_id, states);
         if (open || done_without_record) wanted.insert(task.volume_id);
     }
+    for (const auto& backup : snapshot.backups)
+        if (backup.status == "available" && snapshot.indexed_backup_ids.contains(backup.id) &&
+            needs_record(backup.id, states))
+            wanted.insert(backup.volume_id);
     std::vector<DrOrigin> out;
     out.reserve(wanted.size());
     for (const auto& volume_id : wanted) {
@@ -61,7 +65,8 @@ std::vector<DrOrigin> dr_origins(const BackupSnapshot& snapshot, const BackupPla
 }
 
 std::vector<DrRecord> dr_records_to_fetch(const std::vector<Backup>& backups, const std::vector<TaskRecord>& tasks,
-                                          const DrStates& states, const std::vector<DrOrigin>& origins) {
+                                          const DrStates& states, const std::vector<DrOrigin>& origins,
+                                          const std::unordered_set<std::string>& indexed) {
     std::unordered_map<std::string_view, const TaskRecord*> succeeded;
     for (const auto& task : tasks)
         if (task.status == TaskStatus::succeeded && !task.backup_id.empty()) succeeded.emplace(task.backup_id, &task);
@@ -71,7 +76,7 @@ std::vector<DrRecord> dr_records_to_fetch(const std::vector<Backup>& backups, co
         auto state = states.find(backup.id);
         auto task = succeeded.find(backup.id);
         bool retry = state != states.end() && state->second == FetchStatus::failed;
-        bool first = state == states.end() && task != succeeded.end();
+        bool first = state == states.end() && (task != succeeded.end() || indexed.contains(backup.id));
         if (!retry && !first) continue;
         DrRecord record;
         record.backup_id = backup.id;

@@ -661,7 +661,9 @@ Reply delete_backup(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
     if (has_dependents_in_caller_project(c, h))
         return fault(400, "Invalid backup: Incremental backups exist for this backup.");
     start_delete(c, h);
-    return empty_reply(202);
+    Reply r = empty_reply(202);
+    r.headers.emplace_back("Content-Type", "application/json");  // as recorded in dr-import.md, with no body
+    return r;
 }
 
 Reply backup_action(Ctx& c, Handle h) REQUIRES(c.cloud.mutex) {
@@ -833,13 +835,19 @@ Reply import_record(const Ctx& c) REQUIRES(c.cloud.mutex) {
     }
     if (record.contains("num_dependent_backups") && record["num_dependent_backups"].is_number_integer())
         b.num_dependent_backups = record["num_dependent_backups"].get<int>();
+    // Cinder revives a soft-deleted row of the same id (deleted through the API): the answer then
+    // shows its old name (the shared transcript); a row gone from the database gives none
+    // (dr-import.md).
+    std::optional<std::string> answered_name;
+    for (const Backup& old : c.cloud.backups)
+        if (!old.alive && !old.purged && old.id == id) answered_name = old.name;
     Handle h = c.cloud.add_backup(std::move(b));
     c.cloud.link_imported(h);
     c.cloud.schedule(h, c.call.now + static_cast<Micros>(c.cloud.settings.backup_import_s * 1e6));
     // The answer comes before the backup service read the record: no name yet (recorded).
     return single(201, "backup", [&](JsonOut& w) {
         c.cloud.mutex.assert_held();
-        write_summary(w, c, "backups", id, std::nullopt);
+        write_summary(w, c, "backups", id, answered_name);
     });
 }
 

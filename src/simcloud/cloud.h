@@ -126,6 +126,7 @@ struct Backup {
     int num_dependent_backups = 0;
     std::string pending_parent;  // an imported incremental's parent id until that parent is imported
     bool importing = false;      // import_record accepted it; the backup service has not filled it yet
+    bool purged = false;         // gone from Cinder's database (the control's DELETE), not soft-deleted
     bool incremental = false;
     bool alive = true;
     Meta metadata;

@@ -151,12 +151,12 @@ Reply summary(Cloud& cloud) REQUIRES(cloud.mutex) {
 
 json settings_json(const Settings& s) {
     return {{"backup_create_seconds", s.backup_create_s},     {"backup_delete_seconds", s.backup_delete_s},
-            {"backup_import_seconds", s.backup_import_s},
-            {"backup_error_rate", s.backup_error_rate},       {"backup_fail_reason", s.backup_fail_reason},
-            {"snapshot_create_seconds", s.snapshot_create_s}, {"snapshot_delete_seconds", s.snapshot_delete_s},
-            {"snapshot_error_rate", s.snapshot_error_rate},   {"token_lifetime_seconds", s.token_lifetime_s},
-            {"volume_create_seconds", s.volume_create_s},     {"volume_delete_seconds", s.volume_delete_s},
-            {"restore_seconds_per_gib", s.restore_s_per_gib}, {"restore_error_rate", s.restore_error_rate}};
+            {"backup_import_seconds", s.backup_import_s},     {"backup_error_rate", s.backup_error_rate},
+            {"backup_fail_reason", s.backup_fail_reason},     {"snapshot_create_seconds", s.snapshot_create_s},
+            {"snapshot_delete_seconds", s.snapshot_delete_s}, {"snapshot_error_rate", s.snapshot_error_rate},
+            {"token_lifetime_seconds", s.token_lifetime_s},   {"volume_create_seconds", s.volume_create_s},
+            {"volume_delete_seconds", s.volume_delete_s},     {"restore_seconds_per_gib", s.restore_s_per_gib},
+            {"restore_error_rate", s.restore_error_rate}};
 }
 
 Reply update_settings(Cloud& cloud, const json& body) REQUIRES(cloud.mutex) {
@@ -205,7 +205,8 @@ Reply backup_control(Cloud& cloud, const Call& call, const std::string& id) REQU
     if (!h) return json_reply(404, {{"error", "no backup " + id}});
     const std::string& m = call.req.method;
     if (m == "GET") return json_reply(200, {{"backup", backup_state(cloud, cloud.backups[*h])}});
-    if (m == "DELETE") {
+    if (m == "DELETE") {  // the row is gone from Cinder's database, as if that database were lost
+        cloud.backups[*h].purged = true;
         cloud.remove_backup(*h);
         return empty_reply(204);
     }

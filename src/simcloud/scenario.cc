@@ -81,9 +81,9 @@ private:
     void settings(const json& s) REQUIRES(cloud_.mutex) {
         check_keys(s, "settings",
                    {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
-                    "backup_import_seconds", "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds", "snapshot_delete_seconds",
-                    "snapshot_error_rate", "volume_create_seconds", "volume_delete_seconds", "restore_seconds_per_gib",
-                    "restore_error_rate", "seed"});
+                    "backup_import_seconds", "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds",
+                    "snapshot_delete_seconds", "snapshot_error_rate", "volume_create_seconds", "volume_delete_seconds",
+                    "restore_seconds_per_gib", "restore_error_rate", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);

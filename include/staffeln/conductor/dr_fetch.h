@@ -8,6 +8,7 @@
 #include "staffeln/core/dr_record.h"
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace staffeln::conductor {
@@ -21,7 +22,9 @@ struct DrOutcome {
 // The store's record states, for core::dr_origins at the start of a cycle.
 Result<core::DrStates> read_dr_states(Context& ctx);
 
-// tagged: the refreshed listing's tagged backups; origins: core::dr_origins of the cycle's start.
-DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged, const std::vector<core::DrOrigin>& origins);
+// tagged: the refreshed listing's tagged backups; origins: core::dr_origins of the cycle's start;
+// indexed: the store's index of staffeln's backups as the cycle read it (the backfill's backups).
+DrOutcome fetch_dr_records(Context& ctx, const std::vector<Backup>& tagged, const std::vector<core::DrOrigin>& origins,
+                           const std::unordered_set<std::string>& indexed);
 
 }  // namespace staffeln::conductor

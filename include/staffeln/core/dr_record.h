@@ -50,17 +50,21 @@ struct DrRecord {
 using DrStates = std::unordered_map<std::string, FetchStatus>;
 
 // The volumes whose origin a cycle must remember before the settle pass drops most of the
-// snapshot: those the plan creates or retries a backup of, and those of the tasks whose backup
-// may need its record (pending, in flight, or succeeded without a fetched record).
+// snapshot: those the plan creates or retries a backup of, those of the tasks whose backup may
+// need its record (pending, in flight, or succeeded without a fetched record), and those of the
+// listed backups in the store's index without a fetched record (made before records were kept).
 // Sorted by volume id; a volume on no listed server has an empty server.
 std::vector<DrOrigin> dr_origins(const BackupSnapshot& snapshot, const BackupPlan& plan, const DrStates& states);
 
 // The records to fetch now, parents before their incrementals (by data time): each tagged
 // backup of the listing that is available and is either a succeeded task's backup without a
-// record or one whose last fetch failed. origin is filled from origins (by volume id), else
-// the task's server id and the backup's volume id only.
+// record, one whose last fetch failed, or one of the store's index (indexed, staffeln's
+// backups) without a record: the backfill of backups made before records were kept, whose task
+// is long gone. origin is filled from origins (by volume id), else the task's server id and the
+// backup's volume id only.
 std::vector<DrRecord> dr_records_to_fetch(const std::vector<Backup>& backups, const std::vector<TaskRecord>& tasks,
-                                          const DrStates& states, const std::vector<DrOrigin>& origins);
+                                          const DrStates& states, const std::vector<DrOrigin>& origins,
+                                          const std::unordered_set<std::string>& indexed);
 
 // The records an export selects: those of project (all when "") and of server (its id or
 // name; all when ""), ordered by project, server, volume, then data time.
