@@ -22,12 +22,12 @@ struct Project {
 };
 
 struct Server {
-    std::string id;
-    std::string name;
-    std::string project_id;
-    std::string status;  // Nova's, e.g. ACTIVE, SHUTOFF
-    Metadata metadata;
-    std::vector<std::string> volume_ids;  // os-extended-volumes:volumes_attached, in Nova's order
+    std::string id{};
+    std::string name{};
+    std::string project_id{};
+    std::string status{};  // Nova's, e.g. ACTIVE, SHUTOFF
+    Metadata metadata{};
+    std::vector<std::string> volume_ids{};  // os-extended-volumes:volumes_attached, in Nova's order
 };
 
 struct Volume {

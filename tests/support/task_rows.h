@@ -20,7 +20,7 @@ struct TaskRow {
     std::string kind = "full";
     std::string server_name = "server";
     std::string volume_name = "volume";
-    std::string last_error;
+    std::string last_error{};
     std::int64_t updated_at = 1'763'786'000;
     int reported = 0;
 };

@@ -48,7 +48,7 @@ struct Digest {
     std::vector<FinishedTask> failed;         // failed and cancelled, oldest first
     std::vector<std::string> task_ids;        // every task the digest reports on: marked reported once delivered
     std::vector<MissingDrRecord> dr_missing;  // shown while a fetch keeps failing; not what makes a report due
-    std::string out_of_scope;                 // why include_projects/exclude_projects leave the project out; "" inside
+    std::string out_of_scope{};               // why include_projects/exclude_projects leave the project out; "" inside
 };
 
 // Keeps only project_id's tasks; a Digest without task_ids means there is nothing to report.

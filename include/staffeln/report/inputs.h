@@ -17,7 +17,7 @@ namespace staffeln::report {
 struct ProjectFacts {
     std::string name;
     std::optional<QuotaUsage> backup_quota;  // nothing: shown as unknown
-    std::string out_of_scope;                // why the project is outside the project scope; "" inside
+    std::string out_of_scope{};              // why the project is outside the project scope; "" inside
 };
 
 class ReportInputs {
