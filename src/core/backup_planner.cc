@@ -4,6 +4,7 @@
 #include "staffeln/core/backup_kind.h"
 #include "staffeln/core/backup_name.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/server_metadata.h"
 #include "staffeln/core/server_schedule.h"
 #include "staffeln/core/server_selection.h"
 #include "staffeln/duration.h"
@@ -11,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <span>
@@ -421,12 +421,7 @@ BackupPlan plan_backups(const BackupSnapshot& snapshot, const BackupPolicy& poli
 }
 
 bool is_no_parent_error(std::string_view message) {
-    auto lower = [](std::string_view s) {
-        std::string out(s);
-        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return out;
-    };
-    return lower(message).find(lower(kNoParentMessage)) != std::string::npos;
+    return ascii_lower(std::string(message)).find(ascii_lower(std::string(kNoParentMessage))) != std::string::npos;
 }
 
 std::string describe(const BackupAction& action) {

@@ -3,6 +3,7 @@
 #include "staffeln/core/backup_chain.h"
 #include "staffeln/core/backup_tag.h"
 #include "staffeln/core/calendar_bucket.h"
+#include "staffeln/core/server_metadata.h"
 #include "staffeln/core/server_selection.h"
 #include "staffeln/duration.h"
 
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <limits>
 #include <string_view>
 #include <tuple>
@@ -64,8 +64,8 @@ private:
             const Server& server = in_.servers[s];
             const bool tagged = server_wants_backup(server, policy_.backup_metadata_key);
             VolumePolicy mine{retention_time_, -1, tagged, default_rules(), -1};
-            if (auto value = metadata(server, policy_.retention_metadata_key)) {
-                auto parsed = parse_duration(lower_case(*value));
+            if (auto value = server_metadata_value(server, policy_.retention_metadata_key)) {
+                auto parsed = parse_duration(ascii_lower(*value));
                 if (!parsed.ok())
                     warn(server, *value, parsed.error().message);
                 else if (*parsed > kMaxRetention)
@@ -73,13 +73,13 @@ private:
                 else {
                     // y and mon are calendar years and months back from now, as upstream's
                     // relativedelta counts them (common/time.py, timeago).
-                    auto calendar = parse_calendar_duration(lower_case(*value));
+                    auto calendar = parse_calendar_duration(ascii_lower(*value));
                     mine.retention = now_ - calendar_before(now_, *calendar);
                     mine.server = static_cast<std::int32_t>(s);
                 }
             }
             if (!tagged && mine.server < 0) continue;  // nothing of an untagged server's counts
-            if (auto value = tagged ? metadata(server, policy_.rules_metadata_key) : nullptr) {
+            if (auto value = tagged ? server_metadata_value(server, policy_.rules_metadata_key) : nullptr) {
                 auto parsed = parse_retention_rules(*value);
                 if (!parsed.ok())
                     warn_rules(server, *value, parsed.error().message);
@@ -104,19 +104,7 @@ private:
         }
     }
 
-    static std::string lower_case(std::string text) {
-        std::transform(text.begin(), text.end(), text.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return text;
-    }
-
     RetentionRules default_rules() const { return policy_.rules.value_or(RetentionRules{}); }
-
-    static const std::string* metadata(const Server& server, const std::string& key) {
-        if (key.empty()) return nullptr;
-        auto it = server.metadata.find(key);
-        return it == server.metadata.end() ? nullptr : &it->second;
-    }
 
     void warn_rules(const Server& server, const std::string& value, const std::string& why) {
         auto fallback = policy_.rules ? fmt::format("retention_policy '{}'", format_retention_rules(*policy_.rules))

@@ -1,26 +1,12 @@
 #include "staffeln/core/server_schedule.h"
 
+#include "staffeln/core/server_metadata.h"
 #include "staffeln/duration.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-
 namespace staffeln::core {
 namespace {
-
-const std::string* metadata(const Server& server, const std::string& key) {
-    if (key.empty()) return nullptr;
-    auto it = server.metadata.find(key);
-    return it == server.metadata.end() ? nullptr : &it->second;
-}
-
-std::string lower_case(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 std::string warning(const Server& server, std::string_view what, const std::string& key, const std::string& value,
                     std::string_view why, std::string_view fallback) {
@@ -41,8 +27,8 @@ ServerSchedule server_schedule(const Server& server, const BackupPolicy& policy)
     ServerSchedule out;
     out.min_interval = policy.backup_min_interval;
     out.interval_source = "backup_min_interval";
-    if (const auto* value = metadata(server, policy.backup_interval_metadata_key)) {
-        auto interval = parse_duration(lower_case(*value));
+    if (const auto* value = server_metadata_value(server, policy.backup_interval_metadata_key)) {
+        auto interval = parse_duration(ascii_lower(*value));
         if (interval && *interval <= kMaxServerInterval) {
             out.min_interval = *interval;
             out.interval_source = "server metadata " + policy.backup_interval_metadata_key;
@@ -57,7 +43,7 @@ ServerSchedule server_schedule(const Server& server, const BackupPolicy& policy)
 
     out.window = policy.backup_window;
     out.window_source = "backup_window";
-    if (const auto* value = metadata(server, policy.backup_window_metadata_key)) {
+    if (const auto* value = server_metadata_value(server, policy.backup_window_metadata_key)) {
         if (auto window = parse_backup_window(*value)) {
             out.window = *window;
             out.window_source = "server metadata " + policy.backup_window_metadata_key;
@@ -70,7 +56,7 @@ ServerSchedule server_schedule(const Server& server, const BackupPolicy& policy)
 
     out.full_backup_depth = policy.full_backup_depth;
     out.depth_source = "full_backup_depth";
-    if (const auto* value = metadata(server, policy.full_backup_depth_metadata_key)) {
+    if (const auto* value = server_metadata_value(server, policy.full_backup_depth_metadata_key)) {
         if (int depth = parse_depth(*value); depth >= 0) {
             out.full_backup_depth = depth;
             out.depth_source = "server metadata " + policy.full_backup_depth_metadata_key;
