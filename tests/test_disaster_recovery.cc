@@ -9,6 +9,7 @@
 #include "staffeln/base64.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -41,6 +42,18 @@ const json* record_of(const json& doc, const std::string& volume_id) {
     for (const auto& r : doc["records"])
         if (r["volume"]["id"] == volume_id) return &r;
     return nullptr;
+}
+
+// One conductor cycle that makes no new backup and fetches `fetched` export records, each with
+// one GET; the two tests of records fetched late end with it.
+void next_cycle_fetches(ConductorRig& rig, const std::filesystem::path& conf, int fetched) {
+    rig.reset_counters();
+    auto cycle = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
+    INFO(cycle.out, cycle.err);
+    CHECK(cycle.exit_code == 0);
+    CHECK(cycle.out.find("backup cycle: 0 started") != std::string::npos);
+    CHECK(cycle.out.find(fmt::format("disaster-recovery records: {} fetched, 0 failed", fetched)) != std::string::npos);
+    CHECK(export_gets(rig) == fetched);
 }
 
 }  // namespace
@@ -162,21 +175,11 @@ TEST_CASE("a failed export fetch is a warning, never fails the backup, and the n
     CHECK(missing["not_fetched"][0]["last_error"].get<std::string>().find("HTTP 403") != std::string::npos);
 
     rig.clear_faults();
-    rig.reset_counters();
-    auto next = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
-    INFO(next.out, next.err);
-    CHECK(next.exit_code == 0);
-    CHECK(next.out.find("backup cycle: 0 started") != std::string::npos);
-    CHECK(next.out.find("disaster-recovery records: 4 fetched, 0 failed") != std::string::npos);
-    CHECK(export_gets(rig) == 4);
+    next_cycle_fetches(rig, conf, 4);
     json fetched = export_json(rig, conf, {});
     CHECK(fetched["records"].size() == 4);
     CHECK(fetched["not_fetched"].empty());
-
-    rig.reset_counters();
-    auto quiet = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
-    CHECK(quiet.out.find("disaster-recovery records: 0 fetched, 0 failed") != std::string::npos);
-    CHECK(export_gets(rig) == 0);
+    next_cycle_fetches(rig, conf, 0);
 }
 
 TEST_CASE("backups made before records were kept get theirs from the next cycle: the backfill") {
@@ -192,24 +195,14 @@ TEST_CASE("backups made before records were kept get theirs from the next cycle:
     rig.db.sql().exec("DELETE FROM tasks");
     CHECK(export_json(rig, conf, {})["records"].empty());
 
-    rig.reset_counters();
-    auto next = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
-    INFO(next.out, next.err);
-    CHECK(next.exit_code == 0);
-    CHECK(next.out.find("backup cycle: 0 started") != std::string::npos);
-    CHECK(next.out.find("disaster-recovery records: 4 fetched, 0 failed") != std::string::npos);
-    CHECK(export_gets(rig) == 4);
+    next_cycle_fetches(rig, conf, 4);
     json doc = export_json(rig, conf, {});
     REQUIRE(doc["records"].size() == 4);
     const json* root = record_of(doc, d::kWebRoot);
     REQUIRE(root != nullptr);
     CHECK((*root)["server"]["name"] == "web-1");
     CHECK((*root)["backup_record"]["backup_url"].is_string());
-
-    rig.reset_counters();
-    auto quiet = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
-    CHECK(quiet.out.find("disaster-recovery records: 0 fetched, 0 failed") != std::string::npos);
-    CHECK(export_gets(rig) == 0);
+    next_cycle_fetches(rig, conf, 0);
 }
 
 TEST_CASE("[dr] export_dir gets every record and each project's after a cycle, 0600, and loses stale project files") {
