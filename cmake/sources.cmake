@@ -31,6 +31,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/task.cc
   src/core/time_zone.cc
   src/core/upstream_import.cc
+  src/core/upstream_queue.cc
   src/duration.cc
   src/email_address.cc
   src/result.cc

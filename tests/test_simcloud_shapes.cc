@@ -113,7 +113,15 @@ std::string type_of(const json& v) {
 bool trimmed_marker(const json& v) { return v.is_string() && v.get<std::string>().rfind("... ", 0) == 0; }
 
 // Differences between the recorded value and the simulated one, one line each, with a path.
+// A key real Cinder answers null in one deployment and a string in another: an attachment's
+// host_name is the host in the connector the compute sent, null in transcript.md's cloud and
+// "staffeln-e2e" in the e2e tier's (snapshot-calls.md). staffeln reads neither.
+bool nullable(const std::string& path) {
+    return path.find(".attachments[") != std::string::npos && path.ends_with(".host_name");
+}
+
 void compare(const json& rec, const json& sim, const std::string& path, bool subset, std::vector<std::string>& out) {
+    if (nullable(path) && (rec.is_null() || sim.is_null())) return;
     if (type_of(rec) != type_of(sim)) {
         out.push_back(path + ": recorded " + type_of(rec) + ", simulated " + type_of(sim));
         return;
@@ -187,14 +195,17 @@ public:
         std::string path = prefix + (r.path == "/" ? "" : encoded(substitute(r.path)));
         bool as_admin = kByAdmin.count(r.heading) || r.heading.find("(admin") != std::string::npos ||
                         r.path.find(admin_project_) != std::string::npos;
-        // The recording waited for backups to finish where it shows them available; settle likewise.
-        // An import followed the delete of its backup once that delete had finished.
-        // A backup from a snapshot was sent once the snapshot was available. A GET answered 404
-        // came once the delete before it had finished.
-        if (r.response.find("\"status\": \"available\"") != std::string::npos ||
-            r.request.find("backup-record") != std::string::npos ||
-            r.request.find("\"snapshot_id\"") != std::string::npos || (r.method == "GET" && r.status == 404))
+        // The recording waited for backups to finish where it shows them available, and only
+        // them (a listing that shows some still creating beside older available ones was not
+        // waited for); settle likewise. An import followed the delete of its backup once that
+        // delete had finished. A GET answered 404 came once the delete before it had finished.
+        bool waited = r.response.find("\"status\": \"available\"") != std::string::npos &&
+                      r.response.find("\"status\": \"creating\"") == std::string::npos;
+        if (waited || r.request.find("backup-record") != std::string::npos || (r.method == "GET" && r.status == 404))
             h.call("POST", "/_sim/settle");
+        // A backup from a snapshot was sent once the snapshot was available; the backups sent
+        // before it still run (snapshot-calls.md deletes a snapshot one of them reads: 400).
+        if (r.request.find("\"snapshot_id\"") != std::string::npos) h.call("POST", "/_sim/settle?only=snapshots");
         std::string body = import_body(r.request);
         // staffeln acts in a server's project with the admin's token scoped to it.
         const std::string& token = r.heading.find("(admin scoped to demo)") != std::string::npos ? admin_in_demo
@@ -588,4 +599,26 @@ TEST_CASE("the recorded export, loss and import of a backup chain replay with th
     json state = replay.h.call("GET", "/_sim/backups").body;
     INFO(state.dump());
     CHECK(replay.h.call("GET", "/_sim/backups/" + replay.simulated(full)).body["backup"]["num_dependent_backups"] == 0);
+}
+
+// tests/e2e/recorded/snapshot-calls.md: two snapshot-mode cycles of a server with two in-use
+// volumes as `conductor --once` makes them: snapshots with force and the task's tag, the listing
+// that finds them available, a backup from each (full, then incremental), the snapshot a backup
+// reads refused deletion (400) and its volume in-use meanwhile, the backups' data_timestamp, the
+// export records, and the snapshots deleted once their backups are available.
+TEST_CASE("the recorded snapshot-mode cycles replay with the recorded statuses and shapes") {
+    json settings = {
+        {"backup_create_seconds", 3600}, {"snapshot_create_seconds", 3600}, {"snapshot_delete_seconds", 3600}};
+    json servers = json::array({{{"id", "2fe36224-9bc6-48ca-b1f2-1e67937d26f9"},
+                                 {"name", "rec-set"},
+                                 {"project", "demo"},
+                                 {"user", "demo"},
+                                 {"volumes",
+                                  {{{"id", "1347b99b-e1e8-4ef2-958c-f9d3e094c6a2"}, {"name", "rec-set-root"}},
+                                   {{"id", "bdfc2623-e3b9-45d7-95c8-f0fce7d01715"}, {"name", "rec-set-data"}}}}}});
+    std::vector<Recorded> calls = recorded_calls(
+        lines_of(read_text(std::string(staffeln::testing::kSourceDir) + "/tests/e2e/recorded/snapshot-calls.md")));
+    REQUIRE(calls.size() >= 30);
+    Replay replay(e2e_cloud(settings, servers, json::array()), "b31a67c1e9eb48668b8ec673bff2e168");
+    for (const Recorded& r : calls) replay.run(r);
 }

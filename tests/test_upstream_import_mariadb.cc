@@ -71,13 +71,15 @@ void fill_upstream(const MariaDbServer& mariadb, const std::string& demo, const 
         kDbFull, kDbInc, kWebFull, kApiErr, kGone, demo, prod, d::kDbRoot, d::kWebData, d::kDb1, d::kWeb1, d::kApiRoot,
         d::kApi1, kDbFull2);
     mariadb.exec(rows, "staffeln");
-    // queue_data: this cycle's tasks. A completed one repeats a backup_data row (decided once), one in
-    // progress names a backup Cinder no longer has, a planned one has no backup yet (not read).
+    // queue_data: the last cycle's tasks. A completed one repeats a backup_data row (decided once), one
+    // in progress names a backup Cinder no longer has, one planned a day ago was never sent (abandoned:
+    // listed, and no wait for it).
     mariadb.exec(fmt::format("INSERT INTO queue_data (created_at, backup_id, project_id, volume_id, backup_status, "
                              "instance_id, volume_name, instance_name, incremental, reason) VALUES "
                              "(NOW(), '{0}', '{2}', '{3}', 2, '{4}', 'web-1-data', 'web-1', 0, NULL), "
                              "(NOW(), '{1}', '{2}', '{3}', 1, '{4}', 'web-1-data', 'web-1', 1, NULL), "
-                             "(NOW(), '', '{2}', '{5}', 0, '{6}', 'db-1-root', 'db-1', 0, NULL)",
+                             "(UTC_TIMESTAMP() - INTERVAL 1 DAY, '', '{2}', '{5}', 0, '{6}', 'db-1-root', 'db-1', 0, "
+                             "NULL)",
                              kWebFull, kQueueGone, demo, d::kWebData, d::kWeb1, d::kDbRoot, d::kDb1),
                  "staffeln");
     // A failed task and one in progress that name no backup: nothing to import, said (ids 4 and 5).
@@ -156,6 +158,9 @@ TEST_CASE("import-upstream adopts upstream's backups from its MariaDB: tagged, p
                                    d::kWebData, d::kWeb1)) != std::string::npos);
     CHECK(dry.out.find(fmt::format("not imported: queue_data task 5 (in progress) names no backup: volume {} "
                                    "(db-1-root) of server {} (db-1)",
+                                   d::kDbRoot, d::kDb1)) != std::string::npos);
+    CHECK(dry.out.find(fmt::format("not imported: queue_data task 3 for volume {} (db-1-root) of server {} was "
+                                   "planned at ",
                                    d::kDbRoot, d::kDb1)) != std::string::npos);
     CHECK(dry.out.find("dry run, nothing changed: would be 4 tagged, 0 already tagged (0 recorded now), 2 gone "
                        "from Cinder, 1 skipped") != std::string::npos);
@@ -433,4 +438,51 @@ TEST_CASE("the import runs in the puller role: not while another conductor holds
     held->reset();
     CHECK(import(rig, mariadb).exit_code == 0);
     CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
+}
+
+TEST_CASE("in a rolling switch the conductor's import waits for the tasks upstream planned and did not yet send") {
+    MariaDbServer mariadb;
+    ConductorRig rig(upstream_cloud());
+    const std::string demo = rig.sim.project_id("demo");
+    fill_upstream(mariadb, demo, rig.sim.project_id("prod"));
+    // Upstream's last puller planned web-1-data a minute ago; an upstream conductor still running
+    // beside this one may send it at its next periodic run (task id 6).
+    mariadb.exec(fmt::format("INSERT INTO queue_data (created_at, backup_id, project_id, volume_id, backup_status, "
+                             "instance_id, volume_name, instance_name, incremental, reason) VALUES "
+                             "(UTC_TIMESTAMP() - INTERVAL 1 MINUTE, NULL, '{0}', '{1}', 0, '{2}', 'web-1-data', "
+                             "'web-1', 0, NULL)",
+                             demo, d::kWebData, d::kWeb1),
+                 "staffeln");
+    auto file = upstream_conf(rig, mariadb.url("staffeln"), rig.dir.path());
+
+    auto waiting = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(waiting.out, waiting.err);
+    CHECK(waiting.exit_code == 1);
+    CHECK(waiting.err.find("staffeln conductor: upstream's queue_data holds 1 task(s) planned but not yet sent to "
+                           "Cinder (the newest at ") != std::string::npos);
+    CHECK(waiting.err.find("the import runs again before the next backup cycle; no backup cycle ran\n") !=
+          std::string::npos);
+    CHECK(waiting.out.find("backup cycle:") == std::string::npos);
+    CHECK(task_of(rig, kWebFull).empty());  // nothing imported meanwhile
+    CHECK(rig.staffeln_backups().empty());
+
+    // The CLI does not wait (the operator stopped upstream, or says so), but warns.
+    auto dry = import(rig, mariadb, {"--dry-run"});
+    INFO(dry.out, dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.out.find("warning: upstream's queue_data holds 1 task(s) planned but not yet sent to Cinder") !=
+          std::string::npos);
+    CHECK(dry.out.find("(this command does not wait: stop upstream's conductors before importing") !=
+          std::string::npos);
+
+    // The upstream conductor sends it and sees it complete (its backup: web-1-data's full).
+    mariadb.exec(fmt::format("UPDATE queue_data SET backup_status = 2, backup_id = '{}' WHERE id = 6", kWebFull),
+                 "staffeln");
+    auto imported = run_staffeln({"--config-file", file.string(), "conductor", "--once"}, rig.os_env());
+    INFO(imported.out, imported.err);
+    CHECK(imported.exit_code == 0);
+    CHECK(imported.err.find("imported upstream's backups: 4 tagged, 0 already tagged (0 recorded now), 2 gone from "
+                            "Cinder, 1 skipped, 0 problem(s)") != std::string::npos);
+    CHECK(task_of(rig, kWebFull) == std::string("upstream-") + kWebFull);
+    CHECK(imported.out.find("backup cycle:") != std::string::npos);
 }

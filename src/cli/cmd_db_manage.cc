@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/store_rebuild.h"
 #include "staffeln/conductor/upstream_import.h"
+#include "staffeln/core/upstream_queue.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/openstack/connect.h"
 #include "staffeln/store/database.h"
@@ -148,6 +149,15 @@ int run_import_upstream(Context& ctx, const ImportArgs& args) {
         print_line(stdout, fmt::format("not imported: {} queue_data task(s) in progress or failed name no backup",
                                        upstream->unread_tasks.size()));
     for (const auto& line : upstream->unread_tasks) print_line(stdout, fmt::format("not imported: {}", line));
+    auto queue = core::upstream_queue_verdict(upstream->pending_tasks,
+                                              std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()),
+                                              conductor::upstream_patience(*config));
+    for (const auto& line : queue.abandoned) print_line(stdout, fmt::format("not imported: {}", line));
+    if (queue.wait)
+        print_line(stdout, fmt::format("warning: {} (this command does not wait: stop upstream's conductors before "
+                                       "importing, as docs/upgrade-from-upstream.md says, and run it again once "
+                                       "they sent or gave up those tasks)",
+                                       *queue.wait));
 
     auto connection = openstack::connect(*config);
     if (!connection) return fail(connection.error());

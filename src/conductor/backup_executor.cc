@@ -150,7 +150,7 @@ private:
     std::size_t workers() const { return static_cast<std::size_t>(ctx_.config.conductor.backup_workers); }
 
     bool lock_volume(Job& job) {
-        auto lock = ctx_.locks.try_lock("volume-" + job.c->volume_id);
+        auto lock = ctx_.locks.try_lock(job.c->volume_id);  // upstream Staffeln's name for a volume's lock
         if (!lock) {
             problem(fmt::format("volume {} skipped this cycle: {}", job.c->volume_id, lock.error().message));
             return false;

@@ -1,6 +1,7 @@
 #include "staffeln/conductor/upstream_import.h"
 
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/upstream_queue.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
@@ -114,6 +115,10 @@ Result<std::size_t> imported_earlier(openstack::Cinder& cinder, store::Database&
 
 }  // namespace
 
+std::chrono::seconds upstream_patience(const config::Config& config) {
+    return std::chrono::seconds(config.conductor.backup_service_period) + config.conductor.backup_cycle_timeout;
+}
+
 Status import_before_backups(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
                              TimePoint now) {
     const std::string& url = config.database.upstream_connection;
@@ -139,6 +144,11 @@ Status import_before_backups(const config::Config& config, openstack::Cinder& ci
     if (!upstream) return upstream.error();
     for (const auto& line : upstream->unread_tasks)
         log::warning("conductor", "import-upstream: not imported: {}", line);
+    auto queue = core::upstream_queue_verdict(upstream->pending_tasks, now, upstream_patience(config));
+    for (const auto& line : queue.abandoned) log::warning("conductor", "import-upstream: not imported: {}", line);
+    if (queue.wait)
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("{}; the import runs again before the next backup cycle", *queue.wait));
     auto indexed = store::BackupIndex(db).backup_ids();
     if (!indexed) return indexed.error();
     auto outcome = import_upstream(cinder, &db, *indexed, upstream->rows, now);

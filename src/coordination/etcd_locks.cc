@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace staffeln::coordination {
@@ -18,7 +19,8 @@ using nlohmann::json;
 using std::chrono::steady_clock;
 
 constexpr std::string_view kLog = "coordination";
-constexpr std::string_view kPrefix = "staffeln/locks/";
+// tooz's Etcd3Lock.LOCK_PREFIX (no separator follows it) and upstream Staffeln's "staffeln-" names.
+constexpr std::string_view kPrefix = "/tooz/locksstaffeln-";
 
 // What the coordinator, its keep-alive thread and its locks share; outlives whichever goes first.
 struct EtcdSession {
@@ -65,6 +67,14 @@ bool valid_name(const std::string& name) {
     for (char c : name)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
     return true;
+}
+
+// Who holds a lock, from its key's value, for a person: staffeln writes "HOST pid N"; tooz
+// (upstream Staffeln) writes 16 random bytes, which would say nothing.
+std::string holder_of(const std::string& value) {
+    if (value.empty()) return "another node";
+    bool text = std::all_of(value.begin(), value.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+    return text ? value : "a tooz client (upstream Staffeln)";
 }
 
 std::string who_am_i() {
@@ -236,8 +246,7 @@ Result<std::unique_ptr<Lock>> EtcdLocks::try_lock(const std::string& name) {
     if (!outcome || !outcome->succeeded) {
         session_->drop_lock(*lease);
         if (!outcome) return outcome.error().context(fmt::format("cannot take lock {}", name));
-        return make_error(ErrorKind::conflict, fmt::format("lock {} is held by {}", name,
-                                                           outcome->holder.empty() ? "another node" : outcome->holder));
+        return make_error(ErrorKind::conflict, fmt::format("lock {} is held by {}", name, holder_of(outcome->holder)));
     }
     return std::unique_ptr<Lock>(new EtcdLock(session_, key, *lease, outcome->revision));
 }

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,9 @@ namespace staffeln::coordination {
 namespace {
 
 namespace fs = std::filesystem;
+
+// tooz's file driver names a lock's file after the lock, and upstream Staffeln prefixes its names.
+constexpr std::string_view kLockFilePrefix = "staffeln-";
 
 class FileLock : public Lock {
 public:
@@ -61,21 +63,24 @@ Result<std::unique_ptr<FileLocks>> FileLocks::open(const fs::path& dir) {
 
 Result<std::unique_ptr<Lock>> FileLocks::try_lock(const std::string& name) {
     if (!valid_name(name)) return make_error(ErrorKind::invalid_input, fmt::format("invalid lock name '{}'", name));
-    fs::path path = dir_ / (name + ".lock");
+    fs::path path = dir_ / (std::string(kLockFilePrefix) + name);
     for (int attempt = 0; attempt < 10; ++attempt) {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
             return make_error(ErrorKind::io,
                               fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        struct flock whole_file {};
+        whole_file.l_type = F_WRLCK;
+        whole_file.l_whence = SEEK_SET;  // l_start 0, l_len 0: the whole file, as lockf(F_LOCK, 0) takes it
+        if (::fcntl(fd, F_OFD_SETLK, &whole_file) != 0) {
             int err = errno;
             ::close(fd);
-            if (err == EWOULDBLOCK)
+            if (err == EAGAIN || err == EACCES)
                 return make_error(ErrorKind::conflict, fmt::format("lock {} is held by another process", name));
             return make_error(ErrorKind::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
         }
         if (still_linked(fd, path)) return std::unique_ptr<Lock>(new FileLock(fd, path));
-        ::close(fd);  // the holder released and unlinked it between our open and flock
+        ::close(fd);  // the holder released and unlinked it between our open and our lock
     }
     return make_error(ErrorKind::conflict, fmt::format("lock {} changed hands too often; try again", name));
 }

@@ -1012,6 +1012,7 @@ Reply list_snapshots(const Ctx& c) REQUIRES(c.cloud.mutex) {
 }
 
 // volume/api.py delete_snapshot(): only available or error (a backup reading it keeps it backing-up).
+// The recorded answer (snapshots.md, snapshot-calls.md) is an empty 202 labelled text/html.
 Reply delete_snapshot(const Ctx& c, Snapshot& s) REQUIRES(c.cloud.mutex) {
     if (s.status != "available" && s.status != "error")
         return fault(400,
@@ -1019,7 +1020,9 @@ Reply delete_snapshot(const Ctx& c, Snapshot& s) REQUIRES(c.cloud.mutex) {
     s.status = "deleting";
     s.updated = c.call.now;
     s.due = c.call.now + static_cast<Micros>(c.cloud.settings.snapshot_delete_s * 1e6);
-    return empty_reply(202);
+    Reply r = empty_reply(202);
+    r.headers.emplace_back("Content-Type", "text/html; charset=UTF-8");
+    return r;
 }
 
 Reply route_snapshots(Ctx& c) REQUIRES(c.cloud.mutex) {

@@ -327,6 +327,8 @@ void Cloud::settle(Micros now) {
     advance_backups(now, true);
 }
 
+void Cloud::settle_snapshots(Micros now) { advance_snapshots(now, true); }
+
 void Cloud::finish(Handle h, Micros now) {
     Backup& b = backups[h];
     b.due = 0;

@@ -226,6 +226,9 @@ public:
     void advance(Micros now) REQUIRES(mutex);
     // Applies every pending transition immediately, whatever its due time.
     void settle(Micros now) REQUIRES(mutex);
+    // The same for snapshots alone: a replay brings a snapshot to available before the backup
+    // made from it, as the recording waited for it, while the backups before it keep running.
+    void settle_snapshots(Micros now) REQUIRES(mutex);
 
     std::vector<Handle> roles_of(Handle user, Handle project) const REQUIRES(mutex);
     bool is_admin_role(const std::vector<Handle>& roles) const REQUIRES(mutex);

@@ -252,7 +252,12 @@ Reply state_api(Cloud& cloud, const Call& call) EXCLUDES(cloud.mutex) {
     cloud.advance(call.now);
     if (s[0] == "state" && m == "GET") return summary(cloud);
     if (s[0] == "settle" && m == "POST") {
-        cloud.settle(call.now);
+        auto only = call.param("only");
+        if (only && *only != "snapshots") return json_reply(400, {{"error", "only=snapshots is the one filter"}});
+        if (only)
+            cloud.settle_snapshots(call.now);
+        else
+            cloud.settle(call.now);
         return summary(cloud);
     }
     if (s[0] == "config" && m == "GET") return json_reply(200, settings_json(cloud.settings));

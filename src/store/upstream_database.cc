@@ -240,6 +240,21 @@ Result<UpstreamRows> read_upstream_database(const MysqlUrl& url, const std::stri
             "by hand",
             text(r[0]), number(r[1]).value_or(0) == 1 ? "in progress" : "failed", text(r[2]), text(r[3]), text(r[4]),
             text(r[5])));
+    // created_at is UTC without a zone (upstream's oslo timeutils.utcnow); TIMESTAMPDIFF reads it
+    // as written, where UNIX_TIMESTAMP would apply the session's time zone.
+    auto pending =
+        select_rows(m.get(),
+                    "SELECT id, volume_id, volume_name, instance_id, "
+                    "TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', created_at) "
+                    "FROM queue_data WHERE backup_status IN (0, 4) AND (backup_id IS NULL OR backup_id = '') "
+                    "ORDER BY id",
+                    "queue_data");
+    if (!pending) return pending.error();
+    for (const auto& r : *pending) {
+        core::UpstreamPendingTask task{text(r[0]), text(r[1]), text(r[2]), text(r[3]), std::nullopt};
+        if (auto seconds = number(r[4])) task.planned_at = TimePoint{std::chrono::seconds{*seconds}};
+        out.pending_tasks.push_back(std::move(task));
+    }
     return out;
 }
 

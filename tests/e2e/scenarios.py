@@ -37,7 +37,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -48,6 +47,9 @@ import urllib.request
 import osclient
 import smoke
 from smoke import Mismatch, expect, expect_status, vol
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from free_port import free_port  # noqa: E402 (the shared helper sits in tests/support)
 
 TAG = "__staffeln_backup"
 RETENTION_KEY = "__staffeln_retention"
@@ -240,12 +242,6 @@ def is_staffeln_backup(world, cloud, b, name, server_name="staffeln-e2e-vm"):
 
 
 # --- the steps -----------------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def write_config(world, api_port):
     text = """[conductor]

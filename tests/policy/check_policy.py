@@ -5,7 +5,6 @@ with both remote_content_type values. Usage: check_policy.py /path/to/staffeln""
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,9 @@ import urllib.request
 
 from oslo_config import cfg
 from oslo_policy import policy
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from free_port import free_port  # noqa: E402 (the shared helper sits in tests/support)
 
 PROJECT = "9f1d2c3b4a5e46f7a8b9c0d1e2f3a4b5"
 OTHER_PROJECT = "0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5"
@@ -31,12 +33,6 @@ def check(what, got, want):
     print(f"{status:4} {what}: got {got}, want {want}")
     if got != want:
         failures.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_store(staffeln, conf_file, db_file):

@@ -26,7 +26,7 @@ fail() {
   for log in "$work"/*.log; do echo "== $log" >&2; tail -n 30 "$log" >&2; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { /usr/bin/python3 "$(dirname "$0")/../support/free_port.py"; }
 # Waits up to $1 tenths of a second for the command after it to succeed.
 wait_for() {
   local tries=$1

@@ -9,6 +9,7 @@
 #include "staffeln/openstack/cinder.h"
 #include "staffeln/store/database.h"
 
+#include <chrono>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -27,6 +28,11 @@ struct UpstreamImportOutcome {
     std::vector<std::string> problems;  // calls or writes that failed; the rest went on
 };
 
+// How long an import waits for the tasks upstream planned (core/upstream_queue.h): upstream's
+// backup_service_period plus its backup cycle timeout, which a running upstream conductor needs
+// at most to send them; the options are read from the same file both read.
+std::chrono::seconds upstream_patience(const config::Config& config);
+
 // db == nullptr: a dry run (indexed is then what the store holds, if it exists).
 Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::Database* db,
                                               const std::unordered_set<std::string>& indexed,
@@ -39,6 +45,9 @@ Result<UpstreamImportOutcome> import_upstream(openstack::Cinder& cinder, store::
 // means no backup cycle may run yet, as upstream's backups would be unprotected; the exception:
 // the database cannot be reached (removed after the switch) and backups imported earlier are
 // known (tagged upstream-<id> in the store or in Cinder): then it warns and returns success.
+// While upstream's queue holds tasks planned and not yet sent (core/upstream_queue.h), it imports
+// nothing and returns unavailable saying so: an upstream conductor running beside this one during
+// a rolling switch may still send them.
 Status import_before_backups(const config::Config& config, openstack::Cinder& cinder, store::Database& db,
                              TimePoint now);
 

@@ -1,5 +1,7 @@
 // Locks in etcd, for conductors on several nodes. One lease per coordinator, granted at the
-// first try_lock and renewed by a keep-alive thread; a lock is a key under "staffeln/locks/"
+// first try_lock and renewed by a keep-alive thread; a lock named N is the key
+// "/tooz/locksstaffeln-N" (tooz's etcd3 driver's prefix and upstream Staffeln's names, so that an
+// upstream conductor and a staffeln one on the same etcd never hold a role or a volume together),
 // created in a transaction only if absent and bound to that lease, holding "HOST pid N".
 // held() turns false once the lease may have expired (lease_timing.h), so a paused or cut-off
 // node stops first. After a lost lease no lock is granted until every lock of it is dropped.

@@ -1,7 +1,12 @@
-// Locks as flock(2) on files in one directory (created 0700): for conductors on one host.
-// The kernel drops a flock when its process dies, even by SIGKILL, so no lock outlives its
-// holder. A lock file is unlinked while still locked on release, so files do not pile up;
-// an acquirer that locked a file since unlinked retries on the new one.
+// Locks on files in one directory (created 0700): for conductors on one host. A lock named N is
+// the file `staffeln-N`, locked whole for writing with an open file description lock
+// (fcntl F_OFD_SETLK): the file and the lock upstream Staffeln takes through tooz's file driver
+// (fasteners' lockf on `DIR/staffeln-N`), which conflict with OFD locks, so that an upstream
+// conductor and a staffeln one sharing backend_url during a switch never hold a role or a volume
+// together (flock would not see lockf's locks). The kernel drops the lock when its holder dies,
+// even by SIGKILL. A lock file is unlinked while still locked on release, so files do not pile
+// up; an acquirer that locked a file since unlinked (by staffeln, or by upstream's remove_lock)
+// retries on the new one.
 #pragma once
 
 #include "staffeln/coordination/coordinator.h"

@@ -1,10 +1,12 @@
 // Reads upstream Staffeln's MySQL database (MariaDB Connector/C, prepared SELECTs only; it never
 // writes): its SQLAlchemy URL as upstream's [database] connection writes it, the schema checked at
-// upstream's head alembic revision, and the rows of backup_data and queue_data that name a backup.
+// upstream's head alembic revision, the rows of backup_data and queue_data that name a backup, and
+// queue_data's tasks not yet sent to Cinder.
 // Errors name the URL part, table or revision at fault; the password is never in one.
 #pragma once
 
 #include "staffeln/core/upstream_import.h"
+#include "staffeln/core/upstream_queue.h"
 #include "staffeln/result.h"
 
 #include <string>
@@ -36,6 +38,9 @@ struct UpstreamRows {
     // queue_data tasks in progress or failed that name no backup: nothing to import, but a backup
     // upstream made and did not note stays untagged in Cinder. One line each, for the operator.
     std::vector<std::string> unread_tasks;
+    // queue_data tasks planned (backup_status 0) or starting (4): no backup in Cinder yet, but an
+    // upstream conductor still running may send one (core/upstream_queue.h).
+    std::vector<core::UpstreamPendingTask> pending_tasks;
 };
 
 // url_for_messages: the URL as the user wrote it, redacted before it is shown.
