@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks `staffeln restore` against staffeln-simcloud: one server of 3 volumes
-# (`restore --server`) and one project of 100 servers of 2 volumes each (`restore --project`),
+# (`restore --server`) and one project of 100 servers of 1 volume each (`restore --project`),
 # each after one `staffeln conductor --once` backed every volume up. Prints, per case, the
 # requests by kind (from /_sim/counters), the wall time of the restore command and its bound:
 # the slowest single volume restore (volume_create_seconds + restore_seconds_per_gib x its size)
 # times the rounds the workers need (ceil(volumes / backup_workers)).
 # Usage: bench/bench_restore.sh [build dir] (default: build).
 # GIB (volume size), SECONDS_PER_GIB (restore_seconds_per_gib), CREATE_SECONDS
-# (volume_create_seconds), LATENCY_MS (on every request), SERVERS (of the project case) and
-# PROJECT_WORKERS (its backup_workers, default: one per volume) change the set-up.
+# (volume_create_seconds), LATENCY_MS (on every request), SERVERS and VOLUMES_PER_SERVER (of the
+# project case) and PROJECT_WORKERS (its backup_workers, default: one per volume) change the
+# set-up. The simulated cloud serves a kept-alive connection per thread (256 at most): past about
+# 100 workers their connections wait for a thread, and time out after 60 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -19,7 +21,8 @@ seconds_per_gib=${SECONDS_PER_GIB:-2}
 create_seconds=${CREATE_SECONDS:-1}
 latency_ms=${LATENCY_MS:-5}
 servers=${SERVERS:-100}
-project_workers=${PROJECT_WORKERS:-$((servers * 2))}
+per_server=${VOLUMES_PER_SERVER:-1}
+project_workers=${PROJECT_WORKERS:-$((servers * per_server))}
 
 work=$(mktemp -d /tmp/staffeln-bench-restore-XXXXXX)
 sim_pid=""
@@ -90,7 +93,7 @@ CONF
 }
 
 run_case server 1 3 3 --server @SERVER@
-run_case project "$servers" 2 "$project_workers" --project @PROJECT@
+run_case project "$servers" "$per_server" "$project_workers" --project @PROJECT@
 
 /usr/bin/python3 - "$work" "$gib" "$seconds_per_gib" "$create_seconds" <<'PY'
 import json, math, sys, pathlib
