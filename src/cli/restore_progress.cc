@@ -9,10 +9,6 @@
 namespace staffeln::cli {
 namespace {
 
-std::string label(const std::string& name, const std::string& id) {
-    return name.empty() ? id : fmt::format("{} ({})", name, id);
-}
-
 // Between two redraws while nothing but the clock changed: a terminal is read by a person.
 constexpr auto kRedrawEvery = std::chrono::milliseconds(500);
 
@@ -26,7 +22,7 @@ RestoreProgress::RestoreProgress(std::FILE* out, bool terminal, const std::vecto
     for (const auto& r : restores)
         for (const auto& v : r.volumes) {
             index_[{r.id, v.plan.source_volume_id}] = rows_.size();
-            rows_.push_back({label(r.server_name, r.server_id), label(v.plan.source_name, v.plan.source_volume_id),
+            rows_.push_back({r.server_id, r.server_name, v.plan.source_volume_id, v.plan.source_name,
                              store::to_string(v.state), "", std::chrono::seconds(0)});
         }
 }
