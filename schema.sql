@@ -95,7 +95,10 @@ CREATE TABLE restores (
     point_time   INTEGER NOT NULL,
     status       TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cleaned')),
     created_at   INTEGER NOT NULL,
-    updated_at   INTEGER NOT NULL
+    updated_at   INTEGER NOT NULL,
+    -- where it writes (new volumes, or over the originals) and the project restore it is part of ('' for none)
+    into_target  TEXT NOT NULL DEFAULT 'new' CHECK (into_target IN ('new', 'original')),
+    project_restore_id TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX restores_server ON restores (server_id, status);
 -- Invariant: one unfinished restore per server, which running the command again continues.
@@ -129,3 +132,29 @@ CREATE TABLE upstream_import (
     completed_at  INTEGER NOT NULL,
     source        TEXT NOT NULL
 );
+
+-- A restore of every server of a project (`staffeln restore --project P`): its server restores
+-- are the rows of restores naming it in project_restore_id, written with it in one transaction.
+-- status: running until each of them has ended.
+CREATE TABLE project_restores (
+    id             TEXT PRIMARY KEY,
+    project_id     TEXT NOT NULL,
+    at             INTEGER NOT NULL,
+    into_target    TEXT NOT NULL CHECK (into_target IN ('new', 'original')),
+    allow_partial  INTEGER NOT NULL CHECK (allow_partial IN (0, 1)),
+    status         TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cleaned')),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Invariant: one unfinished restore per project, which running the command again continues.
+CREATE UNIQUE INDEX project_restores_one_running ON project_restores (project_id) WHERE status = 'running';
+
+-- A server a project restore refused (a partial point, a backup gone, an original attached...),
+-- with the reason, so that the summary of a continued run names it again.
+CREATE TABLE project_restore_refusals (
+    project_restore_id  TEXT NOT NULL REFERENCES project_restores (id),
+    server_id           TEXT NOT NULL,
+    server_name         TEXT NOT NULL DEFAULT '',
+    reason              TEXT NOT NULL,
+    PRIMARY KEY (project_restore_id, server_id)
+) WITHOUT ROWID;

@@ -19,6 +19,9 @@ set(STAFFELN_CORE_SOURCES
   src/core/restore_plan.cc
   src/core/restore_cleanup.cc
   src/core/restore_step.cc
+  src/core/restore_original.cc
+  src/core/project_restore.cc
+  src/core/restore_progress.cc
   src/core/retention_planner.cc
   src/core/retention_rules.cc
   src/core/project_scope.cc
@@ -88,6 +91,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/migrations.cc
   src/store/restore_history.cc
   src/store/restore_store.cc
+  src/store/project_restore_store.cc
   src/store/task_store.cc
   src/store/upgrade_revision.cc
   src/store/upstream_database.cc
@@ -131,6 +135,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_import.cc
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
+  src/conductor/restore_original_run.cc
   src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
   src/conductor/retention_explain.cc
@@ -163,5 +168,8 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_db_manage.cc
   src/cli/cmd_report.cc
   src/cli/cmd_restore.cc
+  src/cli/cmd_restore_project.cc
+  src/cli/restore_progress.cc
+  src/cli/restore_confirm.cc
   src/cli/cmd_retention.cc
 )

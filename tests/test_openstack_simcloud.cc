@@ -392,6 +392,35 @@ TEST_CASE("Cinder: a volume is made tagged in a project, restored into from a ba
     CHECK(attached.error().kind == ErrorKind::conflict);
 }
 
+TEST_CASE("Cinder: a backup is restored over its own volume only once the volume is detached") {
+    SimCloud sim;
+    Cloud cloud(sim.admin(), quick_retries());
+    auto backup = cloud.cinder().create_backup({demo_project, in_use_volume, "before", "", false, true, "", {}});
+    REQUIRE(backup.ok());
+    sim.control("POST", "/settle");
+    // Attached: Cinder's refusal, as for any volume not available.
+    auto attached = cloud.cinder().restore_backup(*backup, in_use_volume, demo_project);
+    REQUIRE_FALSE(attached.ok());
+    CHECK(attached.error().kind == ErrorKind::conflict);
+    CHECK(attached.error().message.ends_with("HTTP 400: Invalid volume: Volume to be restored to must be available"));
+    REQUIRE(
+        cloud.cinder().set_volume_metadata(in_use_volume, {{"staffeln:restore_pending", "r-1"}}, demo_project).ok());
+    sim.control("POST", "/volumes/" + std::string(in_use_volume) + "/detach");
+    auto detached = cloud.cinder().get_volume(in_use_volume, demo_project);
+    REQUIRE(detached.ok());
+    CHECK(detached->status == "available");
+    CHECK(detached->device.empty());
+    REQUIRE(cloud.cinder().restore_backup(*backup, in_use_volume, demo_project).ok());
+    CHECK(cloud.cinder().get_volume(in_use_volume, demo_project)->status == "restoring-backup");
+    sim.control("POST", "/settle");
+    auto restored = cloud.cinder().get_volume(in_use_volume, demo_project);
+    REQUIRE(restored.ok());
+    CHECK(restored->status == "available");
+    // The metadata replaced by the one it had when backed up: the mark set since is gone.
+    CHECK(restored->metadata.count("staffeln:restore_pending") == 0);
+    CHECK(restored->metadata.at("src_backup_id") == *backup);
+}
+
 TEST_CASE("Cinder: snapshots are made tagged in the volume's project, listed, backed up from and deleted") {
     SimCloud sim;
     Cloud cloud(sim.admin(), quick_retries());

@@ -2,16 +2,22 @@
 // points (core/restore_points.h), or those of every server of a project, from the store alone
 // (read-only; no cloud request). Exit 0 listed, 1 no record of that server or project or the
 // store unreadable, 2 bad usage or configuration.
-// `staffeln restore --server S [--at TIME] [--into new] [--allow-partial] [--dry-run]`: the server's
-// volumes restored into new ones (core/restore_plan.h, conductor/restore_run.h), continuing the
-// server's unfinished restore if it has one; `restore status [ID]` and `restore cleanup ID`.
+// `staffeln restore --server S [--at TIME] [--into new|original] [--yes] [--allow-partial]
+// [--dry-run]`: the server's volumes restored into new ones, or over the originals
+// (core/restore_plan.h, core/restore_original.h, conductor/restore_run.h), continuing the
+// server's unfinished restore if it has one; `--project P` every server of a project
+// (cmd_restore_project.cc); `restore status [ID]` and `restore cleanup ID`.
 // Exit 0 done, 1 refused or failed (each failure named), 2 bad usage or configuration.
 #include "context.h"
+#include "restore_cli.h"
+#include "restore_confirm.h"
+#include "restore_progress.h"
 
 #include "staffeln/conductor/restore_run.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/core/restore_cleanup.h"
+#include "staffeln/core/restore_original.h"
 #include "staffeln/core/restore_plan.h"
 #include "staffeln/core/restore_points.h"
 #include "staffeln/core/restore_step.h"
@@ -46,6 +52,8 @@ int fail(const std::string& message) {
     return kExitFailed;
 }
 
+}  // namespace
+
 // Backups whose data times lie within half a backup period are one cycle: a cycle's creates
 // take seconds to minutes, and cycles start a period apart.
 core::RestorePolicy restore_policy(const config::Config& config) {
@@ -55,6 +63,8 @@ core::RestorePolicy restore_policy(const config::Config& config) {
 std::string label(const std::string& name, const std::string& id) {
     return name.empty() ? id : fmt::format("{} ({})", name, id);
 }
+
+namespace {
 
 struct Listed {
     store::KnownServer server;
@@ -171,16 +181,9 @@ int run_list(Context& ctx, const ListArgs& args) {
     return kExitOk;
 }
 
-// ---- staffeln restore --server S ------------------------------------------------------------
+}  // namespace
 
-struct RestoreArgs {
-    std::string server;
-    std::string at;
-    std::string into = "new";
-    bool allow_partial = false;
-    bool dry_run = false;
-    std::string format = "text";
-};
+// ---- staffeln restore --server S ------------------------------------------------------------
 
 int restore_fail(const std::string& message) {
     print_line(stderr, fmt::format("staffeln restore: {}", message));
@@ -214,16 +217,22 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
                     {"server", nullptr}});
         return;
     }
+    const bool original = plan.into == core::RestoreInto::original;
     print_line(stdout,
-               fmt::format("dry run: {} server {} to {} (point {}) into new volumes in project {}",
+               fmt::format("dry run: {} server {} to {} (point {}) {} in project {}",
                            continuing.empty() ? "would restore" : "would continue restore " + continuing + " of",
                            label(plan.server_name, plan.server_id), core::format_point_time(plan.at),
-                           core::format_point_time(plan.point_time), plan.project_id));
+                           core::format_point_time(plan.point_time),
+                           original ? "over its original volumes" : "into new volumes", plan.project_id));
     for (const auto& v : plan.volumes)
-        print_line(stdout,
-                   fmt::format("  volume {}: backup {} -> new volume {} ({} GiB{}{})",
-                               label(v.source_name, v.source_volume_id), v.backup_id, v.new_name, v.size_gb,
-                               v.volume_type.empty() ? "" : ", type " + v.volume_type, v.bootable ? ", bootable" : ""));
+        if (original)
+            print_line(stdout, fmt::format("  volume {}: backup {} -> over the volume itself ({} GiB)",
+                                           label(v.source_name, v.source_volume_id), v.backup_id, v.size_gb));
+        else
+            print_line(stdout, fmt::format("  volume {}: backup {} -> new volume {} ({} GiB{}{})",
+                                           label(v.source_name, v.source_volume_id), v.backup_id, v.new_name, v.size_gb,
+                                           v.volume_type.empty() ? "" : ", type " + v.volume_type,
+                                           v.bootable ? ", bootable" : ""));
     for (const auto& v : plan.left_out)
         print_line(stdout, fmt::format("  volume {}: left out, no available backup at or before that time",
                                        label(v.name, v.id)));
@@ -232,28 +241,35 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
 core::RestorePlan plan_of(const store::StoredRestore& r) {
     core::RestorePlan plan{r.server_id, r.server_name, r.project_id, r.at, r.point_time, {}, {}};
     for (const auto& v : r.volumes) plan.volumes.push_back(v.plan);
+    plan.into = r.into;
     return plan;
+}
+
+nlohmann::json outcome_json(const store::StoredRestore& r) {
+    auto volumes = nlohmann::json::array();
+    for (const auto& v : r.volumes) {
+        nlohmann::json item = {{"source", v.plan.source_volume_id},
+                               {"backup", v.plan.backup_id},
+                               {"restored", v.state == store::VolumeState::done ? nlohmann::json(v.restored_volume_id)
+                                                                                : nlohmann::json(nullptr)}};
+        if (v.state != store::VolumeState::done) item["error"] = v.last_error;
+        volumes.push_back(item);
+    }
+    return {{"restore", r.id}, {"status", r.status}, {"volumes", volumes}, {"server", nullptr}};
 }
 
 void print_outcome(const store::StoredRestore& r, const std::string& format) {
     if (format == "json") {
-        auto volumes = nlohmann::json::array();
-        for (const auto& v : r.volumes) {
-            nlohmann::json item = {
-                {"source", v.plan.source_volume_id},
-                {"backup", v.plan.backup_id},
-                {"restored",
-                 v.state == store::VolumeState::done ? nlohmann::json(v.restored_volume_id) : nlohmann::json(nullptr)}};
-            if (v.state != store::VolumeState::done) item["error"] = v.last_error;
-            volumes.push_back(item);
-        }
-        print_json({{"restore", r.id}, {"status", r.status}, {"volumes", volumes}, {"server", nullptr}});
+        print_json(outcome_json(r));
         return;
     }
     print_line(stdout, fmt::format("restore {} of server {} to {}: {}", r.id, label(r.server_name, r.server_id),
                                    core::format_point_time(r.point_time), r.status));
     for (const auto& v : r.volumes) {
-        if (v.state == store::VolumeState::done)
+        if (v.state == store::VolumeState::done && r.into == core::RestoreInto::original)
+            print_line(stdout, fmt::format("  volume {}: backup {} -> restored over it",
+                                           label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id));
+        else if (v.state == store::VolumeState::done)
             print_line(stdout, fmt::format("  volume {}: backup {} -> volume {} ({})",
                                            label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id,
                                            v.restored_volume_id, v.plan.new_name));
@@ -264,22 +280,85 @@ void print_outcome(const store::StoredRestore& r, const std::string& format) {
     }
 }
 
-// One process at a time drives a server's restore or deletes what it made: two would each find
-// no tagged volume and both create one, or delete volumes the other is restoring into. The
-// coordinator outlives its lock (members end in reverse order).
-struct RestoreLock {
-    std::unique_ptr<coordination::Coordinator> coordinator;
-    std::unique_ptr<coordination::Lock> lock;
-};
-
-Result<RestoreLock> lock_restore(const config::Config& config, const std::string& server_id) {
+Result<RestoreLock> lock_restore(const config::Config& config, const std::string& key) {
     auto locks =
         coordination::make_coordinator(config.coordination.backend_url, config.database.path.parent_path() / "locks");
     if (!locks) return locks.error();
-    auto lock = (*locks)->try_lock("restore-" + server_id);
+    auto lock = (*locks)->try_lock("restore-" + key);
     if (!lock) return lock.error();
     return RestoreLock{std::move(*locks), std::move(*lock)};
 }
+
+Result<ProjectView> read_project(openstack::Cloud& cloud, const std::string& project_id) {
+    openstack::VolumeQuery volumes_query;
+    volumes_query.project_id = project_id;
+    auto details = cloud.cinder().list_volume_details(volumes_query);
+    if (!details) return details.error();
+    ProjectView view;
+    for (const auto& d : *details)
+        view.volumes.push_back(
+            {d.volume.id, d.volume.name, d.volume.size_gb, d.volume_type, d.volume.bootable, d.volume.status});
+    openstack::BackupQuery backups_query;
+    backups_query.project_id = project_id;
+    auto backups = cloud.cinder().list_backups(backups_query);
+    if (!backups) return backups.error();
+    view.backups = std::move(backups).value();
+    return view;
+}
+
+std::vector<std::string> overwritten(const core::RestorePlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& v : plan.volumes)
+        out.push_back(fmt::format("volume {} of server {}, with backup {}", label(v.source_name, v.source_volume_id),
+                                  label(plan.server_name, plan.server_id), v.backup_id));
+    return out;
+}
+
+int confirm_or_refuse(const std::vector<std::string>& volumes, bool yes) {
+    if (yes || volumes.empty()) return kExitOk;
+    switch (confirm_overwrite(volumes)) {
+        case Confirmation::confirmed:
+            return kExitOk;
+        case Confirmation::declined:
+            return restore_fail("not confirmed; nothing restored");
+        case Confirmation::no_terminal:
+            break;
+    }
+    return restore_fail(
+        "--into original overwrites volumes and asks first, but there is no terminal to ask on; "
+        "give --yes to go on without asking (check the plan with --dry-run first); nothing restored");
+}
+
+Result<std::vector<store::StoredRestore>> run_with_progress(const config::Config& config, openstack::Cloud& cloud,
+                                                            store::Database& db,
+                                                            std::vector<store::StoredRestore> restores,
+                                                            const std::string& format) {
+    conductor::RestoreRunOptions options;
+    options.workers = static_cast<std::size_t>(config.conductor.backup_workers);
+    options.poll = std::chrono::milliseconds(500);
+    std::optional<RestoreProgress> progress;
+    if (format == "text") {
+        progress.emplace(stdout, is_terminal(stdout), restores);
+        options.progress = [&](const store::StoredRestore& r, const store::StoredRestoreVolume& v,
+                               const std::string& cinder_status) { progress->update(r, v, cinder_status); };
+    }
+    auto ended = conductor::run_restores(cloud.cinder(), db, std::move(restores), options,
+                                         [](const store::StoredRestoreVolume&) {});
+    if (progress) progress->finish();
+    return ended;
+}
+
+int parse_at(const std::string& text, std::optional<TimePoint>& at) {
+    if (text.empty()) return kExitOk;
+    at = openstack::parse_iso_time(text);
+    if (at) return kExitOk;
+    print_line(stderr, fmt::format("staffeln restore: --at {}: not a time from {} to {}; give it as "
+                                   "2026-12-05T05:20:00Z (UTC) or with an offset",
+                                   text, openstack::kEarliestYear, openstack::kLatestYear));
+    return kExitUsage;
+}
+
+namespace {
 
 std::string held_elsewhere(const store::KnownServer& server, const std::string& restore_id, const Error& error) {
     return fmt::format(
@@ -298,38 +377,29 @@ Result<store::KnownServer> one_server(store::Database& db, const std::string& se
 }
 
 Result<core::RestorePlan> make_plan(store::Database& db, openstack::Cloud& cloud, const store::KnownServer& server,
-                                    const core::RestoreRequest& request) {
+                                    const core::RestoreRequest& request, core::RestoreInto into) {
     auto history = store::load_history(db, server);
     if (!history) return history.error();
-    openstack::VolumeQuery volumes_query;
-    volumes_query.project_id = server.project_id;
-    auto details = cloud.cinder().list_volume_details(volumes_query);
-    if (!details) return details.error();
-    std::vector<core::SourceVolume> volumes;
-    for (const auto& d : *details)
-        volumes.push_back({d.volume.id, d.volume.name, d.volume.size_gb, d.volume_type, d.volume.bootable});
-    openstack::BackupQuery backups_query;
-    backups_query.project_id = server.project_id;
-    auto backups = cloud.cinder().list_backups(backups_query);
-    if (!backups) return backups.error();
-    return core::plan_server_restore(*history, volumes, *backups, request);
+    auto view = read_project(cloud, server.project_id);
+    if (!view) return view.error();
+    auto plan = core::plan_server_restore(*history, view->volumes, view->backups, request);
+    if (!plan || into == core::RestoreInto::new_volumes) return plan;
+    return core::over_originals(std::move(plan).value(), view->volumes, view->backups);
 }
 
 int run_restore(Context& ctx, const RestoreArgs& args) {
-    if (args.server.empty()) {
-        print_line(stderr, "staffeln restore: give --server S (or a subcommand: list, status, cleanup)");
+    if (!args.server.empty() && !args.project.empty()) {
+        print_line(stderr, "staffeln restore: give --server or --project, not both");
         return kExitUsage;
     }
-    std::optional<TimePoint> at;
-    if (!args.at.empty()) {
-        at = openstack::parse_iso_time(args.at);
-        if (!at) {
-            print_line(stderr, fmt::format("staffeln restore: --at {}: not a time from {} to {}; give it as "
-                                           "2026-12-05T05:20:00Z (UTC) or with an offset",
-                                           args.at, openstack::kEarliestYear, openstack::kLatestYear));
-            return kExitUsage;
-        }
+    if (!args.project.empty()) return run_project_restore(ctx, args);
+    if (args.server.empty()) {
+        print_line(stderr, "staffeln restore: give --server S or --project P (or a subcommand: list, status, cleanup)");
+        return kExitUsage;
     }
+    const core::RestoreInto into = core::restore_into_from(args.into).value_or(core::RestoreInto::new_volumes);
+    std::optional<TimePoint> at;
+    if (int bad = parse_at(args.at, at); bad != kExitOk) return bad;
     auto config = ctx.load_config();
     if (!config) return ctx.exit_code;
     auto db = store::Database::open(config->database.path, store::Access::read_write, store::Create::never);
@@ -354,6 +424,13 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
             "server {} has restore {} to {} unfinished: run the command again without "
             "--at to continue it, or `staffeln restore cleanup {}` to delete what it made",
             label(server->name, server->id), (*running)->id, core::format_point_time((*running)->at), (*running)->id));
+    if (*running && (*running)->into != into)
+        return restore_fail(fmt::format(
+            "server {} has restore {} {} unfinished: run the command again with --into {} "
+            "to continue it, or `staffeln restore cleanup {}`",
+            label(server->name, server->id), (*running)->id,
+            (*running)->into == core::RestoreInto::original ? "over its original volumes" : "into new volumes",
+            core::to_string((*running)->into), (*running)->id));
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing restored");
     openstack::Cloud& cloud = *connection->cloud;
@@ -371,33 +448,26 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
                                            core::format_point_time(restore.created_at)));
     } else {
         core::RestoreRequest request{at.value_or(wall_now()), args.allow_partial, restore_policy(*config)};
-        auto plan = make_plan(*db, cloud, *server, request);
+        auto plan = make_plan(*db, cloud, *server, request, into);
         if (!plan) return restore_fail(plan.error().message + "; nothing restored");
         if (args.dry_run) {
             print_plan(*plan, args.format, "");
             return kExitOk;
         }
+        if (into == core::RestoreInto::original)
+            if (int refused = confirm_or_refuse(overwritten(*plan), args.yes); refused != kExitOk) return refused;
         const std::string id = conductor::new_task_id();
         if (auto s = store::insert_restore(*db, id, *plan, wall_now()); !s) return restore_fail(s.error().message);
         auto stored = store::load_restore(*db, id);
         if (!stored) return restore_fail(stored.error().message);
         restore = std::move(stored).value();
     }
-    conductor::RestoreRunOptions options;
-    options.workers = static_cast<std::size_t>(config->conductor.backup_workers);
-    options.poll = std::chrono::milliseconds(500);
-    const bool text = args.format == "text";
-    auto started = std::chrono::steady_clock::now();
-    auto ended = conductor::run_restore(
-        cloud.cinder(), *db, std::move(restore), options, [&](const store::StoredRestoreVolume& v) {
-            if (!text) return;
-            auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-            print_line(stderr, fmt::format("volume {}: {} after {} s", v.plan.source_volume_id,
-                                           store::to_string(v.state), secs.count()));
-        });
+    std::vector<store::StoredRestore> one;
+    one.push_back(std::move(restore));
+    auto ended = run_with_progress(*config, cloud, *db, std::move(one), args.format);
     if (!ended) return restore_fail(ended.error().message);
-    print_outcome(*ended, args.format);
-    return ended->status == "succeeded" ? kExitOk : kExitFailed;
+    print_outcome(ended->front(), args.format);
+    return ended->front().status == "succeeded" ? kExitOk : kExitFailed;
 }
 
 // ---- staffeln restore status [ID], cleanup ID ------------------------------------------------
@@ -414,14 +484,24 @@ int run_status(Context& ctx, const StatusArgs& args) {
     if (!db) return restore_fail(db.error().message);
     if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
     std::vector<store::StoredRestore> restores;
+    std::vector<store::StoredProjectRestore> projects;
     if (args.id.empty()) {
         auto all = store::load_restores(*db);
         if (!all) return restore_fail(all.error().message);
         restores = std::move(all).value();
+        auto all_projects = store::load_project_restores(*db);
+        if (!all_projects) return restore_fail(all_projects.error().message);
+        projects = std::move(all_projects).value();
     } else {
         auto one = store::load_restore(*db, args.id);
-        if (!one) return restore_fail(one.error().message);
-        restores.push_back(std::move(one).value());
+        if (one) {
+            restores.push_back(std::move(one).value());
+        } else {
+            auto project = store::load_project_restore(*db, args.id);
+            if (!project) return restore_fail(one.error().message);
+            restores = project->servers;
+            projects.push_back(std::move(project).value());
+        }
     }
     if (args.format == "json") {
         auto list = nlohmann::json::array();
@@ -443,12 +523,16 @@ int run_status(Context& ctx, const StatusArgs& args) {
                             {"point", core::format_point_time(r.point_time)},
                             {"status", r.status},
                             {"started", core::format_point_time(r.created_at)},
+                            {"into", core::to_string(r.into)},
+                            {"project_restore", r.project_restore_id.empty() ? nlohmann::json(nullptr)
+                                                                             : nlohmann::json(r.project_restore_id)},
                             {"volumes", volumes}});
         }
-        print_json({{"restores", list}});
+        print_json({{"restores", list}, {"project_restores", project_restores_json(projects)}});
         return kExitOk;
     }
-    if (restores.empty()) print_line(stdout, "no restores recorded");
+    if (restores.empty() && projects.empty()) print_line(stdout, "no restores recorded");
+    print_project_restores(projects);
     for (const auto& r : restores) {
         print_line(stdout, fmt::format("restore {} of server {} to {}: {} (started {})", r.id,
                                        label(r.server_name, r.server_id), core::format_point_time(r.point_time),
@@ -477,6 +561,9 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     if (!db) return restore_fail(db.error().message);
     if (auto current = db->require_current(); !current) return restore_fail(current.error().message);
     auto restore = store::load_restore(*db, args.id);
+    if (!restore && restore.error().kind == ErrorKind::not_found)
+        if (auto project = store::load_project_restore(*db, args.id))
+            return cleanup_project_restore(*config, *db, *project);
     if (!restore) return restore_fail(restore.error().message);
     auto lock = lock_restore(*config, restore->server_id);
     if (!lock) {
@@ -486,15 +573,37 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     }
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
-    openstack::Cinder& cinder = connection->cloud->cinder();
+    auto count = cleanup_restore(connection->cloud->cinder(), *restore);
+    if (!count) return restore_fail(count.error().message + "; nothing deleted");
+    if (count->not_deleted)
+        return restore_fail(
+            fmt::format("restore {}: {} of {} volumes not deleted (named above); run the cleanup "
+                        "again once they are available",
+                        args.id, count->not_deleted, count->volumes));
+    if (auto s = store::set_restore_status(*db, args.id, "cleaned", wall_now()); !s)
+        return restore_fail(s.error().message);
+    print_line(stdout,
+               fmt::format("restore {}: {} volume{} deleted", args.id, count->volumes, count->volumes == 1 ? "" : "s"));
+    return kExitOk;
+}
+
+}  // namespace
+
+Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::StoredRestore& restore) {
+    if (restore.into == core::RestoreInto::original) {
+        print_line(stdout, fmt::format("restore {} wrote over the original volumes of server {}: it made no volume "
+                                       "to delete",
+                                       restore.id, label(restore.server_name, restore.server_id)));
+        return CleanupCount{};
+    }
     // Each volume made, as Cinder shows it (nullopt: 404).
     std::map<std::string, std::optional<Volume>> made;
-    for (const auto& v : restore->volumes) {
+    for (const auto& v : restore.volumes) {
         openstack::VolumeQuery query;
-        query.project_id = restore->project_id;
-        query.metadata = {{core::kRestoreTag, restore->id}, {core::kRestoreSourceTag, v.plan.source_volume_id}};
+        query.project_id = restore.project_id;
+        query.metadata = {{core::kRestoreTag, restore.id}, {core::kRestoreSourceTag, v.plan.source_volume_id}};
         auto tagged = cinder.list_volumes(query);
-        if (!tagged) return restore_fail(tagged.error().message + "; nothing deleted");
+        if (!tagged) return tagged.error();
         for (auto& t : *tagged) {
             // A copy restored from a volume this restore made carries its tags until tagged
             // again; its src_backup_id names another backup than the plan's.
@@ -502,51 +611,44 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
             if (src == t.metadata.end() || src->second == v.plan.backup_id) made[t.id] = std::move(t);
         }
     }
-    for (const auto& v : restore->volumes) {
+    for (const auto& v : restore.volumes) {
         if (v.restored_volume_id.empty() || made.count(v.restored_volume_id)) continue;
-        auto got = cinder.get_volume(v.restored_volume_id, restore->project_id);
-        if (!got && got.error().kind != ErrorKind::not_found)
-            return restore_fail(got.error().message + "; nothing deleted");
+        auto got = cinder.get_volume(v.restored_volume_id, restore.project_id);
+        if (!got && got.error().kind != ErrorKind::not_found) return got.error();
         made[v.restored_volume_id] = got ? std::optional<Volume>(std::move(got).value()) : std::nullopt;
     }
-    int failed = 0;
+    CleanupCount count{made.size(), 0};
     for (const auto& [id, shown] : made) {
         if (core::cleanup_action(shown) == core::CleanupAction::already_deleted) {
             print_line(stdout, fmt::format("volume {} already {}", id, shown ? "deleting" : "gone"));
             continue;
         }
         failpoint::hit("restore.cleanup.before_delete");
-        auto deleted = cinder.delete_volume(id, restore->project_id);
+        auto deleted = cinder.delete_volume(id, restore.project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found) {
-            ++failed;
+            ++count.not_deleted;
             print_line(stderr, fmt::format("staffeln restore cleanup: volume {}: {}", id, deleted.error().message));
             continue;
         }
         print_line(stdout, fmt::format("deleted volume {}", id));
     }
-    if (failed)
-        return restore_fail(
-            fmt::format("restore {}: {} of {} volumes not deleted (named above); run the cleanup "
-                        "again once they are available",
-                        args.id, failed, made.size()));
-    if (auto s = store::set_restore_status(*db, args.id, "cleaned", wall_now()); !s)
-        return restore_fail(s.error().message);
-    print_line(stdout,
-               fmt::format("restore {}: {} volume{} deleted", args.id, made.size(), made.size() == 1 ? "" : "s"));
-    return kExitOk;
+    return count;
 }
 
-}  // namespace
-
 void add_restore(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("restore", "Restore a server's volumes from their automated backups into new ones");
+    auto* cmd = app.add_subcommand(
+        "restore",
+        "Restore a server's, or a project's, volumes from their automated backups, into new ones or over them");
     cmd->require_subcommand(0, 1);
     auto restore_args = std::make_shared<RestoreArgs>();
     cmd->add_option("--server", restore_args->server, "The server (ID, or name as staffeln recorded it)");
+    cmd->add_option("--project", restore_args->project, "Every server of this project (ID) with automated backups");
     cmd->add_option("--at", restore_args->at, "The time to restore to (default: now), e.g. 2026-12-05T05:20:00Z");
-    cmd->add_option("--into", restore_args->into, "Where: new volumes (the only choice so far)")
-        ->check(CLI::IsMember({"new"}))
+    cmd->add_option("--into", restore_args->into,
+                    "Where: new volumes, or over the original volumes (they must be detached)")
+        ->check(CLI::IsMember({"new", "original"}))
         ->capture_default_str();
+    cmd->add_flag("--yes", restore_args->yes, "With --into original: overwrite without asking");
     cmd->add_flag("--allow-partial", restore_args->allow_partial,
                   "Restore the volumes that have a backup at that time, leaving out those without");
     cmd->add_flag("--dry-run", restore_args->dry_run, "Print the plan and change nothing");

@@ -1,5 +1,6 @@
 #include "staffeln/conductor/restore_run.h"
 
+#include "staffeln/conductor/restore_original_run.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/restore_step.h"
 #include "staffeln/failpoint.h"
@@ -43,6 +44,7 @@ public:
                 else
                     v_.restored_volume_id.clear();  // gone: a new one may be made
             }
+            if (options_.progress) options_.progress(restore_, v_, made ? made->status : "");
             core::RestoreStep step = core::next_restore_step(target_, made);
             switch (step.step) {
                 case core::NextStep::find_or_create:
@@ -180,34 +182,53 @@ private:
 
 Result<store::StoredRestore> run_restore(openstack::Cinder& cinder, store::Database& db, store::StoredRestore restore,
                                          const RestoreRunOptions& options, const VolumeEnded& ended) {
+    std::vector<store::StoredRestore> one;
+    one.push_back(std::move(restore));
+    auto ran = run_restores(cinder, db, std::move(one), options, ended);
+    if (!ran) return ran.error();
+    return std::move(ran->front());
+}
+
+Result<std::vector<store::StoredRestore>> run_restores(openstack::Cinder& cinder, store::Database& db,
+                                                       std::vector<store::StoredRestore> restores,
+                                                       const RestoreRunOptions& options, const VolumeEnded& ended) {
     Mutex db_mutex;  // the volumes' runs share the store's one connection
     std::mutex errors_mutex;
     std::optional<Error> store_error;
     std::atomic<bool> stop{false};
+    std::vector<std::pair<std::size_t, std::size_t>> work;  // (restore, volume)
+    for (std::size_t r = 0; r < restores.size(); ++r)
+        for (std::size_t v = 0; v < restores[r].volumes.size(); ++v) work.emplace_back(r, v);
     for_each_bounded(
-        std::max<std::size_t>(options.workers, 1), restore.volumes.size(),
+        std::max<std::size_t>(options.workers, 1), work.size(),
         [&](std::size_t i) {
-            store::StoredRestoreVolume& v = restore.volumes[i];
+            const store::StoredRestore& restore = restores[work[i].first];
+            store::StoredRestoreVolume& v = restores[work[i].first].volumes[work[i].second];
             if (v.state == store::VolumeState::done || v.state == store::VolumeState::failed) {
                 ended(v);
                 return;
             }
-            Status s = VolumeRun(cinder, db, db_mutex, restore, v, options).run();
+            Status s = restore.into == core::RestoreInto::original
+                           ? run_original_volume(cinder, db, db_mutex, restore, v, options)
+                           : VolumeRun(cinder, db, db_mutex, restore, v, options).run();
             if (!s) {
                 std::lock_guard lock(errors_mutex);
                 if (!store_error) store_error = s.error();
                 stop = true;
                 return;
             }
+            if (options.progress) options.progress(restore, v, "");
             ended(v);
         },
         stop);
     if (store_error) return *store_error;
-    bool all_done = true;
-    for (const auto& v : restore.volumes) all_done = all_done && v.state == store::VolumeState::done;
-    restore.status = all_done ? "succeeded" : "failed";
-    if (auto s = store::set_restore_status(db, restore.id, restore.status, now()); !s) return s.error();
-    return restore;
+    for (auto& restore : restores) {
+        bool all_done = true;
+        for (const auto& v : restore.volumes) all_done = all_done && v.state == store::VolumeState::done;
+        restore.status = all_done ? "succeeded" : "failed";
+        if (auto s = store::set_restore_status(db, restore.id, restore.status, now()); !s) return s.error();
+    }
+    return restores;
 }
 
 }  // namespace staffeln::conductor

@@ -133,6 +133,16 @@ void Cloud::attach(Handle volume_h, Handle server_h, const std::string& device) 
     servers[server_h].volumes.push_back(volume_h);
 }
 
+void Cloud::detach(Handle volume_h) {
+    Volume& v = volumes[volume_h];
+    if (!v.server) return;
+    std::erase(servers[*v.server].volumes, volume_h);
+    v.server.reset();
+    v.status = "available";
+    v.attachment_id.clear();
+    v.device.clear();
+}
+
 void Cloud::remove_volume(Handle h) {
     Volume& v = volumes[h];
     if (!v.alive) return;

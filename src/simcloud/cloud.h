@@ -205,6 +205,8 @@ public:
     Handle add_server(Server s) REQUIRES(mutex);
     Handle add_volume(Volume v) REQUIRES(mutex);
     void attach(Handle volume, Handle server, const std::string& device) REQUIRES(mutex);
+    // As Nova's detach leaves it: available, no attachment, gone from the server's volumes.
+    void detach(Handle volume) REQUIRES(mutex);
     // Gone (404 from then on); frees its quota, as Cinder does once the driver has deleted it.
     void remove_volume(Handle v) REQUIRES(mutex);
     // Schedules the end of a volume's creating, restoring-backup or deleting.

@@ -267,6 +267,12 @@ Reply state_api(Cloud& cloud, const Call& call) EXCLUDES(cloud.mutex) {
     if (s[0] == "backups" && s.size() == 1 && m == "GET") return list_backup_state(cloud, call);
     if (s[0] == "backups" && s.size() == 2) return backup_control(cloud, call, s[1]);
     if (s[0] == "snapshots" && s.size() == 1 && m == "GET") return list_snapshot_state(cloud);
+    if (s[0] == "volumes" && s.size() == 3 && s[2] == "detach" && m == "POST") {
+        auto h = cloud.volume(s[1]);
+        if (!h) return json_reply(404, {{"error", "no volume " + s[1]}});
+        cloud.detach(*h);
+        return empty_reply(204);
+    }
     return json_reply(404, {{"error", "no such control endpoint: " + call.req.path}});
 }
 

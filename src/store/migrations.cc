@@ -148,11 +148,46 @@ CREATE TABLE upstream_import (
 );
 )sql";
 
+// Version 6 (version 5 is the server definitions'): restores over the original volumes, and
+// restores of a whole project.
+constexpr std::string_view kVersion6 = R"sql(
+-- Where a restore writes (new volumes, or over the originals) and the project restore it is part of.
+ALTER TABLE restores ADD COLUMN into_target TEXT NOT NULL DEFAULT 'new' CHECK (into_target IN ('new', 'original'));
+ALTER TABLE restores ADD COLUMN project_restore_id TEXT NOT NULL DEFAULT '';
+
+-- A restore of every server of a project (`staffeln restore --project P`): its server restores
+-- are the rows of restores naming it in project_restore_id, written with it in one transaction.
+-- status: running until each of them has ended.
+CREATE TABLE project_restores (
+    id             TEXT PRIMARY KEY,
+    project_id     TEXT NOT NULL,
+    at             INTEGER NOT NULL,
+    into_target    TEXT NOT NULL CHECK (into_target IN ('new', 'original')),
+    allow_partial  INTEGER NOT NULL CHECK (allow_partial IN (0, 1)),
+    status         TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cleaned')),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Invariant: one unfinished restore per project, which running the command again continues.
+CREATE UNIQUE INDEX project_restores_one_running ON project_restores (project_id) WHERE status = 'running';
+
+-- A server a project restore refused (a partial point, a backup gone, an original attached...),
+-- with the reason, so that the summary of a continued run names it again.
+CREATE TABLE project_restore_refusals (
+    project_restore_id  TEXT NOT NULL REFERENCES project_restores (id),
+    server_id           TEXT NOT NULL,
+    server_name         TEXT NOT NULL DEFAULT '',
+    reason              TEXT NOT NULL,
+    PRIMARY KEY (project_restore_id, server_id)
+) WITHOUT ROWID;
+)sql";
+
 const std::array kMigrations{
     Migration{1, "initial schema: tasks, backups, report_timestamps", kVersion1},
     Migration{2, "dr_records: export records of automated backups", kVersion2},
     Migration{3, "restores, restore_volumes: restores of servers into new volumes", kVersion3},
     Migration{4, "upstream_import: upstream Staffeln's backups imported completely", kVersion4},
+    Migration{6, "project_restores, restores' into_target: restores of projects and over original volumes", kVersion6},
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "staffeln/store/restore_store.h"
 
+#include "staffeln/core/restore_original.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
@@ -19,13 +21,17 @@ VolumeState state_from(const std::string& text) {
 }
 
 constexpr const char* kRestoreColumns =
-    "SELECT id, server_id, server_name, project_id, at, point_time, status, created_at FROM restores ";
+    "SELECT id, server_id, server_name, project_id, at, point_time, status, created_at, into_target, "
+    "project_restore_id FROM restores ";
 
 StoredRestore restore_row(SQLite::Statement& q) {
-    return StoredRestore{
+    StoredRestore r{
         q.getColumn(0).getString(), q.getColumn(1).getString(),           q.getColumn(2).getString(),
         q.getColumn(3).getString(), from_unix(q.getColumn(4).getInt64()), from_unix(q.getColumn(5).getInt64()),
         q.getColumn(6).getString(), from_unix(q.getColumn(7).getInt64()), {}};
+    r.into = core::restore_into_from(q.getColumn(8).getString()).value_or(core::RestoreInto::new_volumes);
+    r.project_restore_id = q.getColumn(9).getString();
+    return r;
 }
 
 void load_volumes(Database& db, StoredRestore& r) {
@@ -87,39 +93,48 @@ Status insert_restore(Database& db, const std::string& id, const core::RestorePl
     return guarded(fmt::format("cannot record restore {} of server {} in {}", id, plan.server_id, db.path().string()),
                    [&] {
                        SQLite::Transaction tx(db.sql());
-                       SQLite::Statement r(db.sql(),
-                                           "INSERT INTO restores (id, server_id, server_name, project_id, at, "
-                                           "point_time, status, created_at, updated_at) "
-                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?7)");
-                       r.bind(1, id);
-                       r.bind(2, plan.server_id);
-                       r.bind(3, plan.server_name);
-                       r.bind(4, plan.project_id);
-                       r.bind(5, unix_seconds(plan.at));
-                       r.bind(6, unix_seconds(plan.point_time));
-                       r.bind(7, unix_seconds(now));
-                       r.exec();
-                       int position = 0;
-                       for (const auto& v : plan.volumes) {
-                           SQLite::Statement q(db.sql(),
-                                               "INSERT INTO restore_volumes (restore_id, source_volume_id, position, "
-                                               "source_name, backup_id, new_name, size_gb, volume_type, bootable, "
-                                               "state, updated_at) "
-                                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)");
-                           q.bind(1, id);
-                           q.bind(2, v.source_volume_id);
-                           q.bind(3, position++);
-                           q.bind(4, v.source_name);
-                           q.bind(5, v.backup_id);
-                           q.bind(6, v.new_name);
-                           q.bind(7, v.size_gb);
-                           q.bind(8, v.volume_type);
-                           q.bind(9, v.bootable ? 1 : 0);
-                           q.bind(10, unix_seconds(now));
-                           q.exec();
-                       }
+                       write_restore_rows(db, id, plan, now, "");
                        tx.commit();
                    });
+}
+
+void write_restore_rows(Database& db, const std::string& id, const core::RestorePlan& plan, TimePoint now,
+                        const std::string& project_restore_id) {
+    SQLite::Statement r(db.sql(),
+                        "INSERT INTO restores (id, server_id, server_name, project_id, at, point_time, status, "
+                        "created_at, updated_at, into_target, project_restore_id) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?7, ?8, ?9)");
+    r.bind(1, id);
+    r.bind(2, plan.server_id);
+    r.bind(3, plan.server_name);
+    r.bind(4, plan.project_id);
+    r.bind(5, unix_seconds(plan.at));
+    r.bind(6, unix_seconds(plan.point_time));
+    r.bind(7, unix_seconds(now));
+    r.bind(8, core::to_string(plan.into));
+    r.bind(9, project_restore_id);
+    r.exec();
+    int position = 0;
+    for (const auto& v : plan.volumes) {
+        // Over the originals, the volume written is the source itself: known from the start.
+        const bool original = plan.into == core::RestoreInto::original;
+        SQLite::Statement q(db.sql(),
+                            "INSERT INTO restore_volumes (restore_id, source_volume_id, position, source_name, "
+                            "backup_id, new_name, size_gb, volume_type, bootable, restored_volume_id, state, "
+                            "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11)");
+        q.bind(1, id);
+        q.bind(2, v.source_volume_id);
+        q.bind(3, position++);
+        q.bind(4, v.source_name);
+        q.bind(5, v.backup_id);
+        q.bind(6, v.new_name);
+        q.bind(7, v.size_gb);
+        q.bind(8, v.volume_type);
+        q.bind(9, v.bootable ? 1 : 0);
+        q.bind(10, original ? v.source_volume_id : std::string());
+        q.bind(11, unix_seconds(now));
+        q.exec();
+    }
 }
 
 Result<std::optional<StoredRestore>> running_restore(Database& db, const std::string& server_id) {
@@ -141,6 +156,11 @@ Result<StoredRestore> load_restore(Database& db, const std::string& id) {
 
 Result<std::vector<StoredRestore>> load_restores(Database& db) {
     return restores_where(db, "the restores", "ORDER BY created_at DESC, id", "");
+}
+
+Result<std::vector<StoredRestore>> restores_of_project_restore(Database& db, const std::string& project_restore_id) {
+    return restores_where(db, fmt::format("the server restores of project restore {}", project_restore_id),
+                          "WHERE project_restore_id = ?1 ORDER BY server_name, server_id", project_restore_id);
 }
 
 Status record_volume(Database& db, const std::string& restore_id, const StoredRestoreVolume& volume, TimePoint now) {

@@ -2,6 +2,8 @@
 // `workers` threads, taking the steps core/restore_step.h decides from the store and from what
 // Cinder shows (create the tagged volume, restore the backup into it, wait, tag it again), until
 // every volume is done or failed. Run again after a crash, it continues: nothing is made twice.
+// A restore over the original volumes takes the steps of core/restore_original.h instead
+// (conductor/restore_original_run.h). Several restores (a project's) share the same bound.
 #pragma once
 
 #include "staffeln/openstack/cinder.h"
@@ -9,8 +11,15 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace staffeln::conductor {
+
+// Called from the worker running a volume each time it looks at it (after each step and poll),
+// with the volume's status in Cinder ("" while none is known). Several workers call it at once.
+using VolumeProgress = std::function<void(const store::StoredRestore&, const store::StoredRestoreVolume&,
+                                          const std::string& cinder_status)>;
 
 struct RestoreRunOptions {
     std::size_t workers = 1;                  // [conductor] backup_workers
@@ -19,6 +28,7 @@ struct RestoreRunOptions {
     // After a create or restore that may have reached Cinder (no answer): how long its effect is
     // looked for before it is sent again. Twice the request timeout: Cinder may apply it that late.
     std::chrono::milliseconds settle{120'000};
+    VolumeProgress progress;  // may be empty
 };
 
 // Called once per volume as it ends (done or failed), from the worker thread that ran it.
@@ -28,5 +38,11 @@ using VolumeEnded = std::function<void(const store::StoredRestoreVolume&)>;
 // state, restored volume and, when failed, Cinder's reason. Errors only for the store.
 Result<store::StoredRestore> run_restore(openstack::Cinder& cinder, store::Database& db, store::StoredRestore restore,
                                          const RestoreRunOptions& options, const VolumeEnded& ended);
+
+// The same for several restores at once (a project's servers): their volumes together on at most
+// `workers` threads, each restore's status set when all its volumes have ended. In their order.
+Result<std::vector<store::StoredRestore>> run_restores(openstack::Cinder& cinder, store::Database& db,
+                                                       std::vector<store::StoredRestore> restores,
+                                                       const RestoreRunOptions& options, const VolumeEnded& ended);
 
 }  // namespace staffeln::conductor

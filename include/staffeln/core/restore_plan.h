@@ -14,6 +14,10 @@
 
 namespace staffeln::core {
 
+// Where a restore writes: new volumes beside the originals (the default), or over the original
+// volumes themselves (`--into original`, core/restore_original.h).
+enum class RestoreInto { new_volumes, original };
+
 struct RestoreRequest {
     TimePoint at{};
     bool allow_partial = false;
@@ -27,6 +31,7 @@ struct SourceVolume {
     std::int64_t size_gb = 0;
     std::string volume_type;  // "" when Cinder shows none
     bool bootable = false;
+    std::string status{};  // Cinder's: a restore over the original needs it `available`
 };
 
 // One volume to restore: the backup it reads and the new volume made for it.
@@ -48,6 +53,7 @@ struct RestorePlan {
     TimePoint point_time{};               // the newest data time among the backups read
     std::vector<VolumeRestore> volumes;   // in the history's volume order
     std::vector<HistoryVolume> left_out;  // no usable backup at or before `at` (allowed partial)
+    RestoreInto into = RestoreInto::new_volumes;
 };
 
 // Errors: those of plan_restore; invalid_input naming the volume and backup when a picked backup
