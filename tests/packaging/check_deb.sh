@@ -47,6 +47,21 @@ for unit in conductor api; do
   grep -q "^WatchdogSec=" "$work/unit" || fail "staffeln-$unit.service has no watchdog"
 done
 
+# The completion's commands and subcommands are the binary's: each is listed by --help one level up.
+completion="$src/packaging/bash-completion-staffeln"
+bash -n "$completion" || fail "the bash completion does not parse"
+"$build/staffeln" --help >"$work/help"
+for command in $(sed -n 's/^ *"") words_here="\([^"$]*\).*/\1/p' "$completion"); do
+  [[ $command == -* ]] && continue
+  grep -qw -- "$command" "$work/help" || fail "completion offers '$command', which staffeln --help does not list"
+  "$build/staffeln" "$command" --help >"$work/help-$command"
+  for sub in $(sed -n "s/^ *$command) [^\"]*words_here=\"\([^\"]*\)\".*/\1/p" "$completion" | head -1); do
+    [[ $sub == -* ]] && continue
+    grep -qw -- "$sub" "$work/help-$command" ||
+      fail "completion offers '$command $sub', which staffeln $command --help does not list"
+  done
+done
+
 # Clean: no error and no warning (the package has no overrides).
 if ! lintian --fail-on error,warning --tag-display-limit 0 "$deb" >"$work/lintian.log" 2>&1; then
   cat "$work/lintian.log"; fail "lintian found tags above"
