@@ -48,10 +48,10 @@ def backup_cycle_end(log_path):
     """The time of the conductor's "backup cycle finished" log line, or None."""
     with open(log_path, errors="replace") as f:
         for entry in f:
-            if "conductor: backup cycle finished" in entry:
-                stamp = entry.split(" ", 1)[0].rstrip("Z")
-                t = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f")
-                return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+            if "staffeln.conductor [-] backup cycle finished" in entry:
+                # oslo.log's stamp is the host's local time: a naive datetime is read as local.
+                stamp = " ".join(entry.split(" ", 2)[:2])
+                return datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()
     return None
 
 

@@ -43,6 +43,8 @@ set(STAFFELN_CORE_SOURCES
 set(STAFFELN_SUPPORT_SOURCES
   src/failpoint.cc
   src/log.cc
+  src/log_format.cc
+  src/service_notify.cc
   src/metrics.cc
   src/text_safety.cc
   src/regular_file.cc
@@ -57,6 +59,7 @@ set(STAFFELN_CONFIG_SOURCES
   src/config/database_url.cc
   src/config/ini_file.cc
   src/config/listen_address.cc
+  src/config/log_settings.cc
   src/config/options.cc
   src/config/time_zone.cc
 )

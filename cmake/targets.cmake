@@ -15,7 +15,9 @@ add_library(staffeln_core STATIC ${STAFFELN_CORE_SOURCES})
 target_link_libraries(staffeln_core PUBLIC staffeln_options fmt::fmt-header-only)
 
 add_library(staffeln_support STATIC ${STAFFELN_SUPPORT_SOURCES})
-target_link_libraries(staffeln_support PUBLIC staffeln_core)
+# nlohmann_json writes use_json's lines; libsystemd sends use_journal's fields and sd_notify.
+target_link_libraries(staffeln_support PUBLIC staffeln_core PRIVATE nlohmann_json::nlohmann_json ${SYSTEMD_LIBRARY})
+target_include_directories(staffeln_support PRIVATE ${SYSTEMD_INCLUDE_DIR})
 
 # Generic HTTP over libcurl; its files still live under openstack/ (namespace staffeln::openstack).
 add_library(staffeln_net STATIC ${STAFFELN_NET_SOURCES})

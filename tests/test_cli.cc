@@ -54,6 +54,14 @@ TEST_CASE("staffeln --version prints the version") {
     CHECK(r.out == STAFFELN_VERSION "\n");
 }
 
+TEST_CASE("config sample prints packaging/staffeln.conf, reading no configuration") {
+    auto r = run_staffeln({"--config-file", "/dev/null", "config", "sample"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out == staffeln::testing::read_file(std::filesystem::path(staffeln::testing::kSourceDir) / "packaging" /
+                                                "staffeln.conf"));
+}
+
 TEST_CASE("config show prints upstream's sample with its effective values") {
     TempDir dir;
     auto r = run_staffeln({"--config-file", sqlite_config(dir), "config", "show"});
@@ -332,8 +340,9 @@ TEST_CASE("--log-dir alone logs to <command name>.log there, as oslo.log names i
     CHECK(r.exit_code == 1);
     auto log = staffeln::testing::read_file(dir / "staffeln-conductor.log");
     // The log lines (the retried token requests) go to the file; the command's own error to stderr.
-    CHECK(log.find("WARNING openstack: POST http://127.0.0.1:1/identity/v3/auth/tokens: ") != std::string::npos);
-    CHECK(r.err.find("WARNING openstack") == std::string::npos);
+    CHECK(log.find("WARNING staffeln.openstack [-] POST http://127.0.0.1:1/identity/v3/auth/tokens: ") !=
+          std::string::npos);
+    CHECK(r.err.find("WARNING staffeln.openstack") == std::string::npos);
     CHECK(r.err.find("cannot authenticate at http://127.0.0.1:1/identity/v3 (") != std::string::npos);
 }
 

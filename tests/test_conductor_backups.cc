@@ -572,7 +572,7 @@ TEST_CASE("staffeln conductor --once exits non-zero when a due report was skippe
 }
 
 TEST_CASE("a server name or a Cinder reason with a line break and escape codes cannot forge a log or summary line") {
-    const std::string forged = "2026-11-22T04:22:40.123Z ERROR conductor: forged by a tenant";
+    const std::string forged = "2026-11-22 04:22:40.123 1 ERROR staffeln.conductor [-] forged by a tenant";
     auto scenario = fast_scenario();
     scenario["servers"][0]["name"] = "web-1\n" + forged + "\x1b[2J";
     scenario["settings"]["backup_error_rate"] = 1.0;
@@ -587,7 +587,8 @@ TEST_CASE("a server name or a Cinder reason with a line break and escape codes c
     auto run = run_staffeln({"--config-file", conf.string(), "conductor", "--once"}, rig.os_env());
     INFO(run.out, run.err);
     CHECK(run.exit_code == 1);
-    const std::regex log_line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR) [a-z]+: .*)");
+    const std::regex log_line(
+        R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ (DEBUG|INFO|WARNING|ERROR) staffeln\.[a-z]+ \[-\] .*)");
     std::istringstream err(run.err);
     for (std::string line; std::getline(err, line);) CHECK_MESSAGE(std::regex_match(line, log_line), line);
     const std::regex summary_line(
@@ -737,7 +738,7 @@ TEST_CASE("SIGHUP with an invalid configuration logs the error and keeps the con
     REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "configuration not reloaded"); }, seconds(10)),
                     read_file(rig.dir / "log"));
     auto log = read_file(rig.dir / "log");
-    auto at = log.find("config: " + conf.string() + ":");
+    auto at = log.find("staffeln.config [-] " + conf.string() + ":");
     REQUIRE_MESSAGE(at != std::string::npos, log);
     auto line = log.substr(at, log.find('\n', at) - at);
     CHECK_MESSAGE(line.find("[conductor] backup_workers = many: ") != std::string::npos, line);

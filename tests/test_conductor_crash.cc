@@ -188,7 +188,8 @@ private:
 void require_killed_at(const Finished& run, const std::string& failpoint) {
     INFO("stdout: " << run.out << "\nstderr: " << run.err);
     REQUIRE(run.signal == SIGKILL);
-    REQUIRE(run.err.find("failpoint: " + failpoint.substr(0, failpoint.find('@')) + " reached") != std::string::npos);
+    REQUIRE(run.err.find("staffeln.failpoint [-] " + failpoint.substr(0, failpoint.find('@')) + " reached") !=
+            std::string::npos);
 }
 
 void check_exactly_once(CrashRig& rig) {

@@ -1,5 +1,6 @@
 #include "staffeln/config/config.h"
 #include "staffeln/config/config_changes.h"
+#include "staffeln/config/log_settings.h"
 #include "staffeln/config/ini_file.h"
 #include "staffeln/config/options.h"
 #include "support/paths.h"
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <sstream>
 
 using namespace staffeln;
 using namespace staffeln::config;
@@ -644,6 +646,74 @@ TEST_CASE("oslo.log's command-line flags override the files, and log_dir places 
     CHECK(named.config.defaults.log_file == "/var/log/staffeln/staffeln-conductor.log");
     CHECK(load_config({{dir_only}, {}, false}).config.defaults.log_file == "/var/log/staffeln/staffeln.log");
     CHECK(load_config({{file}, {}, false}).config.defaults.log_file == "from-file.log");
+}
+
+TEST_CASE(
+    "oslo.log's use_stderr, use_journal, use_json, use_syslog and syslog_log_facility become the log's settings") {
+    TempDir dir;
+    auto defaults = load_text(dir, "[DEFAULT]\n");
+    REQUIRE(defaults.ok());
+    auto plain = log_settings(defaults.config, "staffeln-api");
+    CHECK(plain.file.empty());
+    CHECK_FALSE(plain.use_stderr);
+    CHECK_FALSE(plain.use_journal);
+    CHECK_FALSE(plain.use_json);
+    CHECK_FALSE(plain.use_syslog);
+    CHECK(plain.syslog_facility == 1);
+    CHECK(plain.program == "staffeln-api");
+
+    auto all = load_text(dir,
+                         "[DEFAULT]\nlog_file = /var/log/staffeln/api.log\nuse_stderr = true\nuse_journal = true\n"
+                         "use_json = true\nuse_syslog = true\nsyslog_log_facility = local3\n");
+    REQUIRE(all.ok());
+    CHECK(all.warnings.empty());
+    auto on = log_settings(all.config, "staffeln");
+    CHECK(on.file == "/var/log/staffeln/api.log");
+    CHECK(on.use_stderr);
+    CHECK(on.use_journal);
+    CHECK(on.use_json);
+    CHECK(on.use_syslog);
+    CHECK(on.syslog_facility == 19);
+    // As oslo.log's _find_facility: any case, "LOG_" optional.
+    CHECK(syslog_facility_number("LOG_DAEMON") == 3);
+    CHECK(syslog_facility_number("Log_Local7") == 23);
+    CHECK(syslog_facility_number("user") == 1);
+    CHECK_FALSE(syslog_facility_number("LOG_LOCAL8"));
+
+    auto bad = load_text(dir, "[DEFAULT]\nsyslog_log_facility = LOG_NOWHERE\n");
+    REQUIRE(bad.errors.size() == 1);
+    CHECK(bad.errors[0] == (dir / "staffeln.conf").string() +
+                               ":2: [DEFAULT] syslog_log_facility = LOG_NOWHERE: expected a syslog facility (LOG_USER, "
+                               "LOG_DAEMON, LOG_LOCAL0 to LOG_LOCAL7, ...; the LOG_ may be left out)");
+}
+
+TEST_CASE("config sample: every option with one line of help and its default, packaging/staffeln.conf is it") {
+    for (const auto& option : options()) {
+        CAPTURE(option.name);
+        CHECK_FALSE(option.help.empty());
+        CHECK(option.help.find('\n') == std::string_view::npos);
+    }
+    const std::string sample = sample_config();
+    const auto packaged = std::filesystem::path(testing::kSourceDir) / "packaging" / "staffeln.conf";
+    CHECK_MESSAGE(testing::read_file(packaged) == sample,
+                  "packaging/staffeln.conf differs from `staffeln config sample`: run build/staffeln config sample > "
+                  "packaging/staffeln.conf");
+    CHECK(sample.find("\n# Log to journald natively: PRIORITY, SYSLOG_IDENTIFIER, LOGGER_NAME and LOGGER_LEVEL "
+                      "fields.\n#use_journal = false\n") != std::string::npos);
+    CHECK(sample.find("\n#retention_time = 2w3d\n") != std::string::npos);
+
+    // Every default read back as written: the sample with its options uncommented is the defaults.
+    std::string uncommented;
+    std::istringstream lines(sample);
+    for (std::string line; std::getline(lines, line);)
+        uncommented += (line.starts_with("#") && !line.starts_with("# ") ? line.substr(1) : line) + "\n";
+    TempDir dir;
+    auto loaded = load_text(dir, uncommented);
+    CHECK(loaded.errors.empty());
+    for (const auto& warning : loaded.warnings)
+        CHECK_MESSAGE(warning.find(": ignored: ") != std::string::npos, warning);
+    auto empty = load_text(dir, "");
+    CHECK(show_config(loaded.config) == show_config(empty.config));
 }
 
 TEST_CASE("retention_time keeps its calendar months and years, shown back as written") {

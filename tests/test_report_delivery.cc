@@ -312,7 +312,7 @@ TEST_CASE("staffeln report --dry-run shows reports and recipients and leaves the
                               "--output", (dir / "out.html").string()});
     CHECK(html.exit_code == 0);
     CHECK(html.out.empty());
-    CHECK(html.err.find("WARNING report: no cloud credentials (") != std::string::npos);
+    CHECK(html.err.find("WARNING staffeln.report [-] no cloud credentials (") != std::string::npos);
     CHECK(html.err.ends_with("\nproject p1 (p1): dry run: would be sent to ops@example.org\n"));
     auto written = staffeln::testing::read_file(dir / "out.html");
     CHECK(written.find("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") != std::string::npos);

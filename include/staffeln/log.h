@@ -1,9 +1,10 @@
-// One line per event: "2026-11-22T04:22:40.123Z INFO conductor: message".
-// Thread-safe; writes to stderr (journald adds its own stamp, ours stays for files)
-// or to the file set by log::to_file. Callers never pass secrets: use log::redact.
-// Control characters in a message are escaped (text_safety.h): a message never spans lines.
+// One event a line, in oslo.log's format (log_format.h), to the destinations oslo.log's
+// [DEFAULT] options name: a file, stderr, the journal (native fields and priorities), syslog.
+// Thread-safe. Callers never pass secrets: use log::redact. Control characters in a message are
+// escaped (text_safety.h): a message never spans lines, in any destination.
 #pragma once
 
+#include "staffeln/log_format.h"
 #include "staffeln/result.h"
 
 #include <fmt/format.h>
@@ -13,12 +14,27 @@
 
 namespace staffeln::log {
 
-enum class Level { debug, info, warning, error };
+// oslo.log's destinations and format; with neither a file nor the journal, lines go to stderr
+// (oslo.log's last resort is stdout, which is staffeln's commands' output: a report, an export).
+struct Settings {
+    std::string file;                  // appended to, created 0600; "" for none
+    bool use_stderr = false;           // stderr as well as the file or the journal
+    bool use_journal = false;          // journald's native protocol (sd_journal_send)
+    bool use_syslog = false;           // syslog(3) as well
+    bool use_json = false;             // json_line instead of oslo_line, in every destination
+    int syslog_facility = 1;           // the facility's number (user = 1, local0 = 16): journal and syslog
+    std::string program = "staffeln";  // the journal's SYSLOG_IDENTIFIER, syslog's ident
+};
 
 void set_level(Level level);
 bool enabled(Level level);
-// Appends to path (created 0600). When it cannot open it, says why and keeps the current destination.
+// Applies settings. A file that cannot be opened is an error saying why; the other settings
+// still apply, with the file that was open before (none at start).
+Status configure(const Settings& settings);
+// Appends to path (created 0600) from now on. When it cannot open it, says why and keeps the current file.
 Status to_file(const std::string& path);
+// Opens the file again by its name: after logrotate moved it, new lines go to a new file (SIGHUP).
+Status reopen();
 void write(Level level, std::string_view component, std::string_view message);
 
 // Replaces a secret with a fixed mask so that its length does not leak either.

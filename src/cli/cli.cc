@@ -1,6 +1,7 @@
 #include "staffeln/cli.h"
 
 #include "context.h"
+#include "staffeln/config/log_settings.h"
 #include "staffeln/log.h"
 #include "staffeln/text_safety.h"
 
@@ -62,18 +63,19 @@ config::Sources Context::sources() const {
 
 std::optional<config::Config> Context::load_config() {
     auto loaded = config::load_config(sources());
-    for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
     if (!loaded.ok()) {
+        for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
         for (const auto& error : loaded.errors) print_line(stderr, fmt::format("staffeln: {}", error));
         exit_code = kExitUsage;
         return std::nullopt;
     }
+    // The log as the configuration wants it first, so that its own warnings go there too.
     const auto& defaults = loaded.config.defaults;
     log::set_level(defaults.debug ? log::Level::debug : log::Level::info);
-    if (!defaults.log_file.empty()) {
-        if (auto opened = log::to_file(defaults.log_file); !opened)
-            log::warning("config", "{}; logging to stderr", opened.error().message);
-    }
+    if (auto configured = log::configure(config::log_settings(loaded.config, program)); !configured)
+        log::warning("config", "{}; logging to {}", configured.error().message,
+                     defaults.use_journal ? "the journal" : "stderr");
+    for (const auto& warning : loaded.warnings) log::warning("config", "{}", warning);
     return loaded.config;
 }
 

@@ -3,6 +3,7 @@
 #include "staffeln/api/server.h"
 #include "staffeln/log.h"
 #include "staffeln/openstack/connect.h"
+#include "staffeln/service_notify.h"
 #include "staffeln/store/database.h"
 #include "staffeln/text_safety.h"
 
@@ -23,13 +24,15 @@ int fail(const std::string& message) {
     return kExitFailed;
 }
 
-// SIGTERM and SIGINT are blocked in every thread and taken by one watcher, which stops the server.
+// SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by one watcher: the first two
+// stop the server, SIGHUP opens the log file again (logrotate moved it).
 class SignalWatcher {
 public:
     SignalWatcher() {
         sigemptyset(&set_);
         sigaddset(&set_, SIGTERM);
         sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     }
     ~SignalWatcher() { finish(); }
@@ -43,7 +46,14 @@ public:
             const timespec slice{0, 200'000'000};
             while (!done_) {
                 int sig = sigtimedwait(&set_, nullptr, &slice);
+                if (sig == SIGHUP) {
+                    if (auto reopened = log::reopen(); !reopened)
+                        log::warning("api", "{}; still logging to the previous file", reopened.error().message);
+                    else
+                        log::info("api", "SIGHUP: log file opened again");
+                }
                 if (sig == SIGTERM || sig == SIGINT) {
+                    service::stopping();
                     log::info("api", "{} received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
                     server.stop();
                     return;
@@ -115,6 +125,8 @@ int run_api(Context& ctx) {
     if (storeless)
         log::info("api", "no store at {}: every backup is looked up in Cinder", config->database.path.string());
     signals.watch(**server);
+    service::Watchdog watchdog;
+    service::ready();  // listening since create: connections wait in the backlog until run
     auto served = (*server)->run();
     signals.finish();  // before the server it stops is destroyed
     if (!served) return fail(served.error().message);

@@ -74,6 +74,7 @@ void add_conductor(CLI::App& app, Context& ctx) {
     cmd->add_flag("--dry-run", options->dry_run,
                   "Print what one cycle would back up, skip and delete, and why; change nothing");
     cmd->callback([&ctx, options] {
+        options->program = ctx.program;
         auto config = ctx.load_config();
         if (!config) return;
         std::unique_ptr<MetricsListener> listener;

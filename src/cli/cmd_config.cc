@@ -14,6 +14,9 @@ void add_config(CLI::App& app, Context& ctx) {
         if (!config) return;
         fmt::print("{}", config::show_config(*config));
     });
+    // Reads no configuration: the defaults are the table's.
+    cmd->add_subcommand("sample", "Print every option with its default and one line of help, commented out")
+        ->callback([] { fmt::print("{}", config::sample_config()); });
 }
 
 }  // namespace staffeln::cli

@@ -8,9 +8,11 @@
 #include "staffeln/conductor/signals.h"
 #include "staffeln/conductor/upstream_import.h"
 #include "staffeln/config/config_changes.h"
+#include "staffeln/config/log_settings.h"
 #include "staffeln/log.h"
 #include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/connect.h"
+#include "staffeln/service_notify.h"
 #include "staffeln/report/cloud_inputs.h"
 #include "staffeln/report/reporter.h"
 #include "staffeln/store/dr_record_store.h"
@@ -343,11 +345,9 @@ private:
             return false;
         }
         config::Config fresh = std::move(loaded.config);
-        // Opened again even when unchanged: after logrotate moved it, SIGHUP starts a new file.
-        if (!fresh.defaults.log_file.empty()) {
-            if (auto opened = log::to_file(fresh.defaults.log_file); !opened)
-                log::warning("config", "{}; still logging to the previous destination", opened.error().message);
-        }
+        // The log's options apply at once, its file opened again even when unchanged.
+        if (auto configured = log::configure(config::log_settings(fresh, options_.program)); !configured)
+            log::warning("config", "{}; still logging to the previous file", configured.error().message);
         std::vector<config::OptionChange> changes;
         for (auto& change : config::config_changes(config_, fresh)) {
             if (!change.waits_for_restart) {
@@ -429,7 +429,10 @@ int run_conductor(config::Config config, const RunOptions& options, const Config
               config.database.path.string(), (*locks)->describe());
     Daemon daemon(std::move(config), options, cloud, *db, **locks, stop);
     if (options.once || options.dry_run) return daemon.once();
+    service::Watchdog watchdog;
+    service::ready();
     daemon.forever(reload, signals);
+    service::stopping();
     return 0;
 }
 

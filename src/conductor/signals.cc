@@ -28,7 +28,10 @@ SignalWatcher::SignalWatcher(StopSignal& stop) : stop_(stop) {
             int sig = 0;
             if (sigwait(&set, &sig) != 0) continue;
             if (sig == SIGHUP) {
-                log::info("conductor", "SIGHUP: reloading the configuration");
+                // At once, not between cycles: a cycle may last hours past logrotate's move.
+                if (auto reopened = log::reopen(); !reopened)
+                    log::warning("conductor", "{}; still logging to the previous file", reopened.error().message);
+                log::info("conductor", "SIGHUP: log file opened again, reloading the configuration");
                 reload_ = true;
             } else if (sig == SIGUSR1) {
                 return;

@@ -285,4 +285,22 @@ std::string show_config(const Config& config) {
     return out;
 }
 
+std::string sample_config() {
+    const Config defaults;
+    std::string out =
+        "# staffeln's configuration: every option, with its default, commented out. Written by\n"
+        "# `staffeln config sample`; upstream Staffeln's staffeln.conf loads as it is\n"
+        "# (docs/configuration.md).\n";
+    std::string_view section;
+    for (const auto& option : options()) {
+        if (option.section != section) {
+            out += fmt::format("\n[{}]\n", option.section);
+            section = option.section;
+        }
+        auto value = ini_value_text(option_value(defaults, option));
+        out += fmt::format("\n# {}\n#{} ={}{}\n", option.help, option.name, value.empty() ? "" : " ", value);
+    }
+    return out;
+}
+
 }  // namespace staffeln::config

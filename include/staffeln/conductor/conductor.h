@@ -2,18 +2,21 @@
 // the puller role, every retention_service_period a retention cycle under the retention role,
 // and after a backup cycle the reports that are due. --once runs one backup cycle and one
 // retention cycle and returns; --dry-run prints what they would do and changes nothing.
-// SIGTERM and SIGINT stop it between two steps; SIGHUP re-reads the configuration.
+// SIGTERM and SIGINT stop it between two steps; SIGHUP opens the log file again at once and
+// re-reads the configuration between cycles.
 #pragma once
 
 #include "staffeln/config/config.h"
 
 #include <functional>
+#include <string>
 
 namespace staffeln::conductor {
 
 struct RunOptions {
     bool once = false;
     bool dry_run = false;
+    std::string program = "staffeln";  // the name run as: the log's identifier after a reload
 };
 
 // Re-reads the configuration files the process started with.

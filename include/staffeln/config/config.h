@@ -19,6 +19,12 @@ struct Config {
         bool debug = false;
         std::string log_file;  // with log_dir set: log_dir joined with it (or with "<program>.log")
         std::string log_dir;
+        // oslo.log's destinations and format (log_settings.h turns them into log::Settings).
+        bool use_stderr = false;
+        bool use_journal = false;
+        bool use_json = false;
+        bool use_syslog = false;
+        std::string syslog_log_facility = "LOG_USER";
         std::string state_path;
     } defaults;
 
@@ -122,5 +128,9 @@ LoadResult load_config(const Sources& sources);
 // "[section]\noption = value" lines of the effective configuration, secrets masked; each value
 // written as ini_value_text writes it, so that the text read back gives the same values.
 std::string show_config(const Config& config);
+
+// Every option of the table (options.h), each with its line of help and its default, commented
+// out as oslo-config-generator writes them: packaging/staffeln.conf is this text.
+std::string sample_config();
 
 }  // namespace staffeln::config

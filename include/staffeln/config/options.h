@@ -1,6 +1,6 @@
 // The table of every option staffeln reads: section, name, where its value lands in Config,
-// its bounds and whether it is secret. The loader validates by it and `config show` prints
-// by it, so the two cannot drift apart.
+// one line of help, its bounds and whether it is secret. The loader validates by it and
+// `config show` and `config sample` print by it, so they cannot drift apart.
 #pragma once
 
 #include "staffeln/config/config.h"
@@ -28,6 +28,7 @@ struct Option {
     std::string_view section;
     std::string_view name;
     Target target;
+    std::string_view help{};  // one line for `config sample`: what it does, in a sentence
     // Bounds of integer and duration (in seconds) options; every one has a max, which keeps
     // a clock's time point plus or minus the value in range.
     std::optional<std::int64_t> min{};
