@@ -7,6 +7,7 @@
 #include "staffeln/url_password.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 
@@ -406,6 +407,31 @@ TEST_CASE("only regular files of at most 1 MiB are read, and a FIFO or device is
     auto too_large = load_config({{over}, {}, false});
     REQUIRE(too_large.errors.size() == 1);
     CHECK(too_large.errors[0] == over.string() + ": is larger than 1 MiB, the limit for a configuration file");
+}
+
+TEST_CASE("a --config-dir of more than 1000 *.conf files, or files over 16 MiB together, is refused, naming where") {
+    TempDir dir;
+    for (std::size_t i = 0; i <= kMaxConfigDirFiles; ++i) dir.write(fmt::format("many/{:04}.conf", i), "");
+    auto many = load_config({{}, dir / "many", false});
+    REQUIRE(many.errors.size() == 1);
+    CHECK(many.errors[0] ==
+          (dir / "many").string() + ": more than 1000 *.conf files in the configuration directory (none read)");
+    CHECK(many.files_read.empty());
+    std::filesystem::remove(dir / "many" / "1000.conf");
+    CHECK(load_config({{}, dir / "many", false}).ok());
+
+    // 17 files of 1,000,000 bytes each: the 17th brings the sum past 16 MiB (16,777,216 bytes).
+    const std::string comments(1000000 - 12, '#');
+    auto first = dir.write("first.conf", "[conductor]\n" + comments);
+    for (int i = 1; i < 17; ++i) dir.write(fmt::format("big/{:02}.conf", i), "[conductor]\n" + comments);
+    auto big = load_config({{first}, dir / "big", false});
+    REQUIRE(big.errors.size() == 1);
+    CHECK(big.errors[0] ==
+          (dir / "big" / "16.conf").string() +
+              ": the configuration files read come to more than 16777216 bytes together (the rest is not read)");
+    CHECK(big.files_read.size() == 16);
+    std::filesystem::remove(dir / "big" / "16.conf");
+    CHECK(load_config({{first}, dir / "big", false}).ok());
 }
 
 TEST_CASE("later files override earlier ones, then the config directory's *.conf files but dot-files, in name order") {
