@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -551,6 +553,30 @@ TEST_CASE("with enabled_ssl the same answers come over HTTPS") {
     if (big_body) CHECK(big_body->status == 413);  // or the connection is cut while the client still sends
     auto plain = exchange(api.port(), get("/v1/health"), 2s);
     CHECK(plain.status != 200);
+    CHECK(api.stop() == 0);
+}
+
+TEST_CASE("the certificate and the key are each opened once at start-up: no second open can find another file") {
+    // A check by one open and a load by another let a file replaced in between (by a FIFO, on
+    // which OpenSSL would wait for ever) be read: the bytes checked are the bytes loaded.
+    TempDir keys;
+    auto options = tls_options(keys);
+    int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE(watch >= 0);
+    REQUIRE(::inotify_add_watch(watch, keys.path().c_str(), IN_OPEN) >= 0);
+    RunningApi api({kProtected}, options);
+    std::map<std::string, int> opens;
+    alignas(inotify_event) char buffer[4096];
+    for (ssize_t got; (got = ::read(watch, buffer, sizeof buffer)) > 0;) {
+        for (char* at = buffer; at < buffer + got;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(at);
+            if (event->len > 0) ++opens[event->name];
+            at += sizeof(inotify_event) + event->len;
+        }
+    }
+    ::close(watch);
+    CHECK(opens["cert.pem"] == 1);
+    CHECK(opens["key.pem"] == 1);
     CHECK(api.stop() == 0);
 }
 

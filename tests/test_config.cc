@@ -8,6 +8,7 @@
 #include "staffeln/url_password.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 
@@ -410,6 +411,31 @@ TEST_CASE("only regular files of at most 1 MiB are read, and a FIFO or device is
     CHECK(too_large.errors[0] == over.string() + ": is larger than 1 MiB, the limit for a configuration file");
 }
 
+TEST_CASE("a --config-dir of more than 1000 *.conf files, or files over 16 MiB together, is refused, naming where") {
+    TempDir dir;
+    for (std::size_t i = 0; i <= kMaxConfigDirFiles; ++i) dir.write(fmt::format("many/{:04}.conf", i), "");
+    auto many = load_config({{}, dir / "many", false});
+    REQUIRE(many.errors.size() == 1);
+    CHECK(many.errors[0] ==
+          (dir / "many").string() + ": more than 1000 *.conf files in the configuration directory (none read)");
+    CHECK(many.files_read.empty());
+    std::filesystem::remove(dir / "many" / "1000.conf");
+    CHECK(load_config({{}, dir / "many", false}).ok());
+
+    // 17 files of 1,000,000 bytes each: the 17th brings the sum past 16 MiB (16,777,216 bytes).
+    const std::string comments(1000000 - 12, '#');
+    auto first = dir.write("first.conf", "[conductor]\n" + comments);
+    for (int i = 1; i < 17; ++i) dir.write(fmt::format("big/{:02}.conf", i), "[conductor]\n" + comments);
+    auto big = load_config({{first}, dir / "big", false});
+    REQUIRE(big.errors.size() == 1);
+    CHECK(big.errors[0] ==
+          (dir / "big" / "16.conf").string() +
+              ": the configuration files read come to more than 16777216 bytes together (the rest is not read)");
+    CHECK(big.files_read.size() == 16);
+    std::filesystem::remove(dir / "big" / "16.conf");
+    CHECK(load_config({{first}, dir / "big", false}).ok());
+}
+
 TEST_CASE("later files override earlier ones, then the config directory's *.conf files but dot-files, in name order") {
     TempDir dir;
     auto first = dir.write("a.conf", "[conductor]\nfull_backup_depth = 1\nbackup_workers = 4\n");
@@ -486,6 +512,28 @@ TEST_CASE("config show writes each value so that the file read back gives the sa
     CHECK(ini_value_text("") == "");
     CHECK(ini_value_text("\"") == "\"");
     CHECK(ini_value_text("a\nb") == "a\n    b");
+}
+
+TEST_CASE("a value of several lines reads back the same from what ini_value_text writes, as oslo.config reads it") {
+    // Only the first line's quotes are removed (oslo.config's iniparser); continuation lines are
+    // appended trimmed. Quotes over several lines stay, so no line's blank is lost on the way back.
+    struct Row {
+        const char* text;
+        const char* value;
+    };
+    for (auto row : {Row{"[s]\nkey = \"a\n  b \"\n", "\"a\nb \""}, Row{"[s]\nkey = \" a \"\n  b\n", " a \nb"},
+                     Row{"[s]\nkey = '\n  '\n", "'\n'"}, Row{"[s]\nkey =\n  b\n\tc\n", "\nb\nc"},
+                     Row{"[s]\nkey = \"'x'\"\n  [y]\n", "'x'\n[y]"}}) {
+        CAPTURE(row.text);
+        auto ini = parse_ini(row.text);
+        REQUIRE(ini.errors.empty());
+        REQUIRE(ini.entries.size() == 1);
+        CHECK(ini.entries[0].value == row.value);
+        auto again = parse_ini("[s]\nkey = " + ini_value_text(ini.entries[0].value) + "\n");
+        REQUIRE(again.entries.size() == 1);
+        CHECK(again.entries[0].value == row.value);
+    }
+    CHECK(ini_value_text(" a \nb") == "\" a \"\n    b");
 }
 
 TEST_CASE("a URL's password is masked whole even when it holds '/', '?', '#' or '@' unencoded") {

@@ -6,8 +6,10 @@
 
 #include <doctest/doctest.h>
 #include <httplib.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -295,6 +297,53 @@ TEST_CASE("TLS: the CA bundle, insecure and a client certificate reach libcurl")
     auto no_client_cert = get({tls.cert.string(), false, "", ""});
     CHECK_FALSE(no_client_cert.ok());
 
+    server.stop();
+    thread.join();
+}
+
+TEST_CASE("TLS: a FIFO or a directory as the CA, certificate or key file is refused at once, naming it") {
+    SelfSigned tls;
+    httplib::SSLServer server(tls.cert.c_str(), tls.key.c_str());
+    server.set_keep_alive_max_count(1);
+    std::atomic<int> answered{0};
+    server.Get("/v3", [&](const httplib::Request&, httplib::Response& res) {
+        ++answered;
+        res.set_content("{}", "application/json");
+    });
+    const int port = server.bind_to_any_port("127.0.0.1");
+    std::thread thread([&] { server.listen_after_bind(); });
+    const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v3";
+    const auto fifo = tls.dir / "fifo.pem";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+
+    for (TlsOptions options : {TlsOptions{fifo.string(), false, "", ""},
+                               TlsOptions{tls.cert.string(), false, fifo.string(), tls.key.string()},
+                               TlsOptions{tls.cert.string(), false, tls.cert.string(), fifo.string()},
+                               TlsOptions{tls.dir.string(), false, "", ""}}) {
+        CAPTURE(options.cacert);
+        CAPTURE(options.cert);
+        CAPTURE(options.key);
+        std::atomic<bool> done{false};
+        Result<HttpResponse> got = make_error(ErrorKind::internal, "not run");
+        std::thread request([&] {
+            got = Transport(TransportOptions{milliseconds(5000), milliseconds(5000), options})
+                      .perform({"GET", url, {}, {}});
+            done = true;
+        });
+        const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+        while (!done && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
+        // A reader stuck in open() on the FIFO is let go by a writer that opens and closes it.
+        if (!done) ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));
+        request.join();
+        REQUIRE_MESSAGE(done.load(), "the request waited on a FIFO");
+        REQUIRE_FALSE(got.ok());
+        CHECK(got.error().kind == ErrorKind::invalid_input);
+        CHECK(got.error().message.starts_with("GET " + url + ": "));
+        const bool names_fifo = got.error().message.find(fifo.string()) != std::string::npos;
+        const bool names_dir = got.error().message.find(tls.dir.string()) != std::string::npos;
+        CHECK((names_fifo || names_dir));
+    }
+    CHECK(answered == 0);
     server.stop();
     thread.join();
 }

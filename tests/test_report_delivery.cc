@@ -13,12 +13,17 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 using namespace staffeln;
 using namespace staffeln::report;
@@ -369,6 +374,31 @@ TEST_CASE("an SMTP server whose certificate is not trusted gets nothing") {
     REQUIRE_FALSE(sent.ok());
     CHECK(sent.error().message.find(
               fmt::format("SMTP server 127.0.0.1:{}: its TLS certificate is not trusted (", server.port())) == 0);
+    CHECK(server.messages().empty());
+}
+
+TEST_CASE("a FIFO as smtp_ca_file is refused at once, naming it, and nothing is sent") {
+    SmtpServer server(kUser, kPassword);
+    TempDir dir;
+    auto settings = smtp_settings(server);
+    settings.smtp.ca_file = (dir / "ca.fifo").string();
+    REQUIRE(::mkfifo(settings.smtp.ca_file.c_str(), 0600) == 0);
+    std::atomic<bool> done{false};
+    Status sent;
+    std::thread sender([&] {
+        sent = send_mail(settings.smtp, {"ops@example.org"}, "Subject: x\r\n\r\nx\r\n");
+        done = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // libcurl stuck in open() on the FIFO is let go by a writer that opens and closes it.
+    if (!done) ::close(::open(settings.smtp.ca_file.c_str(), O_WRONLY | O_NONBLOCK));
+    sender.join();
+    REQUIRE_MESSAGE(done.load(), "the delivery waited on a FIFO");
+    REQUIRE_FALSE(sent.ok());
+    CHECK(sent.error().kind == ErrorKind::invalid_input);
+    CHECK(sent.error().message.find(settings.smtp.ca_file) != std::string::npos);
     CHECK(server.messages().empty());
 }
 

@@ -145,14 +145,24 @@ void apply_file(const fs::path& file, const std::string& text, LoadResult& out, 
     }
 }
 
-void read_file(const fs::path& file, bool missing_is_fine, LoadResult& out, SetAt& set_at) {
+// total: the bytes of the files read so far. False once it passes kMaxConfigTotalBytes: stop reading.
+bool read_file(const fs::path& file, bool missing_is_fine, std::size_t& total, LoadResult& out, SetAt& set_at) {
     auto text = read_regular_file(file, "configuration file");
     if (!text) {
         if (!(missing_is_fine && text.error().kind == ErrorKind::not_found)) out.errors.push_back(text.error().message);
-        return;
+        return true;
+    }
+    total += text->size();
+    if (total > kMaxConfigTotalBytes) {
+        out.errors.push_back(
+            fmt::format("{}: the configuration files read come to more than {} bytes together "
+                        "(the rest is not read)",
+                        escape_control_chars(file.string()), kMaxConfigTotalBytes));
+        return false;
     }
     out.files_read.push_back(file);
     apply_file(file, *text, out, set_at);
+    return true;
 }
 
 std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
@@ -160,7 +170,8 @@ std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
     std::error_code ec;
     fs::directory_iterator it(dir, ec);
     if (ec) {
-        out.errors.push_back(fmt::format("{}: cannot read configuration directory: {}", dir.string(), ec.message()));
+        out.errors.push_back(fmt::format("{}: cannot read configuration directory: {}",
+                                         escape_control_chars(dir.string()), ec.message()));
         return files;
     }
     // As oslo.config's glob "*.conf": a name starting with '.' (an editor's lock or swap file,
@@ -168,6 +179,11 @@ std::vector<fs::path> conf_files_in(const fs::path& dir, LoadResult& out) {
     for (const auto& entry : it) {
         const auto name = entry.path().filename().string();
         if (name.starts_with('.') || entry.path().extension() != ".conf" || entry.is_directory(ec)) continue;
+        if (files.size() == kMaxConfigDirFiles) {
+            out.errors.push_back(fmt::format("{}: more than {} *.conf files in the configuration directory (none read)",
+                                             escape_control_chars(dir.string()), kMaxConfigDirFiles));
+            return {};
+        }
         files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
@@ -237,9 +253,13 @@ void check_combinations(const SetAt& set_at, LoadResult& out) {
 LoadResult load_config(const Sources& sources) {
     LoadResult out;
     SetAt set_at;
-    for (const auto& file : sources.files) read_file(file, sources.files_are_defaults, out, set_at);
-    if (!sources.dir.empty())
-        for (const auto& file : conf_files_in(sources.dir, out)) read_file(file, false, out, set_at);
+    std::size_t total = 0;
+    bool within = true;
+    for (const auto& file : sources.files)
+        if (within) within = read_file(file, sources.files_are_defaults, total, out, set_at);
+    if (within && !sources.dir.empty())
+        for (const auto& file : conf_files_in(sources.dir, out))
+            if (within) within = read_file(file, false, total, out, set_at);
     apply_command_line(sources, out);
     derive_database_path(out);
     check_combinations(set_at, out);

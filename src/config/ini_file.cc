@@ -40,9 +40,9 @@ std::vector<std::string> parse_list(const std::string& value) {
 }
 
 std::string ini_value_text(std::string_view value) {
-    if (value.find('\n') != std::string_view::npos) {
-        std::string out;
-        for (char c : value) out += c == '\n' ? std::string("\n    ") : std::string(1, c);
+    if (auto nl = value.find('\n'); nl != std::string_view::npos) {
+        std::string out = ini_value_text(value.substr(0, nl));
+        for (char c : value.substr(nl)) out += c == '\n' ? std::string("\n    ") : std::string(1, c);
         return out;
     }
     const bool blank_at_end = !value.empty() && (trim(value).size() != value.size());
@@ -67,7 +67,9 @@ IniFile parse_ini(std::string_view text) {
             continue;
         }
         if (can_continue && (raw.front() == ' ' || raw.front() == '\t')) {
-            out.entries.back().value = unquote(trim(out.entries.back().value + "\n" + std::string(line)));
+            // As oslo.config's parser: a continuation line is appended trimmed, and only the first
+            // line's quotes were removed, so every value read is one ini_value_text writes back.
+            out.entries.back().value += "\n" + std::string(line);
             continue;
         }
         can_continue = false;

@@ -1,5 +1,6 @@
 #include "staffeln/openstack/http_transport.h"
 
+#include "staffeln/regular_file.h"
 #include "staffeln/url_password.h"
 
 #include <curl/curl.h>
@@ -15,6 +16,8 @@ namespace {
 
 // No page of any listing comes near this; a larger answer is a broken or hostile peer.
 constexpr std::size_t max_response_bytes = 64u << 20;
+// Debian's whole CA bundle is about 220 KB; a PEM file beyond this is not one.
+constexpr std::size_t kMaxPemFileBytes = 8u << 20;
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -114,14 +117,27 @@ void set_method_and_body(CURL* curl, const HttpRequest& request) {
     }
 }
 
-void set_tls(CURL* curl, const TlsOptions& tls) {
-    if (!tls.cacert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.cacert.c_str());
+// A PEM file given by name is read here, through the reader that refuses a FIFO, a device or a
+// file over the limit, and handed to libcurl as bytes: libcurl would open the name itself with a
+// blocking open (a FIFO hangs the thread for ever), and again for each new connection, so a
+// file replaced in between could be read as anything. curl copies the bytes (CURL_BLOB_COPY).
+Status set_pem(CURL* curl, CURLoption option, const std::string& path, std::string_view what) {
+    if (path.empty()) return {};
+    auto text = read_regular_file(path, what, kMaxPemFileBytes);
+    if (!text) return make_error(ErrorKind::invalid_input, text.error().message);
+    curl_blob blob{text->data(), text->size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl, option, &blob);
+    return {};
+}
+
+Status set_tls(CURL* curl, const TlsOptions& tls) {
+    if (auto set = set_pem(curl, CURLOPT_CAINFO_BLOB, tls.cacert, "CA file"); !set) return set;
     if (tls.insecure) {
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (!tls.cert.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert.c_str());
-    if (!tls.key.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key.c_str());
+    if (auto set = set_pem(curl, CURLOPT_SSLCERT_BLOB, tls.cert, "client certificate file"); !set) return set;
+    return set_pem(curl, CURLOPT_SSLKEY_BLOB, tls.key, "client key file");
 }
 
 thread_local const std::function<bool()>* current_guard = nullptr;
@@ -168,7 +184,9 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     set_method_and_body(curl, request);
-    set_tls(curl, options_.tls);
+    if (auto tls = set_tls(curl, options_.tls); !tls)
+        return make_error(ErrorKind::invalid_input,
+                          fmt::format("{} {}: {}", request.method, redact_url(request.url), tls.error().message));
     if (const auto* guard = SendGuard::current()) {
         curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_guard);
         curl_easy_setopt(curl, CURLOPT_PREREQDATA, guard);

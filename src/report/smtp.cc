@@ -1,5 +1,7 @@
 #include "staffeln/report/smtp.h"
 
+#include "staffeln/regular_file.h"
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -10,6 +12,8 @@ namespace staffeln::report {
 namespace {
 
 constexpr long kImplicitTlsPort = 465;
+// Debian's whole CA bundle is about 220 KB; a PEM file beyond this is not one.
+constexpr std::size_t kMaxCaFileBytes = 8u << 20;
 
 struct Upload {
     const std::string& data;
@@ -66,7 +70,9 @@ Error classify(CURLcode code, const std::string& detail, long smtp_code, const S
     return make_error(ErrorKind::unavailable, fmt::format("{}: sending failed: {}", where, why));
 }
 
-void set_transport(CURL* curl, const SmtpSettings& s, const std::string& url, char* errors) {
+// The CA file is read here, through the reader that refuses a FIFO or a device (libcurl's own
+// blocking open would wait for ever on a FIFO), and given to libcurl as bytes.
+Status set_transport(CURL* curl, const SmtpSettings& s, const std::string& url, char* errors) {
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errors);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -76,11 +82,17 @@ void set_transport(CURL* curl, const SmtpSettings& s, const std::string& url, ch
     if (s.port != kImplicitTlsPort)
         curl_easy_setopt(curl, CURLOPT_USE_SSL,
                          authenticating ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
-    if (!s.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, s.ca_file.c_str());
+    if (!s.ca_file.empty()) {
+        auto ca = read_regular_file(s.ca_file, "SMTP CA file", kMaxCaFileBytes);
+        if (!ca) return make_error(ErrorKind::invalid_input, ca.error().message);
+        curl_blob blob{ca->data(), ca->size(), CURL_BLOB_COPY};
+        curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    }
     if (authenticating) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, s.sender.c_str());
         curl_easy_setopt(curl, CURLOPT_PASSWORD, s.password.c_str());
     }
+    return {};
 }
 
 }  // namespace
@@ -106,7 +118,7 @@ Status send_mail(const SmtpSettings& settings, const std::vector<std::string>& r
     std::unique_ptr<curl_slist, CurlDeleter> rcpt(list);
     char errors[CURL_ERROR_SIZE] = {};
     auto url = smtp_url(settings);
-    set_transport(curl.get(), settings, url, errors);
+    if (auto set = set_transport(curl.get(), settings, url, errors); !set) return set;
     auto from = "<" + settings.sender + ">";
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, rcpt.get());

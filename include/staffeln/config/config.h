@@ -7,6 +7,7 @@
 #include "staffeln/duration.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -123,6 +124,12 @@ struct Sources {
     std::string program = "staffeln";  // the name run as; log_dir without log_file logs to <program>.log
 };
 
+// Only regular files are read (staffeln/regular_file.h), each of at most kMaxConfigFileBytes; a
+// --config-dir of more than kMaxConfigDirFiles *.conf files, or files that come to more than
+// kMaxConfigTotalBytes together, is an error naming the directory or the file where the sum went
+// over, and nothing after it is read: a directory filled by mistake costs no unbounded time or memory.
+constexpr std::size_t kMaxConfigDirFiles = 1000;
+constexpr std::size_t kMaxConfigTotalBytes = 16 * 1024 * 1024;
 LoadResult load_config(const Sources& sources);
 
 // "[section]\noption = value" lines of the effective configuration, secrets masked; each value

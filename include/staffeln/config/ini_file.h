@@ -1,7 +1,9 @@
 // Reads oslo.config INI text: "[section]" headers, "key = value" (or "key: value") lines,
-// "#" and ";" comment lines, indented continuation lines, values optionally wrapped in one
-// pair of double or single quotes. Every problem is collected with its line number; a line
-// that cannot be read is never quoted (it may hold a secret), only its key when it has one.
+// "#" and ";" comment lines, indented continuation lines (each appended trimmed, after a
+// newline), values optionally wrapped in one pair of double or single quotes on their first line
+// (as oslo.config reads them: quotes around several lines stay). Every problem is collected
+// with its line number; a line that cannot be read is never quoted (it may hold a secret), only
+// its key when it has one.
 #pragma once
 
 #include <string>
@@ -26,9 +28,10 @@ struct IniFile {
 IniFile parse_ini(std::string_view text);
 // What to write after "key = " so that parse_ini reads value back: the value itself, or wrapped
 // in double quotes when it has a blank at either end or is itself wrapped in a pair of quotes
-// (parse_ini trims and unwraps one pair). A value of several lines is written one line after
-// another on indented continuation lines (what parse_ini reads back as it was when each line after
-// the first is non-empty, has no blank at either end and does not start with '#' or ';').
+// (parse_ini trims and unwraps one pair). A value of several lines is its first line so written,
+// then each further line on an indented continuation line. Every value parse_ini reads comes
+// back the same; so does any other whose lines after the first are non-empty, have no blank at
+// either end and do not start with '#' or ';' (the INI grammar has no way to write those).
 std::string ini_value_text(std::string_view value);
 // A list value: comma-separated items, each trimmed and unwrapped of one pair of quotes;
 // empty items are dropped.

@@ -2,6 +2,9 @@
 // Each thread reuses its own easy handle (and so its open connections). A response with any
 // status is a success here; only failures to get one (refused, reset, timeout, TLS) are errors,
 // and they name the method and URL. libcurl's codes are mapped in one function (the .cc).
+// The TLS files are read for each request as regular files of bounded size (never a FIFO or a
+// device, which would block) and given to libcurl as bytes; a file that cannot be so read is an
+// invalid_input error naming it, and nothing is sent.
 #pragma once
 
 #include "staffeln/result.h"
