@@ -23,7 +23,9 @@ set(STAFFELN_CORE_SOURCES
   src/core/retention_rules.cc
   src/core/project_scope.cc
   src/core/retention_explanation.cc
+  src/core/server_definition.cc
   src/core/server_metadata.cc
+  src/core/server_recreate.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
