@@ -85,6 +85,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/dr_record_store.cc
   src/store/metric_facts.cc
   src/store/schema_inspect.cc
+  src/store/server_definitions.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
   src/store/restore_history.cc
@@ -132,6 +133,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_import.cc
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
+  src/conductor/restore_server.cc
   src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
   src/conductor/retention_explain.cc
@@ -165,4 +167,5 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_report.cc
   src/cli/cmd_restore.cc
   src/cli/cmd_retention.cc
+  src/cli/restore_server_view.cc
 )

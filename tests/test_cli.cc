@@ -93,10 +93,10 @@ TEST_CASE("db-manage create_schema then version on a new file") {
 
     auto created = run_staffeln({"--config-file", conf, "db-manage", "create_schema"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "created schema version 4 in " + (dir / "staffeln.db").string() + "\n");
+    CHECK(created.out == "created schema version 5 in " + (dir / "staffeln.db").string() + "\n");
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "4\n");
+    CHECK(version.out == "5\n");
     auto upgraded = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "head"});
     CHECK(upgraded.exit_code == 0);
     auto bogus = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "tail"});
@@ -110,7 +110,7 @@ TEST_CASE("db-manage upgrade creates a new database at head") {
     TempDir dir;
     auto r = run_staffeln({"--config-file", sqlite_config(dir), "db-manage", "upgrade"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 4\n");
+    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 5\n");
 }
 
 TEST_CASE("a FIFO or /dev/zero as --config-file exits 2 naming it, without blocking or aborting") {
@@ -184,7 +184,7 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     auto size = std::filesystem::file_size(db);
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "4\n");
+    CHECK(version.out == "5\n");
     CHECK(std::filesystem::last_write_time(db) == before);
     CHECK(std::filesystem::file_size(db) == size);
     CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
@@ -270,10 +270,10 @@ TEST_CASE("staffeln-db-manage is db-manage, with upstream's flags before or afte
     auto db = (dir / "staffeln.db").string();
     auto upgraded = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade"});
     CHECK(upgraded.exit_code == 0);
-    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 4\n");
+    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 5\n");
     auto version = run_as("staffeln-db-manage", {"version", "--config-file=" + conf});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "4\n");
+    CHECK(version.out == "5\n");
     auto with_dir = run_as("staffeln-db-manage", {"--config-dir", dir.path().string(), "version"});
     CHECK(with_dir.exit_code == 0);
     CHECK(with_dir.out == "4\n");
@@ -343,7 +343,7 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
     auto db = (dir / "staffeln.db").string();
     auto created = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "041d9a0f1159"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "database " + db + " upgraded from version 0 to 4\n");
+    CHECK(created.out == "database " + db + " upgraded from version 0 to 5\n");
     for (const auto& [id, description] : std::vector<std::pair<std::string, std::string>>{
              {"041d9a0f1159", "Add volume_name and instance_name to queue_data"},
              {"ebdbed01e9a7", "Added incremental field"},
@@ -352,12 +352,12 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
         CAPTURE(id);
         auto kept = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", id});
         CHECK(kept.exit_code == 0);
-        CHECK(kept.out == "database " + db + " is at version 4, which holds upstream's revision " + id + " (" +
+        CHECK(kept.out == "database " + db + " is at version 5, which holds upstream's revision " + id + " (" +
                               description + "): nothing to do\n");
     }
     auto head = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "head"});
     CHECK(head.exit_code == 0);
-    CHECK(head.out == "database " + db + " upgraded from version 4 to 4\n");
+    CHECK(head.out == "database " + db + " upgraded from version 5 to 5\n");
     auto unknown = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "5b2e7843523"});
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err ==

@@ -44,7 +44,7 @@ TEST_CASE("create_schema on a new file makes the newest schema in a file only it
     auto again = db->create_schema();
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().message == "database " + (dir / "staffeln.db").string() +
-                                       " already has a schema (version 4): use `staffeln db-manage upgrade`");
+                                       " already has a schema (version 5): use `staffeln db-manage upgrade`");
 }
 
 TEST_CASE("upgrading from every earlier version reaches exactly schema.sql") {

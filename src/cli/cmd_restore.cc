@@ -7,8 +7,10 @@
 // server's unfinished restore if it has one; `restore status [ID]` and `restore cleanup ID`.
 // Exit 0 done, 1 refused or failed (each failure named), 2 bad usage or configuration.
 #include "context.h"
+#include "restore_server_view.h"
 
 #include "staffeln/conductor/restore_run.h"
+#include "staffeln/conductor/restore_server.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/core/restore_cleanup.h"
@@ -21,6 +23,7 @@
 #include "staffeln/store/database.h"
 #include "staffeln/store/restore_history.h"
 #include "staffeln/store/restore_store.h"
+#include "staffeln/store/server_definitions.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
@@ -59,11 +62,12 @@ std::string label(const std::string& name, const std::string& id) {
 struct Listed {
     store::KnownServer server;
     std::vector<core::RestorePoint> points;
+    std::vector<store::RecordedDefinition> definitions;
 };
 
 void print_text(const std::vector<Listed>& listed) {
     bool first = true;
-    for (const auto& [server, points] : listed) {
+    for (const auto& [server, points, definitions] : listed) {
         if (!first) std::fputc('\n', stdout);
         first = false;
         print_line(stdout, fmt::format("server {} in project {}: {} restore point{}", label(server.name, server.id),
@@ -73,6 +77,8 @@ void print_text(const std::vector<Listed>& listed) {
             print_line(stdout,
                        fmt::format("  {}  {}, {}", core::format_point_time(p.time), p.complete ? "complete" : "partial",
                                    p.consistent ? "consistent" : "not consistent"));
+            if (const auto* d = store::definition_at(definitions, p.time))
+                for (const auto& line : definition_lines(d->definition, "    ")) print_line(stdout, line);
             for (const auto& v : p.volumes) {
                 if (!v.backup) {
                     print_line(stdout, fmt::format("    volume {}: no available backup at or before this point",
@@ -88,9 +94,17 @@ void print_text(const std::vector<Listed>& listed) {
     }
 }
 
+nlohmann::json definition_json_at(const std::vector<store::RecordedDefinition>& definitions, TimePoint at) {
+    const auto* d = store::definition_at(definitions, at);
+    if (!d) return nullptr;
+    auto out = definition_to_json(d->definition);
+    out["recorded_at"] = core::format_point_time(d->recorded_at);
+    return out;
+}
+
 nlohmann::json to_json(const std::vector<Listed>& listed) {
     auto servers = nlohmann::json::array();
-    for (const auto& [server, points] : listed) {
+    for (const auto& [server, points, definitions] : listed) {
         auto list = nlohmann::json::array();
         for (const auto& p : points) {
             auto volumes = nlohmann::json::array();
@@ -107,7 +121,8 @@ nlohmann::json to_json(const std::vector<Listed>& listed) {
             list.push_back({{"time", core::format_point_time(p.time)},
                             {"complete", p.complete},
                             {"consistent", p.consistent},
-                            {"volumes", volumes}});
+                            {"volumes", volumes},
+                            {"server", definition_json_at(definitions, p.time)}});
         }
         servers.push_back(
             {{"id", server.id}, {"name", server.name}, {"project_id", server.project_id}, {"points", list}});
@@ -160,7 +175,10 @@ int run_list(Context& ctx, const ListArgs& args) {
     for (auto& server : *servers) {
         auto history = store::load_history(*db, server);
         if (!history) return fail(history.error().message);
-        listed.push_back({std::move(server), core::restore_points(*history, restore_policy(*config))});
+        auto definitions = store::load_definitions(*db, server.id);
+        if (!definitions) return fail(definitions.error().message);
+        listed.push_back({std::move(server), core::restore_points(*history, restore_policy(*config)),
+                          std::move(definitions).value()});
     }
     // ensure_ascii: the cloud's names reach the terminal as \u escapes beyond ASCII (C1 controls
     // and line separators among them), the same strings to a JSON reader.
@@ -180,6 +198,9 @@ struct RestoreArgs {
     bool allow_partial = false;
     bool dry_run = false;
     std::string format = "text";
+    bool recreate_server = false;
+    std::string flavor;
+    bool keep_backup_tag = false;
 };
 
 int restore_fail(const std::string& message) {
@@ -193,7 +214,8 @@ void print_json(const nlohmann::json& out) {
     fmt::print("{}\n", out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace));
 }
 
-void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing) {
+void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing,
+                const std::optional<core::BootPlan>& boot) {
     if (format == "json") {
         auto volumes = nlohmann::json::array();
         for (const auto& v : plan.volumes)
@@ -211,7 +233,7 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
                     {"point", core::format_point_time(plan.point_time)},
                     {"volumes", volumes},
                     {"left_out", left_out},
-                    {"server", nullptr}});
+                    {"server", boot ? boot_plan_json(*boot) : nlohmann::json(nullptr)}});
         return;
     }
     print_line(stdout,
@@ -227,6 +249,8 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
     for (const auto& v : plan.left_out)
         print_line(stdout, fmt::format("  volume {}: left out, no available backup at or before that time",
                                        label(v.name, v.id)));
+    if (boot)
+        for (const auto& line : boot_plan_lines(*boot)) print_line(stdout, line);
 }
 
 core::RestorePlan plan_of(const store::StoredRestore& r) {
@@ -235,7 +259,9 @@ core::RestorePlan plan_of(const store::StoredRestore& r) {
     return plan;
 }
 
-void print_outcome(const store::StoredRestore& r, const std::string& format) {
+void print_outcome(const store::StoredRestore& r, const std::optional<store::StoredServerRestore>& server,
+                   const std::string& format) {
+    const bool booted = server && server->state == store::ServerState::active;
     if (format == "json") {
         auto volumes = nlohmann::json::array();
         for (const auto& v : r.volumes) {
@@ -247,7 +273,12 @@ void print_outcome(const store::StoredRestore& r, const std::string& format) {
             if (v.state != store::VolumeState::done) item["error"] = v.last_error;
             volumes.push_back(item);
         }
-        print_json({{"restore", r.id}, {"status", r.status}, {"volumes", volumes}, {"server", nullptr}});
+        nlohmann::json out = {{"restore", r.id},
+                              {"status", r.status},
+                              {"volumes", volumes},
+                              {"server", booted ? nlohmann::json(server->server_id) : nlohmann::json(nullptr)}};
+        if (server && !booted) out["server_error"] = server->last_error;
+        print_json(out);
         return;
     }
     print_line(stdout, fmt::format("restore {} of server {} to {}: {}", r.id, label(r.server_name, r.server_id),
@@ -262,6 +293,12 @@ void print_outcome(const store::StoredRestore& r, const std::string& format) {
                        fmt::format("  volume {}: backup {}: {}: {}", label(v.plan.source_name, v.plan.source_volume_id),
                                    v.plan.backup_id, store::to_string(v.state), v.last_error));
     }
+    if (booted)
+        print_line(stdout, fmt::format("  server {} -> server {} ({}), ACTIVE", label(r.server_name, r.server_id),
+                                       server->server_id, server->name));
+    else if (server)
+        print_line(stdout, fmt::format("  server {}: not recreated: {}", label(r.server_name, r.server_id),
+                                       server->last_error.empty() ? "a volume was not restored" : server->last_error));
 }
 
 // One process at a time drives a server's restore or deletes what it made: two would each find
@@ -315,9 +352,67 @@ Result<core::RestorePlan> make_plan(store::Database& db, openstack::Cloud& cloud
     return core::plan_server_restore(*history, volumes, *backups, request);
 }
 
+// What --recreate-server would boot, for a dry run: from the recorded definition, with the
+// flavors Nova lists (one read-only call) and the volumes' new names for their copies.
+Result<std::optional<core::BootPlan>> dry_run_boot(store::Database& db, openstack::Cloud& cloud,
+                                                   const core::RestorePlan& plan, const RestoreArgs& args,
+                                                   const std::string& continuing, const std::string& backup_key) {
+    std::optional<store::StoredServerRestore> stored;
+    if (!continuing.empty()) {
+        auto loaded = store::load_server_restore(db, continuing);
+        if (!loaded) return loaded.error();
+        stored = std::move(loaded).value();
+    }
+    if (!args.recreate_server && !stored) return std::optional<core::BootPlan>();
+    auto recorded = recorded_definition(db, plan.server_id, plan.point_time);
+    if (!recorded) return std::optional<core::BootPlan>(core::BootPlan{{}, recorded.error().message, {}});
+    auto flavors = cloud.nova().list_flavors();
+    if (!flavors) return flavors.error();
+    std::map<std::string, std::string> copies;
+    for (const auto& v : plan.volumes) copies.emplace(v.source_volume_id, v.new_name);
+    core::RecreateOptions options{continuing.empty() ? "<new restore id>" : continuing,
+                                  conductor::restored_server_name(plan.server_name, plan.server_id, plan.point_time),
+                                  stored ? stored->flavor : args.flavor,
+                                  stored ? stored->keep_backup_tag : args.keep_backup_tag, backup_key};
+    return std::optional<core::BootPlan>(core::plan_boot(*recorded, copies, *flavors, options));
+}
+
+// The restore's server record: the one stored, or (with --recreate-server) a new one, written
+// before anything is booted so that a run after a crash continues it.
+Result<std::optional<store::StoredServerRestore>> server_of(store::Database& db, const store::StoredRestore& restore,
+                                                            const RestoreArgs& args) {
+    auto stored = store::load_server_restore(db, restore.id);
+    if (!stored || *stored || !args.recreate_server) return stored;
+    store::StoredServerRestore server{
+        restore.id, conductor::restored_server_name(restore.server_name, restore.server_id, restore.point_time),
+        args.flavor, args.keep_backup_tag};
+    if (auto s = store::insert_server_restore(db, server, wall_now()); !s) return s.error();
+    return std::optional<store::StoredServerRestore>(std::move(server));
+}
+
+Result<store::StoredServerRestore> boot_server(store::Database& db, openstack::Cloud& cloud,
+                                               const config::Config& config, const store::StoredRestore& restore,
+                                               store::StoredServerRestore server) {
+    auto recorded = recorded_definition(db, restore.server_id, restore.point_time);
+    if (!recorded) {
+        server.state = store::ServerState::failed;
+        server.last_error = recorded.error().message;
+        if (auto s = store::record_server_restore(db, server, wall_now()); !s) return s.error();
+        return server;
+    }
+    conductor::ServerRunOptions options;
+    options.backup_metadata_key = config.conductor.backup_metadata_key;
+    options.poll = std::chrono::milliseconds(1000);
+    return conductor::run_server_restore(cloud.nova(), db, restore, std::move(server), *recorded, options);
+}
+
 int run_restore(Context& ctx, const RestoreArgs& args) {
     if (args.server.empty()) {
         print_line(stderr, "staffeln restore: give --server S (or a subcommand: list, status, cleanup)");
+        return kExitUsage;
+    }
+    if (!args.recreate_server && (!args.flavor.empty() || args.keep_backup_tag)) {
+        print_line(stderr, "staffeln restore: --flavor and --keep-backup-tag go with --recreate-server");
         return kExitUsage;
     }
     std::optional<TimePoint> at;
@@ -362,7 +457,10 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
     if (*running) {
         restore = std::move(**running);
         if (args.dry_run) {
-            print_plan(plan_of(restore), args.format, restore.id);
+            auto boot =
+                dry_run_boot(*db, cloud, plan_of(restore), args, restore.id, config->conductor.backup_metadata_key);
+            if (!boot) return restore_fail(boot.error().message);
+            print_plan(plan_of(restore), args.format, restore.id, *boot);
             return kExitOk;
         }
         if (args.format == "text")
@@ -374,7 +472,9 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
         auto plan = make_plan(*db, cloud, *server, request);
         if (!plan) return restore_fail(plan.error().message + "; nothing restored");
         if (args.dry_run) {
-            print_plan(*plan, args.format, "");
+            auto boot = dry_run_boot(*db, cloud, *plan, args, "", config->conductor.backup_metadata_key);
+            if (!boot) return restore_fail(boot.error().message);
+            print_plan(*plan, args.format, "", *boot);
             return kExitOk;
         }
         const std::string id = conductor::new_task_id();
@@ -383,9 +483,12 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
         if (!stored) return restore_fail(stored.error().message);
         restore = std::move(stored).value();
     }
+    auto recreate = server_of(*db, restore, args);
+    if (!recreate) return restore_fail(recreate.error().message);
     conductor::RestoreRunOptions options;
     options.workers = static_cast<std::size_t>(config->conductor.backup_workers);
     options.poll = std::chrono::milliseconds(500);
+    options.server_follows = *recreate && (*recreate)->state != store::ServerState::active;
     const bool text = args.format == "text";
     auto started = std::chrono::steady_clock::now();
     auto ended = conductor::run_restore(
@@ -396,7 +499,15 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
                                            store::to_string(v.state), secs.count()));
         });
     if (!ended) return restore_fail(ended.error().message);
-    print_outcome(*ended, args.format);
+    if (ended->status == "running") {  // every volume done, the server to boot
+        auto booted = boot_server(*db, cloud, *config, *ended, std::move(**recreate));
+        if (!booted) return restore_fail(booted.error().message);
+        ended->status = booted->state == store::ServerState::active ? "succeeded" : "failed";
+        if (auto s = store::set_restore_status(*db, ended->id, ended->status, wall_now()); !s)
+            return restore_fail(s.error().message);
+        *recreate = std::move(booted).value();
+    }
+    print_outcome(*ended, *recreate, args.format);
     return ended->status == "succeeded" ? kExitOk : kExitFailed;
 }
 
@@ -406,6 +517,17 @@ struct StatusArgs {
     std::string id;
     std::string format = "text";
 };
+
+// The restore's server (--recreate-server) for `restore status --format json`, or null.
+nlohmann::json server_status_json(store::Database& db, const std::string& restore_id) {
+    auto server = store::load_server_restore(db, restore_id);
+    if (!server || !*server) return nullptr;
+    const auto& s = **server;
+    return {{"name", s.name},
+            {"id", s.server_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.server_id)},
+            {"state", store::to_string(s.state)},
+            {"error", s.last_error}};
+}
 
 int run_status(Context& ctx, const StatusArgs& args) {
     auto config = ctx.load_config();
@@ -443,7 +565,8 @@ int run_status(Context& ctx, const StatusArgs& args) {
                             {"point", core::format_point_time(r.point_time)},
                             {"status", r.status},
                             {"started", core::format_point_time(r.created_at)},
-                            {"volumes", volumes}});
+                            {"volumes", volumes},
+                            {"server", server_status_json(*db, r.id)}});
         }
         print_json({{"restores", list}});
         return kExitOk;
@@ -458,6 +581,12 @@ int run_status(Context& ctx, const StatusArgs& args) {
                                            label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id,
                                            v.restored_volume_id.empty() ? "(none made)" : v.restored_volume_id,
                                            store::to_string(v.state), v.last_error.empty() ? "" : ": ", v.last_error));
+        auto server = store::load_server_restore(*db, r.id);
+        if (server && *server)
+            print_line(stdout, fmt::format("  server {}: {} {}{}{}", (*server)->name,
+                                           (*server)->server_id.empty() ? "(none booted)" : (*server)->server_id,
+                                           store::to_string((*server)->state),
+                                           (*server)->last_error.empty() ? "" : ": ", (*server)->last_error));
     }
     return kExitOk;
 }
@@ -487,6 +616,12 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
     openstack::Cinder& cinder = connection->cloud->cinder();
+    // The server booted from the volumes first: its volumes are attached until it is gone.
+    auto server = store::load_server_restore(*db, restore->id);
+    if (!server) return restore_fail(server.error().message + "; nothing deleted");
+    if (*server)
+        if (auto s = conductor::delete_restored_servers(connection->cloud->nova(), *restore, *server, stdout); !s)
+            return restore_fail(s.error().message);
     // Each volume made, as Cinder shows it (nullopt: 404).
     std::map<std::string, std::optional<Volume>> made;
     for (const auto& v : restore->volumes) {
@@ -509,6 +644,7 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
             return restore_fail(got.error().message + "; nothing deleted");
         made[v.restored_volume_id] = got ? std::optional<Volume>(std::move(got).value()) : std::nullopt;
     }
+    if (*server) conductor::wait_detached(cinder, restore->project_id, made);
     int failed = 0;
     for (const auto& [id, shown] : made) {
         if (core::cleanup_action(shown) == core::CleanupAction::already_deleted) {
@@ -549,6 +685,12 @@ void add_restore(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_flag("--allow-partial", restore_args->allow_partial,
                   "Restore the volumes that have a backup at that time, leaving out those without");
+    cmd->add_flag("--recreate-server", restore_args->recreate_server,
+                  "Then boot a new server from the restored volumes, as the server was recorded");
+    cmd->add_option("--flavor", restore_args->flavor,
+                    "With --recreate-server: this flavor (ID or name) instead of the recorded one");
+    cmd->add_flag("--keep-backup-tag", restore_args->keep_backup_tag,
+                  "With --recreate-server: keep the backup metadata key on the new server (it is then backed up)");
     cmd->add_flag("--dry-run", restore_args->dry_run, "Print the plan and change nothing");
     cmd->add_option("--format", restore_args->format, "What to print: text or json")
         ->check(CLI::IsMember({"text", "json"}))

@@ -205,7 +205,7 @@ Result<store::StoredRestore> run_restore(openstack::Cinder& cinder, store::Datab
     if (store_error) return *store_error;
     bool all_done = true;
     for (const auto& v : restore.volumes) all_done = all_done && v.state == store::VolumeState::done;
-    restore.status = all_done ? "succeeded" : "failed";
+    restore.status = all_done ? (options.server_follows ? "running" : "succeeded") : "failed";
     if (auto s = store::set_restore_status(db, restore.id, restore.status, now()); !s) return s.error();
     return restore;
 }

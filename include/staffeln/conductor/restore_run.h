@@ -19,6 +19,9 @@ struct RestoreRunOptions {
     // After a create or restore that may have reached Cinder (no answer): how long its effect is
     // looked for before it is sent again. Twice the request timeout: Cinder may apply it that late.
     std::chrono::milliseconds settle{120'000};
+    // A server is still to be booted from the volumes (restore_server.h): the restore stays
+    // running when they are all done, so that a run after a crash continues it.
+    bool server_follows = false;
 };
 
 // Called once per volume as it ends (done or failed), from the worker thread that ran it.
