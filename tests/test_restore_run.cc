@@ -383,7 +383,7 @@ TEST_CASE("restore --recreate-server boots the server from the copies as recorde
     CHECK(r.copies_of(d::kWebRoot)[0]["status"] == "in-use");
 
     auto status = r.staffeln({"status", id, "--format", "json"});
-    CHECK(json::parse(status.out)["restores"][0]["server"]["state"] == "active");
+    CHECK(json::parse(status.out)["restores"][0]["recreated_server"]["state"] == "active");
     auto again = r.staffeln({"--server", "web-1", "--recreate-server", "--format", "json"});
     CHECK(again.exit_code == 0);  // a new restore: the first one ended
     const std::string second = json::parse(again.out)["restore"];

@@ -566,7 +566,7 @@ int run_status(Context& ctx, const StatusArgs& args) {
                             {"status", r.status},
                             {"started", core::format_point_time(r.created_at)},
                             {"volumes", volumes},
-                            {"server", server_status_json(*db, r.id)}});
+                            {"recreated_server", server_status_json(*db, r.id)}});
         }
         print_json({{"restores", list}});
         return kExitOk;

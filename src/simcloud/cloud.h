@@ -45,6 +45,7 @@ struct Settings {
 struct Flavor {
     std::string id, name;
     std::int64_t vcpus = 1, ram = 256, disk = 0;
+    Meta extra_specs{};
 };
 
 struct Quota {  // limits; -1 is unlimited, as in Cinder

@@ -109,7 +109,7 @@ void write_flavor(JsonOut& w, const Ctx& c, const Server& s) REQUIRES(c.cloud.mu
             .num(f.disk)
             .key("ephemeral")
             .num(0);
-        w.key("swap").num(0).key("original_name").str(f.name).key("extra_specs").begin_object().end_object();
+        w.key("swap").num(0).key("original_name").str(f.name).key("extra_specs").object(f.extra_specs);
         w.end_object();
         return;
     }
@@ -137,7 +137,8 @@ void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) REQUIRES
     w.key("addresses").begin_object().end_object().key("accessIPv4").str("").key("accessIPv6").str("");
     w.key("links");
     write_links(w, c.call, s.id);
-    w.key("OS-DCF:diskConfig").str("MANUAL").key("progress").num(0);
+    w.key("OS-DCF:diskConfig").str("MANUAL");
+    if (s.status != "ERROR") w.key("progress").num(0);  // an ERROR server shows none (recorded)
     w.key("OS-EXT-AZ:availability_zone").str(s.availability_zone);
     w.key("config_drive").str("").key("key_name");
     if (s.key_name)
@@ -353,7 +354,7 @@ Reply list_flavors(const Ctx& c) REQUIRES(c.cloud.mutex) {
         w.key("links");
         write_flavor_links(w, c.call, f.id);
         if (c.at(55)) w.key("description").null();
-        if (c.at(61)) w.key("extra_specs").begin_object().end_object();
+        if (c.at(61)) w.key("extra_specs").object(f.extra_specs);
         w.end_object();
     }
     w.end_array().end_object();
@@ -440,7 +441,9 @@ Reply route(const Ctx& c) REQUIRES(c.cloud.mutex) {
         if (!h) return not_found(s[2]);
         if (s.size() == 3 && m == "DELETE") {
             c.cloud.remove_server(*h, c.call.now);
-            return empty_reply(204);
+            Reply r = empty_reply(204);
+            r.headers.emplace_back("Content-Type", "application/json");  // as recorded, with no body
+            return r;
         }
         if (s.size() == 3 && m == "GET") {
             JsonOut w;

@@ -221,10 +221,13 @@ private:
 
     // Added after sim.tiny and sim.small (servers of the scenario have sim.tiny).
     void flavor(const json& f, const std::string& where) REQUIRES(cloud_.mutex) {
-        check_keys(f, where, {"id", "name", "vcpus", "ram", "disk"});
+        check_keys(f, where, {"id", "name", "vcpus", "ram", "disk", "extra_specs"});
         if (!f.contains("id") || !f.contains("name")) throw Bad(fmt::format("{}: needs id and name", where));
+        Meta specs;
+        if (f.contains("extra_specs"))
+            for (const auto& [k, v] : f["extra_specs"].items()) specs[k] = v.get<std::string>();
         cloud_.flavors.push_back({f["id"].get<std::string>(), f["name"].get<std::string>(), f.value("vcpus", 1),
-                                  f.value("ram", 256), f.value("disk", 0)});
+                                  f.value("ram", 256), f.value("disk", 0), std::move(specs)});
     }
 
     void server(const json& s, const std::string& where, size_t age_rank) REQUIRES(cloud_.mutex) {
