@@ -133,6 +133,33 @@ CREATE TABLE upstream_import (
     source        TEXT NOT NULL
 );
 
+-- A server's definition (docs/restore.md#the-server-definition) as the backup cycles saw it, as
+-- JSON: a row when it changed, last_seen moved on by every cycle that saw it unchanged. A
+-- restore takes the one in effect at its point (the newest recorded at or before it).
+CREATE TABLE server_definitions (
+    server_id    TEXT NOT NULL,
+    recorded_at  INTEGER NOT NULL,
+    project_id   TEXT NOT NULL,
+    definition   TEXT NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    PRIMARY KEY (server_id, recorded_at)
+) WITHOUT ROWID;
+
+-- The server a restore boots from its volumes (--recreate-server): asked with its flavor and
+-- whether to keep the backup tag, written with the restore; server_id once Nova answered the
+-- boot (Nova lists it tagged staffeln:restore=<restore id> from then on). state: pending,
+-- building, active, failed (last_error says why).
+CREATE TABLE restore_servers (
+    restore_id       TEXT PRIMARY KEY REFERENCES restores (id),
+    name             TEXT NOT NULL,
+    flavor           TEXT NOT NULL DEFAULT '',
+    keep_backup_tag  INTEGER NOT NULL DEFAULT 0 CHECK (keep_backup_tag IN (0, 1)),
+    server_id        TEXT NOT NULL DEFAULT '',
+    state            TEXT NOT NULL CHECK (state IN ('pending', 'building', 'active', 'failed')),
+    last_error       TEXT NOT NULL DEFAULT '',
+    updated_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- A restore of every server of a project (`staffeln restore --project P`): its server restores
 -- are the rows of restores naming it in project_restore_id, written with it in one transaction.
 -- status: running until each of them has ended.

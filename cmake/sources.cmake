@@ -26,7 +26,9 @@ set(STAFFELN_CORE_SOURCES
   src/core/retention_rules.cc
   src/core/project_scope.cc
   src/core/retention_explanation.cc
+  src/core/server_definition.cc
   src/core/server_metadata.cc
+  src/core/server_recreate.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
   src/core/snapshot_cleanup.cc
@@ -90,6 +92,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/dr_record_store.cc
   src/store/metric_facts.cc
   src/store/schema_inspect.cc
+  src/store/server_definitions.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
   src/store/restore_history.cc
@@ -139,6 +142,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
   src/conductor/restore_original_run.cc
+  src/conductor/restore_server.cc
   src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
   src/conductor/retention_explain.cc
@@ -175,4 +179,5 @@ set(STAFFELN_CLI_SOURCES
   src/cli/restore_progress.cc
   src/cli/restore_confirm.cc
   src/cli/cmd_retention.cc
+  src/cli/restore_server_view.cc
 )

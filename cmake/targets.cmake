@@ -36,7 +36,7 @@ target_link_libraries(staffeln_openstack
 add_library(staffeln_store STATIC ${STAFFELN_STORE_SOURCES})
 target_link_libraries(staffeln_store
   PUBLIC staffeln_core SQLiteCpp
-  PRIVATE staffeln_support ${MARIADB_LIBRARY} Threads::Threads)
+  PRIVATE staffeln_support ${MARIADB_LIBRARY} nlohmann_json::nlohmann_json Threads::Threads)
 target_include_directories(staffeln_store PRIVATE ${MARIADB_INCLUDE_DIR})
 
 add_library(staffeln_coordination STATIC ${STAFFELN_COORDINATION_SOURCES})

@@ -24,7 +24,12 @@ auto fields(const Backup& b) {
 auto fields(const Snapshot& s) {
     return std::tie(s.id, s.name, s.project_id, s.volume_id, s.status, s.created_at, s.size_gb, s.metadata);
 }
-auto fields(const Server& s) { return std::tie(s.id, s.name, s.project_id, s.status, s.metadata, s.volume_ids); }
+auto fields(const Server& s) {
+    const ServerShape& h = s.shape;
+    return std::tie(s.id, s.name, s.project_id, s.status, s.metadata, s.volume_ids, h.flavor, h.image_id,
+                    h.availability_zone, h.key_name, h.root_device_name, h.security_groups, h.addresses,
+                    h.delete_on_termination, h.problems);
+}
 
 template <class Item>
 void check_page(const std::string& body, ItemFields keep, Item (*parse)(const Json&)) {

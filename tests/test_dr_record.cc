@@ -377,3 +377,23 @@ TEST_CASE("a records file with a number beyond a double or a time beyond 2200 is
     doc["records"][0]["created_at"] = "2200-12-31T23:59:59Z";
     CHECK(conductor::read_dr_document(doc.dump()).ok());
 }
+
+TEST_CASE("the export document carries the recorded definitions of the servers its records name, and no others") {
+    core::ServerDefinition web;
+    web.server_id = "id-web";
+    web.name = "web";
+    web.flavor = {"", "m1.small", 2, 2048, 20};
+    core::ServerDefinition other = web;
+    other.server_id = "id-other";
+    conductor::ServerDefinitions definitions{{"id-web", {{web, t0, t0 + std::chrono::hours(2)}}},
+                                             {"id-other", {{other, t0, t0}}}};
+    auto doc = nlohmann::json::parse(conductor::dr_document({fetched("b1", "p1", "web", t0)}, t0, "", "", definitions));
+    REQUIRE(doc["server_definitions"].size() == 1);
+    const auto& d = doc["server_definitions"][0];
+    CHECK(d["server_id"] == "id-web");
+    CHECK(d["recorded_at"] == "2027-01-15T08:00:00Z");
+    CHECK(d["last_seen"] == "2027-01-15T10:00:00Z");
+    CHECK(d["definition"]["flavor"]["name"] == "m1.small");
+    CHECK(conductor::read_dr_document(doc.dump()).ok());  // a reader of /1 ignores it
+    CHECK(nlohmann::json::parse(conductor::dr_document({}, t0, "", ""))["server_definitions"].empty());
+}

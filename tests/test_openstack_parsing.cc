@@ -7,6 +7,7 @@
 #include "staffeln/openstack/json_fields.h"
 #include "staffeln/openstack/microversion.h"
 #include "staffeln/openstack/query.h"
+#include "staffeln/openstack/resource_json.h"
 #include "staffeln/openstack/retry.h"
 
 #include <doctest/doctest.h>
@@ -268,4 +269,49 @@ TEST_CASE("query strings leave unset filters out and encode values") {
     CHECK(query_string({{"all_tenants", "1"}, {"project_id", ""}, {"limit", "1000"}}) == "?all_tenants=1&limit=1000");
     CHECK(query_string({{"metadata", R"({"a": "b"})"}}) == "?metadata=%7B%22a%22%3A%20%22b%22%7D");
     CHECK(query_string({}).empty());
+}
+
+TEST_CASE("a server's shape is read from the listing at 2.47 and at 2.1, a bad field is a problem, not an error") {
+    const Json v247 = Json::parse(R"({"id": "s1", "name": "web", "tenant_id": "p1", "status": "ACTIVE", "metadata": {},
+        "image": "", "key_name": "ops", "OS-EXT-AZ:availability_zone": "nova",
+        "flavor": {"vcpus": 2, "ram": 2048, "disk": 20, "ephemeral": 0, "swap": 0, "original_name": "m1.small",
+                   "extra_specs": {}},
+        "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+        "security_groups": [{"name": "default"}, {"name": "web"}],
+        "addresses": {"private": [{"version": 4, "addr": "10.0.0.5", "OS-EXT-IPS:type": "fixed",
+                                   "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:01"}]},
+        "os-extended-volumes:volumes_attached": [{"id": "v1", "delete_on_termination": true}, {"id": "v2",
+                                                 "delete_on_termination": false}]})");
+    Server s = parse_server(v247);
+    CHECK(s.shape.flavor == ServerFlavor{"", "m1.small", 2, 2048, 20});
+    CHECK(s.shape.key_name == "ops");
+    CHECK(s.shape.availability_zone == "nova");
+    CHECK(s.shape.root_device_name == "/dev/vda");
+    CHECK(s.shape.security_groups == std::vector<std::string>{"default", "web"});
+    REQUIRE(s.shape.addresses.size() == 1);
+    CHECK(s.shape.addresses[0] == ServerAddress{"private", "10.0.0.5", "fa:16:3e:00:00:01", "fixed", 4});
+    CHECK(s.shape.delete_on_termination == std::vector<bool>{true, false});
+    CHECK(s.shape.problems.empty());
+
+    // 2.1, as the transcript's GET server shows it: the flavor's id, an image object.
+    Json v21 = v247;
+    v21["flavor"] = Json::parse(R"({"id": "f-1", "links": []})");
+    v21["image"] = Json::parse(R"({"id": "img-1", "links": []})");
+    v21.erase("OS-EXT-SRV-ATTR:root_device_name");
+    v21["os-extended-volumes:volumes_attached"] = Json::parse(R"([{"id": "v1"}])");
+    Server old = parse_server(v21);
+    CHECK(old.shape.flavor == ServerFlavor{"f-1"});
+    CHECK(old.shape.image_id == "img-1");
+    CHECK(old.shape.delete_on_termination == std::vector<bool>{false});
+
+    Json bad = v247;
+    bad["addresses"] = "none";
+    bad["flavor"] = Json::parse(R"({"original_name": "m1.small", "vcpus": "2"})");
+    bad["security_groups"] = Json::parse("[1]");
+    Server kept = parse_server(bad);
+    CHECK(kept.id == "s1");
+    CHECK(kept.volume_ids.size() == 2);
+    CHECK(kept.shape.problems == std::vector<std::string>{"flavor.vcpus: is not an integer",
+                                                          "security_groups[]: is not an object",
+                                                          "addresses: is not an object"});
 }

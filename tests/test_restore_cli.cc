@@ -85,6 +85,21 @@ TEST_CASE("restore list --format json: web-1's three points, newest first, with 
     CHECK(points[0]["volumes"][0]["backup"]["kind"] == "incremental");
     CHECK(points[0]["volumes"][1]["backup"]["kind"] == "incremental");
     CHECK(points[0]["time"].get<std::string>() > iso(r.day2));
+    // The server's definition, recorded by the cycle from its listing.
+    const auto& defined = points[0]["server"];
+    CHECK(defined["id"] == d::kWeb1);
+    CHECK(defined["flavor"] == json({{"id", ""}, {"name", "sim.tiny"}, {"vcpus", 1}, {"ram_mb", 256}, {"disk_gb", 0}}));
+    CHECK(defined["availability_zone"] == "nova");
+    CHECK(defined["metadata"] == json({{"__staffeln_backup", "true"}}));
+    CHECK(
+        defined["volumes"] ==
+        json::array(
+            {{{"volume_id", d::kWebRoot}, {"device", "/dev/vda"}, {"boot_index", 0}, {"delete_on_termination", false}},
+             {{"volume_id", d::kWebData},
+              {"device", "/dev/vdb"},
+              {"boot_index", -1},
+              {"delete_on_termination", false}}}));
+    CHECK(points[2]["server"] == defined);  // the oldest recorded stands for points before it
     // A day ago only the root volume was backed up: its data volume is from the day before.
     CHECK(points[1]["time"] == iso(r.day2));
     CHECK(points[1]["consistent"] == false);
@@ -108,13 +123,22 @@ TEST_CASE("restore list in text: a line per point and per volume, by server ID o
     REQUIRE(by_id.exit_code == 0);
     CHECK(by_id.out.starts_with(
         fmt::format("server web-1 ({}) in project {}: 3 restore points\n", d::kWeb1, d::kDemoProject)));
+    // The definition the cycle recorded, shown under every point (none was recorded before it).
+    auto definition = fmt::format(
+        "    definition: flavor sim.tiny (1 vCPU, 256 MiB RAM, 0 GiB disk); image none (boots from a volume); zone "
+        "nova; key none; security groups none\n"
+        "      addresses none; metadata __staffeln_backup=true\n"
+        "      attached {} at /dev/vda, boot index 0, delete_on_termination false\n"
+        "      attached {} at /dev/vdb, boot index -1, delete_on_termination false\n",
+        d::kWebRoot, d::kWebData);
     auto day2_point = fmt::format(
         "  {}  complete, not consistent\n"
+        "{}"
         "    volume web-1-data ({}): full backup {} of {} (available)\n"
         "    volume web-1-root ({}): incremental backup {} of {} (available)\n"
-        "  {}  complete, consistent\n",
-        iso(r.day2), d::kWebData, kData0, iso(r.day1 + std::chrono::seconds(4)), d::kWebRoot, kRoot1, iso(r.day2),
-        iso(r.day1 + std::chrono::seconds(4)));
+        "  {}  complete, consistent\n{}",
+        iso(r.day2), definition, d::kWebData, kData0, iso(r.day1 + std::chrono::seconds(4)), d::kWebRoot, kRoot1,
+        iso(r.day2), iso(r.day1 + std::chrono::seconds(4)), definition);
     CHECK(by_id.out.find(day2_point) != std::string::npos);
     CHECK(r.restore({"--server", "web-1"}).out == by_id.out);
 

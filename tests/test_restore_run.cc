@@ -302,3 +302,145 @@ TEST_CASE("a restore whose answer is lost is not sent again before Cinder shows 
     CHECK(u.r.copies_of(d::kWebData).size() == 1);
     CHECK(u.r.rig.counters()["requests"]["POST /volume/v3/{project_id}/backups/{id}/restore"] == 1);
 }
+
+namespace {
+
+// The servers Nova lists carrying the restore's tag (admin, every project).
+std::vector<json> tagged_servers(Rig& r, const std::string& restore_id) {
+    auto a = r.rig.sim.call("GET", "/compute/v2.1/servers/detail?all_tenants=1", r.rig.admin_token(), "compute 2.47");
+    REQUIRE(a.status == 200);
+    std::vector<json> out;
+    for (auto& s : a.body["servers"])
+        if (s["metadata"].value(core::kRestoreTag, "") == restore_id) out.push_back(s);
+    return out;
+}
+
+// The one running or ended restore's id, from `restore status`.
+std::string only_restore(Rig& r) {
+    auto status = r.staffeln({"status", "--format", "json"});
+    REQUIRE(status.exit_code == 0);
+    auto restores = json::parse(status.out)["restores"];
+    REQUIRE(restores.size() == 1);
+    return restores[0]["id"];
+}
+
+}  // namespace
+
+TEST_CASE("restore --recreate-server boots the server from the copies as recorded, cleanup deletes it first") {
+    Rig r;
+    auto listed = r.staffeln({"list", "--server", "web-1", "--format", "json"});
+    REQUIRE(listed.exit_code == 0);
+    auto definition = json::parse(listed.out)["servers"][0]["points"][0]["server"];
+    CHECK(definition["flavor"]["name"] == "sim.tiny");
+    CHECK(definition["metadata"]["__staffeln_backup"] == "true");
+    CHECK(definition["volumes"][0]["volume_id"] == d::kWebRoot);
+    CHECK(definition["volumes"][0]["boot_index"] == 0);
+    CHECK(definition["volumes"][1]["volume_id"] == d::kWebData);
+    auto text_list = r.staffeln({"list", "--server", "web-1"});
+    CHECK(text_list.out.find("    definition: flavor sim.tiny (1 vCPU, 256 MiB RAM, 0 GiB disk); image none (boots "
+                             "from a volume); zone nova; key none; security groups none\n") != std::string::npos);
+
+    auto dry = r.staffeln({"--server", "web-1", "--recreate-server", "--dry-run", "--format", "json"});
+    INFO(dry.out, dry.err);
+    REQUIRE(dry.exit_code == 0);
+    auto plan = json::parse(dry.out)["server"];
+    CHECK(plan["flavor"] == "b0a1c2d3-0000-4000-8000-000000000001");
+    CHECK(plan["volumes"][0]["boot_index"] == 0);
+    CHECK(plan["volumes"][0]["volume"].get<std::string>().starts_with("web-1-root-restored-"));
+    CHECK(plan["metadata"].count("__staffeln_backup") == 0);
+
+    auto before = r.rig.counters()["requests"];
+    auto run = r.staffeln({"--server", "web-1", "--recreate-server", "--format", "json"});
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    auto out = json::parse(run.out);
+    CHECK(out["status"] == "succeeded");
+    const std::string id = out["restore"];
+    // Nova's part of the restore: the flavors, the project's servers (none tagged yet), the boot,
+    // and a GET a second while it builds (server_boot_seconds 1: one or two).
+    auto after = r.rig.counters()["requests"];
+    auto made = [&](const std::string& key) { return after.value(key, 0) - before.value(key, 0); };
+    CHECK(made("GET /compute/v2.1/flavors/detail") == 1);
+    CHECK(made("GET /compute/v2.1/servers/detail") == 1);
+    CHECK(made("POST /compute/v2.1/servers") == 1);
+    CHECK(made("GET /compute/v2.1/servers/{id}") <= 3);
+    MESSAGE("nova requests of restore --recreate-server: ", made("GET /compute/v2.1/flavors/detail"), " + ",
+            made("GET /compute/v2.1/servers/detail"), " + ", made("POST /compute/v2.1/servers"), " + ",
+            made("GET /compute/v2.1/servers/{id}"));
+    auto servers = tagged_servers(r, id);
+    REQUIRE(servers.size() == 1);
+    const json& server = servers[0];
+    CHECK(out["server"] == server["id"]);
+    CHECK(server["status"] == "ACTIVE");
+    CHECK(server["tenant_id"] == d::kDemoProject);
+    CHECK(server["name"].get<std::string>().starts_with("web-1-restored-"));
+    CHECK(server["metadata"].count("__staffeln_backup") == 0);
+    CHECK(server["flavor"]["original_name"] == "sim.tiny");
+    // The copies attached in the recorded order: root (boot index 0) first, then data.
+    REQUIRE(server["os-extended-volumes:volumes_attached"].size() == 2);
+    CHECK(server["os-extended-volumes:volumes_attached"][0]["id"] == r.copies_of(d::kWebRoot)[0]["id"]);
+    CHECK(server["os-extended-volumes:volumes_attached"][1]["id"] == r.copies_of(d::kWebData)[0]["id"]);
+    CHECK(r.copies_of(d::kWebRoot)[0]["status"] == "in-use");
+
+    auto status = r.staffeln({"status", id, "--format", "json"});
+    CHECK(json::parse(status.out)["restores"][0]["recreated_server"]["state"] == "active");
+    auto again = r.staffeln({"--server", "web-1", "--recreate-server", "--format", "json"});
+    CHECK(again.exit_code == 0);  // a new restore: the first one ended
+    const std::string second = json::parse(again.out)["restore"];
+    CHECK(tagged_servers(r, id).size() == 1);
+    CHECK(tagged_servers(r, second).size() == 1);
+
+    auto cleanup = r.staffeln({"cleanup", id});
+    INFO(cleanup.out, cleanup.err);
+    REQUIRE(cleanup.exit_code == 0);
+    CHECK(cleanup.out.starts_with(fmt::format("deleted server {}\n", server["id"].get<std::string>())));
+    CHECK(tagged_servers(r, id).empty());
+    CHECK(tagged_servers(r, second).size() == 1);
+}
+
+TEST_CASE("--flavor and --keep-backup-tag: the flavor asked for, the backup key kept, both need --recreate-server") {
+    Rig r;
+    auto run = r.staffeln(
+        {"--server", "web-1", "--recreate-server", "--flavor", "sim.small", "--keep-backup-tag", "--format", "json"});
+    INFO(run.out, run.err);
+    REQUIRE(run.exit_code == 0);
+    auto servers = tagged_servers(r, json::parse(run.out)["restore"]);
+    REQUIRE(servers.size() == 1);
+    CHECK(servers[0]["flavor"]["original_name"] == "sim.small");
+    CHECK(servers[0]["metadata"]["__staffeln_backup"] == "true");
+    auto bad = r.staffeln({"--server", "web-1", "--flavor", "sim.small"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err == "staffeln restore: --flavor and --keep-backup-tag go with --recreate-server\n");
+    auto unknown = r.staffeln({"--server", "web-1", "--recreate-server", "--flavor", "m9", "--format", "json"});
+    CHECK(unknown.exit_code == 1);
+    CHECK(json::parse(unknown.out)["server_error"] == "--flavor m9: no flavor with this ID or name");
+}
+
+TEST_CASE("a server Nova leaves in ERROR fails the restore with Nova's fault") {
+    Rig r;
+    r.rig.sim_config({{"server_error_rate", 1.0}});
+    auto run = r.staffeln({"--server", "web-1", "--recreate-server"});
+    INFO(run.out, run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("not recreated: server ") != std::string::npos);
+    CHECK(run.out.find(" is ERROR: No valid host was found. \n") != std::string::npos);
+}
+
+TEST_CASE("a restore killed at each crash point of the boot and run again ends with exactly one server") {
+    for (const char* point : {"restore.server.before_call", "restore.server.after_call"}) {
+        CAPTURE(point);
+        Rig r;
+        auto killed = r.staffeln({"--server", "web-1", "--recreate-server"}, point);
+        CHECK(killed.signal == SIGKILL);
+        const std::string id = only_restore(r);
+        auto again = r.staffeln({"--server", "web-1", "--format", "json"});
+        INFO(again.out, again.err);
+        REQUIRE(again.exit_code == 0);
+        auto out = json::parse(again.out);
+        CHECK(out["restore"] == id);
+        auto servers = tagged_servers(r, id);
+        REQUIRE(servers.size() == 1);
+        CHECK(out["server"] == servers[0]["id"]);
+        CHECK(r.restored_named().size() == 2);
+    }
+}

@@ -21,6 +21,41 @@ struct Project {
     std::string domain_id;
 };
 
+// A server's flavor as Nova's server detail shows it: below compute 2.47 its id only, from 2.47
+// its original name and sizes (no id).
+struct ServerFlavor {
+    std::string id{};
+    std::string name{};
+    std::int64_t vcpus = 0;  // 0: not shown
+    std::int64_t ram_mb = 0;
+    std::int64_t disk_gb = 0;
+    bool operator==(const ServerFlavor&) const = default;
+};
+
+// One fixed or floating address of Nova's `addresses`, keyed there by network name.
+struct ServerAddress {
+    std::string network{};
+    std::string ip{};
+    std::string mac{};   // OS-EXT-IPS-MAC:mac_addr
+    std::string type{};  // OS-EXT-IPS:type: fixed or floating
+    std::int64_t version = 0;
+    bool operator==(const ServerAddress&) const = default;
+};
+
+// What the listing shows of a server's make-up beyond its volumes, for its recorded definition
+// (core/server_definition.h). A field Nova shows badly is left empty and named in problems.
+struct ServerShape {
+    ServerFlavor flavor{};
+    std::string image_id{};  // "" when booted from a volume
+    std::string availability_zone{};
+    std::string key_name{};
+    std::string root_device_name{};  // OS-EXT-SRV-ATTR:root_device_name (admin, compute 2.3+)
+    std::vector<std::string> security_groups{};
+    std::vector<ServerAddress> addresses{};
+    std::vector<bool> delete_on_termination{};  // per volume_ids entry (compute 2.3+); false when not shown
+    std::vector<std::string> problems{};        // "field: problem", e.g. "addresses: is not an object"
+};
+
 struct Server {
     std::string id{};
     std::string name{};
@@ -28,6 +63,7 @@ struct Server {
     std::string status{};  // Nova's, e.g. ACTIVE, SHUTOFF
     Metadata metadata{};
     std::vector<std::string> volume_ids{};  // os-extended-volumes:volumes_attached, in Nova's order
+    ServerShape shape{};
 };
 
 struct Volume {

@@ -48,7 +48,9 @@ int run_export(Context& ctx, const ExportArgs& args) {
     if (!records) return fail(records.error());
     auto selected = core::select_dr_records(std::move(records).value(), args.project, args.server);
     auto now = std::chrono::floor<std::chrono::seconds>(Clock::now());
-    std::string text = conductor::dr_document(selected, now, args.project, args.server);
+    auto definitions = conductor::definitions_of(*db, selected);
+    if (!definitions) return fail(definitions.error());
+    std::string text = conductor::dr_document(selected, now, args.project, args.server, *definitions);
     if (args.output.empty()) {
         std::cout << text << std::flush;
         if (!std::cout) return fail(make_error(ErrorKind::io, "cannot write to stdout"));

@@ -12,8 +12,10 @@
 #include "restore_cli.h"
 #include "restore_confirm.h"
 #include "restore_progress.h"
+#include "restore_server_view.h"
 
 #include "staffeln/conductor/restore_run.h"
+#include "staffeln/conductor/restore_server.h"
 #include "staffeln/conductor/task_ids.h"
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/core/restore_cleanup.h"
@@ -27,6 +29,7 @@
 #include "staffeln/store/database.h"
 #include "staffeln/store/restore_history.h"
 #include "staffeln/store/restore_store.h"
+#include "staffeln/store/server_definitions.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
@@ -69,11 +72,12 @@ namespace {
 struct Listed {
     store::KnownServer server;
     std::vector<core::RestorePoint> points;
+    std::vector<store::RecordedDefinition> definitions;
 };
 
 void print_text(const std::vector<Listed>& listed) {
     bool first = true;
-    for (const auto& [server, points] : listed) {
+    for (const auto& [server, points, definitions] : listed) {
         if (!first) std::fputc('\n', stdout);
         first = false;
         print_line(stdout, fmt::format("server {} in project {}: {} restore point{}", label(server.name, server.id),
@@ -83,6 +87,8 @@ void print_text(const std::vector<Listed>& listed) {
             print_line(stdout,
                        fmt::format("  {}  {}, {}", core::format_point_time(p.time), p.complete ? "complete" : "partial",
                                    p.consistent ? "consistent" : "not consistent"));
+            if (const auto* d = store::definition_at(definitions, p.time))
+                for (const auto& line : definition_lines(d->definition, "    ")) print_line(stdout, line);
             for (const auto& v : p.volumes) {
                 if (!v.backup) {
                     print_line(stdout, fmt::format("    volume {}: no available backup at or before this point",
@@ -98,9 +104,17 @@ void print_text(const std::vector<Listed>& listed) {
     }
 }
 
+nlohmann::json definition_json_at(const std::vector<store::RecordedDefinition>& definitions, TimePoint at) {
+    const auto* d = store::definition_at(definitions, at);
+    if (!d) return nullptr;
+    auto out = definition_to_json(d->definition);
+    out["recorded_at"] = core::format_point_time(d->recorded_at);
+    return out;
+}
+
 nlohmann::json to_json(const std::vector<Listed>& listed) {
     auto servers = nlohmann::json::array();
-    for (const auto& [server, points] : listed) {
+    for (const auto& [server, points, definitions] : listed) {
         auto list = nlohmann::json::array();
         for (const auto& p : points) {
             auto volumes = nlohmann::json::array();
@@ -117,7 +131,8 @@ nlohmann::json to_json(const std::vector<Listed>& listed) {
             list.push_back({{"time", core::format_point_time(p.time)},
                             {"complete", p.complete},
                             {"consistent", p.consistent},
-                            {"volumes", volumes}});
+                            {"volumes", volumes},
+                            {"server", definition_json_at(definitions, p.time)}});
         }
         servers.push_back(
             {{"id", server.id}, {"name", server.name}, {"project_id", server.project_id}, {"points", list}});
@@ -170,7 +185,10 @@ int run_list(Context& ctx, const ListArgs& args) {
     for (auto& server : *servers) {
         auto history = store::load_history(*db, server);
         if (!history) return fail(history.error().message);
-        listed.push_back({std::move(server), core::restore_points(*history, restore_policy(*config))});
+        auto definitions = store::load_definitions(*db, server.id);
+        if (!definitions) return fail(definitions.error().message);
+        listed.push_back({std::move(server), core::restore_points(*history, restore_policy(*config)),
+                          std::move(definitions).value()});
     }
     // ensure_ascii: the cloud's names reach the terminal as \u escapes beyond ASCII (C1 controls
     // and line separators among them), the same strings to a JSON reader.
@@ -196,7 +214,8 @@ void print_json(const nlohmann::json& out) {
     fmt::print("{}\n", out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace));
 }
 
-void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing) {
+void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing,
+                const std::optional<core::BootPlan>& boot) {
     if (format == "json") {
         auto volumes = nlohmann::json::array();
         for (const auto& v : plan.volumes)
@@ -214,7 +233,7 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
                     {"point", core::format_point_time(plan.point_time)},
                     {"volumes", volumes},
                     {"left_out", left_out},
-                    {"server", nullptr}});
+                    {"server", boot ? boot_plan_json(*boot) : nlohmann::json(nullptr)}});
         return;
     }
     const bool original = plan.into == core::RestoreInto::original;
@@ -236,6 +255,8 @@ void print_plan(const core::RestorePlan& plan, const std::string& format, const 
     for (const auto& v : plan.left_out)
         print_line(stdout, fmt::format("  volume {}: left out, no available backup at or before that time",
                                        label(v.name, v.id)));
+    if (boot)
+        for (const auto& line : boot_plan_lines(*boot)) print_line(stdout, line);
 }
 
 core::RestorePlan plan_of(const store::StoredRestore& r) {
@@ -245,7 +266,7 @@ core::RestorePlan plan_of(const store::StoredRestore& r) {
     return plan;
 }
 
-nlohmann::json outcome_json(const store::StoredRestore& r) {
+nlohmann::json outcome_json(const store::StoredRestore& r, const std::optional<store::StoredServerRestore>& server) {
     auto volumes = nlohmann::json::array();
     for (const auto& v : r.volumes) {
         nlohmann::json item = {{"source", v.plan.source_volume_id},
@@ -255,12 +276,19 @@ nlohmann::json outcome_json(const store::StoredRestore& r) {
         if (v.state != store::VolumeState::done) item["error"] = v.last_error;
         volumes.push_back(item);
     }
-    return {{"restore", r.id}, {"status", r.status}, {"volumes", volumes}, {"server", nullptr}};
+    const bool booted = server && server->state == store::ServerState::active;
+    nlohmann::json out = {{"restore", r.id},
+                          {"status", r.status},
+                          {"volumes", volumes},
+                          {"server", booted ? nlohmann::json(server->server_id) : nlohmann::json(nullptr)}};
+    if (server && !booted) out["server_error"] = server->last_error;
+    return out;
 }
 
-void print_outcome(const store::StoredRestore& r, const std::string& format) {
+void print_outcome(const store::StoredRestore& r, const std::string& format,
+                   const std::optional<store::StoredServerRestore>& server) {
     if (format == "json") {
-        print_json(outcome_json(r));
+        print_json(outcome_json(r, server));
         return;
     }
     print_line(stdout, fmt::format("restore {} of server {} to {}: {}", r.id, label(r.server_name, r.server_id),
@@ -278,6 +306,12 @@ void print_outcome(const store::StoredRestore& r, const std::string& format) {
                        fmt::format("  volume {}: backup {}: {}: {}", label(v.plan.source_name, v.plan.source_volume_id),
                                    v.plan.backup_id, store::to_string(v.state), v.last_error));
     }
+    if (booted)
+        print_line(stdout, fmt::format("  server {} -> server {} ({}), ACTIVE", label(r.server_name, r.server_id),
+                                       server->server_id, server->name));
+    else if (server)
+        print_line(stdout, fmt::format("  server {}: not recreated: {}", label(r.server_name, r.server_id),
+                                       server->last_error.empty() ? "a volume was not restored" : server->last_error));
 }
 
 Result<RestoreLock> lock_restore(const config::Config& config, const std::string& key) {
@@ -332,10 +366,11 @@ int confirm_or_refuse(const std::vector<std::string>& volumes, bool yes) {
 Result<std::vector<store::StoredRestore>> run_with_progress(const config::Config& config, openstack::Cloud& cloud,
                                                             store::Database& db,
                                                             std::vector<store::StoredRestore> restores,
-                                                            const std::string& format) {
+                                                            const std::string& format, bool server_follows) {
     conductor::RestoreRunOptions options;
     options.workers = static_cast<std::size_t>(config.conductor.backup_workers);
     options.poll = std::chrono::milliseconds(500);
+    options.server_follows = server_follows;
     std::optional<RestoreProgress> progress;
     if (format == "text") {
         progress.emplace(stdout, is_terminal(stdout), restores);
@@ -387,9 +422,71 @@ Result<core::RestorePlan> make_plan(store::Database& db, openstack::Cloud& cloud
     return core::over_originals(std::move(plan).value(), view->volumes, view->backups);
 }
 
+// What --recreate-server would boot, for a dry run: from the recorded definition, with the
+// flavors Nova lists (one read-only call) and the volumes' new names for their copies.
+Result<std::optional<core::BootPlan>> dry_run_boot(store::Database& db, openstack::Cloud& cloud,
+                                                   const core::RestorePlan& plan, const RestoreArgs& args,
+                                                   const std::string& continuing, const std::string& backup_key) {
+    std::optional<store::StoredServerRestore> stored;
+    if (!continuing.empty()) {
+        auto loaded = store::load_server_restore(db, continuing);
+        if (!loaded) return loaded.error();
+        stored = std::move(loaded).value();
+    }
+    if (!args.recreate_server && !stored) return std::optional<core::BootPlan>();
+    auto recorded = recorded_definition(db, plan.server_id, plan.point_time);
+    if (!recorded) return std::optional<core::BootPlan>(core::BootPlan{{}, recorded.error().message, {}});
+    auto flavors = cloud.nova().list_flavors();
+    if (!flavors) return flavors.error();
+    std::map<std::string, std::string> copies;
+    for (const auto& v : plan.volumes) copies.emplace(v.source_volume_id, v.new_name);
+    core::RecreateOptions options{continuing.empty() ? "<new restore id>" : continuing,
+                                  conductor::restored_server_name(plan.server_name, plan.server_id, plan.point_time),
+                                  stored ? stored->flavor : args.flavor,
+                                  stored ? stored->keep_backup_tag : args.keep_backup_tag, backup_key};
+    return std::optional<core::BootPlan>(core::plan_boot(*recorded, copies, *flavors, options));
+}
+
+// The restore's server record: the one stored, or (with --recreate-server) a new one, written
+// before anything is booted so that a run after a crash continues it.
+Result<std::optional<store::StoredServerRestore>> server_of(store::Database& db, const store::StoredRestore& restore,
+                                                            const RestoreArgs& args) {
+    auto stored = store::load_server_restore(db, restore.id);
+    if (!stored || *stored || !args.recreate_server) return stored;
+    store::StoredServerRestore server{
+        restore.id, conductor::restored_server_name(restore.server_name, restore.server_id, restore.point_time),
+        args.flavor, args.keep_backup_tag};
+    if (auto s = store::insert_server_restore(db, server, wall_now()); !s) return s.error();
+    return std::optional<store::StoredServerRestore>(std::move(server));
+}
+
+Result<store::StoredServerRestore> boot_server(store::Database& db, openstack::Cloud& cloud,
+                                               const config::Config& config, const store::StoredRestore& restore,
+                                               store::StoredServerRestore server) {
+    auto recorded = recorded_definition(db, restore.server_id, restore.point_time);
+    if (!recorded) {
+        server.state = store::ServerState::failed;
+        server.last_error = recorded.error().message;
+        if (auto s = store::record_server_restore(db, server, wall_now()); !s) return s.error();
+        return server;
+    }
+    conductor::ServerRunOptions options;
+    options.backup_metadata_key = config.conductor.backup_metadata_key;
+    options.poll = std::chrono::milliseconds(1000);
+    return conductor::run_server_restore(cloud.nova(), db, restore, std::move(server), *recorded, options);
+}
+
 int run_restore(Context& ctx, const RestoreArgs& args) {
     if (!args.server.empty() && !args.project.empty()) {
         print_line(stderr, "staffeln restore: give --server or --project, not both");
+        return kExitUsage;
+    }
+    if (!args.recreate_server && (!args.flavor.empty() || args.keep_backup_tag)) {
+        print_line(stderr, "staffeln restore: --flavor and --keep-backup-tag go with --recreate-server");
+        return kExitUsage;
+    }
+    if (args.recreate_server && !args.project.empty()) {
+        print_line(stderr, "staffeln restore: --recreate-server goes with --server, not --project");
         return kExitUsage;
     }
     if (!args.project.empty()) return run_project_restore(ctx, args);
@@ -439,7 +536,10 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
     if (*running) {
         restore = std::move(**running);
         if (args.dry_run) {
-            print_plan(plan_of(restore), args.format, restore.id);
+            auto boot =
+                dry_run_boot(*db, cloud, plan_of(restore), args, restore.id, config->conductor.backup_metadata_key);
+            if (!boot) return restore_fail(boot.error().message);
+            print_plan(plan_of(restore), args.format, restore.id, *boot);
             return kExitOk;
         }
         if (args.format == "text")
@@ -451,7 +551,9 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
         auto plan = make_plan(*db, cloud, *server, request, into);
         if (!plan) return restore_fail(plan.error().message + "; nothing restored");
         if (args.dry_run) {
-            print_plan(*plan, args.format, "");
+            auto boot = dry_run_boot(*db, cloud, *plan, args, "", config->conductor.backup_metadata_key);
+            if (!boot) return restore_fail(boot.error().message);
+            print_plan(*plan, args.format, "", *boot);
             return kExitOk;
         }
         if (into == core::RestoreInto::original)
@@ -462,12 +564,24 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
         if (!stored) return restore_fail(stored.error().message);
         restore = std::move(stored).value();
     }
+    auto recreate = server_of(*db, restore, args);
+    if (!recreate) return restore_fail(recreate.error().message);
+    const bool server_follows = *recreate && (*recreate)->state != store::ServerState::active;
     std::vector<store::StoredRestore> one;
     one.push_back(std::move(restore));
-    auto ended = run_with_progress(*config, cloud, *db, std::move(one), args.format);
-    if (!ended) return restore_fail(ended.error().message);
-    print_outcome(ended->front(), args.format);
-    return ended->front().status == "succeeded" ? kExitOk : kExitFailed;
+    auto ran = run_with_progress(*config, cloud, *db, std::move(one), args.format, server_follows);
+    if (!ran) return restore_fail(ran.error().message);
+    store::StoredRestore& ended = ran->front();
+    if (ended.status == "running") {  // every volume done, the server to boot
+        auto booted = boot_server(*db, cloud, *config, ended, std::move(**recreate));
+        if (!booted) return restore_fail(booted.error().message);
+        ended.status = booted->state == store::ServerState::active ? "succeeded" : "failed";
+        if (auto s = store::set_restore_status(*db, ended.id, ended.status, wall_now()); !s)
+            return restore_fail(s.error().message);
+        *recreate = std::move(booted).value();
+    }
+    print_outcome(ended, args.format, *recreate);
+    return ended.status == "succeeded" ? kExitOk : kExitFailed;
 }
 
 // ---- staffeln restore status [ID], cleanup ID ------------------------------------------------
@@ -476,6 +590,17 @@ struct StatusArgs {
     std::string id;
     std::string format = "text";
 };
+
+// The restore's server (--recreate-server) for `restore status --format json`, or null.
+nlohmann::json server_status_json(store::Database& db, const std::string& restore_id) {
+    auto server = store::load_server_restore(db, restore_id);
+    if (!server || !*server) return nullptr;
+    const auto& s = **server;
+    return {{"name", s.name},
+            {"id", s.server_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.server_id)},
+            {"state", store::to_string(s.state)},
+            {"error", s.last_error}};
+}
 
 int run_status(Context& ctx, const StatusArgs& args) {
     auto config = ctx.load_config();
@@ -526,7 +651,8 @@ int run_status(Context& ctx, const StatusArgs& args) {
                             {"into", core::to_string(r.into)},
                             {"project_restore", r.project_restore_id.empty() ? nlohmann::json(nullptr)
                                                                              : nlohmann::json(r.project_restore_id)},
-                            {"volumes", volumes}});
+                            {"volumes", volumes},
+                            {"recreated_server", server_status_json(*db, r.id)}});
         }
         print_json({{"restores", list}, {"project_restores", project_restores_json(projects)}});
         return kExitOk;
@@ -542,6 +668,12 @@ int run_status(Context& ctx, const StatusArgs& args) {
                                            label(v.plan.source_name, v.plan.source_volume_id), v.plan.backup_id,
                                            v.restored_volume_id.empty() ? "(none made)" : v.restored_volume_id,
                                            store::to_string(v.state), v.last_error.empty() ? "" : ": ", v.last_error));
+        auto server = store::load_server_restore(*db, r.id);
+        if (server && *server)
+            print_line(stdout, fmt::format("  server {}: {} {}{}{}", (*server)->name,
+                                           (*server)->server_id.empty() ? "(none booted)" : (*server)->server_id,
+                                           store::to_string((*server)->state),
+                                           (*server)->last_error.empty() ? "" : ": ", (*server)->last_error));
     }
     return kExitOk;
 }
@@ -573,7 +705,13 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
     }
     auto connection = openstack::connect(*config);
     if (!connection) return restore_fail(connection.error().message + "; nothing deleted");
-    auto count = cleanup_restore(connection->cloud->cinder(), *restore);
+    // The server booted from the volumes first: its volumes are attached until it is gone.
+    auto server = store::load_server_restore(*db, restore->id);
+    if (!server) return restore_fail(server.error().message + "; nothing deleted");
+    if (*server)
+        if (auto s = conductor::delete_restored_servers(connection->cloud->nova(), *restore, *server, stdout); !s)
+            return restore_fail(s.error().message);
+    auto count = cleanup_restore(connection->cloud->cinder(), *restore, server->has_value());
     if (!count) return restore_fail(count.error().message + "; nothing deleted");
     if (count->not_deleted)
         return restore_fail(
@@ -589,7 +727,8 @@ int run_cleanup(Context& ctx, const CleanupArgs& args) {
 
 }  // namespace
 
-Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::StoredRestore& restore) {
+Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::StoredRestore& restore,
+                                     bool server_was_booted) {
     if (restore.into == core::RestoreInto::original) {
         print_line(stdout, fmt::format("restore {} wrote over the original volumes of server {}: it made no volume "
                                        "to delete",
@@ -617,6 +756,7 @@ Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::Sto
         if (!got && got.error().kind != ErrorKind::not_found) return got.error();
         made[v.restored_volume_id] = got ? std::optional<Volume>(std::move(got).value()) : std::nullopt;
     }
+    if (server_was_booted) conductor::wait_detached(cinder, restore.project_id, made);
     CleanupCount count{made.size(), 0};
     for (const auto& [id, shown] : made) {
         if (core::cleanup_action(shown) == core::CleanupAction::already_deleted) {
@@ -651,6 +791,12 @@ void add_restore(CLI::App& app, Context& ctx) {
     cmd->add_flag("--yes", restore_args->yes, "With --into original: overwrite without asking");
     cmd->add_flag("--allow-partial", restore_args->allow_partial,
                   "Restore the volumes that have a backup at that time, leaving out those without");
+    cmd->add_flag("--recreate-server", restore_args->recreate_server,
+                  "Then boot a new server from the restored volumes, as the server was recorded");
+    cmd->add_option("--flavor", restore_args->flavor,
+                    "With --recreate-server: this flavor (ID or name) instead of the recorded one");
+    cmd->add_flag("--keep-backup-tag", restore_args->keep_backup_tag,
+                  "With --recreate-server: keep the backup metadata key on the new server (it is then backed up)");
     cmd->add_flag("--dry-run", restore_args->dry_run, "Print the plan and change nothing");
     cmd->add_option("--format", restore_args->format, "What to print: text or json")
         ->check(CLI::IsMember({"text", "json"}))

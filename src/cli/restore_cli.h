@@ -7,9 +7,11 @@
 
 #include "staffeln/coordination/coordinator.h"
 #include "staffeln/core/restore_plan.h"
+#include "staffeln/core/server_recreate.h"
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/store/project_restore_store.h"
 #include "staffeln/store/restore_store.h"
+#include "staffeln/store/server_definitions.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +31,9 @@ struct RestoreArgs {
     bool dry_run = false;
     bool yes = false;  // --into original without asking
     std::string format = "text";
+    bool recreate_server = false;  // boot a server from the restored volumes (--server only)
+    std::string flavor;            // --flavor: the one to boot with instead of the recorded one
+    bool keep_backup_tag = false;  // the booted server keeps the backup metadata key
 };
 
 // Backups whose data times lie within half a backup period are one cycle.
@@ -41,11 +46,17 @@ void print_json(const nlohmann::json& out);
 int parse_at(const std::string& text, std::optional<TimePoint>& at);
 
 // The plan (--dry-run), `continuing` the id of the restore it continues or "".
-void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing);
+// boot: the server --recreate-server would boot, if asked.
+void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing,
+                const std::optional<core::BootPlan>& boot = std::nullopt);
 core::RestorePlan plan_of(const store::StoredRestore& restore);
 // How a restore ended: text lines, or its JSON ({"restore", "status", "volumes", "server"}).
-nlohmann::json outcome_json(const store::StoredRestore& restore);
-void print_outcome(const store::StoredRestore& restore, const std::string& format);
+// server: the one --recreate-server booted or tried to ("server" is its id once ACTIVE, else
+// "server_error" says why).
+nlohmann::json outcome_json(const store::StoredRestore& restore,
+                            const std::optional<store::StoredServerRestore>& server = std::nullopt);
+void print_outcome(const store::StoredRestore& restore, const std::string& format,
+                   const std::optional<store::StoredServerRestore>& server = std::nullopt);
 
 // One process at a time drives a server's restore or deletes what it made: two would each find
 // no tagged volume and both create one, or delete volumes the other is restoring into. The
@@ -75,14 +86,17 @@ struct CleanupCount {
     std::size_t volumes = 0;      // made by the restore
     std::size_t not_deleted = 0;  // Cinder refused (named on stderr)
 };
-Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::StoredRestore& restore);
+// server_was_booted: a server was booted from the volumes (and is deleted by now): wait until
+// Cinder shows them detached before deleting them.
+Result<CleanupCount> cleanup_restore(openstack::Cinder& cinder, const store::StoredRestore& restore,
+                                     bool server_was_booted = false);
 
 // The progress and the end of the restores, volumes on at most [conductor] backup_workers
 // threads; text shows the progress (redrawn on a terminal).
 Result<std::vector<store::StoredRestore>> run_with_progress(const config::Config& config, openstack::Cloud& cloud,
                                                             store::Database& db,
                                                             std::vector<store::StoredRestore> restores,
-                                                            const std::string& format);
+                                                            const std::string& format, bool server_follows = false);
 
 int run_project_restore(Context& ctx, const RestoreArgs& args);
 

@@ -9,15 +9,18 @@
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/backup_mode.h"
 #include "staffeln/core/backup_tag.h"
+#include "staffeln/core/server_definition.h"
 #include "staffeln/core/server_selection.h"
 #include "staffeln/log.h"
 #include "staffeln/store/backup_index.h"
+#include "staffeln/store/server_definitions.h"
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 namespace staffeln::conductor {
 namespace {
@@ -107,6 +110,28 @@ Status apply_project_scope(Context& ctx, core::BackupSnapshot& snapshot, const c
     return {};
 }
 
+// The definition of every server backed up, from the listing already read (no request of its
+// own); a field Nova showed badly is a warning naming server and field, the rest is recorded.
+void record_server_definitions(Context& ctx, const core::BackupSnapshot& snapshot,
+                               const std::vector<std::pair<const Server*, core::BackupModeDecision>>& servers,
+                               BackupCycleResult& result) {
+    std::unordered_map<std::string, std::string> devices;
+    for (const auto& [id, volume] : snapshot.volumes)
+        if (!volume.device.empty()) devices.emplace(id, volume.device);
+    std::vector<core::ServerDefinition> definitions;
+    for (const auto& entry : servers) {
+        auto defined = core::define_server(*entry.first, devices, ctx.config.conductor.last_backup_metadata_key);
+        for (auto& warning : defined.warnings) {
+            log::warning(kLog, "{}", warning);
+            result.outcome.warnings.push_back(std::move(warning));
+        }
+        definitions.push_back(std::move(defined.definition));
+    }
+    MutexLock lock(ctx.db_mutex);
+    if (auto recorded = store::record_definitions(ctx.db, definitions, ctx.now()); !recorded)
+        log::error(kLog, "{}", recorded.error().message);
+}
+
 }  // namespace
 
 BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
@@ -128,7 +153,9 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
     if (dry_run)
         for (const auto& line : result.excluded_projects) print_line(out, fmt::format("scope: {}", line));
     SnapshotPass snapshots;
-    for (const auto& [server, mode] : server_modes(ctx, *snapshot, policy)) {
+    const auto modes = server_modes(ctx, *snapshot, policy);
+    if (!dry_run) record_server_definitions(ctx, *snapshot, modes, result);
+    for (const auto& [server, mode] : modes) {
         if (dry_run)
             print_line(out, fmt::format("server {} ({}): {} mode: {}", server->name, server->id,
                                         core::to_string(mode.mode), mode.reason));

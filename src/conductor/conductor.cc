@@ -94,15 +94,22 @@ ReportPass send_reports(Context& ctx) {
 std::vector<std::string> write_dr_export(Context& ctx) {
     const std::string& dir = ctx.config.dr.export_dir;
     if (dir.empty()) return {};
-    auto records = [&] {
+    ServerDefinitions definitions;
+    auto records = [&]() -> Result<std::vector<core::DrRecord>> {
         MutexLock lock(ctx.db_mutex);
-        return store::DrRecordStore(ctx.db).load_all();
+        auto loaded = store::DrRecordStore(ctx.db).load_all();
+        if (!loaded) return loaded;
+        auto defined = definitions_of(ctx.db, *loaded);
+        if (!defined) return defined.error();
+        definitions = std::move(defined).value();
+        return loaded;
     }();
     std::vector<std::string> problems;
     if (!records)
         problems.push_back("disaster-recovery files not written: " + records.error().message);
     else
-        problems = write_dr_files(dir, core::select_dr_records(std::move(records).value(), "", ""), ctx.now());
+        problems =
+            write_dr_files(dir, core::select_dr_records(std::move(records).value(), "", ""), ctx.now(), definitions);
     for (const auto& line : problems) log::error(kLog, "[dr] export_dir: {}", line);
     if (problems.empty()) log::info(kLog, "disaster-recovery records written to {}", dir);
     return problems;

@@ -54,8 +54,19 @@ Json missing_json(const core::DrRecord& r) {
 
 }  // namespace
 
+Result<ServerDefinitions> definitions_of(store::Database& db, const std::vector<core::DrRecord>& records) {
+    ServerDefinitions out;
+    for (const auto& r : records) {
+        if (r.origin.server_id.empty() || out.contains(r.origin.server_id)) continue;
+        auto loaded = store::load_definitions(db, r.origin.server_id);
+        if (!loaded) return loaded.error();
+        out.emplace(r.origin.server_id, std::move(loaded).value());
+    }
+    return out;
+}
+
 std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint generated_at, const std::string& project,
-                        const std::string& server) {
+                        const std::string& server, const ServerDefinitions& definitions) {
     Json out{{"format", kDrFormat},
              {"generated_at", iso(generated_at)},
              {"selection", {{"project", optional(project)}, {"server", optional(server)}}},
@@ -67,6 +78,19 @@ std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint ge
         else
             out["not_fetched"].push_back(missing_json(r));
     }
+    std::set<std::string> servers;
+    for (const auto& r : records)
+        if (!r.origin.server_id.empty()) servers.insert(r.origin.server_id);
+    out["server_definitions"] = Json::array();
+    for (const auto& id : servers) {
+        auto found = definitions.find(id);
+        if (found == definitions.end()) continue;
+        for (const auto& d : found->second)
+            out["server_definitions"].push_back({{"server_id", id},
+                                                 {"recorded_at", iso(d.recorded_at)},
+                                                 {"last_seen", iso(d.last_seen)},
+                                                 {"definition", Json::parse(store::definition_json(d.definition))}});
+    }
     // Cloud strings are UTF-8 as Cinder checks them; a byte that is not still yields valid JSON.
     // ensure_ascii: the document is printable ASCII wherever it is shown (export prints it to
     // stdout): beyond ASCII, C1 controls and line separators among them, every character is a
@@ -75,11 +99,11 @@ std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint ge
 }
 
 std::vector<std::string> write_dr_files(const std::filesystem::path& dir, const std::vector<core::DrRecord>& records,
-                                        TimePoint now) {
+                                        TimePoint now, const ServerDefinitions& definitions) {
     std::vector<std::string> problems;
     auto write = [&](const std::filesystem::path& path, const std::vector<core::DrRecord>& selected,
                      const std::string& project) {
-        if (auto written = write_private_file(path, dr_document(selected, now, project, "")); !written)
+        if (auto written = write_private_file(path, dr_document(selected, now, project, "", definitions)); !written)
             problems.push_back(written.error().message);
     };
     write(dir / kAllFile, records, "");

@@ -225,7 +225,7 @@ Result<std::vector<store::StoredRestore>> run_restores(openstack::Cinder& cinder
     for (auto& restore : restores) {
         bool all_done = true;
         for (const auto& v : restore.volumes) all_done = all_done && v.state == store::VolumeState::done;
-        restore.status = all_done ? "succeeded" : "failed";
+        restore.status = all_done ? (options.server_follows ? "running" : "succeeded") : "failed";
         if (auto s = store::set_restore_status(db, restore.id, restore.status, now()); !s) return s.error();
     }
     return restores;

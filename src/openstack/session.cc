@@ -58,8 +58,10 @@ const char* service_name(Service service) {
 
 std::vector<Microversion> wanted_versions(Service service) {
     switch (service) {
+        // 2.47 shows each server's flavor (name, vCPUs, RAM, disk) in the listing, 2.3 the root
+        // device and each volume's delete_on_termination; 2.1 is the fallback.
         case Service::compute:
-            return {{2, 1}};
+            return {{2, 1}, {2, 47}};
         // 3.43 adds backup metadata, 3.64 encryption_key_id and more detail; 3.0 is the fallback.
         case Service::block_storage:
             return {{3, 0}, {3, 43}, {3, 64}};

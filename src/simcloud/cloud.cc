@@ -44,6 +44,8 @@ Cloud::Cloud()
       all_backups(NewestFirst<Backup>{&backups}) {
     domains.push_back({"default", "Default"});
     for (const char* name : {"admin", "member", "reader"}) add_role(name);
+    flavors.push_back({"b0a1c2d3-0000-4000-8000-000000000001", "sim.tiny", 1, 256, 0});
+    flavors.push_back({"b0a1c2d3-0000-4000-8000-000000000002", "sim.small", 2, 2048, 20});
 }
 
 std::optional<Handle> Cloud::project(const std::string& id_or_name) const {
@@ -136,11 +138,78 @@ void Cloud::attach(Handle volume_h, Handle server_h, const std::string& device) 
 void Cloud::detach(Handle volume_h) {
     Volume& v = volumes[volume_h];
     if (!v.server) return;
-    std::erase(servers[*v.server].volumes, volume_h);
+    Server& server = servers[*v.server];
+    auto at = std::find(server.volumes.begin(), server.volumes.end(), volume_h);
+    if (at != server.volumes.end()) {
+        auto index = static_cast<std::size_t>(at - server.volumes.begin());
+        if (index < server.delete_on_termination.size())  // kept parallel to volumes
+            server.delete_on_termination.erase(server.delete_on_termination.begin() + static_cast<std::ptrdiff_t>(index));
+        server.volumes.erase(at);
+    }
     v.server.reset();
     v.status = "available";
     v.attachment_id.clear();
     v.device.clear();
+}
+
+void Cloud::schedule_server(Handle h, Micros due) {
+    servers[h].due = due;
+    building_.push_back(h);
+}
+
+void Cloud::remove_server(Handle h, Micros now) {
+    Server& s = servers[h];
+    if (!s.alive) return;
+    for (std::size_t i = 0; i < s.volumes.size(); ++i) {
+        Volume& v = volumes[s.volumes[i]];
+        if (!v.alive) continue;
+        v.server.reset();
+        v.attachment_id.clear();
+        v.device.clear();
+        v.status = "available";
+        v.updated = now;
+        if (i < s.delete_on_termination.size() && s.delete_on_termination[i]) {
+            v.status = "deleting";
+            schedule_volume(s.volumes[i], now + static_cast<Micros>(settings.volume_delete_s * 1e6));
+        }
+    }
+    for (const auto& d : s.booting) volumes[d.volume].status = "available";
+    s.volumes.clear();
+    s.booting.clear();
+    all_servers.erase(h);
+    servers_by_project[s.project].erase(h);
+    server_ids_.erase(s.id);
+    s.alive = false;
+}
+
+void Cloud::advance_servers(Micros now, bool all) {
+    std::erase_if(building_, [&](Handle h) {
+        mutex.assert_held();
+        Server& s = servers[h];
+        if (!s.alive || s.due == 0) return true;
+        if (!all && s.due > now) return false;
+        s.due = 0;
+        s.updated = now;
+        std::uniform_real_distribution<double> roll(0, 1);
+        if (settings.server_error_rate > 0 && roll(random) < settings.server_error_rate) {
+            // As recorded: the volumes stay reserved and listed as attached until the server is deleted.
+            s.status = "ERROR";
+            s.fault = settings.server_fault;
+            s.availability_zone.clear();
+            for (const auto& d : s.booting) {
+                s.volumes.push_back(d.volume);
+                s.delete_on_termination.push_back(d.delete_on_termination);
+            }
+        } else {
+            s.status = "ACTIVE";
+            for (const auto& d : s.booting) {
+                attach(d.volume, h, d.device);
+                s.delete_on_termination.push_back(d.delete_on_termination);
+            }
+        }
+        s.booting.clear();
+        return true;
+    });
 }
 
 void Cloud::remove_volume(Handle h) {
@@ -326,12 +395,14 @@ void Cloud::schedule(Handle b, Micros due) {
 }
 
 void Cloud::advance(Micros now) {
+    advance_servers(now, false);
     advance_snapshots(now, false);
     advance_volumes(now, false);
     advance_backups(now, false);
 }
 
 void Cloud::settle(Micros now) {
+    advance_servers(now, true);
     advance_snapshots(now, true);
     advance_volumes(now, true);
     advance_backups(now, true);

@@ -37,6 +37,15 @@ struct Settings {
     double volume_delete_s = 1;      // deleting -> gone (real Cinder shows deleting for a while first)
     double restore_s_per_gib = 1;    // restoring-backup -> available, per GiB of the backup (recorded: ~55 s)
     double restore_error_rate = 0;   // share of restores that leave the volume error_restoring
+    double server_boot_s = 1;        // a booted server: BUILD -> ACTIVE (or ERROR) (recorded: about 5 s)
+    double server_error_rate = 0;    // share of boots that end in ERROR, with server_fault
+    std::string server_fault = "No valid host was found. ";
+};
+
+struct Flavor {
+    std::string id, name;
+    std::int64_t vcpus = 1, ram = 256, disk = 0;
+    Meta extra_specs{};
 };
 
 struct Quota {  // limits; -1 is unlimited, as in Cinder
@@ -70,14 +79,29 @@ struct AppCredential {
     Handle user, project;
 };
 
+// A volume a boot attaches once the server is built.
+struct BootDevice {
+    Handle volume = 0;
+    std::string device;
+    bool delete_on_termination = false;
+};
+
 struct Server {
     std::string id, name;
     Handle project = 0, user = 0;
     Micros created = 0, updated = 0;
     Meta metadata;
-    std::vector<Handle> volumes;  // attached, in attachment order
+    std::vector<Handle> volumes;              // attached, in attachment order
+    std::vector<bool> delete_on_termination;  // per volumes entry
     std::string status = "ACTIVE";
     int instance_number = 0;
+    Handle flavor = 0;  // in Cloud::flavors
+    std::string availability_zone = "nova";
+    std::optional<std::string> key_name;
+    Micros due = 0;                   // BUILD ends; 0: not building
+    std::vector<BootDevice> booting;  // attached when BUILD ends in ACTIVE
+    std::string fault;                // ERROR's fault message
+    bool alive = true;
 };
 
 struct Volume {
@@ -180,6 +204,7 @@ public:
     std::deque<Volume> volumes GUARDED_BY(mutex);
     std::deque<Backup> backups GUARDED_BY(mutex);
     std::vector<Snapshot> snapshots GUARDED_BY(mutex);
+    std::vector<Flavor> flavors GUARDED_BY(mutex);  // sim.tiny first: every server the scenario makes has it
     std::unordered_map<std::string, Token> tokens GUARDED_BY(mutex);
 
     OrderedIndex<Server> all_servers GUARDED_BY(mutex);
@@ -207,6 +232,10 @@ public:
     void attach(Handle volume, Handle server, const std::string& device) REQUIRES(mutex);
     // As Nova's detach leaves it: available, no attachment, gone from the server's volumes.
     void detach(Handle volume) REQUIRES(mutex);
+    // A server booted (BUILD): ACTIVE with its volumes attached, or ERROR, at due.
+    void schedule_server(Handle s, Micros due) REQUIRES(mutex);
+    // Gone (404 from then on); its volumes detached, those with delete_on_termination deleted.
+    void remove_server(Handle s, Micros now) REQUIRES(mutex);
     // Gone (404 from then on); frees its quota, as Cinder does once the driver has deleted it.
     void remove_volume(Handle v) REQUIRES(mutex);
     // Schedules the end of a volume's creating, restoring-backup or deleting.
@@ -241,6 +270,7 @@ private:
     void advance_backups(Micros now, bool all) REQUIRES(mutex);
     void advance_volumes(Micros now, bool all) REQUIRES(mutex);
     void advance_snapshots(Micros now, bool all) REQUIRES(mutex);
+    void advance_servers(Micros now, bool all) REQUIRES(mutex);
     void release_source(const Backup& b, Micros now) REQUIRES(mutex);
 
     std::unordered_map<std::string, Handle> project_ids_ GUARDED_BY(mutex);
@@ -256,8 +286,9 @@ private:
         bool operator>(const Due& o) const { return at > o.at; }
     };
     using DueQueue = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
-    DueQueue pending_ GUARDED_BY(mutex);          // backups
-    DueQueue pending_volumes_ GUARDED_BY(mutex);  // volumes
+    DueQueue pending_ GUARDED_BY(mutex);              // backups
+    DueQueue pending_volumes_ GUARDED_BY(mutex);      // volumes
+    std::vector<Handle> building_ GUARDED_BY(mutex);  // servers in BUILD
 };
 
 }  // namespace staffeln::sim

@@ -156,7 +156,8 @@ json settings_json(const Settings& s) {
             {"snapshot_delete_seconds", s.snapshot_delete_s}, {"snapshot_error_rate", s.snapshot_error_rate},
             {"token_lifetime_seconds", s.token_lifetime_s},   {"volume_create_seconds", s.volume_create_s},
             {"volume_delete_seconds", s.volume_delete_s},     {"restore_seconds_per_gib", s.restore_s_per_gib},
-            {"restore_error_rate", s.restore_error_rate}};
+            {"restore_error_rate", s.restore_error_rate},     {"server_boot_seconds", s.server_boot_s},
+            {"server_error_rate", s.server_error_rate},       {"server_fault", s.server_fault}};
 }
 
 Reply update_settings(Cloud& cloud, const json& body) REQUIRES(cloud.mutex) {
@@ -190,6 +191,12 @@ Reply update_settings(Cloud& cloud, const json& body) REQUIRES(cloud.mutex) {
                 s.restore_s_per_gib = v.get<double>();
             else if (k == "restore_error_rate")
                 s.restore_error_rate = v.get<double>();
+            else if (k == "server_boot_seconds")
+                s.server_boot_s = v.get<double>();
+            else if (k == "server_error_rate")
+                s.server_error_rate = v.get<double>();
+            else if (k == "server_fault")
+                s.server_fault = v.get<std::string>();
             else
                 return json_reply(400, {{"error", "unknown setting '" + k + "'"}});
         }

@@ -13,6 +13,16 @@ namespace {
 constexpr Version kMin{2, 1};
 constexpr Version kMax{2, 93};
 
+// Nova's refusals of a boot (tests/e2e/recorded/server-boot.md).
+// Nova quotes the request body as Python shows it; this shows the names it lacks only.
+constexpr const char* kNetworksRequired =
+    "Invalid input for field/attribute server. Value: {{...}}. 'networks' is a required property";
+constexpr const char* kFlavorNotFound = "Flavor {} could not be found.";
+constexpr const char* kVolumeNotFound = "Block Device Mapping is Invalid: failed to get volume {}.";
+constexpr const char* kVolumeNotAvailable =
+    "Invalid volume: Invalid input received: Invalid volume: Volume {} status must be available or downloading to "
+    "reserve, but the current status is {}. (HTTP 400) (Request-ID: {})";
+
 struct Ctx {
     Cloud& cloud;
     const Call& call;
@@ -78,22 +88,32 @@ std::string host_id(const Project& p) {
 
 void write_volumes_attached(JsonOut& w, const Ctx& c, const Server& s) REQUIRES(c.cloud.mutex) {
     w.begin_array();
-    for (Handle v : s.volumes) {
-        w.begin_object().key("id").str(c.cloud.volumes[v].id);
-        if (c.at(3)) w.key("delete_on_termination").boolean(false);
+    for (std::size_t i = 0; i < s.volumes.size(); ++i) {
+        w.begin_object().key("id").str(c.cloud.volumes[s.volumes[i]].id);
+        if (c.at(3))
+            w.key("delete_on_termination").boolean(i < s.delete_on_termination.size() && s.delete_on_termination[i]);
         w.end_object();
     }
     w.end_array();
 }
 
-void write_flavor(JsonOut& w, const Ctx& c) REQUIRES(c.cloud.mutex) {
+void write_flavor(JsonOut& w, const Ctx& c, const Server& s) REQUIRES(c.cloud.mutex) {
+    const Flavor& f = c.cloud.flavors[s.flavor];
     if (c.at(47)) {
-        w.begin_object().key("vcpus").num(1).key("ram").num(256).key("disk").num(0).key("ephemeral").num(0);
-        w.key("swap").num(0).key("original_name").str("sim.tiny").key("extra_specs").begin_object().end_object();
+        w.begin_object()
+            .key("vcpus")
+            .num(f.vcpus)
+            .key("ram")
+            .num(f.ram)
+            .key("disk")
+            .num(f.disk)
+            .key("ephemeral")
+            .num(0);
+        w.key("swap").num(0).key("original_name").str(f.name).key("extra_specs").object(f.extra_specs);
         w.end_object();
         return;
     }
-    const char* id = "b0a1c2d3-0000-4000-8000-000000000001";
+    const std::string& id = f.id;
     w.begin_object().key("id").str(id).key("links").begin_array();
     w.begin_object()
         .key("rel")
@@ -106,32 +126,66 @@ void write_flavor(JsonOut& w, const Ctx& c) REQUIRES(c.cloud.mutex) {
 
 void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) REQUIRES(c.cloud.mutex) {
     const Project& p = c.cloud.projects[s.project];
+    // Not on a host (yet): BUILD while scheduling, ERROR when no host took it (as recorded).
+    const bool hosted = s.status != "BUILD" && s.status != "ERROR";
     w.begin_object();
     w.key("id").str(s.id).key("name").str(s.name).key("status").str(s.status).key("tenant_id").str(p.id);
     w.key("user_id").str(c.cloud.users[s.user].id).key("metadata").object(s.metadata);
-    w.key("hostId").str(host_id(p)).key("image").str("").key("flavor");
-    write_flavor(w, c);
+    w.key("hostId").str(hosted ? host_id(p) : "").key("image").str("").key("flavor");
+    write_flavor(w, c, s);
     w.key("created").str(nova_time(s.created)).key("updated").str(nova_time(s.updated));
     w.key("addresses").begin_object().end_object().key("accessIPv4").str("").key("accessIPv6").str("");
     w.key("links");
     write_links(w, c.call, s.id);
-    w.key("OS-DCF:diskConfig").str("MANUAL").key("progress").num(0).key("OS-EXT-AZ:availability_zone").str("nova");
-    w.key("config_drive").str("").key("key_name").null();
-    w.key("OS-SRV-USG:launched_at").str(cinder_time(s.created)).key("OS-SRV-USG:terminated_at").null();
-    w.key("OS-EXT-STS:task_state").null().key("OS-EXT-STS:vm_state").str("active").key("OS-EXT-STS:power_state").num(1);
+    w.key("OS-DCF:diskConfig").str("MANUAL");
+    if (s.status != "ERROR") w.key("progress").num(0);  // an ERROR server shows none (recorded)
+    w.key("OS-EXT-AZ:availability_zone").str(s.availability_zone);
+    w.key("config_drive").str("").key("key_name");
+    if (s.key_name)
+        w.str(*s.key_name);
+    else
+        w.null();
+    w.key("OS-SRV-USG:launched_at");
+    if (hosted)
+        w.str(cinder_time(s.created));
+    else
+        w.null();
+    w.key("OS-SRV-USG:terminated_at").null();
+    const bool building = s.status == "BUILD", error = s.status == "ERROR";
+    w.key("OS-EXT-STS:task_state");
+    if (building)
+        w.str("scheduling");
+    else
+        w.null();
+    w.key("OS-EXT-STS:vm_state").str(building ? "building" : error ? "error" : "active");
+    w.key("OS-EXT-STS:power_state").num(building || error ? 0 : 1);
     w.key("os-extended-volumes:volumes_attached");
     write_volumes_attached(w, c, s);
     if (c.caller.is_admin) {
-        w.key("OS-EXT-SRV-ATTR:host").str("simcloud");
+        w.key("OS-EXT-SRV-ATTR:host");
+        if (hosted)
+            w.str("simcloud");
+        else
+            w.null();
         w.key("OS-EXT-SRV-ATTR:instance_name").str(fmt::format("instance-{:08x}", s.instance_number));
-        w.key("OS-EXT-SRV-ATTR:hypervisor_hostname").str("simcloud");
+        w.key("OS-EXT-SRV-ATTR:hypervisor_hostname");
+        if (hosted)
+            w.str("simcloud");
+        else
+            w.null();
         if (c.at(3)) {
             w.key("OS-EXT-SRV-ATTR:reservation_id").str(fmt::format("r-{:08x}", s.instance_number));
             w.key("OS-EXT-SRV-ATTR:launch_index").num(0).key("OS-EXT-SRV-ATTR:hostname").str(s.name);
             w.key("OS-EXT-SRV-ATTR:kernel_id").str("").key("OS-EXT-SRV-ATTR:ramdisk_id").str("");
-            w.key("OS-EXT-SRV-ATTR:root_device_name").str("/dev/sda").key("OS-EXT-SRV-ATTR:user_data").null();
+            // The first attached volume's device (real Nova: the boot volume's); null until built.
+            w.key("OS-EXT-SRV-ATTR:root_device_name");
+            if (s.status == "BUILD" || s.status == "ERROR")
+                w.null();
+            else
+                w.str(s.volumes.empty() ? std::string("/dev/sda") : c.cloud.volumes[s.volumes[0]].device);
+            w.key("OS-EXT-SRV-ATTR:user_data").null();
         }
-        if (c.at(16)) w.key("host_status").str("UP");
+        if (c.at(16)) w.key("host_status").str(hosted ? "UP" : "");
     }
     if (c.at(9)) w.key("locked").boolean(false);
     if (c.at(19)) w.key("description").null();
@@ -139,6 +193,12 @@ void write_server(JsonOut& w, const Ctx& c, const Server& s, bool show) REQUIRES
     if (c.at(63)) w.key("trusted_image_certificates").null();
     if (c.at(73)) w.key("locked_reason").null();
     if (show && c.at(71)) w.key("server_groups").begin_array().end_array();
+    if (s.status == "ERROR") {
+        w.key("fault").begin_object().key("code").num(500).key("created").str(nova_time(s.updated));
+        w.key("message").str(s.fault);
+        if (c.caller.is_admin) w.key("details").str("");
+        w.end_object();
+    }
     w.end_object();
 }
 
@@ -274,15 +334,117 @@ Reply server_metadata(const Ctx& c, Server& s, const std::vector<std::string>& s
     return json_reply(200, {{"meta", {{key, s.metadata[key]}}}});
 }
 
+void write_flavor_links(JsonOut& w, const Call& call, const std::string& id) {
+    w.begin_array();
+    w.begin_object().key("rel").str("self").key("href").str_parts({call.base_url, "/compute/v2.1/flavors/", id});
+    w.end_object();
+    w.begin_object().key("rel").str("bookmark").key("href").str_parts({call.base_url, "/compute/flavors/", id});
+    w.end_object();
+    w.end_array();
+}
+
+// GET /flavors/detail: every flavor (all public here), as the recording shows them.
+Reply list_flavors(const Ctx& c) REQUIRES(c.cloud.mutex) {
+    JsonOut w;
+    w.begin_object().key("flavors").begin_array();
+    for (const Flavor& f : c.cloud.flavors) {
+        w.begin_object().key("id").str(f.id).key("name").str(f.name).key("ram").num(f.ram).key("disk").num(f.disk);
+        w.key("swap").str("").key("OS-FLV-EXT-DATA:ephemeral").num(0).key("OS-FLV-DISABLED:disabled").boolean(false);
+        w.key("vcpus").num(f.vcpus).key("os-flavor-access:is_public").boolean(true).key("rxtx_factor").num(1.0);
+        w.key("links");
+        write_flavor_links(w, c.call, f.id);
+        if (c.at(55)) w.key("description").null();
+        if (c.at(61)) w.key("extra_specs").object(f.extra_specs);
+        w.end_object();
+    }
+    w.end_array().end_object();
+    return text_reply(200, std::move(w.text()));
+}
+
+std::optional<Handle> flavor_of(const Cloud& cloud, const std::string& ref) REQUIRES(cloud.mutex) {
+    for (Handle h = 0; h < cloud.flavors.size(); ++h)
+        if (cloud.flavors[h].id == ref || ref.ends_with("/flavors/" + cloud.flavors[h].id)) return h;
+    return std::nullopt;
+}
+
+// POST /servers from volumes (block_device_mapping_v2 of source and destination "volume"): BUILD
+// at once, the volumes reserved; ACTIVE with them attached after server_boot_seconds, or ERROR
+// with a fault (server_error_rate). Refusals as tests/e2e/recorded/server-boot.md shows them.
+Reply create_server(const Ctx& c) REQUIRES(c.cloud.mutex) {
+    Cloud& cloud = c.cloud;
+    if (!c.caller.project) return fault(403, "Policy doesn't allow os_compute_api:servers:create to be performed.");
+    json body = json::parse(c.call.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("server") || !body["server"].is_object())
+        return fault(400, "Invalid input for field/attribute server. Value: None. None is not of type 'object'");
+    const json& in = body["server"];
+    if (!in.contains("name") || !in["name"].is_string())
+        return fault(400, "Invalid input for field/attribute server. Value: {}. 'name' is a required property");
+    if (!in.contains("flavorRef") || !in["flavorRef"].is_string())
+        return fault(400, "Invalid input for field/attribute server. Value: {}. 'flavorRef' is a required property");
+    if (c.at(37) && !in.contains("networks")) return fault(400, fmt::format(fmt::runtime(kNetworksRequired)));
+    auto flavor = flavor_of(cloud, in["flavorRef"].get<std::string>());
+    if (!flavor) return fault(400, fmt::format(fmt::runtime(kFlavorNotFound), in["flavorRef"].get<std::string>()));
+    if (in.contains("metadata"))
+        if (auto why = invalid_metadata(in["metadata"])) return fault(400, *why);
+    std::vector<BootDevice> devices;
+    std::size_t slot = 0;
+    for (const json& d : in.value("block_device_mapping_v2", json::array())) {
+        const std::string id = d.value("uuid", "");
+        auto v = cloud.volume(id);
+        if (!v || cloud.volumes[*v].project != *c.caller.project)
+            return fault(400, fmt::format(fmt::runtime(kVolumeNotFound), id));
+        const Volume& volume = cloud.volumes[*v];
+        if (volume.status != "available")
+            return fault(400, fmt::format(fmt::runtime(kVolumeNotAvailable), id, volume.status, new_request_id()));
+        std::string device = d.value("device_name", "");
+        if (device.empty()) device = fmt::format("/dev/sd{}", char('a' + slot));
+        ++slot;
+        devices.push_back({*v, device, d.value("delete_on_termination", false)});
+    }
+    Server server;
+    server.name = in["name"].get<std::string>();
+    server.project = *c.caller.project;
+    server.user = c.caller.user;
+    server.created = server.updated = c.call.now;
+    if (in.contains("metadata"))
+        for (const auto& [k, v] : in["metadata"].items()) server.metadata[k] = v.get<std::string>();
+    server.status = "BUILD";
+    server.flavor = *flavor;
+    server.availability_zone = in.value("availability_zone", "nova");
+    if (in.contains("key_name") && in["key_name"].is_string()) server.key_name = in["key_name"].get<std::string>();
+    for (const auto& d : devices) cloud.volumes[d.volume].status = "reserved";
+    server.booting = std::move(devices);
+    Handle h = cloud.add_server(std::move(server));
+    cloud.schedule_server(h, c.call.now + static_cast<Micros>(cloud.settings.server_boot_s * 1e6));
+    const Server& made = cloud.servers[h];
+    JsonOut w;
+    w.begin_object().key("server").begin_object().key("id").str(made.id).key("links");
+    write_links(w, c.call, made.id);
+    w.key("OS-DCF:diskConfig").str("MANUAL").key("security_groups").begin_array();
+    w.begin_object().key("name").str("default").end_object().end_array();
+    w.key("adminPass").str(new_uuid().substr(0, 12)).end_object().end_object();
+    Reply r = text_reply(202, std::move(w.text()));
+    r.headers.emplace_back("Location", fmt::format("{}/compute/v2.1/servers/{}", c.call.base_url, made.id));
+    return r;
+}
+
 Reply route(const Ctx& c) REQUIRES(c.cloud.mutex) {
     const auto& s = c.call.segs;
     const std::string& m = c.call.req.method;
+    if (s.size() == 3 && s[1] == "flavors" && s[2] == "detail" && m == "GET") return list_flavors(c);
     if (s.size() >= 2 && s[1] == "servers") {
+        if (s.size() == 2 && m == "POST") return create_server(c);
         if (s.size() == 2 && m == "GET") return list_servers(c, false);
         if (s.size() == 3 && s[2] == "detail" && m == "GET") return list_servers(c, true);
         if (s.size() < 3) return fault(405, "The method specified is not allowed for this resource.");
         auto h = visible_server(c, s[2]);
         if (!h) return not_found(s[2]);
+        if (s.size() == 3 && m == "DELETE") {
+            c.cloud.remove_server(*h, c.call.now);
+            Reply r = empty_reply(204);
+            r.headers.emplace_back("Content-Type", "application/json");  // as recorded, with no body
+            return r;
+        }
         if (s.size() == 3 && m == "GET") {
             JsonOut w;
             w.begin_object().key("server");

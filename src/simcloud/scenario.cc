@@ -33,8 +33,8 @@ private:
     void load_locked(const json& s) REQUIRES(cloud_.mutex) {
         if (!s.is_object()) throw Bad("the scenario is not a JSON object");
         check_keys(s, "scenario",
-                   {"settings", "default_quota", "domains", "projects", "users", "application_credentials", "servers",
-                    "volumes", "snapshots", "backups", "generate"});
+                   {"settings", "default_quota", "domains", "projects", "users", "application_credentials", "flavors",
+                    "servers", "volumes", "snapshots", "backups", "generate"});
         if (s.contains("settings")) settings(s["settings"]);
         if (s.contains("default_quota")) default_quota_ = quota(s["default_quota"], Quota{}, "default_quota");
         for (const json& d : list(s, "domains"))
@@ -42,6 +42,7 @@ private:
         for (const auto& e : entries(s, "projects")) project(e.value, e.where);
         for (const auto& e : entries(s, "users")) user(e.value, e.where);
         for (const auto& e : entries(s, "application_credentials")) app_credential(e.value, e.where);
+        for (const auto& e : entries(s, "flavors")) flavor(e.value, e.where);
         size_t servers = list(s, "servers").size(), volumes = list(s, "volumes").size();
         for (const auto& e : entries(s, "servers")) server(e.value, e.where, servers--);
         for (const auto& e : entries(s, "volumes")) volume(e.value, e.where, volumes--, std::nullopt);
@@ -83,7 +84,8 @@ private:
                    {"region", "token_lifetime_seconds", "backup_create_seconds", "backup_delete_seconds",
                     "backup_import_seconds", "backup_error_rate", "backup_fail_reason", "snapshot_create_seconds",
                     "snapshot_delete_seconds", "snapshot_error_rate", "volume_create_seconds", "volume_delete_seconds",
-                    "restore_seconds_per_gib", "restore_error_rate", "seed"});
+                    "restore_seconds_per_gib", "restore_error_rate", "server_boot_seconds", "server_error_rate",
+                    "server_fault", "seed"});
         Settings& out = cloud_.settings;
         out.region = s.value("region", out.region);
         out.token_lifetime_s = s.value("token_lifetime_seconds", out.token_lifetime_s);
@@ -99,6 +101,9 @@ private:
         out.volume_delete_s = s.value("volume_delete_seconds", out.volume_delete_s);
         out.restore_s_per_gib = s.value("restore_seconds_per_gib", out.restore_s_per_gib);
         out.restore_error_rate = s.value("restore_error_rate", out.restore_error_rate);
+        out.server_boot_s = s.value("server_boot_seconds", out.server_boot_s);
+        out.server_error_rate = s.value("server_error_rate", out.server_error_rate);
+        out.server_fault = s.value("server_fault", out.server_fault);
         if (s.contains("seed")) cloud_.random.seed(s["seed"].get<std::uint64_t>());
     }
 
@@ -212,6 +217,17 @@ private:
         out.project = project_ref(a, "project", where);
         out.user = user_ref(a, "user", where, out.project);
         cloud_.app_credentials.push_back(std::move(out));
+    }
+
+    // Added after sim.tiny and sim.small (servers of the scenario have sim.tiny).
+    void flavor(const json& f, const std::string& where) REQUIRES(cloud_.mutex) {
+        check_keys(f, where, {"id", "name", "vcpus", "ram", "disk", "extra_specs"});
+        if (!f.contains("id") || !f.contains("name")) throw Bad(fmt::format("{}: needs id and name", where));
+        Meta specs;
+        if (f.contains("extra_specs"))
+            for (const auto& [k, v] : f["extra_specs"].items()) specs[k] = v.get<std::string>();
+        cloud_.flavors.push_back({f["id"].get<std::string>(), f["name"].get<std::string>(), f.value("vcpus", 1),
+                                  f.value("ram", 256), f.value("disk", 0), std::move(specs)});
     }
 
     void server(const json& s, const std::string& where, size_t age_rank) REQUIRES(cloud_.mutex) {

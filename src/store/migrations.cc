@@ -148,8 +148,36 @@ CREATE TABLE upstream_import (
 );
 )sql";
 
-// Version 6 (version 5 is the server definitions'): restores over the original volumes, and
-// restores of a whole project.
+constexpr std::string_view kVersion5 = R"sql(
+-- A server's definition (docs/restore.md#the-server-definition) as the backup cycles saw it, as
+-- JSON: a row when it changed, last_seen moved on by every cycle that saw it unchanged. A
+-- restore takes the one in effect at its point (the newest recorded at or before it).
+CREATE TABLE server_definitions (
+    server_id    TEXT NOT NULL,
+    recorded_at  INTEGER NOT NULL,
+    project_id   TEXT NOT NULL,
+    definition   TEXT NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    PRIMARY KEY (server_id, recorded_at)
+) WITHOUT ROWID;
+
+-- The server a restore boots from its volumes (--recreate-server): asked with its flavor and
+-- whether to keep the backup tag, written with the restore; server_id once Nova answered the
+-- boot (Nova lists it tagged staffeln:restore=<restore id> from then on). state: pending,
+-- building, active, failed (last_error says why).
+CREATE TABLE restore_servers (
+    restore_id       TEXT PRIMARY KEY REFERENCES restores (id),
+    name             TEXT NOT NULL,
+    flavor           TEXT NOT NULL DEFAULT '',
+    keep_backup_tag  INTEGER NOT NULL DEFAULT 0 CHECK (keep_backup_tag IN (0, 1)),
+    server_id        TEXT NOT NULL DEFAULT '',
+    state            TEXT NOT NULL CHECK (state IN ('pending', 'building', 'active', 'failed')),
+    last_error       TEXT NOT NULL DEFAULT '',
+    updated_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Version 6: restores over the original volumes, and restores of a whole project.
 constexpr std::string_view kVersion6 = R"sql(
 -- Where a restore writes (new volumes, or over the originals) and the project restore it is part of.
 ALTER TABLE restores ADD COLUMN into_target TEXT NOT NULL DEFAULT 'new' CHECK (into_target IN ('new', 'original'));
@@ -187,6 +215,7 @@ const std::array kMigrations{
     Migration{2, "dr_records: export records of automated backups", kVersion2},
     Migration{3, "restores, restore_volumes: restores of servers into new volumes", kVersion3},
     Migration{4, "upstream_import: upstream Staffeln's backups imported completely", kVersion4},
+    Migration{5, "server_definitions, restore_servers: servers' definitions, servers a restore boots", kVersion5},
     Migration{6, "project_restores, restores' into_target: restores of projects and over original volumes", kVersion6},
 };
 

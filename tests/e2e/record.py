@@ -29,14 +29,14 @@ class Recorder:
     def note(self, text):
         self.lines += ["(%s)" % text, ""]
 
-    def call(self, title, session, method, url, body=None, version=None):
-        headers = {"OpenStack-API-Version": "volume %s" % version} if version else {}
+    def call(self, title, session, method, url, body=None, version=None, service="volume"):
+        headers = {"OpenStack-API-Version": "%s %s" % (service, version)} if version else {}
         started = time.monotonic()
         r = session.call(method, url, body, headers)
         took = time.monotonic() - started
         shown_url = url.replace("http://127.0.0.1", "")
         self.lines += ["### %s" % title, "",
-                       "`%s %s`%s  " % (method, shown_url, ("  `OpenStack-API-Version: volume %s`" % version) if version else "")]
+                       "`%s %s`%s  " % (method, shown_url, ("  `OpenStack-API-Version: %s %s`" % (service, version)) if version else "")]
         if body is not None:
             self.lines += ["request:", "```json", json.dumps(body, indent=1), "```"]
         kept = {k: v for k, v in r.headers.items() if k in KEPT_HEADERS}
@@ -658,6 +658,128 @@ def record_dr(state, out_dir, demo, admin, made_volumes, made_backups):
             admin.call("DELETE", "%s/volumes/%s" % (ac, auto))
 
 
+def record_server_boot(state, out_dir, demo, admin, made_volumes, made_servers):
+    """A server booted from two volumes as `staffeln restore --recreate-server` boots it (compute
+    2.47, the admin scoped to the tenant's project), its statuses, its shape in the listing, an
+    ERROR boot with its fault, the errors of a bad boot, and the delete."""
+    c = demo.endpoint("volumev3")
+    nova = admin.endpoint("compute")
+    scoped = scoped_admin(state, "demo")
+    snova = scoped.endpoint("compute")
+    rec = Recorder(out_dir, "server-boot", "A server booted from restored volumes (real Nova 26 and Cinder 21, zed)",
+                   "Recorded by tests/e2e/record.py against the e2e cloud (fake.FakeDriver, no Neutron: networks "
+                   "\"none\"). The volumes are made by the demo user; the boot is sent as staffeln sends it, by "
+                   "the admin scoped to demo, at compute 2.47 (the version staffeln asks for). Bodies as returned.")
+    huge = None
+    try:
+        rec.section("1. Flavors")
+        rec.call("list flavors with details, private ones too (admin)", admin, "GET",
+                 nova + "/flavors/detail?is_public=None", version="2.47", service="compute")
+        flavor = [f for f in admin.call("GET", nova + "/flavors").body["flavors"] if f["name"] == "e2e.tiny"][0]["id"]
+
+        vids = []
+        for name, bootable in (("rec-boot-root", True), ("rec-boot-data", False), ("rec-boot-spare", True)):
+            r = demo.call("POST", c + "/volumes", {"volume": {"size": 1, "name": name}},
+                          {"OpenStack-API-Version": "volume 3.64"})
+            vids.append(r.body["volume"]["id"])
+            made_volumes.append(vids[-1])
+            osclient.wait_for("volume available", lambda: demo.call("GET", "%s/volumes/%s" % (c, vids[-1])).body["volume"]["status"] == "available", 120, 0.3)
+            if bootable:
+                demo.call("POST", "%s/volumes/%s/action" % (c, vids[-1]), {"os-set_bootable": {"bootable": True}})
+        rec.note("three 1 GiB volumes made by demo: root %s (bootable), data %s, spare %s (bootable)" % tuple(vids))
+
+        rec.section("2. Boot from two volumes, boot index and devices as recorded")
+        r = rec.call("boot from the root (boot index 0, /dev/sda) and data (boot index -1, /dev/sdb) volumes, tagged (admin scoped to demo)",
+                     scoped, "POST", snova + "/servers", {"server": {
+                         "name": "rec-boot-restored", "flavorRef": flavor, "networks": "none",
+                         "metadata": {"staffeln:restore": "rec-restore-id", "purpose": "record"},
+                         "availability_zone": "nova",
+                         "block_device_mapping_v2": [
+                             {"uuid": vids[0], "source_type": "volume", "destination_type": "volume",
+                              "boot_index": 0, "delete_on_termination": False, "device_name": "/dev/sda"},
+                             {"uuid": vids[1], "source_type": "volume", "destination_type": "volume",
+                              "boot_index": -1, "delete_on_termination": False, "device_name": "/dev/sdb"}]}},
+                     version="2.47", service="compute")
+        sid = r.body["server"]["id"]
+        made_servers.append(sid)
+        rec.call("GET the server at once (admin)", admin, "GET", "%s/servers/%s" % (nova, sid), version="2.47", service="compute")
+        seen = []
+        def active():
+            st = admin.call("GET", "%s/servers/%s" % (nova, sid)).body["server"]["status"]
+            if not seen or seen[-1] != st:
+                seen.append(st)
+            return st in ("ACTIVE", "ERROR")
+        started = time.monotonic()
+        osclient.wait_for("server settled", active, 300, 0.3)
+        rec.note("server statuses seen: %s; settled after %.1fs" % (" -> ".join(seen), time.monotonic() - started))
+        rec.call("GET the server once ACTIVE (admin)", admin, "GET", "%s/servers/%s" % (nova, sid), version="2.47", service="compute")
+        rec.call("list demo's servers (admin), as staffeln looks for a restore's tagged server", admin, "GET",
+                 "%s/servers/detail?all_tenants=1&project_id=%s&limit=1000" % (nova, demo.project_id), version="2.47", service="compute")
+        for v in vids[:2]:
+            rec.call("GET the attached volume: its device (demo)", demo, "GET", "%s/volumes/%s" % (c, v), version="3.64")
+
+        rec.section("3. Refused boots")
+        base = {"name": "rec-boot-bad", "networks": "none",
+                "block_device_mapping_v2": [{"uuid": vids[2], "source_type": "volume", "destination_type": "volume",
+                                             "boot_index": 0, "delete_on_termination": False}]}
+        rec.call("boot with a flavor that does not exist (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                 {"server": dict(base, flavorRef="no-such-flavor")}, version="2.47", service="compute")
+        rec.call("boot without networks at 2.47 (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                 {"server": {k: v for k, v in dict(base, flavorRef=flavor).items() if k != "networks"}},
+                 version="2.47", service="compute")
+        rec.call("boot from a volume attached to another server (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                 {"server": dict(base, flavorRef=flavor, block_device_mapping_v2=[
+                     {"uuid": vids[0], "source_type": "volume", "destination_type": "volume", "boot_index": 0,
+                      "delete_on_termination": False}])}, version="2.47", service="compute")
+        rec.call("boot from a volume that does not exist (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                 {"server": dict(base, flavorRef=flavor, block_device_mapping_v2=[
+                     {"uuid": "00000000-0000-4000-8000-000000000000", "source_type": "volume",
+                      "destination_type": "volume", "boot_index": 0, "delete_on_termination": False}])},
+                 version="2.47", service="compute")
+
+        rec.section("4. A boot over the project's quota, and one that ends in ERROR (no host has a trait the flavor requires)")
+        r = admin.call("POST", nova + "/flavors", {"flavor": {"name": "rec.huge", "ram": 99999999, "vcpus": 1, "disk": 0}})
+        huge = r.body["flavor"]["id"]
+        rec.call("boot with a flavor beyond demo's RAM quota (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                 {"server": dict(base, flavorRef=huge, name="rec-boot-quota")}, version="2.47", service="compute")
+        admin.call("DELETE", "%s/flavors/%s" % (nova, huge))
+        r = admin.call("POST", nova + "/flavors", {"flavor": {"name": "rec.nohost", "ram": 256, "vcpus": 1, "disk": 0}})
+        huge = r.body["flavor"]["id"]
+        admin.call("POST", "%s/flavors/%s/os-extra_specs" % (nova, huge),
+                   {"extra_specs": {"trait:CUSTOM_STAFFELN_NOWHERE": "required"}})
+        r = rec.call("boot with a flavor no host can take (admin scoped to demo)", scoped, "POST", snova + "/servers",
+                     {"server": dict(base, flavorRef=huge, name="rec-boot-error")}, version="2.47", service="compute")
+        eid = r.body["server"]["id"]
+        made_servers.append(eid)
+        seen = []
+        def settled():
+            st = admin.call("GET", "%s/servers/%s" % (nova, eid)).body["server"]["status"]
+            if not seen or seen[-1] != st:
+                seen.append(st)
+            return st in ("ACTIVE", "ERROR")
+        started = time.monotonic()
+        osclient.wait_for("server settled", settled, 300, 0.3)
+        rec.note("server statuses seen: %s; settled after %.1fs" % (" -> ".join(seen), time.monotonic() - started))
+        rec.call("GET the server in ERROR: its fault (admin)", admin, "GET", "%s/servers/%s" % (nova, eid), version="2.47", service="compute")
+        rec.call("GET the spare volume after the failed boot (demo)", demo, "GET", "%s/volumes/%s" % (c, vids[2]), version="3.64")
+
+        rec.section("5. Delete")
+        rec.call("DELETE the ERROR server (admin)", admin, "DELETE", "%s/servers/%s" % (nova, eid), version="2.47", service="compute")
+        rec.call("DELETE the booted server (admin)", admin, "DELETE", "%s/servers/%s" % (nova, sid), version="2.47", service="compute")
+        rec.call("GET it at once (admin)", admin, "GET", "%s/servers/%s" % (nova, sid), version="2.47", service="compute")
+        started = time.monotonic()
+        osclient.wait_for("server gone", lambda: admin.call("GET", "%s/servers/%s" % (nova, sid)).status == 404, 300, 0.3)
+        rec.note("the server answered 404 after %.1fs" % (time.monotonic() - started))
+        rec.call("GET it once gone (admin)", admin, "GET", "%s/servers/%s" % (nova, sid), version="2.47", service="compute")
+        osclient.wait_for("root detached", lambda: demo.call("GET", "%s/volumes/%s" % (c, vids[0])).body["volume"]["status"] == "available", 120, 0.3)
+        rec.note("its volumes available again after %.1fs" % (time.monotonic() - started))
+        rec.call("GET the root volume once detached (demo)", demo, "GET", "%s/volumes/%s" % (c, vids[0]), version="3.64")
+    finally:
+        rec.write()
+        if huge:
+            admin.call("DELETE", "%s/flavors/%s" % (nova, huge))
+
+
 def cleanup(demo, volumes, backups, servers=()):
     c = demo.endpoint("volumev3")
     nova = demo.endpoint("compute")
@@ -678,7 +800,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     demo = osclient.login(state, "demo")
     admin = osclient.login(state, "admin")
-    topics = sys.argv[3:] or ["restore", "restore-calls", "backup-metadata", "snapshots", "snapshot-calls", "dr-import"]
+    topics = sys.argv[3:] or ["restore", "restore-calls", "backup-metadata", "snapshots", "snapshot-calls", "dr-import",
+                              "server-boot"]
     volumes, backups, servers = [], [], []
     try:
         if "restore" in topics:
@@ -693,6 +816,8 @@ def main():
             record_snapshot_calls(state, out_dir, demo, admin, volumes, backups, servers)
         if "dr-import" in topics:
             record_dr(state, out_dir, demo, admin, volumes, backups)
+        if "server-boot" in topics:
+            record_server_boot(state, out_dir, demo, admin, volumes, servers)
     finally:
         cleanup(demo, volumes, backups, servers)
 

@@ -597,18 +597,19 @@ def backup_point(world, cloud, n, seed):
     return {"backups": {v: bs[0]["id"] for v, bs in made.items()}, "sums": sums, "newest": newest}
 
 
-def restored_as_planned(world, cloud, point, result, restore_id):
+def restored_as_planned(world, cloud, point, result, restore_id, status="available"):
     """Each restored volume: named, sized, typed and bootable as its source, tagged with the restore,
-    in the tenant's project, and holding the bytes the source had at the point."""
+    in the tenant's project, and holding the bytes the source had at the point (status in-use when a
+    server was booted from them)."""
     d = cloud.demo
     for item in result["volumes"]:
         src, new = volume_detail(cloud, item["source"]), volume_detail(cloud, item["restored"])
         what = "restored copy %s of %s" % (new["id"], src["name"])
-        expect("%s: named %s-restored-%s, %d GiB, type %s, bootable %s, available, in project demo"
-               % (what, src["name"], point["time"], src["size"], src["volume_type"], src["bootable"]),
+        expect("%s: named %s-restored-%s, %d GiB, type %s, bootable %s, %s, in project demo"
+               % (what, src["name"], point["time"], src["size"], src["volume_type"], src["bootable"], status),
                new["name"] == "%s-restored-%s" % (src["name"], point["time"]) and new["size"] == src["size"]
                and new["volume_type"] == src["volume_type"] and new["bootable"] == src["bootable"]
-               and new["status"] == "available" and new["os-vol-tenant-attr:tenant_id"] == d.project_id, detail=str(new))
+               and new["status"] == status and new["os-vol-tenant-attr:tenant_id"] == d.project_id, detail=str(new))
         meta = new.get("metadata") or {}
         expect("%s: tagged %s=%s, %s=%s, and Cinder's %s=%s" % (what, RESTORE_TAG, restore_id, RESTORE_SOURCE_TAG,
                                                                    src["id"], SOURCE_BACKUP_KEY, item["backup"]),
@@ -617,6 +618,34 @@ def restored_as_planned(world, cloud, point, result, restore_id):
         digest = sha256_of(volume_file(world, new["id"]))
         expect("%s: sha256 of the whole file is the source's at that point (%s)" % (what, point["sums"][src["id"]][:16]),
                digest == point["sums"][src["id"]], detail="restored %s" % digest)
+
+
+def recreated_as_recorded(world, cloud, point, result, restore_id):
+    """The server booted from the restored volumes: ACTIVE, in the tenant's project, tagged with the
+    restore, without the backup tag, with the original's flavor, and the copies attached in the
+    original's order and devices (the root, boot index 0, first)."""
+    original = expect_status("admin GETs the original server", cloud.admin.call(
+        "GET", "%s/servers/%s" % (cloud.nova, world["tagged"]), headers={"OpenStack-API-Version": "compute 2.47"}), 200)["server"]
+    r = cloud.admin.call("GET", "%s/servers/%s" % (cloud.nova, result["server"]), headers={"OpenStack-API-Version": "compute 2.47"})
+    new = expect_status("admin GETs the recreated server %s" % result["server"], r, 200)["server"]
+    meta = new.get("metadata") or {}
+    expect("recreated server %s: ACTIVE, in project demo, named %s-restored-%s, tagged %s=%s, without %s, flavor %s"
+           % (new["id"], original["name"], point["time"], RESTORE_TAG, restore_id, TAG, original["flavor"]["original_name"]),
+           new["status"] == "ACTIVE" and new["tenant_id"] == cloud.demo.project_id
+           and new["name"] == "%s-restored-%s" % (original["name"], point["time"])
+           and meta.get(RESTORE_TAG) == restore_id and TAG not in meta
+           and new["flavor"]["original_name"] == original["flavor"]["original_name"], detail=json.dumps(new)[:1500])
+    copy_of = {v["source"]: v["restored"] for v in result["volumes"]}
+    attached = [v["id"] for v in new["os-extended-volumes:volumes_attached"]]
+    expect("recreated server %s: the copies attached root first, then data (the recorded order)" % new["id"],
+           attached == [copy_of[world["root"]], copy_of[world["data"]]], detail=str(attached))
+    devices = {}
+    for source, copy in copy_of.items():
+        src, dst = volume_detail(cloud, source), volume_detail(cloud, copy)
+        devices[source] = (src["attachments"][0]["device"], dst["attachments"][0]["device"],
+                           dst["attachments"][0]["server_id"])
+    expect("recreated server %s: each copy at its source's device" % new["id"],
+           all(s == c and sid == new["id"] for s, c, sid in devices.values()), detail=str(devices))
 
 
 def step_restore(world, cloud):
@@ -647,21 +676,30 @@ def step_restore(world, cloud):
     world["points"] = points
     restores = []
     for n, point in enumerate(points, 5):
+        # The newest point also boots a server from its copies (--recreate-server).
+        recreate = ["--recreate-server"] if n == 6 else []
         rc, out, _ = staffeln(world, "restore-%d" % n, "restore", "--server", server, "--at", point["time"],
-                              "--format", "json")
-        expect("restore --server --at %s (cycle %d) exits 0" % (point["time"], n), rc == 0)
+                              "--format", "json", *recreate)
+        expect("restore --server --at %s %s(cycle %d) exits 0" % (point["time"], " ".join(recreate) + " " if recreate else "", n),
+               rc == 0)
         result = json.loads(out)
         restore_id = result["restore"]
         expect("restore %s succeeded; each volume from cycle %d's backup into a new volume" % (restore_id, n),
-               result["status"] == "succeeded" and result["server"] is None
+               result["status"] == "succeeded" and (result["server"] is None) == (not recreate)
                and {v["source"]: v["backup"] for v in result["volumes"]} == point["backups"]
                and all(v["restored"] and v["restored"] not in volumes for v in result["volumes"]), detail=out)
-        restored_as_planned(world, cloud, point, result, restore_id)
-        restores.append((restore_id, [v["restored"] for v in result["volumes"]]))
-    for restore_id, made in restores:
+        restored_as_planned(world, cloud, point, result, restore_id, "in-use" if recreate else "available")
+        if recreate:
+            recreated_as_recorded(world, cloud, point, result, restore_id)
+        restores.append((restore_id, [v["restored"] for v in result["volumes"]], result["server"]))
+    for restore_id, made, booted in restores:
         rc, out, _ = staffeln(world, "restore-cleanup", "restore", "cleanup", restore_id)
-        expect("restore cleanup %s deletes its 2 volumes" % restore_id,
-               rc == 0 and out.endswith("restore %s: 2 volumes deleted\n" % restore_id), detail=out)
+        expect("restore cleanup %s deletes %sits 2 volumes" % (restore_id, "its server %s, then " % booted if booted else ""),
+               rc == 0 and out.endswith("restore %s: 2 volumes deleted\n" % restore_id)
+               and (not booted or out.startswith("deleted server %s\n" % booted)), detail=out)
+        if booted:
+            expect("the recreated server %s ends 404" % booted,
+                   cloud.admin.call("GET", "%s/servers/%s" % (cloud.nova, booted)).status == 404)
         # Run again at once: Cinder still shows them deleting (or gone); counted deleted, exit 0.
         rc, out, _ = staffeln(world, "restore-cleanup-again", "restore", "cleanup", restore_id)
         expect("restore cleanup %s run again at once exits 0, its volumes counted deleted" % restore_id,

@@ -5,8 +5,11 @@
 #pragma once
 
 #include "staffeln/core/dr_record.h"
+#include "staffeln/store/database.h"
+#include "staffeln/store/server_definitions.h"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,9 +17,16 @@ namespace staffeln::conductor {
 
 inline constexpr const char* kDrFormat = "staffeln-backup-records/1";
 
+// Each server's recorded definitions (store/server_definitions.h), oldest first, by server id.
+using ServerDefinitions = std::map<std::string, std::vector<store::RecordedDefinition>>;
+
+// The definitions of the servers the records name, from the store.
+Result<ServerDefinitions> definitions_of(store::Database& db, const std::vector<core::DrRecord>& records);
+
 // records as core::select_dr_records returns them; project and server as selected ("" for all).
+// server_definitions lists the definitions of the servers the records name (docs/disaster-recovery.md).
 std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint generated_at, const std::string& project,
-                        const std::string& server);
+                        const std::string& server, const ServerDefinitions& definitions = {});
 
 // Into dir: staffeln-backup-records.json with every record, and
 // staffeln-backup-records-<project id>.json with each project's, each written whole and 0600
@@ -24,6 +34,6 @@ std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint ge
 // project id that is not a safe file name part (letters, digits, '-', '_') gets no file of its
 // own. Returns one line per file that could not be written or removed (none: all done).
 std::vector<std::string> write_dr_files(const std::filesystem::path& dir, const std::vector<core::DrRecord>& records,
-                                        TimePoint now);
+                                        TimePoint now, const ServerDefinitions& definitions = {});
 
 }  // namespace staffeln::conductor

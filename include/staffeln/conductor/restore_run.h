@@ -29,6 +29,9 @@ struct RestoreRunOptions {
     // looked for before it is sent again. Twice the request timeout: Cinder may apply it that late.
     std::chrono::milliseconds settle{120'000};
     VolumeProgress progress;  // may be empty
+    // A server is still to be booted from the volumes (restore_server.h): the restore stays
+    // running when they are all done, so that a run after a crash continues it.
+    bool server_follows = false;
 };
 
 // Called once per volume as it ends (done or failed), from the worker thread that ran it.
