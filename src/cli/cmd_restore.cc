@@ -306,7 +306,7 @@ void print_outcome(const store::StoredRestore& r, const std::string& format,
                        fmt::format("  volume {}: backup {}: {}: {}", label(v.plan.source_name, v.plan.source_volume_id),
                                    v.plan.backup_id, store::to_string(v.state), v.last_error));
     }
-    if (booted)
+    if (server && server->state == store::ServerState::active)
         print_line(stdout, fmt::format("  server {} -> server {} ({}), ACTIVE", label(r.server_name, r.server_id),
                                        server->server_id, server->name));
     else if (server)
