@@ -387,13 +387,16 @@ TEST_CASE("the export document carries the recorded definitions of the servers i
     other.server_id = "id-other";
     conductor::ServerDefinitions definitions{{"id-web", {{web, t0, t0 + std::chrono::hours(2)}}},
                                              {"id-other", {{other, t0, t0}}}};
-    auto doc = nlohmann::json::parse(conductor::dr_document({fetched("b1", "p1", "web", t0)}, t0, "", "", definitions));
+    DrRecord b1 = fetched("b1", "p1", "web", t0);
+    b1.backup_url = base64_encode(R"({"id": "b1", "parent_id": null})");  // Cinder's record of b1, as read checks
+    auto doc = nlohmann::json::parse(conductor::dr_document({b1}, t0, "", "", definitions));
     REQUIRE(doc["server_definitions"].size() == 1);
     const auto& d = doc["server_definitions"][0];
     CHECK(d["server_id"] == "id-web");
     CHECK(d["recorded_at"] == "2027-01-15T08:00:00Z");
     CHECK(d["last_seen"] == "2027-01-15T10:00:00Z");
     CHECK(d["definition"]["flavor"]["name"] == "m1.small");
-    CHECK(conductor::read_dr_document(doc.dump()).ok());  // a reader of /1 ignores it
+    auto read = conductor::read_dr_document(doc.dump());  // a reader of /1 ignores it
+    CHECK_MESSAGE(read.ok(), (read.ok() ? "" : read.error().message));
     CHECK(nlohmann::json::parse(conductor::dr_document({}, t0, "", ""))["server_definitions"].empty());
 }

@@ -42,15 +42,17 @@ struct Event {
     std::string line;
 };
 
-SysTime parse_stamp(const std::string& stamp) {  // "2026-11-22T04:22:40.123Z"
+// A log line's time: oslo.log's "2026-12-07 02:37:58.653" (local time, as oslo.log writes it).
+SysTime parse_stamp(const std::string& line) {
     std::tm tm{};
     int ms = 0;
-    if (sscanf(stamp.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+    if (sscanf(line.c_str(), "%d-%d-%d %d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
                &tm.tm_sec, &ms) != 7)
         return {};
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+    tm.tm_isdst = -1;
+    return std::chrono::system_clock::from_time_t(mktime(&tm)) + std::chrono::milliseconds(ms);
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -117,8 +119,6 @@ public:
         std::vector<Event> out;
         std::istringstream text(read_text(log_));
         for (std::string line; std::getline(text, line);) {
-            auto space = line.find(' ');
-            if (space == std::string::npos) continue;
             std::string what;
             if (line.find("holding the puller role") != std::string::npos)
                 what = "holds";
@@ -129,7 +129,7 @@ public:
             else if (line.find(" backup ") != std::string::npos &&
                      (line.find(": started ") != std::string::npos || line.find(": retried ") != std::string::npos))
                 what = "acted";
-            if (!what.empty()) out.push_back({parse_stamp(line.substr(0, space)), name_, what, line});
+            if (!what.empty()) out.push_back({parse_stamp(line), name_, what, line});
         }
         return out;
     }
