@@ -143,7 +143,8 @@ void Cloud::detach(Handle volume_h) {
     if (at != server.volumes.end()) {
         auto index = static_cast<std::size_t>(at - server.volumes.begin());
         if (index < server.delete_on_termination.size())  // kept parallel to volumes
-            server.delete_on_termination.erase(server.delete_on_termination.begin() + static_cast<std::ptrdiff_t>(index));
+            server.delete_on_termination.erase(server.delete_on_termination.begin() +
+                                               static_cast<std::ptrdiff_t>(index));
         server.volumes.erase(at);
     }
     v.server.reset();
