@@ -372,6 +372,7 @@ std::optional<Handle> flavor_of(const Cloud& cloud, const std::string& ref) REQU
 // with a fault (server_error_rate). Refusals as tests/e2e/recorded/server-boot.md shows them.
 Reply create_server(const Ctx& c) REQUIRES(c.cloud.mutex) {
     Cloud& cloud = c.cloud;
+    cloud.mutex.assert_held();  // the same mutex, by the alias's name
     if (!c.caller.project) return fault(403, "Policy doesn't allow os_compute_api:servers:create to be performed.");
     json body = json::parse(c.call.req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("server") || !body["server"].is_object())
