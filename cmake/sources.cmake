@@ -93,6 +93,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/metric_facts.cc
   src/store/schema_inspect.cc
   src/store/server_definitions.cc
+  src/store/server_definition_json.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc
   src/store/restore_history.cc
@@ -137,6 +138,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/conductor.cc
   src/conductor/context.cc
   src/conductor/dr_export.cc
+  src/conductor/dr_server_definitions.cc
   src/conductor/dr_fetch.cc
   src/conductor/dr_import.cc
   src/conductor/dr_read.cc

@@ -54,17 +54,6 @@ Json missing_json(const core::DrRecord& r) {
 
 }  // namespace
 
-Result<ServerDefinitions> definitions_of(store::Database& db, const std::vector<core::DrRecord>& records) {
-    ServerDefinitions out;
-    for (const auto& r : records) {
-        if (r.origin.server_id.empty() || out.contains(r.origin.server_id)) continue;
-        auto loaded = store::load_definitions(db, r.origin.server_id);
-        if (!loaded) return loaded.error();
-        out.emplace(r.origin.server_id, std::move(loaded).value());
-    }
-    return out;
-}
-
 std::string dr_document(const std::vector<core::DrRecord>& records, TimePoint generated_at, const std::string& project,
                         const std::string& server, const ServerDefinitions& definitions) {
     Json out{{"format", kDrFormat},

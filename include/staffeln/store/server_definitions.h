@@ -5,6 +5,7 @@
 
 #include "staffeln/core/server_definition.h"
 #include "staffeln/store/database.h"
+#include "staffeln/store/server_definition_json.h"
 
 #include <optional>
 #include <string>
@@ -28,11 +29,6 @@ Result<std::vector<RecordedDefinition>> load_definitions(Database& db, const std
 // The definition in effect at `at`: the newest recorded at or before it, else the oldest
 // (backups imported or made before definitions were kept); nullptr when there is none.
 const RecordedDefinition* definition_at(const std::vector<RecordedDefinition>& recorded, TimePoint at);
-
-// The definition as JSON (docs/restore.md#the-server-definition), and back; a field of another
-// type than written is named in the error.
-std::string definition_json(const core::ServerDefinition& definition);
-Result<core::ServerDefinition> definition_from_json(const std::string& text);
 
 enum class ServerState { pending, building, active, failed };
 const char* to_string(ServerState state);
