@@ -24,9 +24,16 @@ std::vector<std::string> client(const std::filesystem::path& socket, const std::
 MariaDbServer::MariaDbServer(Listen listen) : socket_(dir_ / "mysqld.sock") {
     std::vector<std::string> as_user;
     if (geteuid() == 0) as_user.push_back("--user=root");  // mariadbd refuses root otherwise
-    std::vector<std::string> install = {"/usr/bin/mariadb-install-db", "--no-defaults",
+    // A temporary directory of its own: two servers bootstrapping at once in /tmp (tests run in
+    // parallel) failed on each other's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
+    const std::string tmpdir = (dir_ / "tmp").string();
+    std::filesystem::create_directory(tmpdir);
+    std::vector<std::string> install = {"/usr/bin/mariadb-install-db",
+                                        "--no-defaults",
                                         "--datadir=" + (dir_ / "data").string(),
-                                        "--auth-root-authentication-method=normal", "--skip-test-db"};
+                                        "--tmpdir=" + tmpdir,
+                                        "--auth-root-authentication-method=normal",
+                                        "--skip-test-db"};
     install.insert(install.end(), as_user.begin(), as_user.end());
     auto installed = run_process(install);
     if (installed.exit_code != 0)
@@ -34,6 +41,7 @@ MariaDbServer::MariaDbServer(Listen listen) : socket_(dir_ / "mysqld.sock") {
     std::vector<std::string> server = {"/usr/sbin/mariadbd",
                                        "--no-defaults",
                                        "--datadir=" + (dir_ / "data").string(),
+                                       "--tmpdir=" + tmpdir,
                                        "--socket=" + socket_.string(),
                                        "--pid-file=" + (dir_ / "mysqld.pid").string(),
                                        "--innodb-buffer-pool-size=16M",
