@@ -144,6 +144,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
   src/conductor/restore_original_run.cc
+  src/conductor/restore_volume_step.cc
   src/conductor/restore_server.cc
   src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
