@@ -28,6 +28,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/retention_explanation.cc
   src/core/server_definition.cc
   src/core/server_metadata.cc
+  src/core/flavor_match.cc
   src/core/server_recreate.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
