@@ -5,6 +5,7 @@ set(STAFFELN_CORE_SOURCES
   src/percent_decoding.cc
   src/database_scheme.cc
   src/core/backup_chain.cc
+  src/core/cloud_mapping.cc
   src/core/backup_kind.cc
   src/core/backup_mode.cc
   src/core/backup_name.cc
