@@ -181,6 +181,7 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_report.cc
   src/cli/cmd_restore.cc
   src/cli/cmd_restore_project.cc
+  src/cli/cmd_restore_cloud.cc
   src/cli/restore_progress.cc
   src/cli/restore_confirm.cc
   src/cli/cmd_retention.cc

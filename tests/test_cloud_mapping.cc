@@ -105,7 +105,7 @@ TEST_CASE("cloud mapping: each project that does not map is named with what to g
     CHECK(map_to_cloud(recorded(), "demo", t, o).mapping->project_id == "p-x2");
 }
 
-TEST_CASE("cloud mapping: the flavor by --flavor, by name, by size; never by the other cloud's ID") {
+TEST_CASE("cloud mapping: the flavor by --flavor, by name, by size, never by the other cloud's ID") {
     auto t = cloud_b();
     auto o = boot();
     o.flavor = "big";
@@ -150,7 +150,7 @@ TEST_CASE("cloud mapping: each network without --map-network is named once, sayi
     CHECK(out.mapping->networks.empty());
 }
 
-TEST_CASE("cloud mapping: without a boot only the project maps; every failure is listed at once") {
+TEST_CASE("cloud mapping: without a boot only the project maps, and every failure is listed at once") {
     auto d = recorded();
     d.flavor = {"", "gone", 3, 3, 3};
     CHECK(map_to_cloud(d, "demo", cloud_b(), no_boot()).mapping);  // flavor and networks not needed
