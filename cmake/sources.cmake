@@ -5,6 +5,7 @@ set(STAFFELN_CORE_SOURCES
   src/percent_decoding.cc
   src/database_scheme.cc
   src/core/backup_chain.cc
+  src/core/cloud_mapping.cc
   src/core/backup_kind.cc
   src/core/backup_mode.cc
   src/core/backup_name.cc
@@ -28,6 +29,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/retention_explanation.cc
   src/core/server_definition.cc
   src/core/server_metadata.cc
+  src/core/flavor_match.cc
   src/core/server_recreate.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
@@ -144,6 +146,7 @@ set(STAFFELN_CONDUCTOR_SOURCES
   src/conductor/dr_read.cc
   src/conductor/restore_run.cc
   src/conductor/restore_original_run.cc
+  src/conductor/restore_volume_step.cc
   src/conductor/restore_server.cc
   src/conductor/project_scope_reader.cc
   src/conductor/retention_cycle.cc
@@ -178,6 +181,7 @@ set(STAFFELN_CLI_SOURCES
   src/cli/cmd_report.cc
   src/cli/cmd_restore.cc
   src/cli/cmd_restore_project.cc
+  src/cli/cmd_restore_cloud.cc
   src/cli/restore_progress.cc
   src/cli/restore_confirm.cc
   src/cli/cmd_retention.cc

@@ -13,6 +13,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <csignal>
 #include <thread>
@@ -443,4 +444,52 @@ TEST_CASE("a restore killed at each crash point of the boot and run again ends w
         CHECK(out["server"] == servers[0]["id"]);
         CHECK(r.restored_named().size() == 2);
     }
+}
+
+TEST_CASE(
+    "restore refuses each flag combination it cannot honour with exit 2, naming the flags, before reading anything") {
+    // A configuration without a store: a refusal missed here would fail later, with exit 1.
+    TempDir dir;
+    const std::string conf = dir.write("staffeln.conf", "[DEFAULT]\n").string();
+    auto restore = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"--config-file", conf, "restore"});
+        return run_staffeln(args);
+    };
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refused{
+        {{"--project", d::kDemoProject, "--recreate-server"}, "--recreate-server goes with --server, not --project"},
+        {{"--project", d::kDemoProject, "--recreate-server", "--flavor", "sim.small"},
+         "--recreate-server goes with --server, not --project"},
+        {{"--server", "web-1", "--project", d::kDemoProject}, "give --server or --project, not both"},
+        {{"--server", "web-1", "--keep-backup-tag"}, "--flavor and --keep-backup-tag go with --recreate-server"},
+        {{"--project", d::kDemoProject, "--flavor", "sim.small"},
+         "--flavor and --keep-backup-tag go with --recreate-server"},
+        {{}, "give --server S or --project P (or a subcommand: list, status, cleanup)"},
+        {{"--server", "web-1", "--map-project", "a=b"}, "--map-project and --map-network go with --cloud"},
+        {{"--server", "web-1", "--map-network", "a=b"}, "--map-project and --map-network go with --cloud"},
+        {{"--project", d::kDemoProject, "--cloud", "b", "--dry-run"},
+         "--cloud goes with --server (a whole project on another cloud: not yet)"},
+        {{"--server", "web-1", "--cloud", "b", "--into", "original", "--dry-run"},
+         "--cloud restores into new volumes there, not --into original"},
+        {{"--server", "web-1", "--cloud", "b", "--map-network", "private=n-1", "--dry-run"},
+         "--map-network goes with --recreate-server (only a booted server has networks)"},
+        {{"--server", "web-1", "--cloud", "b"},
+         "--cloud needs --dry-run: the mapping and the plan are shown, the restore on another cloud is not built yet"},
+        {{"--server", "web-1", "--cloud", "b", "--dry-run", "--map-project", "demo"},
+         "--map-project demo: give OLD=NEW"},
+        {{"--server", "web-1", "--cloud", "b", "--dry-run", "--recreate-server", "--map-network", "a=1",
+          "--map-network", "a=2"},
+         "--map-network a=2: a is mapped twice"},
+        {{"--server", "web-1", "--at", "yesterday"},
+         "--at yesterday: not a time from 1970 to 2200; give it as 2026-12-05T05:20:00Z (UTC) or with an offset"},
+    };
+    for (const auto& [args, message] : refused) {
+        auto run = restore(args);
+        INFO(fmt::format("{}", fmt::join(args, " ")));
+        CHECK(run.exit_code == 2);
+        CHECK(run.out.empty());
+        CHECK(run.err == "staffeln restore: " + message + "\n");
+    }
+    auto into = restore({"--server", "web-1", "--into", "elsewhere"});
+    CHECK(into.exit_code == 2);
+    CHECK(into.err.find("--into: elsewhere not in {new,original}") != std::string::npos);
 }

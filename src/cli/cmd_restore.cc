@@ -214,26 +214,31 @@ void print_json(const nlohmann::json& out) {
     fmt::print("{}\n", out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace));
 }
 
+nlohmann::json plan_json(const core::RestorePlan& plan, const std::string& continuing,
+                         const std::optional<core::BootPlan>& boot) {
+    auto volumes = nlohmann::json::array();
+    for (const auto& v : plan.volumes)
+        volumes.push_back({{"source", v.source_volume_id},
+                           {"backup", v.backup_id},
+                           {"restored", nullptr},
+                           {"name", v.new_name},
+                           {"size_gb", v.size_gb},
+                           {"volume_type", v.volume_type},
+                           {"bootable", v.bootable}});
+    auto left_out = nlohmann::json::array();
+    for (const auto& v : plan.left_out) left_out.push_back(v.id);
+    return {{"dry_run", true},
+            {"restore", continuing.empty() ? nlohmann::json(nullptr) : nlohmann::json(continuing)},
+            {"point", core::format_point_time(plan.point_time)},
+            {"volumes", volumes},
+            {"left_out", left_out},
+            {"server", boot ? boot_plan_json(*boot) : nlohmann::json(nullptr)}};
+}
+
 void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing,
                 const std::optional<core::BootPlan>& boot) {
     if (format == "json") {
-        auto volumes = nlohmann::json::array();
-        for (const auto& v : plan.volumes)
-            volumes.push_back({{"source", v.source_volume_id},
-                               {"backup", v.backup_id},
-                               {"restored", nullptr},
-                               {"name", v.new_name},
-                               {"size_gb", v.size_gb},
-                               {"volume_type", v.volume_type},
-                               {"bootable", v.bootable}});
-        auto left_out = nlohmann::json::array();
-        for (const auto& v : plan.left_out) left_out.push_back(v.id);
-        print_json({{"dry_run", true},
-                    {"restore", continuing.empty() ? nlohmann::json(nullptr) : nlohmann::json(continuing)},
-                    {"point", core::format_point_time(plan.point_time)},
-                    {"volumes", volumes},
-                    {"left_out", left_out},
-                    {"server", boot ? boot_plan_json(*boot) : nlohmann::json(nullptr)}});
+        print_json(plan_json(plan, continuing, boot));
         return;
     }
     const bool original = plan.into == core::RestoreInto::original;
@@ -340,6 +345,14 @@ Result<ProjectView> read_project(openstack::Cloud& cloud, const std::string& pro
     return view;
 }
 
+Result<store::KnownServer> one_server(store::Database& db, const std::string& server) {
+    ListArgs args;
+    args.server = server;
+    auto found = servers_named(db, args);
+    if (!found) return found.error();
+    return found->front();
+}
+
 std::vector<std::string> overwritten(const core::RestorePlan& plan) {
     std::vector<std::string> out;
     for (const auto& v : plan.volumes)
@@ -401,14 +414,6 @@ std::string held_elsewhere(const store::KnownServer& server, const std::string& 
         "restore status{}` and run again once it has ended; nothing changed",
         label(server.name, server.id), restore_id.empty() ? "a restore" : "restore " + restore_id, error.message,
         restore_id.empty() ? "" : " " + restore_id);
-}
-
-Result<store::KnownServer> one_server(store::Database& db, const std::string& server) {
-    ListArgs args;
-    args.server = server;
-    auto found = servers_named(db, args);
-    if (!found) return found.error();
-    return found->front();
 }
 
 Result<core::RestorePlan> make_plan(store::Database& db, openstack::Cloud& cloud, const store::KnownServer& server,
@@ -489,6 +494,8 @@ int run_restore(Context& ctx, const RestoreArgs& args) {
         print_line(stderr, "staffeln restore: --recreate-server goes with --server, not --project");
         return kExitUsage;
     }
+    if (!args.cloud.empty() || !args.map_project.empty() || !args.map_network.empty())
+        return run_cloud_restore(ctx, args);
     if (!args.project.empty()) return run_project_restore(ctx, args);
     if (args.server.empty()) {
         print_line(stderr, "staffeln restore: give --server S or --project P (or a subcommand: list, status, cleanup)");
@@ -797,6 +804,13 @@ void add_restore(CLI::App& app, Context& ctx) {
                     "With --recreate-server: this flavor (ID or name) instead of the recorded one");
     cmd->add_flag("--keep-backup-tag", restore_args->keep_backup_tag,
                   "With --recreate-server: keep the backup metadata key on the new server (it is then backed up)");
+    cmd->add_option("--cloud", restore_args->cloud,
+                    "Restore on this cloud (a clouds.yaml entry) from the backups `staffeln backup import` put "
+                    "there; --dry-run only so far");
+    cmd->add_option("--map-project", restore_args->map_project,
+                    "With --cloud: OLD=NEW, the recorded project (ID or name) to one of that cloud's (ID or name)");
+    cmd->add_option("--map-network", restore_args->map_network,
+                    "With --cloud and --recreate-server: OLD=NEW_ID, a recorded network name to a network ID there");
     cmd->add_flag("--dry-run", restore_args->dry_run, "Print the plan and change nothing");
     cmd->add_option("--format", restore_args->format, "What to print: text or json")
         ->check(CLI::IsMember({"text", "json"}))

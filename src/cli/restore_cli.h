@@ -10,6 +10,7 @@
 #include "staffeln/core/server_recreate.h"
 #include "staffeln/openstack/cloud.h"
 #include "staffeln/store/project_restore_store.h"
+#include "staffeln/store/restore_history.h"
 #include "staffeln/store/restore_store.h"
 #include "staffeln/store/server_definitions.h"
 
@@ -31,9 +32,12 @@ struct RestoreArgs {
     bool dry_run = false;
     bool yes = false;  // --into original without asking
     std::string format = "text";
-    bool recreate_server = false;  // boot a server from the restored volumes (--server only)
-    std::string flavor;            // --flavor: the one to boot with instead of the recorded one
-    bool keep_backup_tag = false;  // the booted server keeps the backup metadata key
+    bool recreate_server = false;          // boot a server from the restored volumes (--server only)
+    std::string flavor;                    // --flavor: the one to boot with instead of the recorded one
+    bool keep_backup_tag = false;          // the booted server keeps the backup metadata key
+    std::string cloud;                     // --cloud: restore on this clouds.yaml entry (cmd_restore_cloud.cc)
+    std::vector<std::string> map_project;  // --map-project OLD=NEW, with --cloud
+    std::vector<std::string> map_network;  // --map-network OLD=NEW_ID, with --cloud
 };
 
 // Backups whose data times lie within half a backup period are one cycle.
@@ -47,6 +51,8 @@ int parse_at(const std::string& text, std::optional<TimePoint>& at);
 
 // The plan (--dry-run), `continuing` the id of the restore it continues or "".
 // boot: the server --recreate-server would boot, if asked.
+nlohmann::json plan_json(const core::RestorePlan& plan, const std::string& continuing,
+                         const std::optional<core::BootPlan>& boot = std::nullopt);
 void print_plan(const core::RestorePlan& plan, const std::string& format, const std::string& continuing,
                 const std::optional<core::BootPlan>& boot = std::nullopt);
 core::RestorePlan plan_of(const store::StoredRestore& restore);
@@ -98,7 +104,12 @@ Result<std::vector<store::StoredRestore>> run_with_progress(const config::Config
                                                             std::vector<store::StoredRestore> restores,
                                                             const std::string& format, bool server_follows = false);
 
+// The server the store knows by this ID or name; the error names the store when none.
+Result<store::KnownServer> one_server(store::Database& db, const std::string& server);
+
 int run_project_restore(Context& ctx, const RestoreArgs& args);
+// --cloud NAME (cmd_restore_cloud.cc): the usage checked, the dry run of a restore on that cloud.
+int run_cloud_restore(Context& ctx, const RestoreArgs& args);
 
 // `restore status` and `restore cleanup ID` for project restores (cmd_restore_project.cc).
 nlohmann::json project_restores_json(const std::vector<store::StoredProjectRestore>& restores);

@@ -1,38 +1,31 @@
 #include "staffeln/conductor/restore_run.h"
 
 #include "staffeln/conductor/restore_original_run.h"
+#include "staffeln/conductor/restore_volume_step.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/core/restore_step.h"
 #include "staffeln/failpoint.h"
-#include "staffeln/log.h"
 #include "staffeln/thread_annotations.h"
-
-#include <fmt/format.h>
 
 #include <atomic>
 #include <mutex>
-#include <thread>
 
 namespace staffeln::conductor {
 namespace {
 
 TimePoint now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-class VolumeRun {
+// A restore into a new volume: created tagged, adopted by its tags when a crashed run made it.
+class VolumeRun : RestoreVolumeStep {
 public:
     VolumeRun(openstack::Cinder& cinder, store::Database& db, Mutex& db_mutex, const store::StoredRestore& r,
               store::StoredRestoreVolume& v, const RestoreRunOptions& options)
-        : cinder_(cinder),
-          db_(db),
-          db_mutex_(db_mutex),
-          restore_(r),
-          v_(v),
-          options_(options),
+        : RestoreVolumeStep(cinder, db, db_mutex, r, v, options),
           target_{r.id, v.plan.source_volume_id, v.plan.backup_id, v.plan.bootable} {}
 
     // Status: the store's errors only; Cinder's end the volume as failed.
     Status run() {
-        const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+        const auto deadline = Clock::now() + options_.timeout;
         while (true) {
             std::optional<Volume> made;
             if (!v_.restored_volume_id.empty()) {
@@ -51,21 +44,16 @@ public:
                     if (auto s = find_or_create(); !s) return s;
                     break;
                 case core::NextStep::wait:
-                    if (std::chrono::steady_clock::now() > deadline)
-                        return fail(fmt::format("volume {} still {} after {} s", made->id, made->status,
-                                                options_.timeout.count()));
-                    std::this_thread::sleep_for(options_.poll);
+                    if (auto s = wait(deadline, made->id, made->status); !s) return s;
                     break;
                 case core::NextStep::start_restore:
-                    if (auto s = start_restore(); !s) return s;
+                    if (auto s = start_restore(v_.restored_volume_id); !s) return s;
                     break;
                 case core::NextStep::tag:
-                    if (auto s = tag(); !s) return s;
+                    if (auto s = tag(v_.restored_volume_id, v_.plan.bootable); !s) return s;
                     break;
                 case core::NextStep::done:
-                    v_.state = store::VolumeState::done;
-                    v_.last_error.clear();
-                    return record();
+                    return done();
                 case core::NextStep::fail:
                     return fail(step.reason);
             }
@@ -74,34 +62,6 @@ public:
     }
 
 private:
-    // True (after one poll's sleep) while a request that may have reached Cinder can still show
-    // its effect; the window ends (and the request may be sent again) once `until` has passed.
-    bool still_settling(std::optional<std::chrono::steady_clock::time_point>& until) {
-        if (!until) return false;
-        if (std::chrono::steady_clock::now() >= *until) {
-            until.reset();
-            return false;
-        }
-        std::this_thread::sleep_for(options_.poll);
-        return true;
-    }
-
-    Metadata tags() const {
-        return {{core::kRestoreTag, restore_.id}, {core::kRestoreSourceTag, v_.plan.source_volume_id}};
-    }
-
-    Status record() {
-        MutexLock lock(db_mutex_);
-        return store::record_volume(db_, restore_.id, v_, now());
-    }
-
-    Status fail(const std::string& reason) {
-        v_.state = store::VolumeState::failed;
-        v_.last_error = reason;
-        log::warning("restore", "restore {}: volume {}: {}", restore_.id, v_.plan.source_volume_id, reason);
-        return record();
-    }
-
     // A volume tagged for this restore and source is the one a crashed run made: adopted, not made again.
     Status find_or_create() {
         openstack::VolumeQuery query;
@@ -127,7 +87,7 @@ private:
             if (created.error().maybe_applied) {
                 // Cinder may not show it yet: it is looked for by its tags for a while before
                 // another is made.
-                create_unconfirmed_until_ = std::chrono::steady_clock::now() + options_.settle;
+                create_unconfirmed_until_ = Clock::now() + options_.settle;
                 return {};
             }
             return fail(created.error().message);
@@ -138,44 +98,8 @@ private:
         return record();
     }
 
-    Status start_restore() {
-        if (still_settling(restore_unconfirmed_until_)) return {};
-        failpoint::hit("restore.restore.before_call");
-        auto started = cinder_.restore_backup(v_.plan.backup_id, v_.restored_volume_id, restore_.project_id);
-        if (!started) {
-            if (started.error().maybe_applied) {
-                // Sent again at once, it would be refused (400: the backup is restoring) and fail
-                // the volume while the first restore proceeds: the volume's status is read first.
-                restore_unconfirmed_until_ = std::chrono::steady_clock::now() + options_.settle;
-                return {};
-            }
-            return fail(started.error().message);
-        }
-        failpoint::hit("restore.restore.after_call");
-        v_.state = store::VolumeState::restoring;
-        return record();
-    }
-
-    // Cinder's restore replaced the volume's metadata with the source's: the tags go on again.
-    Status tag() {
-        failpoint::hit("restore.tag.before_call");
-        if (auto s = cinder_.set_volume_metadata(v_.restored_volume_id, tags(), restore_.project_id); !s)
-            return fail(s.error().message);
-        if (v_.plan.bootable)
-            if (auto s = cinder_.set_bootable(v_.restored_volume_id, true, restore_.project_id); !s)
-                return fail(s.error().message);
-        return {};
-    }
-
-    openstack::Cinder& cinder_;
-    store::Database& db_ GUARDED_BY(db_mutex_);
-    Mutex& db_mutex_;
-    const store::StoredRestore& restore_;
-    store::StoredRestoreVolume& v_;
-    const RestoreRunOptions& options_;
     core::VolumeTarget target_;
-    std::optional<std::chrono::steady_clock::time_point> create_unconfirmed_until_;
-    std::optional<std::chrono::steady_clock::time_point> restore_unconfirmed_until_;
+    std::optional<Clock::time_point> create_unconfirmed_until_;
 };
 
 }  // namespace

@@ -8,41 +8,6 @@
 #include <algorithm>
 
 namespace staffeln::core {
-namespace {
-
-bool same_size(const FlavorOffer& offer, const ServerFlavor& flavor) {
-    return offer.vcpus == flavor.vcpus && offer.ram_mb == flavor.ram_mb && offer.disk_gb == flavor.disk_gb;
-}
-
-// The flavor to boot with, or nullopt with why in refusal.
-std::optional<FlavorOffer> choose_flavor(const ServerFlavor& recorded, const std::vector<FlavorOffer>& flavors,
-                                         const std::string& wanted, BootPlan& plan) {
-    auto by = [&](auto pred) -> std::optional<FlavorOffer> {
-        auto it = std::find_if(flavors.begin(), flavors.end(), pred);
-        return it == flavors.end() ? std::nullopt : std::optional<FlavorOffer>(*it);
-    };
-    if (!wanted.empty()) {
-        auto found = by([&](const FlavorOffer& f) { return f.id == wanted; });
-        if (!found) found = by([&](const FlavorOffer& f) { return f.name == wanted; });
-        if (!found) plan.refusal = fmt::format("--flavor {}: no flavor with this ID or name", wanted);
-        return found;
-    }
-    if (!recorded.id.empty())
-        if (auto found = by([&](const FlavorOffer& f) { return f.id == recorded.id; })) return found;
-    if (!recorded.name.empty())
-        if (auto found = by([&](const FlavorOffer& f) { return f.name == recorded.name; })) return found;
-    if (recorded.vcpus > 0)
-        if (auto found = by([&](const FlavorOffer& f) { return same_size(f, recorded); })) {
-            plan.notes.push_back(fmt::format("flavor {} has the recorded flavor's vCPUs, RAM and disk ({} is gone)",
-                                             found->name, describe(recorded)));
-            return found;
-        }
-    plan.refusal = fmt::format("the recorded flavor {} is not offered, nor one of its size; give one with --flavor",
-                               describe(recorded));
-    return std::nullopt;
-}
-
-}  // namespace
 
 BootPlan plan_boot(const ServerDefinition& recorded, const std::map<std::string, std::string>& restored,
                    const std::vector<FlavorOffer>& flavors, const RecreateOptions& options) {
@@ -80,9 +45,13 @@ BootPlan plan_boot(const ServerDefinition& recorded, const std::map<std::string,
         plan.refusal = fmt::format("server {} has no recorded volume to boot from", recorded.name);
         return plan;
     }
-    auto flavor = choose_flavor(recorded.flavor, flavors, options.flavor, plan);
-    if (!flavor) return plan;
-    request.flavor_id = flavor->id;
+    auto flavor = choose_flavor(recorded.flavor, flavors, options.flavor);
+    if (!flavor.flavor) {
+        plan.refusal = flavor.refusal;
+        return plan;
+    }
+    if (!flavor.note.empty()) plan.notes.push_back(flavor.note);
+    request.flavor_id = flavor.flavor->id;
     request.metadata = recorded.metadata;
     if (!options.keep_backup_tag && !options.backup_metadata_key.empty())
         request.metadata.erase(options.backup_metadata_key);

@@ -18,12 +18,23 @@ RetryPolicy retry_policy(const config::Config::OpenStack& options) {
     return retry;
 }
 
-Result<Connection> connect(const config::Config& config) {
-    auto env = process_environment();
+namespace {
+
+Result<Connection> connect_with(const config::Config& config, const Environment& env) {
     auto credentials = load_credentials(env, default_clouds_yaml_paths(env));
     if (!credentials) return credentials.error();
     auto cloud = std::make_unique<Cloud>(*credentials, retry_policy(config.openstack));
     return Connection{std::move(*credentials), std::move(cloud)};
+}
+
+}  // namespace
+
+Result<Connection> connect(const config::Config& config) { return connect_with(config, process_environment()); }
+
+Result<Connection> connect(const config::Config& config, const std::string& cloud) {
+    auto env = process_environment();
+    env["OS_CLOUD"] = cloud;
+    return connect_with(config, env);
 }
 
 }  // namespace staffeln::openstack

@@ -154,13 +154,14 @@ def staffeln_bin():
     return os.path.abspath(os.environ.get("STAFFELN_BIN") or os.path.join(REPO, "build", "staffeln"))
 
 
-def staffeln(world, name, *args, timeout=900):
-    """Runs `staffeln --config-file CONF ARGS` as the admin; its output goes to STATE/staffeln/NAME.log
-    and, trimmed, to stdout. Returns (exit code, stdout, stderr)."""
+def staffeln(world, name, *args, timeout=900, extra_env=None):
+    """Runs `staffeln --config-file CONF ARGS` as the admin (plus extra_env); its output goes to
+    STATE/staffeln/NAME.log and, trimmed, to stdout. Returns (exit code, stdout, stderr)."""
     cmd = [staffeln_bin(), "--config-file", world.conf] + list(args)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=world.dir, env=staffeln_env(world.state_dir), capture_output=True, text=True,
-                       timeout=timeout)
+    env = staffeln_env(world.state_dir)
+    env.update(extra_env or {})
+    p = subprocess.run(cmd, cwd=world.dir, env=env, capture_output=True, text=True, timeout=timeout)
     with open(os.path.join(world.dir, name + ".log"), "w") as f:
         f.write("$ %s\n--- stdout\n%s--- stderr\n%s--- exit %d\n" % (" ".join(cmd), p.stdout, p.stderr, p.returncode))
     print("---- staffeln %s: exit %d after %.0fs\n%s%s----" % (" ".join(args), p.returncode, time.monotonic() - t0,
@@ -800,6 +801,29 @@ def step_dr(world, cloud):
            rc != 0 and "is no longer in Cinder" in out + err, detail=out + err)
 
     newest = world["points"][-1]
+    # restore --cloud plans on "another" cloud: this one again, named in a clouds.yaml. One Keystone
+    # for both, so the project maps to itself; the backups are the imported ones, by their IDs.
+    rc_env = osclient.openrc(os.path.join(world.state_dir, "openrc-admin"))
+    clouds_yaml = os.path.join(world.dir, "clouds.yaml")
+    with open(clouds_yaml, "w") as f:
+        f.write("clouds:\n  e2e:\n    auth:\n")
+        for key, var in (("auth_url", "OS_AUTH_URL"), ("username", "OS_USERNAME"), ("password", "OS_PASSWORD"),
+                         ("project_name", "OS_PROJECT_NAME"), ("user_domain_name", "OS_USER_DOMAIN_NAME"),
+                         ("project_domain_name", "OS_PROJECT_DOMAIN_NAME")):
+            if var in rc_env:
+                f.write("      %s: %s\n" % (key, json.dumps(rc_env[var])))
+        if "OS_REGION_NAME" in rc_env:
+            f.write("    region_name: %s\n" % json.dumps(rc_env["OS_REGION_NAME"]))
+    rc, out, err = staffeln(world, "restore-cloud-dry-run", "restore", "--server", world["tagged"], "--cloud", "e2e",
+                            "--recreate-server", "--dry-run", "--format", "json",
+                            extra_env={"OS_CLIENT_CONFIG_FILE": clouds_yaml})
+    plan = json.loads(out) if rc == 0 else {}
+    expect("restore --cloud e2e --dry-run plans from the imported backups: the newest point's, the project mapped "
+           "to itself by ID, the flavor by name",
+           rc == 0 and plan.get("cloud") == "e2e" and plan.get("project") == cloud.demo.project_id
+           and sorted(v["backup"] for v in plan.get("volumes", [])) == sorted(newest["backups"].values())
+           and bool((plan.get("server") or {}).get("flavor")), detail=out + err)
+
     restored = {}
     for v, backup_id in newest["backups"].items():
         r = a.call("POST", "%s/backups/%s/restore" % (cloud.admin_cinder, backup_id),

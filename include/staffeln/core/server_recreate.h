@@ -3,6 +3,7 @@
 // shell lists the flavors and the servers tagged with the restore, and sends what these decide.
 #pragma once
 
+#include "staffeln/core/flavor_match.h"
 #include "staffeln/core/server_definition.h"
 
 #include <map>
@@ -11,15 +12,6 @@
 #include <vector>
 
 namespace staffeln::core {
-
-// A flavor as Nova's flavor listing shows it.
-struct FlavorOffer {
-    std::string id;
-    std::string name;
-    std::int64_t vcpus = 0;
-    std::int64_t ram_mb = 0;
-    std::int64_t disk_gb = 0;
-};
 
 struct RecreateOptions {
     std::string restore_id;           // the tag staffeln:restore=<id> the new server carries

@@ -22,5 +22,8 @@ struct Connection {
 
 // Fails when no credentials are found or they are incomplete; the error says where it looked.
 Result<Connection> connect(const config::Config& config);
+// The cloud named `cloud` in clouds.yaml (as OS_CLOUD=cloud would choose it), whatever the
+// OS_* variables say: another cloud than the one staffeln backs up (restore --cloud).
+Result<Connection> connect(const config::Config& config, const std::string& cloud);
 
 }  // namespace staffeln::openstack
