@@ -104,7 +104,7 @@ TEST_CASE("db-manage create_schema then version on a new file") {
     CHECK(created.out == "created schema version 7 in " + (dir / "staffeln.db").string() + "\n");
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     auto upgraded = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "head"});
     CHECK(upgraded.exit_code == 0);
     auto bogus = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "tail"});
@@ -192,7 +192,7 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     auto size = std::filesystem::file_size(db);
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     CHECK(std::filesystem::last_write_time(db) == before);
     CHECK(std::filesystem::file_size(db) == size);
     CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
@@ -281,10 +281,10 @@ TEST_CASE("staffeln-db-manage is db-manage, with upstream's flags before or afte
     CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 7\n");
     auto version = run_as("staffeln-db-manage", {"version", "--config-file=" + conf});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     auto with_dir = run_as("staffeln-db-manage", {"--config-dir", dir.path().string(), "version"});
     CHECK(with_dir.exit_code == 0);
-    CHECK(with_dir.out == "6\n");
+    CHECK(with_dir.out == "7\n");
 }
 
 TEST_CASE("staffeln-conductor and staffeln-api are their subcommands, --version and --help included") {

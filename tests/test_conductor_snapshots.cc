@@ -109,8 +109,14 @@ TEST_CASE("a three-volume server in snapshot mode gets three backups with one da
     CHECK(web.volumes.size() == 3);
     CHECK(core::data_spread(web) == std::chrono::seconds(0));
     CHECK_MESSAGE(!web.partial, all_of(web.reasons));
-    CHECK(rig.db.sql().execAndGet("SELECT count(*) FROM server_sets WHERE mode = 'snapshot'").getInt() ==
-          static_cast<int>(sets.size()));
+    // One set per server backed up, in every project: each task names one, each set has tasks.
+    CHECK(rig.db.sql().execAndGet("SELECT count(*) FROM tasks WHERE set_id = ''").getInt() == 0);
+    CHECK(rig.db.sql().execAndGet("SELECT count(DISTINCT set_id) FROM tasks").getInt() ==
+          rig.db.sql().execAndGet("SELECT count(*) FROM server_sets WHERE mode = 'snapshot'").getInt());
+    SQLite::Statement volumes(rig.db.sql(), "SELECT volumes FROM server_sets WHERE id = ?");
+    volumes.bind(1, web.set_id);
+    REQUIRE(volumes.executeStep());
+    CHECK(volumes.getColumn(0).getInt() == 3);
 
     // The spread of the snapshots' own times (microseconds), which Cinder rounds to the second.
     auto all = rig.sim.call("GET", "/_sim/snapshots").body["snapshots"];
