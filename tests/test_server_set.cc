@@ -125,7 +125,7 @@ TEST_CASE("a failed task's data time is not the set's, even when the store lists
     CHECK_FALSE(sets[0].volumes[0].data_time);  // data: failed
 }
 
-TEST_CASE("recorded sets are apart by id; unrecorded tasks group per server by start within cycle_span") {
+TEST_CASE("recorded sets are apart by id, unrecorded tasks group per server by start within cycle_span") {
     std::vector<SetMember> members{member("s1", "root"), member("s2", "root")};
     // Unrecorded (before schema 7, or a store rebuilt from Cinder): two cycles an hour apart, and another server.
     for (auto [name, start] : {std::pair{"root", 0}, {"data", 600}, {"root", 3600}, {"data", 3610}}) {
