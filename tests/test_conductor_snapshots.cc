@@ -208,6 +208,15 @@ TEST_CASE("a server's metadata puts it alone in snapshot mode, and a user's snap
     REQUIRE_MESSAGE(result.outcome.succeeded == 5, all_of(result.outcome.problems));
     CHECK(rig.staffeln_backups(d::kDbRoot)[0]["snapshot_id"].is_string());
     CHECK(rig.staffeln_backups(d::kWebRoot)[0]["snapshot_id"].is_null());
+    // Each server's set carries its own mode; web-1's, in volume mode, is complete whatever its spread.
+    auto sets = report_sets(rig);
+    REQUIRE(sets.contains("web-1"));
+    CHECK(sets["web-1"].mode == core::BackupMode::volume);
+    CHECK(sets["web-1"].volumes.size() == 3);
+    CHECK_FALSE(sets["web-1"].partial);
+    CHECK(rig.db.sql()
+              .execAndGet("SELECT group_concat(mode, ',') FROM (SELECT DISTINCT mode FROM server_sets ORDER BY mode)")
+              .getString() == "snapshot,volume");
     json requests = rig.counters()["requests"];
     CHECK(requests["POST /volume/v3/{project_id}/snapshots"] == 1);
     CHECK(requests["DELETE /volume/v3/{project_id}/snapshots/{id}"] == 1);
