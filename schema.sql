@@ -19,9 +19,13 @@ CREATE TABLE tasks (
     attempts     INTEGER NOT NULL DEFAULT 0,
     reported     INTEGER NOT NULL DEFAULT 0,
     created_at   INTEGER NOT NULL,
-    updated_at   INTEGER NOT NULL
+    updated_at   INTEGER NOT NULL,
+    -- its server set (server_sets); '' for a task without one (written before version 7, or
+    -- adopted from Cinder's tags into a rebuilt store)
+    set_id       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX tasks_volume ON tasks (volume_id);
+CREATE INDEX tasks_set ON tasks (set_id);
 CREATE INDEX tasks_project_status ON tasks (project_id, status);
 -- Invariant: never two staffeln backups in flight for one volume.
 CREATE UNIQUE INDEX tasks_one_in_flight_per_volume ON tasks (volume_id)
@@ -184,4 +188,16 @@ CREATE TABLE project_restore_refusals (
     server_name         TEXT NOT NULL DEFAULT '',
     reason              TEXT NOT NULL,
     PRIMARY KEY (project_restore_id, server_id)
+) WITHOUT ROWID;
+
+-- A server set (core/server_set.h): the backups a backup cycle makes of one server's volumes,
+-- written before their tasks, which name it in set_id. volumes: how many tasks the cycle meant
+-- to write for it; mode: volume or snapshot. A row goes once no task names it.
+CREATE TABLE server_sets (
+    id          TEXT PRIMARY KEY,
+    server_id   TEXT NOT NULL,
+    project_id  TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('volume', 'snapshot')),
+    volumes     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -33,6 +33,7 @@ set(STAFFELN_CORE_SOURCES
   src/core/server_recreate.cc
   src/core/server_schedule.cc
   src/core/server_selection.cc
+  src/core/server_set.cc
   src/core/snapshot_cleanup.cc
   src/core/store_metrics.cc
   src/core/task.cc
@@ -95,6 +96,7 @@ set(STAFFELN_STORE_SOURCES
   src/store/metric_facts.cc
   src/store/schema_inspect.cc
   src/store/server_definitions.cc
+  src/store/server_sets.cc
   src/store/server_definition_json.cc
   src/store/sqlite_error.cc
   src/store/migrations.cc

@@ -101,16 +101,16 @@ TEST_CASE("db-manage create_schema then version on a new file") {
 
     auto created = run_staffeln({"--config-file", conf, "db-manage", "create_schema"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "created schema version 6 in " + (dir / "staffeln.db").string() + "\n");
+    CHECK(created.out == "created schema version 7 in " + (dir / "staffeln.db").string() + "\n");
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     auto upgraded = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "head"});
     CHECK(upgraded.exit_code == 0);
     auto bogus = run_staffeln({"--config-file", conf, "db-manage", "upgrade", "tail"});
     CHECK(bogus.exit_code == 2);
     CHECK(bogus.err ==
-          "staffeln db-manage upgrade: unknown revision 'tail' (expected head, 1 to 6, or one of upstream's alembic "
+          "staffeln db-manage upgrade: unknown revision 'tail' (expected head, 1 to 7, or one of upstream's alembic "
           "revisions 041d9a0f1159, ebdbed01e9a7, 2b2b9df199bd, 5b2e78435231)\n");
 }
 
@@ -118,7 +118,7 @@ TEST_CASE("db-manage upgrade creates a new database at head") {
     TempDir dir;
     auto r = run_staffeln({"--config-file", sqlite_config(dir), "db-manage", "upgrade"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 6\n");
+    CHECK(r.out == "database " + (dir / "staffeln.db").string() + " upgraded from version 0 to 7\n");
 }
 
 TEST_CASE("a FIFO or /dev/zero as --config-file exits 2 naming it, without blocking or aborting") {
@@ -192,7 +192,7 @@ TEST_CASE("db-manage version creates and writes nothing: not the store, not its 
     auto size = std::filesystem::file_size(db);
     auto version = run_staffeln({"--config-file", conf, "db-manage", "version"});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     CHECK(std::filesystem::last_write_time(db) == before);
     CHECK(std::filesystem::file_size(db) == size);
     CHECK(files() == std::vector<std::string>{"staffeln.conf", "staffeln.db"});
@@ -278,13 +278,13 @@ TEST_CASE("staffeln-db-manage is db-manage, with upstream's flags before or afte
     auto db = (dir / "staffeln.db").string();
     auto upgraded = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade"});
     CHECK(upgraded.exit_code == 0);
-    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 6\n");
+    CHECK(upgraded.out == "database " + db + " upgraded from version 0 to 7\n");
     auto version = run_as("staffeln-db-manage", {"version", "--config-file=" + conf});
     CHECK(version.exit_code == 0);
-    CHECK(version.out == "6\n");
+    CHECK(version.out == "7\n");
     auto with_dir = run_as("staffeln-db-manage", {"--config-dir", dir.path().string(), "version"});
     CHECK(with_dir.exit_code == 0);
-    CHECK(with_dir.out == "6\n");
+    CHECK(with_dir.out == "7\n");
 }
 
 TEST_CASE("staffeln-conductor and staffeln-api are their subcommands, --version and --help included") {
@@ -352,7 +352,7 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
     auto db = (dir / "staffeln.db").string();
     auto created = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "041d9a0f1159"});
     CHECK(created.exit_code == 0);
-    CHECK(created.out == "database " + db + " upgraded from version 0 to 6\n");
+    CHECK(created.out == "database " + db + " upgraded from version 0 to 7\n");
     for (const auto& [id, description] : std::vector<std::pair<std::string, std::string>>{
              {"041d9a0f1159", "Add volume_name and instance_name to queue_data"},
              {"ebdbed01e9a7", "Added incremental field"},
@@ -361,15 +361,15 @@ TEST_CASE("staffeln-db-manage upgrade takes upstream's alembic revisions: a new 
         CAPTURE(id);
         auto kept = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", id});
         CHECK(kept.exit_code == 0);
-        CHECK(kept.out == "database " + db + " is at version 6, which holds upstream's revision " + id + " (" +
+        CHECK(kept.out == "database " + db + " is at version 7, which holds upstream's revision " + id + " (" +
                               description + "): nothing to do\n");
     }
     auto head = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "head"});
     CHECK(head.exit_code == 0);
-    CHECK(head.out == "database " + db + " upgraded from version 6 to 6\n");
+    CHECK(head.out == "database " + db + " upgraded from version 7 to 7\n");
     auto unknown = run_as("staffeln-db-manage", {"--config-file", conf, "upgrade", "5b2e7843523"});
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err ==
-          "staffeln db-manage upgrade: unknown revision '5b2e7843523' (expected head, 1 to 6, or one of upstream's "
+          "staffeln db-manage upgrade: unknown revision '5b2e7843523' (expected head, 1 to 7, or one of upstream's "
           "alembic revisions 041d9a0f1159, ebdbed01e9a7, 2b2b9df199bd, 5b2e78435231)\n");
 }

@@ -2,6 +2,8 @@
 // and backed up from the snapshots, in-process through run_backup_cycle. One data time per
 // server, incrementals chained onto the previous snapshot backup, a quota-refused snapshot
 // backed up straight from its volume, and no snapshot of staffeln's left after a cycle.
+#include "staffeln/report/digest.h"
+#include "staffeln/report/report_store.h"
 #include "support/conductor_rig.h"
 
 #include <doctest/doctest.h>
@@ -50,6 +52,17 @@ std::vector<json> live_snapshots(ConductorRig& rig) {
     return out;
 }
 
+// The server sets the next report of demo would show, by server name.
+std::map<std::string, core::ServerSet> report_sets(ConductorRig& rig) {
+    auto tasks = report::unreported_tasks(rig.db);
+    REQUIRE(tasks.ok());
+    REQUIRE_FALSE(tasks->empty());
+    auto digest = report::build_digest(tasks->front().project_id, "demo", *tasks, std::nullopt, rig.now());
+    std::map<std::string, core::ServerSet> out;
+    for (auto& set : digest.sets) out.emplace(set.server_name, std::move(set));
+    return out;
+}
+
 ConductorRig& in_snapshot_mode(ConductorRig& rig) {
     rig.config.conductor.backup_mode = "snapshot";
     return rig;
@@ -86,6 +99,24 @@ TEST_CASE("a three-volume server in snapshot mode gets three backups with one da
         data_times.insert(backups[0]["data_timestamp"].get<std::string>());
     }
     CHECK(data_times.size() == 1);
+
+    // The store and the report know them as one set: web-1's three volumes, one data time.
+    auto sets = report_sets(rig);
+    REQUIRE(sets.contains("web-1"));
+    const auto& web = sets["web-1"];
+    CHECK_FALSE(web.set_id.empty());
+    CHECK(web.mode == core::BackupMode::snapshot);
+    CHECK(web.volumes.size() == 3);
+    CHECK(core::data_spread(web) == std::chrono::seconds(0));
+    CHECK_MESSAGE(!web.partial, all_of(web.reasons));
+    // One set per server backed up, in every project: each task names one, each set has tasks.
+    CHECK(rig.db.sql().execAndGet("SELECT count(*) FROM tasks WHERE set_id = ''").getInt() == 0);
+    CHECK(rig.db.sql().execAndGet("SELECT count(DISTINCT set_id) FROM tasks").getInt() ==
+          rig.db.sql().execAndGet("SELECT count(*) FROM server_sets WHERE mode = 'snapshot'").getInt());
+    SQLite::Statement volumes(rig.db.sql(), "SELECT volumes FROM server_sets WHERE id = ?");
+    volumes.bind(1, web.set_id);
+    REQUIRE(volumes.executeStep());
+    CHECK(volumes.getColumn(0).getInt() == 3);
 
     // The spread of the snapshots' own times (microseconds), which Cinder rounds to the second.
     auto all = rig.sim.call("GET", "/_sim/snapshots").body["snapshots"];
@@ -150,6 +181,19 @@ TEST_CASE("a snapshot the project's quota refuses falls back to a backup straigh
         if (task.last_error.find("backed up straight from the volume") != std::string::npos) ++noted;
     }
     CHECK(noted == 3);
+    // In the report's server sets, each fallback is a reason the set is partial.
+    auto sets = report_sets(rig);
+    REQUIRE(sets.contains("web-1"));
+    CHECK(sets["web-1"].partial);
+    std::size_t reasons = 0;
+    for (const auto& [name, set] : sets) {
+        CAPTURE(name);
+        CHECK(set.partial == !set.reasons.empty());
+        for (const auto& reason : set.reasons)
+            CHECK(reason.find("backed up straight from the volume") != std::string::npos);
+        reasons += set.reasons.size();
+    }
+    CHECK(reasons == 3);
     rig.settle();
     CHECK(live_snapshots(rig).empty());
 }
@@ -164,6 +208,15 @@ TEST_CASE("a server's metadata puts it alone in snapshot mode, and a user's snap
     REQUIRE_MESSAGE(result.outcome.succeeded == 5, all_of(result.outcome.problems));
     CHECK(rig.staffeln_backups(d::kDbRoot)[0]["snapshot_id"].is_string());
     CHECK(rig.staffeln_backups(d::kWebRoot)[0]["snapshot_id"].is_null());
+    // Each server's set carries its own mode; web-1's, in volume mode, is complete whatever its spread.
+    auto sets = report_sets(rig);
+    REQUIRE(sets.contains("web-1"));
+    CHECK(sets["web-1"].mode == core::BackupMode::volume);
+    CHECK(sets["web-1"].volumes.size() == 3);
+    CHECK_FALSE(sets["web-1"].partial);
+    CHECK(rig.db.sql()
+              .execAndGet("SELECT group_concat(mode, ',') FROM (SELECT DISTINCT mode FROM server_sets ORDER BY mode)")
+              .getString() == "snapshot,volume");
     json requests = rig.counters()["requests"];
     CHECK(requests["POST /volume/v3/{project_id}/snapshots"] == 1);
     CHECK(requests["DELETE /volume/v3/{project_id}/snapshots/{id}"] == 1);

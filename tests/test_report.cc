@@ -434,3 +434,57 @@ TEST_CASE("a report of a project outside the project scope says so, and says not
                     "servers are no longer backed up and its backups are not rotated.</p>") != std::string::npos);
     CHECK(to_json(digest)["out_of_scope"] == "excluded by exclude_projects ('proj')");
 }
+
+TEST_CASE("a report lists each server set as one line with its volumes and data time, and says why one is partial") {
+    auto member = [](std::string id, std::string set, core::TaskStatus status, std::int64_t data_time) {
+        auto t = task(id, "p", status, 1'763'786'000);
+        t.server_id = "srv-web";
+        t.server_name = "web-1";
+        t.set_id = std::move(set);
+        t.set_mode = core::BackupMode::snapshot;
+        t.set_volumes = 2;
+        if (status == core::TaskStatus::succeeded) t.data_time = at(data_time);
+        return t;
+    };
+    auto root = member("root", "s1", core::TaskStatus::succeeded, 1'763'785'900);
+    auto data = member("data", "s1", core::TaskStatus::succeeded, 1'763'785'900);
+    auto digest = build_digest("p", "proj", {root, data}, std::nullopt, at(1'763'790'000));
+    REQUIRE(digest.sets.size() == 1);
+    auto text = render(digest, defaults().text);
+    CHECK(text.find("Server sets (1): the backups of one server's volumes from one cycle\n"
+                    "- server web-1 (srv-web), snapshot mode, 2 volumes: volume data (vol-data), volume root "
+                    "(vol-root); data time 2025-11-22 04:31:40 UTC; complete\n") != std::string::npos);
+    CHECK(to_json(digest)["server_sets"][0]["partial"] == false);
+    CHECK(to_json(digest)["server_sets"][0]["spread_seconds"] == 0);
+
+    // The other volume's snapshot was refused: backed up straight from the volume, a minute later.
+    data.last_error = "snapshot refused (413); backed up straight from the volume";
+    data.data_time = at(1'763'785'960);
+    auto fallback = build_digest("p", "proj", {root, data}, std::nullopt, at(1'763'790'000));
+    text = render(fallback, defaults().text);
+    CHECK(
+        text.find("; data time 2025-11-22 04:31:40 UTC to 2025-11-22 04:32:40 UTC (spread 60 s); partial:\n"
+                  "    volume volume data (vol-data): snapshot refused (413); backed up straight from the volume\n") !=
+        std::string::npos);
+    auto html = render(fallback, defaults().html);
+    CHECK(html.find("<span class=\"failed\">partial:</span><br>volume volume data (vol-data): snapshot refused (413); "
+                    "backed up straight from the volume</td>") != std::string::npos);
+    auto json = to_json(fallback)["server_sets"][0];
+    CHECK(json["partial"] == true);
+    CHECK(json["spread_seconds"] == 60);
+    CHECK(json["volumes"][0]["gap"] == "snapshot refused (413); backed up straight from the volume");
+
+    // One volume failed, the other has no finished task: two reasons.
+    auto failed = member("data", "s1", core::TaskStatus::failed, 0);
+    auto lone = build_digest("p", "proj", {failed}, std::nullopt, at(1'763'790'000));
+    text = render(lone, defaults().text);
+    CHECK(text.find("; no data time; partial:\n    volume volume data (vol-data): failed: Cinder refused\n"
+                    "    1 of its 2 volumes has no finished backup in this set") != std::string::npos);
+}
+
+TEST_CASE("a report without finished tasks has no server sets section") {
+    auto digest = build_digest("p", "proj", {}, std::nullopt, at(1'763'790'000));
+    CHECK(render(digest, defaults().text).find("Server sets") == std::string::npos);
+    CHECK(render(digest, defaults().html).find("Server sets") == std::string::npos);
+    CHECK(to_json(digest)["server_sets"].empty());
+}

@@ -2,6 +2,7 @@
 // was last reported, and what one delivery writes.
 #include "staffeln/report/report_store.h"
 #include "staffeln/store/dr_record_store.h"
+#include "staffeln/store/server_sets.h"
 
 #include "support/task_rows.h"
 #include "support/temp_dir.h"
@@ -138,4 +139,47 @@ TEST_CASE("a delivery that cannot be recorded changes nothing") {
     CHECK(done.error().message.find("cannot record the report of project p1 in ") == 0);
     CHECK(done.error().message.find("disk says no") != std::string::npos);
     CHECK(unreported_tasks(db)->size() == 1);
+}
+
+TEST_CASE("a finished task comes with its server set's record and its backup's data time") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    REQUIRE(store::record_server_set(db, {"set-1", "srv-web", "p1", core::BackupMode::snapshot, 3, at(1000)}).ok());
+    insert_task(db, {.id = "a", .project_id = "p1", .server_id = "srv-web", .set_id = "set-1"});
+    insert_task(db, {.id = "b", .project_id = "p1", .status = "failed", .server_id = "srv-web", .set_id = "set-1"});
+    insert_task(db, {.id = "old", .project_id = "p1"});  // before schema 7, or adopted into a rebuilt store
+    db.sql().exec(
+        "INSERT INTO backups (backup_id, volume_id, project_id, kind, status, created_at, data_timestamp, updated_at) "
+        "VALUES ('bak-a', 'vol-a', 'p1', 'full', 'available', 1010, 1005, 1010)");
+    auto tasks = unreported_tasks(db, "p1");
+    REQUIRE(tasks.ok());
+    REQUIRE(tasks->size() == 3);
+    for (const auto& t : *tasks) {
+        CAPTURE(t.id);
+        if (t.id == "old") {
+            CHECK(t.set_id.empty());
+            CHECK_FALSE(t.set_mode);
+            CHECK(t.set_volumes == 0);
+            CHECK_FALSE(t.data_time);  // its backup is not listed
+        } else {
+            CHECK(t.set_id == "set-1");
+            CHECK(t.set_mode == core::BackupMode::snapshot);
+            CHECK(t.set_volumes == 3);
+            CHECK(t.data_time == (t.id == "a" ? std::optional(at(1005)) : std::nullopt));
+        }
+    }
+}
+
+TEST_CASE("a delivery forgets the server sets no task names, once as old as the purged timestamps") {
+    TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    for (auto [id, made] : {std::pair{"named", 100}, {"unnamed-old", 100}, {"unnamed-new", 5000}})
+        REQUIRE(store::record_server_set(db, {id, "srv", "p1", core::BackupMode::volume, 1, at(made)}).ok());
+    insert_task(db, {.id = "a", .project_id = "p1", .set_id = "named"});
+    REQUIRE(record_delivery(db, {"p1", {"a"}, "s@example.org", at(10'000), at(1000)}).ok());
+    // "named" keeps its task (reported, its backup still in Cinder); "unnamed-new" may be a set
+    // whose tasks the conductor is writing now.
+    CHECK(
+        db.sql().execAndGet("SELECT group_concat(id, ',') FROM (SELECT id FROM server_sets ORDER BY id)").getString() ==
+        "named,unnamed-new");
 }

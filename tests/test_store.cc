@@ -44,7 +44,7 @@ TEST_CASE("create_schema on a new file makes the newest schema in a file only it
     auto again = db->create_schema();
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().message == "database " + (dir / "staffeln.db").string() +
-                                       " already has a schema (version 6): use `staffeln db-manage upgrade`");
+                                       " already has a schema (version 7): use `staffeln db-manage upgrade`");
 }
 
 TEST_CASE("upgrading from every earlier version reaches exactly schema.sql") {
@@ -81,7 +81,7 @@ TEST_CASE("the store refuses a schema it does not know, saying which command to 
     db->sql().exec("PRAGMA user_version = 99");
     CHECK(db->require_current().error().message ==
           "database " + path +
-              " is at schema version 99, newer than this staffeln knows (6): it was migrated by a "
+              " is at schema version 99, newer than this staffeln knows (7): it was migrated by a "
               "newer staffeln; run that version");
     CHECK_FALSE(db->upgrade(head_version()).ok());
 }

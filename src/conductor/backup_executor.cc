@@ -1,5 +1,6 @@
 #include "staffeln/conductor/backup_executor.h"
 
+#include "staffeln/conductor/task_ids.h"
 #include "staffeln/conductor/worker_pool.h"
 #include "staffeln/config/time_zone.h"
 #include "staffeln/core/backup_tag.h"
@@ -7,6 +8,7 @@
 #include "staffeln/log.h"
 #include "staffeln/metric_catalog.h"
 #include "staffeln/openstack/http_transport.h"
+#include "staffeln/store/server_sets.h"
 #include "staffeln/store/task_store.h"
 
 #include <SQLiteCpp/Transaction.h>
@@ -36,6 +38,7 @@ public:
         : ctx_(ctx), snapshot_(snapshot), outcome_(outcome), snapshots_(snapshots) {}
 
     void run(const core::BackupPlan& plan, Pass pass) {
+        if (pass == Pass::start) record_server_sets(plan);
         std::vector<const core::CreateBackup*> creates;
         std::vector<bool> retried;
         std::vector<const core::CompleteTask*> completes;
@@ -101,6 +104,42 @@ private:
     bool in_snapshot_mode(const std::string& server_id) EXCLUDES(outcome_mutex_) {
         MutexLock lock(outcome_mutex_);
         return snapshots_ && snapshots_->snapshot_servers.contains(server_id);
+    }
+
+    // One server set per server the start pass writes tasks for (core/server_set.h), recorded
+    // before any of its tasks. A set that cannot be recorded is logged; its tasks go without one
+    // (the report then groups them by time).
+    void record_server_sets(const core::BackupPlan& plan) {
+        std::map<std::string, store::ServerSetRow> sets;
+        auto count = [&](const std::string& server_id, const std::string& project_id) {
+            if (server_id.empty()) return;
+            auto& set = sets[server_id];
+            if (set.id.empty()) set = {new_task_id(), server_id, project_id, mode_of(server_id), 0, ctx_.now()};
+            ++set.volumes;
+        };
+        for (const auto& action : plan.actions) {
+            if (const auto* c = std::get_if<core::CreateBackup>(&action)) count(c->server_id, c->project_id);
+            if (const auto* r = std::get_if<core::RetryCreate>(&action))
+                count(r->create.server_id, r->create.project_id);
+            if (const auto* f = std::get_if<core::FailVolume>(&action)) count(f->server_id, f->project_id);
+        }
+        for (const auto& [server_id, set] : sets) {
+            MutexLock lock(ctx_.db_mutex);
+            if (auto recorded = store::record_server_set(ctx_.db, set); !recorded)
+                log::error(kLog, "{}", recorded.error().message);
+            else
+                set_of_server_.emplace(server_id, set.id);
+        }
+    }
+
+    core::BackupMode mode_of(const std::string& server_id) {
+        return in_snapshot_mode(server_id) ? core::BackupMode::snapshot : core::BackupMode::volume;
+    }
+
+    // Written before the threads start, read-only after.
+    std::string set_of(const std::string& server_id) const {
+        auto it = set_of_server_.find(server_id);
+        return it == set_of_server_.end() ? std::string() : it->second;
     }
 
     template <class Fn>
@@ -171,12 +210,16 @@ private:
             if (!still_allowed(job, "task was written")) return false;
             core::TaskRecord task{c.task_id, c.volume_id,         c.project_id, c.server_id, "",
                                   c.kind,    TaskStatus::pending, now,          ""};
-            store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name};
+            store::TaskLabels labels{name_of_volume(c.volume_id), name_of_server(c.server_id), c.name,
+                                     set_of(c.server_id)};
             auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
             if (!written) {
                 problem(fmt::format("volume {} not backed up: {}", c.volume_id, written.error().message));
                 return false;
             }
+        } else if (auto set = set_of(c.server_id); !set.empty()) {
+            auto moved = with_store([&](store::TaskStore& s) { return s.assign_set(c.task_id, set); });
+            if (!moved) log::error(kLog, "{}", moved.error().message);
         }
         job.ready = true;
         return true;
@@ -362,7 +405,7 @@ private:
         TimePoint now = ctx_.now();
         core::TaskRecord task{a.task_id,          a.volume_id, a.project_id, a.server_id, "", core::BackupKind::full,
                               TaskStatus::failed, now,         a.reason};
-        store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
+        store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), "", set_of(a.server_id)};
         auto written = with_store([&](store::TaskStore& s) { return s.insert(task, labels, now); });
         if (!written) log::error(kLog, "{}", written.error().message);
         metrics::process_registry().add(metrics::kBackupsFailed, {{"project", a.project_id}});
@@ -376,7 +419,8 @@ private:
             if (!a.known_task) {
                 core::TaskRecord task{a.task_id, a.volume_id,         a.project_id, a.server_id, "",
                                       a.kind,    TaskStatus::pending, a.created_at, ""};
-                store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), ""};
+                // No set: the tag names the task only (the report groups such tasks by time).
+                store::TaskLabels labels{name_of_volume(a.volume_id), name_of_server(a.server_id), "", ""};
                 if (auto written = s.insert(task, labels, now); !written) return written;
             }
             return s.set_in_flight(a.task_id, a.backup_id, now, a.kind);
@@ -533,6 +577,7 @@ private:
     std::unordered_map<std::string_view, const Server*> servers_;
     std::unordered_map<std::string_view, const core::TaskRecord*> tasks_;
     std::unordered_map<std::string_view, const Backup*> backups_;
+    std::unordered_map<std::string, std::string> set_of_server_;  // server id -> its set this pass
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "staffeln/text_safety.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <mstch/mstch.hpp>
 
 namespace staffeln::report {
@@ -92,6 +93,67 @@ mstch::array missing_context(const std::vector<MissingDrRecord>& missing) {
     return list;
 }
 
+std::string volume_label(const core::SetVolume& v) {
+    return v.volume_name.empty() ? v.volume_id : fmt::format("{} ({})", v.volume_name, v.volume_id);
+}
+
+std::string set_volumes(const core::ServerSet& set) {
+    std::vector<std::string> labels;
+    for (const auto& v : set.volumes) labels.push_back(volume_label(v));
+    return fmt::format("{}", fmt::join(labels, ", "));
+}
+
+std::string set_mode(const core::ServerSet& set) {
+    return set.mode ? fmt::format("{} mode", core::to_string(*set.mode)) : std::string("mode not recorded");
+}
+
+// "data time 2026-11-22 04:35:26 UTC" when the backups share it, else the range and its spread.
+std::string set_data_time(const core::ServerSet& set) {
+    auto spread = core::data_spread(set);
+    if (!spread) return "no data time";
+    if (spread->count() == 0) return "data time " + format_time(*set.data_from);
+    return fmt::format("data time {} to {} (spread {} s)", format_time(*set.data_from), format_time(*set.data_to),
+                       spread->count());
+}
+
+mstch::array sets_context(const std::vector<core::ServerSet>& sets) {
+    mstch::array list;
+    for (const auto& set : sets) {
+        mstch::array reasons;
+        for (const auto& r : set.reasons) reasons.emplace_back(mstch::map{{"reason", escape_control_chars(r)}});
+        list.emplace_back(mstch::map{{"server_name", escape_control_chars(set.server_name)},
+                                     {"server_id", escape_control_chars(set.server_id)},
+                                     {"mode", set_mode(set)},
+                                     {"volume_count", number(static_cast<std::int64_t>(set.volumes.size()))},
+                                     {"volumes", escape_control_chars(set_volumes(set))},
+                                     {"data_time", set_data_time(set)},
+                                     {"partial", set.partial},
+                                     {"reasons", reasons}});
+    }
+    return list;
+}
+
+nlohmann::json set_json(const core::ServerSet& set) {
+    auto volumes = nlohmann::json::array();
+    for (const auto& v : set.volumes)
+        volumes.push_back({{"volume_id", v.volume_id},
+                           {"volume_name", v.volume_name},
+                           {"outcome", core::to_string(v.status)},
+                           {"data_time", v.data_time ? nlohmann::json(format_time(*v.data_time)) : nullptr},
+                           {"gap", v.gap.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.gap)}});
+    auto spread = core::data_spread(set);
+    return {{"set_id", set.set_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(set.set_id)},
+            {"server_id", set.server_id},
+            {"server_name", set.server_name},
+            {"mode", set.mode ? nlohmann::json(core::to_string(*set.mode)) : nullptr},
+            {"volumes", volumes},
+            {"data_from", set.data_from ? nlohmann::json(format_time(*set.data_from)) : nullptr},
+            {"data_to", set.data_to ? nlohmann::json(format_time(*set.data_to)) : nullptr},
+            {"spread_seconds", spread ? nlohmann::json(spread->count()) : nullptr},
+            {"partial", set.partial},
+            {"reasons", set.reasons}};
+}
+
 nlohmann::json quota_json(const std::optional<core::QuotaLine>& quota) {
     nlohmann::json out{{"level", quota_level(quota)}};
     if (quota) {
@@ -117,6 +179,9 @@ std::string render(const Digest& digest, const std::string& template_text) {
                        {"succeeded_count", number(static_cast<std::int64_t>(digest.succeeded.size()))},
                        {"failed_count", number(static_cast<std::int64_t>(digest.failed.size()))},
                        {"dr_missing", missing_context(digest.dr_missing)},
+                       {"sets", sets_context(digest.sets)},
+                       {"has_sets", !digest.sets.empty()},
+                       {"set_count", number(static_cast<std::int64_t>(digest.sets.size()))},
                        {"has_dr_missing", !digest.dr_missing.empty()},
                        {"dr_missing_count", number(static_cast<std::int64_t>(digest.dr_missing.size()))},
                        {"has_out_of_scope", !digest.out_of_scope.empty()},
@@ -137,6 +202,8 @@ nlohmann::json to_json(const Digest& digest) {
     for (const auto& task : digest.succeeded) succeeded.push_back(task_json(task));
     auto failed = nlohmann::json::array();
     for (const auto& task : digest.failed) failed.push_back(task_json(task));
+    auto sets = nlohmann::json::array();
+    for (const auto& set : digest.sets) sets.push_back(set_json(set));
     auto dr_missing = nlohmann::json::array();
     for (const auto& m : digest.dr_missing)
         dr_missing.push_back({{"backup_id", m.backup_id},
@@ -151,6 +218,7 @@ nlohmann::json to_json(const Digest& digest) {
         {"quota", quota_json(digest.quota)},
         {"succeeded", succeeded},
         {"failed", failed},
+        {"server_sets", sets},
         {"disaster_recovery_not_fetched", dr_missing},
         {"out_of_scope", digest.out_of_scope.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest.out_of_scope)}};
 }

@@ -1,5 +1,7 @@
 #include "staffeln/report/report_store.h"
 
+#include "staffeln/store/server_sets.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
@@ -12,15 +14,17 @@ constexpr const char* kUnreportedProjectsSql =
     "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 AND (?1 = '' OR project_id = ?1) "
     "ORDER BY project_id";
 
+// With each task its server set's record and its backup's data time, when the store has them.
 constexpr const char* kUnreportedColumns =
-    "SELECT id, project_id, volume_id, volume_name, server_id, server_name, COALESCE(backup_id, ''), kind, "
-    "status, last_error, created_at, updated_at FROM tasks "
-    "WHERE status IN ('succeeded', 'failed', 'cancelled') AND reported = 0 ";
+    "SELECT t.id, t.project_id, t.volume_id, t.volume_name, t.server_id, t.server_name, COALESCE(t.backup_id, ''), "
+    "t.kind, t.status, t.last_error, t.created_at, t.updated_at, t.set_id, s.mode, s.volumes, b.data_timestamp "
+    "FROM tasks t LEFT JOIN server_sets s ON s.id = t.set_id LEFT JOIN backups b ON b.backup_id = t.backup_id "
+    "WHERE t.status IN ('succeeded', 'failed', 'cancelled') AND t.reported = 0 ";
 // Its own statement, not "?1 = '' OR project_id = ?1": SQLite cannot search the
 // (project_id, status) index through an OR, and reports read one project at a time.
-const std::string kUnreportedSql = std::string(kUnreportedColumns) + "ORDER BY project_id, updated_at, id";
+const std::string kUnreportedSql = std::string(kUnreportedColumns) + "ORDER BY t.project_id, t.updated_at, t.id";
 const std::string kUnreportedOfProjectSql =
-    std::string(kUnreportedColumns) + "AND project_id = ?1 ORDER BY updated_at, id";
+    std::string(kUnreportedColumns) + "AND t.project_id = ?1 ORDER BY t.updated_at, t.id";
 
 core::TaskStatus status_from(const std::string& status) {
     if (status == "succeeded") return core::TaskStatus::succeeded;
@@ -41,6 +45,12 @@ FinishedTask task_from_row(SQLite::Statement& row) {
     task.last_error = row.getColumn(9).getString();
     task.created_at = TimePoint(std::chrono::seconds(row.getColumn(10).getInt64()));
     task.updated_at = TimePoint(std::chrono::seconds(row.getColumn(11).getInt64()));
+    task.set_id = row.getColumn(12).getString();
+    if (!row.getColumn(13).isNull()) {
+        task.set_mode = core::parse_backup_mode(row.getColumn(13).getString());
+        task.set_volumes = row.getColumn(14).getInt();
+    }
+    if (!row.getColumn(15).isNull()) task.data_time = TimePoint(std::chrono::seconds(row.getColumn(15).getInt64()));
     return task;
 }
 
@@ -101,7 +111,7 @@ Result<std::optional<TimePoint>> last_report_time(store::Database& db, const std
 }
 
 Status record_delivery(store::Database& db, const Delivered& delivered) {
-    return store::guarded(
+    auto recorded = store::guarded(
         fmt::format("cannot record the report of project {} in {}", delivered.project_id, db.path().string()), [&] {
             SQLite::Transaction tx(db.sql());
             // A task whose backup is still in Cinder stays, marked reported: the planner needs its
@@ -131,6 +141,9 @@ Status record_delivery(store::Database& db, const Delivered& delivered) {
             expire.exec();
             tx.commit();
         });
+    if (!recorded) return recorded;
+    // Sets as old as the purged timestamps only: a set whose tasks the conductor is writing now stays.
+    return store::forget_unused_sets(db, delivered.purge_timestamps_before);
 }
 
 }  // namespace staffeln::report

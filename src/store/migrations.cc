@@ -210,6 +210,26 @@ CREATE TABLE project_restore_refusals (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7: server sets (core/server_set.h).
+constexpr std::string_view kVersion7 = R"sql(
+-- The server set a task belongs to: '' for tasks written before version 7 and tasks adopted from
+-- Cinder's tags into a rebuilt store (the report groups those by time).
+ALTER TABLE tasks ADD COLUMN set_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX tasks_set ON tasks (set_id);
+
+-- One row per server set: the backups a backup cycle makes of one server's volumes, written
+-- before their tasks. volumes: how many tasks the cycle meant to write for it. A row goes once
+-- no task names it (after the reports, record_delivery).
+CREATE TABLE server_sets (
+    id          TEXT PRIMARY KEY,
+    server_id   TEXT NOT NULL,
+    project_id  TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('volume', 'snapshot')),
+    volumes     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 const std::array kMigrations{
     Migration{1, "initial schema: tasks, backups, report_timestamps", kVersion1},
     Migration{2, "dr_records: export records of automated backups", kVersion2},
@@ -217,6 +237,7 @@ const std::array kMigrations{
     Migration{4, "upstream_import: upstream Staffeln's backups imported completely", kVersion4},
     Migration{5, "server_definitions, restore_servers: servers' definitions, servers a restore boots", kVersion5},
     Migration{6, "project_restores, restores' into_target: restores of projects and over original volumes", kVersion6},
+    Migration{7, "server_sets, tasks' set_id: the backups of one server in one cycle", kVersion7},
 };
 
 }  // namespace

@@ -58,8 +58,8 @@ Status TaskStore::insert(const core::TaskRecord& task, const TaskLabels& labels,
     auto done = guarded(fmt::format("cannot record task {} for volume {}", task.task_id, task.volume_id), [&] {
         SQLite::Statement q(db_.sql(),
                             "INSERT INTO tasks (id, volume_id, volume_name, project_id, server_id, server_name, kind, "
-                            "status, backup_id, backup_name, last_error, created_at, updated_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?)");
+                            "status, backup_id, backup_name, last_error, created_at, updated_at, set_id) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?)");
         q.bind(1, task.task_id);
         q.bind(2, task.volume_id);
         q.bind(3, labels.volume_name);
@@ -73,11 +73,24 @@ Status TaskStore::insert(const core::TaskRecord& task, const TaskLabels& labels,
         q.bind(11, task.last_error);
         q.bind(12, unix_seconds(task.created_at));
         q.bind(13, unix_seconds(now));
+        q.bind(14, labels.set_id);
         q.exec();
     });
     if (!done && done.error().message.find("UNIQUE constraint failed: tasks.volume_id") != std::string::npos)
         done.error().kind = ErrorKind::conflict;  // another open task holds this volume
     return done;
+}
+
+Status TaskStore::assign_set(const std::string& task_id, const std::string& set_id) {
+    int changed = 0;
+    auto done = guarded(fmt::format("cannot record the server set of task {}", task_id), [&] {
+        SQLite::Statement q(db_.sql(), "UPDATE tasks SET set_id = ? WHERE id = ?");
+        q.bind(1, set_id);
+        q.bind(2, task_id);
+        changed = q.exec();
+    });
+    if (!done) return done;
+    return affected_one(changed, task_id);
 }
 
 Status TaskStore::set_in_flight(const std::string& task_id, const std::string& backup_id, TimePoint now,

@@ -23,18 +23,20 @@ struct TaskRow {
     std::string last_error{};
     std::int64_t updated_at = 1'763'786'000;
     int reported = 0;
+    std::string server_id{};  // "" for "srv-<id>"
+    std::string set_id{};
 };
 
 inline void insert_task(store::Database& db, const TaskRow& row) {
     SQLite::Statement insert(db.sql(),
                              "INSERT INTO tasks (id, volume_id, volume_name, project_id, server_id, server_name, kind, "
-                             "status, backup_id, last_error, reported, created_at, updated_at) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+                             "status, backup_id, last_error, reported, created_at, updated_at, set_id) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     insert.bind(1, row.id);
     insert.bind(2, "vol-" + row.id);
     insert.bind(3, row.volume_name);
     insert.bind(4, row.project_id);
-    insert.bind(5, "srv-" + row.id);
+    insert.bind(5, row.server_id.empty() ? "srv-" + row.id : row.server_id);
     insert.bind(6, row.server_name);
     insert.bind(7, row.kind);
     insert.bind(8, row.status);
@@ -43,6 +45,7 @@ inline void insert_task(store::Database& db, const TaskRow& row) {
     insert.bind(11, row.reported);
     insert.bind(12, row.updated_at - 300);
     insert.bind(13, row.updated_at);
+    insert.bind(14, row.set_id);
     insert.exec();
 }
 

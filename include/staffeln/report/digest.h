@@ -5,6 +5,7 @@
 #pragma once
 
 #include "staffeln/core/report_model.h"
+#include "staffeln/core/server_set.h"
 #include "staffeln/core/task.h"
 #include "staffeln/model.h"
 
@@ -28,6 +29,10 @@ struct FinishedTask {
     std::string last_error;
     TimePoint created_at{};
     TimePoint updated_at{};
+    std::string set_id;                        // its server set, "" for none
+    std::optional<core::BackupMode> set_mode;  // the set's, when recorded
+    int set_volumes = 0;                       // the set's volume count, when recorded
+    std::optional<TimePoint> data_time;        // its backup's data_timestamp, when the store lists the backup
 };
 
 // A backup of the project whose disaster-recovery record could not be fetched yet (dr_records).
@@ -47,6 +52,7 @@ struct Digest {
     std::vector<FinishedTask> succeeded;      // oldest first
     std::vector<FinishedTask> failed;         // failed and cancelled, oldest first
     std::vector<std::string> task_ids;        // every task the digest reports on: marked reported once delivered
+    std::vector<core::ServerSet> sets;        // the finished tasks as server sets, one line per server and cycle
     std::vector<MissingDrRecord> dr_missing;  // shown while a fetch keeps failing; not what makes a report due
     std::string out_of_scope{};               // why include_projects/exclude_projects leave the project out; "" inside
 };

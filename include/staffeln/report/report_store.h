@@ -2,7 +2,8 @@
 // reported (status succeeded, failed or cancelled), and when each project was last reported.
 // Writing, after a delivery: that report's tasks marked reported (purged when their backup is
 // gone) and a report timestamp recorded, in one transaction, with timestamps older than ten
-// periods purged. Nothing is written otherwise.
+// periods purged; then the server sets as old that no task names any more. Nothing is written
+// otherwise. Each finished task comes with its server set's record and its backup's data time.
 #pragma once
 
 #include "staffeln/report/digest.h"

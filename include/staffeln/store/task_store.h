@@ -18,6 +18,7 @@ struct TaskLabels {
     std::string volume_name;
     std::string server_name;
     std::string backup_name;
+    std::string set_id;  // its server set (store/server_sets.h), "" for none
 };
 
 class TaskStore {
@@ -32,6 +33,8 @@ public:
                          std::optional<core::BackupKind> made = std::nullopt);
     Status set_status(const std::string& task_id, core::TaskStatus status, const std::string& last_error,
                       TimePoint now);
+    // A retried task joins the server set of the cycle that retries it.
+    Status assign_set(const std::string& task_id, const std::string& set_id);
     // A create attempt failed but will be retried: keep the task pending with the reason.
     Status note_attempt_failed(const std::string& task_id, const std::string& error, TimePoint now);
     // The task's backup is gone from Cinder: a reported record goes; any other stays for the
