@@ -131,6 +131,8 @@ expect 'staffeln_role_held{job="staffeln-conductor",role="puller"}' 1
 expect 'staffeln_cycles_total{job="staffeln-conductor",kind="backup",outcome="success"} >= bool 1' 1
 expect 'staffeln_store_up{job="staffeln-api"}' 1
 expect 'sum(staffeln_tasks_in_flight{job="staffeln-conductor"}) or vector(0)' 0
+# Every protected volume has its backup now: none is reported without one.
+expect 'count(staffeln_volume_without_backup_since_timestamp_seconds) or vector(0)' 0
 expect 'sum(staffeln_cloud_requests_total{job="staffeln-conductor",service="cinder",method="POST",status_class="2xx"}) >= bool 4' 1
 expect 'staffeln_api_answers_total{job="staffeln-api",answer="False",reason="automated"}' 1
 expect 'staffeln_api_answers_total{job="staffeln-api",answer="True",reason="not_automated"}' 1
