@@ -31,7 +31,8 @@ for path in ./usr/bin/staffeln ./usr/bin/staffeln-conductor ./usr/bin/staffeln-a
             ./etc/staffeln/staffeln.conf ./usr/share/man/man1/staffeln.1.gz \
             ./usr/share/bash-completion/completions/staffeln ./usr/share/doc/staffeln/copyright \
             ./usr/share/doc/staffeln/changelog.gz ./usr/share/staffeln/templates/report.html.mustache \
-            ./usr/share/man/man1/staffeln-conductor.1.gz; do
+            ./usr/share/man/man1/staffeln-conductor.1.gz ./usr/share/staffeln/prometheus/staffeln-rules.yml \
+            ./usr/share/staffeln/grafana/staffeln.json; do
   grep -q " $path\( \|$\)" "$work/contents" || fail "$path is not in the package: $(cat "$work/contents")"
 done
 grep -q " ./usr/bin/staffeln-conductor -> staffeln$" "$work/contents" || fail "staffeln-conductor is no link to staffeln"
