@@ -40,6 +40,7 @@ grep -qx "/etc/staffeln/staffeln.conf" "$work/conffiles" || fail "the sample con
 grep -qx "/etc/logrotate.d/staffeln" "$work/conffiles" || fail "the logrotate file is no conffile"
 grep -q "db-manage upgrade" "$work/postinst" || fail "postinst does not run db-manage upgrade"
 grep -q "^ Depends:.*libsystemd0" "$work/info" || fail "Depends lacks libsystemd0: $(cat "$work/info")"
+grep -q "^ Depends:.*procps" "$work/info" || fail "Depends lacks procps (/bin/kill of ExecReload): $(cat "$work/info")"
 dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./etc/staffeln/staffeln.conf | cmp -s - "$src/packaging/staffeln.conf" \
   || fail "the packaged staffeln.conf is not packaging/staffeln.conf"
 for unit in conductor api; do
