@@ -1,7 +1,8 @@
 # The Debian package (CPack's DEB generator): `cmake --build build --target package`, or
 # tests/packaging/check_deb.sh, which builds, inspects and lints it. Installs under /usr with
 # the units, sysusers.d and tmpfiles.d entries, logrotate, bash completion, the man page
-# (help2man from --help) and the sample configuration as a conffile; postinst creates the user
+# (help2man from --help), the alerting rules and Grafana dashboard, and the sample configuration
+# as a conffile; postinst creates the user
 # and directories and runs `db-manage upgrade` (packaging/debian/).
 set(STAFFELN_PACKAGING ${PROJECT_SOURCE_DIR}/packaging)
 install(FILES ${STAFFELN_PACKAGING}/systemd/staffeln-conductor.service ${STAFFELN_PACKAGING}/systemd/staffeln-api.service
@@ -17,6 +18,11 @@ install(FILES ${STAFFELN_PACKAGING}/staffeln.conf DESTINATION /etc/staffeln COMP
 install(FILES ${STAFFELN_PACKAGING}/logrotate-staffeln DESTINATION /etc/logrotate.d RENAME staffeln COMPONENT deb
         EXCLUDE_FROM_ALL)
 install(FILES ${STAFFELN_PACKAGING}/debian/copyright DESTINATION share/doc/staffeln COMPONENT deb EXCLUDE_FROM_ALL)
+# What monitoring needs, ready to load: Prometheus' alerting rules and the Grafana dashboard.
+install(FILES ${STAFFELN_PACKAGING}/prometheus/staffeln-rules.yml DESTINATION share/staffeln/prometheus COMPONENT deb
+        EXCLUDE_FROM_ALL)
+install(FILES ${STAFFELN_PACKAGING}/grafana/staffeln.json DESTINATION share/staffeln/grafana COMPONENT deb
+        EXCLUDE_FROM_ALL)
 
 # Compressed as Debian's policy wants them: the man page from the binary's own --help, the docs.
 find_program(HELP2MAN help2man)
@@ -60,7 +66,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, tzdata")
+# procps: the units' ExecReload is /bin/kill, which a minimal Debian lacks (systemd-analyze verify
+# fails on the units there without it).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, tzdata, procps")
 set(CPACK_STRIP_FILES ON)
 # The system files (component deb) are left out of a plain `cmake --install`, which must not
 # write /etc; the package takes both components into one .deb.

@@ -170,6 +170,34 @@ TEST_CASE("GET /metrics: the store's series and the answers given, in Prometheus
           std::string::npos);
 }
 
+TEST_CASE("a scrape waiting on a locked store holds no event loop: other requests are answered meanwhile") {
+    RunningApi api;
+    // A writer in exclusive locking mode: a scrape's read of the store waits its busy timeouts
+    // (5 s to open, 2 s to read) for it.
+    SQLite::Database writer(api.db_path().string(), SQLite::OPEN_READWRITE, 1000);
+    writer.exec("PRAGMA locking_mode = EXCLUSIVE");
+    writer.exec("BEGIN EXCLUSIVE");
+    writer.exec("DELETE FROM report_timestamps");
+    // One scrape for each of the API's two event loops (connections are dealt round robin).
+    auto scrape = [&] { return exchange(api.port(), get("/metrics"), 15s); };
+    auto first = std::async(std::launch::async, scrape);
+    auto second = std::async(std::launch::async, scrape);
+    std::this_thread::sleep_for(300ms);
+    for (int i = 0; i < 4; ++i) {
+        auto start = SteadyClock::now();
+        auto other = exchange(api.port(), get("/v2/nothing"));
+        CHECK(other.status == 404);
+        CHECK(SteadyClock::now() - start < 500ms);
+    }
+    CHECK(first.wait_for(0ms) == std::future_status::timeout);  // still waiting on the store
+    for (auto* page : {&first, &second}) {
+        auto answer = page->get();
+        CHECK(answer.status == 200);
+        CHECK(answer.body.find("staffeln_store_up 0\n") != std::string::npos);
+    }
+    writer.exec("COMMIT");
+}
+
 TEST_CASE("oversized request lines, headers and bodies are refused with 414, 431 and 413") {
     RunningApi api;
     auto long_line = exchange(api.port(), get("/v1/backup?backup_id=" + std::string(5000, 'a')));

@@ -7,6 +7,7 @@
 #include "staffeln/core/store_metrics.h"
 #include "staffeln/metrics.h"
 #include "staffeln/store/metric_facts.h"
+#include "staffeln/store/server_definitions.h"
 #include "support/task_rows.h"
 #include "support/temp_dir.h"
 
@@ -129,7 +130,9 @@ TEST_CASE("the registry loses no increment when many threads count at once") {
 TEST_CASE("store metrics: the newest backup per volume and open tasks per project, sorted, and store_up") {
     core::StoreFacts facts;
     facts.volumes = {{"p2", "s3", "v3", 1765000300}, {"p1", "s1", "v1", 1765000100}, {"p1", "s1", "v0", 1765000000}};
+    facts.without_backup = {{"p2", "s4", "v5", 1765000500}, {"p1", "s2", "v4", 1765000400}};
     facts.tasks_in_flight = {{"p2", 1}, {"p1", 2}};
+    facts.restores = {{"p2", "failed", 1}, {"p1", "succeeded", 3}, {"p1", "running", 1}};
     CHECK(core::render_metrics(core::store_metric_families(facts)) ==
           "# HELP staffeln_store_up 1 when this node's store could be read for this scrape, else 0.\n"
           "# TYPE staffeln_store_up gauge\n"
@@ -140,10 +143,23 @@ TEST_CASE("store metrics: the newest backup per volume and open tasks per projec
           "staffeln_volume_last_backup_timestamp_seconds{project=\"p1\",server=\"s1\",volume=\"v0\"} 1765000000\n"
           "staffeln_volume_last_backup_timestamp_seconds{project=\"p1\",server=\"s1\",volume=\"v1\"} 1765000100\n"
           "staffeln_volume_last_backup_timestamp_seconds{project=\"p2\",server=\"s3\",volume=\"v3\"} 1765000300\n"
+          "# HELP staffeln_volume_without_backup_since_timestamp_seconds Each volume of a protected server with no "
+          "available automated backup: when the backup cycles first saw it on the server (unix time).\n"
+          "# TYPE staffeln_volume_without_backup_since_timestamp_seconds gauge\n"
+          "staffeln_volume_without_backup_since_timestamp_seconds{project=\"p1\",server=\"s2\",volume=\"v4\"} "
+          "1765000400\n"
+          "staffeln_volume_without_backup_since_timestamp_seconds{project=\"p2\",server=\"s4\",volume=\"v5\"} "
+          "1765000500\n"
           "# HELP staffeln_tasks_in_flight Backup tasks pending or in flight, by project.\n"
           "# TYPE staffeln_tasks_in_flight gauge\n"
           "staffeln_tasks_in_flight{project=\"p1\"} 2\n"
-          "staffeln_tasks_in_flight{project=\"p2\"} 1\n");
+          "staffeln_tasks_in_flight{project=\"p2\"} 1\n"
+          "# HELP staffeln_restores Restores recorded in this node's store, by project and status (running, "
+          "succeeded, failed, cleaned).\n"
+          "# TYPE staffeln_restores gauge\n"
+          "staffeln_restores{project=\"p1\",status=\"running\"} 1\n"
+          "staffeln_restores{project=\"p1\",status=\"succeeded\"} 3\n"
+          "staffeln_restores{project=\"p2\",status=\"failed\"} 1\n");
     CHECK(core::render_metrics(core::store_metric_families(std::nullopt)) ==
           "# HELP staffeln_store_up 1 when this node's store could be read for this scrape, else 0.\n"
           "# TYPE staffeln_store_up gauge\n"
@@ -194,6 +210,58 @@ TEST_CASE("read_metric_facts takes each volume's newest available backup and cou
     CHECK(facts->volumes[2].server_id == "srv-t3");  // from the task that made it
     std::sort(facts->tasks_in_flight.begin(), facts->tasks_in_flight.end());
     CHECK(facts->tasks_in_flight == std::vector<std::pair<std::string, std::int64_t>>{{"other", 1}, {"proj", 2}});
+}
+
+TEST_CASE("read_metric_facts: the protected volumes without an available backup, and since when") {
+    testing::TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    auto at = [](int seconds) { return TimePoint{std::chrono::seconds(1'800'000'000 + seconds)}; };
+    auto server = [](const char* id, std::vector<const char*> volumes) {
+        core::ServerDefinition d;
+        d.server_id = id;
+        d.project_id = "proj";
+        for (const auto* v : volumes) d.volumes.push_back({v, "", -1, false});
+        return d;
+    };
+    // s1 had vol-a from the start and vol-b from the second cycle; s2 lost its protection
+    // (no cycle saw it after the first); s3 has its volume backed up.
+    REQUIRE(store::record_definitions(db, {server("s1", {"vol-a"}), server("s2", {"vol-z"}), server("s3", {"vol-c"})},
+                                      at(0))
+                .ok());
+    REQUIRE(store::record_definitions(db, {server("s1", {"vol-a", "vol-b"}), server("s3", {"vol-c"})}, at(3600)).ok());
+    REQUIRE(store::record_definitions(db, {server("s1", {"vol-a", "vol-b"}), server("s3", {"vol-c"})}, at(7200)).ok());
+    db.sql().exec(
+        "INSERT INTO backups (backup_id, volume_id, project_id, server_id, kind, status, created_at, data_timestamp, "
+        "updated_at) VALUES ('b1', 'vol-c', 'proj', 's3', 'full', 'available', 0, 0, 0), "
+        "('b2', 'vol-a', 'proj', 's1', 'full', 'error', 0, 0, 0)");
+    auto facts = store::read_metric_facts(db);
+    REQUIRE(facts.ok());
+    std::sort(facts->without_backup.begin(), facts->without_backup.end(),
+              [](const auto& a, const auto& b) { return a.volume_id < b.volume_id; });
+    REQUIRE(facts->without_backup.size() == 2);
+    CHECK(facts->without_backup[0].volume_id == "vol-a");
+    CHECK(facts->without_backup[0].server_id == "s1");
+    CHECK(facts->without_backup[0].project_id == "proj");
+    CHECK(facts->without_backup[0].since == 1'800'000'000);
+    CHECK(facts->without_backup[1].volume_id == "vol-b");
+    CHECK(facts->without_backup[1].since == 1'800'003'600);
+}
+
+TEST_CASE("read_metric_facts counts the recorded restores by project and status") {
+    testing::TempDir dir;
+    auto db = testing::new_store(dir / "s.db");
+    db.sql().exec(
+        "INSERT INTO restores (id, server_id, project_id, at, point_time, status, created_at, updated_at) VALUES "
+        "('r1', 's1', 'p1', 0, 0, 'succeeded', 0, 0), ('r2', 's2', 'p1', 0, 0, 'succeeded', 0, 0), "
+        "('r3', 's3', 'p1', 0, 0, 'failed', 0, 0), ('r4', 's1', 'p2', 0, 0, 'running', 0, 0), "
+        "('r5', 's4', 'p2', 0, 0, 'cleaned', 0, 0)");
+    auto facts = store::read_metric_facts(db);
+    REQUIRE(facts.ok());
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> counts;
+    for (const auto& r : facts->restores) counts.emplace_back(r.project_id, r.status, r.count);
+    std::sort(counts.begin(), counts.end());
+    CHECK(counts == std::vector<std::tuple<std::string, std::string, std::int64_t>>{
+                        {"p1", "failed", 1}, {"p1", "succeeded", 2}, {"p2", "cleaned", 1}, {"p2", "running", 1}});
 }
 
 TEST_CASE("metrics_listen: HOST:PORT, an IPv6 host in brackets, errors say what is wrong") {

@@ -109,6 +109,8 @@ private:
     void add_routes();
     void add_policy_routes();
     void answer_backup(const httplib::Request& req, httplib::Response& res);
+    void answer_metrics(httplib::Response& res);
+    std::size_t pool_threads() const;
     Result<bool> lookup(std::string_view backup_id);
     struct Answer {
         Verdict verdict;
@@ -136,7 +138,7 @@ Status HttpServer::bind() {
         std::chrono::duration_cast<std::chrono::seconds>(options_.limits.keep_alive_timeout).count());
     new_task_queue = [this]() -> httplib::TaskQueue* {
         auto limits = options_.limits;
-        if (!options_.cinder) limits.lookup_threads = 0;  // nothing is ever deferred
+        limits.lookup_threads = pool_threads();
         loops_ = std::make_unique<EventLoops>(
             limits, [this](const Exchange& exchange) { return answer_exchange(exchange); }, tls_.get());
         return new InlineQueue(*loops_);
@@ -170,9 +172,7 @@ Status HttpServer::run() {
 }
 
 void HttpServer::add_routes() {
-    Get(kMetricsPath, [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics_page(options_.store), kMetricsContentType);
-    });
+    Get(kMetricsPath, [this](const httplib::Request&, httplib::Response& res) { answer_metrics(res); });
     set_error_handler(HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return HandlerResponse::Unhandled;
         if (res.status == 404 && (req.path == kMetricsPath || (options_.policy && is_policy_path(req.path)))) {
@@ -218,6 +218,33 @@ void HttpServer::add_policy_routes() {
         res.status = reply.status;
         res.set_content(reply.body, kTextPlain);
     });
+}
+
+// The lookup pool serves the answers that may wait: Cinder lookups, and scrapes reading the store
+// (which wait up to the store's busy timeout behind a writer). Without either, there is no pool.
+std::size_t HttpServer::pool_threads() const {
+    return options_.cinder || !options_.store.empty() ? options_.limits.lookup_threads : 0;
+}
+
+// A scrape that reads the store runs on a lookup thread, never on an event loop: it may wait on
+// the conductor's transaction. Beyond the pool's queue it is 503 at once (Prometheus counts the
+// scrape failed) rather than hold the loop.
+void HttpServer::answer_metrics(httplib::Response& res) {
+    auto blocking = t_request ? t_request->blocking : Blocking::allowed;
+    if (!options_.store.empty() && pool_threads() > 0) {
+        if (blocking == Blocking::forbidden) {
+            t_request->deferred = true;
+            return;
+        }
+        if (blocking == Blocking::overloaded) {
+            log::warning("metrics", "scrape refused: {} answers already wait for a lookup thread",
+                         options_.limits.lookup_queue);
+            res.status = 503;
+            res.set_content("overloaded: too many answers waiting for a lookup thread", kTextPlain);
+            return;
+        }
+    }
+    res.set_content(metrics_page(options_.store), kMetricsContentType);
 }
 
 void HttpServer::answer_backup(const httplib::Request& req, httplib::Response& res) {
@@ -296,7 +323,7 @@ Result<bool> HttpServer::lookup(std::string_view backup_id) {
     if (!same_file) reader.reset();
     if (!reader) {
         // Lookup threads read the store too: they answer a deferred request from the start.
-        auto threads = options_.limits.event_loops + (options_.cinder ? options_.limits.lookup_threads : 0);
+        auto threads = options_.limits.event_loops + (options_.cinder ? pool_threads() : 0);
         auto opened =
             store::AutomatedBackupReader::open(options_.store, options_.limits.store_lock_wait,
                                                options_.limits.store_cache_kib / std::max<size_t>(threads, 1));

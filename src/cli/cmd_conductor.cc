@@ -16,7 +16,8 @@
 namespace staffeln::cli {
 namespace {
 
-// Scrapes are few and small: one event loop and a modest cap, else the API's bounds.
+// Scrapes are few and small: one event loop, one thread for their store reads and a modest cap,
+// else the API's bounds.
 api::ServerOptions metrics_options(const config::ListenAddress& address, const config::Config& config) {
     api::ServerOptions options;
     options.host = address.host;
@@ -25,7 +26,8 @@ api::ServerOptions metrics_options(const config::ListenAddress& address, const c
     options.policy = false;
     options.limits.event_loops = 1;
     options.limits.max_connections = 64;
-    options.limits.lookup_threads = 0;
+    options.limits.lookup_threads = 1;
+    options.limits.lookup_queue = 8;
     return options;
 }
 

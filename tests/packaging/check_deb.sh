@@ -31,7 +31,8 @@ for path in ./usr/bin/staffeln ./usr/bin/staffeln-conductor ./usr/bin/staffeln-a
             ./etc/staffeln/staffeln.conf ./usr/share/man/man1/staffeln.1.gz \
             ./usr/share/bash-completion/completions/staffeln ./usr/share/doc/staffeln/copyright \
             ./usr/share/doc/staffeln/changelog.gz ./usr/share/staffeln/templates/report.html.mustache \
-            ./usr/share/man/man1/staffeln-conductor.1.gz; do
+            ./usr/share/man/man1/staffeln-conductor.1.gz ./usr/share/staffeln/prometheus/staffeln-rules.yml \
+            ./usr/share/staffeln/grafana/staffeln.json; do
   grep -q " $path\( \|$\)" "$work/contents" || fail "$path is not in the package: $(cat "$work/contents")"
 done
 grep -q " ./usr/bin/staffeln-conductor -> staffeln$" "$work/contents" || fail "staffeln-conductor is no link to staffeln"
@@ -39,6 +40,7 @@ grep -qx "/etc/staffeln/staffeln.conf" "$work/conffiles" || fail "the sample con
 grep -qx "/etc/logrotate.d/staffeln" "$work/conffiles" || fail "the logrotate file is no conffile"
 grep -q "db-manage upgrade" "$work/postinst" || fail "postinst does not run db-manage upgrade"
 grep -q "^ Depends:.*libsystemd0" "$work/info" || fail "Depends lacks libsystemd0: $(cat "$work/info")"
+grep -q "^ Depends:.*procps" "$work/info" || fail "Depends lacks procps (/bin/kill of ExecReload): $(cat "$work/info")"
 dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./etc/staffeln/staffeln.conf | cmp -s - "$src/packaging/staffeln.conf" \
   || fail "the packaged staffeln.conf is not packaging/staffeln.conf"
 for unit in conductor api; do

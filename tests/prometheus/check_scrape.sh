@@ -131,8 +131,30 @@ expect 'staffeln_role_held{job="staffeln-conductor",role="puller"}' 1
 expect 'staffeln_cycles_total{job="staffeln-conductor",kind="backup",outcome="success"} >= bool 1' 1
 expect 'staffeln_store_up{job="staffeln-api"}' 1
 expect 'sum(staffeln_tasks_in_flight{job="staffeln-conductor"}) or vector(0)' 0
+# Every protected volume has its backup now: none is reported without one.
+expect 'count(staffeln_volume_without_backup_since_timestamp_seconds) or vector(0)' 0
 expect 'sum(staffeln_cloud_requests_total{job="staffeln-conductor",service="cinder",method="POST",status_class="2xx"}) >= bool 4' 1
 expect 'staffeln_api_answers_total{job="staffeln-api",answer="False",reason="automated"}' 1
 expect 'staffeln_api_answers_total{job="staffeln-api",answer="True",reason="not_automated"}' 1
 expect 'staffeln_api_answer_duration_seconds_count{job="staffeln-api"}' 2
+
+# Every expression of the Grafana dashboard evaluates on this Prometheus, and the panels that
+# describe the backups just made have data.
+python3 - "$src/packaging/grafana/staffeln.json" "$prom_port" <<'PY' || fail "the Grafana dashboard's queries"
+import json, sys, urllib.parse, urllib.request
+dashboard = json.load(open(sys.argv[1]))
+must_have_data = {"Volumes with a backup", "Coverage", "Oldest newest backup, by project", "Role holders",
+                  "Cycle duration", "API answer latency"}
+for panel in dashboard["panels"]:
+    for target in panel.get("targets", []):
+        expr = target["expr"].replace("$__rate_interval", "1m").replace("$project", ".*")
+        query = urllib.parse.urlencode({"query": expr})
+        with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}/api/v1/query?{query}", timeout=10) as answer:
+            body = json.load(answer)
+        if body["status"] != "success":
+            sys.exit(f"panel {panel['title']!r}: {expr}: {body}")
+        if panel["title"] in must_have_data and target["refId"] == "A" and not body["data"]["result"]:
+            sys.exit(f"panel {panel['title']!r}: no data from {expr}")
+        print(f"ok: panel {panel['title']!r} {target['refId']}: {len(body['data']['result'])} series")
+PY
 echo "== prometheus scrape test passed in $SECONDS s"

@@ -3,7 +3,7 @@
 // request goes to the answer function only once its RequestFramer finds it whole, so no thread
 // ever waits on a client. Limits, deadlines and the connection cap are enforced here; a
 // connection beyond the cap gets 503 at once. Each loop thread runs the answers it reads; an
-// answer that must wait on something slow (a Cinder lookup) is deferred: it runs again on a
+// answer that must wait on something slow (a Cinder lookup, a scrape reading the store) is deferred: it runs again on a
 // bounded pool of lookup threads, with blocking allowed, and the connection waits for it
 // (its later pipelined requests too) while the loop serves every other connection.
 #pragma once

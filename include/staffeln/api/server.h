@@ -33,9 +33,10 @@ struct Limits {
     // SQLite page cache, shared out among the serving threads: the upper levels of the backups
     // B-tree (about 2 MiB for a million records) stay in memory instead of being re-read.
     std::size_t store_cache_kib = 8192;
-    // Answers that wait on Cinder run on these threads, off the event loops; beyond the
-    // queue, such an answer is False at once (fail closed) and the log says so. 0: no lookup
-    // threads, for a server without Cinder lookups, whose answers are never deferred.
+    // Answers that may wait run on these threads, off the event loops: Cinder lookups, and
+    // GET /metrics reading the store. Beyond the queue, a lookup is False at once (fail closed)
+    // and a scrape 503, and the log says so. Without Cinder lookups and a store, or at 0, no
+    // lookup threads: nothing is deferred, and a scrape reads the store on its event loop.
     std::size_t lookup_threads = 4;
     std::size_t lookup_queue = 64;
 };

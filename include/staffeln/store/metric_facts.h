@@ -1,5 +1,6 @@
 // The store's side of a scrape (core/store_metrics.h): per volume its newest available automated
-// backup, and the open tasks per project. Two grouped SELECTs; an Error names the store.
+// backup, the protected volumes without one, the open tasks per project and the restores per
+// project and status. Four SELECTs; an Error names the store.
 #pragma once
 
 #include "staffeln/core/store_metrics.h"
