@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The .deb built from this build (cmake/package.cmake), inspected with dpkg-deb and checked with
-# lintian; installing it is not part of the test. Exits 77 (skipped) naming what is missing.
+# lintian; with STAFFELN_INSTALL_TEST=1 (scripts/test sets it) and as root, also installed on this
+# machine with apt, then `staffeln --version`, `systemd-analyze verify` of its units and `man
+# staffeln` from the installed files, and purged again. A machine where staffeln is installed
+# already is left alone (that part is skipped, saying so). Exits 77 (skipped) naming what is missing.
 # Usage: check_deb.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1
@@ -70,3 +73,35 @@ if ! lintian --fail-on error,warning --tag-display-limit 0 "$deb" >"$work/lintia
 fi
 grep -v "running with root privileges" "$work/lintian.log" || true
 echo "lintian: no error or warning"
+
+# Installed on this machine, as an operator installs it; purged again whatever happens.
+if [[ "${STAFFELN_INSTALL_TEST:-0}" != 1 ]]; then
+  echo "install: not tried (STAFFELN_INSTALL_TEST=1 installs the package on this machine; scripts/test sets it)"
+  exit 0
+fi
+[[ $(id -u) -eq 0 ]] || { echo "install: not tried: not root"; exit 0; }
+if dpkg-query -W -f='${Status}' staffeln 2>/dev/null | grep -q "install ok"; then
+  echo "install: not tried: a staffeln package is installed on this machine already, left alone"
+  exit 0
+fi
+for tool in apt-get systemd-analyze man; do
+  command -v "$tool" >/dev/null || fail "install: $tool is missing (scripts/install-deps --tests installs it)"
+done
+purge() { DEBIAN_FRONTEND=noninteractive apt-get purge -y -q staffeln >"$work/purge.log" 2>&1 || cat "$work/purge.log" >&2; }
+trap 'purge; rm -rf "$work"' EXIT
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$deb" >"$work/install.log" 2>&1 ||
+  fail "apt-get install $(basename "$deb"): $(cat "$work/install.log")"
+[[ $(/usr/bin/staffeln --version) == $("$build/staffeln" --version) ]] ||
+  fail "the installed staffeln --version printed '$(/usr/bin/staffeln --version)'"
+[[ $(/usr/bin/staffeln-conductor --version) == $("$build/staffeln" --version) ]] || fail "staffeln-conductor --version"
+getent passwd staffeln >/dev/null || fail "the package created no user staffeln"
+[[ $(stat -c '%U %a' /var/lib/staffeln) == "staffeln 700" ]] || fail "/var/lib/staffeln is $(stat -c '%U %a' /var/lib/staffeln)"
+[[ $(stat -c '%U' /var/lib/staffeln/staffeln.db) == staffeln ]] || fail "postinst's db-manage upgrade made no store: $(cat "$work/install.log")"
+systemd-analyze verify /usr/lib/systemd/system/staffeln-conductor.service /usr/lib/systemd/system/staffeln-api.service \
+  >"$work/verify.log" 2>&1 || fail "systemd-analyze verify: $(cat "$work/verify.log")"
+MANPAGER=cat MANWIDTH=100 man staffeln >"$work/man.txt" 2>"$work/man.err" || fail "man staffeln: $(cat "$work/man.err")"
+grep -q "db-manage" "$work/man.txt" || fail "man staffeln shows no command table: $(head -20 "$work/man.txt")"
+purge
+trap 'rm -rf "$work"' EXIT
+[[ ! -e /usr/bin/staffeln ]] || fail "apt-get purge left /usr/bin/staffeln"
+echo "install: apt-get install, --version, systemd-analyze verify, man staffeln and purge all fine"
