@@ -2,6 +2,7 @@
 // run_backup_cycle for what a cycle does, through the real `staffeln conductor` binary for what
 // the command does (exit codes, --once summary, --dry-run, start-up errors, SIGTERM).
 #include "support/conductor_rig.h"
+#include "support/eventually.h"
 #include "support/paths.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -675,15 +676,6 @@ std::filesystem::path conf_with(ConductorRig& rig, const std::string& conductor_
                                                       "backup_min_interval = 0\nbackup_poll_interval = 1\n[database]\n"
                                                       "connection = sqlite:///{}\n",
                                                       conductor_lines, (rig.dir / "staffeln.db").string()));
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return pred();
 }
 
 bool log_has(ConductorRig& rig, const std::string& part) {
