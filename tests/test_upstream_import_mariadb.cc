@@ -5,7 +5,6 @@
 #include "support/conductor_rig.h"
 #include "support/eventually.h"
 #include "support/mariadb_server.h"
-#include "support/paths.h"
 #include "support/process.h"
 #include "support/spawned.h"
 #include "support/temp_dir.h"
@@ -395,13 +394,8 @@ TEST_CASE("the conductor daemon tries a failed import again a minute later, then
     rig.fault({{"method", "PUT"}, {"path_suffix", std::string("/backups/") + kDbInc}, {"status", 400}});
 
     TempDir home;
-    std::vector<std::string> argv{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + home.path().string()};
-    for (const auto& [k, v] : rig.os_env()) argv.push_back(k + "=" + v);
-    for (const auto& arg :
-         {std::string(kStaffelnBinary), std::string("--config-file"), file.string(), std::string("conductor")})
-        argv.push_back(arg);
     const auto log = rig.dir / "daemon.log";
-    Spawned daemon(argv, log);
+    Spawned daemon(isolated_staffeln(home.path(), rig.os_env(), {"--config-file", file.string(), "conductor"}), log);
     const auto has = [&](const std::string& part) { return read_file(log).find(part) != std::string::npos; };
     REQUIRE_MESSAGE(eventually([&] { return has("no backup cycle until it succeeds (next try in 60 s)"); }, 30s),
                     read_file(log));
