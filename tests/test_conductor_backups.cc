@@ -2,6 +2,7 @@
 // run_backup_cycle for what a cycle does, through the real `staffeln conductor` binary for what
 // the command does (exit codes, --once summary, --dry-run, start-up errors, SIGTERM).
 #include "support/conductor_rig.h"
+#include "support/eventually.h"
 #include "support/paths.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -78,16 +79,6 @@ std::string read_stream(std::FILE* f) {
     char buf[4096];
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
     return out;
-}
-
-// The binary with only the OS_* variables given (no inherited OS_CLOUD or clouds.yaml).
-std::vector<std::string> isolated(const TempDir& home, const std::map<std::string, std::string>& env,
-                                  const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + home.path().string()};
-    for (const auto& [k, v] : env) argv.push_back(k + "=" + v);
-    argv.push_back(staffeln::testing::kStaffelnBinary);
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
 }
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
@@ -612,8 +603,8 @@ TEST_CASE("staffeln conductor without credentials says what is missing in one li
     ConductorRig rig;
     auto conf = rig.write_conf();
     TempDir home;
-    auto none =
-        run_process(isolated(home, {}, {"--config-file", conf.string(), "conductor", "--once"}), {}, seconds(20));
+    auto none = run_process(isolated_staffeln(home.path(), {}, {"--config-file", conf.string(), "conductor", "--once"}),
+                            {}, seconds(20));
     INFO(none.out, none.err);
     CHECK(none.exit_code != 0);
     CHECK(count_lines(none.err) == 1);
@@ -622,8 +613,8 @@ TEST_CASE("staffeln conductor without credentials says what is missing in one li
 
     auto env = rig.os_env();
     env["OS_PASSWORD"] = "wrong";
-    auto refused =
-        run_process(isolated(home, env, {"--config-file", conf.string(), "conductor", "--once"}), {}, seconds(20));
+    auto refused = run_process(
+        isolated_staffeln(home.path(), env, {"--config-file", conf.string(), "conductor", "--once"}), {}, seconds(20));
     INFO(refused.out, refused.err);
     CHECK(refused.exit_code != 0);
     CHECK(count_lines(refused.err) == 1);
@@ -637,7 +628,8 @@ TEST_CASE("SIGTERM during a backup cycle stops the conductor within seconds and 
     rig.sim_config({{"backup_create_seconds", 600}});
     auto conf = rig.write_conf();
     TempDir home;
-    Spawned daemon(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log");
+    Spawned daemon(isolated_staffeln(home.path(), rig.os_env(), {"--config-file", conf.string(), "conductor"}),
+                   rig.dir / "log");
     bool creating = false;
     for (int i = 0; i < 300 && !creating; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -677,15 +669,6 @@ std::filesystem::path conf_with(ConductorRig& rig, const std::string& conductor_
                                                       conductor_lines, (rig.dir / "staffeln.db").string()));
 }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return pred();
-}
-
 bool log_has(ConductorRig& rig, const std::string& part) {
     return read_file(rig.dir / "log").find(part) != std::string::npos;
 }
@@ -695,7 +678,8 @@ struct Daemon {
     TempDir home;
     Spawned process;
     Daemon(ConductorRig& rig, const std::filesystem::path& conf)
-        : process(isolated(home, rig.os_env(), {"--config-file", conf.string(), "conductor"}), rig.dir / "log") {
+        : process(isolated_staffeln(home.path(), rig.os_env(), {"--config-file", conf.string(), "conductor"}),
+                  rig.dir / "log") {
         REQUIRE_MESSAGE(eventually([&] { return log_has(rig, "backup cycle finished"); }, seconds(30)),
                         read_file(rig.dir / "log"));
     }

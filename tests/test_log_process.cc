@@ -4,6 +4,7 @@
 // (a file moved away as logrotate does keeps the old lines, the new ones go to a new file).
 #include "support/backup_rows.h"
 #include "support/conductor_rig.h"
+#include "support/eventually.h"
 #include "support/oslo_log_pattern.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -47,15 +48,6 @@ std::set<std::string> check_oslo_lines(const std::string& text, long pid) {
         loggers.insert((*fields)["python_module"]);
     }
     return loggers;
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return pred();
 }
 
 bool has(const std::filesystem::path& file, const std::string& part) {
@@ -131,12 +123,8 @@ TEST_CASE("SIGHUP: the conductor opens its log file again at once, its new lines
     auto path = rig.dir / "conductor.log";
     auto conf = rig.write_conf("backup_service_period = 3600\n[DEFAULT]\nlog_file = " + path.string());
     TempDir home;
-    std::vector<std::string> argv{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + home.path().string()};
-    for (const auto& [k, v] : rig.os_env()) argv.push_back(k + "=" + v);
-    for (const auto& arg :
-         {std::string(kStaffelnBinary), std::string("--config-file"), conf.string(), std::string("conductor")})
-        argv.push_back(arg);
-    Spawned daemon(argv, rig.dir / "stderr");
+    Spawned daemon(isolated_staffeln(home.path(), rig.os_env(), {"--config-file", conf.string(), "conductor"}),
+                   rig.dir / "stderr");
     REQUIRE_MESSAGE(eventually([&] { return has(path, "backup cycle finished"); }, 30s), read_file(rig.dir / "stderr"));
     std::filesystem::rename(path, rig.dir / "conductor.log.1");
     REQUIRE(::kill(daemon.pid(), SIGHUP) == 0);

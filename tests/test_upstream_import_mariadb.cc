@@ -3,8 +3,11 @@
 // named <server>_<volume id>_<unix time>, untagged. After the import each one is staffeln's (the
 // store protects it, retention rotates it in chain order, the planner counts and chains onto it).
 #include "support/conductor_rig.h"
+#include "support/eventually.h"
 #include "support/mariadb_server.h"
 #include "support/process.h"
+#include "support/spawned.h"
+#include "support/temp_dir.h"
 
 #include "staffeln/store/automated_backups.h"
 
@@ -13,11 +16,13 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <thread>
 
 using namespace staffeln;
 using namespace staffeln::testing;
 namespace d = staffeln::testing::demo;
 using std::chrono::hours;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -377,6 +382,39 @@ TEST_CASE("the conductor's import runs again until one completed: a tag Cinder r
     CHECK(third.exit_code == 0);
     CHECK(third.err.find("import-upstream") == std::string::npos);
     CHECK(third.err.find("imported upstream's backups") == std::string::npos);
+}
+
+// The daemon, not --once: a failed import holds back the backup cycle and is tried again a minute
+// later (kImportRetry), on its own, without a restart. About 65 s: the retry interval is the product's.
+TEST_CASE("the conductor daemon tries a failed import again a minute later, then runs its backup cycle") {
+    MariaDbServer mariadb;
+    ConductorRig rig(upstream_cloud());
+    fill_upstream(mariadb, rig.sim.project_id("demo"), rig.sim.project_id("prod"));
+    auto file = upstream_conf(rig, mariadb.url("staffeln"), rig.dir.path());
+    rig.fault({{"method", "PUT"}, {"path_suffix", std::string("/backups/") + kDbInc}, {"status", 400}});
+
+    TempDir home;
+    const auto log = rig.dir / "daemon.log";
+    Spawned daemon(isolated_staffeln(home.path(), rig.os_env(), {"--config-file", file.string(), "conductor"}), log);
+    const auto has = [&](const std::string& part) { return read_file(log).find(part) != std::string::npos; };
+    REQUIRE_MESSAGE(eventually([&] { return has("no backup cycle until it succeeds (next try in 60 s)"); }, 30s),
+                    read_file(log));
+    const auto failed_at = std::chrono::steady_clock::now();
+    CHECK(has("1 problem(s)"));
+    CHECK_FALSE(has("backup cycle finished"));
+
+    // Cinder accepts the tag again; nothing else changes, and nobody restarts the conductor.
+    rig.clear_faults();
+    REQUIRE_MESSAGE(eventually([&] { return has("backup cycle finished"); }, 90s), read_file(log));
+    const auto waited = std::chrono::steady_clock::now() - failed_at;
+    CHECK(waited >= 55s);
+    CHECK(
+        has("imported upstream's backups: 1 tagged, 3 already tagged (0 recorded now), 2 gone from Cinder, 1 "
+            "skipped, 0 problem(s)"));
+    CHECK(task_of(rig, kDbInc) == std::string("upstream-") + kDbInc);
+    CHECK(daemon.stop(SIGTERM) == 0);
+    MESSAGE("the retried import completed ", std::chrono::duration_cast<std::chrono::seconds>(waited).count(),
+            " s after the failed one");
 }
 
 TEST_CASE("upstream's database removed after the switch: a new store starts when Cinder has imported backups") {

@@ -29,6 +29,10 @@ earlier ones, whose ids they read from STATE/staffeln/world.json):
   snapshot    a two-volume server in snapshot mode (the first server untagged): cycle 1 backs both
               volumes up from snapshots with one data time (spread printed), cycle 2 makes
               incrementals that chain; no snapshot of staffeln's left after either
+  upstream    a backup made as upstream Staffeln makes them (its name, untagged) and upstream's
+              MariaDB naming it: `db-manage import-upstream` tags it in the real Cinder (backup
+              metadata) and records it, a second run changes nothing, upstream's database is only
+              read, and the next cycle chains an incremental onto it
   cleanup     removes what setup and the cycles made (a CTest fixture cleanup: runs after failures)
 Exits 1 at the first check that fails, printing what was expected and what came."""
 import datetime
@@ -913,6 +917,100 @@ def step_snapshot(world, cloud):
     world["snap_cycles"] = [first, second]
 
 
+UPSTREAM_SCHEMA = os.path.join(REPO, "tests", "fixtures", "upstream_schema.sql")
+
+
+class UpstreamDatabase:
+    """A MariaDB server of its own on a unix socket under DIR (not Cinder's), holding upstream
+    Staffeln's schema at its head revision, as upstream's deployment has it."""
+
+    def __init__(self, directory):
+        self.dir, self.socket = directory, os.path.join(directory, "mysqld.sock")
+        data, tmp = os.path.join(directory, "data"), os.path.join(directory, "tmp")
+        os.makedirs(tmp, exist_ok=True)
+        subprocess.run(["mariadb-install-db", "--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
+                        "--auth-root-authentication-method=normal", "--skip-test-db"] + self._as_root(),
+                       check=True, capture_output=True)
+        self.server = subprocess.Popen(["mariadbd", "--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
+                                        "--socket=" + self.socket, "--skip-networking", "--innodb-buffer-pool-size=16M",
+                                        "--pid-file=" + os.path.join(directory, "mysqld.pid"),
+                                        "--log-error=" + os.path.join(directory, "error.log")] + self._as_root())
+        osclient.wait_for("upstream's MariaDB answers", lambda: self.sql("", "SELECT 1", check=False) is not None, 60, 0.2)
+        self.sql("", "CREATE DATABASE staffeln")
+        with open(UPSTREAM_SCHEMA) as f:
+            self.sql("staffeln", f.read())
+
+    @staticmethod
+    def _as_root():
+        return ["--user=root"] if os.geteuid() == 0 else []
+
+    def sql(self, database, text, check=True):
+        p = subprocess.run(["mariadb", "--no-defaults", "--socket=" + self.socket, "--user=root", "--batch",
+                            "--skip-column-names"] + (["--database=" + database] if database else []),
+                           input=text, capture_output=True, text=True)
+        if p.returncode != 0:
+            if check:
+                raise RuntimeError("upstream's MariaDB: %s" % p.stderr.strip())
+            return None
+        return p.stdout
+
+    def url(self):
+        return "mysql+pymysql://root@/staffeln?unix_socket=" + self.socket
+
+    def stop(self):
+        self.server.terminate()
+        self.server.wait(timeout=60)
+
+
+def step_upstream(world, cloud):
+    d = cloud.demo
+    server, volume = world["snap_server"], world["snap_data"]
+    made_at = int(time.time())
+    r = d.call("POST", cloud.cinder + "/backups", {"backup": {
+        "volume_id": volume, "name": "staffeln-e2e-snap_%s_%d" % (volume, made_at), "force": True}}, vol("3.64"))
+    backup = expect_status("a backup made as upstream Staffeln makes them (its name, no tag)", r, 202)["backup"]["id"]
+    world["upstream_backup"] = backup
+    smoke.wait_backup(d, cloud.cinder, backup)
+    gone = "00000000-0000-4000-8000-00000000900e"
+    db = UpstreamDatabase(os.path.join(world.dir, "upstream-db"))
+    try:
+        db.sql("staffeln", "INSERT INTO backup_data (created_at, backup_id, project_id, volume_id, instance_id, "
+                           "backup_completed, incremental) VALUES (UTC_TIMESTAMP(), '%s', '%s', '%s', '%s', 1, 0), "
+                           "(UTC_TIMESTAMP() - INTERVAL 3 DAY, '%s', '%s', '%s', '%s', 1, 0)"
+               % (backup, d.project_id, volume, server, gone, d.project_id, volume, server))
+        checksum = db.sql("staffeln", "CHECKSUM TABLE backup_data, queue_data, alembic_version")
+        rc, out, _ = staffeln(world, "import-upstream-dry-run", "db-manage", "import-upstream", "--connection", db.url(),
+                              "--dry-run")
+        expect("import-upstream --dry-run: exit 0, 1 to tag, 1 gone from Cinder",
+               rc == 0 and "would be 1 tagged, 0 already tagged (0 recorded now), 1 gone from Cinder, 0 skipped" in out,
+               detail=out)
+        expect("import-upstream --dry-run: Cinder unchanged (no tag on the backup)",
+               TASK_KEY not in (cloud.backup(backup).get("metadata") or {}))
+        rc, out, _ = staffeln(world, "import-upstream", "db-manage", "import-upstream", "--connection", db.url())
+        expect("import-upstream: exit 0, 1 tagged, 1 gone from Cinder",
+               rc == 0 and "1 tagged, 0 already tagged (0 recorded now), 1 gone from Cinder, 0 skipped" in out, detail=out)
+        b = cloud.backup(backup)
+        expect("the real Cinder holds staffeln's tag on the adopted backup (backup metadata, volume 3.43+)",
+               (b.get("metadata") or {}).get(TASK_KEY) == "upstream-" + backup, detail=str(b))
+        rows = store_rows(world, "SELECT task_id, kind, volume_id FROM backups WHERE backup_id = ?", (backup,))
+        expect("the store records the adopted backup: its task, full, its volume",
+               rows == [{"task_id": "upstream-" + backup, "kind": "full", "volume_id": volume}], detail=str(rows))
+        rc, out, _ = staffeln(world, "import-upstream-again", "db-manage", "import-upstream", "--connection", db.url())
+        expect("import-upstream again: exit 0, nothing changed",
+               rc == 0 and "0 tagged, 1 already tagged (0 recorded now), 1 gone from Cinder, 0 skipped" in out, detail=out)
+        expect("upstream's database was only read (CHECKSUM TABLE unchanged)",
+               db.sql("staffeln", "CHECKSUM TABLE backup_data, queue_data, alembic_version") == checksum)
+    finally:
+        db.stop()
+    before = set(cloud.backups())
+    rc, out = conductor_cycle(world, "cycle-after-import")
+    made = new_staffeln_backups(cloud, before)
+    data = made.get(volume, [None])[0]
+    expect("the cycle after the import makes an incremental of the data volume onto the adopted full, in Cinder too",
+           data is not None and data["is_incremental"] is True and parent_of(world.state_dir, data["id"]) == backup,
+           detail="made %s; log %s" % (made, tail(out, 10)))
+
+
 def restored_volumes(cloud):
     """The tenant's volumes a restore made (tagged), as the admin lists them."""
     r = cloud.admin.call("GET", "%s/volumes/detail?all_tenants=1&project_id=%s" % (cloud.admin_cinder, cloud.demo.project_id),
@@ -948,7 +1046,8 @@ def step_cleanup(world, cloud):
 
 
 STEPS = {"setup": step_setup, "first": step_first, "tenant": step_tenant, "retention": step_retention,
-         "policy": step_policy, "report": step_report, "restore": step_restore, "dr": step_dr, "snapshot": step_snapshot, "cleanup": step_cleanup}
+         "policy": step_policy, "report": step_report, "restore": step_restore, "dr": step_dr, "snapshot": step_snapshot,
+         "upstream": step_upstream, "cleanup": step_cleanup}
 
 
 def main():

@@ -24,6 +24,16 @@ void drain(int fd, std::string& into, bool& open) {
 
 }  // namespace
 
+std::vector<std::string> isolated_staffeln(const std::filesystem::path& home,
+                                           const std::map<std::string, std::string>& env,
+                                           const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + home.string()};
+    for (const auto& [k, v] : env) argv.push_back(k + "=" + v);
+    argv.push_back(kStaffelnBinary);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
 Finished run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
                      std::chrono::seconds timeout) {
     int out_pipe[2], err_pipe[2];

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@ struct Finished {
 
 Finished run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env = {},
                      std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// The command line that runs the built staffeln binary with args and only the variables of env
+// (plus PATH and HOME=home): no inherited OS_CLOUD, clouds.yaml or OS_* of the caller.
+std::vector<std::string> isolated_staffeln(const std::filesystem::path& home,
+                                           const std::map<std::string, std::string>& env,
+                                           const std::vector<std::string>& args);
 
 // Runs the built staffeln binary with args.
 Finished run_staffeln(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env = {});
