@@ -152,6 +152,17 @@ public:
 
     Mode mode() const { return mode_; }
 
+    // The operator switches every server back to volume mode (the configuration's default).
+    void switch_to_volume_mode() {
+        auto text = staffeln::testing::read_file(config_);
+        const std::string line = "backup_mode = snapshot\n";
+        auto at = text.find(line);
+        REQUIRE(at != std::string::npos);
+        text.erase(at, line.size());
+        config_ = dir_.write("staffeln.conf", text);
+        mode_ = Mode::volume;
+    }
+
 private:
     static json scenario(double backup_create_seconds, Mode mode) {
         json s = simtest::demo_scenario();
@@ -435,4 +446,19 @@ TEST_CASE("a conductor killed between recording a cancellation and its delete de
     Observed seen = rig.observe();
     CHECK(seen.tag.count(backup_id) == 0);                                            // a closed task's backup: deleted
     if (seen.tasks.count(task_id)) CHECK(seen.tasks[task_id].status == "cancelled");  // never counted done
+}
+
+TEST_CASE("snapshot mode: a snapshot left by a kill is deleted after a restart in volume mode too") {
+    CrashRig rig(1, 1, Mode::snapshot);
+    require_killed_at(rig.conductor("snapshot.create.after_call@2"), "snapshot.create.after_call@2");
+    REQUIRE_FALSE(rig.live_snapshots().first.empty());
+    rig.switch_to_volume_mode();
+    Finished restart = rig.conductor();
+    INFO("restart stdout: " << restart.out << "\nrestart stderr: " << restart.err);
+    CHECK(restart.exit_code == 0);
+    auto [ours, users] = rig.live_snapshots();
+    CHECK_MESSAGE(ours.empty(), ours.size() << " snapshots of staffeln's left");
+    REQUIRE(users.size() == 1);
+    CHECK(users[0]["id"] == kUserSnapshot);
+    check_exactly_once(rig);
 }

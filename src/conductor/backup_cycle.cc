@@ -2,6 +2,7 @@
 
 #include "staffeln/conductor/cloud_reader.h"
 #include "staffeln/conductor/snapshot_cleanup.h"
+#include "staffeln/store/server_sets.h"
 #include "staffeln/conductor/dr_fetch.h"
 #include "staffeln/conductor/project_scope_reader.h"
 #include "staffeln/conductor/status_wait.h"
@@ -132,6 +133,17 @@ void record_server_definitions(Context& ctx, const core::BackupSnapshot& snapsho
         log::error(kLog, "{}", recorded.error().message);
 }
 
+// A failed read counts as holding one: a listing too many costs less than a snapshot leaked.
+bool store_holds_snapshot_sets(Context& ctx) {
+    MutexLock lock(ctx.db_mutex);
+    auto holds = store::holds_snapshot_sets(ctx.db);
+    if (!holds) {
+        log::error(kLog, "{}; looking for staffeln's snapshots all the same", holds.error().message);
+        return true;
+    }
+    return *holds;
+}
+
 }  // namespace
 
 BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
@@ -191,7 +203,7 @@ BackupCycleResult run_backup_cycle(Context& ctx, bool dry_run, std::FILE* out) {
             auto settle = core::plan_backups(*snapshot, policy, ctx.now(), new_task_id, core::PlanScope::settle);
             execute_backup_plan(ctx, *snapshot, settle, Pass::settle, result.outcome, &snapshots);
         }
-        if (!snapshots.snapshot_servers.empty() || snapshots.listed)
+        if (!snapshots.snapshot_servers.empty() || snapshots.listed || store_holds_snapshot_sets(ctx))
             clean_up_snapshots(ctx, snapshots, snapshot->backups, result.outcome);
         refresh_index(ctx, snapshot->backups);
         result.dr = fetch_dr_records(ctx, snapshot->backups, origins, snapshot->indexed_backup_ids);

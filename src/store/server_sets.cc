@@ -26,6 +26,17 @@ Status record_server_set(Database& db, const ServerSetRow& set) {
                    });
 }
 
+Result<bool> holds_snapshot_sets(Database& db) {
+    bool holds = false;
+    auto read = guarded(fmt::format("cannot read the server sets of {}", db.path().string()), [&] {
+        SQLite::Statement q(db.sql(), "SELECT EXISTS (SELECT 1 FROM server_sets WHERE mode = ?)");
+        q.bind(1, core::to_string(core::BackupMode::snapshot));
+        if (q.executeStep()) holds = q.getColumn(0).getInt() != 0;
+    });
+    if (!read) return read.error();
+    return holds;
+}
+
 Status forget_unused_sets(Database& db, TimePoint before) {
     return guarded(fmt::format("cannot remove unused server sets from {}", db.path().string()), [&] {
         SQLite::Statement q(db.sql(),

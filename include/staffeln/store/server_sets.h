@@ -22,6 +22,11 @@ struct ServerSetRow {
 
 Status record_server_set(Database& db, const ServerSetRow& set);
 
+// Whether the store still holds a set made in snapshot mode. While it does, every backup cycle
+// looks for staffeln's snapshots (one listing), also with no server in snapshot mode now: a crash
+// may have left one of a server switched back to volume mode since.
+Result<bool> holds_snapshot_sets(Database& db);
+
 // Removes the sets made before `before` that no task names any longer (their tasks were
 // reported and their backups are gone, or a crash came before the first task was written).
 Status forget_unused_sets(Database& db, TimePoint before);
