@@ -36,6 +36,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// This build's staffeln is sanitized as its tests are (docs/sanitizers.md): its memory is then
+// mostly the runtime's (ASan's shadow and the quarantine that holds freed blocks back, up to
+// 256 MB; TSan's shadow), so resident-memory bounds say nothing about staffeln's own.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 using SteadyClock = std::chrono::steady_clock;
 
 // The API looks at which file is at the store's path every 100 ms.
@@ -647,7 +656,11 @@ TEST_CASE("100,000 requests, on kept-alive and on fresh connections, leave open 
     }
     CHECK(fds_after <= fds_before + 4);
     CHECK(fds_after < 250);
-    CHECK(rss_after <= rss_before + 4096);
-    CHECK(rss_after < 32 * 1024);
+    // Sanitized, what it leaks fails its exit at stop() instead (LeakSanitizer); growth that is
+    // no leak (state kept per request) is seen only by a build without sanitizers.
+    if (!kSanitized) {
+        CHECK(rss_after <= rss_before + 4096);
+        CHECK(rss_after < 32 * 1024);
+    }
     CHECK(api.stop() == 0);
 }
