@@ -56,7 +56,7 @@ set(STAFFELN_SUPPORT_SOURCES
   src/private_file.cc
 )
 set(STAFFELN_NET_SOURCES
-  src/openstack/http_transport.cc
+  src/net/http_transport.cc
 )
 set(STAFFELN_CONFIG_SOURCES
   src/config/config.cc

@@ -19,7 +19,7 @@ add_library(staffeln_support STATIC ${STAFFELN_SUPPORT_SOURCES})
 target_link_libraries(staffeln_support PUBLIC staffeln_core PRIVATE nlohmann_json::nlohmann_json ${SYSTEMD_LIBRARY})
 target_include_directories(staffeln_support PRIVATE ${SYSTEMD_INCLUDE_DIR})
 
-# Generic HTTP over libcurl; its files still live under openstack/ (namespace staffeln::openstack).
+# Generic HTTP over libcurl (src/net, namespace staffeln::net): OpenStack, etcd and Kubernetes share it.
 add_library(staffeln_net STATIC ${STAFFELN_NET_SOURCES})
 target_link_libraries(staffeln_net PUBLIC staffeln_core PRIVATE CURL::libcurl Threads::Threads)
 

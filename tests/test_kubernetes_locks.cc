@@ -4,7 +4,7 @@
 // service account or CA is wrong.
 #include "staffeln/coordination/kubernetes_locks.h"
 #include "staffeln/coordination/lease_record.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "support/kube_api_server.h"
 #include "support/temp_dir.h"
 
@@ -33,7 +33,7 @@ struct Answer {
 
 Answer call(KubeApiServer& api, const std::string& method, const std::string& path, const std::string& token,
             const json& body = json()) {
-    openstack::Transport transport({5000ms, 5000ms, {api.ca_file().string(), false, "", ""}});
+    net::Transport transport({5000ms, 5000ms, {api.ca_file().string(), false, "", ""}});
     auto r = transport.perform({method,
                                 api.url() + path,
                                 {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},

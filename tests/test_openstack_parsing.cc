@@ -192,7 +192,7 @@ TEST_CASE("fault bodies of every service give their own message, kind and reques
     };
     for (const auto& row : rows) {
         CAPTURE(row.body);
-        HttpResponse response{row.status, {{"x-openstack-request-id", "req-1"}}, row.body};
+        net::HttpResponse response{row.status, {{"x-openstack-request-id", "req-1"}}, row.body};
         const Error e = error_from_response({"GET", "http://c/v3/p/backups/x", {}, {}}, response);
         CHECK(e.kind == row.kind);
         CHECK(e.http_status == row.status);

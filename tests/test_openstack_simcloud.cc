@@ -118,7 +118,7 @@ public:
 
     // The control API under /_sim/.
     Json control(const std::string& method, const std::string& path, const Json& body = nullptr) const {
-        Transport transport(TransportOptions{});
+        net::Transport transport(net::TransportOptions{});
         auto response = transport.perform({method,
                                            base_ + "/_sim" + path,
                                            {{"Content-Type", "application/json"}},

@@ -89,7 +89,7 @@ private:
 RetryPolicy quick_policy() { return RetryPolicy{milliseconds(800), milliseconds(100), {404}, milliseconds(20)}; }
 
 Session session_with(RetryPolicy policy, milliseconds total_timeout = milliseconds(2000)) {
-    return Session(Credentials{}, policy, TransportOptions{milliseconds(1000), total_timeout, {}});
+    return Session(Credentials{}, policy, net::TransportOptions{milliseconds(1000), total_timeout, {}});
 }
 
 using staffeln::testing::free_port;
@@ -98,7 +98,7 @@ using staffeln::testing::free_port;
 
 TEST_CASE("a refused connection is an unavailable error naming the URL") {
     const std::string url = "http://127.0.0.1:" + std::to_string(free_port()) + "/v3";
-    Transport transport(TransportOptions{});
+    net::Transport transport(net::TransportOptions{});
     auto response = transport.perform({"GET", url, {}, {}});
     REQUIRE_FALSE(response.ok());
     CHECK(response.error().kind == ErrorKind::unavailable);
@@ -120,7 +120,7 @@ TEST_CASE("headers, body and status travel both ways, and one thread reuses its 
             });
         },
         true);
-    Transport transport(TransportOptions{});
+    net::Transport transport(net::TransportOptions{});
     for (int i = 0; i < 3; ++i) {
         auto response = transport.perform({"PUT", server.url("/echo"), {{"X-Test", "t"}}, "payload"});
         REQUIRE(response.ok());
@@ -278,8 +278,8 @@ TEST_CASE("TLS: the CA bundle, insecure and a client certificate reach libcurl")
     const int port = server.bind_to_any_port("127.0.0.1");
     std::thread thread([&] { server.listen_after_bind(); });
     const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v3";
-    auto get = [&](TlsOptions options) {
-        return Transport(TransportOptions{milliseconds(10000), milliseconds(20000), options})
+    auto get = [&](net::TlsOptions options) {
+        return net::Transport(net::TransportOptions{milliseconds(10000), milliseconds(20000), options})
             .perform({"GET", url, {}, {}});
     };
 
@@ -316,17 +316,17 @@ TEST_CASE("TLS: a FIFO or a directory as the CA, certificate or key file is refu
     const auto fifo = tls.dir / "fifo.pem";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
 
-    for (TlsOptions options : {TlsOptions{fifo.string(), false, "", ""},
-                               TlsOptions{tls.cert.string(), false, fifo.string(), tls.key.string()},
-                               TlsOptions{tls.cert.string(), false, tls.cert.string(), fifo.string()},
-                               TlsOptions{tls.dir.string(), false, "", ""}}) {
+    for (net::TlsOptions options : {net::TlsOptions{fifo.string(), false, "", ""},
+                                    net::TlsOptions{tls.cert.string(), false, fifo.string(), tls.key.string()},
+                                    net::TlsOptions{tls.cert.string(), false, tls.cert.string(), fifo.string()},
+                                    net::TlsOptions{tls.dir.string(), false, "", ""}}) {
         CAPTURE(options.cacert);
         CAPTURE(options.cert);
         CAPTURE(options.key);
         std::atomic<bool> done{false};
-        Result<HttpResponse> got = make_error(ErrorKind::internal, "not run");
+        Result<net::HttpResponse> got = make_error(ErrorKind::internal, "not run");
         std::thread request([&] {
-            got = Transport(TransportOptions{milliseconds(5000), milliseconds(5000), options})
+            got = net::Transport(net::TransportOptions{milliseconds(5000), milliseconds(5000), options})
                       .perform({"GET", url, {}, {}});
             done = true;
         });
@@ -355,7 +355,7 @@ TEST_CASE("an unreachable Keystone is an unavailable error naming its URL once r
     credentials.password = "pw";
     credentials.project_name = "admin";
     credentials.source = "environment";
-    Session session(credentials, quick_policy(), TransportOptions{});
+    Session session(credentials, quick_policy(), net::TransportOptions{});
     const auto start = steady_clock::now();
     auto project = session.own_project_id();
     REQUIRE_FALSE(project.ok());
@@ -431,9 +431,9 @@ TEST_CASE("under a send guard that refuses, a request is never sent: conflict, n
             res.status = 202;
         });
     });
-    Transport transport(TransportOptions{});
+    net::Transport transport(net::TransportOptions{});
     std::atomic<bool> still_held{true};
-    SendGuard guard([&] { return still_held.load(); });
+    net::SendGuard guard([&] { return still_held.load(); });
     auto sent = transport.perform({"POST", server.url("/backups"), {}, "{}"});
     REQUIRE(sent.ok());
     CHECK(received == 1);

@@ -7,7 +7,7 @@
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
 #include "staffeln/metric_catalog.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/store/server_sets.h"
 #include "staffeln/store/task_store.h"
 
@@ -242,7 +242,7 @@ private:
         openstack::BackupRequest request{
             c.project_id, c.volume_id,     c.name,      tag.description, c.kind == core::BackupKind::incremental,
             force,        job.snapshot_id, tag.metadata};
-        openstack::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
+        net::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
         auto backup_id = ctx_.cloud.cinder().create_backup(request);
         auto kind = c.kind;
         std::string_view kind_reason = c.kind_reason;
@@ -337,7 +337,7 @@ private:
         openstack::SnapshotRequest request{c.project_id, c.volume_id,
                                            c.name,       "Snapshot by staffeln",
                                            c.force,      Metadata{{std::string(core::kTaskMetadataKey), c.task_id}}};
-        openstack::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
+        net::SendGuard guard([&] { return job.lock->held() && ctx_.role_held(); });
         auto made = ctx_.cloud.cinder().create_snapshot(request);
         failpoint::hit("snapshot.create.after_call");
         if (made) {
@@ -558,7 +558,7 @@ private:
                 fmt::format("backup {} not deleted: the puller role was lost; its new holder sees to it", backup_id));
             return;
         }
-        openstack::SendGuard guard([this] { return ctx_.role_held(); });
+        net::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = force ? ctx_.cloud.cinder().force_delete_backup(backup_id)
                                : ctx_.cloud.cinder().delete_backup(backup_id, project_id);
         if (!deleted && deleted.error().kind != ErrorKind::not_found)

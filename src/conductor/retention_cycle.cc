@@ -8,7 +8,7 @@
 #include "staffeln/core/retention_planner.h"
 #include "staffeln/log.h"
 #include "staffeln/metric_catalog.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/store/backup_index.h"
 #include "staffeln/store/task_store.h"
 #include "staffeln/text_safety.h"
@@ -95,7 +95,7 @@ private:
             log::warning(kLog, "{}", outcome_.problems.back());
             return false;
         }
-        openstack::SendGuard guard([this] { return ctx_.role_held(); });
+        net::SendGuard guard([this] { return ctx_.role_held(); });
         Status deleted = d.force ? ctx_.cloud.cinder().force_delete_backup(backup.id)
                                  : ctx_.cloud.cinder().delete_backup(backup.id, group.project_id);
         MutexLock lock(mutex_);

@@ -4,7 +4,7 @@
 #include "staffeln/core/snapshot_cleanup.h"
 #include "staffeln/failpoint.h"
 #include "staffeln/log.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 
 #include <fmt/format.h>
 
@@ -47,7 +47,7 @@ void clean_up_snapshots(Context& ctx, SnapshotPass& pass, const std::vector<Back
                 return;
             }
             failpoint::hit("snapshot.delete.before_call");
-            openstack::SendGuard guard([&] { return ctx.role_held(); });
+            net::SendGuard guard([&] { return ctx.role_held(); });
             Status deleted = ctx.cloud.cinder().delete_snapshot(d.snapshot_id, d.project_id);
             failpoint::hit("snapshot.delete.after_call");
             if (deleted || deleted.error().kind == ErrorKind::not_found) {

@@ -14,10 +14,9 @@ bool worth_another_endpoint(const Error& e, Idempotent idempotent) {
 
 }  // namespace
 
-EtcdGateway::EtcdGateway(std::vector<std::string> endpoints, const openstack::TlsOptions& tls,
+EtcdGateway::EtcdGateway(std::vector<std::string> endpoints, const net::TlsOptions& tls,
                          std::chrono::milliseconds request_timeout)
-    : endpoints_(std::move(endpoints)),
-      transport_(openstack::TransportOptions{request_timeout, request_timeout, tls}) {}
+    : endpoints_(std::move(endpoints)), transport_(net::TransportOptions{request_timeout, request_timeout, tls}) {}
 
 std::string EtcdGateway::describe() const {
     std::string list;
@@ -46,7 +45,7 @@ Result<nlohmann::json> EtcdGateway::call(std::string_view rpc, const nlohmann::j
 Result<nlohmann::json> EtcdGateway::call_one(const std::string& endpoint, std::string_view rpc,
                                              const std::string& body) const {
     const std::string url = fmt::format("{}/{}", endpoint, rpc);
-    openstack::HttpRequest request{"POST", url, {{"Content-Type", "application/json"}}, body};
+    net::HttpRequest request{"POST", url, {{"Content-Type", "application/json"}}, body};
     auto response = transport_.perform(request);
     if (!response) return response.error().context("etcd");
     return etcd_answer(url, response->status, response->body);

@@ -56,13 +56,13 @@ struct KubeSession {
         : settings(s),
           access(a),
           timing(lease_timing(s.lease_duration, std::chrono::seconds(30))),
-          transport(openstack::TransportOptions{timing.request_timeout, timing.request_timeout, a.tls}),
+          transport(net::TransportOptions{timing.request_timeout, timing.request_timeout, a.tls}),
           holder(who_am_i()) {}
 
     KubernetesSettings settings;
     KubernetesAccess access;
     LeaseTiming timing;
-    openstack::Transport transport;
+    net::Transport transport;
     std::string holder;
 
     Mutex mutex;
@@ -77,15 +77,15 @@ struct KubeSession {
     }
 
     // One request; the answer's status is the caller's to judge, a failure to get one is an Error.
-    Result<openstack::HttpResponse> send(const std::string& method, const std::string& url, const json& body) const {
+    Result<net::HttpResponse> send(const std::string& method, const std::string& url, const json& body) const {
         auto token = current_token(access);
         if (!token) return token.error().context("Kubernetes API token");
-        openstack::HttpRequest request{method,
-                                       url,
-                                       {{"Authorization", "Bearer " + *token},
-                                        {"Accept", "application/json"},
-                                        {"Content-Type", "application/json"}},
-                                       body.is_null() ? std::string() : body.dump()};
+        net::HttpRequest request{method,
+                                 url,
+                                 {{"Authorization", "Bearer " + *token},
+                                  {"Accept", "application/json"},
+                                  {"Content-Type", "application/json"}},
+                                 body.is_null() ? std::string() : body.dump()};
         auto response = transport.perform(request);
         if (!response) {
             std::string ca = access.tls.cacert.empty() ? "the system's CAs" : "CA " + access.tls.cacert;
@@ -95,7 +95,7 @@ struct KubeSession {
     }
 
     // A response other than the one hoped for, as an Error naming the server's reason.
-    Error refusal(const std::string& method, const std::string& url, const openstack::HttpResponse& r) const {
+    Error refusal(const std::string& method, const std::string& url, const net::HttpResponse& r) const {
         auto body = json::parse(r.body, nullptr, false);
         // A Status object's message when it has one as text; else the start of the answer as sent.
         auto m = body.is_object() ? body.find("message") : body.end();

@@ -82,8 +82,8 @@ bool truthy(const std::string& value) {
     return v == "1" || v == "true" || v == "yes" || v == "on";
 }
 
-TlsOptions tls_of(const Reader& r) {
-    TlsOptions tls{r.get({"cacert"}), truthy(r.get({"insecure"})), r.get({"cert"}), r.get({"key"})};
+net::TlsOptions tls_of(const Reader& r) {
+    net::TlsOptions tls{r.get({"cacert"}), truthy(r.get({"insecure"})), r.get({"cert"}), r.get({"key"})};
     // clouds.yaml's verify: false means insecure; a path means a CA bundle.
     if (const std::string verify = r.get({"verify"}); !verify.empty()) {
         if (verify == "false" || verify == "False")

@@ -52,7 +52,7 @@ std::string fault_message(const std::string& body) {
     return text.empty() ? "no message" : text;
 }
 
-Error error_from_response(const HttpRequest& request, const HttpResponse& response) {
+Error error_from_response(const net::HttpRequest& request, const net::HttpResponse& response) {
     const std::string message = fault_message(response.body);
     Error error = make_error(
         kind_for(response.status, message),

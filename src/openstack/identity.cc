@@ -77,7 +77,7 @@ std::string identity_v3_url(const std::string& auth_url) {
     return url;
 }
 
-Result<HttpRequest> token_request(const Credentials& credentials, const std::string& project_id) {
+Result<net::HttpRequest> token_request(const Credentials& credentials, const std::string& project_id) {
     Json body;
     if (credentials.auth_type == AuthType::application_credential) {
         if (!project_id.empty() && project_id != credentials.project_id)
@@ -89,13 +89,13 @@ Result<HttpRequest> token_request(const Credentials& credentials, const std::str
     } else {
         body = password_auth(credentials, project_id);
     }
-    return HttpRequest{"POST",
-                       identity_v3_url(credentials.auth_url) + "/auth/tokens",
-                       {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
-                       body.dump()};
+    return net::HttpRequest{"POST",
+                            identity_v3_url(credentials.auth_url) + "/auth/tokens",
+                            {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
+                            body.dump()};
 }
 
-Result<Token> parse_token_response(const HttpResponse& response) {
+Result<Token> parse_token_response(const net::HttpResponse& response) {
     std::string value = response.header("x-subject-token");
     if (value.empty())
         return make_error(ErrorKind::invalid_input,

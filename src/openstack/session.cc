@@ -21,7 +21,7 @@ double jitter() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
 
-AttemptOutcome outcome_of(const Result<HttpResponse>& result) {
+AttemptOutcome outcome_of(const Result<net::HttpResponse>& result) {
     AttemptOutcome outcome;
     if (!result) {
         outcome.transport_error = result.error().kind;
@@ -34,12 +34,12 @@ AttemptOutcome outcome_of(const Result<HttpResponse>& result) {
     return outcome;
 }
 
-std::string describe(const Result<HttpResponse>& result) {
+std::string describe(const Result<net::HttpResponse>& result) {
     return result ? fmt::format("HTTP {}", result->status) : result.error().message;
 }
 
 // The status_class label of staffeln_cloud_requests_total: "2xx" to "5xx", or "error" for no answer.
-std::string status_class(const Result<HttpResponse>& result) {
+std::string status_class(const Result<net::HttpResponse>& result) {
     if (!result || result->status < 100 || result->status > 599) return "error";
     return fmt::format("{}xx", result->status / 100);
 }
@@ -101,10 +101,10 @@ std::string without_query(const std::string& path) { return path.substr(0, path.
 
 }  // namespace
 
-Session::Session(Credentials credentials, RetryPolicy retry, TransportOptions transport)
+Session::Session(Credentials credentials, RetryPolicy retry, net::TransportOptions transport)
     : credentials_(std::move(credentials)), retry_(std::move(retry)), transport_(std::move(transport)) {}
 
-Result<HttpResponse> Session::send(const HttpRequest& request, Idempotency idempotency, Service service) {
+Result<net::HttpResponse> Session::send(const net::HttpRequest& request, Idempotency idempotency, Service service) {
     const auto start = steady_clock::now();
     for (int failures = 1;; ++failures) {
         auto result = transport_.perform(request);
@@ -124,7 +124,7 @@ Result<HttpResponse> Session::send(const HttpRequest& request, Idempotency idemp
     }
 }
 
-Result<HttpResponse> Session::call(const ServiceRequest& request) {
+Result<net::HttpResponse> Session::call(const ServiceRequest& request) {
     for (int attempt = 1;; ++attempt) {
         auto http = build(request);
         if (!http) return http.error();
@@ -142,17 +142,17 @@ Result<HttpResponse> Session::call(const ServiceRequest& request) {
     }
 }
 
-Result<HttpRequest> Session::build(const ServiceRequest& request) {
+Result<net::HttpRequest> Session::build(const ServiceRequest& request) {
     auto base = endpoint(request.service, request.project_id);
     if (!base) return base.error();
     auto version = microversion(request.service);
     if (!version) return version.error();
     auto scoped = token(request.project_id);
     if (!scoped) return scoped.error();
-    HttpRequest http{request.method,
-                     *base + request.path,
-                     {{"X-Auth-Token", scoped->value}, {"Accept", "application/json"}},
-                     request.body};
+    net::HttpRequest http{request.method,
+                          *base + request.path,
+                          {{"X-Auth-Token", scoped->value}, {"Accept", "application/json"}},
+                          request.body};
     if (!request.body.empty()) http.headers.emplace_back("Content-Type", "application/json");
     if (*version)
         http.headers.emplace_back(
@@ -222,7 +222,7 @@ Result<std::optional<Microversion>> Session::discover(Service service) {
     if (wanted.empty()) return std::optional<Microversion>();
     auto base = endpoint(service, "");
     if (!base) return base.error();
-    const HttpRequest request{"GET", discovery_url(service, *base), {{"Accept", "application/json"}}, {}};
+    const net::HttpRequest request{"GET", discovery_url(service, *base), {{"Accept", "application/json"}}, {}};
     auto response = send(request, Idempotency::idempotent, service);
     if (!response) return response.error();
     // A failing service is not a cloud without microversions: report it and ask again next time.

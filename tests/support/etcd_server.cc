@@ -2,7 +2,7 @@
 
 #include "support/ports.h"
 
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 
 #include <fmt/format.h>
 
@@ -28,7 +28,7 @@ void EtcdServer::start() {
                                  "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
                                  "--initial-cluster", "test=" + peer_url, "--log-level", "warn"},
         dir_ / "etcd.log");
-    openstack::Transport transport({std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}});
+    net::Transport transport({std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}});
     for (int i = 0; i < 200; ++i) {
         auto answer = transport.perform({"POST", client_url_ + "/v3/kv/range", {}, R"({"key":"AA=="})"});
         if (answer && answer->status == 200) return;

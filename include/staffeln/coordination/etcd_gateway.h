@@ -5,7 +5,7 @@
 #pragma once
 
 #include "staffeln/coordination/etcd_url.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +19,7 @@ enum class Idempotent { no, yes };
 
 class EtcdGateway {
 public:
-    EtcdGateway(std::vector<std::string> endpoints, const openstack::TlsOptions& tls,
+    EtcdGateway(std::vector<std::string> endpoints, const net::TlsOptions& tls,
                 std::chrono::milliseconds request_timeout);
     // rpc as in the gateway's paths: "lease/grant", "kv/txn", ...
     Result<nlohmann::json> call(std::string_view rpc, const nlohmann::json& body, Idempotent idempotent) const;
@@ -29,7 +29,7 @@ private:
     Result<nlohmann::json> call_one(const std::string& endpoint, std::string_view rpc, const std::string& body) const;
 
     std::vector<std::string> endpoints_;
-    openstack::Transport transport_;
+    net::Transport transport_;
     mutable std::atomic<std::size_t> current_{0};
 };
 

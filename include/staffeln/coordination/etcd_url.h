@@ -5,7 +5,7 @@
 // says what is wrong without quoting the URL, which may carry a password.
 #pragma once
 
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/result.h"
 
 #include <chrono>
@@ -16,7 +16,7 @@ namespace staffeln::coordination {
 
 struct EtcdSettings {
     std::vector<std::string> endpoints;  // "http://127.0.0.1:2379/v3", tried in order
-    openstack::TlsOptions tls;
+    net::TlsOptions tls;
     std::chrono::seconds request_timeout{30};
     std::chrono::seconds lease_ttl{30};
 };

@@ -6,7 +6,7 @@
 // A token file is read again at every request, so a rotated token is used at once.
 #pragma once
 
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/result.h"
 
 #include <filesystem>
@@ -18,7 +18,7 @@ constexpr const char* kServiceAccountDir = "/var/run/secrets/kubernetes.io/servi
 
 struct KubernetesAccess {
     std::string server;  // "https://10.96.0.1:443", no trailing slash
-    openstack::TlsOptions tls;
+    net::TlsOptions tls;
     std::filesystem::path token_file;  // "" when the token is given inline
     std::string token;
     std::string source;  // "the pod's service account" or "kubeconfig PATH", for messages

@@ -4,7 +4,7 @@
 // Never log a Credentials value whole: password and secret go through log::redact.
 #pragma once
 
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/result.h"
 
 #include <filesystem>
@@ -26,7 +26,7 @@ struct Credentials {
     std::string application_credential_id, application_credential_name, application_credential_secret;
     std::string region_name;           // empty: any region
     std::string interface = "public";  // public, internal or admin
-    TlsOptions tls;
+    net::TlsOptions tls;
     std::string source;  // "environment" or "<path> cloud '<name>'", for messages
 };
 

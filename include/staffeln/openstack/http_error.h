@@ -4,7 +4,7 @@
 // the status and X-OpenStack-Request-Id.
 #pragma once
 
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/result.h"
 
 #include <string>
@@ -14,6 +14,6 @@ namespace staffeln::openstack {
 // The message a service put in its fault body, or the body's start when it is not one.
 std::string fault_message(const std::string& body);
 
-Error error_from_response(const HttpRequest& request, const HttpResponse& response);
+Error error_from_response(const net::HttpRequest& request, const net::HttpResponse& response);
 
 }  // namespace staffeln::openstack

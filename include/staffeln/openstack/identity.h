@@ -5,7 +5,7 @@
 
 #include "staffeln/openstack/catalog.h"
 #include "staffeln/openstack/credentials.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/model.h"
 
 #include <string>
@@ -27,8 +27,8 @@ std::string identity_v3_url(const std::string& auth_url);
 
 // project_id empty: the scope the credentials name. Application credentials carry their own
 // scope, so asking them for another project is invalid_input.
-Result<HttpRequest> token_request(const Credentials& credentials, const std::string& project_id);
+Result<net::HttpRequest> token_request(const Credentials& credentials, const std::string& project_id);
 
-Result<Token> parse_token_response(const HttpResponse& response);
+Result<Token> parse_token_response(const net::HttpResponse& response);
 
 }  // namespace staffeln::openstack

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "staffeln/openstack/credentials.h"
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 #include "staffeln/openstack/identity.h"
 #include "staffeln/openstack/json_fields.h"
 #include "staffeln/openstack/microversion.h"
@@ -32,10 +32,10 @@ struct ServiceRequest {
 
 class Session {
 public:
-    Session(Credentials credentials, RetryPolicy retry, TransportOptions transport);
+    Session(Credentials credentials, RetryPolicy retry, net::TransportOptions transport);
 
     // The answer when its status is below 400, else the typed error (retries already spent).
-    Result<HttpResponse> call(const ServiceRequest& request);
+    Result<net::HttpResponse> call(const ServiceRequest& request);
 
     // GETs request.path and every page its "next" link points at (links_key: "servers_links",
     // or "links" for Keystone's {"links": {"next": ...}}), handing each parsed page to on_page.
@@ -53,7 +53,8 @@ public:
 
     // One request with retries and no authentication (used for tokens and discovery). Each
     // attempt is counted in staffeln_cloud_requests_total under the service it went to.
-    Result<HttpResponse> send(const HttpRequest& request, Idempotency idempotency, Service service = Service::identity);
+    Result<net::HttpResponse> send(const net::HttpRequest& request, Idempotency idempotency,
+                                   Service service = Service::identity);
 
     const RetryPolicy& retry_policy() const { return retry_; }
 
@@ -67,11 +68,11 @@ private:
     Result<Token> cached_token(const std::string& key, const std::string& project_id);
     void forget_token(const std::string& project_id);
     Result<std::optional<Microversion>> discover(Service service);
-    Result<HttpRequest> build(const ServiceRequest& request);
+    Result<net::HttpRequest> build(const ServiceRequest& request);
 
     Credentials credentials_;
     RetryPolicy retry_;
-    Transport transport_;
+    net::Transport transport_;
     Mutex tokens_mutex_;
     std::map<std::string, CachedToken> tokens_ GUARDED_BY(tokens_mutex_);
     Mutex versions_mutex_;

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace staffeln::openstack {
+namespace staffeln::net {
 
 struct TlsOptions {
     std::string cacert;     // CA bundle; empty: the system's
@@ -75,4 +75,4 @@ private:
     TransportOptions options_;
 };
 
-}  // namespace staffeln::openstack
+}  // namespace staffeln::net

@@ -1,4 +1,4 @@
-#include "staffeln/openstack/http_transport.h"
+#include "staffeln/net/http_transport.h"
 
 #include "staffeln/regular_file.h"
 #include "staffeln/url_password.h"
@@ -11,7 +11,7 @@
 #include <memory>
 #include <mutex>
 
-namespace staffeln::openstack {
+namespace staffeln::net {
 namespace {
 
 // No page of any listing comes near this; a larger answer is a broken or hostile peer.
@@ -207,4 +207,4 @@ Result<HttpResponse> Transport::perform(const HttpRequest& request) const {
     return response;
 }
 
-}  // namespace staffeln::openstack
+}  // namespace staffeln::net
