@@ -37,7 +37,7 @@ struct Fixture {
         t.server_id = server;
         t.status = core::TaskStatus::succeeded;
         t.created_at = t0 + std::chrono::minutes(minute);
-        REQUIRE(TaskStore(db).insert(t, {volume_name, server_name, ""}, t.created_at).ok());
+        REQUIRE(TaskStore(db).insert(t, {volume_name, server_name, "", ""}, t.created_at).ok());
     }
     // A tagged backup as Cinder lists it; sync() writes the backups table as a cycle does.
     void backup(const std::string& id, const std::string& volume, const std::string& task_id, int minute,

@@ -52,7 +52,7 @@ Backup tagged_backup(const std::string& id, const std::string& task_id) {
 
 TEST_CASE("a task goes from pending to in flight to succeeded, and its backup becomes known") {
     Fixture f;
-    REQUIRE(f.tasks.insert(task("t1", "v1"), {"data", "web-1", "web-1_data_1700000000"}, t0).ok());
+    REQUIRE(f.tasks.insert(task("t1", "v1"), {"data", "web-1", "web-1_data_1700000000", ""}, t0).ok());
     REQUIRE(f.tasks.set_in_flight("t1", "b1", t0).ok());
     CHECK(*f.backups.count() == 1);
     REQUIRE(f.tasks.set_status("t1", TaskStatus::succeeded, "", t0).ok());
