@@ -39,7 +39,6 @@ if command -v runc >/dev/null; then podman+=(--runtime runc); fi
 # The cloud: demo.json's servers, with upstream's backups of them. Their ids are fixed so that the
 # database rows below can name them; their times are relative to now, as a running upstream leaves them.
 now=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 /usr/bin/python3 - "$src/tests/fixtures/simcloud/demo.json" "$work/cloud.json" "$now" <<'PY'
 import json, sys, time
 scenario = json.load(open(sys.argv[1]))
